@@ -1,0 +1,68 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+// Framework-free layers: no NestJS, no ORM, no queue library, no control store.
+const frameworkFree = ['@nestjs/*', 'typeorm', 'bullmq', '@bull-board/*', 'ioredis'];
+
+export default [
+  { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/coverage', 'docs/**', '.nx/**'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'], bannedExternalImports: ['bullmq'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: [], bannedExternalImports: frameworkFree },
+            { sourceTag: 'type:config', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: ['typeorm', 'bullmq'] },
+            {
+              sourceTag: 'type:dialect-core',
+              onlyDependOnLibsWithTags: ['type:util'],
+              bannedExternalImports: frameworkFree,
+            },
+            {
+              sourceTag: 'type:dialect',
+              onlyDependOnLibsWithTags: ['type:dialect-core', 'type:util'],
+              bannedExternalImports: frameworkFree,
+            },
+            {
+              sourceTag: 'type:dialect-registry',
+              onlyDependOnLibsWithTags: ['type:dialect', 'type:dialect-core', 'type:util'],
+              bannedExternalImports: frameworkFree,
+            },
+            {
+              sourceTag: 'type:engine',
+              onlyDependOnLibsWithTags: ['type:dialect-registry', 'type:dialect-core', 'type:queue-contracts', 'type:util'],
+              bannedExternalImports: frameworkFree,
+            },
+            {
+              sourceTag: 'type:store',
+              onlyDependOnLibsWithTags: ['type:util', 'type:config', 'type:dialect-core'],
+              bannedExternalImports: ['bullmq'],
+            },
+            { sourceTag: 'type:queue-contracts', onlyDependOnLibsWithTags: ['type:dialect-core'], bannedExternalImports: frameworkFree },
+            { sourceTag: 'type:queue', onlyDependOnLibsWithTags: ['type:queue-contracts', 'type:config', 'type:util'] },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:util', 'type:config', 'type:store', 'type:dialect-core', 'type:dialect-registry', 'type:queue', 'type:queue-contracts'],
+              bannedExternalImports: ['bullmq'],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'tools/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];

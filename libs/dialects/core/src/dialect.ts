@@ -1,0 +1,70 @@
+import type { DbError } from './errors';
+
+export const DIALECT_NAMES = ['postgres', 'mysql', 'mssql', 'oracle', 'sqlite'] as const;
+export type DialectName = (typeof DIALECT_NAMES)[number];
+
+/** What an operator registers. `password` is only ever held in memory, never logged. */
+export interface ConnectionSpec {
+  dialect: DialectName;
+  host?: string;
+  port?: number;
+  /** Database name; for Oracle the service name; for SQLite a path under SQLITE_ROOT. */
+  database: string;
+  username?: string;
+  password?: string;
+  options?: Record<string, string | number | boolean>;
+  readOnly?: boolean;
+}
+
+/**
+ * A spec that passed the egress policy: `address` is the IP the host resolved to, and the
+ * driver must connect to it (never re-resolve `host`, which may be kept for TLS SNI).
+ * For SQLite, `database` is the absolute, checked file path.
+ */
+export interface ResolvedConnectionSpec extends ConnectionSpec {
+  address?: string;
+}
+
+/** Facts the engine branches on, instead of on the dialect's name. */
+export interface DialectCapabilities {
+  /** Whether the dialect talks to a server (host/port) rather than a local file. */
+  networked: boolean;
+  defaultPort?: number;
+  maxIdentifierLength: number;
+  maxBindParams: number;
+  supportsCopy: boolean;
+  supportsMerge: boolean;
+  transactionalDdl: boolean;
+}
+
+export interface TableSummary {
+  schema: string;
+  name: string;
+  primaryKey: string[];
+  /** Cheap estimate from the catalogue; null when the database keeps none. */
+  rowEstimate: number | null;
+}
+
+export interface ConnectOptions {
+  /** Upper bound for establishing the session; the driver's own timeout is set from it. */
+  timeoutMs: number;
+}
+
+/** One open session to a database. Later issues add introspector, reader and writer here. */
+export interface DialectSession {
+  readonly serverVersion: string;
+  /** Runs a trivial round-trip query (SELECT 1 or the dialect's equivalent). */
+  ping(): Promise<void>;
+  listTables(schema?: string): Promise<TableSummary[]>;
+  close(): Promise<void>;
+}
+
+export interface Dialect {
+  readonly name: DialectName;
+  readonly capabilities: DialectCapabilities;
+  quoteIdentifier(name: string): string;
+  /** Opens a session. Rejects with a DbError (see errors.ts), never a raw driver error. */
+  connect(spec: ResolvedConnectionSpec, options: ConnectOptions): Promise<DialectSession>;
+  /** Sorts a driver error into the taxonomy; used by connect and by every later operation. */
+  classifyError(error: unknown): DbError;
+}

@@ -1,0 +1,55 @@
+/** Why a database operation failed, in words an operator recognises. */
+export type DbErrorCode =
+  | 'connection-refused'
+  | 'host-not-found'
+  | 'timeout'
+  | 'authentication-failed'
+  | 'unknown-database'
+  | 'permission-denied'
+  | 'tls'
+  | 'egress-denied'
+  | 'invalid-spec'
+  | 'constraint'
+  | 'data'
+  | 'unknown';
+
+export const DB_ERROR_MESSAGES: Record<DbErrorCode, string> = {
+  'connection-refused': 'connection refused',
+  'host-not-found': 'host not found',
+  timeout: 'timed out',
+  'authentication-failed': 'authentication failed',
+  'unknown-database': 'unknown database',
+  'permission-denied': 'permission denied',
+  tls: 'TLS negotiation failed',
+  'egress-denied': 'host refused by the egress policy',
+  'invalid-spec': 'invalid connection settings',
+  constraint: 'constraint violated',
+  data: 'value rejected by the database',
+  unknown: 'database error',
+};
+
+/**
+ * Base of the taxonomy. `message` starts with the plain-words reason (DB_ERROR_MESSAGES) and
+ * may add the driver's detail; it must never contain a password.
+ */
+export abstract class DbError extends Error {
+  abstract readonly transient: boolean;
+  constructor(
+    readonly code: DbErrorCode,
+    detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail ? `${DB_ERROR_MESSAGES[code]}: ${detail}` : DB_ERROR_MESSAGES[code], options);
+    this.name = new.target.name;
+  }
+}
+
+/** Worth retrying with backoff: the network, a restart, a lock timeout. */
+export class TransientDbError extends DbError {
+  readonly transient = true;
+}
+
+/** Retrying cannot help: bad credentials, missing database, rejected value. */
+export class TerminalDbError extends DbError {
+  readonly transient = false;
+}
