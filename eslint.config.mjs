@@ -23,7 +23,7 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'], bannedExternalImports: ['bullmq'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: [], bannedExternalImports: frameworkFree },
-            { sourceTag: 'type:config', onlyDependOnLibsWithTags: ['type:util'], bannedExternalImports: ['typeorm', 'bullmq'] },
+            { sourceTag: 'type:config', onlyDependOnLibsWithTags: ['type:util', 'type:dialect-core'], bannedExternalImports: ['typeorm', 'bullmq'] },
             {
               sourceTag: 'type:dialect-core',
               onlyDependOnLibsWithTags: ['type:util'],
@@ -46,9 +46,10 @@ export default [
             },
             {
               sourceTag: 'type:store',
-              onlyDependOnLibsWithTags: ['type:util', 'type:config', 'type:dialect-core'],
+              onlyDependOnLibsWithTags: ['type:util', 'type:config', 'type:dialect-core', 'type:migrations'],
               bannedExternalImports: ['bullmq'],
             },
+            { sourceTag: 'type:migrations', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@nestjs/*', 'bullmq'] },
             { sourceTag: 'type:queue-contracts', onlyDependOnLibsWithTags: ['type:dialect-core'], bannedExternalImports: frameworkFree },
             { sourceTag: 'type:queue', onlyDependOnLibsWithTags: ['type:queue-contracts', 'type:config', 'type:util'] },
             {

@@ -1,0 +1,111 @@
+import { ForbiddenException, Inject, Injectable, Logger, OnApplicationBootstrap, UnauthorizedException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { apiConfig } from '@dbferry/config';
+import { InjectRepo, Repository, UserEntity } from '@dbferry/control-plane';
+import type { AuthUser } from '../../common/auth.decorators';
+import { fieldError } from '../../common/validation';
+import { AuditService } from '../audit/audit.service';
+import { durationSeconds } from './duration';
+import { PasswordService } from './password.service';
+
+export interface TokenPayload {
+  sub: string;
+  role: string;
+}
+
+export const toAuthUser = (user: UserEntity): AuthUser => ({
+  id: user.id,
+  username: user.username,
+  role: user.role,
+  mustChangePassword: user.mustChangePassword,
+});
+
+/** Serialises first-start admin creation across APIs booting together. */
+const BOOTSTRAP_LOCK_KEY = 0x64626661;
+
+@Injectable()
+export class AuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    @Inject(apiConfig.KEY) private readonly config: ConfigType<typeof apiConfig>,
+    @InjectRepo(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly dataSource: DataSource,
+    private readonly passwords: PasswordService,
+    private readonly jwt: JwtService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** First start: creates the admin, with ADMIN_PASSWORD or a random one printed once. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
+      if ((await tx.getRepository(UserEntity).count()) > 0) return;
+      const generated = !this.config.adminPassword;
+      const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
+      await tx.getRepository(UserEntity).insert({
+        username: this.config.adminUsername,
+        passwordHash: await this.passwords.hash(password),
+        role: 'admin',
+        mustChangePassword: true,
+      });
+      this.logger.warn(
+        generated
+          ? `created admin user "${this.config.adminUsername}" with the one-time password: ${password} (it must be changed at first login; it is not shown again)`
+          : `created admin user "${this.config.adminUsername}" with ADMIN_PASSWORD (it must be changed at first login)`,
+      );
+    });
+  }
+
+  async login(username: string, password: string, ip: string) {
+    const user = await this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
+    if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
+      await this.audit.record({ actorName: username, action: 'auth.login', outcome: 'denied', ip, details: { reason: 'bad credentials' } });
+      throw new UnauthorizedException('invalid username or password');
+    }
+    await this.users.update(user.id, { lastLoginAt: new Date() });
+    await this.audit.record({ actor: user, action: 'auth.login', ip });
+    const expiresIn = durationSeconds(this.config.jwtExpiresIn);
+    const accessToken = await this.jwt.signAsync({ sub: user.id, role: user.role } satisfies TokenPayload, { expiresIn });
+    return { accessToken, expiresIn, user: toAuthUser(user) };
+  }
+
+  async changePassword(actor: AuthUser, currentPassword: string, newPassword: string, ip: string): Promise<AuthUser> {
+    const user = await this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.id = :id', { id: actor.id })
+      .getOneOrFail();
+    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      await this.audit.record({ actor, action: 'auth.password', outcome: 'denied', ip });
+      throw new ForbiddenException('currentPassword is wrong');
+    }
+    if (newPassword === currentPassword) {
+      throw fieldError([{ field: 'newPassword', message: 'newPassword must differ from currentPassword' }]);
+    }
+    if (newPassword.toLowerCase().includes(user.username.toLowerCase())) {
+      throw fieldError([{ field: 'newPassword', message: 'newPassword must not contain the username' }]);
+    }
+    await this.users.update(user.id, { passwordHash: await this.passwords.hash(newPassword), mustChangePassword: false });
+    await this.audit.record({ actor, action: 'auth.password', ip });
+    return { ...actor, mustChangePassword: false };
+  }
+
+  /** For tokens presented outside passport (Bull Board's cookie). */
+  async verifyToken(token: string): Promise<AuthUser | null> {
+    try {
+      const payload = await this.jwt.verifyAsync<TokenPayload>(token);
+      const user = await this.users.findOneBy({ id: payload.sub });
+      return user ? toAuthUser(user) : null;
+    } catch {
+      return null;
+    }
+  }
+}

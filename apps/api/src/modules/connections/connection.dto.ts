@@ -1,0 +1,187 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  Validate,
+  ValidateIf,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  ValidationArguments,
+} from 'class-validator';
+import { DIALECT_NAMES, type DialectName } from '@dbferry/dialects-core';
+
+const OPTION_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** Options are sent back in responses, so a secret put there would leak: refuse such keys. */
+const SECRET_LIKE = /pass|secret|token|credential|private|apikey|api_key/i;
+
+@ValidatorConstraint({ name: 'connectionOptions' })
+export class ConnectionOptionsConstraint implements ValidatorConstraintInterface {
+  private problem = '';
+
+  validate(value: unknown): boolean {
+    this.problem = problemWithOptions(value) ?? '';
+    return !this.problem;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property}${this.problem}`;
+  }
+}
+
+function problemWithOptions(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ' must be an object of settings';
+  const entries = Object.entries(value);
+  if (entries.length > 50) return ' must have at most 50 settings';
+  for (const [key, v] of entries) {
+    if (!OPTION_KEY.test(key)) return `.${key.slice(0, 64)} is not a valid setting name`;
+    if (SECRET_LIKE.test(key)) return `.${key} looks like a secret; put passwords in the password field`;
+    if (!['string', 'number', 'boolean'].includes(typeof v)) return `.${key} must be a string, number or boolean`;
+    if (typeof v === 'string' && v.length > 1000) return `.${key} must be at most 1000 characters`;
+    if (typeof v === 'number' && !Number.isFinite(v)) return `.${key} must be a finite number`;
+  }
+  return undefined;
+}
+
+class ConnectionFields {
+  @ApiPropertyOptional({ example: 'db.internal.example.com', maxLength: 253 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(253)
+  host?: string;
+
+  @ApiPropertyOptional({ example: 5432, minimum: 1, maximum: 65535 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port?: number;
+
+  @ApiPropertyOptional({ example: 'sales', description: 'database; Oracle service name; SQLite file path under SQLITE_ROOT', maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  database?: string;
+
+  @ApiPropertyOptional({ example: 'dbferry', maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  username?: string;
+
+  @ApiPropertyOptional({ example: 'hunter2', writeOnly: true, maxLength: 1024, description: 'sealed at rest, never returned' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  password?: string;
+
+  @ApiPropertyOptional({ example: { sslmode: 'require' }, description: 'driver settings: strings, numbers, booleans' })
+  @IsOptional()
+  @Validate(ConnectionOptionsConstraint)
+  options?: Record<string, string | number | boolean>;
+
+  @ApiPropertyOptional({ example: false, description: 'refuse to use this connection as a write target' })
+  @IsOptional()
+  @IsBoolean()
+  readOnly?: boolean;
+}
+
+export class CreateConnectionDto extends ConnectionFields {
+  @ApiProperty({ example: 'sales-primary', maxLength: 100 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @ApiProperty({ enum: DIALECT_NAMES, example: 'postgres' })
+  @IsIn(DIALECT_NAMES)
+  dialect!: DialectName;
+
+  @ApiPropertyOptional({
+    example: 'postgres://dbferry:secret@db.example.com:5432/sales?sslmode=require',
+    description: 'instead of host/port/database/username/password; its password is sealed like the field',
+    writeOnly: true,
+    maxLength: 2000,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  url?: string;
+
+  @ValidateIf((o: CreateConnectionDto) => !o.url)
+  @IsString({ message: 'database is required (or give url)' })
+  override database?: string;
+}
+
+export class UpdateConnectionDto extends ConnectionFields {
+  @ApiPropertyOptional({ example: 'sales-primary', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({ nullable: true, writeOnly: true, description: 'a new password replaces the sealed one; null removes it' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MaxLength(1024)
+  override password?: string;
+}
+
+export class TablesQuery {
+  @ApiPropertyOptional({ example: 'public', maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  schema?: string;
+}
+
+export class ConnectionView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: DIALECT_NAMES }) dialect!: DialectName;
+  @ApiProperty({ nullable: true, type: String }) host!: string | null;
+  @ApiProperty({ nullable: true, type: Number }) port!: number | null;
+  @ApiProperty() database!: string;
+  @ApiProperty({ nullable: true, type: String }) username!: string | null;
+  @ApiProperty({ description: 'whether a password is stored (it is never returned)' }) hasPassword!: boolean;
+  @ApiProperty({ type: Object }) options!: Record<string, string | number | boolean>;
+  @ApiProperty() readOnly!: boolean;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
+}
+
+export class ConnectionTestView {
+  @ApiProperty() ok!: boolean;
+  @ApiProperty({ example: 12 }) latencyMs!: number;
+  @ApiPropertyOptional({ example: '16.4' }) serverVersion?: string;
+  @ApiPropertyOptional({ example: 'connection refused: 10.0.0.5:5432' }) error?: string;
+}
+
+export class TableSummaryView {
+  @ApiProperty({ example: 'public' }) schema!: string;
+  @ApiProperty({ example: 'orders' }) name!: string;
+  @ApiProperty({ type: [String], example: ['id'] }) primaryKey!: string[];
+  @ApiProperty({ nullable: true, type: Number, example: 120000 }) rowEstimate!: number | null;
+}
+
+export class ConnectionStatusView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: DIALECT_NAMES }) dialect!: DialectName;
+  @ApiProperty() reachable!: boolean;
+  @ApiProperty() latencyMs!: number;
+  @ApiPropertyOptional() serverVersion?: string;
+  @ApiPropertyOptional() error?: string;
+  @ApiProperty({ type: [TableSummaryView] }) tables!: TableSummaryView[];
+}

@@ -1,0 +1,84 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { type AuthUser, CurrentUser, RequireRole } from '../../common/auth.decorators';
+import { PageQuery } from '../../common/pagination.dto';
+import {
+  ConnectionStatusView,
+  ConnectionTestView,
+  ConnectionView,
+  CreateConnectionDto,
+  TablesQuery,
+  TableSummaryView,
+  UpdateConnectionDto,
+} from './connection.dto';
+import { ConnectionsService } from './connections.service';
+
+@ApiTags('connections')
+@ApiBearerAuth()
+@Controller('api/connections')
+export class ConnectionsController {
+  constructor(private readonly connections: ConnectionsService) {}
+
+  @Get()
+  list(@Query() page: PageQuery) {
+    return this.connections.list(page.limit, page.offset);
+  }
+
+  /** Declared before `:id` so "status" is never taken for an id. */
+  @Get('status')
+  @ApiOkResponse({ type: [ConnectionStatusView] })
+  status() {
+    return this.connections.status();
+  }
+
+  @Post()
+  @RequireRole('admin')
+  @ApiCreatedResponse({ type: ConnectionView })
+  @ApiBadRequestResponse({ description: 'a field is invalid or the host is refused by the egress policy' })
+  @ApiConflictResponse({ description: 'name taken' })
+  create(@Body() body: CreateConnectionDto, @CurrentUser() actor: AuthUser) {
+    return this.connections.create(body, actor);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ConnectionView })
+  get(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.connections.get(id);
+  }
+
+  @Patch(':id')
+  @RequireRole('admin')
+  @ApiOkResponse({ type: ConnectionView })
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateConnectionDto, @CurrentUser() actor: AuthUser) {
+    return this.connections.update(id, body, actor);
+  }
+
+  @Delete(':id')
+  @RequireRole('admin')
+  @HttpCode(204)
+  @ApiConflictResponse({ description: 'a job uses the connection' })
+  remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+    return this.connections.remove(id, actor);
+  }
+
+  @Post(':id/test')
+  @RequireRole('operator')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ConnectionTestView })
+  test(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+    return this.connections.test(id, actor);
+  }
+
+  @Get(':id/tables')
+  @ApiOkResponse({ type: [TableSummaryView] })
+  tables(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: TablesQuery) {
+    return this.connections.tables(id, query.schema);
+  }
+}

@@ -1,0 +1,267 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { securityConfig } from '@dbferry/config';
+import { ConnectionEntity, ConnectionSecrets, InjectRepo, Repository, StoredConnection } from '@dbferry/control-plane';
+import {
+  ConnectionSpec,
+  ConnectionSpecError,
+  DbError,
+  DialectSession,
+  EgressPolicy,
+  parseConnectionUrl,
+  testConnection,
+} from '@dbferry/dialects-core';
+import { dialectFor, prepareConnection } from '@dbferry/dialects';
+import type { AuthUser } from '../../common/auth.decorators';
+import type { Page } from '../../common/pagination.dto';
+import { isForeignKeyViolation, isUniqueViolation } from '../../common/pg-errors';
+import { fieldError } from '../../common/validation';
+import { AuditService } from '../audit/audit.service';
+import {
+  ConnectionStatusView,
+  ConnectionTestView,
+  ConnectionView,
+  CreateConnectionDto,
+  TableSummaryView,
+  UpdateConnectionDto,
+} from './connection.dto';
+
+const view = (row: ConnectionEntity, hasPassword: boolean): ConnectionView => ({
+  id: row.id,
+  name: row.name,
+  dialect: row.dialect,
+  host: row.host,
+  port: row.port,
+  database: row.database,
+  username: row.username,
+  hasPassword,
+  options: row.options,
+  readOnly: row.readOnly,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+/** Status probes run a few at a time so one dashboard refresh cannot open fifty sessions. */
+const STATUS_PARALLELISM = 8;
+
+@Injectable()
+export class ConnectionsService {
+  private readonly egress: EgressPolicy;
+
+  constructor(
+    @InjectRepo(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
+    private readonly secrets: ConnectionSecrets,
+    private readonly audit: AuditService,
+    @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
+  ) {
+    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
+  }
+
+  async list(limit: number, offset: number): Promise<Page<ConnectionView>> {
+    const [rows, total] = await this.connections
+      .createQueryBuilder('c')
+      .addSelect('c.secretKeyId')
+      .orderBy('lower(c.name)')
+      .take(limit)
+      .skip(offset)
+      .getManyAndCount();
+    return { items: rows.map((r) => view(r, !!r.secretKeyId)), total };
+  }
+
+  async get(id: string): Promise<ConnectionView> {
+    const row = await this.connections.createQueryBuilder('c').addSelect('c.secretKeyId').where('c.id = :id', { id }).getOne();
+    if (!row) throw new NotFoundException(`connection ${id} not found`);
+    return view(row, !!row.secretKeyId);
+  }
+
+  async create(dto: CreateConnectionDto, actor: AuthUser): Promise<ConnectionView> {
+    const spec = this.specFrom(dto);
+    await this.checked(spec, dto.url ? 'url' : undefined);
+    const id = randomUUID();
+    const sealed = spec.password ? this.secrets.seal(id, spec.password) : null;
+    try {
+      await this.connections.insert({
+        id,
+        name: dto.name,
+        dialect: spec.dialect,
+        host: spec.host ?? null,
+        port: spec.port ?? null,
+        database: spec.database,
+        username: spec.username ?? null,
+        options: spec.options ?? {},
+        readOnly: spec.readOnly ?? false,
+        secretKeyId: sealed?.keyId ?? null,
+        secretCiphertext: sealed?.ciphertext ?? null,
+        createdBy: actor.id,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictException(`a connection named "${dto.name}" exists`);
+      throw error;
+    }
+    await this.audit.record({ actor, action: 'connection.create', targetType: 'connection', targetId: id, details: { name: dto.name, dialect: spec.dialect } });
+    return this.get(id);
+  }
+
+  async update(id: string, dto: UpdateConnectionDto, actor: AuthUser): Promise<ConnectionView> {
+    const current = await this.load(id);
+    const spec: ConnectionSpec = {
+      ...current,
+      ...Object.fromEntries(Object.entries(dto).filter(([key, v]) => v !== undefined && key !== 'name')),
+    };
+    if (dto.password === null) spec.password = undefined;
+    await this.checked(spec);
+    const changes: Partial<ConnectionEntity> = {
+      name: dto.name ?? current.name,
+      host: spec.host ?? null,
+      port: spec.port ?? null,
+      database: spec.database,
+      username: spec.username ?? null,
+      options: spec.options ?? {},
+      readOnly: spec.readOnly ?? false,
+    };
+    if (dto.password !== undefined) {
+      const sealed = dto.password === null ? null : this.secrets.seal(id, dto.password);
+      changes.secretKeyId = sealed?.keyId ?? null;
+      changes.secretCiphertext = sealed?.ciphertext ?? null;
+    }
+    try {
+      await this.connections.update(id, changes);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictException(`a connection named "${dto.name}" exists`);
+      throw error;
+    }
+    const fields = Object.keys(dto).filter((k) => k !== 'password');
+    await this.audit.record({
+      actor,
+      action: 'connection.update',
+      targetType: 'connection',
+      targetId: id,
+      details: { fields, passwordChanged: dto.password !== undefined },
+    });
+    return this.get(id);
+  }
+
+  async remove(id: string, actor: AuthUser): Promise<void> {
+    await this.load(id);
+    try {
+      await this.connections.delete(id);
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw new ConflictException('connection is used by a job; change or delete the job first');
+      throw error;
+    }
+    await this.audit.record({ actor, action: 'connection.delete', targetType: 'connection', targetId: id });
+  }
+
+  async test(id: string, actor: AuthUser): Promise<ConnectionTestView> {
+    const stored = await this.load(id);
+    const result = await this.probe(stored);
+    await this.audit.record({
+      actor,
+      action: 'connection.test',
+      targetType: 'connection',
+      targetId: id,
+      outcome: result.ok ? 'ok' : 'failed',
+      details: { latencyMs: result.latencyMs, error: result.error },
+    });
+    return result;
+  }
+
+  async tables(id: string, schema?: string): Promise<TableSummaryView[]> {
+    const stored = await this.load(id);
+    return this.withSession(stored, (session) => session.listTables(schema));
+  }
+
+  async status(): Promise<Page<ConnectionStatusView>> {
+    const rows = await this.connections.createQueryBuilder('c').addSelect(['c.secretKeyId', 'c.secretCiphertext']).orderBy('lower(c.name)').getMany();
+    const results: ConnectionStatusView[] = new Array(rows.length);
+    let next = 0;
+    const work = async () => {
+      for (let i = next++; i < rows.length; i = next++) results[i] = await this.statusOf(this.secrets.toSpec(rows[i]));
+    };
+    await Promise.all(Array.from({ length: Math.min(STATUS_PARALLELISM, rows.length) }, work));
+    return { items: results, total: results.length };
+  }
+
+  private async statusOf(stored: StoredConnection): Promise<ConnectionStatusView> {
+    const base = { id: stored.id, name: stored.name, dialect: stored.dialect };
+    const probe = await this.probe(stored);
+    if (!probe.ok) return { ...base, reachable: false, latencyMs: probe.latencyMs, error: probe.error, tables: [] };
+    try {
+      const tables = await this.withSession(stored, (session) => session.listTables());
+      return { ...base, reachable: true, latencyMs: probe.latencyMs, serverVersion: probe.serverVersion, tables };
+    } catch (error) {
+      return { ...base, reachable: true, latencyMs: probe.latencyMs, serverVersion: probe.serverVersion, error: (error as Error).message, tables: [] };
+    }
+  }
+
+  /** Egress and path checks run again at use time: DNS may have changed since the row was saved. */
+  private async probe(stored: StoredConnection): Promise<ConnectionTestView> {
+    const started = Date.now();
+    let resolved;
+    try {
+      resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
+    } catch (error) {
+      return { ok: false, latencyMs: Date.now() - started, error: (error as Error).message };
+    }
+    const { ok, latencyMs, serverVersion, error } = await testConnection(
+      dialectFor(stored.dialect),
+      resolved,
+      this.security.connectionTestTimeoutMs,
+    );
+    return { ok, latencyMs, serverVersion, error };
+  }
+
+  private async withSession<T>(stored: StoredConnection, use: (session: DialectSession) => Promise<T>): Promise<T> {
+    const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
+    const session = await dialectFor(stored.dialect).connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs });
+    try {
+      return await use(session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  private async load(id: string): Promise<StoredConnection> {
+    const stored = await this.secrets.load(id);
+    if (!stored) throw new NotFoundException(`connection ${id} not found`);
+    return stored;
+  }
+
+  private specFrom(dto: CreateConnectionDto): ConnectionSpec {
+    if (!dto.url) {
+      const { name: _name, url: _url, ...fields } = dto;
+      return { ...fields, database: fields.database ?? '' };
+    }
+    const clashing = (['host', 'port', 'database', 'username', 'password'] as const).filter((k) => dto[k] !== undefined);
+    if (clashing.length) {
+      throw fieldError(clashing.map((field) => ({ field, message: `${field} cannot be combined with url` })));
+    }
+    try {
+      const parsed = parseConnectionUrl(dto.dialect, dto.url);
+      return { ...parsed, dialect: dto.dialect, options: { ...parsed.options, ...dto.options }, readOnly: dto.readOnly };
+    } catch (error) {
+      throw this.asFieldError(error, 'url');
+    }
+  }
+
+  /** Validates the spec as the dialect would use it, and the egress policy, without connecting. */
+  private async checked(spec: ConnectionSpec, fieldOverride?: string): Promise<void> {
+    try {
+      await prepareConnection(spec, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
+    } catch (error) {
+      throw this.asFieldError(error, fieldOverride);
+    }
+  }
+
+  private asFieldError(error: unknown, fieldOverride?: string) {
+    if (error instanceof ConnectionSpecError) {
+      return fieldError([{ field: fieldOverride ?? error.field, message: `${fieldOverride ?? error.field}: ${error.message}` }]);
+    }
+    if (error instanceof DbError) {
+      // Egress refusals and unresolvable hosts are about the host the caller gave.
+      return fieldError([{ field: fieldOverride ?? 'host', message: `${fieldOverride ?? 'host'}: ${error.message}` }]);
+    }
+    return error;
+  }
+}

@@ -1,0 +1,139 @@
+import request from 'supertest';
+import { TEST_ADMIN_PASSWORD } from '@dbferry/testing';
+import { ADMIN_PASSWORD, ApiHarness, startApi } from './harness';
+
+describe('auth (e2e)', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi();
+  });
+  afterAll(() => api.close());
+
+  it('refuses a request without a token with 401', async () => {
+    const res = await request(api.http).get('/api/connections').expect(401);
+    expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+  });
+
+  it('refuses a forged token with 401', async () => {
+    await request(api.http).get('/api/auth/me').set('Authorization', 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.bogus').expect(401);
+  });
+
+  it('answers a wrong password with 401 and audits the failure', async () => {
+    const res = await request(api.http).post('/api/auth/login').send({ username: 'admin', password: 'wrong-password' }).expect(401);
+    expect(res.body.message).toBe('invalid username or password');
+    const rows = await api.app.get(DataSourceToken).query(
+      `SELECT actor_name, outcome FROM audit_log WHERE action = 'auth.login' AND outcome = 'denied'`,
+    );
+    expect(rows).toEqual([{ actor_name: 'admin', outcome: 'denied' }]);
+  });
+
+  it('answers an unknown user exactly like a wrong password', async () => {
+    const res = await request(api.http).post('/api/auth/login').send({ username: 'nobody', password: 'x' }).expect(401);
+    expect(res.body.message).toBe('invalid username or password');
+  });
+
+  it('locks every route but /me and /password until the initial password is changed', async () => {
+    const login = await request(api.http).post('/api/auth/login').send({ username: 'admin', password: TEST_ADMIN_PASSWORD }).expect(200);
+    expect(login.body).toMatchObject({ expiresIn: 3600, user: { username: 'admin', role: 'admin', mustChangePassword: true } });
+    const token = login.body.accessToken;
+    const locked = await request(api.http).get('/api/connections').set('Authorization', `Bearer ${token}`).expect(403);
+    expect(locked.body.message).toMatch(/password change required/);
+    await request(api.http).get('/api/users').set('Authorization', `Bearer ${token}`).expect(403);
+    await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${token}`).expect(200);
+
+    await request(api.http)
+      .post('/api/auth/password')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ currentPassword: 'not-it', newPassword: ADMIN_PASSWORD })
+      .expect(403);
+    const changed = await request(api.http)
+      .post('/api/auth/password')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ currentPassword: TEST_ADMIN_PASSWORD, newPassword: ADMIN_PASSWORD })
+      .expect(200);
+    expect(changed.body.mustChangePassword).toBe(false);
+    // The same token now works: password state is read per request, not baked into the token.
+    await request(api.http).get('/api/connections').set('Authorization', `Bearer ${token}`).expect(200);
+    await request(api.http).post('/api/auth/login').send({ username: 'admin', password: TEST_ADMIN_PASSWORD }).expect(401);
+  });
+
+  it('logs in with the new password and sets the queue-board cookie', async () => {
+    const res = await request(api.http).post('/api/auth/login').send({ username: 'ADMIN', password: ADMIN_PASSWORD }).expect(200);
+    expect(res.headers['set-cookie']?.[0]).toMatch(/^dbferry_session=.+; Max-Age=3600; Path=\/queues; Expires=.+; HttpOnly; SameSite=Strict$/);
+  });
+
+  it('lets a viewer read but answers 403 to every write', async () => {
+    const viewer = await api.tokenFor('viewer');
+    await request(api.http).get('/api/connections').set('Authorization', `Bearer ${viewer}`).expect(200);
+    const body = { name: 'x', dialect: 'postgres', host: '127.0.0.1', database: 'x' };
+    const res = await request(api.http).post('/api/connections').set('Authorization', `Bearer ${viewer}`).send(body).expect(403);
+    expect(res.body.message).toMatch(/admin role/);
+    await request(api.http).get('/api/users').set('Authorization', `Bearer ${viewer}`).expect(403);
+    await request(api.http).post('/api/users').set('Authorization', `Bearer ${viewer}`).send({}).expect(403);
+  });
+
+  it('lets an operator test connections but not create them or manage users', async () => {
+    const operator = await api.tokenFor('operator');
+    await request(api.http)
+      .post('/api/connections')
+      .set('Authorization', `Bearer ${operator}`)
+      .send({ name: 'x', dialect: 'postgres', host: '127.0.0.1', database: 'x' })
+      .expect(403);
+    await request(api.http).get('/api/users').set('Authorization', `Bearer ${operator}`).expect(403);
+  });
+
+  it('demotes at once: a token of a user made viewer stops writing', async () => {
+    const admin = await api.adminToken();
+    const created = await request(api.http)
+      .post('/api/users')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ username: 'soon-viewer', password: 'temporary-password-2', role: 'admin' })
+      .expect(201);
+    expect(created.body).not.toHaveProperty('password');
+    expect(created.body).not.toHaveProperty('passwordHash');
+    const first = (await request(api.http).post('/api/auth/login').send({ username: 'soon-viewer', password: 'temporary-password-2' })).body.accessToken;
+    await request(api.http).post('/api/auth/password').set('Authorization', `Bearer ${first}`).send({ currentPassword: 'temporary-password-2', newPassword: 'another-good-password' }).expect(200);
+    await request(api.http).get('/api/users').set('Authorization', `Bearer ${first}`).expect(200);
+    await request(api.http).patch(`/api/users/${created.body.id}`).set('Authorization', `Bearer ${admin}`).send({ role: 'viewer' }).expect(200);
+    await request(api.http).get('/api/users').set('Authorization', `Bearer ${first}`).expect(403);
+  });
+
+  it('never lets the last admin be deleted or demoted', async () => {
+    const admin = await api.adminToken();
+    const me = (await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${admin}`)).body;
+    await request(api.http).delete(`/api/users/${me.id}`).set('Authorization', `Bearer ${admin}`).expect(409);
+    await request(api.http).patch(`/api/users/${me.id}`).set('Authorization', `Bearer ${admin}`).send({ role: 'viewer' }).expect(409);
+  });
+
+  it('stores only argon2id hashes', async () => {
+    const rows: { password_hash: string }[] = await api.app.get(DataSourceToken).query('SELECT password_hash FROM app_user');
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.password_hash).toMatch(/^\$argon2id\$/);
+  });
+});
+
+describe('login throttling (e2e)', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi({ LOGIN_RATE_LIMIT: '3', LOGIN_RATE_WINDOW_SECONDS: '60' });
+  });
+  afterAll(() => api.close());
+
+  it('answers 429 past the limit, even with the right password', async () => {
+    for (let i = 0; i < 3; i++) {
+      await request(api.http).post('/api/auth/login').send({ username: 'admin', password: `guess-${i}` }).expect(401);
+    }
+    const res = await request(api.http).post('/api/auth/login').send({ username: 'admin', password: TEST_ADMIN_PASSWORD }).expect(429);
+    expect(res.body.statusCode).toBe(429);
+    expect(res.headers['retry-after-login'] ?? res.headers['retry-after']).toBeDefined();
+  });
+
+  it('keeps the count in Redis, shared by every API replica', async () => {
+    const keys = await api.app.get(RedisToken).keys('*');
+    expect(keys.some((k: string) => k.includes('throttle'))).toBe(true);
+  });
+});
+
+import { DataSource as DataSourceToken } from 'typeorm';
+import { QUEUE_REDIS } from '@dbferry/queue';
+const RedisToken = QUEUE_REDIS;

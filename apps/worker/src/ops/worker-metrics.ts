@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { ProcessorEvents } from '@dbferry/queue';
+
+/** The worker's Prometheus registry: process metrics plus job outcomes and durations. */
+@Injectable()
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  private readonly jobs = new Counter({
+    name: 'dbferry_worker_jobs_total',
+    help: 'Jobs finished by this worker, by queue, job name and outcome',
+    labelNames: ['queue', 'job', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'dbferry_worker_job_duration_seconds',
+    help: 'Duration of successful jobs',
+    labelNames: ['queue', 'job'],
+    buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_worker_' });
+  }
+
+  eventsFor(queue: string): ProcessorEvents {
+    return {
+      onCompleted: (job, ms) => {
+        this.jobs.inc({ queue, job: job.name, outcome: 'completed' });
+        this.duration.observe({ queue, job: job.name }, ms / 1000);
+      },
+      onFailed: (job) => this.jobs.inc({ queue, job: job?.name ?? 'unknown', outcome: 'failed' }),
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { alertsConfig, securityConfig, storeConfig, workerConfig } from '@dbferry/config';
+import { ControlPlaneModule } from '@dbferry/control-plane';
+import { QueueModule } from '@dbferry/queue';
+import { PruneAuditLogHandler } from './handlers/prune-audit-log.handler';
+import { OpsServer } from './ops/ops-server';
+import { WorkerMetrics } from './ops/worker-metrics';
+import { MaintenanceProcessor } from './processors/maintenance.processor';
+
+export interface WorkerModuleOptions {
+  logStream?: DestinationStream;
+}
+
+/** One handler per job name and one processor per queue; the registry checks both at boot. */
+@Module({})
+export class WorkerModule {
+  static forRoot(options: WorkerModuleOptions = {}): DynamicModule {
+    const config = workerConfig();
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [workerConfig, storeConfig, securityConfig, alertsConfig] }),
+        LoggerModule.forRoot({
+          pinoHttp: [
+            { level: config.logLevel, customProps: () => ({ service: 'worker' }), redact: { paths: ['*.password', '*.secret'], censor: '[redacted]' } },
+            options.logStream ?? process.stdout,
+          ],
+        }),
+        ControlPlaneModule.forRoot({ applicationName: 'dbferry-worker', migrate: false }),
+        QueueModule.forRoot({ role: 'worker', concurrency: config.concurrency, shutdownTimeoutMs: config.shutdownTimeoutMs }),
+      ],
+      providers: [WorkerMetrics, OpsServer, PruneAuditLogHandler, MaintenanceProcessor],
+    };
+  }
+}

@@ -1,0 +1,173 @@
+import { Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { parseKeyring } from '@dbferry/crypto';
+import { isValidHostRule, parseHostList } from '@dbferry/dialects-core';
+
+/** Values that appear in docs and examples; a process outside NODE_ENV=test refuses them. */
+export const PLACEHOLDER_SECRETS = new Set([
+  'change-me-to-a-random-string-of-at-least-32-bytes',
+  'test-secret-that-is-at-least-32-bytes-long!!',
+]);
+
+const list = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? parseHostList(value) : value;
+
+@ValidatorConstraint({ name: 'keyring' })
+class KeyringConstraint implements ValidatorConstraintInterface {
+  private problem = '';
+  validate(value: unknown): boolean {
+    try {
+      parseKeyring(String(value));
+      return true;
+    } catch (error) {
+      this.problem = (error as Error).message;
+      return false;
+    }
+  }
+  defaultMessage(): string {
+    return this.problem;
+  }
+}
+
+@ValidatorConstraint({ name: 'hostRules' })
+class HostRulesConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return Array.isArray(value) && value.every((rule) => isValidHostRule(String(rule)));
+  }
+  defaultMessage(): string {
+    return '$property must be a comma-separated list of IP addresses, CIDR ranges or host names';
+  }
+}
+
+@ValidatorConstraint({ name: 'jwtSecret' })
+class JwtSecretConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string' || Buffer.byteLength(value) < 32) return false;
+    return process.env.NODE_ENV === 'test' || !PLACEHOLDER_SECRETS.has(value);
+  }
+  defaultMessage(): string {
+    return '$property must be at least 32 bytes and not the example placeholder (generate one with `openssl rand -base64 48`)';
+  }
+}
+
+/** Variables both processes read. */
+export class SharedEnv {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: '$property must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @Matches(/^rediss?:\/\/.+/, { message: '$property must be a redis:// or rediss:// URL' })
+  REDIS_URL!: string;
+
+  @Matches(/^[A-Za-z0-9_-]{1,40}$/, { message: '$property must be 1-40 letters, digits, _ or -' })
+  QUEUE_PREFIX = 'dbferry';
+
+  @Validate(KeyringConstraint)
+  SECRETS_KEY!: string;
+
+  @Transform(list)
+  @Validate(HostRulesConstraint)
+  DB_HOSTS_ALLOW: string[] = [];
+
+  @Transform(list)
+  @Validate(HostRulesConstraint)
+  DB_HOSTS_DENY: string[] = [];
+
+  @IsString()
+  @MinLength(1)
+  SQLITE_ROOT = './data/sqlite';
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(500)
+  @Max(120_000)
+  CONNECTION_TEST_TIMEOUT_MS = 5000;
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: '$property must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @Transform(list)
+  @IsEmail({}, { each: true, message: '$property must be a comma-separated list of e-mail addresses' })
+  ALERT_EMAILS: string[] = [];
+}
+
+/** Variables of the HTTP API. */
+export class ApiEnv extends SharedEnv {
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0) // 0: any free port (tests)
+  @Max(65535)
+  PORT = 3000;
+
+  @Validate(JwtSecretConstraint)
+  JWT_SECRET!: string;
+
+  @Matches(/^\d+[smhd]?$/, { message: '$property must be seconds or a duration like 15m, 12h, 7d' })
+  JWT_EXPIRES_IN = '12h';
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.@-]{1,64}$/, { message: '$property must be 1-64 letters, digits or _.@-' })
+  ADMIN_USERNAME = 'admin';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12)
+  @MaxLength(200)
+  ADMIN_PASSWORD?: string;
+
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LOGIN_RATE_LIMIT = 10;
+
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LOGIN_RATE_WINDOW_SECONDS = 60;
+}
+
+/** Variables of a worker process. */
+export class WorkerEnv extends SharedEnv {
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(0) // 0: any free port (tests)
+  @Max(65535)
+  WORKER_PORT = 3001;
+
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WORKER_CONCURRENCY = 4;
+
+  /** Milliseconds a SIGTERM waits for running jobs to checkpoint before the process exits. */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  WORKER_SHUTDOWN_TIMEOUT = 30_000;
+}

@@ -1,0 +1,4 @@
+export * from './env.dto';
+export * from './validate-env';
+export * from './namespaces';
+export * from './load-env-file';

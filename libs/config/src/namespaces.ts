@@ -1,0 +1,52 @@
+import { registerAs } from '@nestjs/config';
+import { resolve } from 'node:path';
+import { ApiEnv, SharedEnv, WorkerEnv } from './env.dto';
+import { validateEnv } from './validate-env';
+
+/** Typed slices of the validated environment, injected with `@Inject(xConfig.KEY)`. */
+export const storeConfig = registerAs('store', () => {
+  const env = validateEnv(SharedEnv);
+  return { databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX };
+});
+
+export const securityConfig = registerAs('security', () => {
+  const env = validateEnv(SharedEnv);
+  return {
+    secretsKey: env.SECRETS_KEY,
+    hostsAllow: env.DB_HOSTS_ALLOW,
+    hostsDeny: env.DB_HOSTS_DENY,
+    sqliteRoot: resolve(env.SQLITE_ROOT),
+    connectionTestTimeoutMs: env.CONNECTION_TEST_TIMEOUT_MS,
+  };
+});
+
+export const alertsConfig = registerAs('alerts', () => {
+  const env = validateEnv(SharedEnv);
+  return { smtpUrl: env.SMTP_URL, recipients: env.ALERT_EMAILS };
+});
+
+export const apiConfig = registerAs('api', () => {
+  const env = validateEnv(ApiEnv);
+  return {
+    nodeEnv: env.NODE_ENV,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    jwtSecret: env.JWT_SECRET,
+    jwtExpiresIn: env.JWT_EXPIRES_IN,
+    adminUsername: env.ADMIN_USERNAME,
+    adminPassword: env.ADMIN_PASSWORD,
+    loginRateLimit: env.LOGIN_RATE_LIMIT,
+    loginRateWindowSeconds: env.LOGIN_RATE_WINDOW_SECONDS,
+  };
+});
+
+export const workerConfig = registerAs('worker', () => {
+  const env = validateEnv(WorkerEnv);
+  return {
+    nodeEnv: env.NODE_ENV,
+    port: env.WORKER_PORT,
+    logLevel: env.LOG_LEVEL,
+    concurrency: env.WORKER_CONCURRENCY,
+    shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT,
+  };
+});

@@ -1,0 +1,35 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+/** Arbitrary but fixed: every dbferry process that migrates takes this one advisory lock. */
+export const MIGRATION_LOCK_KEY = 0x64626672; // "dbfr"
+
+export interface MigrationOutcome {
+  applied: string[];
+  waitedMs: number;
+}
+
+/**
+ * Runs pending migrations while holding a session-level advisory lock on a dedicated
+ * connection, so APIs that start together migrate once: the second waits, then finds
+ * nothing to do. Each migration runs in its own transaction.
+ */
+export async function migrateUnderLock(dataSource: DataSource, url: string): Promise<MigrationOutcome> {
+  const lock = new Client({ connectionString: url, application_name: 'dbferry-migrate-lock' });
+  await lock.connect();
+  const started = Date.now();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const waitedMs = Date.now() - started;
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return { applied: applied.map((m) => m.name), waitedMs };
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.end();
+  }
+}
+
+/** True when the store has every migration this build knows; the worker checks this at boot. */
+export async function isSchemaCurrent(dataSource: DataSource): Promise<boolean> {
+  return !(await dataSource.showMigrations());
+}

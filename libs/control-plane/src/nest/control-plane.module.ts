@@ -1,0 +1,87 @@
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { DataSource, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { securityConfig, storeConfig } from '@dbferry/config';
+import { parseKeyring, SecretBox } from '@dbferry/crypto';
+import { ConnectionSecrets } from '../connection-secrets';
+import { createControlDataSource, ENTITIES } from '../data-source';
+import { isSchemaCurrent, migrateUnderLock } from '../migrator';
+
+export const repositoryToken = (entity: EntityTarget<ObjectLiteral>) =>
+  `ControlRepository:${typeof entity === 'function' ? entity.name : String(entity)}`;
+
+/** Injects the TypeORM repository of a control-store entity. */
+export const InjectRepo = (entity: EntityTarget<ObjectLiteral>) => Inject(repositoryToken(entity));
+export type { Repository };
+
+export interface ControlPlaneModuleOptions {
+  applicationName: string;
+  /** The API migrates (under the advisory lock); the worker only waits for a current schema. */
+  migrate: boolean;
+  /** How long a non-migrating process waits for the API to bring the schema up to date. */
+  schemaWaitMs?: number;
+}
+
+@Injectable()
+class DataSourceCloser implements OnApplicationShutdown {
+  constructor(private readonly dataSource: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+async function openStore(url: string, options: ControlPlaneModuleOptions): Promise<DataSource> {
+  const logger = new Logger('ControlStore');
+  const dataSource = createControlDataSource({ url, applicationName: options.applicationName });
+  await dataSource.initialize();
+  if (options.migrate) {
+    const { applied, waitedMs } = await migrateUnderLock(dataSource, url);
+    logger.log(
+      applied.length
+        ? `applied ${applied.length} migration(s): ${applied.join(', ')}`
+        : `schema up to date${waitedMs > 50 ? ` (waited ${waitedMs} ms for another process migrating)` : ''}`,
+    );
+    return dataSource;
+  }
+  const deadline = Date.now() + (options.schemaWaitMs ?? 120_000);
+  while (!(await isSchemaCurrent(dataSource))) {
+    if (Date.now() > deadline) {
+      await dataSource.destroy();
+      throw new Error('control store schema is behind this build: start the API (it migrates) or run `npm run migrate`');
+    }
+    logger.log('waiting for the API to migrate the control store');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return dataSource;
+}
+
+@Module({})
+export class ControlPlaneModule {
+  static forRoot(options: ControlPlaneModuleOptions): DynamicModule {
+    const repositories: Provider[] = ENTITIES.map((entity) => ({
+      provide: repositoryToken(entity),
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => dataSource.getRepository(entity),
+    }));
+    return {
+      module: ControlPlaneModule,
+      global: true,
+      providers: [
+        {
+          provide: DataSource,
+          inject: [storeConfig.KEY],
+          useFactory: (store: ConfigType<typeof storeConfig>) => openStore(store.databaseUrl, options),
+        },
+        DataSourceCloser,
+        ...repositories,
+        {
+          provide: SecretBox,
+          inject: [securityConfig.KEY],
+          useFactory: (security: ConfigType<typeof securityConfig>) => new SecretBox(parseKeyring(security.secretsKey)),
+        },
+        { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
+      ],
+      exports: [DataSource, SecretBox, ConnectionSecrets, ...repositories.map((p) => (p as { provide: string }).provide)],
+    };
+  }
+}

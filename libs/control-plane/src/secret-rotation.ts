@@ -1,0 +1,51 @@
+import { DataSource } from 'typeorm';
+import type { SecretBox } from '@dbferry/crypto';
+import { connectionSecretAad } from './entities/connection.entity';
+
+/** A table column pair that holds sealed secrets, and how its associated data is formed. */
+interface SealedColumn {
+  table: string;
+  keyIdColumn: string;
+  ciphertextColumn: string;
+  aad: (id: string) => string;
+}
+
+/** Every sealed secret in the store; a feature that seals a new column adds it here. */
+export const SEALED_COLUMNS: SealedColumn[] = [
+  { table: 'connection', keyIdColumn: 'secret_key_id', ciphertextColumn: 'secret_ciphertext', aad: connectionSecretAad },
+];
+
+export interface RotationReport {
+  resealed: number;
+  current: number;
+}
+
+/**
+ * Re-seals every secret not sealed under the current key, one transaction per table with
+ * rows locked, so a rotation interrupted half-way leaves each row readable by the keyring.
+ */
+export async function rotateSecrets(dataSource: DataSource, box: SecretBox): Promise<RotationReport> {
+  const report: RotationReport = { resealed: 0, current: 0 };
+  for (const column of SEALED_COLUMNS) {
+    await dataSource.transaction(async (tx) => {
+      const rows: { id: string; key_id: string; ciphertext: Buffer }[] = await tx.query(
+        `SELECT id, ${column.keyIdColumn} AS key_id, ${column.ciphertextColumn} AS ciphertext
+           FROM ${column.table} WHERE ${column.ciphertextColumn} IS NOT NULL FOR UPDATE`,
+      );
+      for (const row of rows) {
+        const sealed = { keyId: row.key_id, ciphertext: row.ciphertext };
+        if (!box.needsRotation(sealed)) {
+          report.current++;
+          continue;
+        }
+        const resealed = box.seal(box.open(sealed, column.aad(row.id)), column.aad(row.id));
+        await tx.query(
+          `UPDATE ${column.table} SET ${column.keyIdColumn} = $1, ${column.ciphertextColumn} = $2 WHERE id = $3`,
+          [resealed.keyId, resealed.ciphertext, row.id],
+        );
+        report.resealed++;
+      }
+    });
+  }
+  return report;
+}

@@ -1,0 +1,52 @@
+/**
+ * The queue protocol between api and worker. Payloads carry ids, numbers and a version,
+ * never row data or secrets. No NestJS, no bullmq here: both sides import this file.
+ */
+export enum QueueName {
+  Maintenance = 'maintenance',
+}
+
+export enum JobName {
+  PruneAuditLog = 'prune-audit-log',
+}
+
+export interface JobPayloads {
+  [JobName.PruneAuditLog]: { v: 1; olderThanDays: number };
+}
+
+export type JobData<N extends JobName> = JobPayloads[N];
+export type JobOf<N extends JobName> = { name: N; data: JobData<N> };
+export type AnyJob = { [N in JobName]: JobOf<N> }[JobName];
+
+/** Which queue carries each job. */
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.PruneAuditLog]: QueueName.Maintenance,
+};
+
+export interface JobDefaults {
+  attempts: number;
+  backoff: { type: 'exponential' | 'fixed'; delay: number; jitter?: number };
+  removeOnComplete: { age: number; count: number };
+  removeOnFail: { age: number };
+}
+
+export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobDefaults> = {
+  [QueueName.Maintenance]: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
+};
+
+/** Recurring jobs the API keeps registered (BullMQ job schedulers, keyed by id). */
+export const SYSTEM_SCHEDULES = [
+  {
+    id: 'system:prune-audit-log',
+    pattern: '17 3 * * *',
+    job: { name: JobName.PruneAuditLog, data: { v: 1, olderThanDays: 180 } } satisfies AnyJob,
+  },
+] as const;
+
+export const isJobName = (name: string): name is JobName =>
+  (Object.values(JobName) as string[]).includes(name);

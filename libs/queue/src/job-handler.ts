@@ -1,0 +1,23 @@
+import { SetMetadata } from '@nestjs/common';
+import type { JobData, JobName } from '@dbferry/queue-contracts';
+
+export const JOB_HANDLER = Symbol('dbferry:job-handler');
+
+/** What a handler sees of a queue job: its payload and the means to stop early. */
+export interface JobContext<N extends JobName> {
+  id: string;
+  name: N;
+  data: JobData<N>;
+  attemptsMade: number;
+  /** Aborted when the worker shuts down past its drain timeout: checkpoint and return. */
+  signal: AbortSignal;
+  /** Reports progress (0..100 or an object) to BullMQ and Bull Board. */
+  progress(value: number | object): Promise<void>;
+}
+
+export interface JobHandlerOf<N extends JobName> {
+  handle(job: JobContext<N>): Promise<unknown>;
+}
+
+/** Marks a provider as the one handler of a job name; the registry checks there is exactly one. */
+export const JobHandler = (name: JobName) => SetMetadata(JOB_HANDLER, name);

@@ -1,0 +1,67 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AnyJob, DEFAULT_JOB_OPTIONS, JOB_QUEUE, JobData, JobName, QueueName } from '@dbferry/queue-contracts';
+import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from './tokens';
+
+export interface EnqueueOptions {
+  /** Deduplicates: BullMQ ignores a second add with the same id while the first exists. */
+  jobId?: string;
+  delayMs?: number;
+  priority?: number;
+}
+
+/** The only way to add a job: typed by name, routed to its queue, with the queue's defaults. */
+@Injectable()
+export class JobProducer implements OnApplicationShutdown {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    @Inject(QUEUE_REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_OPTIONS) private readonly options: QueueModuleOptions,
+  ) {
+    for (const name of Object.values(QueueName)) {
+      this.queues.set(
+        name,
+        new Queue(name, {
+          connection: this.redis,
+          prefix: this.options.prefix,
+          defaultJobOptions: DEFAULT_JOB_OPTIONS[name] as JobsOptions,
+        }),
+      );
+    }
+  }
+
+  async enqueue<N extends JobName>(name: N, data: JobData<N>, options: EnqueueOptions = {}): Promise<string> {
+    const job = await this.queue(JOB_QUEUE[name]).add(name, data, {
+      jobId: options.jobId,
+      delay: options.delayMs,
+      priority: options.priority,
+    });
+    return job.id ?? '';
+  }
+
+  /** Creates or updates a repeating job; one scheduler per id however many processes call it. */
+  async upsertSchedule(id: string, pattern: string, job: AnyJob, tz?: string): Promise<void> {
+    await this.queue(JOB_QUEUE[job.name]).upsertJobScheduler(id, { pattern, tz }, { name: job.name, data: job.data });
+  }
+
+  async removeSchedule(id: string, name: JobName): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).removeJobScheduler(id);
+  }
+
+  queue(name: QueueName): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`unknown queue ${name}`);
+    return queue;
+  }
+
+  /** Every queue, for Bull Board and the dashboard's depth gauges. */
+  all(): Queue[] {
+    return [...this.queues.values()];
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.all().map((q) => q.close()));
+  }
+}

@@ -1,0 +1,96 @@
+import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JobName, QueueName } from '@dbferry/queue-contracts';
+import { HandlerRegistry } from './handler-registry';
+import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from './tokens';
+
+/** An error the handler knows retrying cannot fix (bad credentials, missing table, ...). */
+export interface MaybeTerminal {
+  transient?: boolean;
+}
+
+export interface ProcessorEvents {
+  onCompleted?(job: Job, durationMs: number): void;
+  onFailed?(job: Job | undefined, error: Error): void;
+}
+
+/**
+ * One BullMQ Worker per queue. Subclasses only name their queue; dispatch goes through the
+ * handler registry. Shutdown: stop taking jobs, let running ones finish, and past the
+ * drain timeout abort their signals so they checkpoint, then close hard (BullMQ re-runs a
+ * job whose lock lapses on another worker).
+ */
+export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  abstract readonly queueName: QueueName;
+  protected readonly logger = new Logger(this.constructor.name);
+  private worker?: Worker;
+  private readonly running = new Map<string, AbortController>();
+  protected events: ProcessorEvents = {};
+
+  constructor(
+    private readonly registry: HandlerRegistry,
+    @Inject(QUEUE_REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_OPTIONS) private readonly options: QueueModuleOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const name of this.registry.jobsOf(this.queueName)) {
+      if (!this.registry.handlerFor(name)) throw new Error(`queue ${this.queueName}: no handler for ${name}`);
+    }
+    this.worker = new Worker(this.queueName, (job, token) => this.dispatch(job, token), {
+      connection: this.redis.duplicate(),
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency ?? 1,
+      autorun: true,
+    });
+    this.worker.on('failed', (job, error) => {
+      this.logger.warn(`job ${job?.name}#${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`);
+      this.events.onFailed?.(job, error);
+    });
+    this.worker.on('error', (error) => this.logger.error(`worker error: ${error.message}`));
+  }
+
+  private async dispatch(job: Job, _token?: string): Promise<unknown> {
+    const handler = this.registry.handlerFor(job.name);
+    if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
+    const controller = new AbortController();
+    this.running.set(job.id ?? job.name, controller);
+    const started = Date.now();
+    try {
+      const result = await handler.handle({
+        id: job.id ?? '',
+        name: job.name as JobName,
+        data: job.data,
+        attemptsMade: job.attemptsMade,
+        signal: controller.signal,
+        progress: (value) => job.updateProgress(value),
+      });
+      this.events.onCompleted?.(job, Date.now() - started);
+      return result;
+    } catch (error) {
+      if ((error as MaybeTerminal).transient === false) throw new UnrecoverableError((error as Error).message);
+      throw error;
+    } finally {
+      this.running.delete(job.id ?? job.name);
+    }
+  }
+
+  /** Jobs this process is running right now. */
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.worker) return;
+    const timeoutMs = this.options.shutdownTimeoutMs ?? 30_000;
+    this.logger.log(`draining ${this.running.size} running job(s), up to ${timeoutMs} ms`);
+    const drained = this.worker.close().then(() => true);
+    const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+    if (!(await Promise.race([drained, timedOut]))) {
+      this.logger.warn(`drain timeout: aborting ${this.running.size} job(s); another worker will resume them`);
+      for (const controller of this.running.values()) controller.abort(new Error('worker shutting down'));
+      await this.worker.close(true);
+    }
+  }
+}

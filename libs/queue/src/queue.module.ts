@@ -1,0 +1,63 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import type { ConfigType } from '@nestjs/config';
+import type { Redis } from 'ioredis';
+import { storeConfig } from '@dbferry/config';
+import { HandlerRegistry } from './handler-registry';
+import { JobProducer } from './job-producer';
+import { assertNoEviction, createRedis } from './redis';
+import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from './tokens';
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(QUEUE_REDIS) private readonly redis: Redis) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+export interface QueueModuleSettings {
+  role: 'producer' | 'worker';
+  concurrency?: number;
+  shutdownTimeoutMs?: number;
+}
+
+/**
+ * Producer side (API): `JobProducer` only. Worker side: also the handler registry, and a
+ * refusal to start when Redis may evict keys.
+ */
+@Module({})
+export class QueueModule {
+  static forRoot(settings: QueueModuleSettings): DynamicModule {
+    const worker = settings.role === 'worker';
+    return {
+      module: QueueModule,
+      global: true,
+      imports: worker ? [DiscoveryModule] : [],
+      providers: [
+        {
+          provide: QUEUE_OPTIONS,
+          inject: [storeConfig.KEY],
+          useFactory: (store: ConfigType<typeof storeConfig>): QueueModuleOptions => ({
+            prefix: store.queuePrefix,
+            redisUrl: store.redisUrl,
+            ...settings,
+          }),
+        },
+        {
+          provide: QUEUE_REDIS,
+          inject: [QUEUE_OPTIONS],
+          useFactory: async (options: QueueModuleOptions) => {
+            const redis = createRedis(options.redisUrl, `dbferry-${options.role}`);
+            if (worker) await assertNoEviction(redis);
+            return redis;
+          },
+        },
+        RedisCloser,
+        JobProducer,
+        ...(worker ? [HandlerRegistry] : []),
+      ],
+      exports: [QUEUE_OPTIONS, QUEUE_REDIS, JobProducer, ...(worker ? [HandlerRegistry] : [])],
+    };
+  }
+}

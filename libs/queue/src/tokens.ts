@@ -1,0 +1,11 @@
+export const QUEUE_REDIS = Symbol('dbferry:queue-redis');
+export const QUEUE_OPTIONS = Symbol('dbferry:queue-options');
+
+export interface QueueModuleOptions {
+  prefix: string;
+  redisUrl: string;
+  /** Worker processes check the Redis eviction policy and run processors. */
+  role: 'producer' | 'worker';
+  concurrency?: number;
+  shutdownTimeoutMs?: number;
+}

@@ -1,0 +1,4 @@
+export * from './databases';
+export * from './redis';
+export * from './env';
+export * from './log-capture';
