@@ -115,10 +115,6 @@ export class CreateConnectionDto extends ConnectionFields {
   @IsString()
   @MaxLength(2000)
   url?: string;
-
-  @ValidateIf((o: CreateConnectionDto) => !o.url)
-  @IsString({ message: 'database is required (or give url)' })
-  override database?: string;
 }
 
 export class UpdateConnectionDto extends ConnectionFields {
