@@ -63,6 +63,8 @@ export interface Dialect {
   readonly name: DialectName;
   readonly capabilities: DialectCapabilities;
   quoteIdentifier(name: string): string;
+  /** Throws ConnectionSpecError when the spec cannot be used as given (before any I/O). */
+  validateSpec(spec: ConnectionSpec): void;
   /** Opens a session. Rejects with a DbError (see errors.ts), never a raw driver error. */
   connect(spec: ResolvedConnectionSpec, options: ConnectOptions): Promise<DialectSession>;
   /** Sorts a driver error into the taxonomy; used by connect and by every later operation. */

@@ -34,6 +34,8 @@ export const DB_ERROR_MESSAGES: Record<DbErrorCode, string> = {
  */
 export abstract class DbError extends Error {
   abstract readonly transient: boolean;
+  /** The part of `message` after the plain-words reason, kept so the error can be rebuilt redacted. */
+  readonly detail: string | undefined;
   constructor(
     readonly code: DbErrorCode,
     detail?: string,
@@ -41,6 +43,7 @@ export abstract class DbError extends Error {
   ) {
     super(detail ? `${DB_ERROR_MESSAGES[code]}: ${detail}` : DB_ERROR_MESSAGES[code], options);
     this.name = new.target.name;
+    this.detail = detail || undefined;
   }
 }
 
@@ -52,4 +55,14 @@ export class TransientDbError extends DbError {
 /** Retrying cannot help: bad credentials, missing database, rejected value. */
 export class TerminalDbError extends DbError {
   readonly transient = false;
+}
+
+/** A connection spec (or URL) that cannot be used as given; `field` names the culprit. */
+export class ConnectionSpecError extends TerminalDbError {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super('invalid-spec', `${field}: ${reason}`);
+  }
 }

@@ -1,0 +1,2 @@
+export * from './mssql.dialect';
+export * from './mssql.type-mapper';

@@ -1,0 +1,2 @@
+export * from './mysql.dialect';
+export * from './mysql.type-mapper';

@@ -1,0 +1,81 @@
+import { TerminalDbError, TransientDbError } from '@dbferry/dialects-core';
+import { describeMysqlVersion, MYSQL_LIST_TABLES_SQL, MYSQL_PRIMARY_KEYS_SQL, MysqlDialect } from './mysql.dialect';
+
+const dialect = new MysqlDialect();
+
+/** The shape mysql2 gives server errors. */
+function mysqlError(code: string, errno: number, sqlState: string, message: string): Error {
+  return Object.assign(new Error(message), { code, errno, sqlState, sqlMessage: message, fatal: true });
+}
+
+describe('MysqlDialect', () => {
+  it('declares its real limits', () => {
+    expect(dialect.capabilities).toMatchObject({
+      networked: true,
+      defaultPort: 3306,
+      maxIdentifierLength: 64,
+      maxBindParams: 65535,
+      supportsCopy: true,
+      supportsMerge: false,
+      transactionalDdl: false,
+    });
+  });
+
+  it.each([
+    ['order', '`order`'],
+    ['MixedCase', '`MixedCase`'],
+    ['with space', '`with space`'],
+    ['a"b', '`a"b`'],
+    ['a`b', '`a``b`'],
+    ['a]b', '`a]b`'],
+    ['таблица', '`таблица`'],
+  ])('quotes %s as %s', (name, quoted) => {
+    expect(dialect.quoteIdentifier(name)).toBe(quoted);
+  });
+
+  it.each([
+    ['ER_ACCESS_DENIED_ERROR', 1045, '28000', "Access denied for user 'u'@'10.0.0.2' (using password: YES)", 'authentication-failed', false],
+    ['ER_BAD_DB_ERROR', 1049, '42000', "Unknown database 'nope'", 'unknown-database', false],
+    ['ER_LOCK_DEADLOCK', 1213, '40001', 'Deadlock found when trying to get lock', 'unknown', true],
+    ['ER_LOCK_WAIT_TIMEOUT', 1205, 'HY000', 'Lock wait timeout exceeded', 'unknown', true],
+    ['CR_SERVER_GONE_ERROR', 2006, 'HY000', 'MySQL server has gone away', 'unknown', true],
+    ['CR_SERVER_LOST', 2013, 'HY000', 'Lost connection to MySQL server during query', 'unknown', true],
+    ['ER_DUP_ENTRY', 1062, '23000', "Duplicate entry '1' for key 'PRIMARY'", 'constraint', false],
+    ['ER_NO_SUCH_TABLE', 1146, '42S02', "Table 'd.t' doesn't exist", 'unknown', false],
+  ])('sorts %s (%d) as %s', (code, errno, sqlState, message, expected, transient) => {
+    const error = dialect.classifyError(mysqlError(code, errno, sqlState, message));
+    expect(error.code).toBe(expected);
+    expect(error.transient).toBe(transient);
+    expect(error.message).toContain(message);
+  });
+
+  it('sorts a mysql2 connect timeout and a refused socket', () => {
+    const timeout = Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT', errorno: 'ETIMEDOUT', fatal: true });
+    expect(dialect.classifyError(timeout)).toBeInstanceOf(TransientDbError);
+    expect(dialect.classifyError(timeout).code).toBe('timeout');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', errno: -111 });
+    expect(dialect.classifyError(refused).code).toBe('connection-refused');
+  });
+
+  it('keeps unknown driver text as terminal unknown', () => {
+    const error = dialect.classifyError(new Error('odd'));
+    expect(error).toBeInstanceOf(TerminalDbError);
+    expect(error.code).toBe('unknown');
+  });
+
+  it.each([
+    ['10.11.19-MariaDB-0+deb12u1', 'mariadb', 'MariaDB 10.11.19'],
+    ['5.5.5-10.6.12-MariaDB-log', 'mariadb', 'MariaDB 10.6.12'],
+    ['8.4.2', 'mysql', 'MySQL 8.4.2'],
+    ['8.0.36-0ubuntu0.22.04.1', 'mysql', 'MySQL 8.0.36'],
+  ])('reads %s as %s', (raw, flavor, serverVersion) => {
+    expect(describeMysqlVersion(raw)).toEqual({ flavor, serverVersion });
+  });
+
+  it('lists base tables of the connection database with PK columns in index order', () => {
+    expect(MYSQL_LIST_TABLES_SQL).toContain('TABLE_ROWS');
+    expect(MYSQL_LIST_TABLES_SQL).toContain('COALESCE(?, DATABASE())');
+    expect(MYSQL_LIST_TABLES_SQL).toContain("'performance_schema'");
+    expect(MYSQL_PRIMARY_KEYS_SQL).toContain('ORDER BY s.TABLE_NAME, s.SEQ_IN_INDEX');
+  });
+});

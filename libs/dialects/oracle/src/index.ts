@@ -1,0 +1,2 @@
+export * from './oracle.dialect';
+export * from './oracle.type-mapper';

@@ -1,0 +1,2 @@
+export * from './postgres.dialect';
+export * from './postgres.type-mapper';

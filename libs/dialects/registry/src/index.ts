@@ -1,0 +1,57 @@
+import {
+  type ConnectionSpec,
+  ConnectionSpecError,
+  type Dialect,
+  DIALECT_NAMES,
+  type DialectName,
+  type EgressPolicy,
+  type ResolvedConnectionSpec,
+  stringOption,
+} from '@dbferry/dialects-core';
+import { MssqlDialect } from '@dbferry/dialect-mssql';
+import { MysqlDialect } from '@dbferry/dialect-mysql';
+import { OracleDialect } from '@dbferry/dialect-oracle';
+import { PostgresDialect } from '@dbferry/dialect-postgres';
+import { resolveSqlitePath, SqliteDialect } from '@dbferry/dialect-sqlite';
+
+const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
+  postgres: new PostgresDialect(),
+  mysql: new MysqlDialect(),
+  mssql: new MssqlDialect(),
+  oracle: new OracleDialect(),
+  sqlite: new SqliteDialect(),
+};
+
+export const ALL_DIALECTS: readonly Dialect[] = DIALECT_NAMES.map((name) => DIALECTS[name]);
+
+export function dialectFor(name: DialectName): Dialect {
+  const dialect = (DIALECTS as Partial<Record<string, Dialect>>)[name];
+  if (!dialect) throw new ConnectionSpecError('dialect', `unknown dialect "${String(name)}"`);
+  return dialect;
+}
+
+export interface ConnectionEnvironment {
+  egress: EgressPolicy;
+  /** Directory every SQLite file must live under (SQLITE_ROOT). */
+  sqliteRoot: string;
+}
+
+/**
+ * Validates a spec and makes it safe to hand to `connect`: networked hosts pass the egress
+ * policy and are pinned to the address it resolved; SQLite paths are confined to the root.
+ */
+export async function prepareConnection(
+  spec: ConnectionSpec,
+  env: ConnectionEnvironment,
+): Promise<ResolvedConnectionSpec> {
+  const dialect = dialectFor(spec.dialect);
+  dialect.validateSpec(spec);
+  if (!dialect.capabilities.networked) {
+    return { ...spec, database: await resolveSqlitePath(env.sqliteRoot, spec.database) };
+  }
+  const { host, address } = await env.egress.resolve(spec.host ?? '');
+  // A named SQL Server instance gets its port from the SQL Browser, so none is filled in.
+  const namedInstance = spec.dialect === 'mssql' && stringOption(spec.options, 'instanceName') !== undefined;
+  const port = spec.port ?? (namedInstance ? undefined : dialect.capabilities.defaultPort);
+  return { ...spec, host, address, ...(port === undefined ? {} : { port }) };
+}

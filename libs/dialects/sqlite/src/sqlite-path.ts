@@ -1,0 +1,60 @@
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ConnectionSpecError } from '@dbferry/dialects-core';
+
+function refuse(reason: string): never {
+  throw new ConnectionSpecError('database', reason);
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
+}
+
+/** realpath of the path, or of its nearest existing ancestor joined with the missing rest. */
+async function realPathOfMaybeMissing(path: string): Promise<string> {
+  const missing: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      const real = await realpath(current);
+      return missing.length > 0 ? join(real, ...missing.reverse()) : real;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      // A name that exists but does not resolve is a dangling symlink: its target is unchecked.
+      const exists = await lstat(current).then(
+        () => true,
+        () => false,
+      );
+      if (exists) refuse('is a symbolic link to a missing target');
+      const parent = dirname(current);
+      if (parent === current) throw error;
+      missing.push(current.slice(parent.length).replace(/^[\\/]+/, ''));
+      current = parent;
+    }
+  }
+}
+
+/**
+ * The absolute, symlink-free path of a SQLite file that must live under `root`. `database` is
+ * relative to root or absolute; `..` segments, NUL bytes and links leading out are refused.
+ */
+export async function resolveSqlitePath(root: string, database: string): Promise<string> {
+  if (typeof database !== 'string' || database.trim() === '') refuse('is required');
+  if (database.includes('\0')) refuse('contains a NUL byte');
+  if (database.split(/[\\/]+/).includes('..')) refuse('may not contain ".." segments');
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch {
+    refuse('the SQLite root directory does not exist');
+  }
+  const candidate = isAbsolute(database) ? resolve(database) : resolve(realRoot, database);
+  const real = await realPathOfMaybeMissing(candidate);
+  const rel = relative(realRoot, real);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    refuse('is outside the SQLite root directory');
+  }
+  const stats = await stat(real).catch(() => undefined);
+  if (stats?.isDirectory()) refuse('is a directory, not a database file');
+  return real;
+}

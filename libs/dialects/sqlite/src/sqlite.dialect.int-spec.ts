@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database } from 'sqlite3';
+import { DbError, type DialectSession, testConnection } from '@dbferry/dialects-core';
+import { resolveSqlitePath } from './sqlite-path';
+import { SqliteDialect } from './sqlite.dialect';
+
+const dialect = new SqliteDialect();
+
+function exec(db: Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.exec(sql, (error) => (error ? reject(error) : resolve())));
+}
+
+describe('SqliteDialect on a real file', () => {
+  let root: string;
+  let file: string;
+  let session: DialectSession;
+
+  beforeAll(async () => {
+    root = await realpath(await mkdtemp(join(tmpdir(), 'dbferry-sqlite-it-')));
+    file = join(root, 'app.db');
+    const db = new Database(file);
+    await exec(
+      db,
+      `CREATE TABLE orders (tenant_id INTEGER NOT NULL, note TEXT, order_no INTEGER NOT NULL,
+         PRIMARY KEY (order_no, tenant_id)) WITHOUT ROWID;
+       CREATE TABLE "Mixed Case" (id INTEGER PRIMARY KEY);
+       CREATE TABLE sqliteish (v TEXT);
+       CREATE INDEX orders_note ON orders(note);
+       WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 42)
+       INSERT INTO orders SELECT n % 5, 'n', n FROM g;
+       CREATE TABLE auto (id INTEGER PRIMARY KEY AUTOINCREMENT);`,
+    );
+    await new Promise<void>((resolve) => db.close(() => resolve()));
+    session = await dialect.connect({ dialect: 'sqlite', database: await resolveSqlitePath(root, 'app.db') }, { timeoutMs: 2000 });
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reads the library version', () => {
+    expect(session.serverVersion).toMatch(/^SQLite 3\.\d+\.\d+$/);
+  });
+
+  it('lists tables with keys in key order and exact counts, hiding sqlite_ internals only', async () => {
+    expect(await session.listTables()).toEqual([
+      { schema: 'main', name: 'Mixed Case', primaryKey: ['id'], rowEstimate: 0 },
+      { schema: 'main', name: 'auto', primaryKey: ['id'], rowEstimate: 0 },
+      { schema: 'main', name: 'orders', primaryKey: ['order_no', 'tenant_id'], rowEstimate: 42 },
+      { schema: 'main', name: 'sqliteish', primaryKey: [], rowEstimate: 0 },
+    ]);
+  });
+
+  it('does not create a missing file: a typo is an unknown database', async () => {
+    const missing = join(root, 'typo.db');
+    const error = await dialect.connect({ dialect: 'sqlite', database: missing }, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DbError);
+    expect((error as DbError).code).toBe('unknown-database');
+    expect(existsSync(missing)).toBe(false);
+    const result = await testConnection(dialect, { dialect: 'sqlite', database: missing }, 2000);
+    expect(result).toMatchObject({ ok: false, errorCode: 'unknown-database' });
+  });
+
+  it('creates the file only when asked to', async () => {
+    const fresh = join(root, 'fresh.db');
+    const created = await dialect.connect({ dialect: 'sqlite', database: fresh, options: { create: true } }, { timeoutMs: 2000 });
+    await created.close();
+    expect(existsSync(fresh)).toBe(true);
+  });
+
+  it('read-only never creates, even with create=true', async () => {
+    const ghost = join(root, 'ghost.db');
+    const error = await dialect
+      .connect({ dialect: 'sqlite', database: ghost, readOnly: true, options: { create: true } }, { timeoutMs: 2000 })
+      .catch((e: unknown) => e);
+    expect((error as DbError).code).toBe('unknown-database');
+    expect(existsSync(ghost)).toBe(false);
+    const ro = await dialect.connect({ dialect: 'sqlite', database: file, readOnly: true }, { timeoutMs: 2000 });
+    expect((await ro.listTables()).length).toBe(4);
+    await ro.close();
+  });
+
+  it('sorts a file that is not a database as unknown-database', async () => {
+    const error = await dialect
+      .connect({ dialect: 'sqlite', database: join(__dirname, 'sqlite.dialect.ts') }, { timeoutMs: 2000 })
+      .catch((e: unknown) => e);
+    expect((error as DbError).code).toBe('unknown-database');
+  });
+});

@@ -1,0 +1,146 @@
+import { Database, OPEN_CREATE, OPEN_READONLY, OPEN_READWRITE } from 'sqlite3';
+import {
+  booleanOption,
+  checkCommonSpec,
+  type ConnectionSpec,
+  type ConnectOptions,
+  DbError,
+  type Dialect,
+  type DialectCapabilities,
+  type DialectSession,
+  detailOf,
+  errorChain,
+  fallbackDbError,
+  makeDbError,
+  type ResolvedConnectionSpec,
+  type TableSummary,
+  TerminalDbError,
+} from '@dbferry/dialects-core';
+
+/** `sqlite\_%` with ESCAPE: a plain `_` is a wildcard and would hide tables like `sqliteX`. */
+export const SQLITE_LIST_TABLES_SQL = (schemaQuoted: string): string => `
+SELECT name FROM ${schemaQuoted}.sqlite_master
+WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+ORDER BY name`;
+
+export const SQLITE_PRIMARY_KEY_SQL = `SELECT name FROM pragma_table_info(?1, ?2) WHERE pk > 0 ORDER BY pk`;
+
+function all<T>(db: Database, sql: string, params: unknown[] = []): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    db.all<T>(sql, params, (error, rows) => (error ? reject(error) : resolve(rows)));
+  });
+}
+
+function open(path: string, mode: number): Promise<Database> {
+  return new Promise((resolve, reject) => {
+    const db: Database = new Database(path, mode, (error) => (error ? reject(error) : resolve(db)));
+  });
+}
+
+class SqliteSession implements DialectSession {
+  constructor(
+    private readonly db: Database,
+    readonly serverVersion: string,
+    private readonly dialect: SqliteDialect,
+  ) {}
+
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.dialect.classifyError(error);
+    }
+  }
+
+  ping(): Promise<void> {
+    return this.run(async () => {
+      await all(this.db, 'SELECT 1');
+    });
+  }
+
+  listTables(schema = 'main'): Promise<TableSummary[]> {
+    return this.run(async () => {
+      const q = (name: string): string => this.dialect.quoteIdentifier(name);
+      const tables = await all<{ name: string }>(this.db, SQLITE_LIST_TABLES_SQL(q(schema)));
+      const out: TableSummary[] = [];
+      for (const { name } of tables) {
+        const keys = await all<{ name: string }>(this.db, SQLITE_PRIMARY_KEY_SQL, [name, schema]);
+        // The file is local, so an exact count is cheap enough; SQLite keeps no estimate.
+        const [count] = await all<{ n: number }>(this.db, `SELECT count(*) AS n FROM ${q(schema)}.${q(name)}`);
+        out.push({ schema, name, primaryKey: keys.map((k) => k.name), rowEstimate: count?.n ?? null });
+      }
+      return out;
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.db.close(() => resolve()));
+  }
+}
+
+export class SqliteDialect implements Dialect {
+  readonly name = 'sqlite' as const;
+  readonly capabilities: DialectCapabilities = {
+    networked: false,
+    // SQLite sets no identifier limit (only SQLITE_MAX_SQL_LENGTH); 1024 keeps generated names sane.
+    maxIdentifierLength: 1024,
+    maxBindParams: 32766, // SQLITE_MAX_VARIABLE_NUMBER since 3.32
+    supportsCopy: false,
+    supportsMerge: false, // INSERT … ON CONFLICT DO UPDATE instead
+    transactionalDdl: true,
+  };
+
+  quoteIdentifier(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  validateSpec(spec: ConnectionSpec): void {
+    checkCommonSpec(spec, false);
+    booleanOption(spec.options, 'create', false);
+  }
+
+  /** `spec.database` must already be the checked absolute path from resolveSqlitePath. */
+  async connect(spec: ResolvedConnectionSpec, options: ConnectOptions): Promise<DialectSession> {
+    this.validateSpec(spec);
+    // Only an explicit create=true may make a file: a typo should read "unknown database".
+    const mode = spec.readOnly
+      ? OPEN_READONLY
+      : OPEN_READWRITE | (booleanOption(spec.options, 'create', false) ? OPEN_CREATE : 0);
+    let db: Database | undefined;
+    try {
+      db = await open(spec.database, mode);
+      db.configure('busyTimeout', Math.max(1, Math.round(options.timeoutMs)));
+      const [row] = await all<{ version: string }>(db, 'SELECT sqlite_version() AS version, (SELECT count(*) FROM sqlite_master) AS tables');
+      return new SqliteSession(db, `SQLite ${row?.version ?? 'unknown'}`, this);
+    } catch (error) {
+      db?.close();
+      throw this.classifyError(error);
+    }
+  }
+
+  classifyError(error: unknown): DbError {
+    if (error instanceof DbError) return error;
+    const chain = errorChain(error);
+    const code = chain.find((f) => f.code?.startsWith('SQLITE_'))?.code;
+    const detail = detailOf(error);
+    switch (code) {
+      case 'SQLITE_CANTOPEN':
+      case 'SQLITE_NOTADB':
+        return new TerminalDbError('unknown-database', detail, { cause: error });
+      case 'SQLITE_BUSY':
+      case 'SQLITE_LOCKED':
+        return makeDbError('timeout', true, detail, error);
+      case 'SQLITE_READONLY':
+      case 'SQLITE_PERM':
+      case 'SQLITE_AUTH':
+        return new TerminalDbError('permission-denied', detail, { cause: error });
+      case 'SQLITE_CONSTRAINT':
+        return new TerminalDbError('constraint', detail, { cause: error });
+      case 'SQLITE_MISMATCH':
+      case 'SQLITE_TOOBIG':
+        return new TerminalDbError('data', detail, { cause: error });
+      default:
+        return fallbackDbError(error);
+    }
+  }
+}
