@@ -40,6 +40,7 @@ describe('validateEnv', () => {
     ['JWT_SECRET', { JWT_SECRET: 'short' }],
     ['JWT_SECRET', { JWT_SECRET: 'change-me-to-a-random-string-of-at-least-32-bytes' }],
     ['SECRETS_KEY', { SECRETS_KEY: 'k1:bm90MzJieXRlcw==' }],
+    ['SECRETS_KEY', { SECRETS_KEY: 'k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }],
     ['PORT', { PORT: 'eighty' }],
     ['JWT_EXPIRES_IN', { JWT_EXPIRES_IN: 'forever' }],
     ['DB_HOSTS_ALLOW', { DB_HOSTS_ALLOW: '10.0.0.0/99' }],
@@ -67,13 +68,9 @@ describe('validateEnv', () => {
   });
 
   it('accepts the placeholder JWT secret only under NODE_ENV=test', () => {
-    const previous = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'test';
-    try {
-      expect(() => validateEnv(ApiEnv, { ...good, NODE_ENV: 'test', JWT_SECRET: 'change-me-to-a-random-string-of-at-least-32-bytes' })).not.toThrow();
-    } finally {
-      process.env.NODE_ENV = previous;
-    }
+    const placeholder = 'change-me-to-a-random-string-of-at-least-32-bytes';
+    expect(() => validateEnv(ApiEnv, { ...good, NODE_ENV: 'test', JWT_SECRET: placeholder })).not.toThrow();
+    expect(problemsOf({ ...good, NODE_ENV: 'development', JWT_SECRET: placeholder })).toContain('JWT_SECRET');
   });
 });
 

@@ -8,7 +8,7 @@ import {
   generateKey,
   parseKeyring,
   type SealedSecret,
-} from '@dbferry/crypto';
+} from './index';
 
 const keyA = generateKey();
 const keyB = generateKey();

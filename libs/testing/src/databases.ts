@@ -1,3 +1,4 @@
+import { requiredEnv } from './env';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
@@ -11,7 +12,7 @@ export interface EphemeralDatabase {
 }
 
 /** A fresh PostgreSQL database on the test server; drop() removes it even with sessions open. */
-export async function createPostgresDatabase(prefix = 'dbferry_test', serverUrl = process.env.TEST_PG_URL!): Promise<EphemeralDatabase> {
+export async function createPostgresDatabase(prefix = 'dbferry_test', serverUrl = requiredEnv('TEST_PG_URL')): Promise<EphemeralDatabase> {
   const name = `${prefix}_${suffix()}`;
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();
@@ -38,7 +39,7 @@ export async function createPostgresDatabase(prefix = 'dbferry_test', serverUrl 
 }
 
 /** A fresh MariaDB/MySQL database (schema) on the test server. */
-export async function createMysqlDatabase(prefix = 'dbferry_test', serverUrl = process.env.TEST_MYSQL_URL!): Promise<EphemeralDatabase> {
+export async function createMysqlDatabase(prefix = 'dbferry_test', serverUrl = requiredEnv('TEST_MYSQL_URL')): Promise<EphemeralDatabase> {
   const name = `${prefix}_${suffix()}`;
   const run = async (sql: string) => {
     const connection = await createConnection(serverUrl);

@@ -47,3 +47,10 @@ export function applyTestEnv({ databaseUrl, queuePrefix, overrides = {} }: TestE
   }
   return env as Record<string, string>;
 }
+
+/** A variable the test setup (tools/jest/integration-env.ts) must have provided. */
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set; run tests through jest's integration project`);
+  return value;
+}

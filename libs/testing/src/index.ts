@@ -2,3 +2,4 @@ export * from './databases';
 export * from './redis';
 export * from './env';
 export * from './log-capture';
+export * from './ports';

@@ -1,3 +1,4 @@
+import { requiredEnv } from './env';
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 
@@ -5,7 +6,7 @@ import IORedis from 'ioredis';
 export const randomQueuePrefix = () => `dbft_${randomBytes(5).toString('hex')}`;
 
 /** Deletes every key under a prefix (queues, schedulers, throttle counters). */
-export async function deleteRedisPrefix(prefix: string, url = process.env.TEST_REDIS_URL!): Promise<void> {
+export async function deleteRedisPrefix(prefix: string, url = requiredEnv('TEST_REDIS_URL')): Promise<void> {
   const redis = new IORedis(url, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';

@@ -28,16 +28,17 @@ export class OpsServer implements OnApplicationBootstrap, BeforeApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       void this.route(req.url ?? '/').then(({ status, type, body }) => {
         res.writeHead(status, { 'content-type': type });
         res.end(body);
       });
     });
     await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.config.port, resolve);
+      server.once('error', reject);
+      server.listen(this.config.port, resolve);
     });
+    this.server = server;
     this.logger.log(`health and metrics on http://localhost:${this.config.port}/health, /metrics`);
   }
 

@@ -59,7 +59,7 @@ export class UsersService {
     }
     await this.users.update(id, changes);
     await this.audit.record({ actor, action: 'user.update', targetType: 'user', targetId: id, details: { role: dto.role, passwordReset: !!dto.password } });
-    return view((await this.users.findOneBy({ id }))!);
+    return view(await this.users.findOneByOrFail({ id }));
   }
 
   async remove(id: string, actor: AuthUser): Promise<void> {
