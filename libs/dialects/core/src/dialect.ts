@@ -1,3 +1,4 @@
+import type { DataPlane } from './data-plane';
 import type { DbError } from './errors';
 
 export const DIALECT_NAMES = ['postgres', 'mysql', 'mssql', 'oracle', 'sqlite'] as const;
@@ -50,8 +51,12 @@ export interface ConnectOptions {
   timeoutMs: number;
 }
 
-/** One open session to a database. Later issues add introspector, reader and writer here. */
+/**
+ * One open session to a database. `data` is the data plane (issue 3); it is optional only
+ * while dialects are being brought up, and the engine refuses a dialect without it.
+ */
 export interface DialectSession {
+  readonly data?: DataPlane;
   readonly serverVersion: string;
   /** Runs a trivial round-trip query (SELECT 1 or the dialect's equivalent). */
   ping(): Promise<void>;

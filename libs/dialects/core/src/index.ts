@@ -7,3 +7,5 @@ export * from './test-connection';
 export * from './spec-check';
 export * from './types';
 export * from './type-mapping';
+export * from './data-plane';
+export * from './checksum';

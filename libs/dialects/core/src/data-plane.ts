@@ -1,0 +1,196 @@
+import type { NeutralColumn, NeutralType } from './types';
+import type { LossNote } from './types';
+
+/**
+ * The in-memory form of one value, lossless for its neutral kind (see VALUE_FORMS below).
+ * Never a JS number unless the kind fits one exactly.
+ */
+export type NeutralValue = null | boolean | number | bigint | string | Buffer | NeutralValue[];
+
+/**
+ * How each neutral kind is held in memory while crossing from a reader to a writer.
+ * Every reader produces exactly these forms, every writer accepts exactly these forms.
+ */
+export const VALUE_FORMS = {
+  bool: 'boolean',
+  'int8|int16|int32|uint8|uint16|uint32': 'number (integer, exact)',
+  'int64|uint64': 'bigint',
+  decimal: "string, plain notation as the database prints it ('-12.50', never exponent)",
+  'float32|float64': 'number (NaN and ±Infinity allowed where the database has them)',
+  'string|char|text|enum|xml': 'string (char keeps its padding as the database returns it)',
+  uuid: 'string, lower-case 8-4-4-4-12',
+  json: 'string, the JSON text (jsonb as PostgreSQL normalises it)',
+  'binary|blob': 'Buffer',
+  bit: "string of '0' and '1'",
+  date: "string 'YYYY-MM-DD'",
+  time: "string 'HH:MM:SS[.fraction]'",
+  timestamp: "string 'YYYY-MM-DD HH:MM:SS[.fraction]' (no zone; never shifted by the process TZ)",
+  timestamptz: "string 'YYYY-MM-DD HH:MM:SS[.fraction]+00:00' (the instant, in UTC)",
+  interval: "string, ISO 8601 duration 'P1Y2M3DT4H5M6.5S'",
+  'array|set': 'array of element values',
+} as const;
+
+export interface TableRef {
+  /** Schema (PostgreSQL/SQL Server/Oracle owner), database (MySQL) or 'main' (SQLite). */
+  schema: string;
+  name: string;
+}
+
+export interface IndexInfo {
+  name: string;
+  columns: string[];
+  unique: boolean;
+}
+
+export interface TableSchema extends TableRef {
+  columns: NeutralColumn[];
+  primaryKey: string[];
+  /** Secondary and unique indexes, not the primary key's own. */
+  indexes: IndexInfo[];
+  rowEstimate: number | null;
+}
+
+/** Reads the catalogue. */
+export interface Introspector {
+  listSchemas(): Promise<string[]>;
+  /** Null when the table does not exist. */
+  describeTable(table: TableRef): Promise<TableSchema | null>;
+}
+
+/** A batch of rows that carries its columns: `rows[i][j]` is the value of `columns[j]`. */
+export interface RowBatch {
+  columns: NeutralColumn[];
+  rows: NeutralValue[][];
+}
+
+/**
+ * A key range: rows whose key (compared as a tuple, in key order) is `> lower` and `<= upper`.
+ * A missing bound is open. `lower`/`upper` hold one value per key column.
+ */
+export interface KeyRange {
+  lower?: NeutralValue[];
+  upper?: NeutralValue[];
+}
+
+export interface ReadRequest {
+  table: TableRef;
+  /** The columns to read, as described by the introspector (their types drive decoding). */
+  columns: NeutralColumn[];
+  /** Rows come in this key order; ranges are over this key. Empty: no order, no range. */
+  keyColumns: string[];
+  range?: KeyRange;
+  /** An already validated boolean expression in this dialect's SQL (issue 4 validates it). */
+  where?: string;
+  /** Rows per batch; the reader may use a smaller one for wide rows. */
+  batchSize: number;
+  signal?: AbortSignal;
+}
+
+export interface KeyBounds {
+  min: NeutralValue[];
+  max: NeutralValue[];
+}
+
+export interface Reader {
+  /** Streams the rows in key order with a server-side cursor or stream; memory stays flat. */
+  read(request: ReadRequest): AsyncIterable<RowBatch>;
+  /** Smallest and largest key, or null for an empty table. */
+  keyBounds(table: TableRef, keyColumns: NeutralColumn[], where?: string): Promise<KeyBounds | null>;
+  /**
+   * Splits the table into at most `parts` ranges of about equal row counts, covering every
+   * key (first range has no lower bound, last has no upper bound).
+   */
+  splitRanges(table: TableRef, keyColumns: NeutralColumn[], parts: number, where?: string): Promise<KeyRange[]>;
+}
+
+export type WriteMode = 'insert' | 'upsert' | 'replace-range';
+
+export interface WriteRequest {
+  table: TableRef;
+  /** Target columns, in the order of the incoming batches' columns. */
+  columns: NeutralColumn[];
+  keyColumns: string[];
+  mode: WriteMode;
+  /** For replace-range: the range deleted before the insert, in the same transaction. */
+  range?: KeyRange;
+  signal?: AbortSignal;
+}
+
+export interface WriteResult {
+  rowsWritten: number;
+  /** Value-level losses met while writing (e.g. a NUL stripped), for the run report. */
+  warnings: string[];
+}
+
+export interface Writer {
+  /**
+   * Writes every batch in ONE target transaction with the database's fastest bulk path,
+   * sized by its bind-parameter limit; awaits the database before pulling the next batch.
+   */
+  write(request: WriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult>;
+}
+
+export interface ChecksumRequest {
+  table: TableRef;
+  columns: NeutralColumn[];
+  keyColumns: string[];
+  range?: KeyRange;
+  where?: string;
+}
+
+export interface ChecksumResult {
+  rows: number;
+  /**
+   * Order-independent digest: the sum modulo 2^64 of the first 8 bytes (big-endian) of
+   * md5(normalised row text), as 16 lower-case hex digits. See checksum.ts for the row text.
+   */
+  hash: string;
+}
+
+export interface Checksummer {
+  checksum(request: ChecksumRequest): Promise<ChecksumResult>;
+}
+
+export interface CreateTableOptions {
+  /** Per-column native type overrides, verbatim. */
+  typeOverrides?: Record<string, string>;
+}
+
+export interface DdlPlan {
+  statements: string[];
+  /** Columns whose type this dialect cannot hold faithfully, reported in the run. */
+  losses: { column: string; note: LossNote }[];
+}
+
+/** Pure SQL text builders: golden-SQL tests snapshot their output. */
+export interface DdlBuilder {
+  /** Refuses (throws ConnectionSpecError-like IdentifierError) names longer than the dialect allows, before any SQL. */
+  createTable(target: TableRef, schema: Pick<TableSchema, 'columns' | 'primaryKey' | 'indexes'>, options?: CreateTableOptions): DdlPlan;
+  addColumns(target: TableRef, columns: NeutralColumn[], options?: CreateTableOptions): DdlPlan;
+  qualify(table: TableRef): string;
+}
+
+/** Thrown before any DDL when an identifier cannot exist in the target dialect. */
+export class IdentifierError extends Error {
+  constructor(
+    readonly identifier: string,
+    readonly reason: string,
+  ) {
+    super(`identifier "${identifier.slice(0, 80)}" ${reason}`);
+    this.name = 'IdentifierError';
+  }
+}
+
+/** What a session offers beyond connectivity; every dialect implements all of it (issue 3). */
+export interface DataPlane {
+  introspector: Introspector;
+  reader: Reader;
+  writer: Writer;
+  checksummer: Checksummer;
+  ddl: DdlBuilder;
+  /** Runs statements (DDL from `ddl`, test fixtures) in order, in one transaction where DDL is transactional. */
+  execute(statements: string[]): Promise<void>;
+}
+
+/** Re-exported for implementers' convenience. */
+export type { NeutralColumn, NeutralType };
