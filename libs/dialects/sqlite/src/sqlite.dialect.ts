@@ -15,7 +15,9 @@ import {
   type ResolvedConnectionSpec,
   type TableSummary,
   TerminalDbError,
+  type DataPlane,
 } from '@dbferry/dialects-core';
+import { createSqliteDataPlane } from './sqlite.data-plane';
 
 /** `sqlite\_%` with ESCAPE: a plain `_` is a wildcard and would hide tables like `sqliteX`. */
 export const SQLITE_LIST_TABLES_SQL = (schemaQuoted: string): string => `
@@ -38,11 +40,15 @@ function open(path: string, mode: number): Promise<Database> {
 }
 
 class SqliteSession implements DialectSession {
+  readonly data: DataPlane;
+
   constructor(
     private readonly db: Database,
     readonly serverVersion: string,
     private readonly dialect: SqliteDialect,
-  ) {}
+  ) {
+    this.data = createSqliteDataPlane(db, dialect);
+  }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
     try {

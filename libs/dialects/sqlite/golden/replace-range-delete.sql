@@ -1,0 +1,1 @@
+DELETE FROM "main"."таблица" WHERE ("order", "MixedCase") > (CAST(? AS INTEGER), ?) AND ("order", "MixedCase") <= (CAST(? AS INTEGER), ?)
