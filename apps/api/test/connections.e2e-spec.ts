@@ -243,6 +243,22 @@ describe('connections (e2e)', () => {
       expect(res.body).toContainEqual(expect.objectContaining({ schema: 'public', name: 'e2e_orders', primaryKey: ['region', 'id'] }));
     });
 
+    it('describes a table with native and neutral column types', async () => {
+      const list = (await request(api.http).get('/api/connections').set(auth())).body.items;
+      const sqlite = list.find((c: { name: string }) => c.name === 't-sqlite');
+      const res = await request(api.http).get(`/api/connections/${sqlite.id}/tables/main/t`).set(auth()).expect(200);
+      expect(res.body).toMatchObject({ schema: 'main', name: 't', primaryKey: ['id'], indexes: [] });
+      expect(res.body.columns).toEqual([expect.objectContaining({ name: 'id', nativeType: 'INTEGER', type: 'int64', nullable: false })]);
+      await request(api.http).get(`/api/connections/${sqlite.id}/tables/main/missing`).set(auth()).expect(404);
+    });
+
+    it('answers 502 with the reason when the database behind a connection is down', async () => {
+      const list = (await request(api.http).get('/api/connections').set(auth())).body.items;
+      const closed = list.find((c: { name: string }) => c.name === 't-closed');
+      const res = await request(api.http).get(`/api/connections/${closed.id}/tables`).set(auth()).expect(502);
+      expect(res.body.message).toMatch(/^connection refused/);
+    });
+
     it('reports every connection as reachable or not, with its tables', async () => {
       const res = await request(api.http).get('/api/connections/status').set(auth()).expect(200);
       const byName = Object.fromEntries(res.body.items.map((s: { name: string }) => [s.name, s]));

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { DbError } from '@dbferry/dialects-core';
 
 /**
  * Every error leaves as `{statusCode, error, message, details?}`. Unexpected errors become
@@ -24,6 +25,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
         message: message ?? STATUS_CODES[status],
         ...(payload.details ? { details: payload.details } : {}),
       });
+      return;
+    }
+    // The database behind a connection failed (refused, auth, timeout): the gateway's fault, said plainly.
+    if (exception instanceof DbError) {
+      response.status(HttpStatus.BAD_GATEWAY).json({ statusCode: 502, error: 'Bad Gateway', message: exception.message, code: exception.code });
       return;
     }
     // A malformed JSON body reaches here from the body parser as a SyntaxError with status 400.

@@ -61,6 +61,8 @@ export interface Introspector {
 export interface RowBatch {
   columns: NeutralColumn[];
   rows: NeutralValue[][];
+  /** Value-level losses met while reading this batch (e.g. a MySQL zero date read as NULL), for the run report. */
+  warnings?: string[];
 }
 
 /**

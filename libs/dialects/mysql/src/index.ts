@@ -1,2 +1,10 @@
 export * from './mysql.dialect';
 export * from './mysql.type-mapper';
+export * from './mysql.data-plane';
+export * from './mysql.introspector';
+export * from './mysql.reader';
+export * from './mysql.writer';
+export * from './mysql.checksum';
+export * from './mysql.ddl';
+export * from './mysql.values';
+export { checkIdentifier, quoteId, rangePredicate, MYSQL_MAX_IDENTIFIER_LENGTH } from './mysql.sql';

@@ -41,6 +41,10 @@ describe('MysqlDialect', () => {
     ['CR_SERVER_GONE_ERROR', 2006, 'HY000', 'MySQL server has gone away', 'unknown', true],
     ['CR_SERVER_LOST', 2013, 'HY000', 'Lost connection to MySQL server during query', 'unknown', true],
     ['ER_DUP_ENTRY', 1062, '23000', "Duplicate entry '1' for key 'PRIMARY'", 'constraint', false],
+    ['ER_DATA_TOO_LONG', 1406, '22001', "Data too long for column 'txt' at row 1", 'data', false],
+    ['ER_WARN_DATA_OUT_OF_RANGE', 1264, '22003', "Out of range value for column 'n' at row 1", 'data', false],
+    ['ER_TRUNCATED_WRONG_VALUE', 1292, '22007', "Incorrect datetime value: '0000-00-00' for column 'd' at row 1", 'data', false],
+    ['ER_CONSTRAINT_FAILED', 4025, '23000', 'CONSTRAINT `j` failed for `d`.`t`', 'constraint', false],
     ['ER_NO_SUCH_TABLE', 1146, '42S02', "Table 'd.t' doesn't exist", 'unknown', false],
   ])('sorts %s (%d) as %s', (code, errno, sqlState, message, expected, transient) => {
     const error = dialect.classifyError(mysqlError(code, errno, sqlState, message));

@@ -1,3 +1,4 @@
+import { type Connection as CoreConnection, createConnection as createCoreConnection } from 'mysql2';
 import { createConnection, type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise';
 import {
   booleanOption,
@@ -20,9 +21,13 @@ import {
   type TableSummary,
   TerminalDbError,
   timeoutIfLate,
+  type DataPlane,
 } from '@dbferry/dialects-core';
 
-export const MYSQL_SYSTEM_SCHEMAS = ['mysql', 'information_schema', 'performance_schema', 'sys'] as const;
+import { applySessionSetup, MYSQL_DRIVER_OPTIONS, MysqlDataPlane } from './mysql.data-plane';
+import { MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor } from './mysql.sql';
+
+export { MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor };
 
 const SYSTEM_LIST = MYSQL_SYSTEM_SCHEMAS.map((s) => `'${s}'`).join(', ');
 
@@ -42,10 +47,12 @@ WHERE s.INDEX_NAME = 'PRIMARY'
   AND s.TABLE_SCHEMA = COALESCE(?, DATABASE())
 ORDER BY s.TABLE_NAME, s.SEQ_IN_INDEX`;
 
+/** A value the column cannot hold (strict mode): out of range, truncated, bad date/number/string, too long. */
+const DATA_ERRNOS = new Set([1264, 1265, 1292, 1366, 1367, 1406, 1411, 3140]);
+
 /** errno values worth retrying: deadlock, lock wait timeout, server gone away, lost connection, too many connections. */
 const TRANSIENT_ERRNOS = new Set([1213, 1205, 2006, 2013, 1040, 1053]);
 
-export type MysqlFlavor = 'mysql' | 'mariadb';
 
 /** `VERSION()` → flavour and a display string (`MariaDB 10.11.19`, `MySQL 8.4.2`). */
 export function describeMysqlVersion(raw: string): { flavor: MysqlFlavor; serverVersion: string } {
@@ -81,6 +88,8 @@ export class MysqlSession implements DialectSession {
     readonly rawVersion: string,
     private readonly dialect: MysqlDialect,
     private readonly password: string | undefined,
+    /** The data plane (mysql.data-plane.ts); absent only for sessions built without one in tests. */
+    readonly data?: DataPlane,
   ) {}
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
@@ -150,23 +159,40 @@ export class MysqlDialect implements Dialect {
     this.validateSpec(spec);
     const startedAt = performance.now();
     let connection: Connection | undefined;
+    const connectionOptions: ConnectionOptions = {
+      host: spec.address ?? spec.host,
+      port: spec.port ?? this.capabilities.defaultPort,
+      database: spec.database,
+      user: spec.username,
+      password: spec.password,
+      charset: stringOption(spec.options, 'charset') ?? 'utf8mb4',
+      ssl: tlsFor(spec),
+      connectTimeout: Math.max(1, Math.round(options.timeoutMs)),
+      ...MYSQL_DRIVER_OPTIONS,
+    };
     try {
-      connection = await createConnection({
-        host: spec.address ?? spec.host,
-        port: spec.port ?? this.capabilities.defaultPort,
-        database: spec.database,
-        user: spec.username,
-        password: spec.password,
-        charset: stringOption(spec.options, 'charset') ?? 'utf8mb4',
-        ssl: tlsFor(spec),
-        connectTimeout: Math.max(1, Math.round(options.timeoutMs)),
-      });
+      connection = await createConnection(connectionOptions);
       // A fatal error with no query waiting is emitted; unheard, it would crash the process.
       connection.on('error', () => undefined);
       const [rows] = await connection.query<RowDataPacket[]>('SELECT VERSION() AS version');
       const raw = String(rows[0]?.['version'] ?? '');
       const { flavor, serverVersion } = describeMysqlVersion(raw);
-      return new MysqlSession(connection, serverVersion, flavor, raw, this, spec.password);
+      await applySessionSetup(connection);
+      const mapError = (error: unknown) => redactDbError(this.classifyError(error), [spec.password]);
+      // Readers and writers each get their own connection: a stream or a transaction holds it.
+      const connect = async (): Promise<CoreConnection> => {
+        const data = createCoreConnection({ ...connectionOptions, charset: 'utf8mb4' });
+        data.on('error', () => undefined);
+        try {
+          await applySessionSetup(data.promise());
+        } catch (error) {
+          data.destroy();
+          throw error;
+        }
+        return data;
+      };
+      const data = new MysqlDataPlane(connection, connect, { flavor, rawVersion: raw }, this.capabilities.maxBindParams, mapError);
+      return new MysqlSession(connection, serverVersion, flavor, raw, this, spec.password, data);
     } catch (error) {
       connection?.destroy();
       throw redactDbError(timeoutIfLate(this.classifyError(error), startedAt, options.timeoutMs), [spec.password]);
@@ -189,9 +215,10 @@ export class MysqlDialect implements Dialect {
       return new TerminalDbError('permission-denied', detail, { cause: error });
     }
     if (errno !== undefined && TRANSIENT_ERRNOS.has(errno)) return makeDbError('unknown', true, detail, error);
-    if (errno === 1062 || errno === 1451 || errno === 1452 || errno === 1048) {
+    if (errno === 1062 || errno === 1451 || errno === 1452 || errno === 1048 || errno === 3819 || errno === 4025) {
       return new TerminalDbError('constraint', detail, { cause: error });
     }
+    if (errno !== undefined && DATA_ERRNOS.has(errno)) return new TerminalDbError('data', detail, { cause: error });
     const network = classifyNetworkError(error);
     if (network) return network;
     if (chain.some((f) => f.code === 'PROTOCOL_CONNECTION_LOST')) return makeDbError('unknown', true, detail, error);

@@ -5,6 +5,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUUID,
   Max,
   MaxLength,
   Min,
@@ -180,4 +181,47 @@ export class ConnectionStatusView {
   @ApiPropertyOptional() serverVersion?: string;
   @ApiPropertyOptional() error?: string;
   @ApiProperty({ type: [TableSummaryView] }) tables!: TableSummaryView[];
+}
+
+export class TableParams {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  id!: string;
+
+  @ApiProperty({ example: 'public', maxLength: 128 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  schema!: string;
+
+  @ApiProperty({ example: 'orders', maxLength: 128 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  table!: string;
+}
+
+export class ColumnView {
+  @ApiProperty({ example: 'amount' }) name!: string;
+  @ApiProperty({ example: 'numeric(12,2)', description: 'the type as the database declares it' }) nativeType!: string;
+  @ApiProperty({ example: 'decimal(12,2)', description: 'the neutral type dbferry maps it to' }) type!: string;
+  @ApiProperty({ example: { kind: 'decimal', precision: 12, scale: 2 }, description: 'the neutral type as data' }) neutral!: object;
+  @ApiProperty() nullable!: boolean;
+  @ApiPropertyOptional({ nullable: true, type: String, example: "'0'::numeric" }) default?: string | null;
+  @ApiPropertyOptional() identity?: boolean;
+}
+
+export class IndexView {
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: [String] }) columns!: string[];
+  @ApiProperty() unique!: boolean;
+}
+
+export class TableDetailView {
+  @ApiProperty({ example: 'public' }) schema!: string;
+  @ApiProperty({ example: 'orders' }) name!: string;
+  @ApiProperty({ type: [ColumnView] }) columns!: ColumnView[];
+  @ApiProperty({ type: [String], example: ['id'] }) primaryKey!: string[];
+  @ApiProperty({ type: [IndexView] }) indexes!: IndexView[];
+  @ApiProperty({ nullable: true, type: Number }) rowEstimate!: number | null;
 }

@@ -14,6 +14,8 @@ import {
   ConnectionTestView,
   ConnectionView,
   CreateConnectionDto,
+  TableDetailView,
+  TableParams,
   TablesQuery,
   TableSummaryView,
   UpdateConnectionDto,
@@ -74,6 +76,12 @@ export class ConnectionsController {
   @ApiOkResponse({ type: ConnectionTestView })
   test(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
     return this.connections.test(id, actor);
+  }
+
+  @Get(':id/tables/:schema/:table')
+  @ApiOkResponse({ type: TableDetailView })
+  describeTable(@Param() params: TableParams) {
+    return this.connections.describeTable(params.id, params.schema, params.table);
   }
 
   @Get(':id/tables')

@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { securityConfig } from '@dbferry/config';
@@ -10,6 +10,7 @@ import {
   DialectSession,
   EgressPolicy,
   parseConnectionUrl,
+  renderNeutralType,
   testConnection,
 } from '@dbferry/dialects-core';
 import { dialectFor, prepareConnection } from '@dbferry/dialects';
@@ -23,6 +24,7 @@ import {
   ConnectionTestView,
   ConnectionView,
   CreateConnectionDto,
+  TableDetailView,
   TableSummaryView,
   UpdateConnectionDto,
 } from './connection.dto';
@@ -170,6 +172,31 @@ export class ConnectionsService {
   async tables(id: string, schema?: string): Promise<TableSummaryView[]> {
     const stored = await this.load(id);
     return this.withSession(stored, (session) => session.listTables(schema));
+  }
+
+  async describeTable(id: string, schema: string, table: string): Promise<TableDetailView> {
+    const stored = await this.load(id);
+    const described = await this.withSession(stored, (session) => {
+      if (!session.data) throw new ServiceUnavailableException(`${stored.dialect} introspection is not available yet`);
+      return session.data.introspector.describeTable({ schema, name: table });
+    });
+    if (!described) throw new NotFoundException(`table ${schema}.${table} not found on connection ${stored.name}`);
+    return {
+      schema: described.schema,
+      name: described.name,
+      columns: described.columns.map((c) => ({
+        name: c.name,
+        nativeType: c.nativeType,
+        type: renderNeutralType(c.type),
+        neutral: c.type,
+        nullable: c.nullable,
+        default: c.default ?? null,
+        identity: c.identity ?? false,
+      })),
+      primaryKey: described.primaryKey,
+      indexes: described.indexes,
+      rowEstimate: described.rowEstimate,
+    };
   }
 
   async status(): Promise<Page<ConnectionStatusView>> {

@@ -1,0 +1,108 @@
+import type { Connection } from 'mysql2/promise';
+import {
+  ChecksumAccumulator,
+  type ChecksumRequest,
+  type ChecksumResult,
+  type Checksummer,
+  type NeutralColumn,
+  type NeutralKind,
+} from '@dbferry/dialects-core';
+import { type ErrorMapper, guarded, type MysqlReader, rawQuery } from './mysql.reader';
+import { keyColumnsOf, qualify, quoteId, whereClause } from './mysql.sql';
+
+/**
+ * Kinds whose reference text (checksum.ts) SQL cannot reproduce here: json (canonical key
+ * order), floats (JS exponent notation), set (JSON array text with escapes), and kinds MySQL
+ * never yields. A request with any of them is checksummed in the worker over the read rows.
+ */
+const WORKER_KINDS = new Set<NeutralKind>(['json', 'float32', 'float64', 'set', 'array', 'interval', 'xml']);
+
+export function checksumInDatabase(columns: NeutralColumn[]): boolean {
+  return columns.every((c) => !WORKER_KINDS.has(c.type.kind));
+}
+
+/** `text` with trailing fractional zeros and a bare trailing dot removed (checksum.ts trimFraction). */
+const trimFraction = (text: string) => `TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${text}))`;
+const utf8 = (text: string) => `CONVERT(${text} USING utf8mb4) COLLATE utf8mb4_bin`;
+
+/** The normalised text of one column (NULL stays NULL), matching checksum.ts normalizeValue; rowTextExpression makes it UTF-8. */
+export function columnTextExpression(column: NeutralColumn): string {
+  const c = quoteId(column.name);
+  const t = column.type;
+  switch (t.kind) {
+    case 'bool':
+      return `CASE WHEN ${c} IS NULL THEN NULL WHEN ${c} <> 0 THEN '1' ELSE '0' END`;
+    case 'int8': case 'int16': case 'int32': case 'int64':
+    case 'uint8': case 'uint16': case 'uint32': case 'uint64':
+      return `CAST(${c} AS CHAR)`;
+    case 'decimal':
+      // Decimals print without exponent; only a fraction has zeros to trim.
+      return `CASE WHEN INSTR(CAST(${c} AS CHAR), '.') > 0 THEN ${trimFraction(`CAST(${c} AS CHAR)`)} ELSE CAST(${c} AS CHAR) END`;
+    case 'char':
+      return `TRIM(TRAILING ' ' FROM ${c})`;
+    case 'uuid':
+      return `LOWER(${c})`;
+    case 'binary':
+    case 'blob':
+      return `LOWER(HEX(${c}))`;
+    case 'bit':
+      return `LPAD(BIN(${c} + 0), ${t.length}, '0')`;
+    case 'date':
+      // Zero dates read as NULL (mysql.values.ts isZeroDate): the same here.
+      return `CASE WHEN MONTH(${c}) = 0 OR DAYOFMONTH(${c}) = 0 THEN NULL ELSE DATE_FORMAT(${c}, '%Y-%m-%d') END`;
+    case 'time':
+      return `CASE WHEN INSTR(CAST(${c} AS CHAR), '.') > 0 THEN ${trimFraction(`CAST(${c} AS CHAR)`)} ELSE CAST(${c} AS CHAR) END`;
+    case 'timestamp':
+    case 'timestamptz':
+      // The session zone is UTC, so a TIMESTAMP prints as the instant in UTC.
+      return `CASE WHEN MONTH(${c}) = 0 OR DAYOFMONTH(${c}) = 0 THEN NULL ELSE ${trimFraction(`DATE_FORMAT(${c}, '%Y-%m-%d %H:%i:%s.%f')`)} END`;
+    default:
+      return c;
+  }
+}
+
+/** Row text as checksum.ts builds it: each value or `\N`, joined by U+001F. */
+export function rowTextExpression(columns: NeutralColumn[]): string {
+  const parts = columns.map((col) => `IFNULL(${utf8(columnTextExpression(col))}, '\\\\N')`);
+  return `CONCAT(${parts.join(', CHAR(31 USING utf8mb4), ')})`;
+}
+
+/**
+ * Count and digest in one pass: the first 16 hex digits of MD5 read as an unsigned 64-bit
+ * integer, summed exactly (SUM over BIGINT UNSIGNED is DECIMAL) and reduced modulo 2^64.
+ */
+export function checksumSql(request: ChecksumRequest): string {
+  const keys = keyColumnsOf(request.columns, request.keyColumns);
+  const digest = `CAST(CONV(SUBSTRING(MD5(${rowTextExpression(request.columns)}), 1, 16), 16, 10) AS UNSIGNED)`;
+  return (
+    `SELECT COUNT(*), CAST(MOD(COALESCE(SUM(${digest}), 0), 18446744073709551616) AS CHAR) ` +
+    `FROM ${qualify(request.table)}${whereClause(keys, request.range, request.where)}`
+  );
+}
+
+export class MysqlChecksummer implements Checksummer {
+  constructor(
+    private readonly main: Connection,
+    private readonly reader: MysqlReader,
+    private readonly mapError: ErrorMapper,
+  ) {}
+
+  async checksum(request: ChecksumRequest): Promise<ChecksumResult> {
+    if (!checksumInDatabase(request.columns)) return this.inWorker(request);
+    return guarded(this.mapError, async () => {
+      const rows = await rawQuery(this.main, checksumSql(request));
+      const row = rows[0] ?? [];
+      const count = Number(row[0]?.toString('latin1') ?? '0');
+      const sum = BigInt(row[1]?.toString('latin1') ?? '0');
+      return { rows: count, hash: sum.toString(16).padStart(16, '0') };
+    });
+  }
+
+  /** Reads the range and feeds the reference accumulator: exact for every kind, at the cost of the transfer. */
+  private async inWorker(request: ChecksumRequest): Promise<ChecksumResult> {
+    const accumulator = new ChecksumAccumulator(request.columns.map((c) => c.type));
+    const batches = this.reader.read({ ...request, batchSize: 5000 });
+    for await (const batch of batches) for (const row of batch.rows) accumulator.add(row);
+    return { rows: accumulator.rows, hash: accumulator.hash };
+  }
+}

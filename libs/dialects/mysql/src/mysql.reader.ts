@@ -1,0 +1,171 @@
+import type { Connection as CoreConnection } from 'mysql2';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Readable } from 'node:stream';
+import type {
+  KeyBounds,
+  KeyRange,
+  NeutralColumn,
+  NeutralValue,
+  ReadRequest,
+  Reader,
+  RowBatch,
+  TableRef,
+} from '@dbferry/dialects-core';
+import { keyColumnsOf, orderBy, qualify, quoteId, tableLabel, whereClause } from './mysql.sql';
+import { type RawValue, RowDecoder } from './mysql.values';
+
+/**
+ * Opens a dedicated connection with the data session settings (mysql.data-plane.ts). The core
+ * (callback) connection is what can stream a query; `.promise()` wraps it for the rest.
+ */
+export type MysqlConnector = () => Promise<CoreConnection>;
+/** Turns a driver error into a DbError (the dialect's classifyError, redacted). */
+export type ErrorMapper = (error: unknown) => Error;
+
+export async function guarded<T>(mapError: ErrorMapper, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw mapError(error);
+  }
+}
+
+/** Raw rows: every value as the bytes the server printed (see mysql.values.ts). */
+export const RAW_ROWS = { rowsAsArray: true, typeCast: false } as const;
+
+/** Runs a query whose rows come back as arrays of raw values. */
+export async function rawQuery(connection: Connection, sql: string): Promise<RawValue[][]> {
+  const [rows] = await connection.query<RowDataPacket[][]>({ sql, ...RAW_ROWS });
+  return rows as unknown as RawValue[][];
+}
+
+export function selectSql(request: Pick<ReadRequest, 'table' | 'columns' | 'keyColumns' | 'range' | 'where'>): string {
+  const list = request.columns.map((c) => quoteId(c.name)).join(', ');
+  const keys = keyColumnsOf(request.columns, request.keyColumns);
+  return `SELECT ${list} FROM ${qualify(request.table)}${whereClause(keys, request.range, request.where)}${orderBy(request.keyColumns)}`;
+}
+
+class AbortError extends Error {
+  constructor() {
+    super('read aborted');
+    this.name = 'AbortError';
+  }
+}
+
+export class MysqlReader implements Reader {
+  constructor(
+    private readonly main: Connection,
+    private readonly connect: MysqlConnector,
+    private readonly mapError: ErrorMapper,
+  ) {}
+
+  private guard<T>(work: () => Promise<T>): Promise<T> {
+    return guarded(this.mapError, work);
+  }
+
+  /**
+   * Streams on a dedicated connection inside a consistent read-only snapshot; mysql2 pauses the
+   * socket when the stream's buffer is full, so memory stays at about one batch. Stopping early
+   * (abort, a consumer's break or error) destroys that connection: the rest of the result is
+   * never pulled.
+   */
+  async *read(request: ReadRequest): AsyncIterable<RowBatch> {
+    const sql = selectSql(request);
+    const decoder = new RowDecoder(request.columns, tableLabel(request.table));
+    const batchSize = Math.max(1, request.batchSize);
+    const signal = request.signal;
+    if (signal?.aborted) throw new AbortError();
+    const core = await this.guard(() => this.connect());
+    const connection = core.promise();
+    let finished = false;
+    let stream: Readable | undefined;
+    const onAbort = () => {
+      stream?.destroy(new AbortError());
+      connection.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.guard(() => connection.query('START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT'));
+      if (signal?.aborted) throw new AbortError();
+      stream = core.query({ sql, ...RAW_ROWS }).stream({ highWaterMark: Math.min(batchSize, 1000) });
+      let rows: NeutralValue[][] = [];
+      try {
+        for await (const raw of stream as AsyncIterable<RawValue[]>) {
+          rows.push(decoder.decode(raw));
+          if (rows.length >= batchSize) {
+            yield this.batch(request.columns, rows, decoder);
+            rows = [];
+            if (signal?.aborted) throw new AbortError();
+          }
+        }
+      } catch (error) {
+        if (signal?.aborted) throw new AbortError();
+        throw this.mapError(error);
+      }
+      if (signal?.aborted) throw new AbortError();
+      if (rows.length > 0) yield this.batch(request.columns, rows, decoder);
+      await this.guard(() => connection.query('COMMIT'));
+      finished = true;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (finished) await connection.end().catch(() => connection.destroy());
+      else connection.destroy();
+    }
+  }
+
+  private batch(columns: NeutralColumn[], rows: NeutralValue[][], decoder: RowDecoder): RowBatch {
+    const warnings = decoder.takeWarnings();
+    return warnings.length ? { columns, rows, warnings } : { columns, rows };
+  }
+
+  keyBounds(table: TableRef, keyColumns: NeutralColumn[], where?: string): Promise<KeyBounds | null> {
+    return this.guard(async () => {
+      const names = keyColumns.map((k) => k.name);
+      const list = names.map(quoteId).join(', ');
+      const from = `FROM ${qualify(table)}${whereClause(keyColumns, undefined, where)}`;
+      const decoder = new RowDecoder(keyColumns, tableLabel(table), { zeroDatesAsText: true });
+      const one = async (direction: '' | ' DESC') => {
+        const rows = await rawQuery(this.main, `SELECT ${list} ${from}${orderBy(names, direction)} LIMIT 1`);
+        const row = rows[0];
+        return row ? decoder.decode(row) : null;
+      };
+      const min = await one('');
+      if (!min) return null;
+      const max = await one(' DESC');
+      return max ? { min, max } : null;
+    });
+  }
+
+  splitRanges(table: TableRef, keyColumns: NeutralColumn[], parts: number, where?: string): Promise<KeyRange[]> {
+    return this.guard(async () => {
+      if (parts <= 1 || keyColumns.length === 0) return [{}];
+      const names = keyColumns.map((k) => k.name);
+      const filter = whereClause(keyColumns, undefined, where);
+      const countRows = await rawQuery(this.main, `SELECT COUNT(*) FROM ${qualify(table)}${filter}`);
+      const total = Number(countRows[0]?.[0]?.toString('latin1') ?? '0');
+      const step = Math.ceil(total / parts);
+      if (total === 0 || step === 0 || total <= step) return [{}];
+      const rows = await rawQuery(this.main, splitSql(table, names, filter, step, total));
+      const decoder = new RowDecoder(keyColumns, tableLabel(table), { zeroDatesAsText: true });
+      const bounds = rows.map((r) => decoder.decode(r));
+      const ranges: KeyRange[] = [];
+      let lower: NeutralValue[] | undefined;
+      for (const upper of bounds) {
+        ranges.push(lower ? { lower, upper } : { upper });
+        lower = upper;
+      }
+      ranges.push(lower ? { lower } : {});
+      return ranges;
+    });
+  }
+}
+
+/** Every `step`-th key in key order (window functions: MySQL 8, MariaDB 10.2+), the last range's end excluded. */
+export function splitSql(table: TableRef, keyNames: string[], filter: string, step: number, total: number): string {
+  const list = keyNames.map(quoteId).join(', ');
+  const rn = quoteId('_dbferry_rn');
+  return (
+    `SELECT ${list} FROM (SELECT ${list}, ROW_NUMBER() OVER (${orderBy(keyNames).trim()}) AS ${rn} FROM ${qualify(table)}${filter}) AS ${quoteId('_dbferry_keys')}` +
+    ` WHERE MOD(${rn}, ${step}) = 0 AND ${rn} < ${total} ORDER BY ${rn}`
+  );
+}

@@ -1,0 +1,147 @@
+import { type NeutralColumn, type NeutralType, TerminalDbError } from '@dbferry/dialects-core';
+import { bitsFromBytes, isZeroDate, RowDecoder, sqlLiteral, stringLiteral, utcDatetimeText } from './mysql.values';
+
+const col = (name: string, type: NeutralType, nativeType = 'x'): NeutralColumn => ({ name, type, nativeType, nullable: true });
+const raw = (text: string) => Buffer.from(text, 'utf8');
+
+describe('RowDecoder', () => {
+  it('decodes every kind from the bytes the server prints into the neutral forms', () => {
+    const columns = [
+      col('big', { kind: 'int64' }),
+      col('ubig', { kind: 'uint64' }),
+      col('i', { kind: 'int32' }),
+      col('dec', { kind: 'decimal', precision: 38, scale: 10 }),
+      col('flag', { kind: 'bool' }, 'tinyint(1)'),
+      col('bit1', { kind: 'bool' }, 'bit(1)'),
+      col('bits', { kind: 'bit', length: 10 }, 'bit(10)'),
+      col('ts', { kind: 'timestamptz', precision: 6 }, 'timestamp(6)'),
+      col('dt', { kind: 'timestamp', precision: 6 }, 'datetime(6)'),
+      col('d', { kind: 'date' }),
+      col('t', { kind: 'text' }),
+      col('bin', { kind: 'binary', length: 4 }),
+      col('s', { kind: 'set', values: ['a', 'b'] }),
+      col('empty_set', { kind: 'set', values: ['a', 'b'] }),
+      col('f', { kind: 'float64' }),
+      col('n', { kind: 'text' }),
+    ];
+    const decoder = new RowDecoder(columns, 'db.t');
+    const binary = Buffer.from([0, 1, 0, 255]);
+    const row = decoder.decode([
+      raw('-9223372036854775808'),
+      raw('18446744073709551615'),
+      raw('-2147483648'),
+      raw('-12345678901234567890123456.0123456789'),
+      raw('1'),
+      Buffer.from([1]),
+      Buffer.from([0x02, 0xaa]),
+      raw('2021-03-04 05:06:07.000001'),
+      raw('9999-12-31 23:59:59.999999'),
+      raw('1900-01-01'),
+      raw('emoji 😀 ok'),
+      binary,
+      raw('a,b'),
+      raw(''),
+      raw('1.5e-300'),
+      null,
+    ]);
+    expect(row).toEqual([
+      -9223372036854775808n,
+      18446744073709551615n,
+      -2147483648,
+      '-12345678901234567890123456.0123456789',
+      true,
+      true,
+      '1010101010',
+      '2021-03-04 05:06:07.000001+00:00',
+      '9999-12-31 23:59:59.999999',
+      '1900-01-01',
+      'emoji 😀 ok',
+      binary,
+      ['a', 'b'],
+      [],
+      1.5e-300,
+      null,
+    ]);
+    // A copy, not a view on the driver's packet buffer.
+    expect(row[11]).not.toBe(binary);
+    expect(decoder.takeWarnings()).toEqual([]);
+  });
+
+  it('reads tinyint(1) 0 and bit(1) 0 as false', () => {
+    const decoder = new RowDecoder([col('a', { kind: 'bool' }, 'tinyint(1)'), col('b', { kind: 'bool' }, 'bit(1)')], 't');
+    expect(decoder.decode([raw('0'), Buffer.from([0])])).toEqual([false, false]);
+  });
+
+  it('turns zero dates into NULL and counts them per column for the run report', () => {
+    const decoder = new RowDecoder([col('d', { kind: 'date' }), col('dt', { kind: 'timestamp' })], 'db.t');
+    expect(decoder.decode([raw('0000-00-00'), raw('0000-00-00 00:00:00')])).toEqual([null, null]);
+    expect(decoder.decode([raw('2020-00-10'), raw('2020-01-01 00:00:00')])).toEqual([null, '2020-01-01 00:00:00']);
+    expect(decoder.takeWarnings()).toEqual([
+      "db.t.d: 2 zero dates ('0000-00-00') read as NULL",
+      "db.t.dt: 1 zero date ('0000-00-00') read as NULL",
+    ]);
+    expect(decoder.takeWarnings()).toEqual([]);
+    const bounds = new RowDecoder([col('d', { kind: 'date' })], 'db.t', { zeroDatesAsText: true });
+    expect(bounds.decode([raw('0000-00-00')])).toEqual(['0000-00-00']);
+    expect(bounds.takeWarnings()).toEqual([]);
+  });
+});
+
+describe('value helpers', () => {
+  it('knows zero dates', () => {
+    expect(isZeroDate('0000-00-00')).toBe(true);
+    expect(isZeroDate('2020-05-00 10:00:00')).toBe(true);
+    expect(isZeroDate('0000-01-01')).toBe(false);
+  });
+
+  it('reads bit strings at their declared length', () => {
+    expect(bitsFromBytes(Buffer.from([0x03, 0xff]), 10)).toBe('1111111111');
+    expect(bitsFromBytes(Buffer.from([0x05]), 10)).toBe('0000000101');
+    expect(bitsFromBytes(Buffer.from([0x01]), 1)).toBe('1');
+  });
+
+  it('moves an offset timestamp to UTC without touching the fraction', () => {
+    expect(utcDatetimeText('2021-01-01 00:30:00.123456+02:00')).toBe('2020-12-31 22:30:00.123456');
+    expect(utcDatetimeText('2021-01-01T00:30:00.5-0130')).toBe('2021-01-01 02:00:00.5');
+    expect(utcDatetimeText('1000-01-01 00:00:00+00:00')).toBe('1000-01-01 00:00:00');
+    expect(utcDatetimeText('9999-12-31 23:59:59.999999Z')).toBe('9999-12-31 23:59:59.999999');
+  });
+});
+
+describe('sqlLiteral', () => {
+  it('writes 64-bit integers and decimals unquoted and exact', () => {
+    expect(sqlLiteral({ kind: 'uint64' }, 18446744073709551615n)).toBe('18446744073709551615');
+    expect(sqlLiteral({ kind: 'int64' }, '-9223372036854775808')).toBe('-9223372036854775808');
+    expect(sqlLiteral({ kind: 'decimal' }, '12345678901234567890123456.0123456789')).toBe('12345678901234567890123456.0123456789');
+    expect(sqlLiteral({ kind: 'decimal' }, '1e5')).toBe("'1e5'");
+    expect(sqlLiteral({ kind: 'int32' }, 42)).toBe('42');
+  });
+
+  it('writes binary as hex, zero bytes included, and booleans as 1/0', () => {
+    expect(sqlLiteral({ kind: 'blob' }, Buffer.from([0, 0x27, 0x5c, 0]))).toBe("X'00275c00'");
+    expect(sqlLiteral({ kind: 'blob' }, Buffer.alloc(0))).toBe("X''");
+    expect(sqlLiteral({ kind: 'bool' }, true)).toBe('1');
+    expect(sqlLiteral({ kind: 'bool' }, false)).toBe('0');
+    expect(sqlLiteral({ kind: 'bool' }, 't')).toBe('1');
+  });
+
+  it('escapes every character MySQL treats specially in a string', () => {
+    expect(stringLiteral("it's \\ \"q\" \0 \n \r \t \x1a \b 😀")).toBe("'it\\'s \\\\ \\\"q\\\" \\0 \\n \\r \\t \\Z \\b 😀'");
+    expect(sqlLiteral({ kind: 'text' }, '')).toBe("''");
+    expect(sqlLiteral({ kind: 'text' }, null)).toBe('NULL');
+  });
+
+  it('writes bit strings, sets, arrays and timestamps in the forms MySQL takes', () => {
+    expect(sqlLiteral({ kind: 'bit', length: 10 }, '0000000101')).toBe("b'0000000101'");
+    expect(sqlLiteral({ kind: 'set', values: ['a', 'b'] }, ['a', 'b'])).toBe("'a,b'");
+    expect(sqlLiteral({ kind: 'json' }, [1n, 'x', null])).toBe('\'[\\"1\\",\\"x\\",null]\'');
+    expect(sqlLiteral({ kind: 'timestamptz', precision: 6 }, '2020-01-01 10:00:00.5+00:00')).toBe("'2020-01-01 10:00:00.5'");
+    expect(sqlLiteral({ kind: 'timestamp' }, '2020-01-01T10:00:00')).toBe("'2020-01-01 10:00:00'");
+    expect(sqlLiteral({ kind: 'text' }, 12.5)).toBe("'12.5'");
+  });
+
+  it('refuses values MySQL cannot hold instead of writing something else', () => {
+    expect(() => sqlLiteral({ kind: 'float64' }, Number.NaN, 'f')).toThrow(TerminalDbError);
+    expect(() => sqlLiteral({ kind: 'float64' }, Number.POSITIVE_INFINITY, 'f')).toThrow(/f: MySQL cannot store Infinity/);
+  });
+});

@@ -1,0 +1,158 @@
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { NeutralColumn, NeutralValue, RowBatch, TableRef, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import type { MysqlFlavor } from './mysql.sql';
+import { type ErrorMapper, guarded, type MysqlConnector } from './mysql.reader';
+import { keyColumnsOf, qualify, quoteId, whereClause } from './mysql.sql';
+import { sqlLiteral } from './mysql.values';
+
+/** Share of max_allowed_packet one statement may use: headroom for the protocol and the server's own copy. */
+export const PACKET_SHARE = 0.5;
+const UPSERT_ALIAS = '_dbferry_new';
+
+export interface MysqlServerInfo {
+  flavor: MysqlFlavor;
+  /** VERSION() as the server reports it. */
+  rawVersion: string;
+}
+
+/** MySQL 8.0.19 added `INSERT … AS alias`; 8.0.20 deprecated VALUES(col). MariaDB only has VALUES(col). */
+export function supportsRowAlias(server: MysqlServerInfo): boolean {
+  if (server.flavor !== 'mysql') return false;
+  const [major = 0, minor = 0, patch = 0] = (/^(\d+)\.(\d+)\.(\d+)/.exec(server.rawVersion) ?? []).slice(1).map(Number);
+  return major > 8 || (major === 8 && (minor > 0 || patch >= 19));
+}
+
+/** The statement up to VALUES, and what follows the rows for the mode. */
+export function insertStatementParts(
+  table: TableRef,
+  columns: string[],
+  keyColumns: string[],
+  mode: 'insert' | 'upsert',
+  server: MysqlServerInfo,
+): { head: string; tail: string } {
+  const head = `INSERT INTO ${qualify(table)} (${columns.map(quoteId).join(', ')}) VALUES `;
+  if (mode === 'insert') return { head, tail: '' };
+  if (keyColumns.length === 0) throw new Error('upsert needs key columns');
+  const keys = new Set(keyColumns);
+  const nonKey = columns.filter((c) => !keys.has(c));
+  // A table of key columns only: a no-op update keeps the statement an upsert.
+  const updated = nonKey.length ? nonKey : keyColumns;
+  if (supportsRowAlias(server)) {
+    const alias = quoteId(UPSERT_ALIAS);
+    return { head, tail: ` AS ${alias} ON DUPLICATE KEY UPDATE ${updated.map((c) => `${quoteId(c)} = ${alias}.${quoteId(c)}`).join(', ')}` };
+  }
+  return { head, tail: ` ON DUPLICATE KEY UPDATE ${updated.map((c) => `${quoteId(c)} = VALUES(${quoteId(c)})`).join(', ')}` };
+}
+
+/**
+ * Packs row tuples into multi-row INSERTs limited both by rows (the bind-parameter limit over
+ * the column count, so a statement never carries more values than a prepared one could) and
+ * by bytes (a share of max_allowed_packet).
+ */
+export class InsertPacker {
+  readonly maxRows: number;
+  private rows: string[] = [];
+  private bytes = 0;
+  private readonly fixedBytes: number;
+
+  constructor(
+    private readonly head: string,
+    private readonly tail: string,
+    columnCount: number,
+    maxBindParams: number,
+    readonly maxBytes: number,
+  ) {
+    this.maxRows = Math.max(1, Math.floor(maxBindParams / Math.max(1, columnCount)));
+    this.fixedBytes = Buffer.byteLength(head) + Buffer.byteLength(tail);
+  }
+
+  /** Adds one tuple; returns a full statement to run first when the tuple does not fit beside the others. */
+  add(tuple: string): string | null {
+    const size = Buffer.byteLength(tuple) + 1;
+    let flushed: string | null = null;
+    if (this.rows.length > 0 && (this.rows.length >= this.maxRows || this.fixedBytes + this.bytes + size > this.maxBytes)) {
+      flushed = this.flush();
+    }
+    this.rows.push(tuple);
+    this.bytes += size;
+    return flushed;
+  }
+
+  /** The statement of the tuples held, or null when none. */
+  flush(): string | null {
+    if (this.rows.length === 0) return null;
+    const sql = `${this.head}${this.rows.join(',')}${this.tail}`;
+    this.rows = [];
+    this.bytes = 0;
+    return sql;
+  }
+}
+
+export function rowTuple(columns: NeutralColumn[], row: NeutralValue[]): string {
+  let out = '(';
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i] as NeutralColumn;
+    if (i > 0) out += ',';
+    out += sqlLiteral(column.type, row[i] ?? null, column.name);
+  }
+  return `${out})`;
+}
+
+export function deleteRangeSql(request: Pick<WriteRequest, 'table' | 'columns' | 'keyColumns' | 'range'>): string {
+  const keys = keyColumnsOf(request.columns, request.keyColumns);
+  return `DELETE FROM ${qualify(request.table)}${whereClause(keys, request.range, undefined)}`;
+}
+
+export class MysqlWriter implements Writer {
+  constructor(
+    private readonly connect: MysqlConnector,
+    private readonly server: MysqlServerInfo,
+    private readonly maxBindParams: number,
+    private readonly maxPacket: () => Promise<number>,
+    private readonly mapError: ErrorMapper,
+  ) {}
+
+  /** One transaction on a dedicated connection; any failure rolls all of it back. */
+  async write(request: WriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult> {
+    const mode = request.mode === 'upsert' ? 'upsert' : 'insert';
+    const { head, tail } = insertStatementParts(request.table, request.columns.map((c) => c.name), request.keyColumns, mode, this.server);
+    const deleteSql = request.mode === 'replace-range' ? deleteRangeSql(request) : null;
+    const maxBytes = Math.floor((await guarded(this.mapError, this.maxPacket)) * PACKET_SHARE);
+    const packer = new InsertPacker(head, tail, request.columns.length, this.maxBindParams, maxBytes);
+    const connection = (await guarded(this.mapError, this.connect)).promise();
+    let rowsWritten = 0;
+    const run = (sql: string) => guarded(this.mapError, () => connection.query(sql));
+    try {
+      await run('START TRANSACTION');
+      if (deleteSql) await run(deleteSql);
+      for await (const batch of batches) {
+        request.signal?.throwIfAborted();
+        if (batch.columns.length !== request.columns.length) {
+          throw new Error(`a batch has ${batch.columns.length} columns, the writer was given ${request.columns.length}`);
+        }
+        for (const row of batch.rows) {
+          const ready = packer.add(rowTuple(request.columns, row));
+          if (ready) await run(ready);
+        }
+        const rest = packer.flush();
+        if (rest) await run(rest);
+        rowsWritten += batch.rows.length;
+      }
+      request.signal?.throwIfAborted();
+      await run('COMMIT');
+    } catch (error) {
+      await connection.query('ROLLBACK').catch(() => undefined);
+      connection.destroy();
+      throw error;
+    }
+    await connection.end().catch(() => connection.destroy());
+    return { rowsWritten, warnings: [] };
+  }
+}
+
+export const MAX_ALLOWED_PACKET_SQL = 'SELECT @@max_allowed_packet AS max_allowed_packet';
+
+export async function readMaxAllowedPacket(connection: Connection): Promise<number> {
+  const [rows] = await connection.query<RowDataPacket[]>(MAX_ALLOWED_PACKET_SQL);
+  return Number(rows[0]?.['max_allowed_packet'] ?? 4 * 1024 * 1024);
+}
