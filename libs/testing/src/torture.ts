@@ -47,7 +47,7 @@ export const TORTURE_ROWS: NeutralValue[][] = [
     '1000-01-01', '1000-01-01 00:00:00', '1969-07-20 20:17:40.000001+00:00', '00:00:00', 'small'],
   [3n, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null],
   [4n, true, 0, 0, 9007199254740993n, '0.5', 0.1, 'tab\tnewline\ncr\r', 'line1\nline2', 'abcde',
-    'ABCDEF01-2345-6789-ABCD-EF0123456789', '"a json string"', Buffer.from('binary\u0000data'), '1969-12-31',
+    'abcdef01-2345-6789-abcd-ef0123456789', '"a json string"', Buffer.from('binary\u0000data'), '1969-12-31',
     '1970-01-01 00:00:00.000001', '2000-01-01 00:00:00+00:00', '12:00:00.5', 'large'],
 ];
 

@@ -10,6 +10,7 @@ import {
   DbError,
   type Dialect,
   type DialectCapabilities,
+  type DataPlane,
   type DialectSession,
   detailOf,
   errorChain,
@@ -22,6 +23,9 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
+import { classifyDataPlane } from './classify-data-plane';
+import { createMssqlDataPlane } from './mssql.data-plane';
+import { quoteMssqlIdentifier } from './mssql.sql';
 
 /** sys.partitions rows of the heap (0) or clustered index (1) add up to the table's row count. */
 export const MSSQL_LIST_TABLES_SQL = `
@@ -58,12 +62,19 @@ interface KeyRow {
 }
 
 class MssqlSession implements DialectSession {
+  readonly data: DataPlane;
+
   constructor(
     private readonly pool: ConnectionPool,
     readonly serverVersion: string,
     private readonly dialect: MssqlDialect,
     private readonly password: string | undefined,
-  ) {}
+    productVersion: string | undefined,
+  ) {
+    this.data = classifyDataPlane(createMssqlDataPlane(pool, productVersion), (error) =>
+      redactDbError(this.dialect.classifyError(error), [this.password]),
+    );
+  }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -115,7 +126,7 @@ export class MssqlDialect implements Dialect {
   };
 
   quoteIdentifier(name: string): string {
-    return `[${name.replace(/]/g, ']]')}]`;
+    return quoteMssqlIdentifier(name);
   }
 
   validateSpec(spec: ConnectionSpec): void {
@@ -160,7 +171,7 @@ export class MssqlDialect implements Dialect {
       );
       const row = result.recordset[0];
       const banner = row?.banner.split('\n')[0]?.trim();
-      return new MssqlSession(pool, banner || row?.version || 'unknown', this, spec.password);
+      return new MssqlSession(pool, banner || row?.version || 'unknown', this, spec.password, row?.version);
     } catch (error) {
       await pool.close().catch(() => undefined);
       throw redactDbError(timeoutIfLate(this.classifyError(error), startedAt, options.timeoutMs), [spec.password]);

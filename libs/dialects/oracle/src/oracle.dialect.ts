@@ -8,6 +8,7 @@ import {
   DbError,
   type Dialect,
   type DialectCapabilities,
+  type DataPlane,
   type DialectSession,
   detailOf,
   errorChain,
@@ -19,6 +20,10 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
+import { classifyDataPlane } from './classify-data-plane';
+import { createOracleDataPlane } from './oracle.data-plane';
+import { quoteOracleIdentifier } from './oracle.sql';
+import { ORACLE_SESSION_SQL } from './oracle.values';
 
 /** NUM_ROWS comes from the last statistics gathering; null when never gathered. */
 export const ORACLE_LIST_TABLES_SQL = `
@@ -74,12 +79,18 @@ function oracleCodes(error: unknown): { ora: number[]; njs: number[] } {
 }
 
 class OracleSession implements DialectSession {
+  readonly data: DataPlane;
+
   constructor(
     private readonly connection: Connection,
     readonly serverVersion: string,
     private readonly dialect: OracleDialect,
     private readonly password: string | undefined,
-  ) {}
+  ) {
+    this.data = classifyDataPlane(createOracleDataPlane(connection), (error) =>
+      redactDbError(this.dialect.classifyError(error), [this.password]),
+    );
+  }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -130,7 +141,7 @@ export class OracleDialect implements Dialect {
   };
 
   quoteIdentifier(name: string): string {
-    return `"${name.replace(/"/g, '""')}"`;
+    return quoteOracleIdentifier(name);
   }
 
   validateSpec(spec: ConnectionSpec): void {
@@ -156,6 +167,8 @@ export class OracleDialect implements Dialect {
         connectTimeout: seconds,
         transportConnectTimeout: seconds,
       });
+      // Formats for implicit conversions, UTC, '.' as the decimal point (see oracle.values.ts).
+      await connection.execute(ORACLE_SESSION_SQL);
       const version = await this.readVersion(connection);
       return new OracleSession(connection, version, this, spec.password);
     } catch (error) {

@@ -1,0 +1,6 @@
+SET DATEFORMAT ymd;
+MERGE [with space].[order] WITH (HOLDLOCK) AS [t]
+USING [#dbferry_stage] AS [s]
+ON ([t].[order] = [s].[c0] AND [t].[MixedCase] = [s].[c1])
+WHEN MATCHED THEN UPDATE SET [t].[with space] = [s].[c2], [t].[a"b] = CAST([s].[c3] AS decimal(38,10)), [t].[a]]b] = CAST([s].[c4] AS datetime2(7)), [t].[таблица] = CAST([s].[c5] AS datetimeoffset(7)), [t].[flag] = [s].[c6], [t].[small] = [s].[c7], [t].[tiny] = [s].[c8], [t].[code] = [s].[c9], [t].[uid] = [s].[c10], [t].[payload] = [s].[c11], [t].[born] = CAST([s].[c12] AS date), [t].[at] = CAST([s].[c13] AS time(7)), [t].[price] = CAST([s].[c14] AS decimal(19,4)), [t].[legacy] = CAST([s].[c15] AS datetime2(7)), [t].[status] = [s].[c16]
+WHEN NOT MATCHED THEN INSERT ([order], [MixedCase], [with space], [a"b], [a]]b], [таблица], [flag], [small], [tiny], [code], [uid], [payload], [born], [at], [price], [legacy], [status]) VALUES ([s].[c0], [s].[c1], [s].[c2], CAST([s].[c3] AS decimal(38,10)), CAST([s].[c4] AS datetime2(7)), CAST([s].[c5] AS datetimeoffset(7)), [s].[c6], [s].[c7], [s].[c8], [s].[c9], [s].[c10], [s].[c11], CAST([s].[c12] AS date), CAST([s].[c13] AS time(7)), CAST([s].[c14] AS decimal(19,4)), CAST([s].[c15] AS datetime2(7)), [s].[c16]);

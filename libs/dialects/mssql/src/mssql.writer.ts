@@ -1,0 +1,93 @@
+import * as mssql from 'mssql';
+import type { NeutralColumn, RowBatch, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import { boundRequest, driverType } from './mssql.reader';
+import {
+  MSSQL_STAGE_TABLE,
+  mssqlCreateStageSql,
+  mssqlDeleteRangeSql,
+  mssqlDropStageSql,
+  mssqlInsertSelectSql,
+  mssqlMergeSql,
+  mssqlStagePlan,
+  mssqlTruncateStageSql,
+  type StagePlan,
+} from './mssql.sql';
+
+/**
+ * Rows per bulk load. Bulk load binds no parameters (the 2100 limit does not apply); the cap
+ * keeps the staged rows, and the MERGE that reads them, a bounded size.
+ */
+export const MSSQL_BULK_ROWS = 5000;
+
+/** Rows per staged bulk load for a row width: fewer rows for wide ones (about 32 MB of values). */
+export function mssqlBulkRows(columns: NeutralColumn[], approxRowBytes?: number): number {
+  const bytes = approxRowBytes ?? columns.length * 64;
+  return Math.max(1, Math.min(MSSQL_BULK_ROWS, Math.floor((32 * 1024 * 1024) / Math.max(1, bytes))));
+}
+
+function approxBytes(batch: RowBatch): number {
+  let total = 0;
+  for (const row of batch.rows.slice(0, 50)) {
+    for (const v of row) total += typeof v === 'string' ? v.length * 2 : Buffer.isBuffer(v) ? v.length : 16;
+  }
+  return Math.ceil(total / Math.max(1, Math.min(50, batch.rows.length)));
+}
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw Object.assign(new Error('the write was aborted'), { name: 'AbortError' });
+}
+
+/**
+ * Bulk loads each batch into a session temp table typed for lossless transfer (mssql.values
+ * `stageColumn`), then MERGEs (upsert) or INSERT … SELECTs it into the target; replace-range
+ * first deletes the range. All of it in one transaction.
+ */
+export class MssqlWriter implements Writer {
+  constructor(private readonly pool: mssql.ConnectionPool) {}
+
+  async write(request: WriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult> {
+    const plan = mssqlStagePlan(request.columns);
+    const keys = request.keyColumns.map((k) => {
+      const col = request.columns.find((c) => c.name === k);
+      if (!col) throw new Error(`key column ${k} is not among the written columns`);
+      return col;
+    });
+    const dml = request.mode === 'upsert' ? mssqlMergeSql(request.table, plan, request.keyColumns) : mssqlInsertSelectSql(request.table, plan);
+    const transaction = new mssql.Transaction(this.pool);
+    await transaction.begin();
+    let rowsWritten = 0;
+    try {
+      await transaction.request().query(mssqlCreateStageSql(plan));
+      if (request.mode === 'replace-range') {
+        const del = mssqlDeleteRangeSql(request.table, keys, request.range);
+        await boundRequest(transaction.request(), del).query(del.sql);
+      }
+      for await (const batch of batches) {
+        checkAborted(request.signal);
+        if (batch.rows.length === 0) continue;
+        const perLoad = mssqlBulkRows(request.columns, approxBytes(batch));
+        for (let start = 0; start < batch.rows.length; start += perLoad) {
+          const rows = batch.rows.slice(start, start + perLoad);
+          await transaction.request().bulk(stageTable(plan, rows));
+          await transaction.request().query(dml);
+          await transaction.request().query(mssqlTruncateStageSql());
+          rowsWritten += rows.length;
+        }
+      }
+      await transaction.request().query(mssqlDropStageSql());
+      await transaction.commit();
+    } catch (error) {
+      await transaction.rollback().catch(() => undefined);
+      throw error;
+    }
+    return { rowsWritten, warnings: [] };
+  }
+}
+
+export function stageTable(plan: StagePlan[], rows: RowBatch['rows']): mssql.Table {
+  const table = new mssql.Table(MSSQL_STAGE_TABLE);
+  table.create = false;
+  for (const p of plan) table.columns.add(p.stageName, driverType(p.stage.driverType, p.stage.length), { nullable: true });
+  for (const row of rows) table.rows.add(...plan.map((p, i) => p.stage.encode(row[i] ?? null)));
+  return table;
+}

@@ -1,0 +1,1 @@
+SELECT "x"."order" AS "order", "x"."MixedCase" AS "MixedCase" FROM (SELECT "order", "MixedCase", ROW_NUMBER() OVER (ORDER BY "order", "MixedCase") AS "dbferry_rn" FROM "APP"."order" WHERE ("flag" = 1)) "x" WHERE MOD("x"."dbferry_rn", :step) = 0 AND "x"."dbferry_rn" < :total ORDER BY "x"."dbferry_rn"
