@@ -9,3 +9,5 @@ export * from './types';
 export * from './type-mapping';
 export * from './data-plane';
 export * from './checksum';
+export * from './classify-data-plane';
+export * from './golden-sql';

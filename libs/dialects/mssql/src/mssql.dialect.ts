@@ -23,7 +23,7 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
-import { classifyDataPlane } from './classify-data-plane';
+import { classifyDataPlane } from '@dbferry/dialects-core';
 import { createMssqlDataPlane } from './mssql.data-plane';
 import { quoteMssqlIdentifier } from './mssql.sql';
 

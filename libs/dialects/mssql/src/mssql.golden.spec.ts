@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { goldenSql } from '@dbferry/dialects-core';
 import type { NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
-import { expectGoldenSql } from './golden-sql';
 import { MssqlDdlBuilder } from './mssql.ddl';
 import {
   mssqlChecksumSql,
@@ -14,6 +14,11 @@ import {
   mssqlSplitSql,
   mssqlStagePlan,
 } from './mssql.sql';
+
+const expectGoldenSql = (dir: string, name: string, sql: string) => {
+  const { actual, expected } = goldenSql(dir, name, sql);
+  expect(actual).toBe(expected);
+};
 
 const GOLDEN = join(__dirname, '..', 'golden');
 

@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { goldenSql } from '@dbferry/dialects-core';
 import type { NeutralColumn, TableSchema } from '@dbferry/dialects-core';
 import { checksumSql } from './mysql.checksum';
 import { MysqlDdlBuilder } from './mysql.ddl';
@@ -9,10 +9,8 @@ import { InsertPacker, insertStatementParts, rowTuple, type MysqlServerInfo } fr
 const GOLDEN_DIR = join(__dirname, '..', 'golden');
 
 function golden(name: string, actual: string): void {
-  const file = join(GOLDEN_DIR, name);
-  const text = `${actual.trimEnd()}\n`;
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
-  expect(text).toBe(readFileSync(file, 'utf8'));
+  const result = goldenSql(GOLDEN_DIR, name, actual);
+  expect(result.actual).toBe(result.expected);
 }
 
 const c = (name: string, type: NeutralColumn['type'], nullable = true, extra: Partial<NeutralColumn> = {}): NeutralColumn => ({

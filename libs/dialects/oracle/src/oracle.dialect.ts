@@ -20,7 +20,7 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
-import { classifyDataPlane } from './classify-data-plane';
+import { classifyDataPlane } from '@dbferry/dialects-core';
 import { createOracleDataPlane } from './oracle.data-plane';
 import { quoteOracleIdentifier } from './oracle.sql';
 import { ORACLE_SESSION_SQL } from './oracle.values';

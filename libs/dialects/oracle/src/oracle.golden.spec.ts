@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { IdentifierError, type NeutralColumn, type TableRef, type TableSchema } from '@dbferry/dialects-core';
-import { expectGoldenSql } from './golden-sql';
+import { IdentifierError, type NeutralColumn, type TableRef, type TableSchema, goldenSql } from '@dbferry/dialects-core';
 import { OracleDdlBuilder } from './oracle.ddl';
 import {
   oracleBindPlan,
@@ -13,6 +12,11 @@ import {
   oracleReadSql,
   oracleSplitSql,
 } from './oracle.sql';
+
+const expectGoldenSql = (dir: string, name: string, sql: string) => {
+  const { actual, expected } = goldenSql(dir, name, sql);
+  expect(actual).toBe(expected);
+};
 
 const GOLDEN = join(__dirname, '..', 'golden');
 

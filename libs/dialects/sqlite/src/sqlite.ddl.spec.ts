@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { goldenSql } from '@dbferry/dialects-core';
 import { IdentifierError, type NeutralColumn, type TableSchema } from '@dbferry/dialects-core';
 import { SqliteDdlBuilder } from './sqlite.ddl';
 import { SqliteDialect } from './sqlite.dialect';
@@ -12,11 +12,8 @@ const sql = new SqliteSql(dialect);
 
 /** Compares with golden/<name>.sql; UPDATE_GOLDEN=1 rewrites the file instead. */
 function golden(name: string, text: string): void {
-  const file = join(GOLDEN, `${name}.sql`);
-  const body = `${text.trim()}\n`;
-  if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(file, body);
-  expect(existsSync(file)).toBe(true);
-  expect(body).toBe(readFileSync(file, 'utf8'));
+  const result = goldenSql(GOLDEN, name, text);
+  expect(result.actual).toBe(result.expected);
 }
 
 const col = (name: string, type: NeutralColumn['type'], nullable = true): NeutralColumn => ({ name, type, nativeType: '', nullable });

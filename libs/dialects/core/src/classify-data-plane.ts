@@ -1,4 +1,4 @@
-import { type DataPlane, IdentifierError, type RowBatch } from '@dbferry/dialects-core';
+import { type DataPlane, IdentifierError, type RowBatch } from './data-plane';
 
 type Classify = (error: unknown) => Error;
 
