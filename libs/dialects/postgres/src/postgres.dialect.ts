@@ -9,6 +9,7 @@ import {
   type ConnectOptions,
   DbError,
   type Dialect,
+  type DataPlane,
   type DialectCapabilities,
   type DialectSession,
   detailOf,
@@ -22,6 +23,10 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
+import { PostgresClients } from './postgres.clients';
+import { createPostgresDataPlane } from './postgres.data-plane';
+import { quotePostgresIdentifier } from './postgres.sql';
+import { POSTGRES_SESSION_SETUP_SQL, POSTGRES_SESSION_TYPES } from './postgres.values';
 
 /** SQLSTATEs that mean "try again": serialization, deadlock, shutdown, starting up, too many clients. */
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '53300', '08006', '08001']);
@@ -77,12 +82,19 @@ function tlsFor(spec: ResolvedConnectionSpec): ClientConfig['ssl'] {
 }
 
 class PostgresSession implements DialectSession {
+  readonly data: DataPlane;
+  private readonly clients: PostgresClients;
+
   constructor(
     private readonly client: Client,
     readonly serverVersion: string,
     private readonly dialect: PostgresDialect,
     private readonly password: string | undefined,
-  ) {}
+    openClient: () => Promise<Client>,
+  ) {
+    this.clients = new PostgresClients(client, openClient);
+    this.data = createPostgresDataPlane(this.clients, (work) => this.run(work));
+  }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -111,6 +123,7 @@ class PostgresSession implements DialectSession {
   }
 
   async close(): Promise<void> {
+    await this.clients.closeAll();
     await this.client.end().catch(() => undefined);
   }
 }
@@ -128,7 +141,7 @@ export class PostgresDialect implements Dialect {
   };
 
   quoteIdentifier(name: string): string {
-    return `"${name.replace(/"/g, '""')}"`;
+    return quotePostgresIdentifier(name);
   }
 
   validateSpec(spec: ConnectionSpec): void {
@@ -139,7 +152,7 @@ export class PostgresDialect implements Dialect {
   async connect(spec: ResolvedConnectionSpec, options: ConnectOptions): Promise<DialectSession> {
     this.validateSpec(spec);
     const startedAt = performance.now();
-    const client = new Client({
+    const config: ClientConfig = {
       host: spec.address ?? spec.host,
       port: spec.port ?? this.capabilities.defaultPort,
       database: spec.database,
@@ -148,15 +161,30 @@ export class PostgresDialect implements Dialect {
       ssl: tlsFor(spec),
       application_name: stringOption(spec.options, 'application_name') ?? 'dbferry',
       connectionTimeoutMillis: Math.max(1, Math.round(options.timeoutMs)),
-    });
-    // An idle client whose server goes away emits 'error'; unheard, it would crash the process.
-    client.on('error', () => undefined);
+      // Per client, never pg's global parsers: exact numbers and temporal values stay text.
+      types: POSTGRES_SESSION_TYPES,
+    };
+    const open = async (): Promise<Client> => {
+      const client = new Client(config);
+      // An idle client whose server goes away emits 'error'; unheard, it would crash the process.
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query(POSTGRES_SESSION_SETUP_SQL);
+        return client;
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+    };
     try {
-      await client.connect();
-      const version = await client.query<{ server_version: string }>('SHOW server_version');
-      return new PostgresSession(client, version.rows[0]?.server_version ?? 'unknown', this, spec.password);
+      const client = await open();
+      const version = await client.query<{ server_version: string }>('SHOW server_version').catch(async (error: unknown) => {
+        await client.end().catch(() => undefined);
+        throw error;
+      });
+      return new PostgresSession(client, version.rows[0]?.server_version ?? 'unknown', this, spec.password, open);
     } catch (error) {
-      await client.end().catch(() => undefined);
       throw redactDbError(timeoutIfLate(this.classifyError(error), startedAt, options.timeoutMs), [spec.password]);
     }
   }

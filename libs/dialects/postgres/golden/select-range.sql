@@ -1,0 +1,1 @@
+SELECT "tenant", "order no", "note", "price"::numeric AS "price" FROM "public"."Orders" WHERE ("tenant", "order no") > ($1, $2) AND ("tenant", "order no") <= ($3, $4) AND (note <> '') ORDER BY "tenant", "order no"

@@ -1,0 +1,58 @@
+import {
+  ChecksumAccumulator,
+  type ChecksumRequest,
+  type ChecksumResult,
+  type Checksummer,
+  type Reader,
+} from '@dbferry/dialects-core';
+import type { PostgresClients } from './postgres.clients';
+import { buildChecksumSql, digestFromSignedSum } from './postgres.sql';
+import { POSTGRES_RAW_TYPES } from './postgres.values';
+import { READ_TRANSACTION } from './postgres.reader';
+
+/** Rows per batch when the checksum is computed in the worker. */
+const WORKER_BATCH = 5000;
+
+/**
+ * md5 in the database when every column's normalised text can be written in SQL; otherwise
+ * (floats, json, arrays, sets) the rows are streamed and digested in the worker with the
+ * reference ChecksumAccumulator.
+ */
+export class PostgresChecksummer implements Checksummer {
+  constructor(
+    private readonly clients: PostgresClients,
+    private readonly reader: Reader,
+    private readonly wrap: <T>(work: () => Promise<T>) => Promise<T>,
+  ) {}
+
+  async checksum(request: ChecksumRequest): Promise<ChecksumResult> {
+    const query = buildChecksumSql(request);
+    if (!query) return this.inWorker(request);
+    return this.wrap(() =>
+      this.clients.with(async (client) => {
+        await client.query(READ_TRANSACTION);
+        try {
+          const result = await client.query<[string, string]>({
+            text: query.sql,
+            values: query.params,
+            rowMode: 'array',
+            types: POSTGRES_RAW_TYPES,
+          });
+          const [rows, sum] = result.rows[0] ?? ['0', '0'];
+          return { rows: Number(rows), hash: digestFromSignedSum(sum) };
+        } finally {
+          await client.query('ROLLBACK').catch(() => undefined);
+        }
+      }),
+    );
+  }
+
+  private async inWorker(request: ChecksumRequest): Promise<ChecksumResult> {
+    const accumulator = new ChecksumAccumulator(request.columns.map((c) => c.type));
+    const batches = this.reader.read({ ...request, keyColumns: request.keyColumns, batchSize: WORKER_BATCH });
+    for await (const batch of batches) {
+      for (const row of batch.rows) accumulator.add(row);
+    }
+    return { rows: accumulator.rows, hash: accumulator.hash };
+  }
+}

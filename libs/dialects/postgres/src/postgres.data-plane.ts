@@ -1,0 +1,31 @@
+import type { DataPlane } from '@dbferry/dialects-core';
+import { inTransaction, type PostgresClients } from './postgres.clients';
+import { PostgresChecksummer } from './postgres.checksum';
+import { PostgresDdlBuilder } from './postgres.ddl';
+import { PostgresIntrospector } from './postgres.introspector';
+import { PostgresReader } from './postgres.reader';
+import { PostgresWriter } from './postgres.writer';
+
+/** `wrap` sorts driver errors into the DbError taxonomy (and redacts the password). */
+export function createPostgresDataPlane(clients: PostgresClients, wrap: <T>(work: () => Promise<T>) => Promise<T>): DataPlane {
+  const introspector = new PostgresIntrospector(() => clients.main);
+  const reader = new PostgresReader(clients, wrap);
+  return {
+    introspector: {
+      listSchemas: () => wrap(() => introspector.listSchemas()),
+      describeTable: (table) => wrap(() => introspector.describeTable(table)),
+    },
+    reader,
+    writer: new PostgresWriter(clients, wrap),
+    checksummer: new PostgresChecksummer(clients, reader, wrap),
+    ddl: new PostgresDdlBuilder(),
+    execute: (statements) =>
+      wrap(() =>
+        clients.with((client) =>
+          inTransaction(client, 'BEGIN', async () => {
+            for (const statement of statements) await client.query(statement);
+          }),
+        ),
+      ),
+  };
+}

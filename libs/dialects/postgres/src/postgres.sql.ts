@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import {
+  IdentifierError,
+  type KeyRange,
+  type NeutralColumn,
+  type NeutralType,
+  type NeutralValue,
+  type TableRef,
+} from '@dbferry/dialects-core';
+import { encodeParam } from './postgres.values';
+
+/** PostgreSQL truncates identifiers at NAMEDATALEN - 1 = 63 bytes, not characters. */
+export const POSTGRES_MAX_IDENTIFIER_BYTES = 63;
+
+export function quotePostgresIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Refuses a name PostgreSQL would silently truncate (or cannot hold at all). */
+export function checkIdentifier(name: string): string {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes === 0) throw new IdentifierError(name, 'is empty');
+  if (name.includes('\u0000')) throw new IdentifierError(name, 'contains a NUL character');
+  if (bytes > POSTGRES_MAX_IDENTIFIER_BYTES) {
+    throw new IdentifierError(name, `is ${bytes} bytes long; PostgreSQL allows at most ${POSTGRES_MAX_IDENTIFIER_BYTES} bytes`);
+  }
+  return name;
+}
+
+/** Checked and quoted. */
+export function ident(name: string): string {
+  return quotePostgresIdentifier(checkIdentifier(name));
+}
+
+export function qualifyTable(table: TableRef): string {
+  return `${ident(table.schema)}.${ident(table.name)}`;
+}
+
+/**
+ * A generated name that fits 63 bytes: cut at a character boundary with a hash of the whole
+ * name appended, so two long names that share a prefix stay distinct.
+ */
+export function fitIdentifier(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') <= POSTGRES_MAX_IDENTIFIER_BYTES) return name;
+  const hash = createHash('md5').update(name, 'utf8').digest('hex').slice(0, 8);
+  const room = POSTGRES_MAX_IDENTIFIER_BYTES - hash.length - 1;
+  let cut = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(cut + ch, 'utf8') > room) break;
+    cut += ch;
+  }
+  return `${cut}_${hash}`;
+}
+
+export interface SqlWithParams {
+  sql: string;
+  params: (string | null)[];
+}
+
+function keyTypes(keyColumns: string[], columns: NeutralColumn[]): NeutralType[] {
+  return keyColumns.map((name) => {
+    const column = columns.find((c) => c.name === name);
+    if (!column) throw new Error(`key column "${name}" is not among the described columns`);
+    return column.type;
+  });
+}
+
+function tuple(items: string[]): string {
+  return items.length === 1 ? items[0] : `(${items.join(', ')})`;
+}
+
+/**
+ * `key > lower AND key <= upper` as row-value comparisons, so a composite key compares as a
+ * tuple in key order (and uses the key's index). Parameters are numbered from `firstParam`.
+ */
+export function rangePredicate(
+  keyColumns: string[],
+  columns: NeutralColumn[],
+  range: KeyRange | undefined,
+  firstParam = 1,
+): { conditions: string[]; params: (string | null)[] } {
+  const conditions: string[] = [];
+  const params: (string | null)[] = [];
+  if (!range || (!range.lower && !range.upper)) return { conditions, params };
+  const types = keyTypes(keyColumns, columns);
+  const keys = tuple(keyColumns.map(ident));
+  const bound = (values: NeutralValue[], op: string) => {
+    if (values.length !== keyColumns.length) {
+      throw new Error(`a key bound has ${values.length} values for ${keyColumns.length} key columns`);
+    }
+    const placeholders = values.map((v, i) => {
+      params.push(encodeParam(types[i], v));
+      return `$${firstParam + params.length - 1}`;
+    });
+    conditions.push(`${keys} ${op} ${tuple(placeholders)}`);
+  };
+  if (range.lower) bound(range.lower, '>');
+  if (range.upper) bound(range.upper, '<=');
+  return { conditions, params };
+}
+
+function whereClause(conditions: string[], where: string | undefined): string {
+  const all = where ? [...conditions, `(${where})`] : conditions;
+  return all.length ? ` WHERE ${all.join(' AND ')}` : '';
+}
+
+/** The column as the text `decodeValue` expects. */
+export function readValue(column: NeutralColumn): string {
+  const q = ident(column.name);
+  // money prints with a currency symbol and lc_monetary separators; numeric is its exact value.
+  if (/^money(\[\])?$/i.test(column.nativeType.trim())) return `${q}::numeric${column.nativeType.endsWith('[]') ? '[]' : ''}`;
+  return q;
+}
+
+/** `readValue` for a select list, keeping the column's name. */
+export function readExpression(column: NeutralColumn): string {
+  const value = readValue(column);
+  const q = ident(column.name);
+  return value === q ? q : `${value} AS ${q}`;
+}
+
+export interface SelectRequest {
+  table: TableRef;
+  columns: NeutralColumn[];
+  keyColumns: string[];
+  range?: KeyRange;
+  where?: string;
+}
+
+export function buildSelectSql(request: SelectRequest): SqlWithParams {
+  const { conditions, params } = rangePredicate(request.keyColumns, request.columns, request.range);
+  const order = request.keyColumns.length ? ` ORDER BY ${request.keyColumns.map(ident).join(', ')}` : '';
+  const list = request.columns.map(readExpression).join(', ');
+  return {
+    sql: `SELECT ${list} FROM ${qualifyTable(request.table)}${whereClause(conditions, request.where)}${order}`,
+    params,
+  };
+}
+
+/** The first (or last) key in key order. */
+export function buildKeyBoundSql(table: TableRef, keyColumns: NeutralColumn[], direction: 'ASC' | 'DESC', where?: string): string {
+  const list = keyColumns.map(readExpression).join(', ');
+  const order = keyColumns.map((c) => `${ident(c.name)} ${direction}`).join(', ');
+  return `SELECT ${list} FROM ${qualifyTable(table)}${whereClause([], where)} ORDER BY ${order} LIMIT 1`;
+}
+
+/**
+ * Every `step`-th key in key order (step chosen in SQL from the row count so that `$1` parts come
+ * out), the last row excluded: those keys are the upper bounds of all ranges but the last.
+ */
+export function buildSplitPointsSql(table: TableRef, keyColumns: NeutralColumn[], where?: string): string {
+  const keys = keyColumns.map((c) => ident(c.name));
+  const list = keyColumns.map(readExpression).join(', ');
+  return [
+    `SELECT ${keys.join(', ')} FROM (`,
+    `SELECT ${list}, row_number() OVER (ORDER BY ${keys.join(', ')}) AS "dbferry_rn", count(*) OVER () AS "dbferry_n"`,
+    `FROM ${qualifyTable(table)}${whereClause([], where)}`,
+    `) AS s WHERE "dbferry_rn" % GREATEST(ceil("dbferry_n"::numeric / $1::int)::bigint, 1) = 0 AND "dbferry_rn" < "dbferry_n"`,
+    `ORDER BY "dbferry_rn"`,
+  ].join('\n');
+}
+
+/**
+ * The column's normalised text (checksum.ts `normalizeValue`) as a SQL expression, or null when
+ * SQL cannot reproduce it byte for byte: floats (shortest round-trip vs toExponential), json
+ * (sorted keys), arrays and sets (JSON of normalised elements). Those tables are checksummed in
+ * the worker.
+ */
+export function checksumExpression(column: NeutralColumn): string | null {
+  const q = ident(column.name);
+  switch (column.type.kind) {
+    case 'bool':
+      return `CASE WHEN ${q} THEN '1' WHEN NOT ${q} THEN '0' END`;
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'int64':
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
+    case 'uint64':
+      return `${q}::text`;
+    case 'decimal':
+      // normalizeDecimal: trailing fractional zeros and a bare trailing point removed.
+      return `regexp_replace(regexp_replace(${readValue(column)}::text, '(\\.\\d*?)0+$', '\\1'), '\\.$', '')`;
+    case 'char':
+      return `rtrim(${q}::text, ' ')`;
+    case 'binary':
+    case 'blob':
+      return `encode(${q}, 'hex')`;
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+      // The session prints ISO in UTC without trailing fractional zeros; only the '+00' goes.
+      return `regexp_replace(${q}::text, '(Z|[+-]00(:?00)?)$', '')`;
+    case 'string':
+    case 'text':
+    case 'enum':
+    case 'xml':
+    case 'uuid':
+    case 'bit':
+    case 'date':
+    case 'interval':
+      return `${q}::text`;
+    default:
+      return null;
+  }
+}
+
+/**
+ * count and the sum of the first 64 bits of md5(row text) read as signed bigints: the sum
+ * modulo 2^64 equals the reference's unsigned sum. Null when a column needs the worker.
+ */
+export function buildChecksumSql(request: SelectRequest): SqlWithParams | null {
+  const expressions = request.columns.map(checksumExpression);
+  if (expressions.some((e) => e === null)) return null;
+  const row = `concat_ws(chr(31), ${expressions.map((e) => `COALESCE(${e}, '\\N')`).join(', ')})`;
+  const { conditions, params } = rangePredicate(request.keyColumns, request.columns, request.range);
+  return {
+    sql: [
+      `SELECT count(*)::text AS "rows",`,
+      `COALESCE(sum(('x' || substr(md5(${row}), 1, 16))::bit(64)::bigint::numeric), 0)::text AS "digest_sum"`,
+      `FROM ${qualifyTable(request.table)}${whereClause(conditions, request.where)}`,
+    ].join('\n'),
+    params,
+  };
+}
+
+const TWO_64 = 1n << 64n;
+
+/** The SQL signed sum → the reference's 16 hex digits. */
+export function digestFromSignedSum(sum: string): string {
+  const value = ((BigInt(sum) % TWO_64) + TWO_64) % TWO_64;
+  return value.toString(16).padStart(16, '0');
+}
+
+export function buildDeleteRangeSql(table: TableRef, keyColumns: string[], columns: NeutralColumn[], range?: KeyRange): SqlWithParams {
+  const { conditions, params } = rangePredicate(keyColumns, columns, range);
+  return { sql: `DELETE FROM ${qualifyTable(table)}${whereClause(conditions, undefined)}`, params };
+}
+
+export function buildCopySql(table: string, columns: string[]): string {
+  return `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`;
+}
+
+/** A session-local staging table shaped like the target, dropped at commit. */
+export function buildStageSql(stage: string, target: TableRef): string {
+  return `CREATE TEMP TABLE ${ident(stage)} (LIKE ${qualifyTable(target)} INCLUDING DEFAULTS) ON COMMIT DROP`;
+}
+
+/** Moves the staged rows into the target, updating every non-key column of rows whose key exists. */
+export function buildUpsertSql(stage: string, target: TableRef, columns: string[], keyColumns: string[]): string {
+  const list = columns.map(ident).join(', ');
+  const updates = columns.filter((c) => !keyColumns.includes(c)).map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`);
+  const action = updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
+  return [
+    `INSERT INTO ${qualifyTable(target)} (${list})`,
+    `SELECT ${list} FROM ${ident(stage)}`,
+    `ON CONFLICT (${keyColumns.map(ident).join(', ')}) ${action}`,
+  ].join('\n');
+}
