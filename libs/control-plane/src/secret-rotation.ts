@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { SecretBox } from '@dbferry/crypto';
+import { alertSettingsSecretAad } from './entities/alert-settings.entity';
 import { connectionSecretAad } from './entities/connection.entity';
 
 /** A table column pair that holds sealed secrets, and how its associated data is formed. */
@@ -13,6 +14,7 @@ interface SealedColumn {
 /** Every sealed secret in the store; a feature that seals a new column adds it here. */
 export const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'connection', keyIdColumn: 'secret_key_id', ciphertextColumn: 'secret_ciphertext', aad: connectionSecretAad },
+  { table: 'alert_settings', keyIdColumn: 'secret_key_id', ciphertextColumn: 'secret_ciphertext', aad: alertSettingsSecretAad },
 ];
 
 export interface RotationReport {

@@ -3,5 +3,5 @@ export * from './redis';
 export * from './env';
 export * from './log-capture';
 export * from './ports';
-export * from './live-dialects';
 export * from './torture';
+export * from './smtp-sink';

@@ -1,0 +1,189 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { hostname } from 'node:os';
+import { DataSource } from 'typeorm';
+import { alertsConfig } from '@dbferry/config';
+import {
+  ALERT_SETTINGS_ID,
+  AlertSettingsEntity,
+  AlertSettingsSecrets,
+  InjectRepo,
+  Repository,
+} from '@dbferry/control-plane';
+import { SecretBox } from '@dbferry/crypto';
+import { AlertMailer, AlertSendError, DEFAULT_DEDUPE_WINDOW_MS, type SmtpSettings } from '@dbferry/notify';
+import type { AuthUser } from '../../common/auth.decorators';
+import { fieldError } from '../../common/validation';
+import { AuditService } from '../audit/audit.service';
+import { AlertSettingsView, AlertTestView, UpdateAlertSettingsDto } from './alerts.dto';
+
+/** A test mail gives up after this long connecting, greeting or waiting on a reply. */
+const SMTP_TIMEOUT_MS = 10_000;
+const DEFAULT_WINDOW_SECONDS = DEFAULT_DEDUPE_WINDOW_MS / 1000;
+
+interface EffectiveSettings {
+  smtp: SmtpSettings;
+  recipients: string[];
+}
+
+/** The env fallback (SMTP_URL, ALERT_EMAILS): used only while no settings were saved. */
+function fromEnv(env: ConfigType<typeof alertsConfig>): { view: AlertSettingsView; effective: EffectiveSettings | null } {
+  if (!env.smtpUrl) {
+    const view: AlertSettingsView = {
+      source: 'none', host: null, port: null, secure: false, username: null, hasPassword: false, from: null,
+      recipients: env.recipients, dedupeWindowSeconds: DEFAULT_WINDOW_SECONDS, enabled: false, updatedAt: null, updatedBy: null,
+    };
+    return { view, effective: null };
+  }
+  const url = new URL(env.smtpUrl);
+  const secure = url.protocol === 'smtps:';
+  const from = url.searchParams.get('from') ?? `dbferry@${hostname()}`;
+  const view: AlertSettingsView = {
+    source: 'env',
+    host: url.hostname,
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    username: url.username ? decodeURIComponent(url.username) : null,
+    hasPassword: url.password !== '',
+    from,
+    recipients: env.recipients,
+    dedupeWindowSeconds: DEFAULT_WINDOW_SECONDS,
+    enabled: env.recipients.length > 0,
+    updatedAt: null,
+    updatedBy: null,
+  };
+  return { view, effective: { smtp: { url: env.smtpUrl, from }, recipients: env.recipients } };
+}
+
+const storedView = (row: AlertSettingsEntity): AlertSettingsView => ({
+  source: 'store',
+  host: row.smtpHost,
+  port: row.smtpPort,
+  secure: row.smtpSecure,
+  username: row.smtpUsername,
+  hasPassword: !!row.secretKeyId,
+  from: row.smtpFrom,
+  recipients: row.recipients,
+  dedupeWindowSeconds: row.dedupeWindowSeconds,
+  enabled: row.enabled,
+  updatedAt: row.updatedAt,
+  updatedBy: row.updatedBy,
+});
+
+/** The same addresses once each, compared without case, in the order given. */
+const distinct = (addresses: string[]) => {
+  const seen = new Set<string>();
+  return addresses.filter((a) => !seen.has(a.toLowerCase()) && seen.add(a.toLowerCase()));
+};
+
+@Injectable()
+export class AlertsService {
+  private readonly secrets: AlertSettingsSecrets;
+
+  constructor(
+    @InjectRepo(AlertSettingsEntity) private readonly settings: Repository<AlertSettingsEntity>,
+    dataSource: DataSource,
+    box: SecretBox,
+    private readonly audit: AuditService,
+    @Inject(alertsConfig.KEY) private readonly env: ConfigType<typeof alertsConfig>,
+  ) {
+    this.secrets = new AlertSettingsSecrets(dataSource, box);
+  }
+
+  async getSettings(): Promise<AlertSettingsView> {
+    const row = await this.secrets.loadRow();
+    return row ? storedView(row) : fromEnv(this.env).view;
+  }
+
+  /** Replaces the settings; the password only when the body has the field (null removes it). */
+  async putSettings(dto: UpdateAlertSettingsDto, actor: AuthUser): Promise<AlertSettingsView> {
+    const recipients = distinct(dto.recipients);
+    if (dto.enabled && recipients.length === 0) {
+      throw fieldError([{ field: 'recipients', message: 'recipients must name at least one address while alerts are enabled' }]);
+    }
+    const values: Partial<AlertSettingsEntity> = {
+      id: ALERT_SETTINGS_ID,
+      smtpHost: dto.host,
+      smtpPort: dto.port,
+      smtpSecure: dto.secure,
+      smtpUsername: dto.username || null,
+      smtpFrom: dto.from,
+      recipients,
+      dedupeWindowSeconds: dto.dedupeWindowSeconds ?? DEFAULT_WINDOW_SECONDS,
+      enabled: dto.enabled,
+      updatedAt: new Date(),
+      updatedBy: actor.id,
+    };
+    if (dto.password !== undefined) {
+      const sealed = dto.password === null ? null : this.secrets.seal(dto.password);
+      values.secretKeyId = sealed?.keyId ?? null;
+      values.secretCiphertext = sealed?.ciphertext ?? null;
+    }
+    // Columns left undefined (the password when not given) are not overwritten on conflict.
+    await this.settings.upsert(values, ['id']);
+    await this.audit.record({
+      actor,
+      action: 'alerts.settings.update',
+      targetType: 'alert-settings',
+      targetId: String(ALERT_SETTINGS_ID),
+      details: {
+        fields: Object.keys(dto).filter((k) => k !== 'password'),
+        passwordChanged: typeof dto.password === 'string',
+        passwordRemoved: dto.password === null,
+        recipients: recipients.length,
+        enabled: dto.enabled,
+      },
+    });
+    return this.getSettings();
+  }
+
+  /** Sends a test mail with the effective settings, even while alerts are disabled. */
+  async sendTest(actor: AuthUser): Promise<AlertTestView> {
+    const effective = await this.effective();
+    let result: AlertTestView;
+    if (!effective) {
+      result = { ok: false, error: 'alerts are not configured: save SMTP settings or set SMTP_URL' };
+    } else {
+      const mailer = new AlertMailer({ ...effective.smtp, timeoutMs: SMTP_TIMEOUT_MS }, effective.recipients);
+      try {
+        const sent = await mailer.send({
+          kind: 'test',
+          summary: `A test of dbferry alert mail, requested by ${actor.username}. Nothing needs doing.`,
+          details: { requestedBy: actor.username, recipients: effective.recipients.length },
+          at: new Date(),
+        });
+        result = { ok: true, messageId: sent.messageId, accepted: sent.accepted };
+      } catch (error) {
+        const message = error instanceof AlertSendError ? error.message : mailer.scrub((error as Error).message ?? 'sending failed');
+        result = { ok: false, error: message };
+      } finally {
+        mailer.close();
+      }
+    }
+    await this.audit.record({
+      actor,
+      action: 'alerts.test',
+      targetType: 'alert-settings',
+      targetId: String(ALERT_SETTINGS_ID),
+      outcome: result.ok ? 'ok' : 'failed',
+      details: { accepted: result.accepted?.length ?? 0, error: result.error },
+    });
+    return result;
+  }
+
+  private async effective(): Promise<EffectiveSettings | null> {
+    const stored = await this.secrets.load();
+    if (!stored) return fromEnv(this.env).effective;
+    return {
+      smtp: {
+        host: stored.host,
+        port: stored.port,
+        secure: stored.secure,
+        username: stored.username,
+        password: stored.password,
+        from: stored.from,
+      },
+      recipients: stored.recipients,
+    };
+  }
+}
