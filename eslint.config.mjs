@@ -71,7 +71,7 @@ function boundaries(allow) {
             { sourceTag: 'type:queue', onlyDependOnLibsWithTags: ['type:queue-contracts', 'type:config', 'type:util'] },
             {
               sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:util', 'type:config', 'type:store', 'type:dialect-core', 'type:dialect-registry', 'type:queue', 'type:queue-contracts'],
+              onlyDependOnLibsWithTags: ['type:util', 'type:config', 'type:store', 'type:dialect-core', 'type:dialect-registry', 'type:queue', 'type:queue-contracts', 'type:testing'],
               bannedExternalImports: ['bullmq'],
             },
           ],

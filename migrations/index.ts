@@ -1,4 +1,6 @@
 import { Foundation1763870400000 } from './1763870400000-Foundation';
+import { AlertSettings1763880000000 } from './1763880000000-AlertSettings';
+import { SyncJobs1763890000000 } from './1763890000000-SyncJobs';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
-export const MIGRATIONS = [Foundation1763870400000];
+export const MIGRATIONS = [Foundation1763870400000, AlertSettings1763880000000, SyncJobs1763890000000];

@@ -8,10 +8,12 @@ import { alertsConfig, apiConfig, securityConfig, storeConfig } from '@dbferry/c
 import { ControlPlaneModule } from '@dbferry/control-plane';
 import { JobProducer, QueueModule } from '@dbferry/queue';
 import { SYSTEM_SCHEDULES } from '@dbferry/queue-contracts';
+import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { HealthModule } from './modules/health/health.module';
+import { JobsModule } from './modules/jobs/jobs.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -74,6 +76,8 @@ export class AppModule {
         AuthModule,
         UsersModule,
         ConnectionsModule,
+        JobsModule,
+        AlertsModule,
         HealthModule,
         MetricsModule,
       ],

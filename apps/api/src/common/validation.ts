@@ -8,10 +8,11 @@ export interface FieldProblem {
 /** Flattens nested class-validator errors into `field.path: message` pairs. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    // Array items read as tables[0].where, the same path the services use.
+    const field = !parent ? error.property : /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
     const own = Object.values(error.constraints ?? {}).map((message) => ({
       field,
-      message: message.replace(/^property (\S+) /, `$1 `),
+      message: message.replace(/^property (\S+) /, `$1 `).replace(new RegExp(`^${error.property.replace(/[^\w]/g, '\\$&')}\\b`), field),
     }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });

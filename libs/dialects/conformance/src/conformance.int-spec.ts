@@ -7,7 +7,8 @@ import {
   RowBatch,
   TableRef,
 } from '@dbferry/dialects-core';
-import { liveDialectNames, LiveDatabase, openLiveDatabase, TORTURE_COLUMNS, TORTURE_KEY, TORTURE_ROWS } from '@dbferry/testing';
+import { TORTURE_COLUMNS, TORTURE_KEY, TORTURE_ROWS } from '@dbferry/testing';
+import { liveDialectNames, LiveDatabase, openLiveDatabase } from './live-dialects';
 
 /**
  * The one suite every dialect runs (STYLE.md): introspect, create, write in each mode, read

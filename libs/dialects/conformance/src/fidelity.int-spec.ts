@@ -1,5 +1,6 @@
 import { DialectName, NeutralColumn, NeutralValue, normalizeValue, RowBatch, TableRef } from '@dbferry/dialects-core';
-import { LiveDatabase, openLiveDatabase, TORTURE_COLUMNS, TORTURE_KEY, TORTURE_ROWS } from '@dbferry/testing';
+import { TORTURE_COLUMNS, TORTURE_KEY, TORTURE_ROWS } from '@dbferry/testing';
+import { LiveDatabase, openLiveDatabase } from './live-dialects';
 
 /**
  * The torture table copied in all 9 directions among PostgreSQL, MariaDB and SQLite

@@ -1,6 +1,6 @@
 import { IdentifierError, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
-import { liveDialectNames, LiveDatabase, openLiveDatabase } from '@dbferry/testing';
+import { liveDialectNames, LiveDatabase, openLiveDatabase } from './live-dialects';
 
 /** Names that break naive quoting: reserved words, case, spaces, every quote character, unicode. */
 const AWKWARD = ['order', 'MixedCase', 'with space', 'a"b', 'a`b', 'a]b', 'таблица'];

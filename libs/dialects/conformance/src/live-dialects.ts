@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ConnectionSpec, DataPlane, DialectName, DialectSession } from '@dbferry/dialects-core';
 import { parseConnectionUrl } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
-import { createMysqlDatabase, createPostgresDatabase } from './databases';
+import { createMysqlDatabase, createPostgresDatabase } from '@dbferry/testing';
 
 /** One live database of a dialect, fresh for a test file, with its session open. */
 export interface LiveDatabase {

@@ -16,7 +16,7 @@ describe('memory stays flat while streaming', () => {
   it(`copies ${ROWS.toLocaleString('en')} rows reader → writer under 300 MB RSS`, async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['-r', './tools/register.js', 'libs/dialects/registry/src/memory-probe.ts', db.url, String(ROWS)],
+      ['-r', './tools/register.js', 'libs/dialects/conformance/src/memory-probe.ts', db.url, String(ROWS)],
       { cwd: ROOT, maxBuffer: 1 << 20, timeout: 280_000 },
     );
     const report = JSON.parse(stdout.trim().split('\n').pop()!);

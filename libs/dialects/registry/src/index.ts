@@ -7,12 +7,13 @@ import {
   type EgressPolicy,
   type ResolvedConnectionSpec,
   stringOption,
+  type TypeMapper,
 } from '@dbferry/dialects-core';
-import { MssqlDialect } from '@dbferry/dialect-mssql';
-import { MysqlDialect } from '@dbferry/dialect-mysql';
-import { OracleDialect } from '@dbferry/dialect-oracle';
-import { PostgresDialect } from '@dbferry/dialect-postgres';
-import { resolveSqlitePath, SqliteDialect } from '@dbferry/dialect-sqlite';
+import { MssqlDialect, mssqlTypeMapper } from '@dbferry/dialect-mssql';
+import { MysqlDialect, mysqlTypeMapper } from '@dbferry/dialect-mysql';
+import { OracleDialect, oracleTypeMapper } from '@dbferry/dialect-oracle';
+import { PostgresDialect, postgresTypeMapper } from '@dbferry/dialect-postgres';
+import { resolveSqlitePath, SqliteDialect, sqliteTypeMapper } from '@dbferry/dialect-sqlite';
 
 const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
   postgres: new PostgresDialect(),
@@ -28,6 +29,37 @@ export function dialectFor(name: DialectName): Dialect {
   const dialect = (DIALECTS as Partial<Record<string, Dialect>>)[name];
   if (!dialect) throw new ConnectionSpecError('dialect', `unknown dialect "${String(name)}"`);
   return dialect;
+}
+
+const TYPE_MAPPERS: Readonly<Record<DialectName, TypeMapper>> = {
+  postgres: postgresTypeMapper,
+  mysql: mysqlTypeMapper,
+  mssql: mssqlTypeMapper,
+  oracle: oracleTypeMapper,
+  sqlite: sqliteTypeMapper,
+};
+
+/** The native ↔ neutral type rules of a dialect (what previews show per column). */
+export const typeMapperFor = (name: DialectName): TypeMapper => TYPE_MAPPERS[name];
+
+/**
+ * Where a table lands when a job names no target schema: the connection's own namespace
+ * (PostgreSQL `options.schema` or public, the MySQL database, SQLite main, SQL Server dbo,
+ * the Oracle user).
+ */
+export function defaultSchema(spec: ConnectionSpec): string {
+  switch (spec.dialect) {
+    case 'postgres':
+      return stringOption(spec.options, 'schema') ?? 'public';
+    case 'mysql':
+      return spec.database;
+    case 'sqlite':
+      return 'main';
+    case 'mssql':
+      return stringOption(spec.options, 'schema') ?? 'dbo';
+    case 'oracle':
+      return (spec.username ?? '').toUpperCase();
+  }
 }
 
 export interface ConnectionEnvironment {

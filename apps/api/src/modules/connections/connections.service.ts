@@ -239,6 +239,12 @@ export class ConnectionsService {
     return { ok, latencyMs, serverVersion, error };
   }
 
+  /** Opens a session on a stored connection (egress re-checked) for the length of `use`. */
+  async withConnection<T>(id: string, use: (session: DialectSession, stored: StoredConnection) => Promise<T>): Promise<T> {
+    const stored = await this.load(id);
+    return this.withSession(stored, (session) => use(session, stored));
+  }
+
   private async withSession<T>(stored: StoredConnection, use: (session: DialectSession) => Promise<T>): Promise<T> {
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
     const session = await dialectFor(stored.dialect).connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs });

@@ -1,0 +1,247 @@
+import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { CronExpressionParser } from 'cron-parser';
+import {
+  ConnectionEntity,
+  InjectRepo,
+  JobTableSpec,
+  Repository,
+  RunEntity,
+  SyncJobEntity,
+} from '@dbferry/control-plane';
+import { FilterError, parseTableRef, PlanError, planTables, TablePlan, validateFilter } from '@dbferry/engine';
+import { defaultSchema } from '@dbferry/dialects';
+import type { AuthUser } from '../../common/auth.decorators';
+import type { Page } from '../../common/pagination.dto';
+import { isUniqueViolation } from '../../common/pg-errors';
+import { FieldProblem, fieldError } from '../../common/validation';
+import { AuditService } from '../audit/audit.service';
+import { ConnectionsService } from '../connections/connections.service';
+import { CreateJobDto, JobView, UpdateJobDto } from './job.dto';
+
+const view = (job: SyncJobEntity): JobView => ({
+  id: job.id,
+  name: job.name,
+  sourceId: job.sourceId,
+  targetId: job.targetId,
+  tables: job.tables,
+  mode: job.mode,
+  writeMode: job.writeMode,
+  createTables: job.createTables,
+  evolveSchema: job.evolveSchema,
+  deleteMissing: job.deleteMissing,
+  schedule: job.schedule,
+  scheduleTz: job.scheduleTz,
+  enabled: job.enabled,
+  batchSize: job.batchSize,
+  chunkRows: job.chunkRows,
+  maxRejects: job.maxRejects,
+  lookbackSeconds: job.lookbackSeconds,
+  createdAt: job.createdAt,
+  updatedAt: job.updatedAt,
+});
+
+const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
+
+/** Which IANA zones exist, for schedule time zones. */
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+@Injectable()
+export class JobsService {
+  constructor(
+    @InjectRepo(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
+    @InjectRepo(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
+    @InjectRepo(RunEntity) private readonly runs: Repository<RunEntity>,
+    private readonly connectionsService: ConnectionsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(limit: number, offset: number): Promise<Page<JobView>> {
+    const [rows, total] = await this.jobs.findAndCount({ order: { name: 'ASC' }, take: limit, skip: offset });
+    return { items: rows.map(view), total };
+  }
+
+  async get(id: string): Promise<JobView> {
+    return view(await this.load(id));
+  }
+
+  async create(dto: CreateJobDto, actor: AuthUser): Promise<JobView> {
+    const job = this.jobs.create({
+      name: dto.name,
+      sourceId: dto.sourceId,
+      targetId: dto.targetId,
+      tables: dto.tables.map((t) => ({ ...t })),
+      mode: dto.mode,
+      writeMode: dto.writeMode,
+      createTables: dto.createTables ?? true,
+      evolveSchema: dto.evolveSchema ?? true,
+      deleteMissing: dto.deleteMissing ?? false,
+      schedule: dto.schedule ?? null,
+      scheduleTz: dto.scheduleTz ?? null,
+      enabled: dto.enabled ?? true,
+      batchSize: dto.batchSize ?? 5000,
+      chunkRows: dto.chunkRows ?? 200_000,
+      maxRejects: dto.maxRejects ?? 0,
+      lookbackSeconds: dto.lookbackSeconds ?? 0,
+      createdBy: actor.id,
+    });
+    await this.check(job);
+    const saved = await this.save(job);
+    await this.audit.record({ actor, action: 'job.create', targetType: 'job', targetId: saved.id, details: { name: saved.name } });
+    return view(saved);
+  }
+
+  async update(id: string, dto: UpdateJobDto, actor: AuthUser): Promise<JobView> {
+    const job = await this.load(id);
+    Object.assign(job, Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)));
+    await this.check(job);
+    const saved = await this.save(job);
+    await this.audit.record({ actor, action: 'job.update', targetType: 'job', targetId: id, details: { fields: Object.keys(dto) } });
+    return view(saved);
+  }
+
+  async remove(id: string, actor: AuthUser): Promise<void> {
+    const job = await this.load(id);
+    if (await this.runs.exists({ where: [{ jobId: id, status: 'queued' }, { jobId: id, status: 'running' }] })) {
+      throw new ConflictException('the job has an active run; cancel it first');
+    }
+    await this.jobs.delete(id);
+    await this.audit.record({ actor, action: 'job.delete', targetType: 'job', targetId: id, details: { name: job.name } });
+  }
+
+  /**
+   * What a run would do, changing nothing: the tables it would touch (patterns expanded), the
+   * DDL it would run on the target, and the type chosen for each column.
+   */
+  async preview(id: string): Promise<{ tables: TablePlan[] }> {
+    const job = await this.load(id);
+    try {
+      const tables = await this.connectionsService.withConnection(job.sourceId, (source, sourceSpec) =>
+        this.connectionsService.withConnection(job.targetId, (target, targetSpec) =>
+          planTables({
+            source: { dialect: sourceSpec.dialect, session: source },
+            target: { dialect: targetSpec.dialect, session: target, defaultSchema: defaultSchema(targetSpec) },
+            tables: job.tables,
+            options: { createTables: job.createTables, evolveSchema: job.evolveSchema },
+          }),
+        ),
+      );
+      return { tables };
+    } catch (error) {
+      if (error instanceof PlanError) throw new UnprocessableEntityException({ message: error.message, details: [{ field: error.field, message: error.message }] });
+      throw error;
+    }
+  }
+
+  async runsOf(id: string, limit: number, offset: number): Promise<Page<RunEntity>> {
+    await this.load(id);
+    const [items, total] = await this.runs.findAndCount({ where: { jobId: id }, order: { queuedAt: 'DESC' }, take: limit, skip: offset });
+    return { items, total };
+  }
+
+  private async save(job: SyncJobEntity): Promise<SyncJobEntity> {
+    try {
+      return await this.jobs.save(job);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictException(`a job named "${job.name}" exists`);
+      throw error;
+    }
+  }
+
+  private async load(id: string): Promise<SyncJobEntity> {
+    const job = await this.jobs.findOneBy({ id });
+    if (!job) throw new NotFoundException(`job ${id} not found`);
+    return job;
+  }
+
+  /**
+   * Everything that can be refused without running anything: connections, table references,
+   * modes, schedule; then each filter, parsed against the source table's real columns.
+   */
+  private async check(job: SyncJobEntity): Promise<void> {
+    const problems: FieldProblem[] = [];
+    const add = (field: string, message: string) => problems.push({ field, message: `${field}: ${message}` });
+
+    const [source, target] = await Promise.all([
+      this.connections.findOneBy({ id: job.sourceId }),
+      this.connections.findOneBy({ id: job.targetId }),
+    ]);
+    if (!source) add('sourceId', 'no such connection');
+    if (!target) add('targetId', 'no such connection');
+    if (target?.readOnly) add('targetId', 'the connection is read-only and cannot be a target');
+    if (job.mode === 'incremental' && job.writeMode !== 'upsert') {
+      add('writeMode', 'incremental mode writes with upsert (a re-read row must replace, not duplicate)');
+    }
+    if (job.schedule) {
+      try {
+        CronExpressionParser.parse(job.schedule, { tz: job.scheduleTz ?? 'UTC' });
+      } catch (error) {
+        add('schedule', `not a cron expression (${(error as Error).message})`);
+      }
+    }
+    if (job.scheduleTz && !isTimeZone(job.scheduleTz)) add('scheduleTz', 'not an IANA time zone');
+
+    job.tables.forEach((table, i) => this.checkTable(table, i, job, add));
+    if (problems.length) throw fieldError(problems);
+
+    // checkTable has refused unparsable sources and filters on patterns, so ref is a single table.
+    const filtered = job.tables.flatMap((t, i) => {
+      const ref = parseTableRef(t.source);
+      return t.where && ref ? [{ t, i, ref, where: t.where }] : [];
+    });
+    if (!filtered.length || !source) return;
+    await this.connectionsService.withConnection(source.id, async (session) => {
+      for (const { t, i, ref, where } of filtered) {
+        const described = await session.data?.introspector.describeTable({ schema: ref.schema, name: ref.name });
+        if (!described) {
+          add(`tables[${i}].source`, `table ${t.source} not found on the source`);
+          continue;
+        }
+        try {
+          t.where = validateFilter({ dialect: source.dialect, filter: where, columns: described.columns.map((c) => c.name) }).sql;
+        } catch (error) {
+          if (!(error instanceof FilterError)) throw error;
+          add(`tables[${i}].where`, error.message.replace(/^filter: /, ''));
+        }
+      }
+    });
+    if (problems.length) throw fieldError(problems);
+  }
+
+  private checkTable(table: JobTableSpec, i: number, job: SyncJobEntity, add: (field: string, message: string) => void): void {
+    const field = `tables[${i}]`;
+    const source = parseTableRef(table.source);
+    if (!source) return add(`${field}.source`, 'must be "schema.table" or a pattern "schema.*"');
+    if (table.target !== undefined) {
+      const target = parseTableRef(table.target);
+      if (!target) add(`${field}.target`, 'must be "schema.table" ("schema.*" for a pattern source)');
+      else if (source.pattern && target.name !== '*') add(`${field}.target`, 'a pattern source needs a target "schema.*"');
+      else if (!source.pattern && target.pattern) add(`${field}.target`, 'a single table cannot have a pattern target');
+    }
+    if (source.pattern) {
+      for (const key of ['where', 'keyColumns', 'columns', 'incrementalColumn'] as const) {
+        if (table[key] !== undefined) add(`${field}.${key}`, 'applies to one table, not a pattern');
+      }
+    }
+    if (job.mode === 'incremental' && !source.pattern && !table.incrementalColumn) {
+      add(`${field}.incrementalColumn`, 'is required in incremental mode');
+    }
+    for (const list of ['keyColumns', 'columns'] as const) {
+      const dup = duplicates(table[list] ?? []);
+      if (dup.length) add(`${field}.${list}`, `names ${dup[0]} twice`);
+    }
+    const chosen = table.columns;
+    if (chosen) {
+      const missing = [...(table.keyColumns ?? []), ...(table.incrementalColumn ? [table.incrementalColumn] : [])].filter(
+        (c) => !chosen.includes(c),
+      );
+      if (missing.length) add(`${field}.columns`, `must include ${missing.join(', ')} (key and incremental columns)`);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import { Database } from 'sqlite3';
+import request from 'supertest';
+import { ApiHarness, startApi } from './harness';
+
+describe('jobs (e2e)', () => {
+  let api: ApiHarness;
+  let admin: string;
+  let operator: string;
+  let sqliteId: string;
+  let pgId: string;
+  let readOnlyId: string;
+  const auth = (token = admin) => ({ Authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    api = await startApi();
+    admin = await api.adminToken();
+    operator = await api.tokenFor('operator');
+    await new Promise<void>((resolve, reject) => {
+      const db = new Database(join(api.env.SQLITE_ROOT, 'shop.db'), (err) =>
+        err ? reject(err) : db.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, amount DECIMAL(12,2), "order" TEXT)', (e) => (e ? reject(e) : db.close(() => resolve()))),
+      );
+    });
+    const make = async (body: object) => (await request(api.http).post('/api/connections').set(auth()).send(body).expect(201)).body.id as string;
+    sqliteId = await make({ name: 'shop', dialect: 'sqlite', database: 'shop.db' });
+    pgId = await make({ name: 'warehouse', dialect: 'postgres', host: '127.0.0.1', database: 'postgres', username: 'postgres' });
+    readOnlyId = await make({ name: 'replica', dialect: 'postgres', host: '127.0.0.1', database: 'postgres', username: 'postgres', readOnly: true });
+  });
+  afterAll(() => api.close());
+
+  const job = (overrides: object = {}) => ({
+    name: `job-${Math.random().toString(36).slice(2)}`,
+    sourceId: sqliteId,
+    targetId: pgId,
+    tables: [{ source: 'main.orders', target: 'public.orders' }],
+    mode: 'full',
+    writeMode: 'upsert',
+    ...overrides,
+  });
+  const create = (body: object, token = operator) => request(api.http).post('/api/jobs').set(auth(token)).send(body);
+
+  it('lets an operator create a job with defaults filled in, and a viewer only read it', async () => {
+    const res = await create(job({ name: 'nightly orders', schedule: '0 2 * * *', scheduleTz: 'Europe/Paris' })).expect(201);
+    expect(res.body).toMatchObject({
+      name: 'nightly orders', createTables: true, evolveSchema: true, deleteMissing: false, enabled: true,
+      batchSize: 5000, chunkRows: 200000, maxRejects: 0, schedule: '0 2 * * *', scheduleTz: 'Europe/Paris',
+    });
+    const viewer = await api.tokenFor('viewer');
+    await request(api.http).get(`/api/jobs/${res.body.id}`).set(auth(viewer)).expect(200);
+    await create(job(), viewer).expect(403);
+    await request(api.http).get(`/api/jobs/${res.body.id}/runs`).set(auth(viewer)).expect(200, { items: [], total: 0 });
+  });
+
+  it('stores a filter re-rendered with quoted identifiers, never as typed', async () => {
+    const res = await create(job({ tables: [{ source: 'main.orders', where: "status = 'paid' and \"order\" is not null" }] })).expect(201);
+    expect(res.body.tables[0].where).toBe(`"status" = 'paid' AND "order" IS NOT NULL`);
+  });
+
+  it.each([
+    ["1=1; DROP TABLE orders", /statement|single/i],
+    ["status = 'x' -- ", /comment/i],
+    ["id IN (SELECT id FROM orders)", /subquer|select/i],
+    ["load_extension('x') = 1", /function/i],
+    ["status = 'paid' UNION SELECT 1", /union|single|statement/i],
+    ["secret_column = 1", /unknown column|secret_column/i],
+    ["status = 'unterminated", /quote|parse|syntax/i],
+  ])('refuses the filter %s with 400 naming tables[0].where', async (where, reason) => {
+    const before = (await request(api.http).get('/api/jobs').set(auth())).body.total;
+    const res = await create(job({ tables: [{ source: 'main.orders', where }] })).expect(400);
+    expect(res.body.details[0].field).toBe('tables[0].where');
+    expect(res.body.message).toMatch(reason);
+    expect((await request(api.http).get('/api/jobs').set(auth())).body.total).toBe(before);
+  });
+
+  it.each<[string, object, string]>([
+    ['an unknown source', { sourceId: '00000000-0000-4000-8000-000000000000' }, 'sourceId'],
+    ['a read-only target', { targetId: 'READONLY' }, 'targetId'],
+    ['a table without a schema', { tables: [{ source: 'orders' }] }, 'tables[0].source'],
+    ['a filter on a pattern', { tables: [{ source: 'main.*', where: 'id > 1' }] }, 'tables[0].where'],
+    ['a pattern with a single-table target', { tables: [{ source: 'main.*', target: 'public.orders' }] }, 'tables[0].target'],
+    ['incremental without a column', { mode: 'incremental' }, 'tables[0].incrementalColumn'],
+    ['incremental with insert', { mode: 'incremental', writeMode: 'insert', tables: [{ source: 'main.orders', incrementalColumn: 'id' }] }, 'writeMode'],
+    ['a bad cron', { schedule: 'every day' }, 'schedule'],
+    ['an unknown time zone', { schedule: '0 * * * *', scheduleTz: 'Mars/Olympus' }, 'scheduleTz'],
+    ['a key named twice', { tables: [{ source: 'main.orders', keyColumns: ['id', 'id'] }] }, 'tables[0].keyColumns'],
+    ['columns without the key', { tables: [{ source: 'main.orders', keyColumns: ['id'], columns: ['status'] }] }, 'tables[0].columns'],
+    ['an unknown mode', { mode: 'sometimes' }, 'mode'],
+    ['no tables', { tables: [] }, 'tables'],
+    ['a table of the wrong type', { tables: ['main.orders'] }, 'tables'],
+    ['a batch size of zero', { batchSize: 0 }, 'batchSize'],
+    ['an extra field', { priority: 'high' }, 'priority'],
+    ['a filter too long', { tables: [{ source: 'main.orders', where: 'x'.repeat(4001) }] }, 'tables[0].where'],
+  ])('refuses %s with 400 naming the field', async (_label, overrides, field) => {
+    const body = JSON.parse(JSON.stringify(job(overrides)).replace('"READONLY"', JSON.stringify(readOnlyId)));
+    const res = await create(body).expect(400);
+    expect(res.body.message).toContain(field);
+  });
+
+  it('previews the tables, DDL and type mapping of a run without changing anything', async () => {
+    const created = (await create(job({ name: 'preview me', tables: [{ source: 'main.*', target: 'public.*' }] })).expect(201)).body;
+    const res = await request(api.http).post(`/api/jobs/${created.id}/preview`).set(auth(operator)).expect(200);
+    expect(res.body.tables).toHaveLength(1);
+    const [orders] = res.body.tables;
+    expect(orders).toMatchObject({
+      source: { schema: 'main', name: 'orders' },
+      target: { schema: 'public', name: 'orders' },
+      keyColumns: ['id'],
+      resumable: true,
+      targetExists: false,
+    });
+    expect(orders.ddl[0]).toMatch(/^CREATE TABLE "public"\."orders" \(/);
+    expect(orders.mapping).toContainEqual({ column: 'amount', sourceType: 'DECIMAL(12,2)', neutralType: 'decimal(12,2)', targetType: 'numeric(12,2)' });
+    expect(orders.mapping.find((m: { column: string }) => m.column === 'order')).toMatchObject({ targetType: 'text' });
+    const after = await request(api.http).get(`/api/connections/${pgId}/tables/public/orders`).set(auth()).expect(404);
+    expect(after.body.message).toMatch(/not found/);
+  });
+
+  it('answers 422 naming the table when a preview cannot be planned', async () => {
+    const created = (await create(job({ name: 'ghost table', tables: [{ source: 'main.ghost' }] })).expect(201)).body;
+    const res = await request(api.http).post(`/api/jobs/${created.id}/preview`).set(auth(operator)).expect(422);
+    expect(res.body.details[0].field).toBe('tables[0].source');
+    expect(res.body.message).toMatch(/main\.ghost not found/);
+  });
+
+  it('updates, refuses a duplicate name, and keeps a used connection from being deleted', async () => {
+    const a = (await create(job({ name: 'alpha' })).expect(201)).body;
+    await create(job({ name: 'ALPHA' })).expect(409);
+    const patched = await request(api.http).patch(`/api/jobs/${a.id}`).set(auth(operator)).send({ enabled: false, chunkRows: 5000 }).expect(200);
+    expect(patched.body).toMatchObject({ enabled: false, chunkRows: 5000, name: 'alpha' });
+    await request(api.http).patch(`/api/jobs/${a.id}`).set(auth(operator)).send({ writeMode: 'merge' }).expect(400);
+    const res = await request(api.http).delete(`/api/connections/${sqliteId}`).set(auth()).expect(409);
+    expect(res.body.message).toMatch(/used by a job/);
+    await request(api.http).delete(`/api/jobs/${a.id}`).set(auth(operator)).expect(204);
+    await request(api.http).get(`/api/jobs/${a.id}`).set(auth()).expect(404);
+  });
+});

@@ -1,0 +1,79 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const ACTIVE_RUN_STATUSES: RunStatus[] = ['queued', 'running'];
+export type RunTrigger = 'manual' | 'schedule' | 'recovery';
+
+/** bigint counters stay strings: they may pass 2^53 on a long-lived job. */
+@Entity({ name: 'run' })
+export class RunEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'job_id', type: 'uuid' }) jobId!: string;
+  @Column({ type: 'text', default: 'queued' }) status!: RunStatus;
+  @Column({ type: 'text' }) trigger!: RunTrigger;
+  @Column({ name: 'requested_by', type: 'uuid', nullable: true }) requestedBy!: string | null;
+  @Column({ name: 'queued_at', type: 'timestamptz', default: () => 'now()' }) queuedAt!: Date;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  @Column({ name: 'rows_read', type: 'bigint', default: 0 }) rowsRead!: string;
+  @Column({ name: 'rows_written', type: 'bigint', default: 0 }) rowsWritten!: string;
+  @Column({ type: 'bigint', default: 0 }) rejects!: string;
+  @Column({ name: 'cancel_requested', type: 'boolean', default: false }) cancelRequested!: boolean;
+  @Column({ type: 'text', nullable: true }) error!: string | null;
+}
+
+export const RUN_TABLE_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunTableStatus = (typeof RUN_TABLE_STATUSES)[number];
+
+@Entity({ name: 'run_table' })
+export class RunTableEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'run_id', type: 'uuid' }) runId!: string;
+  @Column({ type: 'integer' }) ordinal!: number;
+  @Column({ name: 'source_table', type: 'text' }) sourceTable!: string;
+  @Column({ name: 'target_table', type: 'text' }) targetTable!: string;
+  @Column({ type: 'text', default: 'pending' }) status!: RunTableStatus;
+  @Column({ name: 'key_columns', type: 'text', array: true, default: '{}' }) keyColumns!: string[];
+  @Column({ type: 'boolean', default: true }) resumable!: boolean;
+  @Column({ name: 'rows_read', type: 'bigint', default: 0 }) rowsRead!: string;
+  @Column({ name: 'rows_written', type: 'bigint', default: 0 }) rowsWritten!: string;
+  @Column({ name: 'chunks_total', type: 'integer', default: 0 }) chunksTotal!: number;
+  @Column({ name: 'chunks_done', type: 'integer', default: 0 }) chunksDone!: number;
+  @Column({ type: 'text', array: true, default: '{}' }) ddl!: string[];
+  @Column({ type: 'jsonb', default: [] }) losses!: { column: string; kind: string; description: string }[];
+  @Column({ type: 'jsonb', default: [] }) warnings!: string[];
+  @Column({ type: 'text', nullable: true }) error!: string | null;
+}
+
+export type ChunkStatus = 'pending' | 'running' | 'done' | 'failed';
+
+@Entity({ name: 'run_chunk' })
+export class RunChunkEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'run_table_id', type: 'uuid' }) runTableId!: string;
+  @Column({ type: 'integer' }) ordinal!: number;
+  @Column({ name: 'lower_key', type: 'jsonb', nullable: true }) lowerKey!: unknown[] | null;
+  @Column({ name: 'upper_key', type: 'jsonb', nullable: true }) upperKey!: unknown[] | null;
+  @Column({ type: 'text', default: 'pending' }) status!: ChunkStatus;
+  @Column({ type: 'integer', default: 0 }) attempts!: number;
+  @Column({ name: 'lease_token', type: 'uuid', nullable: true }) leaseToken!: string | null;
+  @Column({ name: 'leased_until', type: 'timestamptz', nullable: true }) leasedUntil!: Date | null;
+  @Column({ name: 'rows_read', type: 'bigint', default: 0 }) rowsRead!: string;
+  @Column({ name: 'rows_written', type: 'bigint', default: 0 }) rowsWritten!: string;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  @Column({ type: 'text', nullable: true }) error!: string | null;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+@Entity({ name: 'run_log' })
+export class RunLogEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' }) id!: string;
+  @Column({ name: 'run_id', type: 'uuid' }) runId!: string;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) at!: Date;
+  @Column({ type: 'text' }) level!: LogLevel;
+  @Column({ name: 'table_name', type: 'text', nullable: true }) tableName!: string | null;
+  @Column({ type: 'text' }) message!: string;
+}

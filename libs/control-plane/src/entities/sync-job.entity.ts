@@ -1,0 +1,41 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const SYNC_MODES = ['full', 'incremental'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+export const JOB_WRITE_MODES = ['insert', 'upsert', 'replace'] as const;
+export type JobWriteMode = (typeof JOB_WRITE_MODES)[number];
+
+/** One table selection of a job; `source` is "schema.table" or a pattern "schema.*". */
+export interface JobTableSpec {
+  source: string;
+  target?: string;
+  /** Validated at save time (parsed, one boolean expression over the table's columns). */
+  where?: string;
+  keyColumns?: string[];
+  incrementalColumn?: string;
+  columns?: string[];
+}
+
+@Entity({ name: 'sync_job' })
+export class SyncJobEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'text' }) name!: string;
+  @Column({ name: 'source_id', type: 'uuid' }) sourceId!: string;
+  @Column({ name: 'target_id', type: 'uuid' }) targetId!: string;
+  @Column({ type: 'jsonb' }) tables!: JobTableSpec[];
+  @Column({ type: 'text' }) mode!: SyncMode;
+  @Column({ name: 'write_mode', type: 'text' }) writeMode!: JobWriteMode;
+  @Column({ name: 'create_tables', type: 'boolean', default: true }) createTables!: boolean;
+  @Column({ name: 'evolve_schema', type: 'boolean', default: true }) evolveSchema!: boolean;
+  @Column({ name: 'delete_missing', type: 'boolean', default: false }) deleteMissing!: boolean;
+  @Column({ type: 'text', nullable: true }) schedule!: string | null;
+  @Column({ name: 'schedule_tz', type: 'text', nullable: true }) scheduleTz!: string | null;
+  @Column({ type: 'boolean', default: true }) enabled!: boolean;
+  @Column({ name: 'batch_size', type: 'integer', default: 5000 }) batchSize!: number;
+  @Column({ name: 'chunk_rows', type: 'integer', default: 200000 }) chunkRows!: number;
+  @Column({ name: 'max_rejects', type: 'integer', default: 0 }) maxRejects!: number;
+  @Column({ name: 'lookback_seconds', type: 'integer', default: 0 }) lookbackSeconds!: number;
+  @Column({ name: 'created_by', type: 'uuid', nullable: true }) createdBy!: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+}

@@ -1,0 +1,50 @@
+/** The validated filter, independent of the grammar it was parsed with. */
+export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
+export type ArithOp = '+' | '-' | '*' | '/' | '%';
+export type DatePart = 'YEAR' | 'MONTH' | 'DAY' | 'HOUR' | 'MINUTE' | 'SECOND';
+export type FilterFunction =
+  | 'lower'
+  | 'upper'
+  | 'char_length'
+  | 'coalesce'
+  | 'abs'
+  | 'round'
+  | 'trim'
+  | 'substring'
+  | 'date'
+  | 'current_date'
+  | 'current_timestamp';
+
+export type CastType =
+  | { kind: 'integer'; name: 'SMALLINT' | 'INTEGER' | 'BIGINT' }
+  | { kind: 'decimal'; precision?: number; scale?: number }
+  | { kind: 'float' }
+  | { kind: 'text'; length?: number }
+  | { kind: 'date' }
+  | { kind: 'timestamp' };
+
+export type FilterExpr =
+  | { kind: 'column'; name: string }
+  | { kind: 'string'; value: string; national: boolean }
+  | { kind: 'number'; text: string }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'null' }
+  | { kind: 'logical'; op: 'AND' | 'OR'; left: FilterExpr; right: FilterExpr }
+  | { kind: 'not'; expr: FilterExpr }
+  | { kind: 'compare'; op: CompareOp; left: FilterExpr; right: FilterExpr }
+  | { kind: 'arith'; op: ArithOp; left: FilterExpr; right: FilterExpr }
+  | { kind: 'negate'; expr: FilterExpr }
+  | { kind: 'is'; expr: FilterExpr; negated: boolean; value: 'NULL' | 'TRUE' | 'FALSE' }
+  | { kind: 'in'; expr: FilterExpr; negated: boolean; list: FilterExpr[] }
+  | { kind: 'between'; expr: FilterExpr; negated: boolean; low: FilterExpr; high: FilterExpr }
+  | { kind: 'like'; expr: FilterExpr; negated: boolean; pattern: string; escape?: string }
+  | { kind: 'call'; fn: FilterFunction; args: FilterExpr[] }
+  | { kind: 'extract'; part: DatePart; source: FilterExpr }
+  | { kind: 'cast'; expr: FilterExpr; type: CastType };
+
+const CONDITIONS = new Set<FilterExpr['kind']>(['logical', 'not', 'compare', 'is', 'in', 'between', 'like']);
+
+/** A node whose value is a truth value by construction (not a column or literal that may be one). */
+export function isCondition(e: FilterExpr): boolean {
+  return CONDITIONS.has(e.kind);
+}

@@ -1,0 +1,178 @@
+import type { DataPlane, DialectName, DialectSession, NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
+import { renderNeutralType } from '@dbferry/dialects-core';
+import { typeMapperFor } from '@dbferry/dialects';
+import { validateFilter } from '../filter/filter-validator';
+import { matchesPattern, parseTableRef } from './table-ref';
+
+/** One entry of a job's table list (the job's JSON, without the control store's types). */
+export interface TableSelectionSpec {
+  source: string;
+  target?: string;
+  where?: string;
+  keyColumns?: string[];
+  incrementalColumn?: string;
+  columns?: string[];
+}
+
+export interface PlanOptions {
+  createTables: boolean;
+  evolveSchema: boolean;
+  /** Per-column native type overrides on the target, by target column name. */
+  typeOverrides?: Record<string, string>;
+}
+
+export interface ColumnMapping {
+  column: string;
+  sourceType: string;
+  neutralType: string;
+  targetType: string;
+  lossy?: { kind: string; description: string };
+}
+
+/** What a run does to one table; preview shows it, plan-run stores it. */
+export interface TablePlan {
+  /** The job's table-list index this table came from (a pattern yields several). */
+  specIndex: number;
+  source: TableRef;
+  target: TableRef;
+  columns: NeutralColumn[];
+  keyColumns: string[];
+  /** False without a usable key: such a table is copied whole and cannot resume. */
+  resumable: boolean;
+  where?: string;
+  incrementalColumn?: string;
+  targetExists: boolean;
+  ddl: string[];
+  mapping: ColumnMapping[];
+  rowEstimate: number | null;
+}
+
+/** A problem with one table of the job, placed like an API field (`tables[2].keyColumns`). */
+export class PlanError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'PlanError';
+  }
+}
+
+export interface PlanInput {
+  source: { dialect: DialectName; session: DialectSession };
+  target: { dialect: DialectName; session: DialectSession; defaultSchema: string };
+  tables: TableSelectionSpec[];
+  options: PlanOptions;
+}
+
+const dataOf = (session: DialectSession, role: string): DataPlane => {
+  if (!session.data) throw new PlanError(role, 'this dialect cannot move rows yet');
+  return session.data;
+};
+
+/** Expands patterns against the source catalogue and pairs each table with its target. */
+async function resolveTables(input: PlanInput): Promise<{ specIndex: number; source: TableRef; target: TableRef }[]> {
+  const resolved: { specIndex: number; source: TableRef; target: TableRef }[] = [];
+  for (const [specIndex, spec] of input.tables.entries()) {
+    const source = parseTableRef(spec.source);
+    if (!source) throw new PlanError(`tables[${specIndex}].source`, 'must be "schema.table" or "schema.*"');
+    const target = spec.target ? parseTableRef(spec.target) : null;
+    const targetSchema = target?.schema ?? input.target.defaultSchema;
+    if (!source.pattern) {
+      resolved.push({ specIndex, source, target: { schema: targetSchema, name: target?.pattern === false ? target.name : source.name } });
+      continue;
+    }
+    const matches = (await input.source.session.listTables(source.schema)).filter((t) => matchesPattern(source.name, t.name));
+    if (!matches.length) throw new PlanError(`tables[${specIndex}].source`, `no table of ${source.schema} matches ${source.name}`);
+    for (const t of matches) resolved.push({ specIndex, source: { schema: t.schema, name: t.name }, target: { schema: targetSchema, name: t.name } });
+  }
+  const seen = new Set<string>();
+  for (const r of resolved) {
+    const key = JSON.stringify([r.target.schema, r.target.name]);
+    if (seen.has(key)) throw new PlanError(`tables[${r.specIndex}].target`, `${r.target.schema}.${r.target.name} is the target of two tables`);
+    seen.add(key);
+  }
+  return resolved;
+}
+
+/**
+ * Decides, without changing anything, what a run will do to each table: the columns and
+ * key it copies, the DDL it will run on the target (create, or add the missing columns),
+ * and the type chosen for each column with any documented loss.
+ */
+export async function planTables(input: PlanInput): Promise<TablePlan[]> {
+  const sourceData = dataOf(input.source.session, 'sourceId');
+  const targetData = dataOf(input.target.session, 'targetId');
+  const targetMapper = typeMapperFor(input.target.dialect);
+  const plans: TablePlan[] = [];
+
+  for (const { specIndex, source, target } of await resolveTables(input)) {
+    const spec = input.tables[specIndex];
+    const field = `tables[${specIndex}]`;
+    const described = await sourceData.introspector.describeTable(source);
+    if (!described) throw new PlanError(`${field}.source`, `table ${source.schema}.${source.name} not found on the source`);
+
+    const byName = new Map(described.columns.map((c) => [c.name, c]));
+    const unknown = [...(spec.columns ?? []), ...(spec.keyColumns ?? []), ...(spec.incrementalColumn ? [spec.incrementalColumn] : [])].filter((c) => !byName.has(c));
+    if (unknown.length) throw new PlanError(field, `${source.name} has no column ${unknown.join(', ')}`);
+    const columns = spec.columns ? spec.columns.map((c) => byName.get(c) as NeutralColumn) : described.columns;
+    const keyColumns = spec.keyColumns ?? described.primaryKey.filter((k) => columns.some((c) => c.name === k));
+    const where = spec.where
+      ? validateFilter({ dialect: input.source.dialect, filter: spec.where, columns: described.columns.map((c) => c.name) }).sql
+      : undefined;
+
+    const existing = await targetData.introspector.describeTable(target);
+    let ddl: string[] = [];
+    if (!existing) {
+      if (!input.options.createTables) throw new PlanError(`${field}.target`, `${target.schema}.${target.name} does not exist and createTables is off`);
+      ddl = targetData.ddl.createTable(target, targetShape(described, columns, keyColumns), { typeOverrides: input.options.typeOverrides }).statements;
+    } else {
+      const present = new Set(existing.columns.map((c) => c.name));
+      const missing = columns.filter((c) => !present.has(c.name));
+      if (missing.length && !input.options.evolveSchema) {
+        throw new PlanError(`${field}.target`, `${target.schema}.${target.name} lacks ${missing.map((c) => c.name).join(', ')} and evolveSchema is off`);
+      }
+      if (missing.length) ddl = targetData.ddl.addColumns(target, missing, { typeOverrides: input.options.typeOverrides }).statements;
+    }
+
+    const existingTypes = new Map(existing?.columns.map((c) => [c.name, c.nativeType]) ?? []);
+    const mapping = columns.map((c): ColumnMapping => {
+      const chosen = targetMapper.fromNeutral(c.type, { override: input.options.typeOverrides?.[c.name] });
+      return {
+        column: c.name,
+        sourceType: c.nativeType,
+        neutralType: renderNeutralType(c.type),
+        targetType: existingTypes.get(c.name) ?? chosen.native,
+        ...(chosen.lossy && !existingTypes.has(c.name) ? { lossy: { kind: chosen.lossy.kind, description: chosen.lossy.description } } : {}),
+      };
+    });
+
+    plans.push({
+      specIndex,
+      source,
+      target,
+      columns,
+      keyColumns,
+      resumable: keyColumns.length > 0,
+      where,
+      incrementalColumn: spec.incrementalColumn,
+      targetExists: !!existing,
+      ddl,
+      mapping,
+      rowEstimate: described.rowEstimate,
+    });
+  }
+  return plans;
+}
+
+/** The target table keeps the source's key and those of its indexes whose columns are all copied. */
+function targetShape(described: TableSchema, columns: NeutralColumn[], keyColumns: string[]) {
+  const copied = new Set(columns.map((c) => c.name));
+  return {
+    columns,
+    primaryKey: keyColumns,
+    indexes: described.indexes
+      .filter((i) => i.columns.every((c) => copied.has(c)))
+      .map((i) => ({ ...i, name: `${described.name}_${i.columns.join('_')}${i.unique ? '_key' : '_idx'}` })),
+  };
+}
