@@ -115,6 +115,13 @@ export interface WriteRequest {
   mode: WriteMode;
   /** For replace-range: the range deleted before the insert, in the same transaction. */
   range?: KeyRange;
+  /**
+   * What to do with U+0000 in text values (string/char/text/enum/xml/json, array elements
+   * included): PostgreSQL text cannot hold it. 'strip' (the default) removes it and adds a
+   * warning naming the column; 'reject' fails the whole write (TerminalDbError 'data') before
+   * anything is committed. Dialects whose text holds NUL ignore this.
+   */
+  nul?: 'strip' | 'reject';
   signal?: AbortSignal;
 }
 

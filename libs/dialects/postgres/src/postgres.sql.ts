@@ -239,9 +239,20 @@ export function buildDeleteRangeSql(table: TableRef, keyColumns: string[], colum
   return { sql: `DELETE FROM ${qualifyTable(table)}${whereClause(conditions, undefined)}`, params };
 }
 
-export function buildCopySql(table: string, columns: string[]): string {
-  return `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`;
+export function buildCopySql(table: string, columns: string[], format: 'text' | 'binary' = 'text'): string {
+  const options = format === 'binary' ? ' (FORMAT binary)' : '';
+  return `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN${options}`;
 }
+
+/**
+ * The target's column types as pg_type names them, for choosing binary COPY encoders; `$1` is the
+ * qualified, quoted table name. A domain shows as typtype 'd' (and goes as text).
+ */
+export const POSTGRES_COPY_TARGET_TYPES_SQL = `
+SELECT a.attname::text AS name, t.typname::text AS typname, t.typtype::text AS typtype
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+WHERE a.attrelid = to_regclass($1::text) AND a.attnum > 0 AND NOT a.attisdropped`;
 
 /** A session-local staging table shaped like the target, dropped at commit. */
 export function buildStageSql(stage: string, target: TableRef): string {

@@ -1,5 +1,5 @@
 import { types as pgTypes, type CustomTypesConfig } from 'pg';
-import type { NeutralType, NeutralValue } from '@dbferry/dialects-core';
+import { type NeutralType, type NeutralValue, TerminalDbError } from '@dbferry/dialects-core';
 
 /**
  * Value conversion between PostgreSQL's text format and the neutral value forms (VALUE_FORMS).
@@ -159,11 +159,27 @@ function decodeBytea(text: string): Buffer {
   return Buffer.from(bytes);
 }
 
-/** Collects values changed on the way in (a NUL removed), by column, for WriteResult.warnings. */
+export type NulPolicy = 'strip' | 'reject';
+
+/**
+ * Applies the write's NUL policy to text values and collects what changed on the way in (a NUL
+ * removed), by column, for WriteResult.warnings. 'reject' throws on the first NUL instead.
+ */
 export class ValueWarnings {
   private readonly nulStripped = new Map<string, number>();
 
-  nulRemoved(column: string): void {
+  /** `table` names the target in a rejection (already qualified for display). */
+  constructor(
+    readonly nul: NulPolicy = 'strip',
+    private readonly table?: string,
+  ) {}
+
+  /** Called once per value holding U+0000: counts it, or throws under 'reject'. */
+  nulFound(column: string): void {
+    if (this.nul === 'reject') {
+      const where = this.table ? `table ${this.table}, column "${column}"` : `column "${column}"`;
+      throw new TerminalDbError('data', `${where}: a value contains a NUL character (U+0000), which PostgreSQL text cannot hold (nul: 'reject')`);
+    }
     this.nulStripped.set(column, (this.nulStripped.get(column) ?? 0) + 1);
   }
 
@@ -175,10 +191,16 @@ export class ValueWarnings {
   }
 }
 
-function stripNul(text: string, column: string, warnings?: ValueWarnings): string {
+/** The text with U+0000 removed (reported to `warnings`, or rejected by its policy). */
+export function stripNul(text: string, column: string, warnings?: ValueWarnings): string {
   if (!text.includes('\u0000')) return text;
-  warnings?.nulRemoved(column);
+  warnings?.nulFound(column);
   return text.replaceAll('\u0000', '');
+}
+
+/** The neutral bool (or a 1/'t'/'true' a lenient source sent) as true. */
+export function isTrue(value: NeutralValue): boolean {
+  return value === true || value === 1 || value === '1' || value === 't' || value === 'true';
 }
 
 function floatText(value: NeutralValue): string {
@@ -188,7 +210,7 @@ function floatText(value: NeutralValue): string {
   return Object.is(n, -0) ? '-0' : String(n);
 }
 
-function asBuffer(value: NeutralValue): Buffer {
+export function asBuffer(value: NeutralValue): Buffer {
   if (Buffer.isBuffer(value)) return value;
   if (value instanceof Uint8Array) return Buffer.from(value);
   return Buffer.from(String(value), 'utf8');
@@ -202,7 +224,7 @@ export function encodeText(type: NeutralType, value: NeutralValue, column: strin
   if (value === null || value === undefined) return null;
   switch (type.kind) {
     case 'bool':
-      return value === true || value === 1 || value === '1' || value === 't' || value === 'true' ? 't' : 'f';
+      return isTrue(value) ? 't' : 'f';
     case 'float32':
     case 'float64':
       return floatText(value);

@@ -2,57 +2,129 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { RowBatch, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import type { NeutralValue, RowBatch, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import {
+  BINARY_COPY_HEADER,
+  BINARY_COPY_TRAILER,
+  type BinaryEncoder,
+  BinaryCopyBuffer,
+  planBinaryCopy,
+  type TargetColumnType,
+  writeBinaryRow,
+} from './postgres.binary';
 import { inTransaction, type PostgresClients } from './postgres.clients';
-import { buildCopySql, buildDeleteRangeSql, buildStageSql, buildUpsertSql, ident, qualifyTable } from './postgres.sql';
+import {
+  buildCopySql,
+  buildDeleteRangeSql,
+  buildStageSql,
+  buildUpsertSql,
+  ident,
+  POSTGRES_COPY_TARGET_TYPES_SQL,
+  qualifyTable,
+} from './postgres.sql';
 import { copyLine, ValueWarnings } from './postgres.values';
 
-/** Characters of COPY text gathered before one stream write: fewer, larger writes are faster. */
-const CHUNK_CHARS = 64 * 1024;
+/** Bytes (or characters) of COPY data gathered before one stream write: fewer, larger writes are faster. */
+const CHUNK_SIZE = 64 * 1024;
+
+/** How the rows are put on the wire: text lines, or the binary format with one encoder per column. */
+interface CopyEncoding {
+  format: 'text' | 'binary';
+  /** Appends one row. */
+  add(row: NeutralValue[]): void;
+  /** Size gathered since the last take(). */
+  pending(): number;
+  take(): string | Buffer;
+  header?: Buffer;
+  trailer?: Buffer;
+}
+
+function textEncoding(request: WriteRequest, warnings: ValueWarnings): CopyEncoding {
+  const types = request.columns.map((c) => c.type);
+  const names = request.columns.map((c) => c.name);
+  let chunk = '';
+  return {
+    format: 'text',
+    add: (row) => {
+      chunk += copyLine(types, names, row, warnings);
+    },
+    pending: () => chunk.length,
+    take: () => {
+      const out = chunk;
+      chunk = '';
+      return out;
+    },
+  };
+}
+
+function binaryEncoding(request: WriteRequest, encoders: BinaryEncoder[], warnings: ValueWarnings): CopyEncoding {
+  const names = request.columns.map((c) => c.name);
+  const out = new BinaryCopyBuffer();
+  return {
+    format: 'binary',
+    add: (row) => writeBinaryRow(out, encoders, names, row, warnings),
+    pending: () => out.length,
+    take: () => out.take(),
+    header: BINARY_COPY_HEADER,
+    trailer: BINARY_COPY_TRAILER,
+  };
+}
+
+/**
+ * Binary when every column has an encoder for its neutral kind and the target column's actual
+ * type (read from the catalogue once per write), text otherwise. `copyFormat` 'binary' insists
+ * (and throws naming the column that cannot), 'text' forces text.
+ */
+async function chooseEncoding(client: Client, request: PostgresWriteRequest, warnings: ValueWarnings): Promise<CopyEncoding> {
+  const format = request.copyFormat ?? 'auto';
+  if (format === 'text') return textEncoding(request, warnings);
+  const result = await client.query<{ name: string; typname: string; typtype: string }>(POSTGRES_COPY_TARGET_TYPES_SQL, [qualifyTable(request.table)]);
+  const targets = new Map<string, TargetColumnType>(result.rows.map((r) => [r.name, { typname: r.typname, typtype: r.typtype }]));
+  const plan = planBinaryCopy(request.columns, targets);
+  if ('encoders' in plan) return binaryEncoding(request, plan.encoders, warnings);
+  if (format === 'binary') throw new Error(`binary COPY into ${qualifyTable(request.table)} is not possible: ${plan.textBecause}`);
+  return textEncoding(request, warnings);
+}
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('the write was aborted');
 }
 
 /**
- * Streams the batches into `COPY … FROM STDIN` (text format) without holding more than one
- * batch: a full socket buffer (write() → false) waits for 'drain' before the next pull.
+ * Streams the batches into `COPY … FROM STDIN` without holding more than one batch: a full
+ * socket buffer (write() → false) waits for 'drain' before the next pull.
  */
 async function copyBatches(
   client: Client,
-  sql: string,
+  table: string,
   request: WriteRequest,
   batches: AsyncIterable<RowBatch>,
-  warnings: ValueWarnings,
+  encoding: CopyEncoding,
 ): Promise<number> {
-  const stream = client.query(copyFrom(sql));
-  const types = request.columns.map((c) => c.type);
-  const names = request.columns.map((c) => c.name);
+  const stream = client.query(copyFrom(buildCopySql(table, request.columns.map((c) => c.name), encoding.format)));
   let failure: Error | undefined;
   stream.on('error', (error: Error) => {
     failure ??= error;
   });
-  const write = async (chunk: string): Promise<void> => {
+  const write = async (chunk: string | Buffer): Promise<void> => {
     if (failure) throw failure;
     // events.once rejects if the stream errors while we wait.
     if (!stream.write(chunk)) await once(stream, 'drain');
   };
   let rows = 0;
   try {
+    if (encoding.header) await write(encoding.header);
     for await (const batch of batches) {
       if (request.signal?.aborted) throw abortError(request.signal);
-      let chunk = '';
       for (const row of batch.rows) {
-        chunk += copyLine(types, names, row, warnings);
+        encoding.add(row);
         rows++;
-        if (chunk.length >= CHUNK_CHARS) {
-          await write(chunk);
-          chunk = '';
-        }
+        if (encoding.pending() >= CHUNK_SIZE) await write(encoding.take());
       }
-      if (chunk) await write(chunk);
+      if (encoding.pending() > 0) await write(encoding.take());
     }
     if (request.signal?.aborted) throw abortError(request.signal);
+    if (encoding.trailer) await write(encoding.trailer);
     if (failure) throw failure;
     const done = once(stream, 'finish');
     stream.end();
@@ -60,8 +132,8 @@ async function copyBatches(
     if (failure) throw failure;
     return rows;
   } catch (error) {
-    // A failure on our side (source, abort) ends the COPY with a CopyFail so the connection is
-    // ready for the ROLLBACK; after a server error it already is.
+    // A failure on our side (source, abort, a rejected value) ends the COPY with a CopyFail so
+    // the connection is ready for the ROLLBACK; after a server error it already is.
     if (!failure && !stream.destroyed) {
       const closed = once(stream, 'close').catch(() => undefined);
       stream.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -71,13 +143,18 @@ async function copyBatches(
   }
 }
 
+/** WriteRequest plus the COPY format, for tests and measurements: 'auto' (the default) picks binary when it can. */
+export interface PostgresWriteRequest extends WriteRequest {
+  copyFormat?: 'auto' | 'text' | 'binary';
+}
+
 export class PostgresWriter implements Writer {
   constructor(
     private readonly clients: PostgresClients,
     private readonly wrap: <T>(work: () => Promise<T>) => Promise<T>,
   ) {}
 
-  write(request: WriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult> {
+  write(request: PostgresWriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult> {
     const target = qualifyTable(request.table);
     const names = request.columns.map((c) => c.name);
     if (request.mode !== 'insert' && request.keyColumns.length === 0) {
@@ -86,12 +163,13 @@ export class PostgresWriter implements Writer {
     return this.wrap(() =>
       this.clients.with((client) =>
         inTransaction(client, 'BEGIN', async () => {
-          const warnings = new ValueWarnings();
+          const warnings = new ValueWarnings(request.nul ?? 'strip', target);
+          const encoding = await chooseEncoding(client, request, warnings);
           let rowsWritten: number;
           if (request.mode === 'upsert') {
             const stage = `dbferry_stage_${randomBytes(6).toString('hex')}`;
             await client.query(buildStageSql(stage, request.table));
-            await copyBatches(client, buildCopySql(ident(stage), names), request, batches, warnings);
+            await copyBatches(client, ident(stage), request, batches, encoding);
             const result = await client.query(buildUpsertSql(stage, request.table, names, request.keyColumns));
             rowsWritten = result.rowCount ?? 0;
           } else {
@@ -99,7 +177,7 @@ export class PostgresWriter implements Writer {
               const { sql, params } = buildDeleteRangeSql(request.table, request.keyColumns, request.columns, request.range);
               await client.query(sql, params);
             }
-            rowsWritten = await copyBatches(client, buildCopySql(target, names), request, batches, warnings);
+            rowsWritten = await copyBatches(client, target, request, batches, encoding);
           }
           return { rowsWritten, warnings: warnings.list() };
         }),
