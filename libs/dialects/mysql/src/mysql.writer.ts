@@ -123,6 +123,9 @@ export class MysqlWriter implements Writer {
     let rowsWritten = 0;
     const run = (sql: string) => guarded(this.mapError, () => connection.query(sql));
     try {
+      // READ COMMITTED: InnoDB then locks only the rows a range delete removes, not the gaps
+      // around them, so chunks of one table written in parallel do not deadlock each other.
+      await run('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await run('START TRANSACTION');
       if (deleteSql) await run(deleteSql);
       for await (const batch of batches) {
