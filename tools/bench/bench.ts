@@ -1,0 +1,324 @@
+/**
+ * `npm run bench`: builds the data sets (issue 4, item 11) in fresh dbferry_bench_* databases,
+ * then times, one case after another in this one process, dbferry's copies and the baselines
+ * on the same data, and prints rows/s, the ratios issue 4 sets as targets and the dbferry
+ * copies' peak RSS. Results also go to tmp/bench-results.json. See docs/benchmarks.md.
+ */
+import { cpus, totalmem } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { DialectName } from '@dbferry/dialects-core';
+import { type BenchOptions, type CaseId, HELP, parseArgs, selected } from './args';
+import { ensurePgloader, loadDataPipe, mysqldumpPipe, pgloaderCopy, psqlBinaryPipe } from './baselines';
+import {
+  BENCH_DATABASES as DB,
+  buildDataSets,
+  dropDatabases,
+  EVENTS_COLUMNS,
+  mysqlOrdersDdl,
+  ORDERS_COLUMNS,
+  pgEventsDdl,
+  pgOrdersDdl,
+  scaledSizes,
+  type DataSetSizes,
+} from './datasets';
+import type { ChildInput, ChildResult } from './dbferry-child';
+import type { Endpoint } from './dbferry-copy';
+import { run } from './processes';
+import { type CaseResult, computeRatios, formatReport, RSS_TARGET_BYTES, type Tool } from './report';
+import { mysqlCount, mysqlServer, mysqlUrl, pgCount, pgServer, pgUrl, type ServerInfo, withMysql, withPg } from './servers';
+
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+interface Context {
+  options: BenchOptions;
+  pg: ServerInfo;
+  mysql: ServerInfo;
+  sizes: DataSetSizes;
+  results: CaseResult[];
+}
+
+/** Where a table lives, for preparing the target and counting rows afterwards. */
+type Place = { server: 'pg'; database: string; table: string } | { server: 'mysql'; database: string; table: string };
+
+async function dropTable(ctx: Context, place: Place): Promise<void> {
+  if (place.server === 'pg') await withPg(ctx.pg, place.database, (c) => c.query(`DROP TABLE IF EXISTS ${place.table}`));
+  else await withMysql(ctx.mysql, (c) => c.query(`DROP TABLE IF EXISTS ${place.database}.${place.table}`));
+}
+
+async function countRows(ctx: Context, place: Place): Promise<number> {
+  return place.server === 'pg' ? pgCount(ctx.pg, place.database, place.table) : mysqlCount(ctx.mysql, `${place.database}.${place.table}`);
+}
+
+/** Untimed between cases: flush the last case's dirty pages so the next one does not pay for them. */
+async function settle(ctx: Context): Promise<void> {
+  await withPg(ctx.pg, 'postgres', (c) => c.query('CHECKPOINT'));
+}
+
+interface CaseSpec {
+  group: CaseId;
+  tool: Tool;
+  route: string;
+  table: string;
+  rows: number;
+  target: Place;
+  /** Untimed: make the empty target (baselines) or nothing (dbferry creates its own). */
+  prepare?: () => Promise<void>;
+  /** Timed. */
+  run: () => Promise<Partial<CaseResult> | void>;
+}
+
+/** Runs one case: drop the target, prepare (untimed), time `run`, count the target's rows, drop it unless kept. */
+async function runCase(ctx: Context, spec: CaseSpec): Promise<CaseResult> {
+  const base: CaseResult = { group: spec.group, tool: spec.tool, route: spec.route, table: spec.table, rows: spec.rows, seconds: 0, rowsPerSecond: 0 };
+  log(`- ${spec.route} ${spec.table}: ${spec.tool} …`);
+  let result: CaseResult;
+  try {
+    await dropTable(ctx, spec.target);
+    await spec.prepare?.();
+    await settle(ctx);
+    const started = performance.now();
+    const extra = await spec.run();
+    const wall = (performance.now() - started) / 1000;
+    const seconds = extra?.seconds ?? wall;
+    const rows = await countRows(ctx, spec.target);
+    result = { ...base, ...extra, seconds, rowsPerSecond: rows / seconds, rows };
+    if (rows !== spec.rows) result.error = `target holds ${rows} rows, the source ${spec.rows}`;
+  } catch (error) {
+    result = { ...base, error: error instanceof Error ? error.message : String(error) };
+  }
+  if (!ctx.options.keep) await dropTable(ctx, spec.target).catch(() => undefined);
+  log(
+    result.error
+      ? `  FAILED: ${result.error}`
+      : `  ${result.rows} rows in ${result.seconds.toFixed(2)} s = ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s` +
+          (result.peakRssBytes ? `, peak RSS ${(result.peakRssBytes / 1048576).toFixed(0)} MB` : '') +
+          (result.retries ? `, ${result.retries} range retries (${result.retryErrors?.[0] ?? ''})` : '') +
+          (result.checksum && result.checksum !== 'not run' ? `, checksum ${result.checksum}` : ''),
+  );
+  ctx.results.push(result);
+  return result;
+}
+
+function skip(ctx: Context, spec: Omit<CaseSpec, 'run' | 'target' | 'prepare'>, reason: string): void {
+  log(`- ${spec.route} ${spec.table}: ${spec.tool} skipped: ${reason}`);
+  ctx.results.push({ group: spec.group, tool: spec.tool, route: spec.route, table: spec.table, rows: spec.rows, seconds: 0, rowsPerSecond: 0, skipped: reason });
+}
+
+const CHILD = join(__dirname, 'dbferry-child.ts');
+const REGISTER = join(__dirname, '..', 'register.js');
+
+/** Runs one dbferry copy in its own process (dbferry-child.ts) and returns what it measured. */
+async function runChild(input: ChildInput): Promise<ChildResult> {
+  const out = await run({ cmd: process.execPath, args: ['-r', REGISTER, CHILD, JSON.stringify(input)] }).catch((error: Error) => {
+    // The child prints {"error": …} before exiting 1: prefer that over the exit status.
+    const line = /\{"error":.*\}/.exec(error.message)?.[0];
+    throw new Error(line ? (JSON.parse(line) as { error: string }).error : error.message);
+  });
+  const line = out.trim().split('\n').pop() ?? '';
+  const parsed = JSON.parse(line) as ChildResult | { error: string };
+  if ('error' in parsed) throw new Error(parsed.error);
+  return parsed;
+}
+
+async function main(): Promise<void> {
+  const parsed = parseArgs(process.argv.slice(2));
+  if (parsed === 'help') {
+    log(HELP);
+    return;
+  }
+  const options = parsed;
+  const ctx: Context = { options, pg: pgServer(options.pgUrl), mysql: mysqlServer(options.mysqlUrl), sizes: scaledSizes(options.rowsScale), results: [] };
+  const { pg, mysql, sizes } = ctx;
+  const want = (id: CaseId) => selected(options, id);
+  const cpu = cpus();
+  log(`dbferry bench: ${sizes.orders} orders, ${sizes.events} events, concurrency ${options.concurrency}, chunk ${options.chunkRows} rows, batch ${options.batchSize}`);
+  log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
+
+  log('building data sets');
+  await buildDataSets(
+    pg,
+    mysql,
+    { pgOrders: want('pg-pg') || want('pg-mariadb'), mysqlOrders: want('mariadb-pg') || want('mariadb-mariadb'), pgEvents: want('pg-pg-events') },
+    sizes,
+    log,
+  );
+
+  const pgSrc = (name: string): Endpoint => ({ dialect: 'postgres', url: pgUrl(pg, DB.src), table: { schema: 'public', name } });
+  const pgDst = (name: string): Endpoint => ({ dialect: 'postgres', url: pgUrl(pg, DB.dst), table: { schema: 'public', name } });
+  const myEnd = (database: string, name: string): Endpoint => ({ dialect: 'mysql' as DialectName, url: mysqlUrl(mysql, database), table: { schema: database, name } });
+  const placeOf = (end: Endpoint): Place =>
+    end.dialect === 'postgres'
+      ? { server: 'pg', database: DB.dst, table: `${end.table.schema}.${end.table.name}` }
+      : { server: 'mysql', database: end.table.schema, table: end.table.name };
+
+  const dbferry = async (group: CaseId, route: string, rows: number, source: Endpoint, target: Endpoint): Promise<void> => {
+    await runCase(ctx, {
+      group,
+      tool: 'dbferry',
+      route,
+      table: source.table.name,
+      rows,
+      target: placeOf(target),
+      run: async () => {
+        const profile = options.cpuProfDir ? join(options.cpuProfDir, `${group}.cpuprofile`) : undefined;
+        if (options.cpuProfDir) await mkdir(options.cpuProfDir, { recursive: true });
+        const child = await runChild({
+          source,
+          target,
+          concurrency: options.concurrency,
+          chunkRows: options.chunkRows,
+          batchSize: options.batchSize,
+          expectedRows: rows,
+          verify: options.verify,
+          ...(profile ? { cpuProfile: profile } : {}),
+        });
+        if (profile) log(`  CPU profile of the copy: ${profile} (tools/bench/profile-summary.ts summarises it)`);
+        if (child.copy.rowsWritten !== rows) throw new Error(`copied ${child.copy.rowsWritten} rows of ${rows}`);
+        if (child.checksumDetail && child.checksum === 'mismatch') log(`  checksum: ${child.checksumDetail}`);
+        return {
+          // The child's own clock: connect to last close, without the process start.
+          seconds: child.seconds,
+          peakRssBytes: child.peakRssBytes,
+          startRssBytes: child.startRssBytes,
+          ranges: child.copy.ranges,
+          setupSeconds: child.copy.setupSeconds,
+          retries: child.copy.retries,
+          ...(child.copy.retryErrors.length ? { retryErrors: child.copy.retryErrors } : {}),
+          checksum: child.checksum,
+          ...(child.copy.warnings.length ? { warnings: child.copy.warnings } : {}),
+        };
+      },
+    });
+  };
+
+  const ordersList = [...ORDERS_COLUMNS];
+  const pgOrdersFrom = { database: DB.src, table: 'public.orders' };
+
+  // PostgreSQL → PostgreSQL, orders
+  if (want('pg-pg')) {
+    const target = { database: DB.dst, table: 'public.orders_psql' };
+    const place: Place = { server: 'pg', ...target };
+    if (!options.skipBaselines) {
+      await runCase(ctx, {
+        group: 'pg-pg',
+        tool: 'psql binary COPY pipe',
+        route: 'PG→PG',
+        table: 'orders',
+        rows: sizes.orders,
+        target: place,
+        prepare: () => withPg(pg, DB.dst, (c) => c.query(pgOrdersDdl(target.table))).then(() => undefined),
+        run: () => psqlBinaryPipe(pg, pgOrdersFrom, ordersList, target),
+      });
+    }
+    await dbferry('pg-pg', 'PG→PG', sizes.orders, pgSrc('orders'), pgDst('orders_dbferry_pg'));
+  }
+
+  // MariaDB → PostgreSQL, orders
+  if (want('mariadb-pg')) {
+    if (!options.skipBaselines) {
+      const spec = { group: 'mariadb-pg' as const, tool: 'pgloader' as const, route: 'MariaDB→PG', table: 'orders', rows: sizes.orders };
+      const available = await ensurePgloader(log);
+      if (!available.ok) skip(ctx, spec, available.reason);
+      else {
+        await runCase(ctx, {
+          ...spec,
+          target: { server: 'pg', database: DB.pgloader, table: 'public.orders' },
+          prepare: () => withPg(pg, DB.pgloader, (c) => c.query(pgOrdersDdl('public.orders'))).then(() => undefined),
+          run: () => pgloaderCopy(mysql, DB.src, 'orders', pg, DB.pgloader),
+        });
+      }
+    }
+    await dbferry('mariadb-pg', 'MariaDB→PG', sizes.orders, myEnd(DB.src, 'orders'), pgDst('orders_dbferry_mariadb'));
+  }
+
+  // PostgreSQL → MariaDB, orders
+  if (want('pg-mariadb')) {
+    if (!options.skipBaselines) {
+      await runCase(ctx, {
+        group: 'pg-mariadb',
+        tool: 'psql CSV | LOAD DATA',
+        route: 'PG→MariaDB',
+        table: 'orders',
+        rows: sizes.orders,
+        target: { server: 'mysql', database: DB.dst, table: 'orders_loaddata' },
+        prepare: async () => {
+          await withMysql(mysql, async (c) => {
+            await c.query(mysqlOrdersDdl(`${DB.dst}.orders_loaddata`));
+            // LOAD DATA LOCAL needs it on the server as well as in the client (--local-infile=1).
+            await c.query('SET GLOBAL local_infile = 1');
+          });
+        },
+        run: () =>
+          loadDataPipe(pg, pgOrdersFrom, ordersList.map((c) => (c === 'paid' ? 'paid::int' : c)), mysql, DB.dst, 'orders_loaddata', ordersList),
+      });
+    }
+    await dbferry('pg-mariadb', 'PG→MariaDB', sizes.orders, pgSrc('orders'), myEnd(DB.dst, 'orders_dbferry_pg'));
+  }
+
+  // MariaDB → MariaDB, orders
+  if (want('mariadb-mariadb')) {
+    if (!options.skipBaselines) {
+      await runCase(ctx, {
+        group: 'mariadb-mariadb',
+        tool: 'mysqldump | mysql',
+        route: 'MariaDB→MariaDB',
+        table: 'orders',
+        rows: sizes.orders,
+        target: { server: 'mysql', database: DB.dst, table: 'orders' },
+        prepare: () => withMysql(mysql, (c) => c.query(`CREATE TABLE ${DB.dst}.orders LIKE ${DB.src}.orders`)).then(() => undefined),
+        run: () => mysqldumpPipe(mysql, DB.src, 'orders', DB.dst),
+      });
+    }
+    await dbferry('mariadb-mariadb', 'MariaDB→MariaDB', sizes.orders, myEnd(DB.src, 'orders'), myEnd(DB.dst, 'orders_dbferry_mariadb'));
+  }
+
+  // PostgreSQL → PostgreSQL, events
+  if (want('pg-pg-events')) {
+    const target = { database: DB.dst, table: 'public.events_psql' };
+    if (!options.skipBaselines) {
+      await runCase(ctx, {
+        group: 'pg-pg-events',
+        tool: 'psql binary COPY pipe',
+        route: 'PG→PG',
+        table: 'events',
+        rows: sizes.events,
+        target: { server: 'pg', ...target },
+        prepare: () => withPg(pg, DB.dst, (c) => c.query(pgEventsDdl(target.table))).then(() => undefined),
+        run: () => psqlBinaryPipe(pg, { database: DB.src, table: 'public.events' }, [...EVENTS_COLUMNS], target),
+      });
+    }
+    await dbferry('pg-pg-events', 'PG→PG', sizes.events, pgSrc('events'), pgDst('events_dbferry'));
+  }
+
+  if (!options.keep) await dropDatabases(pg, mysql);
+
+  const ratios = computeRatios(ctx.results);
+  const report = formatReport(ctx.results, ratios);
+  log('');
+  log(report);
+  const peak = Math.max(0, ...ctx.results.map((r) => r.peakRssBytes ?? 0));
+  // The tree the numbers belong to: the data plane changes under active development.
+  const git = async (...args: string[]) => (await run({ cmd: 'git', args }).catch(() => '')).trim();
+  const json = {
+    when: new Date().toISOString(),
+    code: { commit: await git('rev-parse', '--short', 'HEAD'), uncommittedLibFiles: (await git('status', '--porcelain', '--', 'libs')).split('\n').filter(Boolean).length },
+    machine: { cpus: cpu.length, model: cpu[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+    options: { ...options, pgUrl: undefined, mysqlUrl: undefined },
+    sizes,
+    cases: ctx.results,
+    ratios,
+    peakRss: { bytes: peak, targetBytes: RSS_TARGET_BYTES, met: peak > 0 ? peak < RSS_TARGET_BYTES : null },
+  };
+  await mkdir(dirname(options.out), { recursive: true });
+  await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
+  log(`\nresults written to ${options.out}`);
+  if (ctx.results.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
