@@ -63,6 +63,13 @@ export class SyncJobs1763890000000 implements MigrationInterface {
         id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         run_id        uuid NOT NULL REFERENCES run (id) ON DELETE CASCADE,
         ordinal       integer NOT NULL,
+        -- which entry of sync_job.tables this table came from (a pattern yields several)
+        spec_index    integer NOT NULL,
+        source_schema text NOT NULL,
+        source_name   text NOT NULL,
+        target_schema text NOT NULL,
+        target_name   text NOT NULL,
+        -- "schema.table" for people; the columns above are what the worker uses
         source_table  text NOT NULL,
         target_table  text NOT NULL,
         status        text NOT NULL DEFAULT 'pending'

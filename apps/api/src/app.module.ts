@@ -14,6 +14,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
+import { RunsModule } from './modules/runs/runs.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -77,6 +78,7 @@ export class AppModule {
         UsersModule,
         ConnectionsModule,
         JobsModule,
+        RunsModule,
         AlertsModule,
         HealthModule,
         MetricsModule,

@@ -5,10 +5,16 @@ import type { DestinationStream } from 'pino';
 import { alertsConfig, securityConfig, storeConfig, workerConfig } from '@dbferry/config';
 import { ControlPlaneModule } from '@dbferry/control-plane';
 import { QueueModule } from '@dbferry/queue';
+import { CopyChunkHandler } from './handlers/copy-chunk.handler';
+import { FinishRunHandler } from './handlers/finish-run.handler';
+import { PlanRunHandler } from './handlers/plan-run.handler';
 import { PruneAuditLogHandler } from './handlers/prune-audit-log.handler';
 import { OpsServer } from './ops/ops-server';
 import { WorkerMetrics } from './ops/worker-metrics';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
+import { SyncProcessor } from './processors/sync.processor';
+import { ConnectionOpener } from './runs/connection-opener';
+import { RunStore } from './runs/run-store';
 
 export interface WorkerModuleOptions {
   logStream?: DestinationStream;
@@ -32,7 +38,18 @@ export class WorkerModule {
         ControlPlaneModule.forRoot({ applicationName: 'dbferry-worker', migrate: false }),
         QueueModule.forRoot({ role: 'worker', concurrency: config.concurrency, shutdownTimeoutMs: config.shutdownTimeoutMs }),
       ],
-      providers: [WorkerMetrics, OpsServer, PruneAuditLogHandler, MaintenanceProcessor],
+      providers: [
+        WorkerMetrics,
+        OpsServer,
+        RunStore,
+        ConnectionOpener,
+        PlanRunHandler,
+        CopyChunkHandler,
+        FinishRunHandler,
+        PruneAuditLogHandler,
+        SyncProcessor,
+        MaintenanceProcessor,
+      ],
     };
   }
 }

@@ -5,3 +5,4 @@ export * from './plan/table-ref';
 export * from './plan/key-codec';
 export * from './plan/plan-tables';
 export * from './copy/copy-range';
+export * from './plan/count-rows';

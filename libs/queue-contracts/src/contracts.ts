@@ -3,14 +3,21 @@
  * never row data or secrets. No NestJS, no bullmq here: both sides import this file.
  */
 export enum QueueName {
+  Sync = 'sync',
   Maintenance = 'maintenance',
 }
 
 export enum JobName {
+  PlanRun = 'plan-run',
+  CopyChunk = 'copy-chunk',
+  FinishRun = 'finish-run',
   PruneAuditLog = 'prune-audit-log',
 }
 
 export interface JobPayloads {
+  [JobName.PlanRun]: { v: 1; runId: string };
+  [JobName.CopyChunk]: { v: 1; runId: string; chunkId: string };
+  [JobName.FinishRun]: { v: 1; runId: string };
   [JobName.PruneAuditLog]: { v: 1; olderThanDays: number };
 }
 
@@ -20,7 +27,20 @@ export type AnyJob = { [N in JobName]: JobOf<N> }[JobName];
 
 /** Which queue carries each job. */
 export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.PlanRun]: QueueName.Sync,
+  [JobName.CopyChunk]: QueueName.Sync,
+  [JobName.FinishRun]: QueueName.Sync,
   [JobName.PruneAuditLog]: QueueName.Maintenance,
+};
+
+/**
+ * Stable BullMQ job ids: adding a job whose id exists is a no-op, so a re-enqueue by the
+ * reconciler or a retried plan never doubles work.
+ */
+export const syncJobId = {
+  plan: (runId: string) => `plan-run.${runId}`,
+  chunk: (chunkId: string) => `copy-chunk.${chunkId}`,
+  finish: (runId: string) => `finish-run.${runId}`,
 };
 
 export interface JobDefaults {
@@ -31,6 +51,13 @@ export interface JobDefaults {
 }
 
 export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobDefaults> = {
+  // Transient failures (a target refusing connections) retry for about five minutes.
+  [QueueName.Sync]: {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
   [QueueName.Maintenance]: {
     attempts: 3,
     backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 },

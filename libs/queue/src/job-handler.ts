@@ -9,6 +9,8 @@ export interface JobContext<N extends JobName> {
   name: N;
   data: JobData<N>;
   attemptsMade: number;
+  /** Attempts allowed in all; `attemptsMade + 1 >= attempts` means this is the last one. */
+  attempts: number;
   /** Aborted when the worker shuts down past its drain timeout: checkpoint and return. */
   signal: AbortSignal;
   /** Reports progress (0..100 or an object) to BullMQ and Bull Board. */

@@ -1,8 +1,16 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { JobsOptions, Queue } from 'bullmq';
+import { FlowProducer, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AnyJob, DEFAULT_JOB_OPTIONS, JOB_QUEUE, JobData, JobName, QueueName } from '@dbferry/queue-contracts';
 import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from './tokens';
+
+export interface FlowJob<N extends JobName> {
+  name: N;
+  data: JobData<N>;
+  /** Stable id (see syncJobId): re-adding an existing flow member is a no-op. */
+  jobId: string;
+}
+export type AnyFlowJob = { [N in JobName]: FlowJob<N> }[JobName];
 
 export interface EnqueueOptions {
   /** Deduplicates: BullMQ ignores a second add with the same id while the first exists. */
@@ -15,6 +23,7 @@ export interface EnqueueOptions {
 @Injectable()
 export class JobProducer implements OnApplicationShutdown {
   private readonly queues = new Map<QueueName, Queue>();
+  private readonly flows: FlowProducer;
 
   constructor(
     @Inject(QUEUE_REDIS) private readonly redis: Redis,
@@ -30,6 +39,7 @@ export class JobProducer implements OnApplicationShutdown {
         }),
       );
     }
+    this.flows = new FlowProducer({ connection: this.redis, prefix: this.options.prefix });
   }
 
   async enqueue<N extends JobName>(name: N, data: JobData<N>, options: EnqueueOptions = {}): Promise<string> {
@@ -39,6 +49,30 @@ export class JobProducer implements OnApplicationShutdown {
       priority: options.priority,
     });
     return job.id ?? '';
+  }
+
+  /**
+   * A parent that runs once all its children have finished. Children that fail for good do
+   * not block the parent: it runs anyway and reads their outcome from the control store.
+   */
+  async enqueueFlow<P extends JobName>(parent: FlowJob<P>, children: AnyFlowJob[]): Promise<void> {
+    const opts = (name: JobName, jobId: string, extra: JobsOptions = {}): JobsOptions => ({
+      ...(DEFAULT_JOB_OPTIONS[JOB_QUEUE[name]] as JobsOptions),
+      jobId,
+      ...extra,
+    });
+    await this.flows.add({
+      name: parent.name,
+      queueName: JOB_QUEUE[parent.name],
+      data: parent.data,
+      opts: opts(parent.name, parent.jobId),
+      children: children.map((child) => ({
+        name: child.name,
+        queueName: JOB_QUEUE[child.name],
+        data: child.data,
+        opts: opts(child.name, child.jobId, { ignoreDependencyOnFailure: true }),
+      })),
+    });
   }
 
   /** Creates or updates a repeating job; one scheduler per id however many processes call it. */
@@ -62,6 +96,6 @@ export class JobProducer implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.all().map((q) => q.close()));
+    await Promise.all([...this.all().map((q) => q.close()), this.flows.close()]);
   }
 }

@@ -35,6 +35,21 @@ class SlowHandler implements JobHandlerOf<JobName.PruneAuditLog> {
   }
 }
 
+/** The registry wants one handler per job name; the other jobs get ones that do nothing. */
+const otherHandlers = Object.values(JobName)
+  .filter((name) => name !== JobName.PruneAuditLog)
+  .map((name) => {
+    class IdleHandler {
+      async handle() {
+        return null;
+      }
+    }
+    Object.defineProperty(IdleHandler, 'name', { value: `Idle${name}Handler` });
+    JobHandler(name)(IdleHandler);
+    Injectable()(IdleHandler);
+    return IdleHandler;
+  });
+
 @Injectable()
 class TestProcessor extends QueueProcessor {
   readonly queueName = QueueName.Maintenance;
@@ -49,7 +64,7 @@ async function boot(shutdownTimeoutMs: number): Promise<INestApplicationContext>
       ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [storeConfig] }),
       QueueModule.forRoot({ role: 'worker', concurrency: 1, shutdownTimeoutMs }),
     ],
-    providers: [SlowHandler, TestProcessor],
+    providers: [SlowHandler, ...otherHandlers, TestProcessor],
   })
   class DrainTestModule {}
   const app = await NestFactory.createApplicationContext(DrainTestModule, { logger: false });

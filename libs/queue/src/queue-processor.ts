@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Job, UnrecoverableError, Worker, WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QueueName } from '@dbferry/queue-contracts';
 import { HandlerRegistry } from './handler-registry';
@@ -27,6 +27,8 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
   private worker?: Worker;
   private readonly running = new Map<string, AbortController>();
   protected events: ProcessorEvents = {};
+  /** Per-queue BullMQ settings (stall detection, lock length) on top of the defaults. */
+  protected workerOptions: Partial<Pick<WorkerOptions, 'maxStalledCount' | 'lockDuration' | 'stalledInterval'>> = {};
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -43,6 +45,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
       prefix: this.options.prefix,
       concurrency: this.options.concurrency ?? 1,
       autorun: true,
+      ...this.workerOptions,
     });
     this.worker.on('failed', (job, error) => {
       this.logger.warn(`job ${job?.name}#${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`);
@@ -63,6 +66,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
         name: job.name as JobName,
         data: job.data,
         attemptsMade: job.attemptsMade,
+        attempts: job.opts.attempts ?? 1,
         signal: controller.signal,
         progress: (value) => job.updateProgress(value),
       });

@@ -31,6 +31,11 @@ export class RunTableEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ name: 'run_id', type: 'uuid' }) runId!: string;
   @Column({ type: 'integer' }) ordinal!: number;
+  @Column({ name: 'spec_index', type: 'integer' }) specIndex!: number;
+  @Column({ name: 'source_schema', type: 'text' }) sourceSchema!: string;
+  @Column({ name: 'source_name', type: 'text' }) sourceName!: string;
+  @Column({ name: 'target_schema', type: 'text' }) targetSchema!: string;
+  @Column({ name: 'target_name', type: 'text' }) targetName!: string;
   @Column({ name: 'source_table', type: 'text' }) sourceTable!: string;
   @Column({ name: 'target_table', type: 'text' }) targetTable!: string;
   @Column({ type: 'text', default: 'pending' }) status!: RunTableStatus;

@@ -1,4 +1,4 @@
-import { matchesPattern, parseTableRef } from './table-ref';
+import { formatTableRef, matchesPattern, parseTableRef } from './table-ref';
 
 describe('parseTableRef', () => {
   it.each([
@@ -21,5 +21,11 @@ describe('matchesPattern', () => {
     expect(matchesPattern('order_?', 'order_10')).toBe(false);
     expect(matchesPattern('a.b', 'axb')).toBe(false);
     expect(matchesPattern('*', 'anything at all')).toBe(true);
+  });
+});
+
+describe('formatTableRef', () => {
+  it.each([['public', 'orders'], ['my.schema', 'a"b'], ['s', '*'], ['main', 'таблица']])('%s.%s reads back exactly', (schema, name) => {
+    expect(parseTableRef(formatTableRef({ schema, name }))).toEqual({ schema, name, pattern: false });
   });
 });

@@ -50,3 +50,9 @@ export function matchesPattern(pattern: string, name: string): boolean {
   const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
   return regex.test(name);
 }
+
+/** The quoted form parseTableRef reads back exactly, whatever the names hold. */
+export function formatTableRef(ref: { schema: string; name: string }): string {
+  const quote = (part: string) => `"${part.replace(/"/g, '""')}"`;
+  return `${quote(ref.schema)}.${quote(ref.name)}`;
+}

@@ -1,0 +1,37 @@
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
+import { PageQuery } from '../../common/pagination.dto';
+import { RunsService } from './runs.service';
+
+@ApiTags('runs')
+@ApiBearerAuth()
+@Controller('api')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  @Post('jobs/:id/run')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ schema: { example: { runId: '5b0f2c1e-8f6b-4c1e-9f1a-2d3c4b5a6e7f' } } })
+  @ApiConflictResponse({ description: 'the job already has a queued or running run' })
+  trigger(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+    return this.runs.trigger(id, actor);
+  }
+
+  @Get('runs/:id')
+  @ApiOkResponse({ description: 'status, counters and per-table progress' })
+  get(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.runs.get(id);
+  }
+
+  @Get('runs/:id/logs')
+  logs(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
+    return this.runs.logsOf(id, page.limit, page.offset);
+  }
+
+  @Post('runs/:id/cancel')
+  @HttpCode(202)
+  cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+    return this.runs.cancel(id, actor);
+  }
+}

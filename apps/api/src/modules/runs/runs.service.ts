@@ -1,0 +1,99 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepo, Repository, RunEntity, RunLogEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
+import { JobProducer } from '@dbferry/queue';
+import { JobName, syncJobId } from '@dbferry/queue-contracts';
+import type { AuthUser } from '../../common/auth.decorators';
+import { isUniqueViolation } from '../../common/pg-errors';
+import { AuditService } from '../audit/audit.service';
+
+/** bigint counters as JSON numbers while exact (they always are in practice), else strings. */
+const count = (value: string) => (Number.isSafeInteger(Number(value)) ? Number(value) : value);
+
+export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
+  id: run.id,
+  jobId: run.jobId,
+  status: run.status,
+  trigger: run.trigger,
+  queuedAt: run.queuedAt,
+  startedAt: run.startedAt,
+  finishedAt: run.finishedAt,
+  rowsRead: count(run.rowsRead),
+  rowsWritten: count(run.rowsWritten),
+  rejects: count(run.rejects),
+  cancelRequested: run.cancelRequested,
+  error: run.error,
+  tables: tables.map((t) => ({
+    source: t.sourceTable,
+    target: t.targetTable,
+    status: t.status,
+    rowsRead: count(t.rowsRead),
+    rowsWritten: count(t.rowsWritten),
+    chunksDone: t.chunksDone,
+    chunksTotal: t.chunksTotal,
+    resumable: t.resumable,
+    keyColumns: t.keyColumns,
+    ddl: t.ddl,
+    losses: t.losses,
+    warnings: t.warnings,
+    error: t.error,
+  })),
+});
+
+@Injectable()
+export class RunsService {
+  constructor(
+    @InjectRepo(RunEntity) private readonly runs: Repository<RunEntity>,
+    @InjectRepo(RunTableEntity) private readonly tables: Repository<RunTableEntity>,
+    @InjectRepo(RunLogEntity) private readonly logs: Repository<RunLogEntity>,
+    @InjectRepo(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
+    private readonly producer: JobProducer,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * The run row exists before its queue job (a flushed Redis loses no run); the partial
+   * unique index makes a second trigger of a busy job a 409, however many APIs race.
+   */
+  async trigger(jobId: string, actor: AuthUser): Promise<{ runId: string }> {
+    if (!(await this.jobs.existsBy({ id: jobId }))) throw new NotFoundException(`job ${jobId} not found`);
+    let run: RunEntity;
+    try {
+      run = await this.runs.save(this.runs.create({ jobId, trigger: 'manual', requestedBy: actor.id, status: 'queued' }));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const active = await this.runs.findOne({ where: [{ jobId, status: 'queued' }, { jobId, status: 'running' }] });
+      throw new ConflictException({ message: `job ${jobId} already has an active run`, details: [{ field: 'runId', message: active?.id ?? '' }] });
+    }
+    await this.producer.enqueue(JobName.PlanRun, { v: 1, runId: run.id }, { jobId: syncJobId.plan(run.id) });
+    await this.audit.record({ actor, action: 'run.trigger', targetType: 'job', targetId: jobId, details: { runId: run.id } });
+    return { runId: run.id };
+  }
+
+  async get(id: string) {
+    const run = await this.load(id);
+    return runView(run, await this.tables.find({ where: { runId: id }, order: { ordinal: 'ASC' } }));
+  }
+
+  async logsOf(id: string, limit: number, offset: number) {
+    await this.load(id);
+    const [rows, total] = await this.logs.findAndCount({ where: { runId: id }, order: { id: 'ASC' }, take: limit, skip: offset });
+    return { items: rows.map((l) => ({ at: l.at, level: l.level, table: l.tableName, message: l.message })), total };
+  }
+
+  /** Chunks not yet started are skipped; running ones finish their transaction; the run ends cancelled. */
+  async cancel(id: string, actor: AuthUser) {
+    const run = await this.load(id);
+    if (!['queued', 'running'].includes(run.status)) throw new ConflictException(`run ${id} is already ${run.status}`);
+    await this.runs.update(id, { cancelRequested: true });
+    // A run still queued has no flow yet: it ends here.
+    await this.runs.query(`UPDATE run SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'queued'`, [id]);
+    await this.audit.record({ actor, action: 'run.cancel', targetType: 'run', targetId: id });
+    return this.get(id);
+  }
+
+  private async load(id: string): Promise<RunEntity> {
+    const run = await this.runs.findOneBy({ id });
+    if (!run) throw new NotFoundException(`run ${id} not found`);
+    return run;
+  }
+}

@@ -1,0 +1,154 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import request from 'supertest';
+import { Client } from 'pg';
+import { NeutralColumn, NeutralValue, normalizeValue, parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
+import { dialectFor } from '@dbferry/dialects';
+import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, freePort, waitFor } from '@dbferry/testing';
+import { ApiHarness, startApi } from './harness';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const ROWS = 5000;
+
+/** Every row of a table, each value normalised by its own side's neutral type. */
+async function snapshot(url: string, dialect: 'postgres' | 'mysql', table: TableRef): Promise<string[][]> {
+  const session = await dialectFor(dialect).connect({ dialect, ...parseConnectionUrl(dialect, url) }, { timeoutMs: 10_000 });
+  try {
+    const data = session.data!;
+    const described = (await data.introspector.describeTable(table))!;
+    const rows: string[][] = [];
+    for await (const batch of data.reader.read({ table, columns: described.columns, keyColumns: ['id'], batchSize: 1000 })) {
+      for (const row of batch.rows) rows.push(row.map((v: NeutralValue, i: number) => normalizeValue((described.columns[i] as NeutralColumn).type, v)));
+    }
+    return rows;
+  } finally {
+    await session.close();
+  }
+}
+
+describe('sync runs on a worker (e2e)', () => {
+  let api: ApiHarness;
+  let operator: string;
+  let pg: EphemeralDatabase;
+  let maria: EphemeralDatabase;
+  let worker: ChildProcess;
+  let workerOutput = '';
+  const auth = () => ({ Authorization: `Bearer ${operator}` });
+
+  beforeAll(async () => {
+    api = await startApi();
+    const admin = await api.adminToken();
+    operator = await api.tokenFor('operator');
+    pg = await createPostgresDatabase('dbferry_sync_src');
+    maria = await createMysqlDatabase('dbferry_sync_dst');
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    await client.query(`
+      CREATE TABLE orders (
+        id bigint PRIMARY KEY, customer int NOT NULL, amount numeric(38,10), status varchar(40), note text,
+        paid boolean, ref uuid, doc jsonb, raw bytea, day date, created timestamp(6), seen timestamptz(6), ratio float8)`);
+    await client.query(`
+      INSERT INTO orders
+      SELECT g, g % 97, (g * 1234567.0123456789)::numeric(38,10), 'status ' || (g % 5), 'note ' || g || ' 🐘 é',
+             g % 2 = 0, md5(g::text)::uuid, jsonb_build_object('n', g, 'k', 'ключ'), decode(lpad(to_hex(g), 8, '0') || '00ff', 'hex'),
+             date '1900-01-01' + g, timestamp '1999-12-31 23:59:59.999999' + g * interval '1 second',
+             timestamptz '2024-02-29 12:00:00.000001+00' + g * interval '1 minute', g / 3.0
+        FROM generate_series(1, ${ROWS}) g`);
+    await client.query(`INSERT INTO orders VALUES (9223372036854775807, -1, '-9999999999999999999999999999.9999999999', '', '', NULL, NULL, '{}', '\\x00', '9999-12-31', '9999-12-31 23:59:59.999999', '1969-07-20 20:17:40+00', -0.5)`);
+    await client.end();
+
+    const port = await freePort();
+    worker = spawn(process.execPath, ['-r', './tools/register.js', 'apps/worker/src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, WORKER_PORT: String(port), WORKER_CONCURRENCY: '3', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.stdout!.on('data', (d) => (workerOutput += d));
+    worker.stderr!.on('data', (d) => (workerOutput += d));
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, 60_000, 'worker health');
+
+    const make = async (body: object) => (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`).send(body).expect(201)).body.id as string;
+    const pgUrl = new URL(pg.url);
+    const mariaUrl = new URL(maria.url);
+    process.env.SRC_ID = await make({ name: 'pg-source', dialect: 'postgres', host: '127.0.0.1', port: Number(pgUrl.port), database: pg.name, username: 'postgres' });
+    process.env.DST_ID = await make({ name: 'maria-target', dialect: 'mysql', host: '127.0.0.1', port: Number(mariaUrl.port), database: maria.name, username: 'root' });
+  }, 120_000);
+
+  afterAll(async () => {
+    worker?.kill('SIGTERM');
+    await new Promise((r) => worker?.once('exit', r));
+    await api.close();
+    await pg.drop();
+    await maria.drop();
+  });
+
+  const runToEnd = async (jobId: string) => {
+    const { runId } = (await request(api.http).post(`/api/jobs/${jobId}/run`).set(auth()).expect(202)).body;
+    const run = await waitFor(async () => {
+      const res = await request(api.http).get(`/api/runs/${runId}`).set(auth());
+      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && res.body;
+    }, 90_000, `run ${runId} to end (worker said: ${workerOutput.slice(-500)})`);
+    return run;
+  };
+
+  it('copies PostgreSQL → MariaDB in chunks on the worker, faithful row by row', async () => {
+    const job = await request(api.http).post('/api/jobs').set(auth()).send({
+      name: 'pg to maria', sourceId: process.env.SRC_ID, targetId: process.env.DST_ID, mode: 'full', writeMode: 'upsert',
+      chunkRows: 1000, batchSize: 500, tables: [{ source: 'public.orders' }],
+    }).expect(201);
+
+    const { runId } = (await request(api.http).post(`/api/jobs/${job.body.id}/run`).set(auth()).expect(202)).body;
+    const second = await request(api.http).post(`/api/jobs/${job.body.id}/run`).set(auth());
+    expect([409, 202]).toContain(second.status); // 202 only if the first already finished
+    const run = await waitFor(async () => {
+      const res = await request(api.http).get(`/api/runs/${runId}`).set(auth());
+      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && res.body;
+    }, 90_000, 'first run');
+
+    expect(run).toMatchObject({ status: 'succeeded', rowsRead: ROWS + 1, rowsWritten: ROWS + 1, error: null });
+    expect(run.tables).toHaveLength(1);
+    expect(run.tables[0]).toMatchObject({ source: 'public.orders', target: `${maria.name}.orders`, status: 'succeeded', resumable: true });
+    expect(run.tables[0].chunksTotal).toBeGreaterThan(2);
+    expect(run.tables[0].chunksDone).toBe(run.tables[0].chunksTotal);
+    expect(run.tables[0].ddl[0]).toMatch(/^CREATE TABLE `/);
+    expect(run.tables[0].losses).toContainEqual(expect.objectContaining({ column: 'seen', kind: 'timezone-offset-dropped' }));
+
+    const source = await snapshot(pg.url, 'postgres', { schema: 'public', name: 'orders' });
+    const target = await snapshot(maria.url, 'mysql', { schema: maria.name, name: 'orders' });
+    expect(target).toHaveLength(ROWS + 1);
+    expect(target).toEqual(source);
+
+    const logs = (await request(api.http).get(`/api/runs/${runId}/logs`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
+    expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(/^planned 1 table\(s\) in \d+ chunk\(s\)$/), 'run succeeded']));
+  }, 120_000);
+
+  it('copies it back MariaDB → PostgreSQL into a new table, equal to the original', async () => {
+    const job = await request(api.http).post('/api/jobs').set(auth()).send({
+      name: 'maria to pg', sourceId: process.env.DST_ID, targetId: process.env.SRC_ID, mode: 'full', writeMode: 'replace',
+      chunkRows: 2000, tables: [{ source: `${maria.name}.orders`, target: 'public.orders_back' }],
+    }).expect(201);
+    const run = await runToEnd(job.body.id);
+    expect(run).toMatchObject({ status: 'succeeded', rowsWritten: ROWS + 1 });
+    const original = await snapshot(pg.url, 'postgres', { schema: 'public', name: 'orders' });
+    const back = await snapshot(pg.url, 'postgres', { schema: 'public', name: 'orders_back' });
+    expect(back).toEqual(original);
+  }, 120_000);
+
+  it('re-running the same job rewrites the same rows: no duplicates, same content', async () => {
+    const jobs = (await request(api.http).get('/api/jobs').set(auth())).body.items;
+    const job = jobs.find((j: { name: string }) => j.name === 'pg to maria');
+    const run = await runToEnd(job.id);
+    expect(run.status).toBe('succeeded');
+    const target = await snapshot(maria.url, 'mysql', { schema: maria.name, name: 'orders' });
+    expect(target).toHaveLength(ROWS + 1);
+  }, 120_000);
+
+  it('fails a run whose source table vanished, with the reason in the run and its log', async () => {
+    const job = await request(api.http).post('/api/jobs').set(auth()).send({
+      name: 'ghost', sourceId: process.env.SRC_ID, targetId: process.env.DST_ID, mode: 'full', writeMode: 'upsert', tables: [{ source: 'public.nope' }],
+    }).expect(201);
+    const run = await runToEnd(job.body.id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/public\.nope not found/);
+  }, 120_000);
+});

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
+import { JobName } from '@dbferry/queue-contracts';
+import { RunStore } from '../runs/run-store';
+
+/**
+ * Runs once every copy-chunk child has finished (or failed for good): settles each table
+ * and the run from the chunks' stored state, never from the queue's.
+ */
+@Injectable()
+@JobHandler(JobName.FinishRun)
+export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
+  constructor(private readonly store: RunStore) {}
+
+  async handle(job: JobContext<JobName.FinishRun>): Promise<{ status: string }> {
+    const { runId } = job.data;
+    const run = await this.store.run(runId);
+    if (!run || !['running', 'queued'].includes(run.status)) return { status: run?.status ?? 'gone' };
+    const tables = await this.store.tables(runId);
+    const chunks = await this.store.chunks(tables.map((t) => t.id));
+
+    const outcome = await this.store.transaction(async (tx) => {
+      let failed = 0;
+      let unfinished = 0;
+      for (const table of tables) {
+        const own = chunks.filter((c) => c.runTableId === table.id);
+        const bad = own.find((c) => c.status === 'failed');
+        const open = own.filter((c) => c.status !== 'done' && c.status !== 'failed').length;
+        const status = run.cancelRequested && (open || bad) ? 'cancelled' : bad ? 'failed' : open ? 'failed' : 'succeeded';
+        if (status === 'failed') failed++;
+        unfinished += open;
+        await tx.query('UPDATE run_table SET status = $2, error = $3 WHERE id = $1', [
+          table.id,
+          status,
+          bad?.error ?? (open && !run.cancelRequested ? `${open} chunk(s) never finished` : null),
+        ]);
+      }
+      const status = run.cancelRequested ? 'cancelled' : failed ? 'failed' : 'succeeded';
+      const error = failed ? `${failed} table(s) failed` : null;
+      await tx.query(`UPDATE run SET status = $2, error = $3, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, status, error]);
+      return { status, unfinished };
+    });
+    await this.store.log(runId, outcome.status === 'succeeded' ? 'info' : 'error', `run ${outcome.status}`);
+    return { status: outcome.status };
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { defaultSchema } from '@dbferry/dialects';
+import { DataPlane, DbError, KeyRange } from '@dbferry/dialects-core';
+import { countRows, encodeKey, PlanError, planTables, TablePlan } from '@dbferry/engine';
+import { JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
+import { JobName, syncJobId } from '@dbferry/queue-contracts';
+import { ConnectionOpener } from '../runs/connection-opener';
+import { RunStore } from '../runs/run-store';
+
+const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+
+/**
+ * Turns a queued run into tables and key-range chunks: runs the target DDL, splits each
+ * table, stores every chunk, then adds one flow (finish-run over the copy-chunk children).
+ * A retried plan finds its stored chunks and only re-adds the flow (same job ids: no-op).
+ */
+@Injectable()
+@JobHandler(JobName.PlanRun)
+export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
+  constructor(
+    private readonly store: RunStore,
+    private readonly opener: ConnectionOpener,
+    private readonly producer: JobProducer,
+  ) {}
+
+  async handle(job: JobContext<JobName.PlanRun>): Promise<{ tables: number; chunks: number } | { skipped: string }> {
+    const { runId } = job.data;
+    const run = await this.store.run(runId);
+    if (!run || !(await this.store.start(runId))) return { skipped: 'run is not queued or running' };
+    const tables = await this.store.tables(runId);
+    if (tables.length) return this.enqueue(runId, (await this.store.chunks(tables.map((t) => t.id))).map((c) => c.id), tables.length);
+
+    const syncJob = await this.store.job(run.jobId);
+    if (!syncJob) return this.failRun(runId, 'the job was deleted');
+    const ends = await this.opener.openPair(syncJob.sourceId, syncJob.targetId).catch((error: unknown) => this.rethrowOrFail(runId, error, job));
+    try {
+      const plans = await planTables({
+        source: { dialect: ends.source.stored.dialect, session: ends.source.session },
+        target: { dialect: ends.target.stored.dialect, session: ends.target.session, defaultSchema: defaultSchema(ends.target.stored) },
+        tables: syncJob.tables,
+        options: { createTables: syncJob.createTables, evolveSchema: syncJob.evolveSchema },
+      });
+      const ranges: KeyRange[][] = [];
+      for (const plan of plans) {
+        if (plan.ddl.length) {
+          await ends.target.data.execute(plan.ddl);
+          await this.store.log(runId, 'info', `ran on the target: ${plan.ddl.join('; ')}`, qualified(plan.source));
+        }
+        ranges.push(await this.split(plan, ends.source.data, syncJob.chunkRows));
+      }
+      const chunkIds = await this.store.transaction(async (tx) => {
+        const ids: string[] = [];
+        for (const [ordinal, plan] of plans.entries()) {
+          const [table] = await tx.query(
+            `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
+                                    source_table, target_table, key_columns, resumable, chunks_total, ddl, losses)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+            [runId, ordinal, plan.specIndex, plan.source.schema, plan.source.name, plan.target.schema, plan.target.name,
+              qualified(plan.source), qualified(plan.target), plan.keyColumns, plan.resumable, ranges[ordinal].length, plan.ddl,
+              JSON.stringify(plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy })))],
+          );
+          for (const [i, range] of ranges[ordinal].entries()) {
+            const [chunk] = await tx.query(
+              'INSERT INTO run_chunk (run_table_id, ordinal, lower_key, upper_key) VALUES ($1, $2, $3, $4) RETURNING id',
+              [table.id, i, JSON.stringify(encodeKey(range.lower)), JSON.stringify(encodeKey(range.upper))],
+            );
+            ids.push(chunk.id);
+          }
+        }
+        return ids;
+      });
+      for (const plan of plans) {
+        if (!plan.resumable) await this.store.log(runId, 'warn', 'no usable key: copied whole in one transaction; it cannot resume part-way', qualified(plan.source));
+        for (const m of plan.mapping) {
+          if (m.lossy) await this.store.log(runId, 'warn', `${m.column}: ${m.lossy.description}`, qualified(plan.source));
+        }
+      }
+      return this.enqueue(runId, chunkIds, plans.length);
+    } catch (error) {
+      return this.rethrowOrFail(runId, error, job);
+    } finally {
+      await ends.close();
+    }
+  }
+
+  private async split(plan: TablePlan, source: DataPlane, chunkRows: number): Promise<KeyRange[]> {
+    if (!plan.resumable) return [{}];
+    const keyColumns = plan.columns.filter((c) => plan.keyColumns.includes(c.name));
+    keyColumns.sort((a, b) => plan.keyColumns.indexOf(a.name) - plan.keyColumns.indexOf(b.name));
+    const estimate = plan.rowEstimate ?? (await countRows(source, plan.source, keyColumns, plan.where));
+    const parts = Math.max(1, Math.ceil(estimate / chunkRows));
+    return parts === 1 ? [{}] : source.reader.splitRanges(plan.source, keyColumns, parts, plan.where);
+  }
+
+  private async enqueue(runId: string, chunkIds: string[], tables: number) {
+    await this.producer.enqueueFlow(
+      { name: JobName.FinishRun, data: { v: 1, runId }, jobId: syncJobId.finish(runId) },
+      chunkIds.map((chunkId) => ({ name: JobName.CopyChunk, data: { v: 1, runId, chunkId }, jobId: syncJobId.chunk(chunkId) })),
+    );
+    await this.store.log(runId, 'info', `planned ${tables} table(s) in ${chunkIds.length} chunk(s)`);
+    return { tables, chunks: chunkIds.length };
+  }
+
+  /** Terminal problems end the run now; transient ones go back to BullMQ for a retry. */
+  private async rethrowOrFail(runId: string, error: unknown, job: JobContext<JobName.PlanRun>): Promise<never> {
+    const terminal = error instanceof PlanError || (error instanceof DbError && !error.transient) || job.attemptsMade + 1 >= job.attempts;
+    if (!terminal) {
+      await this.store.log(runId, 'warn', `planning will retry: ${(error as Error).message}`);
+      throw error;
+    }
+    await this.failRun(runId, (error as Error).message);
+    throw Object.assign(new Error((error as Error).message), { transient: false });
+  }
+
+  private async failRun(runId: string, message: string): Promise<never> {
+    await this.store.transaction(async (tx) => {
+      await tx.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, message]);
+    });
+    await this.store.log(runId, 'error', message);
+    throw Object.assign(new Error(message), { transient: false });
+  }
+}

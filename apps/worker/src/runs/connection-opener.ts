@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { securityConfig } from '@dbferry/config';
+import { ConnectionSecrets, StoredConnection } from '@dbferry/control-plane';
+import { DataPlane, DialectSession, EgressPolicy, TerminalDbError } from '@dbferry/dialects-core';
+import { dialectFor, prepareConnection } from '@dbferry/dialects';
+
+export interface OpenConnection {
+  stored: StoredConnection;
+  session: DialectSession;
+  /** The session's data plane; opening refuses a dialect that has none. */
+  data: DataPlane;
+}
+
+/**
+ * Opens sessions on stored connections for the worker: the password is unsealed only in
+ * memory for the connect, and the egress policy is applied again at every open.
+ */
+@Injectable()
+export class ConnectionOpener {
+  private readonly egress: EgressPolicy;
+
+  constructor(
+    private readonly secrets: ConnectionSecrets,
+    @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
+  ) {
+    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
+  }
+
+  async open(connectionId: string): Promise<OpenConnection> {
+    const stored = await this.secrets.load(connectionId);
+    if (!stored) throw new TerminalDbError('invalid-spec', `connection ${connectionId} no longer exists`);
+    const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
+    const session = await dialectFor(stored.dialect).connect(resolved, { timeoutMs: Math.max(this.security.connectionTestTimeoutMs, 10_000) });
+    if (!session.data) {
+      await session.close();
+      throw new TerminalDbError('invalid-spec', `${stored.dialect} connections cannot move rows`);
+    }
+    return { stored, session, data: session.data };
+  }
+
+  /** Opens both ends, closing the first if the second fails. */
+  async openPair(sourceId: string, targetId: string): Promise<{ source: OpenConnection; target: OpenConnection; close(): Promise<void> }> {
+    const source = await this.open(sourceId);
+    try {
+      const target = await this.open(targetId);
+      return { source, target, close: async () => void (await Promise.allSettled([source.session.close(), target.session.close()])) };
+    } catch (error) {
+      await source.session.close().catch(() => undefined);
+      throw error;
+    }
+  }
+}

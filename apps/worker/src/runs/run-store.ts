@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
+
+export interface ChunkLease {
+  chunk: RunChunkEntity;
+  table: RunTableEntity;
+  token: string;
+}
+
+/**
+ * The worker's reads and writes of run state. Every checkpoint is conditional on the lease
+ * token, so a worker that stalled and lost its job can never overwrite the newer state.
+ */
+@Injectable()
+export class RunStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  run(id: string): Promise<RunEntity | null> {
+    return this.dataSource.getRepository(RunEntity).findOneBy({ id });
+  }
+
+  job(id: string): Promise<SyncJobEntity | null> {
+    return this.dataSource.getRepository(SyncJobEntity).findOneBy({ id });
+  }
+
+  tables(runId: string): Promise<RunTableEntity[]> {
+    return this.dataSource.getRepository(RunTableEntity).find({ where: { runId }, order: { ordinal: 'ASC' } });
+  }
+
+  chunks(runTableIds: string[]): Promise<RunChunkEntity[]> {
+    if (!runTableIds.length) return Promise.resolve([]);
+    return this.dataSource
+      .getRepository(RunChunkEntity)
+      .createQueryBuilder('c')
+      .where('c.runTableId IN (:...ids)', { ids: runTableIds })
+      .orderBy('c.ordinal')
+      .getMany();
+  }
+
+  async log(runId: string, level: LogLevel, message: string, tableName?: string): Promise<void> {
+    await this.dataSource.query('INSERT INTO run_log (run_id, level, table_name, message) VALUES ($1, $2, $3, $4)', [runId, level, tableName ?? null, message]);
+  }
+
+  /** queued → running; false when the run is no longer queued or running (cancelled, done). */
+  async start(runId: string): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `UPDATE run SET status = 'running', started_at = coalesce(started_at, now())
+        WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [runId],
+    );
+    return rows[0].length > 0;
+  }
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Takes (or takes over) a chunk; null when it is already done. */
+  async lease(chunkId: string, leaseMs: number): Promise<ChunkLease | null> {
+    const token = randomUUID();
+    const [rows] = await this.dataSource.query(
+      `UPDATE run_chunk SET status = 'running', lease_token = $2, leased_until = now() + make_interval(secs => $3),
+              attempts = attempts + 1, started_at = now(), error = NULL
+        WHERE id = $1 AND status <> 'done' RETURNING run_table_id`,
+      [chunkId, token, leaseMs / 1000],
+    );
+    if (!rows.length) return null;
+    const chunk = await this.dataSource.getRepository(RunChunkEntity).findOneByOrFail({ id: chunkId });
+    const table = await this.dataSource.getRepository(RunTableEntity).findOneByOrFail({ id: chunk.runTableId });
+    return { chunk, table, token };
+  }
+
+  /**
+   * Records a chunk the target has committed, with its counts rolled up into its table and
+   * run, all only if this worker still holds the lease. Returns false when the lease was lost.
+   */
+  async complete(lease: ChunkLease, counts: { rowsRead: number; rowsWritten: number; warnings: string[] }): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      const [updated] = await tx.query(
+        `UPDATE run_chunk SET status = 'done', rows_read = $3, rows_written = $4, finished_at = now(), lease_token = NULL
+          WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING id`,
+        [lease.chunk.id, lease.token, counts.rowsRead, counts.rowsWritten],
+      );
+      if (!updated.length) return false;
+      await tx.query(
+        `UPDATE run_table SET chunks_done = chunks_done + 1, rows_read = rows_read + $2, rows_written = rows_written + $3,
+                status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,
+                warnings = (SELECT coalesce(jsonb_agg(DISTINCT w), '[]') FROM jsonb_array_elements_text(warnings || $4::jsonb) w)
+          WHERE id = $1`,
+        [lease.table.id, counts.rowsRead, counts.rowsWritten, JSON.stringify(counts.warnings)],
+      );
+      await tx.query('UPDATE run SET rows_read = rows_read + $2, rows_written = rows_written + $3 WHERE id = $1', [lease.table.runId, counts.rowsRead, counts.rowsWritten]);
+      return true;
+    });
+  }
+
+  async fail(lease: ChunkLease, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE run_chunk SET status = 'failed', error = $3, finished_at = now(), lease_token = NULL WHERE id = $1 AND lease_token = $2`,
+      [lease.chunk.id, lease.token, error],
+    );
+  }
+
+  /** Leaves a chunk for a retry: pending again, its error kept for the log. */
+  async release(lease: ChunkLease, error: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE run_chunk SET status = 'pending', error = $3, lease_token = NULL WHERE id = $1 AND lease_token = $2`,
+      [lease.chunk.id, lease.token, error],
+    );
+  }
+}
