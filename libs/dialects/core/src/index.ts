@@ -11,3 +11,4 @@ export * from './data-plane';
 export * from './checksum';
 export * from './classify-data-plane';
 export * from './golden-sql';
+export * from './sql-text';

@@ -3,8 +3,7 @@ import {
   type KeyRange,
   type NeutralColumn,
   type NeutralValue,
-  type TableRef,
-} from '@dbferry/dialects-core';
+  type TableRef, tupleComparison, whereClause } from '@dbferry/dialects-core';
 import { mssqlTypeMapper } from './mssql.type-mapper';
 import { keyParam, type KeyParam, mssqlBaseType, selectExpression, type StageColumn, stageColumn } from './mssql.values';
 
@@ -71,24 +70,11 @@ export function mssqlRangePredicate(keys: NeutralColumn[], range: KeyRange | und
       params.push({ name, param });
       return param.expression;
     });
-    const strict = tag === 'l' ? '>' : '<';
-    const last = tag === 'l' ? '>' : '<=';
-    const build = (i: number): string => {
-      const col = `${prefix}${mssqlIdentifier(keys[i].name)}`;
-      if (i === keys.length - 1) return `${col} ${last} ${refs[i]}`;
-      return `(${col} ${strict} ${refs[i]} OR (${col} = ${refs[i]} AND ${build(i + 1)}))`;
-    };
-    const text = build(0);
-    return text.startsWith('(') ? text : `(${text})`;
+    return tupleComparison(keys.map((k) => `${prefix}${mssqlIdentifier(k.name)}`), refs, tag === 'l' ? 'lower' : 'upper');
   };
   if (range?.lower) parts.push(side(range.lower, 'l'));
   if (range?.upper) parts.push(side(range.upper, 'u'));
   return { sql: parts.join(' AND '), params };
-}
-
-function whereClause(...conditions: (string | undefined)[]): string {
-  const given = conditions.filter((c): c is string => !!c && c.trim() !== '');
-  return given.length ? ` WHERE ${given.join(' AND ')}` : '';
 }
 
 const userFilter = (where?: string): string | undefined => (where ? `(${where})` : undefined);

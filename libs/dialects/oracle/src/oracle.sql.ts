@@ -4,6 +4,8 @@ import {
   type NeutralColumn,
   type NeutralValue,
   type TableRef,
+  tupleComparison,
+  whereClause,
   type WriteMode,
 } from '@dbferry/dialects-core';
 import { oracleBaseType, oracleBind, type OracleBind, selectExpression } from './oracle.values';
@@ -69,24 +71,11 @@ export function oracleRangePredicate(keys: NeutralColumn[], range: KeyRange | un
       binds[name] = bind.encode(values[i]);
       return bind.expression(`:${name}`);
     });
-    const strict = tag === 'l' ? '>' : '<';
-    const last = tag === 'l' ? '>' : '<=';
-    const build = (i: number): string => {
-      const col = `${prefix}${oracleIdentifier(keys[i].name)}`;
-      if (i === keys.length - 1) return `${col} ${last} ${refs[i]}`;
-      return `(${col} ${strict} ${refs[i]} OR (${col} = ${refs[i]} AND ${build(i + 1)}))`;
-    };
-    const text = build(0);
-    return text.startsWith('(') ? text : `(${text})`;
+    return tupleComparison(keys.map((k) => `${prefix}${oracleIdentifier(k.name)}`), refs, tag === 'l' ? 'lower' : 'upper');
   };
   if (range?.lower) parts.push(side(range.lower, 'l'));
   if (range?.upper) parts.push(side(range.upper, 'u'));
   return { sql: parts.join(' AND '), binds };
-}
-
-function whereClause(...conditions: (string | undefined)[]): string {
-  const given = conditions.filter((c): c is string => !!c && c.trim() !== '');
-  return given.length ? ` WHERE ${given.join(' AND ')}` : '';
 }
 
 const userFilter = (where?: string): string | undefined => (where ? `(${where})` : undefined);
