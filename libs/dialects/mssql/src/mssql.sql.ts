@@ -3,7 +3,10 @@ import {
   type KeyRange,
   type NeutralColumn,
   type NeutralValue,
-  type TableRef, tupleComparison, whereClause } from '@dbferry/dialects-core';
+  type TableRef,
+  tupleComparison,
+  whereClause,
+} from '@dbferry/dialects-core';
 import { mssqlTypeMapper } from './mssql.type-mapper';
 import { keyParam, type KeyParam, mssqlBaseType, selectExpression, type StageColumn, stageColumn } from './mssql.values';
 
