@@ -33,6 +33,7 @@ describe('sync runs on a worker (e2e)', () => {
   let maria: EphemeralDatabase;
   let worker: ChildProcess;
   let workerOutput = '';
+  let workerPort = 0;
   const auth = () => ({ Authorization: `Bearer ${operator}` });
 
   beforeAll(async () => {
@@ -57,7 +58,7 @@ describe('sync runs on a worker (e2e)', () => {
     await client.query(`INSERT INTO orders VALUES (9223372036854775807, -1, '-9999999999999999999999999999.9999999999', '', '', NULL, NULL, '{}', '\\x00', '9999-12-31', '9999-12-31 23:59:59.999999', '1969-07-20 20:17:40+00', -0.5)`);
     await client.end();
 
-    const port = await freePort();
+    const port = (workerPort = await freePort());
     worker = spawn(process.execPath, ['-r', './tools/register.js', 'apps/worker/src/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, WORKER_PORT: String(port), WORKER_CONCURRENCY: '3', LOG_LEVEL: 'warn' },
@@ -117,6 +118,10 @@ describe('sync runs on a worker (e2e)', () => {
     const target = await snapshot(maria.url, 'mysql', { schema: maria.name, name: 'orders' });
     expect(target).toHaveLength(ROWS + 1);
     expect(target).toEqual(source);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`dbferry_rows_copied_total\\{source_dialect="postgres",target_dialect="mysql"\\} ${ROWS + 1}\\b`));
+    expect(metrics).toMatch(/dbferry_chunk_duration_seconds_count\{source_dialect="postgres",target_dialect="mysql"\} [3-9]/);
 
     const logs = (await request(api.http).get(`/api/runs/${runId}/logs`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
     expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(/^planned 1 table\(s\) in \d+ chunk\(s\)$/), 'run succeeded']));

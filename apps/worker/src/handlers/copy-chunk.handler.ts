@@ -5,6 +5,7 @@ import { defaultSchema } from '@dbferry/dialects';
 import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
 import { ConnectionOpener } from '../runs/connection-opener';
+import { WorkerMetrics } from '../ops/worker-metrics';
 import { RunStore } from '../runs/run-store';
 
 /** A chunk's lease outlives BullMQ's lock renewal by a margin; a stalled holder loses it. */
@@ -20,6 +21,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
   constructor(
     private readonly store: RunStore,
     private readonly opener: ConnectionOpener,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async handle(job: JobContext<JobName.CopyChunk>): Promise<{ rows: number } | { skipped: string }> {
@@ -53,6 +55,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           ],
           options: { createTables: false, evolveSchema: false },
         });
+        const started = Date.now();
         const range = { lower: decodeKey(lease.chunk.lowerKey as EncodedValue[] | null), upper: decodeKey(lease.chunk.upperKey as EncodedValue[] | null) };
         const result = await copyRange({
           source: ends.source.data,
@@ -67,6 +70,9 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           batchSize: syncJob.batchSize,
           signal: job.signal,
         });
+        const labels = { source_dialect: ends.source.stored.dialect, target_dialect: ends.target.stored.dialect };
+        this.metrics.rowsCopied.inc(labels, result.rowsWritten);
+        this.metrics.chunkSeconds.observe(labels, (Date.now() - started) / 1000);
         if (!(await this.store.complete(lease, result))) {
           await this.store.log(runId, 'warn', `chunk ${lease.chunk.ordinal} finished after its lease passed to another worker; its write was idempotent`, lease.table.sourceTable);
         }
@@ -77,6 +83,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     } catch (error) {
       const message = (error as Error).message;
       const terminal = (error instanceof DbError && !error.transient) || job.attemptsMade + 1 >= job.attempts;
+      this.metrics.chunkFailures.inc({ retry: String(!terminal) });
       if (terminal) {
         await this.store.fail(lease, message);
         await this.store.log(runId, 'error', `chunk ${lease.chunk.ordinal} failed: ${message}`, lease.table.sourceTable);

@@ -20,6 +20,27 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  /** Rows written to targets, by direction; a dashboard's rows/s is its rate. */
+  readonly rowsCopied = new Counter({
+    name: 'dbferry_rows_copied_total',
+    help: 'Rows written to targets by copy-chunk jobs',
+    labelNames: ['source_dialect', 'target_dialect'],
+    registers: [this.registry],
+  });
+  readonly chunkSeconds = new Histogram({
+    name: 'dbferry_chunk_duration_seconds',
+    help: 'Duration of copy-chunk jobs that committed',
+    labelNames: ['source_dialect', 'target_dialect'],
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+  readonly chunkFailures = new Counter({
+    name: 'dbferry_chunk_failures_total',
+    help: 'copy-chunk attempts that failed, by whether they will be retried',
+    labelNames: ['retry'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_worker_' });
   }
