@@ -148,6 +148,27 @@ describe('sync runs on a worker (e2e)', () => {
     expect(target).toHaveLength(ROWS + 1);
   }, 120_000);
 
+  it('streams run progress as Server-Sent Events until the run ends', async () => {
+    const jobs = (await request(api.http).get('/api/jobs').set(auth())).body.items;
+    const job = jobs.find((j: { name: string }) => j.name === 'pg to maria');
+    const { runId } = (await request(api.http).post(`/api/jobs/${job.id}/run`).set(auth()).expect(202)).body;
+    const res = await request(api.http)
+      .get(`/api/runs/${runId}/stream`)
+      .set(auth())
+      .buffer(true)
+      .parse((response, done) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => done(null, text));
+      })
+      .expect(200)
+      .expect('Content-Type', /text\/event-stream/);
+    const events = String(res.body).split('\n\n').filter((e) => e.startsWith('event: run')).map((e) => JSON.parse(e.split('\ndata: ')[1]));
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events[events.length - 1]).toMatchObject({ id: runId, status: 'succeeded', rowsWritten: ROWS + 1 });
+    await request(api.http).get('/api/runs/00000000-0000-4000-8000-000000000000/stream').set(auth()).expect(404);
+  }, 120_000);
+
   it('fails a run whose source table vanished, with the reason in the run and its log', async () => {
     const job = await request(api.http).post('/api/jobs').set(auth()).send({
       name: 'ghost', sourceId: process.env.SRC_ID, targetId: process.env.DST_ID, mode: 'full', writeMode: 'upsert', tables: [{ source: 'public.nope' }],

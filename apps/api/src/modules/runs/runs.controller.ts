@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, MessageEvent, Param, ParseUUIDPipe, Post, Query, Sse } from '@nestjs/common';
+import { concatMap, distinctUntilChanged, from, Observable, takeWhile, timer } from 'rxjs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
 import { PageQuery } from '../../common/pagination.dto';
@@ -22,6 +23,22 @@ export class RunsController {
   @ApiOkResponse({ description: 'status, counters and per-table progress' })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.get(id);
+  }
+
+  /**
+   * Server-Sent Events: the run (as GET /api/runs/:id) each time it changes, polled from the
+   * store every second, ending with the event that carries the final status.
+   */
+  @Sse('runs/:id/stream')
+  @ApiOkResponse({ description: 'text/event-stream of run snapshots until the run ends' })
+  async stream(@Param('id', new ParseUUIDPipe()) id: string): Promise<Observable<MessageEvent>> {
+    await this.runs.get(id); // 404 before the stream opens
+    return timer(0, 1000).pipe(
+      concatMap(() => from(this.runs.get(id))),
+      distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
+      takeWhile((run) => ['queued', 'running'].includes(run.status), true),
+      concatMap((run) => [{ type: 'run', data: run } satisfies MessageEvent]),
+    );
   }
 
   @Get('runs/:id/logs')
