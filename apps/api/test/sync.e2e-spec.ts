@@ -81,7 +81,7 @@ describe('sync runs on a worker (e2e)', () => {
     await api.close();
     await pg.drop();
     await maria.drop();
-  });
+  }, 60_000); // the worker drains for up to WORKER_SHUTDOWN_TIMEOUT
 
   const runToEnd = async (jobId: string) => {
     const { runId } = (await request(api.http).post(`/api/jobs/${jobId}/run`).set(auth()).expect(202)).body;

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { alertsConfig, securityConfig, storeConfig, workerConfig } from '@dbferry/config';
@@ -9,11 +10,13 @@ import { CopyChunkHandler } from './handlers/copy-chunk.handler';
 import { FinishRunHandler } from './handlers/finish-run.handler';
 import { PlanRunHandler } from './handlers/plan-run.handler';
 import { PruneAuditLogHandler } from './handlers/prune-audit-log.handler';
+import { ScheduledRunHandler } from './handlers/scheduled-run.handler';
 import { OpsServer } from './ops/ops-server';
 import { WorkerMetrics } from './ops/worker-metrics';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { SyncProcessor } from './processors/sync.processor';
 import { ConnectionOpener } from './runs/connection-opener';
+import { Reconciler } from './runs/reconciler';
 import { RunStore } from './runs/run-store';
 
 export interface WorkerModuleOptions {
@@ -37,6 +40,7 @@ export class WorkerModule {
         }),
         ControlPlaneModule.forRoot({ applicationName: 'dbferry-worker', migrate: false }),
         QueueModule.forRoot({ role: 'worker', concurrency: config.concurrency, shutdownTimeoutMs: config.shutdownTimeoutMs }),
+        ScheduleModule.forRoot(),
       ],
       providers: [
         WorkerMetrics,
@@ -46,7 +50,9 @@ export class WorkerModule {
         PlanRunHandler,
         CopyChunkHandler,
         FinishRunHandler,
+        ScheduledRunHandler,
         PruneAuditLogHandler,
+        Reconciler,
         SyncProcessor,
         MaintenanceProcessor,
       ],

@@ -175,4 +175,11 @@ export class WorkerEnv extends SharedEnv {
   @Min(1000)
   @Max(600_000)
   WORKER_SHUTDOWN_TIMEOUT = 30_000;
+
+  /** Milliseconds between two passes of the reconciler (store runs the queue lost → enqueued again). */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  RECONCILE_INTERVAL = 15_000;
 }

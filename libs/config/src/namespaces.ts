@@ -48,5 +48,6 @@ export const workerConfig = registerAs('worker', () => {
     logLevel: env.LOG_LEVEL,
     concurrency: env.WORKER_CONCURRENCY,
     shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT,
+    reconcileIntervalMs: env.RECONCILE_INTERVAL,
   };
 });

@@ -11,6 +11,7 @@ export enum JobName {
   PlanRun = 'plan-run',
   CopyChunk = 'copy-chunk',
   FinishRun = 'finish-run',
+  ScheduledRun = 'scheduled-run',
   PruneAuditLog = 'prune-audit-log',
 }
 
@@ -18,6 +19,7 @@ export interface JobPayloads {
   [JobName.PlanRun]: { v: 1; runId: string };
   [JobName.CopyChunk]: { v: 1; runId: string; chunkId: string };
   [JobName.FinishRun]: { v: 1; runId: string };
+  [JobName.ScheduledRun]: { v: 1; jobId: string };
   [JobName.PruneAuditLog]: { v: 1; olderThanDays: number };
 }
 
@@ -30,6 +32,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.PlanRun]: QueueName.Sync,
   [JobName.CopyChunk]: QueueName.Sync,
   [JobName.FinishRun]: QueueName.Sync,
+  [JobName.ScheduledRun]: QueueName.Sync,
   [JobName.PruneAuditLog]: QueueName.Maintenance,
 };
 
@@ -42,6 +45,10 @@ export const syncJobId = {
   chunk: (chunkId: string) => `copy-chunk.${chunkId}`,
   finish: (runId: string) => `finish-run.${runId}`,
 };
+
+/** The BullMQ job scheduler of a sync job's cron schedule: one per job, whatever the replicas. */
+export const JOB_SCHEDULE_PREFIX = 'job-schedule.';
+export const jobScheduleId = (jobId: string) => `${JOB_SCHEDULE_PREFIX}${jobId}`;
 
 export interface JobDefaults {
   attempts: number;

@@ -3,6 +3,7 @@ export * from './redis';
 export * from './job-handler';
 export * from './handler-registry';
 export * from './job-producer';
+export * from './start-run';
 export * from './queue-processor';
 export * from './queue.module';
 export * from './bull-board';

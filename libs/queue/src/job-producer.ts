@@ -84,6 +84,30 @@ export class JobProducer implements OnApplicationShutdown {
     await this.queue(JOB_QUEUE[name]).removeJobScheduler(id);
   }
 
+  /** The ids of a queue's job schedulers (system and per-job ones). */
+  async scheduleIds(queueName: QueueName): Promise<string[]> {
+    const schedulers = await this.queue(queueName).getJobSchedulers(0, -1, true);
+    return schedulers.map((s) => s.key);
+  }
+
+  /**
+   * A job's state in Redis ('waiting', 'active', 'waiting-children', 'completed', 'failed',
+   * 'delayed', 'prioritized'), or null when Redis does not hold it (never added, removed, or
+   * lost with a flush). The reconciler compares it with the store.
+   */
+  async getJobState(name: JobName, jobId: string): Promise<string | null> {
+    const job = await this.queue(JOB_QUEUE[name]).getJob(jobId);
+    if (!job) return null;
+    const state = await job.getState();
+    return state === 'unknown' ? null : state;
+  }
+
+  /** Removes a finished job so its stable id can be added again; false when it is locked (active). */
+  async removeJob(name: JobName, jobId: string): Promise<boolean> {
+    const removed = await this.queue(JOB_QUEUE[name]).remove(jobId, { removeChildren: false });
+    return removed === 1;
+  }
+
   queue(name: QueueName): Queue {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`unknown queue ${name}`);

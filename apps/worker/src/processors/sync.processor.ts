@@ -4,7 +4,7 @@ import { HandlerRegistry, QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions, QueueP
 import { QueueName } from '@dbferry/queue-contracts';
 import { WorkerMetrics } from '../ops/worker-metrics';
 
-/** plan-run, copy-chunk and finish-run. */
+/** plan-run, copy-chunk, finish-run and scheduled-run. */
 @Injectable()
 export class SyncProcessor extends QueueProcessor {
   readonly queueName = QueueName.Sync;

@@ -10,6 +10,8 @@ import {
 } from '@dbferry/control-plane';
 import { FilterError, parseTableRef, PlanError, planTables, TablePlan, validateFilter } from '@dbferry/engine';
 import { defaultSchema } from '@dbferry/dialects';
+import { JobProducer } from '@dbferry/queue';
+import { JobName, jobScheduleId } from '@dbferry/queue-contracts';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
 import { isUniqueViolation } from '../../common/pg-errors';
@@ -60,7 +62,20 @@ export class JobsService {
     @InjectRepo(RunEntity) private readonly runs: Repository<RunEntity>,
     private readonly connectionsService: ConnectionsService,
     private readonly audit: AuditService,
+    private readonly producer: JobProducer,
   ) {}
+
+  /**
+   * Makes the job's BullMQ scheduler match the stored job: one scheduler keyed by the job id
+   * while it is enabled with a schedule, none otherwise. Idempotent (upsert/remove by id).
+   */
+  async syncSchedule(job: Pick<SyncJobEntity, 'id' | 'schedule' | 'scheduleTz' | 'enabled'>): Promise<void> {
+    if (job.enabled && job.schedule) {
+      await this.producer.upsertSchedule(jobScheduleId(job.id), job.schedule, { name: JobName.ScheduledRun, data: { v: 1, jobId: job.id } }, job.scheduleTz ?? undefined);
+    } else {
+      await this.producer.removeSchedule(jobScheduleId(job.id), JobName.ScheduledRun);
+    }
+  }
 
   async list(limit: number, offset: number): Promise<Page<JobView>> {
     const [rows, total] = await this.jobs.findAndCount({ order: { name: 'ASC' }, take: limit, skip: offset });
@@ -93,6 +108,7 @@ export class JobsService {
     });
     await this.check(job);
     const saved = await this.save(job);
+    await this.syncSchedule(saved);
     await this.audit.record({ actor, action: 'job.create', targetType: 'job', targetId: saved.id, details: { name: saved.name } });
     return view(saved);
   }
@@ -102,6 +118,7 @@ export class JobsService {
     Object.assign(job, Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)));
     await this.check(job);
     const saved = await this.save(job);
+    await this.syncSchedule(saved);
     await this.audit.record({ actor, action: 'job.update', targetType: 'job', targetId: id, details: { fields: Object.keys(dto) } });
     return view(saved);
   }
@@ -112,6 +129,7 @@ export class JobsService {
       throw new ConflictException('the job has an active run; cancel it first');
     }
     await this.jobs.delete(id);
+    await this.syncSchedule({ id, schedule: null, scheduleTz: null, enabled: false });
     await this.audit.record({ actor, action: 'job.delete', targetType: 'job', targetId: id, details: { name: job.name } });
   }
 

@@ -1,9 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepo, Repository, RunEntity, RunLogEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
-import { JobProducer } from '@dbferry/queue';
-import { JobName, syncJobId } from '@dbferry/queue-contracts';
+import { insertQueuedRun, InjectRepo, Repository, RunEntity, RunLogEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
+import { JobProducer, startRun } from '@dbferry/queue';
 import type { AuthUser } from '../../common/auth.decorators';
-import { isUniqueViolation } from '../../common/pg-errors';
 import { AuditService } from '../audit/audit.service';
 
 /** bigint counters as JSON numbers while exact (they always are in practice), else strings. */
@@ -56,17 +54,13 @@ export class RunsService {
    */
   async trigger(jobId: string, actor: AuthUser): Promise<{ runId: string }> {
     if (!(await this.jobs.existsBy({ id: jobId }))) throw new NotFoundException(`job ${jobId} not found`);
-    let run: RunEntity;
-    try {
-      run = await this.runs.save(this.runs.create({ jobId, trigger: 'manual', requestedBy: actor.id, status: 'queued' }));
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+    const runId = await startRun(this.producer, () => insertQueuedRun(this.runs.manager, { jobId, trigger: 'manual', requestedBy: actor.id }));
+    if (!runId) {
       const active = await this.runs.findOne({ where: [{ jobId, status: 'queued' }, { jobId, status: 'running' }] });
       throw new ConflictException({ message: `job ${jobId} already has an active run`, details: [{ field: 'runId', message: active?.id ?? '' }] });
     }
-    await this.producer.enqueue(JobName.PlanRun, { v: 1, runId: run.id }, { jobId: syncJobId.plan(run.id) });
-    await this.audit.record({ actor, action: 'run.trigger', targetType: 'job', targetId: jobId, details: { runId: run.id } });
-    return { runId: run.id };
+    await this.audit.record({ actor, action: 'run.trigger', targetType: 'job', targetId: jobId, details: { runId } });
+    return { runId };
   }
 
   async get(id: string) {

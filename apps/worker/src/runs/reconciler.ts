@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { DataSource } from 'typeorm';
+import { workerConfig } from '@dbferry/config';
+import { enqueuePlanRun, JobProducer } from '@dbferry/queue';
+import { JobName, syncJobId } from '@dbferry/queue-contracts';
+import { RunStore } from './run-store';
+
+/** One reconciler of the fleet at a time: a session-level advisory lock on this key. */
+const LOCK_KEY = 'dbferry:reconciler';
+/** A run younger than this may be between its row and its queue job: left alone. */
+const GRACE_SECONDS = 5;
+const FINISHED = ['completed', 'failed'];
+
+export interface ReconcileReport {
+  locked: boolean;
+  plans: number;
+  flows: number;
+}
+
+/**
+ * Postgres is the truth, Redis carries the work: every interval, finds runs the store calls
+ * unfinished whose queue jobs Redis does not hold (a flush, a lost Redis) and enqueues them
+ * again under the same stable ids, so what Redis still has is never doubled.
+ */
+@Injectable()
+export class Reconciler implements OnApplicationBootstrap {
+  private readonly logger = new Logger(Reconciler.name);
+  private busy = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: RunStore,
+    private readonly producer: JobProducer,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const timer = setInterval(() => void this.tick(), this.config.reconcileIntervalMs);
+    timer.unref();
+    this.scheduler.addInterval(Reconciler.name, timer);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const report = await this.reconcile();
+      if (report.plans || report.flows) this.logger.warn(`reconciled: ${report.plans} plan-run and ${report.flows} flow(s) enqueued again`);
+    } catch (error) {
+      this.logger.error(`reconcile failed: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** One pass, under the fleet-wide lock; a worker that cannot take it does nothing. */
+  async reconcile(): Promise<ReconcileReport> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [LOCK_KEY])) as { locked: boolean }[];
+      if (!locked) return { locked: false, plans: 0, flows: 0 };
+      try {
+        return { locked: true, ...(await this.pass()) };
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async pass(): Promise<{ plans: number; flows: number }> {
+    const runs = (await this.dataSource.query(
+      `SELECT id, status FROM run
+        WHERE status IN ('queued', 'running') AND queued_at < now() - make_interval(secs => $1)
+        ORDER BY queued_at`,
+      [GRACE_SECONDS],
+    )) as { id: string; status: 'queued' | 'running' }[];
+    let plans = 0;
+    let flows = 0;
+    for (const run of runs) {
+      const plan = await this.producer.getJobState(JobName.PlanRun, syncJobId.plan(run.id));
+      // A plan in progress (or waiting its turn) owns the run: it stores chunks, then adds the flow.
+      if (plan && !FINISHED.includes(plan)) continue;
+      const tables = run.status === 'running' ? await this.store.tables(run.id) : [];
+      if (!tables.length) {
+        if (plan && !(await this.producer.removeJob(JobName.PlanRun, syncJobId.plan(run.id)))) continue;
+        await enqueuePlanRun(this.producer, run.id);
+        await this.store.log(run.id, 'warn', 'reconciler: the queue had lost this run\'s plan; enqueued it again');
+        plans++;
+        continue;
+      }
+      if (await this.producer.getJobState(JobName.FinishRun, syncJobId.finish(run.id))) continue;
+      const open = (await this.store.chunks(tables.map((t) => t.id))).filter((c) => c.status !== 'done');
+      await this.producer.enqueueFlow(
+        { name: JobName.FinishRun, data: { v: 1, runId: run.id }, jobId: syncJobId.finish(run.id) },
+        open.map((c) => ({ name: JobName.CopyChunk, data: { v: 1, runId: run.id, chunkId: c.id }, jobId: syncJobId.chunk(c.id) })),
+      );
+      await this.store.log(run.id, 'warn', `reconciler: the queue had lost this run's flow; enqueued it again with ${open.length} unfinished chunk(s)`);
+      flows++;
+    }
+    return { plans, flows };
+  }
+}
