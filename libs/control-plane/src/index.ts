@@ -11,3 +11,4 @@ export * from './secret-rotation';
 export * from './connection-secrets';
 export * from './alert-settings';
 export * from './nest/control-plane.module';
+export * from './pg-errors';

@@ -1,8 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RunTrigger } from './entities/run.entity';
+import { isUniqueViolation } from './pg-errors';
 
-const isUniqueViolation = (error: unknown) =>
-  ((error as { driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code) === '23505';
 
 /**
  * Inserts a `queued` run row, the store side of starting a run (the queue side is

@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavai
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { securityConfig } from '@dbferry/config';
-import { ConnectionEntity, ConnectionSecrets, InjectRepo, Repository, StoredConnection } from '@dbferry/control-plane';
+import { ConnectionEntity, ConnectionSecrets, InjectRepo, Repository, StoredConnection, isForeignKeyViolation, isUniqueViolation } from '@dbferry/control-plane';
 import {
   ConnectionSpec,
   ConnectionSpecError,
@@ -16,7 +16,6 @@ import {
 import { dialectFor, prepareConnection } from '@dbferry/dialects';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
-import { isForeignKeyViolation, isUniqueViolation } from '../../common/pg-errors';
 import { fieldError } from '../../common/validation';
 import { AuditService } from '../audit/audit.service';
 import {

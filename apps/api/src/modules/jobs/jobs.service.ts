@@ -7,6 +7,7 @@ import {
   Repository,
   RunEntity,
   SyncJobEntity,
+  isUniqueViolation,
 } from '@dbferry/control-plane';
 import { FilterError, parseTableRef, PlanError, planTables, TablePlan, validateFilter } from '@dbferry/engine';
 import { defaultSchema } from '@dbferry/dialects';
@@ -14,7 +15,6 @@ import { JobProducer } from '@dbferry/queue';
 import { JobName, jobScheduleId } from '@dbferry/queue-contracts';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
-import { isUniqueViolation } from '../../common/pg-errors';
 import { FieldProblem, fieldError } from '../../common/validation';
 import { AuditService } from '../audit/audit.service';
 import { ConnectionsService } from '../connections/connections.service';

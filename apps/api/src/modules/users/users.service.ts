@@ -1,8 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepo, Repository, UserEntity } from '@dbferry/control-plane';
+import { InjectRepo, Repository, UserEntity, isUniqueViolation } from '@dbferry/control-plane';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
-import { isUniqueViolation } from '../../common/pg-errors';
 import { AuditService } from '../audit/audit.service';
 import { PasswordService } from '../auth/password.service';
 import { CreateUserDto, UpdateUserDto, UserDetailView } from './users.dto';
