@@ -1,16 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import request from 'supertest';
 import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { JobProducer } from '@dbferry/queue';
 import { JobName, jobScheduleId, QueueName } from '@dbferry/queue-contracts';
-import { createMysqlDatabase, createPostgresDatabase, deleteRedisPrefix, EphemeralDatabase, freePort, waitFor } from '@dbferry/testing';
+import { createMysqlDatabase, createPostgresDatabase, deleteRedisPrefix, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
 import { JobSchedules } from '../src/modules/jobs/job-schedules';
 import { ApiHarness, startApi } from './harness';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const ROWS = 20_000;
 
 interface RunBody {
@@ -25,8 +22,8 @@ describe('the fleet recovers what Redis lost, and runs schedules (e2e)', () => {
   let operator: string;
   let pg: EphemeralDatabase;
   let maria: EphemeralDatabase;
-  let worker: ChildProcess;
-  let workerOutput = '';
+  let worker: WorkerProcess | undefined;
+  const workerOutput = () => worker?.output() ?? '';
   let srcId: string;
   let dstId: string;
   let flushedJobId: string;
@@ -49,26 +46,18 @@ describe('the fleet recovers what Redis lost, and runs schedules (e2e)', () => {
     await client.query(`INSERT INTO small SELECT g, 'v' || g FROM generate_series(1, 10) g`);
     await client.end();
 
-    const port = await freePort();
-    worker = spawn(process.execPath, ['-r', './tools/register.js', 'apps/worker/src/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, WORKER_PORT: String(port), WORKER_CONCURRENCY: '1', RECONCILE_INTERVAL: '1000', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout!.on('data', (d) => (workerOutput += d));
-    worker.stderr!.on('data', (d) => (workerOutput += d));
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, 60_000, 'worker health');
+    worker = await spawnWorker({ WORKER_CONCURRENCY: '1', RECONCILE_INTERVAL: '1000', LOG_LEVEL: 'warn' });
+    await worker.ready();
 
     const make = async (body: object) => (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`).send(body).expect(201)).body.id as string;
     const pgUrl = new URL(pg.url);
     const mariaUrl = new URL(maria.url);
     srcId = await make({ name: 'pg-source', dialect: 'postgres', host: '127.0.0.1', port: Number(pgUrl.port), database: pg.name, username: 'postgres' });
     dstId = await make({ name: 'maria-target', dialect: 'mysql', host: '127.0.0.1', port: Number(mariaUrl.port), database: maria.name, username: 'root' });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
-    worker?.kill('SIGTERM');
-    await new Promise((r) => worker?.once('exit', r));
+    await worker?.stop();
     await api?.close();
     await pg?.drop();
     await maria?.drop();
@@ -86,7 +75,7 @@ describe('the fleet recovers what Redis lost, and runs schedules (e2e)', () => {
       const run = await getRun(runId);
       const t = run.tables[0];
       return t && t.chunksDone >= 2 && t.chunksDone < t.chunksTotal - 2 && run;
-    }, 60_000, `run ${runId} part-way (worker said: ${workerOutput.slice(-500)})`);
+    }, 60_000, `run ${runId} part-way (worker said: ${workerOutput().slice(-500)})`);
     // The test's private prefix stands for FLUSHALL: every queue, job and lock key is gone.
     await deleteRedisPrefix(process.env.QUEUE_PREFIX!);
     expect(ended(midway.status)).toBe(false);
@@ -94,7 +83,7 @@ describe('the fleet recovers what Redis lost, and runs schedules (e2e)', () => {
     const run = await waitFor(async () => {
       const body = await getRun(runId);
       return ended(body.status) && body;
-    }, 120_000, `run ${runId} to end after the flush (worker said: ${workerOutput.slice(-800)})`);
+    }, 120_000, `run ${runId} to end after the flush (worker said: ${workerOutput().slice(-800)})`);
     expect(run.status).toBe('succeeded');
     expect(run.tables[0].chunksDone).toBe(run.tables[0].chunksTotal);
 
@@ -126,7 +115,7 @@ describe('the fleet recovers what Redis lost, and runs schedules (e2e)', () => {
     const run = await waitFor(async () => {
       const body = await getRun(rows[0].id);
       return ended(body.status) && body;
-    }, 120_000, `orphan run to end (worker said: ${workerOutput.slice(-500)})`);
+    }, 120_000, `orphan run to end (worker said: ${workerOutput().slice(-500)})`);
     expect(run.status).toBe('succeeded');
     const logs = (await request(api.http).get(`/api/runs/${run.id}/logs?limit=500`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
     expect(logs).toContain("reconciler: the queue had lost this run's plan; enqueued it again");

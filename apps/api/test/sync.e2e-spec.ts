@@ -1,13 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
 import { Client } from 'pg';
 import { NeutralColumn, NeutralValue, normalizeValue, parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
-import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, freePort, waitFor } from '@dbferry/testing';
+import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
 import { ApiHarness, startApi } from './harness';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const ROWS = 5000;
 
 /** Every row of a table, each value normalised by its own side's neutral type. */
@@ -31,9 +28,8 @@ describe('sync runs on a worker (e2e)', () => {
   let operator: string;
   let pg: EphemeralDatabase;
   let maria: EphemeralDatabase;
-  let worker: ChildProcess;
-  let workerOutput = '';
-  let workerPort = 0;
+  let worker: WorkerProcess | undefined;
+  const workerOutput = () => worker?.output() ?? '';
   const auth = () => ({ Authorization: `Bearer ${operator}` });
 
   beforeAll(async () => {
@@ -58,26 +54,18 @@ describe('sync runs on a worker (e2e)', () => {
     await client.query(`INSERT INTO orders VALUES (9223372036854775807, -1, '-9999999999999999999999999999.9999999999', '', '', NULL, NULL, '{}', '\\x00', '9999-12-31', '9999-12-31 23:59:59.999999', '1969-07-20 20:17:40+00', -0.5)`);
     await client.end();
 
-    const port = (workerPort = await freePort());
-    worker = spawn(process.execPath, ['-r', './tools/register.js', 'apps/worker/src/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, WORKER_PORT: String(port), WORKER_CONCURRENCY: '3', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout!.on('data', (d) => (workerOutput += d));
-    worker.stderr!.on('data', (d) => (workerOutput += d));
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, 60_000, 'worker health');
+    worker = await spawnWorker({ WORKER_CONCURRENCY: '3', LOG_LEVEL: 'warn' });
+    await worker.ready();
 
     const make = async (body: object) => (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`).send(body).expect(201)).body.id as string;
     const pgUrl = new URL(pg.url);
     const mariaUrl = new URL(maria.url);
     process.env.SRC_ID = await make({ name: 'pg-source', dialect: 'postgres', host: '127.0.0.1', port: Number(pgUrl.port), database: pg.name, username: 'postgres' });
     process.env.DST_ID = await make({ name: 'maria-target', dialect: 'mysql', host: '127.0.0.1', port: Number(mariaUrl.port), database: maria.name, username: 'root' });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
-    worker?.kill('SIGTERM');
-    await new Promise((r) => worker?.once('exit', r));
+    await worker?.stop();
     await api.close();
     await pg.drop();
     await maria.drop();
@@ -88,7 +76,7 @@ describe('sync runs on a worker (e2e)', () => {
     const run = await waitFor(async () => {
       const res = await request(api.http).get(`/api/runs/${runId}`).set(auth());
       return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && res.body;
-    }, 90_000, `run ${runId} to end (worker said: ${workerOutput.slice(-500)})`);
+    }, 90_000, `run ${runId} to end (worker said: ${workerOutput().slice(-500)})`);
     return run;
   };
 
@@ -119,7 +107,7 @@ describe('sync runs on a worker (e2e)', () => {
     expect(target).toHaveLength(ROWS + 1);
     expect(target).toEqual(source);
 
-    const metrics = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${worker!.port}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`dbferry_rows_copied_total\\{source_dialect="postgres",target_dialect="mysql"\\} ${ROWS + 1}\\b`));
     expect(metrics).toMatch(/dbferry_chunk_duration_seconds_count\{source_dialect="postgres",target_dialect="mysql"\} [3-9]/);
 

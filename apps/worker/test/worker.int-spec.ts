@@ -1,7 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { createControlDataSource, migrateUnderLock } from '@dbferry/control-plane';
 import { JobProducer } from '@dbferry/queue';
@@ -14,11 +13,12 @@ import {
   freePort,
   LogCapture,
   randomQueuePrefix,
+  spawnWorker,
   waitFor,
+  WorkerProcess,
 } from '@dbferry/testing';
 import { WorkerModule } from '../src/worker.module';
 
-const ROOT = join(__dirname, '..', '..', '..');
 
 describe('worker', () => {
   let db: EphemeralDatabase;
@@ -76,25 +76,16 @@ describe('worker', () => {
   });
 
   describe('as a process', () => {
-    let child: ChildProcess | undefined;
-    afterEach(() => child?.kill('SIGKILL'));
-
-    const start = (env: Record<string, string>) => {
-      let output = '';
-      child = spawn(process.execPath, ['-r', './tools/register.js', 'apps/worker/src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout!.on('data', (d) => (output += d));
-      child.stderr!.on('data', (d) => (output += d));
-      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child!.once('exit', (code, signal) => resolve({ code, signal })));
-      return { output: () => output, exited };
-    };
+    let proc: WorkerProcess | undefined;
+    afterEach(() => proc?.child.kill('SIGKILL'));
+    const start = async (env: Record<string, string>) => (proc = await spawnWorker(env));
 
     it('stops on SIGTERM within its shutdown timeout, refusing traffic while draining', async () => {
-      const port = await freePort();
-      const env = applyTestEnv({ databaseUrl: db.url, queuePrefix: prefix, overrides: { WORKER_PORT: String(port), WORKER_SHUTDOWN_TIMEOUT: '3000' } });
-      const proc = start(env);
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, 30_000, 'worker health');
+      const env = applyTestEnv({ databaseUrl: db.url, queuePrefix: prefix, overrides: { WORKER_SHUTDOWN_TIMEOUT: '3000' } });
+      const proc = await start(env);
+      await proc.ready(30_000);
       const sent = Date.now();
-      child!.kill('SIGTERM');
+      proc.child.kill('SIGTERM');
       const exit = await proc.exited;
       expect(Date.now() - sent).toBeLessThan(3000 + 2000);
       expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
@@ -105,12 +96,12 @@ describe('worker', () => {
       const redisPort = await freePort();
       const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru'], { stdio: 'ignore' });
       try {
-        const env = applyTestEnv({ databaseUrl: db.url, queuePrefix: prefix, overrides: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, WORKER_PORT: String(await freePort()) } });
+        const env = applyTestEnv({ databaseUrl: db.url, queuePrefix: prefix, overrides: { REDIS_URL: `redis://127.0.0.1:${redisPort}` } });
         await waitFor(async () => {
           const probe = spawn('redis-cli', ['-p', String(redisPort), 'ping']);
           return new Promise<boolean>((r) => probe.once('exit', (code) => r(code === 0)));
         }, 5000, 'test redis');
-        const proc = start(env);
+        const proc = await start(env);
         const exit = await proc.exited;
         expect(exit.code).toBe(1);
         expect(proc.output()).toContain('maxmemory-policy is "allkeys-lru"');
@@ -122,7 +113,7 @@ describe('worker', () => {
 
     it('refuses to start on a bad variable, naming it', async () => {
       const env = applyTestEnv({ databaseUrl: db.url, queuePrefix: prefix, overrides: { WORKER_CONCURRENCY: 'lots' } });
-      const proc = start(env);
+      const proc = await start(env);
       const exit = await proc.exited;
       expect(exit.code).toBe(1);
       expect(proc.output()).toContain('WORKER_CONCURRENCY');

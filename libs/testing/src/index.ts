@@ -5,3 +5,4 @@ export * from './log-capture';
 export * from './ports';
 export * from './torture';
 export * from './smtp-sink';
+export * from './worker-process';
