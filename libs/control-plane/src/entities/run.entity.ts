@@ -19,6 +19,7 @@ export class RunEntity {
   @Column({ name: 'rows_read', type: 'bigint', default: 0 }) rowsRead!: string;
   @Column({ name: 'rows_written', type: 'bigint', default: 0 }) rowsWritten!: string;
   @Column({ type: 'bigint', default: 0 }) rejects!: string;
+  @Column({ name: 'rows_deleted', type: 'bigint', default: 0 }) rowsDeleted!: string;
   @Column({ name: 'cancel_requested', type: 'boolean', default: false }) cancelRequested!: boolean;
   @Column({ type: 'text', nullable: true }) error!: string | null;
 }
@@ -48,6 +49,10 @@ export class RunTableEntity {
   @Column({ type: 'text', array: true, default: '{}' }) ddl!: string[];
   @Column({ type: 'jsonb', default: [] }) losses!: { column: string; kind: string; description: string }[];
   @Column({ type: 'jsonb', default: [] }) warnings!: string[];
+  @Column({ name: 'incremental_column', type: 'text', nullable: true }) incrementalColumn!: string | null;
+  /** The incremental read's inclusive lower bound, in the lossless JSON encoding (key-codec). */
+  @Column({ name: 'since_value', type: 'jsonb', nullable: true }) sinceValue!: unknown | null;
+  @Column({ name: 'rows_deleted', type: 'bigint', default: 0 }) rowsDeleted!: string;
   @Column({ type: 'text', nullable: true }) error!: string | null;
 }
 
@@ -68,6 +73,9 @@ export class RunChunkEntity {
   @Column({ name: 'rows_written', type: 'bigint', default: 0 }) rowsWritten!: string;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  /** `{value, key}` in the lossless JSON encoding: the largest incremental row this chunk committed. */
+  @Column({ type: 'jsonb', nullable: true }) watermark!: unknown | null;
+  @Column({ name: 'rows_deleted', type: 'bigint', default: 0 }) rowsDeleted!: string;
   @Column({ type: 'text', nullable: true }) error!: string | null;
 }
 
