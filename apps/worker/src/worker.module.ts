@@ -17,6 +17,7 @@ import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { SyncProcessor } from './processors/sync.processor';
 import { ConnectionOpener } from './runs/connection-opener';
 import { Reconciler } from './runs/reconciler';
+import { RunAlerts } from './runs/run-alerts';
 import { RunStore } from './runs/run-store';
 
 export interface WorkerModuleOptions {
@@ -46,6 +47,7 @@ export class WorkerModule {
         WorkerMetrics,
         OpsServer,
         RunStore,
+        RunAlerts,
         ConnectionOpener,
         PlanRunHandler,
         CopyChunkHandler,

@@ -1,32 +1,33 @@
-import type { AlertKind } from './alert';
-import { AlertDeduper, decideAlert, MemoryAlertStateStore } from './alert-deduper';
+import { AlertDeduper, MemoryAlertKeyStore, type RunAlertKind } from './alert-deduper';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-/** Runs a sequence of (minute, kind) events for one job and returns which were mailed. */
-async function mailed(events: [number, AlertKind][], windowMs = HOUR, failingRetentionMs?: number): Promise<boolean[]> {
+type Event = [minute: number, kind: RunAlertKind, outcome?: 'sent' | 'send-failed'];
+
+/** Plays (minute, kind, outcome) events for one job and returns which were claimed (mailed). */
+async function mailed(events: Event[], windowMs = HOUR): Promise<boolean[]> {
   let now = 0;
-  const store = new MemoryAlertStateStore(() => now);
-  const deduper = new AlertDeduper(store, { windowMs, failingRetentionMs });
+  const deduper = new AlertDeduper(new MemoryAlertKeyStore(() => now), { windowMs });
   const out: boolean[] = [];
-  for (const [minute, kind] of events) {
+  for (const [i, [minute, kind, outcome = 'sent']] of events.entries()) {
     now = minute * MIN;
-    out.push(await deduper.shouldSend('job-1', kind, new Date(now)));
+    const claim = await deduper.claim(kind, 'job-1', `run-${i}`);
+    out.push(!!claim);
+    if (claim && outcome === 'sent') await claim.sent();
+    if (claim && outcome === 'send-failed') await claim.release();
   }
   return out;
 }
 
 describe('AlertDeduper', () => {
-  it.each<[string, [number, AlertKind][], boolean[]]>([
+  it.each<[string, Event[], boolean[]]>([
     ['a first failure is mailed', [[0, 'run-failed']], [true]],
     ['repeated failures within the window are mailed once', [[0, 'run-failed'], [10, 'run-failed'], [59, 'run-failed']], [true, false, false]],
     ['a failure a window after the last mail is mailed again', [[0, 'run-failed'], [30, 'run-failed'], [60, 'run-failed'], [90, 'run-failed'], [121, 'run-failed']], [true, false, true, false, true]],
-    ['a success after a mailed failure is mailed once', [[0, 'run-failed'], [5, 'run-recovered'], [6, 'run-recovered']], [true, true, false]],
-    ['a success with no failure before is not mailed', [[0, 'run-recovered'], [1, 'run-recovered']], [false, false]],
-    ['after recovery the next failure is a new incident', [[0, 'run-failed'], [5, 'run-recovered'], [6, 'run-failed'], [7, 'run-failed']], [true, true, true, false]],
-    ['test alerts always go out and do not open an incident', [[0, 'test'], [1, 'test'], [2, 'run-recovered'], [3, 'run-failed']], [true, true, false, true]],
-    ['a test alert does not reset a failing job', [[0, 'run-failed'], [1, 'test'], [2, 'run-failed'], [3, 'run-recovered']], [true, true, false, true]],
+    ['a recovery is mailed and ends the incident: the next failure is mailed at once', [[0, 'run-failed'], [5, 'run-recovered'], [6, 'run-failed'], [7, 'run-failed']], [true, true, true, false]],
+    ['a failed send does not consume the window', [[0, 'run-failed', 'send-failed'], [1, 'run-failed'], [2, 'run-failed']], [true, true, false]],
+    ['a failed recovery send leaves the incident open', [[0, 'run-failed'], [5, 'run-recovered', 'send-failed'], [6, 'run-failed']], [true, true, false]],
   ])('%s', async (_, events, expected) => {
     expect(await mailed(events)).toEqual(expected);
   });
@@ -35,39 +36,32 @@ describe('AlertDeduper', () => {
     expect(await mailed([[0, 'run-failed'], [4, 'run-failed'], [5, 'run-failed']], 5 * MIN)).toEqual([true, false, true]);
   });
 
-  it('forgets a failing job after the retention, so a much later success is not mailed', async () => {
-    expect(await mailed([[0, 'run-failed'], [3 * 60, 'run-recovered']], HOUR, 2 * HOUR)).toEqual([true, false]);
-    expect(await mailed([[0, 'run-failed'], [90, 'run-recovered']], HOUR, 2 * HOUR)).toEqual([true, true]);
+  it('claims a recovery once per run, whatever the number of deliveries of its settling job', async () => {
+    const deduper = new AlertDeduper(new MemoryAlertKeyStore());
+    expect(await deduper.claim('run-recovered', 'job', 'run-a')).not.toBeNull();
+    expect(await deduper.claim('run-recovered', 'job', 'run-a')).toBeNull();
+    expect(await deduper.claim('run-recovered', 'job', 'run-b')).not.toBeNull();
   });
 
-  it('keeps jobs apart', async () => {
-    const store = new MemoryAlertStateStore(() => 0);
-    const deduper = new AlertDeduper(store);
-    const at = new Date(0);
-    expect(await deduper.shouldSend('a', 'run-failed', at)).toBe(true);
-    expect(await deduper.shouldSend('b', 'run-failed', at)).toBe(true);
-    expect(await deduper.shouldSend('a', 'run-failed', at)).toBe(false);
-    expect(await deduper.shouldSend('b', 'run-recovered', at)).toBe(true);
-    expect(await deduper.shouldSend('a', 'run-recovered', at)).toBe(true);
+  it('keeps jobs and namespaces apart', async () => {
+    const store = new MemoryAlertKeyStore(() => 0);
+    const a = new AlertDeduper(store, { namespace: 'one' });
+    const b = new AlertDeduper(store, { namespace: 'two' });
+    expect(await a.claim('run-failed', 'x', 'r1')).not.toBeNull();
+    expect(await a.claim('run-failed', 'y', 'r2')).not.toBeNull();
+    expect(await a.claim('run-failed', 'x', 'r3')).toBeNull();
+    expect(await b.claim('run-failed', 'x', 'r4')).not.toBeNull();
+    expect(store.keys().sort()).toEqual(['one:alerts:failed:x', 'one:alerts:failed:y', 'two:alerts:failed:x']);
   });
 
-  it('stores a failure for the retention and a recovery for the window', async () => {
-    const sets: [string, number][] = [];
-    const deduper = new AlertDeduper(
-      { get: async () => null, set: async (_key, value, ttl) => void sets.push([value.kind, ttl]) },
-      { windowMs: HOUR, failingRetentionMs: 24 * HOUR },
-    );
-    await deduper.shouldSend('j', 'run-failed', new Date(0));
-    expect(sets).toEqual([['run-failed', 24 * HOUR]]);
-  });
-});
-
-describe('decideAlert', () => {
-  it('returns the state to store only when it changes', () => {
-    expect(decideAlert(null, 'run-failed', 10, HOUR)).toEqual({ send: true, next: { kind: 'run-failed', sentAt: 10 } });
-    expect(decideAlert({ kind: 'run-failed', sentAt: 10 }, 'run-failed', 20, HOUR)).toEqual({ send: false, next: null });
-    expect(decideAlert({ kind: 'run-failed', sentAt: 10 }, 'run-recovered', 20, HOUR)).toEqual({ send: true, next: { kind: 'run-recovered', sentAt: 20 } });
-    expect(decideAlert({ kind: 'run-recovered', sentAt: 10 }, 'run-recovered', 20, HOUR)).toEqual({ send: false, next: null });
-    expect(decideAlert(null, 'test', 0, HOUR)).toEqual({ send: true, next: null });
+  it("gives back only its own claim: a stale release never frees a newer run's key", async () => {
+    let now = 0;
+    const store = new MemoryAlertKeyStore(() => now);
+    const deduper = new AlertDeduper(store, { windowMs: HOUR });
+    const first = (await deduper.claim('run-failed', 'job', 'r1'))!;
+    now = HOUR; // r1's key expired; r2 claims it afresh
+    expect(await deduper.claim('run-failed', 'job', 'r2')).not.toBeNull();
+    await first.release();
+    expect(await deduper.claim('run-failed', 'job', 'r3')).toBeNull();
   });
 });

@@ -1,94 +1,87 @@
-import type { AlertKind } from './alert';
-
-/** What was last mailed for a key (a job): a failure alert, or the recovery that closed it. */
-export interface LastAlert {
-  kind: 'run-failed' | 'run-recovered';
-  /** Epoch milliseconds of that mail. */
-  sentAt: number;
+/** Where the deduper keeps its keys: Redis in the worker (SET NX PX), memory in tests. */
+export interface AlertKeyStore {
+  /** Sets the key with an expiry unless it exists (Redis `SET key value PX ttl NX`); true when this call set it. */
+  claim(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Deletes the key if it still holds `value`, so a claim given back never frees someone else's. */
+  release(key: string, value: string): Promise<void>;
+  /** Deletes the key whatever it holds. */
+  clear(key: string): Promise<void>;
 }
 
-/** Where the deduper keeps its state; the worker backs it with Redis, tests with memory. */
-export interface AlertStateStore {
-  get(key: string): Promise<LastAlert | null>;
-  set(key: string, value: LastAlert, ttlMs: number): Promise<void>;
-}
+export type RunAlertKind = 'run-failed' | 'run-recovered';
 
-export interface DedupeDecision {
-  send: boolean;
-  /** The state to store, or null to leave it as it is. */
-  next: LastAlert | null;
+/** The right to mail one alert, taken before sending. */
+export interface AlertClaim {
+  /** After the mail went out. A recovery ends the incident: the next failure is mailed at once. */
+  sent(): Promise<void>;
+  /** After sending failed: gives the key back, so the next failure (or a retry) mails again. */
+  release(): Promise<void>;
 }
 
 export const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
-/** How long a failing job's state is kept: its recovery mail is sent if it recovers within this. */
-export const DEFAULT_FAILING_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-
-/**
- * The policy, without I/O: a failure is mailed when the job was not failing or when the last
- * failure mail is a window old; a success is mailed only when it ends a mailed failure; a
- * test always goes out and changes nothing.
- */
-export function decideAlert(last: LastAlert | null, kind: AlertKind, nowMs: number, windowMs: number): DedupeDecision {
-  if (kind === 'test') return { send: true, next: null };
-  const failing = last?.kind === 'run-failed';
-  if (kind === 'run-failed') {
-    if (failing && nowMs - last.sentAt < windowMs) return { send: false, next: null };
-    return { send: true, next: { kind: 'run-failed', sentAt: nowMs } };
-  }
-  if (!failing) return { send: false, next: null };
-  return { send: true, next: { kind: 'run-recovered', sentAt: nowMs } };
-}
+/** A run's recovery claim outlives any retry of the job that settles it. */
+const RECOVERY_CLAIM_MS = 24 * 60 * 60 * 1000;
 
 export interface AlertDeduperOptions {
+  /** At most one failure mail per job within this (default one hour). */
   windowMs?: number;
-  failingRetentionMs?: number;
+  /** Key prefix, e.g. the queue prefix, so installations sharing a Redis stay apart. */
+  namespace?: string;
 }
 
 /**
- * Applies `decideAlert` against a store. Not atomic across processes: two workers deciding
- * the same key at the same instant may both send; the store may narrow that with SET NX.
+ * At most one failure mail per job per window, and one recovery mail per recovered run.
+ * The claim is a SET NX with expiry, so workers deciding at the same instant cannot both
+ * send; whether a success is a recovery is the caller's call (from the run history).
  */
 export class AlertDeduper {
   private readonly windowMs: number;
-  private readonly failingRetentionMs: number;
+  private readonly namespace: string;
 
   constructor(
-    private readonly store: AlertStateStore,
+    private readonly store: AlertKeyStore,
     options: AlertDeduperOptions = {},
   ) {
     this.windowMs = options.windowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
-    this.failingRetentionMs = Math.max(options.failingRetentionMs ?? DEFAULT_FAILING_RETENTION_MS, this.windowMs);
+    this.namespace = options.namespace ? `${options.namespace}:alerts` : 'alerts';
   }
 
-  /** Whether to mail this alert now; records the mail as sent when the answer is yes. */
-  async shouldSend(key: string, kind: AlertKind, now: Date = new Date()): Promise<boolean> {
-    const nowMs = now.getTime();
-    const { send, next } = decideAlert(await this.store.get(key), kind, nowMs, this.windowMs);
-    if (next) {
-      // A recovered job needs no memory beyond the window: absence already means "not failing".
-      await this.store.set(key, next, next.kind === 'run-failed' ? this.failingRetentionMs : this.windowMs);
+  /** A claim to mail this alert now, or null when it is a duplicate. */
+  async claim(kind: RunAlertKind, jobId: string, runId: string): Promise<AlertClaim | null> {
+    const failedKey = `${this.namespace}:failed:${jobId}`;
+    if (kind === 'run-failed') {
+      if (!(await this.store.claim(failedKey, runId, this.windowMs))) return null;
+      return { sent: async () => undefined, release: () => this.store.release(failedKey, runId) };
     }
-    return send;
+    const recoveredKey = `${this.namespace}:recovered:${runId}`;
+    if (!(await this.store.claim(recoveredKey, runId, RECOVERY_CLAIM_MS))) return null;
+    return { sent: () => this.store.clear(failedKey), release: () => this.store.release(recoveredKey, runId) };
   }
 }
 
 /** An in-process store with expiry, for a single process and for tests. */
-export class MemoryAlertStateStore implements AlertStateStore {
-  private readonly entries = new Map<string, { value: LastAlert; expiresAt: number }>();
+export class MemoryAlertKeyStore implements AlertKeyStore {
+  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  async get(key: string): Promise<LastAlert | null> {
+  async claim(key: string, value: string, ttlMs: number): Promise<boolean> {
     const entry = this.entries.get(key);
-    if (!entry) return null;
-    if (entry.expiresAt <= this.clock()) {
-      this.entries.delete(key);
-      return null;
-    }
-    return entry.value;
+    if (entry && entry.expiresAt > this.clock()) return false;
+    this.entries.set(key, { value, expiresAt: this.clock() + ttlMs });
+    return true;
   }
 
-  async set(key: string, value: LastAlert, ttlMs: number): Promise<void> {
-    this.entries.set(key, { value: { ...value }, expiresAt: this.clock() + ttlMs });
+  async release(key: string, value: string): Promise<void> {
+    if (this.entries.get(key)?.value === value) this.entries.delete(key);
+  }
+
+  async clear(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  /** Live keys, for tests. */
+  keys(): string[] {
+    return [...this.entries].filter(([, e]) => e.expiresAt > this.clock()).map(([k]) => k);
   }
 }

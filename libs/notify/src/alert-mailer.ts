@@ -70,9 +70,10 @@ export class AlertMailer {
     this.transport = createTransport(options);
   }
 
-  async send(alert: Alert): Promise<AlertSendResult> {
+  /** `secrets`: more values to scrub from the mail on top of the SMTP password (a connection's, say). */
+  async send(alert: Alert, secrets: readonly string[] = []): Promise<AlertSendResult> {
     if (this.recipients.length === 0) throw new AlertSendError('no recipients configured');
-    const { subject, text, html } = renderAlert(alert, this.secrets);
+    const { subject, text, html } = renderAlert(alert, [...this.secrets, ...secrets]);
     try {
       const info = await this.transport.sendMail({
         from: { name: 'dbferry', address: this.settings.from },

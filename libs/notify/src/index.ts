@@ -1,13 +1,12 @@
 export { type Alert, type AlertKind, type RenderedAlert, escapeHtml, renderAlert, scrubSecrets } from './alert';
 export { AlertMailer, AlertSendError, type AlertSendResult, type SmtpSettings } from './alert-mailer';
 export {
+  type AlertClaim,
   AlertDeduper,
   type AlertDeduperOptions,
-  type AlertStateStore,
+  type AlertKeyStore,
   DEFAULT_DEDUPE_WINDOW_MS,
-  DEFAULT_FAILING_RETENTION_MS,
-  type DedupeDecision,
-  decideAlert,
-  type LastAlert,
-  MemoryAlertStateStore,
+  MemoryAlertKeyStore,
+  type RunAlertKind,
 } from './alert-deduper';
+export { type AlertDelivery, type EnvAlertSettings, resolveAlertDelivery, type SavedAlertSettings } from './alert-settings';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
+import { RunAlerts } from '../runs/run-alerts';
 import { RunStore } from '../runs/run-store';
 
 /**
@@ -10,7 +11,10 @@ import { RunStore } from '../runs/run-store';
 @Injectable()
 @JobHandler(JobName.FinishRun)
 export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
-  constructor(private readonly store: RunStore) {}
+  constructor(
+    private readonly store: RunStore,
+    private readonly alerts: RunAlerts,
+  ) {}
 
   async handle(job: JobContext<JobName.FinishRun>): Promise<{ status: string }> {
     const { runId } = job.data;
@@ -41,6 +45,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
       return { status, unfinished };
     });
     await this.store.log(runId, outcome.status === 'succeeded' ? 'info' : 'error', `run ${outcome.status}`);
+    await this.alerts.runEnded(runId);
     return { status: outcome.status };
   }
 }

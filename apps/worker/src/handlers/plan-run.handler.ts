@@ -5,6 +5,7 @@ import { countRows, encodeKey, PlanError, planTables, TablePlan } from '@dbferry
 import { JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import { ConnectionOpener } from '../runs/connection-opener';
+import { RunAlerts } from '../runs/run-alerts';
 import { RunStore } from '../runs/run-store';
 
 const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
@@ -21,6 +22,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     private readonly store: RunStore,
     private readonly opener: ConnectionOpener,
     private readonly producer: JobProducer,
+    private readonly alerts: RunAlerts,
   ) {}
 
   async handle(job: JobContext<JobName.PlanRun>): Promise<{ tables: number; chunks: number } | { skipped: string }> {
@@ -117,6 +119,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       await tx.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, message]);
     });
     await this.store.log(runId, 'error', message);
+    await this.alerts.runEnded(runId);
     throw Object.assign(new Error(message), { transient: false });
   }
 }

@@ -11,7 +11,7 @@ import {
   Repository,
 } from '@dbferry/control-plane';
 import { SecretBox } from '@dbferry/crypto';
-import { AlertMailer, AlertSendError, DEFAULT_DEDUPE_WINDOW_MS, type SmtpSettings } from '@dbferry/notify';
+import { AlertMailer, AlertSendError, DEFAULT_DEDUPE_WINDOW_MS, resolveAlertDelivery } from '@dbferry/notify';
 import type { AuthUser } from '../../common/auth.decorators';
 import { fieldError } from '../../common/validation';
 import { AuditService } from '../audit/audit.service';
@@ -21,24 +21,18 @@ import { AlertSettingsView, AlertTestView, UpdateAlertSettingsDto } from './aler
 const SMTP_TIMEOUT_MS = 10_000;
 const DEFAULT_WINDOW_SECONDS = DEFAULT_DEDUPE_WINDOW_MS / 1000;
 
-interface EffectiveSettings {
-  smtp: SmtpSettings;
-  recipients: string[];
-}
-
 /** The env fallback (SMTP_URL, ALERT_EMAILS): used only while no settings were saved. */
-function fromEnv(env: ConfigType<typeof alertsConfig>): { view: AlertSettingsView; effective: EffectiveSettings | null } {
+function fromEnv(env: ConfigType<typeof alertsConfig>): AlertSettingsView {
   if (!env.smtpUrl) {
-    const view: AlertSettingsView = {
+    return {
       source: 'none', host: null, port: null, secure: false, username: null, hasPassword: false, from: null,
       recipients: env.recipients, dedupeWindowSeconds: DEFAULT_WINDOW_SECONDS, enabled: false, updatedAt: null, updatedBy: null,
     };
-    return { view, effective: null };
   }
   const url = new URL(env.smtpUrl);
   const secure = url.protocol === 'smtps:';
   const from = url.searchParams.get('from') ?? `dbferry@${hostname()}`;
-  const view: AlertSettingsView = {
+  return {
     source: 'env',
     host: url.hostname,
     port: url.port ? Number(url.port) : secure ? 465 : 587,
@@ -52,7 +46,6 @@ function fromEnv(env: ConfigType<typeof alertsConfig>): { view: AlertSettingsVie
     updatedAt: null,
     updatedBy: null,
   };
-  return { view, effective: { smtp: { url: env.smtpUrl, from }, recipients: env.recipients } };
 }
 
 const storedView = (row: AlertSettingsEntity): AlertSettingsView => ({
@@ -92,7 +85,7 @@ export class AlertsService {
 
   async getSettings(): Promise<AlertSettingsView> {
     const row = await this.secrets.loadRow();
-    return row ? storedView(row) : fromEnv(this.env).view;
+    return row ? storedView(row) : fromEnv(this.env);
   }
 
   /** Replaces the settings; the password only when the body has the field (null removes it). */
@@ -139,7 +132,7 @@ export class AlertsService {
 
   /** Sends a test mail with the effective settings, even while alerts are disabled. */
   async sendTest(actor: AuthUser): Promise<AlertTestView> {
-    const effective = await this.effective();
+    const effective = resolveAlertDelivery(await this.secrets.load(), this.env);
     let result: AlertTestView;
     if (!effective) {
       result = { ok: false, error: 'alerts are not configured: save SMTP settings or set SMTP_URL' };
@@ -169,21 +162,5 @@ export class AlertsService {
       details: { accepted: result.accepted?.length ?? 0, error: result.error },
     });
     return result;
-  }
-
-  private async effective(): Promise<EffectiveSettings | null> {
-    const stored = await this.secrets.load();
-    if (!stored) return fromEnv(this.env).effective;
-    return {
-      smtp: {
-        host: stored.host,
-        port: stored.port,
-        secure: stored.secure,
-        username: stored.username,
-        password: stored.password,
-        from: stored.from,
-      },
-      recipients: stored.recipients,
-    };
   }
 }

@@ -1,0 +1,190 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { alertsConfig } from '@dbferry/config';
+import {
+  AlertSettingsSecrets,
+  ConnectionSecrets,
+  RunChunkEntity,
+  RunEntity,
+  RunStatus,
+  RunTableEntity,
+} from '@dbferry/control-plane';
+import { SecretBox } from '@dbferry/crypto';
+import { type Alert, AlertDeduper, type AlertKeyStore, AlertMailer, AlertSendError, resolveAlertDelivery, type RunAlertKind } from '@dbferry/notify';
+import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from '@dbferry/queue';
+import { RunStore } from './run-store';
+
+/** The most failing tables, and failed chunks per table, an alert names. */
+const MAX_TABLES = 5;
+const MAX_CHUNKS = 3;
+const MAX_ERROR = 300;
+/** An alert never holds a job past this, whatever SMTP or Redis do. */
+const ALERT_BUDGET_MS = 60_000;
+const SMTP_TIMEOUT_MS = 10_000;
+
+/**
+ * Which mail a settled run calls for: a failure always (the deduper may still hold it back),
+ * a success only when the job's previous finished run failed. Cancelled runs mail nothing
+ * and do not count as the previous run.
+ */
+export function runAlertKind(status: RunStatus, previousStatus: RunStatus | null): RunAlertKind | null {
+  if (status === 'failed') return 'run-failed';
+  if (status === 'succeeded' && previousStatus === 'failed') return 'run-recovered';
+  return null;
+}
+
+export interface RunAlertFacts {
+  kind: RunAlertKind;
+  jobName: string;
+  run: Pick<RunEntity, 'id' | 'status' | 'trigger' | 'error' | 'rowsRead' | 'rowsWritten' | 'startedAt' | 'finishedAt'>;
+  tables: Pick<RunTableEntity, 'id' | 'sourceTable' | 'targetTable' | 'status' | 'error' | 'chunksTotal'>[];
+  /** Failed chunks of the run's tables. */
+  failedChunks: Pick<RunChunkEntity, 'runTableId' | 'ordinal' | 'error'>[];
+  previousRunId?: string;
+}
+
+const short = (text: string | null) => {
+  const line = (text ?? 'no error recorded').replace(/\s+/g, ' ').trim();
+  return line.length > MAX_ERROR ? `${line.slice(0, MAX_ERROR)}…` : line;
+};
+
+/** The mail for a settled run: what failed and where, with no secret (the mailer scrubs the rest). */
+export function describeRunAlert(facts: RunAlertFacts, at = new Date()): Alert {
+  const { run, tables } = facts;
+  const details: Record<string, string> = { Status: run.status, Trigger: run.trigger, 'Rows read': run.rowsRead, 'Rows written': run.rowsWritten };
+  if (run.startedAt) details.Started = run.startedAt.toISOString();
+  if (run.finishedAt) details.Finished = run.finishedAt.toISOString();
+  if (facts.kind === 'run-recovered') {
+    return {
+      kind: 'run-recovered',
+      jobName: facts.jobName,
+      runId: run.id,
+      summary: `The run succeeded${facts.previousRunId ? `; the previous run (${facts.previousRunId}) had failed` : ''}.`,
+      details: { ...details, Tables: String(tables.length) },
+      at,
+    };
+  }
+  const failing = tables.filter((t) => t.status === 'failed');
+  const lines = [short(run.error)];
+  for (const table of failing.slice(0, MAX_TABLES)) {
+    const chunks = facts.failedChunks.filter((c) => c.runTableId === table.id).sort((a, b) => a.ordinal - b.ordinal);
+    if (!chunks.length) {
+      lines.push(`- ${table.sourceTable} → ${table.targetTable}: ${short(table.error)}`);
+      continue;
+    }
+    lines.push(`- ${table.sourceTable} → ${table.targetTable}: ${chunks.length} of ${table.chunksTotal} chunk(s) failed`);
+    for (const chunk of chunks.slice(0, MAX_CHUNKS)) lines.push(`    chunk ${chunk.ordinal}: ${short(chunk.error)}`);
+    if (chunks.length > MAX_CHUNKS) lines.push(`    … and ${chunks.length - MAX_CHUNKS} more chunk(s)`);
+  }
+  if (failing.length > MAX_TABLES) lines.push(`… and ${failing.length - MAX_TABLES} more failed table(s)`);
+  if (tables.length) details['Tables failed'] = `${failing.length} of ${tables.length}`;
+  return { kind: 'run-failed', jobName: facts.jobName, runId: run.id, summary: lines.join('\n'), details, at };
+}
+
+/** The deduper's keys in Redis: SET NX PX to claim, a compare-and-delete to give a claim back. */
+export class RedisAlertKeyStore implements AlertKeyStore {
+  constructor(private readonly redis: Redis) {}
+
+  async claim(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async release(key: string, value: string): Promise<void> {
+    await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, value);
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.redis.del(key);
+  }
+}
+
+/**
+ * Mails the alert a settled run calls for. Never throws and never touches the run: a failure
+ * to send is written to the run log and the worker log, and its dedupe claim is given back.
+ */
+@Injectable()
+export class RunAlerts {
+  private readonly logger = new Logger(RunAlerts.name);
+  private readonly settings: AlertSettingsSecrets;
+  private readonly keys: RedisAlertKeyStore;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: RunStore,
+    private readonly connections: ConnectionSecrets,
+    box: SecretBox,
+    @Inject(QUEUE_REDIS) redis: Redis,
+    @Inject(QUEUE_OPTIONS) private readonly queue: QueueModuleOptions,
+    @Inject(alertsConfig.KEY) private readonly env: ConfigType<typeof alertsConfig>,
+  ) {
+    this.settings = new AlertSettingsSecrets(dataSource, box);
+    this.keys = new RedisAlertKeyStore(redis);
+  }
+
+  /** Called once a run has been settled (failed, succeeded or cancelled); reads the outcome from the store. */
+  async runEnded(runId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn(`alert for run ${runId} still pending after ${ALERT_BUDGET_MS} ms; the run is settled, moving on`);
+        resolve();
+      }, ALERT_BUDGET_MS);
+    });
+    const work = this.alert(runId).catch(async (error: unknown) => {
+      const message = `alert mail not sent: ${(error as Error).message}`;
+      this.logger.warn(`run ${runId}: ${message}`);
+      await this.store.log(runId, 'warn', message).catch(() => undefined);
+    });
+    await Promise.race([work, budget]);
+    clearTimeout(timer);
+  }
+
+  private async alert(runId: string): Promise<void> {
+    const run = await this.store.run(runId);
+    if (!run || !run.finishedAt) return;
+    const previous = (await this.dataSource.query(
+      `SELECT id, status FROM run
+        WHERE job_id = $1 AND id <> $2 AND status IN ('succeeded', 'failed')
+          AND finished_at <= (SELECT finished_at FROM run WHERE id = $2)
+        ORDER BY finished_at DESC LIMIT 1`,
+      [run.jobId, run.id],
+    )) as { id: string; status: RunStatus }[];
+    const kind = runAlertKind(run.status, previous[0]?.status ?? null);
+    if (!kind) return;
+    const delivery = resolveAlertDelivery(await this.settings.load(), this.env);
+    if (!delivery?.enabled || !delivery.recipients.length) return;
+
+    const deduper = new AlertDeduper(this.keys, { windowMs: delivery.windowMs, namespace: this.queue.prefix });
+    const claim = await deduper.claim(kind, run.jobId, run.id);
+    if (!claim) {
+      await this.store.log(runId, 'info', `alert mail held back: this job's failure was already mailed within the last ${delivery.windowMs / 1000} s`);
+      return;
+    }
+    const mailer = new AlertMailer({ ...delivery.smtp, timeoutMs: SMTP_TIMEOUT_MS }, delivery.recipients);
+    try {
+      const alert = await this.describe(kind, run, previous[0]?.id);
+      const sent = await mailer.send(alert.content, alert.secrets);
+      await claim.sent();
+      await this.store.log(runId, 'info', `${kind === 'run-failed' ? 'failure' : 'recovery'} alert mailed to ${sent.accepted.length} recipient(s)`);
+    } catch (error) {
+      await claim.release().catch(() => undefined);
+      const message = error instanceof AlertSendError ? error.message : mailer.scrub((error as Error).message ?? 'sending failed');
+      throw new Error(message);
+    } finally {
+      mailer.close();
+    }
+  }
+
+  private async describe(kind: RunAlertKind, run: RunEntity, previousRunId: string | undefined): Promise<{ content: Alert; secrets: string[] }> {
+    const job = await this.store.job(run.jobId);
+    const tables = await this.store.tables(run.id);
+    const failedChunks = (await this.store.chunks(tables.filter((t) => t.status === 'failed').map((t) => t.id))).filter((c) => c.status === 'failed');
+    // Driver errors rarely echo a password, but if one does it must not reach a mailbox.
+    const ends = job ? await Promise.all([job.sourceId, job.targetId].map((id) => this.connections.load(id).catch(() => null))) : [];
+    const secrets = ends.map((c) => c?.password).filter((p): p is string => !!p);
+    const content = describeRunAlert({ kind, jobName: job?.name ?? run.jobId, run, tables, failedChunks, previousRunId });
+    return { content, secrets };
+  }
+}
