@@ -111,4 +111,20 @@ describe.each(liveDialectNames())('%s conformance', (dialect) => {
     await expect(db.data.writer.write({ table, columns, keyColumns: TORTURE_KEY, mode: 'insert' }, twoBatches())).rejects.toThrow();
     expect(await db.data.checksummer.checksum({ table, columns, keyColumns: TORTURE_KEY })).toEqual(before);
   });
+
+  it('probes a write with rollback: counts the rows, refuses what it would refuse, changes nothing', async () => {
+    const before = await db.data.checksummer.checksum({ table, columns, keyColumns: TORTURE_KEY });
+    const fresh = [[11n, ...TORTURE_ROWS[2].slice(1)], [12n, ...TORTURE_ROWS[3].slice(1)]];
+    const probe = await db.data.writer.write(
+      { table, columns, keyColumns: TORTURE_KEY, mode: 'replace-range', range: { lower: [0n], upper: [20n] }, rollback: true },
+      once({ columns, rows: fresh }),
+    );
+    expect(probe.rowsWritten).toBe(2);
+    expect(await db.data.checksummer.checksum({ table, columns, keyColumns: TORTURE_KEY })).toEqual(before);
+    const duplicate = [fresh[0], fresh[0]];
+    await expect(
+      db.data.writer.write({ table, columns, keyColumns: TORTURE_KEY, mode: 'insert', rollback: true }, once({ columns, rows: duplicate })),
+    ).rejects.toMatchObject({ code: 'constraint' });
+    expect(await db.data.checksummer.checksum({ table, columns, keyColumns: TORTURE_KEY })).toEqual(before);
+  });
 });

@@ -60,9 +60,36 @@ export interface Introspector {
 /** A batch of rows that carries its columns: `rows[i][j]` is the value of `columns[j]`. */
 export interface RowBatch {
   columns: NeutralColumn[];
+  /**
+   * A batch that carries `native` data may decode these on first access only: code that only
+   * counts rows uses `batchRowCount`, so a writer that takes the native data never pays for it.
+   */
   rows: NeutralValue[][];
+  /** The number of rows, known without decoding `rows`; set by readers whose `rows` are lazy. */
+  rowCount?: number;
   /** Value-level losses met while reading this batch (e.g. a MySQL zero date read as NULL), for the run report. */
   warnings?: string[];
+  /** The same rows in the source database's own wire format (see NativeRows). */
+  native?: NativeRows;
+}
+
+/**
+ * Rows as the source database sent them, for a writer of the same database that can load them
+ * unchanged (PostgreSQL binary COPY into PostgreSQL, issue 3 item 6): no value is decoded or
+ * encoded on the way. A writer that cannot use them reads `rows` instead. Opaque to the engine.
+ */
+export interface NativeRows {
+  /** e.g. 'postgres-binary-copy'; a writer takes only formats it knows. */
+  format: string;
+  /** Per column, the source type the bytes are in (for PostgreSQL: pg_type's typname, or 'enum'). */
+  types: string[];
+  /** The rows, complete, in `format`. */
+  data: Buffer;
+}
+
+/** Rows in a batch without decoding lazy rows. */
+export function batchRowCount(batch: RowBatch): number {
+  return batch.rowCount ?? batch.rows.length;
 }
 
 /**
@@ -122,6 +149,11 @@ export interface WriteRequest {
    * anything is committed. Dialects whose text holds NUL ignore this.
    */
   nul?: 'strip' | 'reject';
+  /**
+   * Do everything the write would do, then roll the transaction back instead of committing: a
+   * probe telling whether the target accepts these rows (bad-row isolation) without changing it.
+   */
+  rollback?: boolean;
   signal?: AbortSignal;
 }
 

@@ -1,5 +1,5 @@
 import { classifyNetworkError, errorChain, redactDbError, scrubSecrets } from './error-facts';
-import { TerminalDbError, TransientDbError } from './errors';
+import { isRowRejection, TerminalDbError, TransientDbError } from './errors';
 
 describe('classifyNetworkError', () => {
   it('finds ECONNREFUSED inside an AggregateError (node tries every address of localhost)', () => {
@@ -55,8 +55,24 @@ describe('scrubSecrets and redactDbError', () => {
     expect(clean.cause).toBeUndefined();
   });
 
+  it('keeps the column a rejected value belongs to', () => {
+    const error = new TerminalDbError('data', 'value s3cr3t too long', { column: 'note' });
+    expect(redactDbError(error, ['s3cr3t'])).toMatchObject({ code: 'data', column: 'note', message: 'value rejected by the database: value *** too long' });
+  });
+
   it('returns the same error when there is nothing to hide', () => {
     const error = new TerminalDbError('unknown', 'nothing secret');
     expect(redactDbError(error, ['s3cr3t', undefined])).toBe(error);
+  });
+});
+
+describe('isRowRejection', () => {
+  it('is true for a rejected value or a violated constraint, false for the table, the session or the network', () => {
+    expect(isRowRejection(new TerminalDbError('data', 'too long'))).toBe(true);
+    expect(isRowRejection(new TerminalDbError('constraint', 'check'))).toBe(true);
+    expect(isRowRejection(new TerminalDbError('permission-denied'))).toBe(false);
+    expect(isRowRejection(new TerminalDbError('unknown', 'relation "t" does not exist'))).toBe(false);
+    expect(isRowRejection(new TransientDbError('timeout'))).toBe(false);
+    expect(isRowRejection(new Error('data'))).toBe(false);
   });
 });

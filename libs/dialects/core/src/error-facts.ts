@@ -85,10 +85,11 @@ export function makeDbError(
   transient: boolean,
   detail: string | undefined,
   cause?: unknown,
+  column?: string,
 ): DbError {
   return transient
-    ? new TransientDbError(code, detail, { cause })
-    : new TerminalDbError(code, detail, { cause });
+    ? new TransientDbError(code, detail, { cause, column })
+    : new TerminalDbError(code, detail, { cause, column });
 }
 
 /** The outermost message, which drivers write to include what they wrapped. */
@@ -148,7 +149,7 @@ export function redactDbError(error: DbError, secrets: ReadonlyArray<string | un
   const detail = error.detail === undefined ? undefined : scrubSecrets(error.detail, secrets);
   const cause = mentionsSecret(error.cause, secrets) ? undefined : error.cause;
   if (detail === error.detail && cause === error.cause) return error;
-  return makeDbError(error.code, error.transient, detail, cause);
+  return makeDbError(error.code, error.transient, detail, cause, error.column);
 }
 
 /**

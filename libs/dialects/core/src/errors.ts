@@ -36,15 +36,27 @@ export abstract class DbError extends Error {
   abstract readonly transient: boolean;
   /** The part of `message` after the plain-words reason, kept so the error can be rebuilt redacted. */
   readonly detail: string | undefined;
+  /** The column a rejected value belongs to, when the driver (or our own encoder) says which. */
+  readonly column: string | undefined;
   constructor(
     readonly code: DbErrorCode,
     detail?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; column?: string },
   ) {
-    super(detail ? `${DB_ERROR_MESSAGES[code]}: ${detail}` : DB_ERROR_MESSAGES[code], options);
+    super(detail ? `${DB_ERROR_MESSAGES[code]}: ${detail}` : DB_ERROR_MESSAGES[code], options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     this.detail = detail || undefined;
+    this.column = options?.column || undefined;
   }
+}
+
+/**
+ * A failure caused by the values of some row (a value the column cannot hold, a NOT NULL or
+ * check violation), not by the table, the session or the network: the row can be isolated and
+ * rejected while the rest of the write goes through.
+ */
+export function isRowRejection(error: unknown): error is DbError {
+  return error instanceof DbError && (error.code === 'data' || error.code === 'constraint');
 }
 
 /** Worth retrying with backoff: the network, a restart, a lock timeout. */

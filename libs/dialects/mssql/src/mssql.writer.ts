@@ -75,7 +75,7 @@ export class MssqlWriter implements Writer {
         }
       }
       await transaction.request().query(mssqlDropStageSql());
-      await transaction.commit();
+      await (request.rollback ? transaction.rollback() : transaction.commit());
     } catch (error) {
       await transaction.rollback().catch(() => undefined);
       throw error;

@@ -53,6 +53,18 @@ describe('MysqlDialect', () => {
     expect(error.message).toContain(message);
   });
 
+  it.each([
+    [1406, "Data too long for column 'txt' at row 3", 'txt'],
+    [1366, "Incorrect string value: '\\xF0\\x9F' for column `d`.`t`.`my col` at row 1", 'my col'],
+    [1292, "Incorrect datetime value: '0000-00-00' for column `d`.`t`.`a``b` at row 2", 'a`b'],
+    [1048, "Column 'note' cannot be null", 'note'],
+    [4025, 'CONSTRAINT `j` failed for `d`.`t`', undefined],
+  ])('names the column of a rejected value (%d) when the server does', (errno, message, column) => {
+    const error = dialect.classifyError(mysqlError('ER_X', errno, '22000', message));
+    expect(['data', 'constraint']).toContain(error.code);
+    expect(error.column).toBe(column);
+  });
+
   it('sorts a mysql2 connect timeout and a refused socket', () => {
     const timeout = Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT', errorno: 'ETIMEDOUT', fatal: true });
     expect(dialect.classifyError(timeout)).toBeInstanceOf(TransientDbError);

@@ -50,6 +50,16 @@ ORDER BY s.TABLE_NAME, s.SEQ_IN_INDEX`;
 /** A value the column cannot hold (strict mode): out of range, truncated, bad date/number/string, too long. */
 const DATA_ERRNOS = new Set([1264, 1265, 1292, 1366, 1367, 1406, 1411, 3140]);
 
+/**
+ * The column a value error names: "Data too long for column 'c' at row 3", MariaDB's
+ * "… for column `db`.`t`.`c` at row 1", "Column 'c' cannot be null".
+ */
+export function mysqlErrorColumn(message: string): string | undefined {
+  const value = /for column (?:`(?:[^`]|``)*`\.)*(?:'([^']*)'|`((?:[^`]|``)*)`) at row \d+/.exec(message);
+  if (value) return value[1] ?? value[2]?.replaceAll('``', '`');
+  return /^Column '([^']*)' cannot be null/.exec(message)?.[1];
+}
+
 /** errno values worth retrying: deadlock, lock wait timeout, server gone away, lost connection, too many connections. */
 const TRANSIENT_ERRNOS = new Set([1213, 1205, 2006, 2013, 1040, 1053]);
 
@@ -216,9 +226,9 @@ export class MysqlDialect implements Dialect {
     }
     if (errno !== undefined && TRANSIENT_ERRNOS.has(errno)) return makeDbError('unknown', true, detail, error);
     if (errno === 1062 || errno === 1451 || errno === 1452 || errno === 1048 || errno === 3819 || errno === 4025) {
-      return new TerminalDbError('constraint', detail, { cause: error });
+      return new TerminalDbError('constraint', detail, { cause: error, column: mysqlErrorColumn(detail) });
     }
-    if (errno !== undefined && DATA_ERRNOS.has(errno)) return new TerminalDbError('data', detail, { cause: error });
+    if (errno !== undefined && DATA_ERRNOS.has(errno)) return new TerminalDbError('data', detail, { cause: error, column: mysqlErrorColumn(detail) });
     const network = classifyNetworkError(error);
     if (network) return network;
     if (chain.some((f) => f.code === 'PROTOCOL_CONNECTION_LOST')) return makeDbError('unknown', true, detail, error);

@@ -204,7 +204,7 @@ function jsonText(value: NeutralValue): string {
 }
 
 function numberLiteral(value: number, column: string): string {
-  if (!Number.isFinite(value)) throw new TerminalDbError('data', `column ${column}: MySQL cannot store ${value}`);
+  if (!Number.isFinite(value)) throw new TerminalDbError('data', `column ${column}: MySQL cannot store ${value}`, { column });
   return String(value);
 }
 

@@ -142,7 +142,7 @@ export class MysqlWriter implements Writer {
         rowsWritten += batch.rows.length;
       }
       request.signal?.throwIfAborted();
-      await run('COMMIT');
+      await run(request.rollback ? 'ROLLBACK' : 'COMMIT');
     } catch (error) {
       await connection.query('ROLLBACK').catch(() => undefined);
       connection.destroy();

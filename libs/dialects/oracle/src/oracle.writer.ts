@@ -76,7 +76,7 @@ export class OracleWriter implements Writer {
           rowsWritten += binds.length;
         }
       }
-      await this.connection.commit();
+      await (request.rollback ? this.connection.rollback() : this.connection.commit());
     } catch (error) {
       await this.connection.rollback().catch(() => undefined);
       throw error;

@@ -144,7 +144,7 @@ export interface TargetColumnType {
 
 function invalid(column: string, value: unknown, what: string): TerminalDbError {
   const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : String(value);
-  return new TerminalDbError('data', `column "${column}": ${shown} is not ${what}`);
+  return new TerminalDbError('data', `column "${column}": ${shown} is not ${what}`, { column });
 }
 
 // ---------------------------------------------------------------- integers and floats

@@ -59,12 +59,12 @@ export class PostgresClients {
   }
 }
 
-/** BEGIN … COMMIT around `work`, ROLLBACK when it throws. */
-export async function inTransaction<T>(client: Client, begin: string, work: () => Promise<T>): Promise<T> {
+/** BEGIN … COMMIT around `work`, ROLLBACK when it throws (or always, for a probe: `end` 'ROLLBACK'). */
+export async function inTransaction<T>(client: Client, begin: string, work: () => Promise<T>, end: 'COMMIT' | 'ROLLBACK' = 'COMMIT'): Promise<T> {
   await client.query(begin);
   try {
     const result = await work();
-    await client.query('COMMIT');
+    await client.query(end);
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

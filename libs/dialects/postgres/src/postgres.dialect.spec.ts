@@ -63,6 +63,17 @@ describe('PostgresDialect', () => {
     expect(error).toBeInstanceOf(kind);
   });
 
+  it('names the column of a rejected value from the error field or the COPY context', () => {
+    const tooLong = Object.assign(pgError('22001', 'value too long for type character varying(3)'), { where: 'COPY t, line 7, column my col: "abcdef"' });
+    expect(dialect.classifyError(tooLong)).toMatchObject({ code: 'data', column: 'my col' });
+    const binary = Object.assign(pgError('22P02', 'invalid input syntax'), { where: 'COPY t, line 2, column n' });
+    expect(dialect.classifyError(binary).column).toBe('n');
+    const notNull = Object.assign(pgError('23502', 'null value in column "v" of relation "t" violates not-null constraint'), { column: 'v', where: 'COPY t, line 1: "1\t\\N"' });
+    expect(dialect.classifyError(notNull)).toMatchObject({ code: 'constraint', column: 'v' });
+    const check = Object.assign(pgError('23514', 'new row for relation "t" violates check constraint "t_n_check"'), { where: 'COPY t, line 1: "1\tab"' });
+    expect(dialect.classifyError(check).column).toBeUndefined();
+  });
+
   it("sorts node-pg's own connect timeout as a timeout", () => {
     const error = dialect.classifyError(new Error('Connection terminated due to connection timeout'));
     expect(error.code).toBe('timeout');

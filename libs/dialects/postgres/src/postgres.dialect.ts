@@ -59,6 +59,18 @@ interface TableRow {
   primary_key: string[];
 }
 
+/**
+ * The column a value error names: the server's `column` field (NOT NULL), else the COPY
+ * context line (`COPY t, line 3, column note: "…"`).
+ */
+export function postgresErrorColumn(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { column, where } = error as { column?: unknown; where?: unknown };
+  if (typeof column === 'string' && column) return column;
+  if (typeof where !== 'string') return undefined;
+  return /^COPY .*?, line \d+, column (.+?)(?::\s|$)/m.exec(where)?.[1];
+}
+
 /** libpq's sslmode words mapped onto node's TLS options; TLS verifies the host name, not the pinned IP. */
 function tlsFor(spec: ResolvedConnectionSpec): ClientConfig['ssl'] {
   const mode = stringOption(spec.options, 'sslmode') ?? 'disable';
@@ -202,8 +214,8 @@ export class PostgresDialect implements Dialect {
       if (sqlState === '3D000') return new TerminalDbError('unknown-database', detail, { cause: error });
       if (sqlState === '42501') return new TerminalDbError('permission-denied', detail, { cause: error });
       if (sqlState === '57014') return makeDbError('timeout', true, detail, error);
-      if (sqlState.startsWith('23')) return new TerminalDbError('constraint', detail, { cause: error });
-      if (sqlState.startsWith('22')) return new TerminalDbError('data', detail, { cause: error });
+      if (sqlState.startsWith('23')) return new TerminalDbError('constraint', detail, { cause: error, column: postgresErrorColumn(error) });
+      if (sqlState.startsWith('22')) return new TerminalDbError('data', detail, { cause: error, column: postgresErrorColumn(error) });
       if (TRANSIENT_SQLSTATES.has(sqlState)) return makeDbError('unknown', true, detail, error);
       return new TerminalDbError('unknown', detail, { cause: error });
     }

@@ -178,7 +178,7 @@ export class ValueWarnings {
   nulFound(column: string): void {
     if (this.nul === 'reject') {
       const where = this.table ? `table ${this.table}, column "${column}"` : `column "${column}"`;
-      throw new TerminalDbError('data', `${where}: a value contains a NUL character (U+0000), which PostgreSQL text cannot hold (nul: 'reject')`);
+      throw new TerminalDbError('data', `${where}: a value contains a NUL character (U+0000), which PostgreSQL text cannot hold (nul: 'reject')`, { column });
     }
     this.nulStripped.set(column, (this.nulStripped.get(column) ?? 0) + 1);
   }

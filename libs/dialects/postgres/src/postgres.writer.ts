@@ -180,7 +180,7 @@ export class PostgresWriter implements Writer {
             rowsWritten = await copyBatches(client, target, request, batches, encoding);
           }
           return { rowsWritten, warnings: warnings.list() };
-        }),
+        }, request.rollback ? 'ROLLBACK' : 'COMMIT'),
       ),
     );
   }

@@ -98,7 +98,7 @@ export class SqliteWriter implements Writer {
       }
       await flush();
       throwIfAborted(signal);
-      await exec(this.db, 'COMMIT');
+      await exec(this.db, request.rollback ? 'ROLLBACK' : 'COMMIT');
     } catch (error) {
       await exec(this.db, 'ROLLBACK').catch(() => undefined);
       throw error;

@@ -1,4 +1,15 @@
-import type { DataPlane, KeyRange, NeutralColumn, RowBatch, TableRef, WriteMode } from '@dbferry/dialects-core';
+import {
+  type DataPlane,
+  type DbError,
+  isRowRejection,
+  type KeyRange,
+  type NeutralColumn,
+  type NeutralValue,
+  type RowBatch,
+  type TableRef,
+  type WriteMode,
+} from '@dbferry/dialects-core';
+import { encodeKey } from '../plan/key-codec';
 
 export type JobWriteMode = 'insert' | 'upsert' | 'replace';
 
@@ -22,12 +33,61 @@ export interface CopyRangeInput {
   range?: KeyRange;
   mode: WriteMode;
   batchSize: number;
+  /** The writer's NUL policy for PostgreSQL text (see WriteRequest.nul). */
+  nul?: 'strip' | 'reject';
+  /**
+   * Rows the target rejects (a value too long, a NUL under 'reject', a NOT NULL or check
+   * violation) are isolated and left out, up to this many; one more fails the copy with a
+   * RejectLimitError. Absent, or a table without key columns: the first rejected row fails it.
+   */
+  rejectLimit?: number;
   signal?: AbortSignal;
   /** Called after each batch is handed to the writer, with the rows read so far. */
   onBatch?: (rowsRead: number) => void;
+  /** Sees each batch written for real (never a probe's): incremental runs track their watermark here. Must be idempotent. */
+  onRows?: (batch: RowBatch) => void;
+}
+
+/** A source row the target refused, by key. */
+export interface RejectedRow {
+  /** One value per key column, as read from the source. */
+  key: NeutralValue[];
+  /** The column the database blamed, when it said. */
+  column?: string;
+  /** The database's reason, as the dialect sorted it. */
+  error: string;
 }
 
 export interface CopyRangeResult {
+  rowsRead: number;
+  rowsWritten: number;
+  warnings: string[];
+  /** Rows left out because the target refused them (empty when none). */
+  rejects: RejectedRow[];
+  /** Rolled-back probe writes spent isolating those rows (0 when the first write went through). */
+  probes: number;
+}
+
+/** More rows were refused than the copy may leave out; `rejects` holds those found so far. */
+export class RejectLimitError extends Error {
+  readonly transient = false;
+  constructor(
+    readonly rejects: RejectedRow[],
+    readonly limit: number,
+    readonly last: DbError,
+  ) {
+    super(`more than ${limit} row(s) rejected by the target; the last: ${last.message}`);
+    this.name = 'RejectLimitError';
+  }
+}
+
+/** A later pass finding new bad rows means the source changed meanwhile; bounded all the same. */
+const MAX_ISOLATION_PASSES = 3;
+const KEY_BATCH = 10_000;
+
+type RowFilter = (row: NeutralValue[]) => boolean;
+
+interface Pass {
   rowsRead: number;
   rowsWritten: number;
   warnings: string[];
@@ -36,16 +96,28 @@ export interface CopyRangeResult {
 /**
  * Streams one key range from source to target: the reader's batches go straight into the
  * writer's single transaction, so memory holds about one batch and a failure leaves the
- * target range as it was.
+ * target range as it was. When the target refuses some rows, they are found by bisecting the
+ * range in rolled-back probe writes, then the range is written once more without them.
  */
 export async function copyRange(input: CopyRangeInput): Promise<CopyRangeResult> {
+  try {
+    return { ...(await writePass(input, input.range, false)), rejects: [], probes: 0 };
+  } catch (error) {
+    const keyIndexes = input.keyColumns.map((k) => input.columns.findIndex((c) => c.name === k));
+    if (input.rejectLimit === undefined || !isRowRejection(error) || !keyIndexes.length || keyIndexes.includes(-1)) throw error;
+    return new Isolation(input, keyIndexes).run(error);
+  }
+}
+
+/** One read of `range` from the source written to the target in one transaction, less the rows `keep` refuses. */
+async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rollback: boolean, keep?: RowFilter): Promise<Pass> {
   let rowsRead = 0;
   const readerWarnings: string[] = [];
   const batches = input.source.reader.read({
     table: input.from,
     columns: input.columns,
     keyColumns: input.keyColumns,
-    range: input.range,
+    range,
     where: input.where,
     batchSize: input.batchSize,
     signal: input.signal,
@@ -54,13 +126,116 @@ export async function copyRange(input: CopyRangeInput): Promise<CopyRangeResult>
     for await (const batch of batches) {
       rowsRead += batch.rows.length;
       if (batch.warnings?.length) readerWarnings.push(...batch.warnings);
-      yield batch;
-      input.onBatch?.(rowsRead);
+      const kept = keep ? { ...batch, rows: batch.rows.filter(keep) } : batch;
+      if (!rollback) input.onRows?.(kept);
+      yield kept;
+      if (!rollback) input.onBatch?.(rowsRead);
     }
   }
   const result = await input.target.writer.write(
-    { table: input.to, columns: input.columns, keyColumns: input.keyColumns, mode: input.mode, range: input.range, signal: input.signal },
+    { table: input.to, columns: input.columns, keyColumns: input.keyColumns, mode: input.mode, range, nul: input.nul, rollback, signal: input.signal },
     counted(),
   );
   return { rowsRead, rowsWritten: result.rowsWritten, warnings: [...new Set([...readerWarnings, ...result.warnings])] };
+}
+
+/**
+ * Finds the refused rows of one range. The range's keys are listed (key columns only), then a
+ * failing span of keys is halved until single rows remain: each probe writes its span's rows
+ * exactly as the chunk would (same mode, its own key sub-range) and rolls back, so k bad rows
+ * among n cost about k·log2(n) probes and the target is unchanged until the final write.
+ */
+class Isolation {
+  private readonly rejects = new Map<string, RejectedRow>();
+  private probes = 0;
+  private keys: NeutralValue[][] = [];
+
+  constructor(
+    private readonly input: CopyRangeInput,
+    private readonly keyIndexes: number[],
+  ) {}
+
+  async run(first: DbError): Promise<CopyRangeResult> {
+    let failure = first;
+    for (let pass = 1; ; pass++) {
+      const before = this.rejects.size;
+      this.keys = await this.listKeys();
+      if (this.keys.length) await this.search(0, this.keys.length, failure, false);
+      // No single row fails on its own (rows failing only together): nothing to leave out.
+      if (this.rejects.size === before) throw failure;
+      try {
+        const written = await writePass(this.input, this.input.range, false, (row) => !this.rejects.has(this.keyText(row)));
+        return { ...written, rejects: [...this.rejects.values()], probes: this.probes };
+      } catch (error) {
+        if (!isRowRejection(error) || pass >= MAX_ISOLATION_PASSES) throw error;
+        failure = error;
+      }
+    }
+  }
+
+  private keyText(row: NeutralValue[]): string {
+    return JSON.stringify(encodeKey(this.keyIndexes.map((i) => row[i] ?? null)));
+  }
+
+  private async listKeys(): Promise<NeutralValue[][]> {
+    const keyColumns = this.keyIndexes.map((i) => this.input.columns[i] as NeutralColumn);
+    const keys: NeutralValue[][] = [];
+    const batches = this.input.source.reader.read({
+      table: this.input.from,
+      columns: keyColumns,
+      keyColumns: this.input.keyColumns,
+      range: this.input.range,
+      where: this.input.where,
+      batchSize: Math.max(this.input.batchSize, KEY_BATCH),
+      signal: this.input.signal,
+    });
+    for await (const batch of batches) keys.push(...batch.rows);
+    return keys;
+  }
+
+  /**
+   * Isolates the bad rows among keys[lo, hi). `failure` is known for the span; `exact` says
+   * whether it came from probing exactly this span (else it is inferred from the parent).
+   */
+  private async search(lo: number, hi: number, failure: DbError | null, exact: boolean): Promise<void> {
+    if (!failure) {
+      failure = await this.probe(lo, hi);
+      exact = true;
+      if (!failure) return;
+    }
+    if (hi - lo === 1) {
+      // A row blamed only by inference must fail on its own to be rejected.
+      const own = exact ? failure : await this.probe(lo, hi);
+      if (own) this.reject(this.keys[lo] as NeutralValue[], own);
+      return;
+    }
+    const mid = lo + Math.floor((hi - lo) / 2);
+    const left = await this.probe(lo, mid);
+    if (left) {
+      await this.search(lo, mid, left, true);
+      await this.search(mid, hi, null, false);
+    } else {
+      await this.search(mid, hi, failure, false);
+    }
+  }
+
+  /** Writes the rows of keys[lo, hi) and rolls back: null when the target accepts them all. */
+  private async probe(lo: number, hi: number): Promise<DbError | null> {
+    this.input.signal?.throwIfAborted();
+    this.probes++;
+    const range: KeyRange = { lower: lo === 0 ? this.input.range?.lower : this.keys[lo - 1], upper: this.keys[hi - 1] };
+    try {
+      await writePass(this.input, range, true, (row) => !this.rejects.has(this.keyText(row)));
+      return null;
+    } catch (error) {
+      if (isRowRejection(error)) return error;
+      throw error;
+    }
+  }
+
+  private reject(key: NeutralValue[], error: DbError): void {
+    this.rejects.set(JSON.stringify(encodeKey(key)), { key, column: error.column, error: error.message });
+    const limit = this.input.rejectLimit ?? 0;
+    if (this.rejects.size > limit) throw new RejectLimitError([...this.rejects.values()], limit, error);
+  }
 }
