@@ -3,11 +3,11 @@ import { MIGRATIONS } from '@dbferry/migrations';
 import { AlertSettingsEntity } from './entities/alert-settings.entity';
 import { AuditLogEntity } from './entities/audit-log.entity';
 import { ConnectionEntity } from './entities/connection.entity';
-import { RunChunkEntity, RunEntity, RunLogEntity, RunTableEntity } from './entities/run.entity';
+import { RunChunkEntity, RunEntity, RunLogEntity, RunRejectEntity, RunTableEntity } from './entities/run.entity';
 import { SyncJobEntity } from './entities/sync-job.entity';
 import { UserEntity } from './entities/user.entity';
 
-export const ENTITIES = [UserEntity, ConnectionEntity, AuditLogEntity, SyncJobEntity, RunEntity, RunTableEntity, RunChunkEntity, RunLogEntity, AlertSettingsEntity];
+export const ENTITIES = [UserEntity, ConnectionEntity, AuditLogEntity, SyncJobEntity, RunEntity, RunTableEntity, RunChunkEntity, RunLogEntity, RunRejectEntity, AlertSettingsEntity];
 
 export interface ControlStoreOptions {
   url: string;

@@ -53,6 +53,8 @@ export class RunTableEntity {
   /** The incremental read's inclusive lower bound, in the lossless JSON encoding (key-codec). */
   @Column({ name: 'since_value', type: 'jsonb', nullable: true }) sinceValue!: unknown | null;
   @Column({ name: 'rows_deleted', type: 'bigint', default: 0 }) rowsDeleted!: string;
+  /** Rows the target refused, left out of the table (see run_reject). */
+  @Column({ type: 'bigint', default: 0 }) rejects!: string;
   @Column({ type: 'text', nullable: true }) error!: string | null;
 }
 
@@ -76,6 +78,7 @@ export class RunChunkEntity {
   /** `{value, key}` in the lossless JSON encoding: the largest incremental row this chunk committed. */
   @Column({ type: 'jsonb', nullable: true }) watermark!: unknown | null;
   @Column({ name: 'rows_deleted', type: 'bigint', default: 0 }) rowsDeleted!: string;
+  @Column({ type: 'integer', default: 0 }) rejects!: number;
   @Column({ type: 'text', nullable: true }) error!: string | null;
 }
 
@@ -89,4 +92,17 @@ export class RunLogEntity {
   @Column({ type: 'text' }) level!: LogLevel;
   @Column({ name: 'table_name', type: 'text', nullable: true }) tableName!: string | null;
   @Column({ type: 'text' }) message!: string;
+}
+
+/** A source row the target refused: its key in the lossless JSON of @dbferry/engine's key codec. */
+@Entity({ name: 'run_reject' })
+export class RunRejectEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' }) id!: string;
+  @Column({ name: 'run_id', type: 'uuid' }) runId!: string;
+  @Column({ name: 'run_table_id', type: 'uuid' }) runTableId!: string;
+  @Column({ name: 'run_chunk_id', type: 'uuid', nullable: true }) runChunkId!: string | null;
+  @Column({ type: 'jsonb' }) key!: unknown[];
+  @Column({ name: 'column_name', type: 'text', nullable: true }) columnName!: string | null;
+  @Column({ type: 'text' }) error!: string;
+  @Column({ type: 'timestamptz', default: () => 'now()' }) at!: Date;
 }
