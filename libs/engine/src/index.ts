@@ -6,3 +6,6 @@ export * from './plan/key-codec';
 export * from './plan/plan-tables';
 export * from './copy/copy-range';
 export * from './plan/count-rows';
+export * from './incremental/sql-literal';
+export * from './incremental/watermark';
+export * from './incremental/delete-missing';

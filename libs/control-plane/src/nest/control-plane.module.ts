@@ -44,12 +44,15 @@ async function openStore(url: string, options: ControlPlaneModuleOptions): Promi
     return dataSource;
   }
   const deadline = Date.now() + (options.schemaWaitMs ?? 120_000);
+  let said = false;
   while (!(await isSchemaCurrent(dataSource))) {
     if (Date.now() > deadline) {
       await dataSource.destroy();
       throw new Error('control store schema is behind this build: start the API (it migrates) or run `npm run migrate`');
     }
-    logger.log('waiting for the API to migrate the control store');
+    // Said once, at warn: a worker that never becomes healthy must say why, whatever LOG_LEVEL.
+    if (!said) logger.warn('waiting for the API to migrate the control store (its schema is behind this build)');
+    said = true;
     await new Promise((r) => setTimeout(r, 1000));
   }
   return dataSource;

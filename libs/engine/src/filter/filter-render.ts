@@ -247,6 +247,12 @@ const STYLES: Record<DialectName, FilterSqlStyle> = {
   },
 };
 
+/** The dialect's identifier and string quoting, for SQL the engine writes itself (watermarks, key lists). */
+export function quotingFor(dialect: DialectName): Pick<FilterSqlStyle, 'quoteIdent' | 'quoteString'> {
+  const style = STYLES[dialect];
+  return { quoteIdent: style.quoteIdent, quoteString: style.quoteString };
+}
+
 export function dialectLabel(dialect: DialectName): string {
   return STYLES[dialect].label;
 }

@@ -2,6 +2,7 @@ import type { DataPlane, DialectName, DialectSession, NeutralColumn, TableRef, T
 import { renderNeutralType } from '@dbferry/dialects-core';
 import { typeMapperFor } from '@dbferry/dialects';
 import { validateFilter } from '../filter/filter-validator';
+import { isIncrementalKind } from '../incremental/watermark';
 import { matchesPattern, parseTableRef } from './table-ref';
 
 /** One entry of a job's table list (the job's JSON, without the control store's types). */
@@ -115,6 +116,10 @@ export async function planTables(input: PlanInput): Promise<TablePlan[]> {
     const byName = new Map(described.columns.map((c) => [c.name, c]));
     const unknown = [...(spec.columns ?? []), ...(spec.keyColumns ?? []), ...(spec.incrementalColumn ? [spec.incrementalColumn] : [])].filter((c) => !byName.has(c));
     if (unknown.length) throw new PlanError(field, `${source.name} has no column ${unknown.join(', ')}`);
+    const incremental = spec.incrementalColumn ? (byName.get(spec.incrementalColumn) as NeutralColumn) : undefined;
+    if (incremental && !isIncrementalKind(incremental)) {
+      throw new PlanError(`${field}.incrementalColumn`, `${incremental.name} is ${renderNeutralType(incremental.type)}; an incremental column must be a whole number, decimal, date or timestamp`);
+    }
     const columns = spec.columns ? spec.columns.map((c) => byName.get(c) as NeutralColumn) : described.columns;
     const keyColumns = spec.keyColumns ?? described.primaryKey.filter((k) => columns.some((c) => c.name === k));
     const where = spec.where

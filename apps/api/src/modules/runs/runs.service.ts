@@ -1,8 +1,9 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { insertQueuedRun, InjectRepo, Repository, RunEntity, RunLogEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
+import { insertQueuedRun, InjectRepo, Repository, RunEntity, RunLogEntity, RunRejectEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
 import { JobProducer, startRun } from '@dbferry/queue';
 import type { AuthUser } from '../../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
+import type { RunRejectPage } from './run.dto';
 
 /** bigint counters as JSON numbers while exact (they always are in practice), else strings. */
 const count = (value: string) => (Number.isSafeInteger(Number(value)) ? Number(value) : value);
@@ -18,6 +19,7 @@ export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
   rowsRead: count(run.rowsRead),
   rowsWritten: count(run.rowsWritten),
   rejects: count(run.rejects),
+  rowsDeleted: count(run.rowsDeleted),
   cancelRequested: run.cancelRequested,
   error: run.error,
   tables: tables.map((t) => ({
@@ -26,6 +28,9 @@ export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
     status: t.status,
     rowsRead: count(t.rowsRead),
     rowsWritten: count(t.rowsWritten),
+    rejects: count(t.rejects),
+    rowsDeleted: count(t.rowsDeleted),
+    incrementalColumn: t.incrementalColumn,
     chunksDone: t.chunksDone,
     chunksTotal: t.chunksTotal,
     resumable: t.resumable,
@@ -43,6 +48,7 @@ export class RunsService {
     @InjectRepo(RunEntity) private readonly runs: Repository<RunEntity>,
     @InjectRepo(RunTableEntity) private readonly tables: Repository<RunTableEntity>,
     @InjectRepo(RunLogEntity) private readonly logs: Repository<RunLogEntity>,
+    @InjectRepo(RunRejectEntity) private readonly rejects: Repository<RunRejectEntity>,
     @InjectRepo(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
     private readonly producer: JobProducer,
     private readonly audit: AuditService,
@@ -72,6 +78,25 @@ export class RunsService {
     await this.load(id);
     const [rows, total] = await this.logs.findAndCount({ where: { runId: id }, order: { id: 'ASC' }, take: limit, skip: offset });
     return { items: rows.map((l) => ({ at: l.at, level: l.level, table: l.tableName, message: l.message })), total };
+  }
+
+  /** The rows the target refused, in the order they were stored, each with its table, key (lossless JSON), column and reason. */
+  async rejectsOf(id: string, limit: number, offset: number): Promise<RunRejectPage> {
+    await this.load(id);
+    const tables = new Map((await this.tables.find({ where: { runId: id } })).map((t) => [t.id, t]));
+    const [rows, total] = await this.rejects.findAndCount({ where: { runId: id }, order: { id: 'ASC' }, take: limit, skip: offset });
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        source: tables.get(r.runTableId)?.sourceTable ?? '',
+        target: tables.get(r.runTableId)?.targetTable ?? '',
+        key: r.key,
+        column: r.columnName,
+        error: r.error,
+        at: r.at,
+      })),
+      total,
+    };
   }
 
   /** Chunks not yet started are skipped; running ones finish their transaction; the run ends cancelled. */

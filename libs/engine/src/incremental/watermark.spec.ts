@@ -1,0 +1,90 @@
+import type { NeutralColumn, NeutralType } from '@dbferry/dialects-core';
+import { LiteralError, sqlLiteral } from './sql-literal';
+import { compareIncremental, keyInPredicate, laterStoredWatermark, laterWatermark, lookbackFrom, sincePredicate } from './watermark';
+
+const col = (name: string, type: NeutralType, nativeType = ''): NeutralColumn => ({ name, type, nativeType, nullable: true });
+const ts = col('updated_at', { kind: 'timestamp', precision: 6 });
+const tstz = col('seen', { kind: 'timestamptz', precision: 6 });
+const day = col('day', { kind: 'date' });
+const big = col('seq', { kind: 'int64' });
+const dec = col('amount', { kind: 'decimal', precision: 38, scale: 10 });
+const id = col('id', { kind: 'int64' });
+
+describe('incremental ordering', () => {
+  it('orders 64-bit integers beyond 2^53 exactly', () => {
+    expect(compareIncremental(big, 9007199254740993n, 9007199254740992n)).toBe(1);
+    expect(compareIncremental(big, -1n, 1)).toBe(-1);
+  });
+
+  it('orders decimals digit by digit, signs and scales included', () => {
+    expect(compareIncremental(dec, '10.5', '9.99')).toBe(1);
+    expect(compareIncremental(dec, '-10.5', '-9.99')).toBe(-1);
+    expect(compareIncremental(dec, '1.50', '1.5')).toBe(0);
+    expect(compareIncremental(dec, '12345678901234567890.0000000001', '12345678901234567890')).toBe(1);
+  });
+
+  it('orders timestamps by their text, fractions digit by digit', () => {
+    expect(compareIncremental(ts, '2024-01-01 00:00:00.5', '2024-01-01 00:00:00.25')).toBe(1);
+    expect(compareIncremental(ts, '2024-01-01 00:00:00', '2024-01-01 00:00:00.000001')).toBe(-1);
+  });
+
+  it('breaks ties on the value by the key', () => {
+    const a = { value: '2024-01-01 00:00:00', key: [5n] };
+    const b = { value: '2024-01-01 00:00:00', key: [7n] };
+    expect(laterWatermark(ts, [id], a, b)).toBe(b);
+    expect(laterWatermark(ts, [id], null, a)).toBe(a);
+    expect(laterStoredWatermark({ value: '2024-01-02', key: [1n] }, { value: '2024-01-01', key: [9n] })).toEqual({ value: '2024-01-02', key: [1n] });
+    expect(laterStoredWatermark({ value: 10n, key: [1n] }, { value: 9n, key: [9n] })).toEqual({ value: 10n, key: [1n] });
+  });
+});
+
+describe('lookback', () => {
+  it('moves a timestamp back across a day, month and leap day, keeping the fraction', () => {
+    expect(lookbackFrom(ts, '2024-03-01 00:00:10.123456', 20)).toBe('2024-02-29 23:59:50.123456');
+    expect(lookbackFrom(tstz, '2024-01-01 00:00:00.5+00:00', 1)).toBe('2023-12-31 23:59:59.5+00:00');
+    expect(lookbackFrom(day, '2024-03-01', 86400)).toBe('2024-02-29');
+  });
+
+  it('does not depend on the process time zone', () => {
+    const before = process.env.TZ;
+    try {
+      process.env.TZ = 'America/New_York';
+      // 2024-03-10 02:30 does not exist in New York; the value is zone-free and must survive.
+      expect(lookbackFrom(ts, '2024-03-10 02:30:00', 60)).toBe('2024-03-10 02:29:00');
+    } finally {
+      process.env.TZ = before;
+    }
+  });
+
+  it('subtracts in the column units for numbers, exactly', () => {
+    expect(lookbackFrom(big, 9007199254740993n, 1)).toBe(9007199254740992n);
+    expect(lookbackFrom(dec, '0.25', 1)).toBe('-0.75');
+    expect(lookbackFrom(dec, '100', 1)).toBe('99');
+    expect(lookbackFrom(ts, '2024-01-01 00:00:00', 0)).toBe('2024-01-01 00:00:00');
+  });
+});
+
+describe('SQL for watermarks and key lookups (golden)', () => {
+  it('writes the inclusive read predicate in each dialect', () => {
+    expect(sincePredicate('postgres', ts, '2024-01-01 10:00:00.000001')).toBe(`"updated_at" >= TIMESTAMP '2024-01-01 10:00:00.000001'`);
+    expect(sincePredicate('postgres', tstz, '2024-01-01 10:00:00+00:00')).toBe(`"seen" >= TIMESTAMPTZ '2024-01-01 10:00:00+00:00'`);
+    expect(sincePredicate('mysql', tstz, '2024-01-01 10:00:00+00:00')).toBe("`seen` >= TIMESTAMP '2024-01-01 10:00:00'");
+    expect(sincePredicate('mssql', ts, '2024-01-01 10:00:00')).toBe(`[updated_at] >= CAST('2024-01-01 10:00:00' AS datetime2(7))`);
+    expect(sincePredicate('oracle', tstz, '2024-01-01 10:00:00+00:00')).toBe(`"seen" >= TIMESTAMP '2024-01-01 10:00:00 +00:00'`);
+    expect(sincePredicate('sqlite', big, 9223372036854775807n)).toBe(`"seq" >= 9223372036854775807`);
+  });
+
+  it('quotes text keys per dialect and lists composite keys', () => {
+    const name = col('na"me', { kind: 'text' });
+    expect(keyInPredicate('postgres', [name], [["it's"], ['a\\b']])).toBe(`"na""me" IN ('it''s', E'a\\\\b')`);
+    expect(keyInPredicate('mysql', [id, name], [[1n, "o'k"]])).toBe("((`id` = 1 AND `na\"me` = 'o''k'))");
+    expect(keyInPredicate('mssql', [col('n', { kind: 'string' }, 'nvarchar(10)')], [['ü']])).toBe(`[n] IN (N'ü')`);
+    expect(keyInPredicate('postgres', [id], [])).toBe('1 = 0');
+  });
+
+  it('refuses values that are not what the column holds, instead of writing them into SQL', () => {
+    expect(() => sqlLiteral('postgres', big, '1; DROP TABLE x')).toThrow(LiteralError);
+    expect(() => sqlLiteral('postgres', ts, "2024-01-01' OR 1=1 --")).toThrow(LiteralError);
+    expect(() => sqlLiteral('postgres', col('f', { kind: 'float64' }), 1.5)).toThrow(LiteralError);
+  });
+});

@@ -1,0 +1,129 @@
+import type { DialectName, NeutralColumn, NeutralValue } from '@dbferry/dialects-core';
+import { INCREMENTAL_KINDS, quoteIdentifier, sqlLiteral } from './sql-literal';
+
+/**
+ * Where an incremental table has got to: the largest incremental-column value committed and
+ * the largest key among the rows holding it. Stored as lossless, zone-free neutral text.
+ */
+export interface Watermark {
+  value: NeutralValue;
+  key: NeutralValue[];
+}
+
+function compareDecimalText(a: string, b: string): number {
+  const sign = (t: string) => (t.startsWith('-') ? -1 : 1);
+  if (sign(a) !== sign(b)) return sign(a) - sign(b);
+  const [ai, af = ''] = a.replace('-', '').split('.');
+  const [bi, bf = ''] = b.replace('-', '').split('.');
+  const int = (x: string) => x.replace(/^0+(?=\d)/, '');
+  const ia = int(ai);
+  const ib = int(bi);
+  let c = ia.length !== ib.length ? ia.length - ib.length : ia < ib ? -1 : ia > ib ? 1 : 0;
+  if (c === 0) {
+    const width = Math.max(af.length, bf.length);
+    const fa = af.padEnd(width, '0');
+    const fb = bf.padEnd(width, '0');
+    c = fa < fb ? -1 : fa > fb ? 1 : 0;
+  }
+  return Math.sign(c) * sign(a);
+}
+
+/**
+ * Orders two non-null values of one incremental kind without a JS number or Date: integers as
+ * bigint, decimals digit by digit, dates and timestamps by their fixed-layout neutral text
+ * (fractions compare digit by digit, so '…:00.5' > '…:00.25').
+ */
+export function compareIncremental(column: NeutralColumn, a: NeutralValue, b: NeutralValue): number {
+  const kind = column.type.kind;
+  if (kind.startsWith('int') || kind.startsWith('uint')) {
+    const x = BigInt(a as bigint | number | string);
+    const y = BigInt(b as bigint | number | string);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (kind === 'decimal') return compareDecimalText(String(a), String(b));
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/**
+ * The value `seconds` before `value`: for timestamps and dates by calendar arithmetic on the
+ * zone-free text (Date.UTC only, so the process TZ never enters), for numbers by subtraction
+ * in the column's own units. The fraction is kept digit for digit.
+ */
+export function lookbackFrom(column: NeutralColumn, value: NeutralValue, seconds: number): NeutralValue {
+  if (!seconds || value === null) return value;
+  const kind = column.type.kind;
+  if (kind.startsWith('int') || kind.startsWith('uint')) {
+    const result = BigInt(value as bigint | number | string) - BigInt(seconds);
+    return typeof value === 'number' ? Number(result) : result;
+  }
+  if (kind === 'decimal') {
+    const text = String(value);
+    const [int, frac] = text.split('.');
+    const shifted = (BigInt(int) - BigInt(seconds)).toString();
+    // -0.5 - 1: handle the sign of a negative fraction by exact scaled arithmetic instead.
+    if (frac === undefined) return shifted;
+    const scale = frac.length;
+    const scaled = BigInt(text.replace('.', '')) - BigInt(seconds) * 10n ** BigInt(scale);
+    const negative = scaled < 0n;
+    const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
+    return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  const text = String(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2})(\.\d+)?)?(\+00:00)?$/.exec(text);
+  if (!m) return value;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone = ''] = m;
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - seconds * 1000;
+  const t = new Date(ms);
+  const date = `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+  if (kind === 'date') return date;
+  return `${date} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}${fraction}${zone}`;
+}
+
+export function isIncrementalKind(column: NeutralColumn): boolean {
+  return (INCREMENTAL_KINDS as readonly string[]).includes(column.type.kind);
+}
+
+/**
+ * The read predicate of an incremental run: rows at or after the watermark less the lookback.
+ * Inclusive, so rows tied with the watermark are read again (and upserted, so never doubled).
+ */
+export function sincePredicate(dialect: DialectName, column: NeutralColumn, since: NeutralValue): string {
+  return `${quoteIdentifier(dialect, column.name)} >= ${sqlLiteral(dialect, column, since)}`;
+}
+
+/** `key IN (…)` (a disjunction of conjunctions for composite keys) over literal keys. */
+export function keyInPredicate(dialect: DialectName, keyColumns: NeutralColumn[], keys: NeutralValue[][]): string {
+  if (!keys.length) return '1 = 0';
+  const names = keyColumns.map((c) => quoteIdentifier(dialect, c.name));
+  if (keyColumns.length === 1) return `${names[0]} IN (${keys.map((k) => sqlLiteral(dialect, keyColumns[0], k[0])).join(', ')})`;
+  return `(${keys.map((k) => `(${names.map((n, i) => `${n} = ${sqlLiteral(dialect, keyColumns[i], k[i])}`).join(' AND ')})`).join(' OR ')})`;
+}
+
+/** The larger of two watermarks (by value, then key as neutral text in key order). */
+export function laterWatermark(column: NeutralColumn, keyColumns: NeutralColumn[], a: Watermark | null, b: Watermark | null): Watermark | null {
+  if (!a) return b;
+  if (!b) return a;
+  const byValue = compareIncremental(column, a.value, b.value);
+  if (byValue !== 0) return byValue > 0 ? a : b;
+  for (let i = 0; i < keyColumns.length; i++) {
+    const c = isIncrementalKind(keyColumns[i]) ? compareIncremental(keyColumns[i], a.key[i], b.key[i]) : String(a.key[i]) < String(b.key[i]) ? -1 : String(a.key[i]) > String(b.key[i]) ? 1 : 0;
+    if (c !== 0) return c > 0 ? a : b;
+  }
+  return a;
+}
+
+/** A stand-in column for a stored value whose column type is not at hand (finish-run): the value's form says how it orders. */
+function columnForValue(value: NeutralValue): NeutralColumn {
+  const kind = typeof value === 'bigint' || typeof value === 'number' ? 'int64' : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? 'decimal' : 'timestamp';
+  return { name: '', nativeType: '', nullable: true, type: { kind } } as NeutralColumn;
+}
+
+/** laterWatermark for stored watermarks, ordering each value by its lossless form (bigint, decimal text, date/timestamp text). */
+export function laterStoredWatermark(a: Watermark | null, b: Watermark | null): Watermark | null {
+  if (!a || !b) return a ?? b;
+  return laterWatermark(columnForValue(a.value), a.key.map(columnForValue), a, b);
+}
