@@ -3,6 +3,7 @@ import { concatMap, distinctUntilChanged, from, Observable, takeWhile, timer } f
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
 import { PageQuery } from '../../common/pagination.dto';
+import { RunRejectPage, RunView } from './run.dto';
 import { RunsService } from './runs.service';
 
 @ApiTags('runs')
@@ -20,7 +21,7 @@ export class RunsController {
   }
 
   @Get('runs/:id')
-  @ApiOkResponse({ description: 'status, counters and per-table progress' })
+  @ApiOkResponse({ type: RunView, description: 'status, counters and per-table progress' })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.get(id);
   }
@@ -44,6 +45,13 @@ export class RunsController {
   @Get('runs/:id/logs')
   logs(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
     return this.runs.logsOf(id, page.limit, page.offset);
+  }
+
+  /** Rows the target refused (a value too long, a NOT NULL or check violation…), paged, oldest first. */
+  @Get('runs/:id/rejects')
+  @ApiOkResponse({ type: RunRejectPage })
+  rejects(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
+    return this.runs.rejectsOf(id, page.limit, page.offset);
   }
 
   @Post('runs/:id/cancel')
