@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DbError } from '@dbferry/dialects-core';
-import { chunkWriteMode, copyRange, decodeKey, EncodedValue, formatTableRef, parseTableRef, planTables } from '@dbferry/engine';
+import { chunkWriteMode, copyRange, decodeKey, EncodedValue, formatTableRef, parseTableRef, planTables, RejectLimitError } from '@dbferry/engine';
 import { defaultSchema } from '@dbferry/dialects';
 import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
@@ -10,6 +10,9 @@ import { RunStore } from '../runs/run-store';
 
 /** A chunk's lease outlives BullMQ's lock renewal by a margin; a stalled holder loses it. */
 const LEASE_MS = 10 * 60_000;
+
+/** Bad rows isolated beyond the job's maxRejects, so a run failed for them still lists some. */
+const REJECTS_SHOWN_BEYOND_LIMIT = 10;
 
 /**
  * Copies one key range in one target transaction (replace-range or upsert, so a retry or a
@@ -68,11 +71,16 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           range: lease.table.resumable ? range : undefined,
           mode: lease.table.resumable ? chunkWriteMode(syncJob.writeMode) : 'replace-range',
           batchSize: syncJob.batchSize,
+          // The budget other chunks have not used yet; finish-run settles the run against maxRejects.
+          rejectLimit: Math.max(0, syncJob.maxRejects - (Number(run.rejects) - lease.chunk.rejects)) + REJECTS_SHOWN_BEYOND_LIMIT,
           signal: job.signal,
         });
         const labels = { source_dialect: ends.source.stored.dialect, target_dialect: ends.target.stored.dialect };
         this.metrics.rowsCopied.inc(labels, result.rowsWritten);
         this.metrics.chunkSeconds.observe(labels, (Date.now() - started) / 1000);
+        if (result.rejects.length) {
+          await this.store.log(runId, 'warn', `chunk ${lease.chunk.ordinal}: ${result.rejects.length} row(s) rejected by the target, found in ${result.probes} probe write(s)`, lease.table.sourceTable);
+        }
         if (!(await this.store.complete(lease, result))) {
           await this.store.log(runId, 'warn', `chunk ${lease.chunk.ordinal} finished after its lease passed to another worker; its write was idempotent`, lease.table.sourceTable);
         }
@@ -82,10 +90,10 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
       }
     } catch (error) {
       const message = (error as Error).message;
-      const terminal = (error instanceof DbError && !error.transient) || job.attemptsMade + 1 >= job.attempts;
+      const terminal = (error instanceof DbError && !error.transient) || error instanceof RejectLimitError || job.attemptsMade + 1 >= job.attempts;
       this.metrics.chunkFailures.inc({ retry: String(!terminal) });
       if (terminal) {
-        await this.store.fail(lease, message);
+        await this.store.fail(lease, message, error instanceof RejectLimitError ? error.rejects : []);
         await this.store.log(runId, 'error', `chunk ${lease.chunk.ordinal} failed: ${message}`, lease.table.sourceTable);
         throw Object.assign(new Error(message), { transient: false });
       }

@@ -22,6 +22,9 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     if (!run || !['running', 'queued'].includes(run.status)) return { status: run?.status ?? 'gone' };
     const tables = await this.store.tables(runId);
     const chunks = await this.store.chunks(tables.map((t) => t.id));
+    // Rows the target refused fail the run only beyond the job's maxRejects (0: any does).
+    const maxRejects = (await this.store.job(run.jobId))?.maxRejects ?? 0;
+    const tooManyRejects = Number(run.rejects) > maxRejects;
 
     const outcome = await this.store.transaction(async (tx) => {
       let failed = 0;
@@ -30,20 +33,23 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
         const own = chunks.filter((c) => c.runTableId === table.id);
         const bad = own.find((c) => c.status === 'failed');
         const open = own.filter((c) => c.status !== 'done' && c.status !== 'failed').length;
-        const status = run.cancelRequested && (open || bad) ? 'cancelled' : bad ? 'failed' : open ? 'failed' : 'succeeded';
+        const rejected = tooManyRejects && Number(table.rejects) > 0;
+        const status = run.cancelRequested && (open || bad) ? 'cancelled' : bad || open || rejected ? 'failed' : 'succeeded';
         if (status === 'failed') failed++;
         unfinished += open;
         await tx.query('UPDATE run_table SET status = $2, error = $3 WHERE id = $1', [
           table.id,
           status,
-          bad?.error ?? (open && !run.cancelRequested ? `${open} chunk(s) never finished` : null),
+          bad?.error ?? (open && !run.cancelRequested ? `${open} chunk(s) never finished` : null) ?? (rejected ? `${table.rejects} row(s) rejected by the target` : null),
         ]);
       }
       const status = run.cancelRequested ? 'cancelled' : failed ? 'failed' : 'succeeded';
-      const error = failed ? `${failed} table(s) failed` : null;
+      const rejectsNote = tooManyRejects ? `; ${run.rejects} row(s) rejected by the target, more than maxRejects ${maxRejects}` : '';
+      const error = failed ? `${failed} table(s) failed${rejectsNote}` : null;
       await tx.query(`UPDATE run SET status = $2, error = $3, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, status, error]);
       return { status, unfinished };
     });
+    if (Number(run.rejects) > 0) await this.store.log(runId, tooManyRejects ? 'error' : 'warn', `${run.rejects} row(s) rejected by the target (maxRejects ${maxRejects})`);
     await this.store.log(runId, outcome.status === 'succeeded' ? 'info' : 'error', `run ${outcome.status}`);
     await this.alerts.runEnded(runId);
     return { status: outcome.status };

@@ -2,6 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
+import { encodeKey, RejectedRow } from '@dbferry/engine';
+
+/** A driver's message is kept whole up to here; longer ones (a huge value quoted back) are cut. */
+const MAX_REJECT_ERROR = 2000;
 
 export interface ChunkLease {
   chunk: RunChunkEntity;
@@ -76,7 +80,7 @@ export class RunStore {
    * Records a chunk the target has committed, with its counts rolled up into its table and
    * run, all only if this worker still holds the lease. Returns false when the lease was lost.
    */
-  async complete(lease: ChunkLease, counts: { rowsRead: number; rowsWritten: number; warnings: string[] }): Promise<boolean> {
+  async complete(lease: ChunkLease, counts: { rowsRead: number; rowsWritten: number; warnings: string[]; rejects?: RejectedRow[] }): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       const [updated] = await tx.query(
         `UPDATE run_chunk SET status = 'done', rows_read = $3, rows_written = $4, finished_at = now(), lease_token = NULL
@@ -92,16 +96,44 @@ export class RunStore {
         [lease.table.id, counts.rowsRead, counts.rowsWritten, JSON.stringify(counts.warnings)],
       );
       await tx.query('UPDATE run SET rows_read = rows_read + $2, rows_written = rows_written + $3 WHERE id = $1', [lease.table.runId, counts.rowsRead, counts.rowsWritten]);
+      await this.storeRejects(tx, lease, counts.rejects ?? []);
       return true;
     });
   }
-
-  async fail(lease: ChunkLease, error: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE run_chunk SET status = 'failed', error = $3, finished_at = now(), lease_token = NULL WHERE id = $1 AND lease_token = $2`,
-      [lease.chunk.id, lease.token, error],
-    );
+  /** Fails a chunk for good, keeping the rows the target refused when that is why (a reject limit passed). */
+  async fail(lease: ChunkLease, error: string, rejects: RejectedRow[] = []): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const [updated] = await tx.query(
+        `UPDATE run_chunk SET status = 'failed', error = $3, finished_at = now(), lease_token = NULL WHERE id = $1 AND lease_token = $2 RETURNING id`,
+        [lease.chunk.id, lease.token, error],
+      );
+      if (updated.length) await this.storeRejects(tx, lease, rejects);
+    });
   }
+
+  /**
+   * Replaces the chunk's stored rejects (a chunk stored again never counts a row twice) and
+   * moves the table's and the run's counts by the difference. Called under the chunk's lease.
+   */
+  private async storeRejects(tx: EntityManager, lease: ChunkLease, rejects: RejectedRow[]): Promise<void> {
+    if (!rejects.length && !lease.chunk.rejects) return;
+    const [dropped] = await tx.query('DELETE FROM run_reject WHERE run_chunk_id = $1 RETURNING id', [lease.chunk.id]);
+    const rows = rejects.map((r) => ({ key: encodeKey(r.key), column_name: r.column ?? null, error: r.error.slice(0, MAX_REJECT_ERROR) }));
+    if (rows.length) {
+      await tx.query(
+        `INSERT INTO run_reject (run_id, run_table_id, run_chunk_id, key, column_name, error)
+         SELECT $1, $2, $3, r.key, r.column_name, r.error FROM jsonb_to_recordset($4::jsonb) AS r(key jsonb, column_name text, error text)`,
+        [lease.table.runId, lease.table.id, lease.chunk.id, JSON.stringify(rows)],
+      );
+    }
+    const delta = rows.length - dropped.length;
+    await tx.query('UPDATE run_chunk SET rejects = $2 WHERE id = $1', [lease.chunk.id, rows.length]);
+    if (delta) {
+      await tx.query('UPDATE run_table SET rejects = rejects + $2 WHERE id = $1', [lease.table.id, delta]);
+      await tx.query('UPDATE run SET rejects = rejects + $2 WHERE id = $1', [lease.table.runId, delta]);
+    }
+  }
+
 
   /** Leaves a chunk for a retry: pending again, its error kept for the log. */
   async release(lease: ChunkLease, error: string): Promise<void> {

@@ -126,7 +126,8 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
     for await (const batch of batches) {
       rowsRead += batch.rows.length;
       if (batch.warnings?.length) readerWarnings.push(...batch.warnings);
-      const kept = keep ? { ...batch, rows: batch.rows.filter(keep) } : batch;
+      // A filtered batch leaves its native rows behind: they would still hold the refused rows.
+      const kept = keep ? { columns: batch.columns, rows: batch.rows.filter(keep), warnings: batch.warnings } : batch;
       if (!rollback) input.onRows?.(kept);
       yield kept;
       if (!rollback) input.onBatch?.(rowsRead);
