@@ -26,6 +26,7 @@ async function snapshot(url: string, dialect: 'postgres' | 'mysql', table: Table
 describe('sync runs on a worker (e2e)', () => {
   let api: ApiHarness;
   let operator: string;
+  let admin: string;
   let pg: EphemeralDatabase;
   let maria: EphemeralDatabase;
   let worker: WorkerProcess | undefined;
@@ -34,7 +35,7 @@ describe('sync runs on a worker (e2e)', () => {
 
   beforeAll(async () => {
     api = await startApi();
-    const admin = await api.adminToken();
+    admin = await api.adminToken();
     operator = await api.tokenFor('operator');
     pg = await createPostgresDatabase('dbferry_sync_src');
     maria = await createMysqlDatabase('dbferry_sync_dst');
@@ -134,6 +135,33 @@ describe('sync runs on a worker (e2e)', () => {
     expect(run.status).toBe('succeeded');
     const target = await snapshot(maria.url, 'mysql', { schema: maria.name, name: 'orders' });
     expect(target).toHaveLength(ROWS + 1);
+  }, 120_000);
+
+  it('never lets more chunks than a connection allows touch it at once, across the worker', async () => {
+    const patched = await request(api.http).patch(`/api/connections/${process.env.SRC_ID}`).set('Authorization', `Bearer ${admin}`).send({ maxParallelChunks: 1 }).expect(200);
+    expect(patched.body.maxParallelChunks).toBe(1);
+    await request(api.http).patch(`/api/connections/${process.env.SRC_ID}`).set('Authorization', `Bearer ${admin}`).send({ maxParallelChunks: 0 }).expect(400);
+    try {
+      const jobs = (await request(api.http).get('/api/jobs').set(auth())).body.items;
+      const job = jobs.find((j: { name: string }) => j.name === 'pg to maria');
+      const run = await runToEnd(job.id);
+      expect(run.status).toBe('succeeded');
+      const store = new Client({ connectionString: api.db.url });
+      await store.connect();
+      try {
+        const { rows } = await store.query(
+          `SELECT c.started_at, c.finished_at FROM run_chunk c JOIN run_table t ON t.id = c.run_table_id WHERE t.run_id = $1 ORDER BY c.started_at`,
+          [run.id],
+        );
+        expect(rows.length).toBeGreaterThan(2);
+        // With one slot on the source, each chunk starts only after the one before it has finished.
+        for (let i = 1; i < rows.length; i++) expect(rows[i].started_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1].finished_at.getTime());
+      } finally {
+        await store.end();
+      }
+    } finally {
+      await request(api.http).patch(`/api/connections/${process.env.SRC_ID}`).set('Authorization', `Bearer ${admin}`).send({ maxParallelChunks: null }).expect(200);
+    }
   }, 120_000);
 
   it('streams run progress as Server-Sent Events until the run ends', async () => {

@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { alertsConfig, securityConfig, storeConfig, workerConfig } from '@dbferry/config';
 import { ControlPlaneModule } from '@dbferry/control-plane';
-import { QueueModule } from '@dbferry/queue';
+import { ConnectionSlots, QueueModule } from '@dbferry/queue';
 import { CopyChunkHandler } from './handlers/copy-chunk.handler';
 import { FinishRunHandler } from './handlers/finish-run.handler';
 import { PlanRunHandler } from './handlers/plan-run.handler';
@@ -40,7 +40,13 @@ export class WorkerModule {
           ],
         }),
         ControlPlaneModule.forRoot({ applicationName: 'dbferry-worker', migrate: false }),
-        QueueModule.forRoot({ role: 'worker', concurrency: config.concurrency, shutdownTimeoutMs: config.shutdownTimeoutMs }),
+        QueueModule.forRoot({
+          role: 'worker',
+          concurrency: config.concurrency,
+          shutdownTimeoutMs: config.shutdownTimeoutMs,
+          lockDurationMs: config.lockDurationMs,
+          stalledIntervalMs: config.stalledIntervalMs,
+        }),
         ScheduleModule.forRoot(),
       ],
       providers: [
@@ -49,6 +55,7 @@ export class WorkerModule {
         RunStore,
         RunAlerts,
         ConnectionOpener,
+        ConnectionSlots,
         PlanRunHandler,
         CopyChunkHandler,
         FinishRunHandler,

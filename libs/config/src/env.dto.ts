@@ -182,4 +182,32 @@ export class WorkerEnv extends SharedEnv {
   @Min(500)
   @Max(3_600_000)
   RECONCILE_INTERVAL = 15_000;
+
+  /**
+   * Chunks that may use one database connection at once across the whole worker fleet (a
+   * connection's own maxParallelChunks overrides it). A chunk holds a slot on its source and
+   * on its target; one that finds no free slot waits in the queue without spending an attempt.
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  CONNECTION_MAX_PARALLEL_CHUNKS = 4;
+
+  /**
+   * Milliseconds a sync job's BullMQ lock lasts (renewed at half). A job whose worker died is
+   * taken again within about this plus WORKER_STALLED_INTERVAL; tests shorten both.
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  WORKER_LOCK_DURATION = 60_000;
+
+  /** Milliseconds between two checks for sync jobs whose lock lapsed (a dead worker's). */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  WORKER_STALLED_INTERVAL = 30_000;
 }

@@ -49,5 +49,8 @@ export const workerConfig = registerAs('worker', () => {
     concurrency: env.WORKER_CONCURRENCY,
     shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT,
     reconcileIntervalMs: env.RECONCILE_INTERVAL,
+    connectionMaxParallelChunks: env.CONNECTION_MAX_PARALLEL_CHUNKS,
+    lockDurationMs: env.WORKER_LOCK_DURATION,
+    stalledIntervalMs: env.WORKER_STALLED_INTERVAL,
   };
 });

@@ -7,4 +7,6 @@ export * from './start-run';
 export * from './queue-processor';
 export * from './queue.module';
 export * from './bull-board';
+export * from './queue-metrics';
 export { Queue, QueueEvents, UnrecoverableError } from 'bullmq';
+export * from './connection-slots';

@@ -15,6 +15,11 @@ export interface JobContext<N extends JobName> {
   signal: AbortSignal;
   /** Reports progress (0..100 or an object) to BullMQ and Bull Board. */
   progress(value: number | object): Promise<void>;
+  /**
+   * Puts the job back in the queue to run again after `delayMs`, without spending an attempt
+   * (e.g. no free connection slot). Throws; the handler returns through it.
+   */
+  postpone(delayMs: number): Promise<never>;
 }
 
 export interface JobHandlerOf<N extends JobName> {

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, UnrecoverableError, Worker, WorkerOptions } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, Worker, WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QueueName } from '@dbferry/queue-contracts';
 import { HandlerRegistry } from './handler-registry';
@@ -54,7 +54,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
     this.worker.on('error', (error) => this.logger.error(`worker error: ${error.message}`));
   }
 
-  private async dispatch(job: Job, _token?: string): Promise<unknown> {
+  private async dispatch(job: Job, token?: string): Promise<unknown> {
     const handler = this.registry.handlerFor(job.name);
     if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
     const controller = new AbortController();
@@ -69,11 +69,17 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
         attempts: job.opts.attempts ?? 1,
         signal: controller.signal,
         progress: (value) => job.updateProgress(value),
+        postpone: async (delayMs) => {
+          await job.moveToDelayed(Date.now() + delayMs, token);
+          throw new DelayedError();
+        },
       });
       this.events.onCompleted?.(job, Date.now() - started);
       return result;
     } catch (error) {
-      if ((error as MaybeTerminal).transient === false) throw new UnrecoverableError((error as Error).message);
+      if (error instanceof DelayedError) throw error;
+      // Aborted by our shutdown: the error says nothing about the job, which another worker retries.
+      if ((error as MaybeTerminal).transient === false && !controller.signal.aborted) throw new UnrecoverableError((error as Error).message);
       throw error;
     } finally {
       this.running.delete(job.id ?? job.name);
@@ -93,7 +99,9 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
     const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
     if (!(await Promise.race([drained, timedOut]))) {
       this.logger.warn(`drain timeout: aborting ${this.running.size} job(s); another worker will resume them`);
-      for (const controller of this.running.values()) controller.abort(new Error('worker shutting down'));
+      // Named AbortError so the dialects pass it through unsorted: a shutdown is not a database
+      // failure, and the handler leaves its chunk for a retry instead of failing it.
+      for (const controller of this.running.values()) controller.abort(new DOMException('worker shutting down', 'AbortError'));
       await this.worker.close(true);
     }
   }

@@ -1,12 +1,66 @@
-import { Injectable } from '@nestjs/common';
-import { DbError } from '@dbferry/dialects-core';
-import { chunkWriteMode, copyRange, decodeKey, EncodedValue, formatTableRef, parseTableRef, planTables, RejectLimitError } from '@dbferry/engine';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { workerConfig } from '@dbferry/config';
+import { DbError, KeyRange, NeutralColumn, NeutralValue } from '@dbferry/dialects-core';
+import { RunEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
+import {
+  chunkWriteMode,
+  copyRange,
+  decodeKey,
+  decodeValue,
+  deleteMissingInRange,
+  EncodedValue,
+  encodeKey,
+  encodeValue,
+  formatTableRef,
+  laterWatermark,
+  parseTableRef,
+  planTables,
+  RejectLimitError,
+  sincePredicate,
+  TablePlan,
+  Watermark,
+} from '@dbferry/engine';
 import { defaultSchema } from '@dbferry/dialects';
-import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
+import { ConnectionSlots, JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
-import { ConnectionOpener } from '../runs/connection-opener';
+import { ConnectionOpener, OpenPair } from '../runs/connection-opener';
 import { WorkerMetrics } from '../ops/worker-metrics';
 import { RunStore } from '../runs/run-store';
+
+const TEXT_KINDS = new Set(['string', 'char', 'text', 'enum']);
+
+/**
+ * A text key may sort differently on the two sides (collations), so a source key range is not
+ * the same set of rows on the target: such chunks upsert rather than replace the range.
+ */
+const hasTextKey = (columns: NeutralColumn[], keyColumns: string[]) =>
+  columns.some((c) => keyColumns.includes(c.name) && TEXT_KINDS.has(c.type.kind));
+
+/** The incremental column of a planned table, its inclusive lower bound, and a watermark tracker. */
+function incrementalOf(table: RunTableEntity, columns: NeutralColumn[], keyColumns: string[]) {
+  if (!table.incrementalColumn) return undefined;
+  const at = columns.findIndex((c) => c.name === table.incrementalColumn);
+  if (at < 0) return undefined;
+  const column = columns[at];
+  const keyAt = keyColumns.map((k) => columns.findIndex((c) => c.name === k));
+  const keyCols = keyAt.map((i) => columns[i]);
+  return {
+    column,
+    since: table.sinceValue === null || table.sinceValue === undefined ? undefined : decodeValue(table.sinceValue as EncodedValue),
+    track(current: Watermark | null, rows: NeutralValue[][]): Watermark | null {
+      let best = current;
+      for (const row of rows) {
+        if (row[at] === null) continue;
+        best = laterWatermark(column, keyCols, best, { value: row[at], key: keyAt.map((i) => row[i]) });
+      }
+      return best;
+    },
+  };
+}
+
+/** A chunk that found its databases busy waits about this long (plus jitter) before trying again. */
+const SLOT_RETRY_MS = 1000;
 
 /** A chunk's lease outlives BullMQ's lock renewal by a margin; a stalled holder loses it. */
 const LEASE_MS = 10 * 60_000;
@@ -25,17 +79,34 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     private readonly store: RunStore,
     private readonly opener: ConnectionOpener,
     private readonly metrics: WorkerMetrics,
+    private readonly slots: ConnectionSlots,
+    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
   ) {}
 
   async handle(job: JobContext<JobName.CopyChunk>): Promise<{ rows: number } | { skipped: string }> {
-    const { runId, chunkId } = job.data;
+    const { runId } = job.data;
     const run = await this.store.run(runId);
     if (!run || run.status !== 'running') return { skipped: `run is ${run?.status ?? 'gone'}` };
     if (run.cancelRequested) return { skipped: 'run cancelled' };
-    const lease = await this.store.lease(chunkId, LEASE_MS);
-    if (!lease) return { skipped: 'chunk already done' };
     const syncJob = await this.store.job(run.jobId);
     if (!syncJob) return { skipped: 'job deleted' };
+    // The fleet-wide cap on chunks per database: no free slot, back in the queue, no attempt spent.
+    const limits = await this.store.connectionLimits([syncJob.sourceId, syncJob.targetId]);
+    const slots = await this.slots.acquire(
+      [syncJob.sourceId, syncJob.targetId].map((id) => ({ connectionId: id, limit: limits.get(id) ?? this.config.connectionMaxParallelChunks })),
+    );
+    if (!slots) return job.postpone(SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS));
+    try {
+      return await this.copy(job, run, syncJob);
+    } finally {
+      await slots.release();
+    }
+  }
+
+  private async copy(job: JobContext<JobName.CopyChunk>, run: RunEntity, syncJob: SyncJobEntity): Promise<{ rows: number } | { skipped: string }> {
+    const { runId, chunkId } = job.data;
+    const lease = await this.store.lease(chunkId, LEASE_MS);
+    if (!lease) return { skipped: 'chunk already done' };
 
     const spec = syncJob.tables[lease.table.specIndex];
     // A pattern entry carries no per-table settings; a single-table entry keeps its filter and columns.
@@ -60,6 +131,11 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
         });
         const started = Date.now();
         const range = { lower: decodeKey(lease.chunk.lowerKey as EncodedValue[] | null), upper: decodeKey(lease.chunk.upperKey as EncodedValue[] | null) };
+        const sourceDialect = ends.source.stored.dialect;
+        const incremental = incrementalOf(lease.table, plan.columns, plan.keyColumns);
+        const where = incremental?.since !== undefined ? [plan.where && `(${plan.where})`, sincePredicate(sourceDialect, incremental.column, incremental.since)].filter(Boolean).join(' AND ') : plan.where;
+        const mode = !lease.table.resumable ? 'replace-range' : syncJob.mode === 'incremental' || hasTextKey(plan.columns, plan.keyColumns) ? 'upsert' : chunkWriteMode(syncJob.writeMode);
+        let watermark: Watermark | null = null;
         const result = await copyRange({
           source: ends.source.data,
           target: ends.target.data,
@@ -67,21 +143,29 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           to: plan.target,
           columns: plan.columns,
           keyColumns: plan.keyColumns,
-          where: plan.where,
+          where,
           range: lease.table.resumable ? range : undefined,
-          mode: lease.table.resumable ? chunkWriteMode(syncJob.writeMode) : 'replace-range',
+          mode,
           batchSize: syncJob.batchSize,
           // The budget other chunks have not used yet; finish-run settles the run against maxRejects.
           rejectLimit: Math.max(0, syncJob.maxRejects - (Number(run.rejects) - lease.chunk.rejects)) + REJECTS_SHOWN_BEYOND_LIMIT,
           signal: job.signal,
+          onRows: incremental ? (batch) => (watermark = incremental.track(watermark, batch.rows)) : undefined,
         });
+        // A replaced range already lost the keys the source no longer has; an upserted one did not.
+        const rowsDeleted =
+          syncJob.deleteMissing && lease.table.resumable && mode === 'upsert'
+            ? await this.deleteMissing(ends, plan, range, syncJob.batchSize, job.signal)
+            : 0;
         const labels = { source_dialect: ends.source.stored.dialect, target_dialect: ends.target.stored.dialect };
         this.metrics.rowsCopied.inc(labels, result.rowsWritten);
         this.metrics.chunkSeconds.observe(labels, (Date.now() - started) / 1000);
+        const mark = watermark as Watermark | null;
+        const stored = mark ? { value: encodeValue(mark.value), key: encodeKey(mark.key) ?? [] } : null;
         if (result.rejects.length) {
           await this.store.log(runId, 'warn', `chunk ${lease.chunk.ordinal}: ${result.rejects.length} row(s) rejected by the target, found in ${result.probes} probe write(s)`, lease.table.sourceTable);
         }
-        if (!(await this.store.complete(lease, result))) {
+        if (!(await this.store.complete(lease, { ...result, rowsDeleted, watermark: stored }))) {
           await this.store.log(runId, 'warn', `chunk ${lease.chunk.ordinal} finished after its lease passed to another worker; its write was idempotent`, lease.table.sourceTable);
         }
         return { rows: result.rowsWritten };
@@ -90,7 +174,8 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
       }
     } catch (error) {
       const message = (error as Error).message;
-      const terminal = (error instanceof DbError && !error.transient) || error instanceof RejectLimitError || job.attemptsMade + 1 >= job.attempts;
+      // A worker shutting down aborted the copy: whatever the driver made of it, the chunk is not at fault.
+      const terminal = !job.signal.aborted && ((error instanceof DbError && !error.transient) || error instanceof RejectLimitError || job.attemptsMade + 1 >= job.attempts);
       this.metrics.chunkFailures.inc({ retry: String(!terminal) });
       if (terminal) {
         await this.store.fail(lease, message, error instanceof RejectLimitError ? error.rejects : []);
@@ -101,5 +186,20 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
       await this.store.log(runId, 'warn', `chunk ${lease.chunk.ordinal} will retry (attempt ${job.attemptsMade + 1}): ${message}`, lease.table.sourceTable);
       throw error;
     }
+  }
+
+  private async deleteMissing(ends: OpenPair, plan: TablePlan, range: KeyRange, batchSize: number, signal?: AbortSignal): Promise<number> {
+    const described = await ends.target.data.introspector.describeTable(plan.target);
+    const byName = new Map(described?.columns.map((c) => [c.name, c]) ?? []);
+    const sourceKeys = plan.keyColumns.map((k) => plan.columns.find((c) => c.name === k) as NeutralColumn);
+    const targetKeys = plan.keyColumns.map((k) => byName.get(k));
+    if (targetKeys.some((c) => !c)) throw new Error(`deleteMissing: the target ${plan.target.name} lacks a key column`);
+    return deleteMissingInRange({
+      source: { dialect: ends.source.stored.dialect, data: ends.source.data, table: plan.source, keyColumns: sourceKeys, where: plan.where },
+      target: { dialect: ends.target.stored.dialect, data: ends.target.data, table: plan.target, keyColumns: targetKeys as NeutralColumn[] },
+      range,
+      batchSize,
+      signal,
+    });
   }
 }

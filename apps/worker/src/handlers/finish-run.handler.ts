@@ -26,6 +26,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     const maxRejects = (await this.store.job(run.jobId))?.maxRejects ?? 0;
     const tooManyRejects = Number(run.rejects) > maxRejects;
 
+    const marks: { table: string; text: string }[] = [];
     const outcome = await this.store.transaction(async (tx) => {
       let failed = 0;
       let unfinished = 0;
@@ -42,6 +43,11 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
           status,
           bad?.error ?? (open && !run.cancelRequested ? `${open} chunk(s) never finished` : null) ?? (rejected ? `${table.rejects} row(s) rejected by the target` : null),
         ]);
+        // Only a table that finished whole advances its watermark, with the run's settlement.
+        if (status === 'succeeded' && table.incrementalColumn) {
+          const mark = await this.store.commitWatermark(tx, run.jobId, table, own);
+          if (mark) marks.push({ table: table.sourceTable, text: `watermark ${table.incrementalColumn} = ${String(mark.value)}` });
+        }
       }
       const status = run.cancelRequested ? 'cancelled' : failed ? 'failed' : 'succeeded';
       const rejectsNote = tooManyRejects ? `; ${run.rejects} row(s) rejected by the target, more than maxRejects ${maxRejects}` : '';
@@ -49,6 +55,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
       await tx.query(`UPDATE run SET status = $2, error = $3, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, status, error]);
       return { status, unfinished };
     });
+    for (const mark of marks) await this.store.log(runId, 'info', mark.text, mark.table);
     if (Number(run.rejects) > 0) await this.store.log(runId, tooManyRejects ? 'error' : 'warn', `${run.rejects} row(s) rejected by the target (maxRejects ${maxRejects})`);
     await this.store.log(runId, outcome.status === 'succeeded' ? 'info' : 'error', `run ${outcome.status}`);
     await this.alerts.runEnded(runId);

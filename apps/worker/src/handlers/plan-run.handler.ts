@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { defaultSchema } from '@dbferry/dialects';
-import { DataPlane, DbError, KeyRange } from '@dbferry/dialects-core';
-import { countRows, encodeKey, PlanError, planTables, TablePlan } from '@dbferry/engine';
+import { DataPlane, DbError, DialectName, KeyRange, NeutralValue } from '@dbferry/dialects-core';
+import { SyncJobEntity } from '@dbferry/control-plane';
+import { countRows, encodeKey, encodeValue, lookbackFrom, PlanError, planTables, sincePredicate, TablePlan } from '@dbferry/engine';
 import { JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import { ConnectionOpener } from '../runs/connection-opener';
@@ -9,6 +10,15 @@ import { RunAlerts } from '../runs/run-alerts';
 import { RunStore } from '../runs/run-store';
 
 const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+
+interface IncrementalRead {
+  /** The job's filter, AND the incremental predicate when there is one. */
+  where?: string;
+  column?: string;
+  /** The inclusive lower bound read this run. */
+  since?: NeutralValue;
+  note?: string;
+}
 
 /**
  * Turns a queued run into tables and key-range chunks: runs the target DDL, splits each
@@ -43,23 +53,30 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         options: { createTables: syncJob.createTables, evolveSchema: syncJob.evolveSchema },
       });
       const ranges: KeyRange[][] = [];
+      const reads: IncrementalRead[] = [];
       for (const plan of plans) {
         if (plan.ddl.length) {
           await ends.target.data.execute(plan.ddl);
           await this.store.log(runId, 'info', `ran on the target: ${plan.ddl.join('; ')}`, qualified(plan.source));
         }
-        ranges.push(await this.split(plan, ends.source.data, syncJob.chunkRows));
+        const read = await this.incrementalRead(syncJob, plan, ends.source.stored.dialect);
+        reads.push(read);
+        // deleteMissing compares each chunk's key range whole, so its ranges cover the table,
+        // not only the rows changed since the watermark.
+        ranges.push(await this.split({ ...plan, where: syncJob.deleteMissing ? plan.where : read.where }, ends.source.data, syncJob.chunkRows));
       }
       const chunkIds = await this.store.transaction(async (tx) => {
         const ids: string[] = [];
         for (const [ordinal, plan] of plans.entries()) {
           const [table] = await tx.query(
             `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
-                                    source_table, target_table, key_columns, resumable, chunks_total, ddl, losses)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+                                    source_table, target_table, key_columns, resumable, chunks_total, ddl, losses,
+                                    incremental_column, since_value)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
             [runId, ordinal, plan.specIndex, plan.source.schema, plan.source.name, plan.target.schema, plan.target.name,
               qualified(plan.source), qualified(plan.target), plan.keyColumns, plan.resumable, ranges[ordinal].length, plan.ddl,
-              JSON.stringify(plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy })))],
+              JSON.stringify(plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy }))),
+              reads[ordinal].column ?? null, reads[ordinal].since === undefined ? null : JSON.stringify(encodeValue(reads[ordinal].since))],
           );
           for (const [i, range] of ranges[ordinal].entries()) {
             const [chunk] = await tx.query(
@@ -71,7 +88,9 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         }
         return ids;
       });
-      for (const plan of plans) {
+      for (const [ordinal, plan] of plans.entries()) {
+        const read = reads[ordinal];
+        if (read.note) await this.store.log(runId, 'info', read.note, qualified(plan.source));
         if (!plan.resumable) await this.store.log(runId, 'warn', 'no usable key: copied whole in one transaction; it cannot resume part-way', qualified(plan.source));
         for (const m of plan.mapping) {
           if (m.lossy) await this.store.log(runId, 'warn', `${m.column}: ${m.lossy.description}`, qualified(plan.source));
@@ -83,6 +102,27 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     } finally {
       await ends.close();
     }
+  }
+
+  /**
+   * What an incremental table reads this run: rows whose incremental column is at or after the
+   * stored watermark less the job's lookback (inclusive, so ties and late commits are read
+   * again and upserted). Without a watermark, the first run reads everything.
+   */
+  private async incrementalRead(syncJob: SyncJobEntity, plan: TablePlan, dialect: DialectName): Promise<IncrementalRead> {
+    if (syncJob.mode !== 'incremental') return { where: plan.where };
+    const column = plan.incrementalColumn ? plan.columns.find((c) => c.name === plan.incrementalColumn) : undefined;
+    if (!column) return { where: plan.where, note: 'no incrementalColumn (a pattern table): read in full and upserted' };
+    const mark = await this.store.watermark(syncJob.id, qualified(plan.source), column.name);
+    if (!mark) return { where: plan.where, column: column.name, note: `no watermark yet on ${column.name}: read in full` };
+    const since = lookbackFrom(column, mark.value, syncJob.lookbackSeconds);
+    const predicate = sincePredicate(dialect, column, since);
+    return {
+      where: plan.where ? `(${plan.where}) AND ${predicate}` : predicate,
+      column: column.name,
+      since,
+      note: `reads ${column.name} >= ${String(since)} (watermark ${String(mark.value)} less ${syncJob.lookbackSeconds} s lookback)`,
+    };
   }
 
   private async split(plan: TablePlan, source: DataPlane, chunkRows: number): Promise<KeyRange[]> {

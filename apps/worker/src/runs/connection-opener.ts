@@ -12,6 +12,12 @@ export interface OpenConnection {
   data: DataPlane;
 }
 
+export interface OpenPair {
+  source: OpenConnection;
+  target: OpenConnection;
+  close(): Promise<void>;
+}
+
 /**
  * Opens sessions on stored connections for the worker: the password is unsealed only in
  * memory for the connect, and the egress policy is applied again at every open.
@@ -40,7 +46,7 @@ export class ConnectionOpener {
   }
 
   /** Opens both ends, closing the first if the second fails. */
-  async openPair(sourceId: string, targetId: string): Promise<{ source: OpenConnection; target: OpenConnection; close(): Promise<void> }> {
+  async openPair(sourceId: string, targetId: string): Promise<OpenPair> {
     const source = await this.open(sourceId);
     try {
       const target = await this.open(targetId);

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
-import { encodeKey, RejectedRow } from '@dbferry/engine';
+import type { NeutralValue } from '@dbferry/dialects-core';
+import { decodeKey, decodeValue, EncodedValue, encodeKey, encodeValue, laterStoredWatermark, RejectedRow, Watermark } from '@dbferry/engine';
+
+/** A chunk's watermark as stored: the incremental value and key in the lossless JSON encoding. */
+export interface EncodedWatermark {
+  value: EncodedValue;
+  key: EncodedValue[];
+}
 
 /** A driver's message is kept whole up to here; longer ones (a huge value quoted back) are cut. */
 const MAX_REJECT_ERROR = 2000;
@@ -47,6 +54,39 @@ export class RunStore {
     await this.dataSource.query('INSERT INTO run_log (run_id, level, table_name, message) VALUES ($1, $2, $3, $4)', [runId, level, tableName ?? null, message]);
   }
 
+  /** The job's stored watermark of a table, if it was taken on `column` (a changed column starts over). */
+  async watermark(jobId: string, sourceTable: string, column: string): Promise<{ value: NeutralValue; key: NeutralValue[] } | null> {
+    const [row] = await this.dataSource.query('SELECT column_value, key_value FROM sync_watermark WHERE job_id = $1 AND source_table = $2', [jobId, sourceTable]);
+    if (!row || row.column_value?.column !== column) return null;
+    return { value: decodeValue(row.column_value.value as EncodedValue), key: decodeKey(row.key_value as EncodedValue[]) ?? [] };
+  }
+
+  /**
+   * Advances a table's watermark to the largest (value, key) its chunks committed, inside the
+   * transaction that settles the run. Never moves it back: rows whose value went down at the
+   * source are re-read only within the lookback.
+   */
+  async commitWatermark(tx: EntityManager, jobId: string, table: RunTableEntity, chunks: RunChunkEntity[]): Promise<Watermark | null> {
+    const decode = (w: { value: EncodedValue; key: EncodedValue[] }): Watermark => ({ value: decodeValue(w.value), key: decodeKey(w.key) ?? [] });
+    let best: Watermark | null = null;
+    for (const chunk of chunks) if (chunk.watermark) best = laterStoredWatermark(best, decode(chunk.watermark as EncodedWatermark));
+    const [row] = await tx.query('SELECT column_value, key_value FROM sync_watermark WHERE job_id = $1 AND source_table = $2 FOR UPDATE', [jobId, table.sourceTable]);
+    if (row && row.column_value?.column === table.incrementalColumn) best = laterStoredWatermark(best, decode({ value: row.column_value.value, key: row.key_value }));
+    if (!best) return null;
+    await tx.query(
+      `INSERT INTO sync_watermark (job_id, source_table, column_value, key_value) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (job_id, source_table) DO UPDATE SET column_value = EXCLUDED.column_value, key_value = EXCLUDED.key_value, updated_at = now()`,
+      [jobId, table.sourceTable, JSON.stringify({ column: table.incrementalColumn, value: encodeValue(best.value) }), JSON.stringify(encodeKey(best.key) ?? [])],
+    );
+    return best;
+  }
+
+  /** Each connection's own cap on parallel chunks, where it has one. */
+  async connectionLimits(ids: string[]): Promise<Map<string, number>> {
+    const rows: { id: string; max_parallel_chunks: number | null }[] = await this.dataSource.query('SELECT id, max_parallel_chunks FROM connection WHERE id = ANY($1)', [ids]);
+    return new Map(rows.filter((r) => r.max_parallel_chunks !== null).map((r) => [r.id, r.max_parallel_chunks as number]));
+  }
+
   /** queued → running; false when the run is no longer queued or running (cancelled, done). */
   async start(runId: string): Promise<boolean> {
     const rows = await this.dataSource.query(
@@ -80,12 +120,16 @@ export class RunStore {
    * Records a chunk the target has committed, with its counts rolled up into its table and
    * run, all only if this worker still holds the lease. Returns false when the lease was lost.
    */
-  async complete(lease: ChunkLease, counts: { rowsRead: number; rowsWritten: number; warnings: string[]; rejects?: RejectedRow[] }): Promise<boolean> {
+  async complete(
+    lease: ChunkLease,
+    counts: { rowsRead: number; rowsWritten: number; warnings: string[]; rowsDeleted?: number; watermark?: EncodedWatermark | null; rejects?: RejectedRow[] },
+  ): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       const [updated] = await tx.query(
-        `UPDATE run_chunk SET status = 'done', rows_read = $3, rows_written = $4, finished_at = now(), lease_token = NULL
+        `UPDATE run_chunk SET status = 'done', rows_read = $3, rows_written = $4, finished_at = now(), lease_token = NULL,
+                rows_deleted = $5, watermark = $6
           WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING id`,
-        [lease.chunk.id, lease.token, counts.rowsRead, counts.rowsWritten],
+        [lease.chunk.id, lease.token, counts.rowsRead, counts.rowsWritten, counts.rowsDeleted ?? 0, counts.watermark ? JSON.stringify(counts.watermark) : null],
       );
       if (!updated.length) return false;
       await tx.query(
@@ -95,11 +139,18 @@ export class RunStore {
           WHERE id = $1`,
         [lease.table.id, counts.rowsRead, counts.rowsWritten, JSON.stringify(counts.warnings)],
       );
-      await tx.query('UPDATE run SET rows_read = rows_read + $2, rows_written = rows_written + $3 WHERE id = $1', [lease.table.runId, counts.rowsRead, counts.rowsWritten]);
+      await tx.query('UPDATE run SET rows_read = rows_read + $2, rows_written = rows_written + $3, rows_deleted = rows_deleted + $4 WHERE id = $1', [
+        lease.table.runId,
+        counts.rowsRead,
+        counts.rowsWritten,
+        counts.rowsDeleted ?? 0,
+      ]);
+      if (counts.rowsDeleted) await tx.query('UPDATE run_table SET rows_deleted = rows_deleted + $2 WHERE id = $1', [lease.table.id, counts.rowsDeleted]);
       await this.storeRejects(tx, lease, counts.rejects ?? []);
       return true;
     });
   }
+
   /** Fails a chunk for good, keeping the rows the target refused when that is why (a reject limit passed). */
   async fail(lease: ChunkLease, error: string, rejects: RejectedRow[] = []): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
@@ -133,7 +184,6 @@ export class RunStore {
       await tx.query('UPDATE run SET rejects = rejects + $2 WHERE id = $1', [lease.table.runId, delta]);
     }
   }
-
 
   /** Leaves a chunk for a retry: pending again, its error kept for the log. */
   async release(lease: ChunkLease, error: string): Promise<void> {

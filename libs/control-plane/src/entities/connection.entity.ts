@@ -37,6 +37,10 @@ export class ConnectionEntity {
   @Column({ name: 'read_only', type: 'boolean', default: false })
   readOnly!: boolean;
 
+  /** Chunks that may use this connection at once across the fleet; null: CONNECTION_MAX_PARALLEL_CHUNKS. */
+  @Column({ name: 'max_parallel_chunks', type: 'integer', nullable: true })
+  maxParallelChunks!: number | null;
+
   @Column({ name: 'created_by', type: 'uuid', nullable: true })
   createdBy!: string | null;
 

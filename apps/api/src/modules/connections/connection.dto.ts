@@ -93,6 +93,19 @@ class ConnectionFields {
   @IsOptional()
   @IsBoolean()
   readOnly?: boolean;
+
+  @ApiPropertyOptional({
+    example: 4,
+    minimum: 1,
+    maximum: 256,
+    nullable: true,
+    description: 'at most this many chunks read from or write to this database at once, across every worker (null: the server default)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  maxParallelChunks?: number | null;
 }
 
 export class CreateConnectionDto extends ConnectionFields {
@@ -154,6 +167,7 @@ export class ConnectionView {
   @ApiProperty({ description: 'whether a password is stored (it is never returned)' }) hasPassword!: boolean;
   @ApiProperty({ type: Object }) options!: Record<string, string | number | boolean>;
   @ApiProperty() readOnly!: boolean;
+  @ApiProperty({ nullable: true, type: Number }) maxParallelChunks!: number | null;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
 }

@@ -39,6 +39,7 @@ const view = (row: ConnectionEntity, hasPassword: boolean): ConnectionView => ({
   hasPassword,
   options: row.options,
   readOnly: row.readOnly,
+  maxParallelChunks: row.maxParallelChunks,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
@@ -92,6 +93,7 @@ export class ConnectionsService {
         username: spec.username ?? null,
         options: spec.options ?? {},
         readOnly: spec.readOnly ?? false,
+        maxParallelChunks: dto.maxParallelChunks ?? null,
         secretKeyId: sealed?.keyId ?? null,
         secretCiphertext: sealed?.ciphertext ?? null,
         createdBy: actor.id,
@@ -108,7 +110,7 @@ export class ConnectionsService {
     const current = await this.load(id);
     const spec: ConnectionSpec = {
       ...current,
-      ...Object.fromEntries(Object.entries(dto).filter(([key, v]) => v !== undefined && key !== 'name')),
+      ...Object.fromEntries(Object.entries(dto).filter(([key, v]) => v !== undefined && key !== 'name' && key !== 'maxParallelChunks')),
     };
     if (dto.password === null) spec.password = undefined;
     await this.checked(spec);
@@ -120,6 +122,7 @@ export class ConnectionsService {
       username: spec.username ?? null,
       options: spec.options ?? {},
       readOnly: spec.readOnly ?? false,
+      ...(dto.maxParallelChunks !== undefined ? { maxParallelChunks: dto.maxParallelChunks } : {}),
     };
     if (dto.password !== undefined) {
       const sealed = dto.password === null ? null : this.secrets.seal(id, dto.password);
@@ -262,7 +265,7 @@ export class ConnectionsService {
 
   private specFrom(dto: CreateConnectionDto): ConnectionSpec {
     if (!dto.url) {
-      const { name: _name, url: _url, ...fields } = dto;
+      const { name: _name, url: _url, maxParallelChunks: _limit, ...fields } = dto;
       return { ...fields, database: fields.database ?? '' };
     }
     const clashing = (['host', 'port', 'database', 'username', 'password'] as const).filter((k) => dto[k] !== undefined);
