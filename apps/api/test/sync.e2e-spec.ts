@@ -8,13 +8,13 @@ import { ApiHarness, startApi } from './harness';
 const ROWS = 5000;
 
 /** Every row of a table, each value normalised by its own side's neutral type. */
-async function snapshot(url: string, dialect: 'postgres' | 'mysql', table: TableRef): Promise<string[][]> {
+async function snapshot(url: string, dialect: 'postgres' | 'mysql', table: TableRef, keyColumns = ['id']): Promise<string[][]> {
   const session = await dialectFor(dialect).connect({ dialect, ...parseConnectionUrl(dialect, url) }, { timeoutMs: 10_000 });
   try {
     const data = session.data!;
     const described = (await data.introspector.describeTable(table))!;
     const rows: string[][] = [];
-    for await (const batch of data.reader.read({ table, columns: described.columns, keyColumns: ['id'], batchSize: 1000 })) {
+    for await (const batch of data.reader.read({ table, columns: described.columns, keyColumns, batchSize: 1000 })) {
       for (const row of batch.rows) rows.push(row.map((v: NeutralValue, i: number) => normalizeValue((described.columns[i] as NeutralColumn).type, v)));
     }
     return rows;
@@ -162,6 +162,28 @@ describe('sync runs on a worker (e2e)', () => {
     } finally {
       await request(api.http).patch(`/api/connections/${process.env.SRC_ID}`).set('Authorization', `Bearer ${admin}`).send({ maxParallelChunks: null }).expect(200);
     }
+  }, 120_000);
+
+  it('copies a table without a key whole through a staging table, and says it cannot resume', async () => {
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    await client.query(`CREATE TABLE audit (at timestamp(6), who text, n bigint);
+      INSERT INTO audit SELECT timestamp '2020-01-01' + g * interval '1 minute', 'user ' || (g % 9), g FROM generate_series(1, 3000) g;
+      INSERT INTO audit VALUES (NULL, 'twice', 1), (NULL, 'twice', 1);`);
+    const job = await request(api.http).post('/api/jobs').set(auth()).send({
+      name: 'keyless', sourceId: process.env.SRC_ID, targetId: process.env.DST_ID, mode: 'full', writeMode: 'replace',
+      chunkRows: 500, tables: [{ source: 'public.audit' }],
+    }).expect(201);
+    const first = await runToEnd(job.body.id);
+    expect(first).toMatchObject({ status: 'succeeded', rowsWritten: 3002 });
+    expect(first.tables[0]).toMatchObject({ resumable: false, chunksTotal: 1 });
+    const logs = (await request(api.http).get(`/api/runs/${first.id}/logs`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
+    expect(logs).toContain('no usable key: copied whole into a staging table and swapped in at the end; it cannot resume part-way');
+    await client.query(`DELETE FROM audit WHERE n > 1000`);
+    await client.end();
+    expect((await runToEnd(job.body.id)).status).toBe('succeeded');
+    const rows = await snapshot(maria.url, 'mysql', { schema: maria.name, name: 'audit' }, []);
+    expect(rows).toHaveLength(1002);
   }, 120_000);
 
   it('streams run progress as Server-Sent Events until the run ends', async () => {

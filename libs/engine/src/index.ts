@@ -9,3 +9,4 @@ export * from './plan/count-rows';
 export * from './incremental/sql-literal';
 export * from './incremental/watermark';
 export * from './incremental/delete-missing';
+export * from './copy/copy-keyless';

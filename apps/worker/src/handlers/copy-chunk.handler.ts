@@ -5,6 +5,7 @@ import { DbError, KeyRange, NeutralColumn, NeutralValue } from '@dbferry/dialect
 import { RunEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
 import {
   chunkWriteMode,
+  copyKeyless,
   copyRange,
   decodeKey,
   decodeValue,
@@ -136,7 +137,20 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
         const where = incremental?.since !== undefined ? [plan.where && `(${plan.where})`, sincePredicate(sourceDialect, incremental.column, incremental.since)].filter(Boolean).join(' AND ') : plan.where;
         const mode = !lease.table.resumable ? 'replace-range' : syncJob.mode === 'incremental' || hasTextKey(plan.columns, plan.keyColumns) ? 'upsert' : chunkWriteMode(syncJob.writeMode);
         let watermark: Watermark | null = null;
-        const result = await copyRange({
+        const result = !lease.table.resumable
+          ? await copyKeyless({
+              source: ends.source.data,
+              target: ends.target.data,
+              targetDialect: ends.target.stored.dialect,
+              stagingTag: lease.table.id,
+              from: plan.source,
+              to: plan.target,
+              columns: plan.columns,
+              where,
+              batchSize: syncJob.batchSize,
+              signal: job.signal,
+            })
+          : await copyRange({
           source: ends.source.data,
           target: ends.target.data,
           from: plan.source,

@@ -91,7 +91,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       for (const [ordinal, plan] of plans.entries()) {
         const read = reads[ordinal];
         if (read.note) await this.store.log(runId, 'info', read.note, qualified(plan.source));
-        if (!plan.resumable) await this.store.log(runId, 'warn', 'no usable key: copied whole in one transaction; it cannot resume part-way', qualified(plan.source));
+        if (!plan.resumable) await this.store.log(runId, 'warn', 'no usable key: copied whole into a staging table and swapped in at the end; it cannot resume part-way', qualified(plan.source));
         for (const m of plan.mapping) {
           if (m.lossy) await this.store.log(runId, 'warn', `${m.column}: ${m.lossy.description}`, qualified(plan.source));
         }
