@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { ProcessorEvents } from '@dbferry/queue';
+import { JobProducer, type ProcessorEvents, registerQueueDepthGauge } from '@dbferry/queue';
 
-/** The worker's Prometheus registry: process metrics plus job outcomes and durations. */
+/** The worker's Prometheus registry: process metrics, job outcomes and durations, queue depths. */
 @Injectable()
 export class WorkerMetrics {
   readonly registry = new Registry();
@@ -41,8 +41,9 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(producer: JobProducer) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_worker_' });
+    registerQueueDepthGauge(this.registry, producer);
   }
 
   eventsFor(queue: string): ProcessorEvents {

@@ -1,27 +1,33 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { JobProducer } from '@dbferry/queue';
+import { DataSource } from 'typeorm';
+import { RUN_STATUSES } from '@dbferry/control-plane';
+import { JobProducer, registerQueueDepthGauge } from '@dbferry/queue';
 import { Public } from '../../common/auth.decorators';
 
-/** Prometheus text: process metrics and queue depths (feature metrics join as features land). */
+/** Prometheus text: process metrics, queue depths and runs by status, the last two read at scrape time. */
 @ApiExcludeController()
 @Public()
 @Controller('metrics')
 export class MetricsController {
   private readonly registry = new Registry();
 
-  constructor(producer: JobProducer) {
+  constructor(producer: JobProducer, dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_api_' });
+    registerQueueDepthGauge(this.registry, producer);
     new Gauge({
-      name: 'dbferry_queue_jobs',
-      help: 'Jobs in each queue by state',
-      labelNames: ['queue', 'state'],
+      name: 'dbferry_runs',
+      help: 'Runs in the control store by status (queued and running are the ones in flight)',
+      labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        for (const queue of producer.all()) {
-          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
-          for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
+        try {
+          const rows = (await dataSource.query('SELECT status, count(*) AS n FROM run GROUP BY status')) as { status: string; n: string }[];
+          this.reset();
+          for (const status of RUN_STATUSES) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+        } catch {
+          this.reset(); // the store is down: no series rather than stale ones
         }
       },
     });
