@@ -11,8 +11,8 @@ const run: RunAlertFacts['run'] = {
   startedAt: new Date('2025-11-23T08:00:00.000Z'),
   finishedAt: new Date('2025-11-23T08:30:00.000Z'),
 };
-const table = (id: string, source: string, status: 'failed' | 'succeeded', error: string | null = null, chunksTotal = 4) =>
-  ({ id, sourceTable: source, targetTable: `dst.${source.split('.')[1]}`, status, error, chunksTotal }) as RunAlertFacts['tables'][number];
+const table = (id: string, source: string, status: 'failed' | 'succeeded', error: string | null = null, chunksTotal = 4, rejects = '0') =>
+  ({ id, sourceTable: source, targetTable: `dst.${source.split('.')[1]}`, status, error, chunksTotal, rejects }) as RunAlertFacts['tables'][number];
 
 describe('runAlertKind', () => {
   it.each<[Parameters<typeof runAlertKind>[0], Parameters<typeof runAlertKind>[1], ReturnType<typeof runAlertKind>]>([
@@ -62,6 +62,29 @@ describe('describeRunAlert', () => {
       Finished: '2025-11-23T08:30:00.000Z',
       'Tables failed': '2 of 3',
     });
+  });
+
+  it('names the first rows a table refused, and how many more there are', () => {
+    const alert = describeRunAlert({
+      kind: 'run-failed',
+      jobName: 'j',
+      run: { ...run, error: '1 table(s) failed; 7 row(s) rejected by the target, more than maxRejects 0' },
+      tables: [table('t1', 'shop.items', 'failed', '7 row(s) rejected by the target', 2, '7')],
+      failedChunks: [],
+      rejects: [
+        { runTableId: 't1', key: [299], columnName: null, error: 'CONSTRAINT `qty_small` failed' },
+        { runTableId: 't1', key: [300], columnName: 'note', error: 'Data too long for column' },
+        { runTableId: 't1', key: [{ $bigint: '9007199254740993' }], columnName: null, error: 'CONSTRAINT `qty_small` failed' },
+      ],
+    });
+    expect(alert.summary.split('\n')).toEqual([
+      '1 table(s) failed; 7 row(s) rejected by the target, more than maxRejects 0',
+      '- shop.items → dst.items: 7 row(s) rejected by the target',
+      '    rejected row [299]: CONSTRAINT `qty_small` failed',
+      '    rejected row [300] (note): Data too long for column',
+      '    rejected row [{"$bigint":"9007199254740993"}]: CONSTRAINT `qty_small` failed',
+      '    … and 4 more rejected row(s)',
+    ]);
   });
 
   it('caps the tables listed and shortens long errors', () => {

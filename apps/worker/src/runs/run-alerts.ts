@@ -8,6 +8,7 @@ import {
   ConnectionSecrets,
   RunChunkEntity,
   RunEntity,
+  RunRejectEntity,
   RunStatus,
   RunTableEntity,
 } from '@dbferry/control-plane';
@@ -16,9 +17,10 @@ import { type Alert, AlertDeduper, type AlertKeyStore, AlertMailer, AlertSendErr
 import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from '@dbferry/queue';
 import { RunStore } from './run-store';
 
-/** The most failing tables, and failed chunks per table, an alert names. */
+/** The most failing tables, and failed chunks and rejected rows per table, an alert names. */
 const MAX_TABLES = 5;
 const MAX_CHUNKS = 3;
+const MAX_REJECTS = 3;
 const MAX_ERROR = 300;
 /** An alert never holds a job past this, whatever SMTP or Redis do. */
 const ALERT_BUDGET_MS = 60_000;
@@ -39,9 +41,11 @@ export interface RunAlertFacts {
   kind: RunAlertKind;
   jobName: string;
   run: Pick<RunEntity, 'id' | 'status' | 'trigger' | 'error' | 'rowsRead' | 'rowsWritten' | 'startedAt' | 'finishedAt'>;
-  tables: Pick<RunTableEntity, 'id' | 'sourceTable' | 'targetTable' | 'status' | 'error' | 'chunksTotal'>[];
+  tables: Pick<RunTableEntity, 'id' | 'sourceTable' | 'targetTable' | 'status' | 'error' | 'chunksTotal' | 'rejects'>[];
   /** Failed chunks of the run's tables. */
   failedChunks: Pick<RunChunkEntity, 'runTableId' | 'ordinal' | 'error'>[];
+  /** The first rows each failing table's target refused. */
+  rejects?: Pick<RunRejectEntity, 'runTableId' | 'key' | 'columnName' | 'error'>[];
   previousRunId?: string;
 }
 
@@ -70,13 +74,17 @@ export function describeRunAlert(facts: RunAlertFacts, at = new Date()): Alert {
   const lines = [short(run.error)];
   for (const table of failing.slice(0, MAX_TABLES)) {
     const chunks = facts.failedChunks.filter((c) => c.runTableId === table.id).sort((a, b) => a.ordinal - b.ordinal);
-    if (!chunks.length) {
-      lines.push(`- ${table.sourceTable} → ${table.targetTable}: ${short(table.error)}`);
-      continue;
-    }
-    lines.push(`- ${table.sourceTable} → ${table.targetTable}: ${chunks.length} of ${table.chunksTotal} chunk(s) failed`);
+    const rejects = (facts.rejects ?? []).filter((r) => r.runTableId === table.id);
+    const what = chunks.length ? `${chunks.length} of ${table.chunksTotal} chunk(s) failed` : short(table.error);
+    lines.push(`- ${table.sourceTable} → ${table.targetTable}: ${what}`);
     for (const chunk of chunks.slice(0, MAX_CHUNKS)) lines.push(`    chunk ${chunk.ordinal}: ${short(chunk.error)}`);
     if (chunks.length > MAX_CHUNKS) lines.push(`    … and ${chunks.length - MAX_CHUNKS} more chunk(s)`);
+    for (const reject of rejects.slice(0, MAX_REJECTS)) {
+      const key = JSON.stringify(reject.key).slice(0, 80);
+      lines.push(`    rejected row ${key}${reject.columnName ? ` (${reject.columnName})` : ''}: ${short(reject.error)}`);
+    }
+    const moreRejects = Math.max(Number(table.rejects), rejects.length) - Math.min(rejects.length, MAX_REJECTS);
+    if (rejects.length && moreRejects > 0) lines.push(`    … and ${moreRejects} more rejected row(s)`);
   }
   if (failing.length > MAX_TABLES) lines.push(`… and ${failing.length - MAX_TABLES} more failed table(s)`);
   if (tables.length) details['Tables failed'] = `${failing.length} of ${tables.length}`;
@@ -180,11 +188,20 @@ export class RunAlerts {
   private async describe(kind: RunAlertKind, run: RunEntity, previousRunId: string | undefined): Promise<{ content: Alert; secrets: string[] }> {
     const job = await this.store.job(run.jobId);
     const tables = await this.store.tables(run.id);
-    const failedChunks = (await this.store.chunks(tables.filter((t) => t.status === 'failed').map((t) => t.id))).filter((c) => c.status === 'failed');
+    const failing = tables.filter((t) => t.status === 'failed').map((t) => t.id);
+    const failedChunks = (await this.store.chunks(failing)).filter((c) => c.status === 'failed');
+    const rejects = failing.length
+      ? ((await this.dataSource.query(
+          `SELECT run_table_id AS "runTableId", key, column_name AS "columnName", error FROM (
+             SELECT r.*, row_number() OVER (PARTITION BY run_table_id ORDER BY id) AS n FROM run_reject r
+              WHERE run_id = $1 AND run_table_id = ANY($2::uuid[])) first WHERE n <= $3`,
+          [run.id, failing, MAX_REJECTS],
+        )) as RunAlertFacts['rejects'])
+      : [];
     // Driver errors rarely echo a password, but if one does it must not reach a mailbox.
     const ends = job ? await Promise.all([job.sourceId, job.targetId].map((id) => this.connections.load(id).catch(() => null))) : [];
     const secrets = ends.map((c) => c?.password).filter((p): p is string => !!p);
-    const content = describeRunAlert({ kind, jobName: job?.name ?? run.jobId, run, tables, failedChunks, previousRunId });
+    const content = describeRunAlert({ kind, jobName: job?.name ?? run.jobId, run, tables, failedChunks, rejects, previousRunId });
     return { content, secrets };
   }
 }
