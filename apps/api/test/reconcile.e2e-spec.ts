@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Client } from 'pg';
@@ -103,6 +104,68 @@ describe('the fleet recovers what Redis lost, and runs schedules (e2e)', () => {
     const logs = (await request(api.http).get(`/api/runs/${runId}/logs?limit=500`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
     expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(/^reconciler: .*enqueued it again/)]));
   }, 240_000);
+
+  it('settles a run whose finish-run parent was lost while its chunks ran on', async () => {
+    const { runId } = (await request(api.http).post(`/api/jobs/${flushedJobId}/run`).set(auth()).expect(202)).body;
+    await waitFor(async () => {
+      const t = (await getRun(runId)).tables[0];
+      return t && t.chunksDone >= 1 && t.chunksDone < t.chunksTotal - 2;
+    }, 60_000, `run ${runId} part-way (worker said: ${workerOutput().slice(-500)})`);
+    // Only the parent's key is gone (a partial loss): its children stay queued, tied to it.
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      expect(await redis.del(`${process.env.QUEUE_PREFIX}:${QueueName.Sync}:finish-run.${runId}`)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    const run = await waitFor(async () => {
+      const body = await getRun(runId);
+      return ended(body.status) && body;
+    }, 120_000, `run ${runId} to end without its parent (worker said: ${workerOutput().slice(-800)})`);
+    expect(run.status).toBe('succeeded');
+    expect(run.tables[0].chunksDone).toBe(run.tables[0].chunksTotal);
+    const logs = (await request(api.http).get(`/api/runs/${runId}/logs?limit=500`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
+    expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(/^reconciler: /)]));
+  }, 180_000);
+
+  it('finishes a run whose queued chunk jobs were lost while their parent waited on them', async () => {
+    const { runId } = (await request(api.http).post(`/api/jobs/${flushedJobId}/run`).set(auth()).expect(202)).body;
+    await waitFor(async () => {
+      const t = (await getRun(runId)).tables[0];
+      return t && t.chunksDone >= 1 && t.chunksDone < t.chunksTotal - 4;
+    }, 60_000, `run ${runId} part-way (worker said: ${workerOutput().slice(-500)})`);
+    // With the fleet stopped, three queued chunks' jobs vanish, while the parent keeps waiting on them.
+    await worker!.stop();
+    const store = new Client({ connectionString: api.db.url });
+    await store.connect();
+    const { rows } = await store.query<{ id: string }>(
+      `SELECT c.id FROM run_chunk c JOIN run_table t ON t.id = c.run_table_id WHERE t.run_id = $1 AND c.status = 'pending' ORDER BY c.ordinal DESC LIMIT 3`,
+      [runId],
+    );
+    await store.end();
+    expect(rows).toHaveLength(3);
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    try {
+      const queue = `${process.env.QUEUE_PREFIX}:${QueueName.Sync}`;
+      for (const { id } of rows) {
+        expect(await redis.del(`${queue}:copy-chunk.${id}`)).toBe(1);
+        await redis.lrem(`${queue}:wait`, 0, `copy-chunk.${id}`);
+      }
+    } finally {
+      redis.disconnect();
+    }
+    worker = await spawnWorker({ WORKER_CONCURRENCY: '1', RECONCILE_INTERVAL: '1000', LOG_LEVEL: 'warn' });
+    await worker.ready();
+    const run = await waitFor(async () => {
+      const body = await getRun(runId);
+      return ended(body.status) && body;
+    }, 120_000, `run ${runId} to end without those chunk jobs (worker said: ${workerOutput().slice(-800)})`);
+    expect(run.status).toBe('succeeded');
+    expect(run.tables[0].chunksDone).toBe(run.tables[0].chunksTotal);
+    const logs = (await request(api.http).get(`/api/runs/${runId}/logs?limit=500`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
+    expect(logs).toEqual(expect.arrayContaining(['reconciler: the queue had lost 3 chunk job(s) of this run; enqueued them again']));
+    expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(/^reconciler: every chunk has settled/)]));
+  }, 180_000);
 
   it('plans a run the store holds as queued but the queue never got', async () => {
     const store = new Client({ connectionString: api.db.url });

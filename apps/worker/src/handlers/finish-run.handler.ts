@@ -28,6 +28,9 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
 
     const marks: { table: string; text: string }[] = [];
     const outcome = await this.store.transaction(async (tx) => {
+      // Two finish-runs of one run (the flow's and a reconciler's) settle it once: the second waits here, then finds it ended.
+      const [locked] = await tx.query('SELECT status FROM run WHERE id = $1 FOR UPDATE', [runId]);
+      if (!locked || !['running', 'queued'].includes(locked.status)) return null;
       let failed = 0;
       let unfinished = 0;
       for (const table of tables) {
@@ -55,6 +58,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
       await tx.query(`UPDATE run SET status = $2, error = $3, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, status, error]);
       return { status, unfinished };
     });
+    if (!outcome) return { status: 'already settled' };
     for (const mark of marks) await this.store.log(runId, 'info', mark.text, mark.table);
     if (Number(run.rejects) > 0) await this.store.log(runId, tooManyRejects ? 'error' : 'warn', `${run.rejects} row(s) rejected by the target (maxRejects ${maxRejects})`);
     await this.store.log(runId, outcome.status === 'succeeded' ? 'info' : 'error', `run ${outcome.status}`);

@@ -94,14 +94,43 @@ export class Reconciler implements OnApplicationBootstrap {
         plans++;
         continue;
       }
-      if (await this.producer.getJobState(JobName.FinishRun, syncJobId.finish(run.id))) continue;
-      const open = (await this.store.chunks(tables.map((t) => t.id))).filter((c) => c.status !== 'done');
-      await this.producer.enqueueFlow(
-        { name: JobName.FinishRun, data: { v: 1, runId: run.id }, jobId: syncJobId.finish(run.id) },
-        open.map((c) => ({ name: JobName.CopyChunk, data: { v: 1, runId: run.id, chunkId: c.id }, jobId: syncJobId.chunk(c.id) })),
-      );
-      await this.store.log(run.id, 'warn', `reconciler: the queue had lost this run's flow; enqueued it again with ${open.length} unfinished chunk(s)`);
-      flows++;
+      const finish = await this.producer.getJobState(JobName.FinishRun, syncJobId.finish(run.id));
+      const chunks = await this.store.chunks(tables.map((t) => t.id));
+      if (!finish) {
+        const open = chunks.filter((c) => c.status !== 'done');
+        await this.producer.enqueueFlow(
+          { name: JobName.FinishRun, data: { v: 1, runId: run.id }, jobId: syncJobId.finish(run.id) },
+          open.map((c) => ({ name: JobName.CopyChunk, data: { v: 1, runId: run.id, chunkId: c.id }, jobId: syncJobId.chunk(c.id) })),
+        );
+        await this.store.log(run.id, 'warn', `reconciler: the queue had lost this run's flow; enqueued it again with ${open.length} unfinished chunk(s)`);
+        flows++;
+        continue;
+      }
+      if (finish !== 'waiting-children') continue;
+      // The parent is held but its children may not be: a chunk whose job is gone is enqueued
+      // on its own (same id); once every chunk has settled in the store and the parent is
+      // still held (its children lost, or tied to a parent that was lost and re-added), the
+      // run is settled by a finish-run of its own. finish-run is idempotent.
+      const open = chunks.filter((c) => c.status !== 'done' && c.status !== 'failed');
+      let lost = 0;
+      for (const c of open) {
+        if (await this.producer.getJobState(JobName.CopyChunk, syncJobId.chunk(c.id))) continue;
+        await this.producer.enqueue(JobName.CopyChunk, { v: 1, runId: run.id, chunkId: c.id }, { jobId: syncJobId.chunk(c.id) });
+        lost++;
+      }
+      if (lost) {
+        await this.store.log(run.id, 'warn', `reconciler: the queue had lost ${lost} chunk job(s) of this run; enqueued them again`);
+        flows++;
+        continue;
+      }
+      const settledAt = Math.max(0, ...chunks.map((c) => c.finishedAt?.getTime() ?? 0));
+      if (!open.length && settledAt < Date.now() - GRACE_SECONDS * 1000) {
+        const settle = `${syncJobId.finish(run.id)}.settle`;
+        if (await this.producer.getJobState(JobName.FinishRun, settle)) continue;
+        await this.producer.enqueue(JobName.FinishRun, { v: 1, runId: run.id }, { jobId: settle });
+        await this.store.log(run.id, 'warn', 'reconciler: every chunk has settled but the run\'s finish-run is still held; settling it directly');
+        flows++;
+      }
     }
     return { plans, flows };
   }
