@@ -96,6 +96,8 @@ describe('sync runs on a worker (e2e)', () => {
     }, 90_000, 'first run');
 
     expect(run).toMatchObject({ status: 'succeeded', rowsRead: ROWS + 1, rowsWritten: ROWS + 1, error: null });
+    expect(run.rowsPerSecond).toBeGreaterThan(0);
+    expect(run.tables[0].rowsPerSecond).toBe(run.rowsPerSecond);
     expect(run.tables).toHaveLength(1);
     expect(run.tables[0]).toMatchObject({ source: 'public.orders', target: `${maria.name}.orders`, status: 'succeeded', resumable: true });
     expect(run.tables[0].chunksTotal).toBeGreaterThan(2);

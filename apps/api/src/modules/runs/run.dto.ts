@@ -12,6 +12,7 @@ export class RunTableView {
   @ApiProperty({ description: COUNT }) rowsWritten!: number | string;
   @ApiProperty({ description: `rows the target refused, left out (see GET /api/runs/:id/rejects); ${COUNT}` }) rejects!: number | string;
   @ApiProperty({ description: `target rows removed because their keys vanished from the source (deleteMissing); ${COUNT}` }) rowsDeleted!: number | string;
+  @ApiProperty({ nullable: true, type: Number, description: "this table's rows written per second of the run so far" }) rowsPerSecond!: number | null;
   @ApiProperty({ nullable: true, type: String, description: 'incremental runs: the column the watermark is taken on' }) incrementalColumn!: string | null;
   @ApiProperty() chunksDone!: number;
   @ApiProperty() chunksTotal!: number;
@@ -36,6 +37,8 @@ export class RunView {
   @ApiProperty({ description: `rows the target refused across all tables; above the job's maxRejects the run fails; ${COUNT}` })
   rejects!: number | string;
   @ApiProperty({ description: `target rows removed by deleteMissing; ${COUNT}` }) rowsDeleted!: number | string;
+  @ApiProperty({ nullable: true, type: Number, description: 'rows written per second from the start to the end (or to now while running); null before it starts' })
+  rowsPerSecond!: number | null;
   @ApiProperty() cancelRequested!: boolean;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ type: [RunTableView] }) tables!: RunTableView[];

@@ -8,6 +8,13 @@ import type { RunRejectPage } from './run.dto';
 /** bigint counters as JSON numbers while exact (they always are in practice), else strings. */
 const count = (value: string) => (Number.isSafeInteger(Number(value)) ? Number(value) : value);
 
+/** Rows written per second since the run started (to its end, or now while it runs); null before it starts. */
+const rate = (rows: string, run: RunEntity): number | null => {
+  if (!run.startedAt) return null;
+  const seconds = ((run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime()) / 1000;
+  return seconds > 0 ? Math.round(Number(rows) / seconds) : null;
+};
+
 export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
   id: run.id,
   jobId: run.jobId,
@@ -20,6 +27,7 @@ export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
   rowsWritten: count(run.rowsWritten),
   rejects: count(run.rejects),
   rowsDeleted: count(run.rowsDeleted),
+  rowsPerSecond: rate(run.rowsWritten, run),
   cancelRequested: run.cancelRequested,
   error: run.error,
   tables: tables.map((t) => ({
@@ -30,6 +38,7 @@ export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
     rowsWritten: count(t.rowsWritten),
     rejects: count(t.rejects),
     rowsDeleted: count(t.rowsDeleted),
+    rowsPerSecond: rate(t.rowsWritten, run),
     incrementalColumn: t.incrementalColumn,
     chunksDone: t.chunksDone,
     chunksTotal: t.chunksTotal,
