@@ -20,6 +20,8 @@ export interface QueueModuleSettings {
   role: 'producer' | 'worker';
   concurrency?: number;
   shutdownTimeoutMs?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 /**

@@ -8,4 +8,7 @@ export interface QueueModuleOptions {
   role: 'producer' | 'worker';
   concurrency?: number;
   shutdownTimeoutMs?: number;
+  /** Sync queue stall detection: how long a job's lock lasts, how often lapsed locks are looked for. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }

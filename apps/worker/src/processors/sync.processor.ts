@@ -18,6 +18,6 @@ export class SyncProcessor extends QueueProcessor {
     super(registry, redis, options);
     this.events = metrics.eventsFor(QueueName.Sync);
     // A chunk taken by a worker that died is re-run; allow several such deaths in one run.
-    this.workerOptions = { maxStalledCount: 5, lockDuration: 60_000, stalledInterval: 30_000 };
+    this.workerOptions = { maxStalledCount: 5, lockDuration: options.lockDurationMs ?? 60_000, stalledInterval: options.stalledIntervalMs ?? 30_000 };
   }
 }
