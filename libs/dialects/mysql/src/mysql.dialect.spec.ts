@@ -73,6 +73,12 @@ describe('MysqlDialect', () => {
     expect(dialect.classifyError(refused).code).toBe('connection-refused');
   });
 
+  it('sorts a command on a connection that died earlier as transient', () => {
+    const closed = Object.assign(new Error("Can't add new command when connection is in closed state"), { fatal: true });
+    expect(dialect.classifyError(closed)).toBeInstanceOf(TransientDbError);
+    expect(dialect.classifyError(new Error("Can't write in closed state"))).toBeInstanceOf(TransientDbError);
+  });
+
   it('keeps unknown driver text as terminal unknown', () => {
     const error = dialect.classifyError(new Error('odd'));
     expect(error).toBeInstanceOf(TerminalDbError);

@@ -231,7 +231,10 @@ export class MysqlDialect implements Dialect {
     if (errno !== undefined && DATA_ERRNOS.has(errno)) return new TerminalDbError('data', detail, { cause: error, column: mysqlErrorColumn(detail) });
     const network = classifyNetworkError(error);
     if (network) return network;
-    if (chain.some((f) => f.code === 'PROTOCOL_CONNECTION_LOST')) return makeDbError('unknown', true, detail, error);
+    // After a reset mysql2 refuses every later command on that connection, with no code at all.
+    if (chain.some((f) => f.code === 'PROTOCOL_CONNECTION_LOST' || /^Can't (add new command|write) .*in closed state/.test(f.message))) {
+      return makeDbError('unknown', true, detail, error);
+    }
     if (/timeout|timed out/i.test(detail)) return makeDbError('timeout', true, detail, error);
     return fallbackDbError(error);
   }
