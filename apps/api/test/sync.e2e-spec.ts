@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { Client } from 'pg';
+import { createConnection } from 'mysql2/promise';
 import { NeutralColumn, NeutralValue, normalizeValue, parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
@@ -32,6 +33,8 @@ describe('sync runs on a worker (e2e)', () => {
   let worker: WorkerProcess | undefined;
   const workerOutput = () => worker?.output() ?? '';
   const auth = () => ({ Authorization: `Bearer ${operator}` });
+  const mariaUrlOf = () => maria.url;
+  const mariaDbName = () => maria.name;
 
   beforeAll(async () => {
     api = await startApi();
@@ -186,6 +189,40 @@ describe('sync runs on a worker (e2e)', () => {
     expect((await runToEnd(job.body.id)).status).toBe('succeeded');
     const rows = await snapshot(maria.url, 'mysql', { schema: maria.name, name: 'audit' }, []);
     expect(rows).toHaveLength(1002);
+  }, 120_000);
+
+  it('strips or rejects NUL characters bound for PostgreSQL, as the job says', async () => {
+    const maria = await createConnection(mariaUrlOf());
+    try {
+      await maria.query(`CREATE TABLE notes (id int PRIMARY KEY, body text)`);
+      await maria.query(`INSERT INTO notes VALUES (1, CONCAT('a', CHAR(0), 'b')), (2, 'plain'), (3, NULL)`);
+    } finally {
+      await maria.end();
+    }
+    const copy = async (nul: string | undefined, target: string) => {
+      const job = await request(api.http).post('/api/jobs').set(auth()).send({
+        name: `nul ${target}`, sourceId: process.env.DST_ID, targetId: process.env.SRC_ID, mode: 'full', writeMode: 'upsert', maxRejects: 5,
+        ...(nul ? { nul } : {}), tables: [{ source: `${mariaDbName()}.notes`, target: `public.${target}` }],
+      }).expect(201);
+      expect(job.body.nul).toBe(nul ?? 'strip');
+      return runToEnd(job.body.id);
+    };
+    const stripped = await copy(undefined, 'notes_stripped');
+    expect(stripped).toMatchObject({ status: 'succeeded', rejects: 0, rowsWritten: 3 });
+    expect(stripped.tables[0].warnings.join(' ')).toMatch(/body/);
+    const rejected = await copy('reject', 'notes_rejected');
+    expect(rejected).toMatchObject({ status: 'succeeded', rejects: 1, rowsWritten: 2 });
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT id, body FROM notes_stripped ORDER BY id')).rows).toEqual([{ id: 1, body: 'ab' }, { id: 2, body: 'plain' }, { id: 3, body: null }]);
+      expect((await client.query('SELECT id FROM notes_rejected ORDER BY id')).rows).toEqual([{ id: 2 }, { id: 3 }]);
+    } finally {
+      await client.end();
+    }
+    await request(api.http).post('/api/jobs').set(auth()).send({
+      name: 'bad nul', sourceId: process.env.DST_ID, targetId: process.env.SRC_ID, mode: 'full', writeMode: 'upsert', nul: 'drop', tables: [{ source: `${mariaDbName()}.notes` }],
+    }).expect(400);
   }, 120_000);
 
   it('streams run progress as Server-Sent Events until the run ends', async () => {

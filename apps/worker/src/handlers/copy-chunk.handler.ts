@@ -148,6 +148,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
               columns: plan.columns,
               where,
               batchSize: syncJob.batchSize,
+              nul: syncJob.nul,
               signal: job.signal,
             })
           : await copyRange({
@@ -161,6 +162,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           range: lease.table.resumable ? range : undefined,
           mode,
           batchSize: syncJob.batchSize,
+          nul: syncJob.nul,
           // The budget other chunks have not used yet; finish-run settles the run against maxRejects.
           rejectLimit: Math.max(0, syncJob.maxRejects - (Number(run.rejects) - lease.chunk.rejects)) + REJECTS_SHOWN_BEYOND_LIMIT,
           signal: job.signal,

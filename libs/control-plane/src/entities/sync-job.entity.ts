@@ -35,6 +35,8 @@ export class SyncJobEntity {
   @Column({ name: 'chunk_rows', type: 'integer', default: 200000 }) chunkRows!: number;
   @Column({ name: 'max_rejects', type: 'integer', default: 0 }) maxRejects!: number;
   @Column({ name: 'lookback_seconds', type: 'integer', default: 0 }) lookbackSeconds!: number;
+  /** U+0000 in text for a PostgreSQL target: stripped (with a warning) or the row rejected. */
+  @Column({ type: 'text', default: 'strip' }) nul!: 'strip' | 'reject';
   @Column({ name: 'created_by', type: 'uuid', nullable: true }) createdBy!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

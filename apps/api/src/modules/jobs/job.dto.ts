@@ -125,6 +125,15 @@ class JobSettings {
   @Min(0)
   @Max(30 * 86400)
   lookbackSeconds?: number;
+
+  @ApiPropertyOptional({
+    enum: ['strip', 'reject'],
+    default: 'strip',
+    description: 'U+0000 in text bound for PostgreSQL (which cannot hold it): strip it with a warning in the run, or reject the row (see maxRejects)',
+  })
+  @IsOptional()
+  @IsIn(['strip', 'reject'])
+  nul?: 'strip' | 'reject';
 }
 
 export class CreateJobDto extends JobSettings {
@@ -214,6 +223,7 @@ export class JobView {
   @ApiProperty() batchSize!: number;
   @ApiProperty() chunkRows!: number;
   @ApiProperty() maxRejects!: number;
+  @ApiProperty({ enum: ['strip', 'reject'] }) nul!: 'strip' | 'reject';
   @ApiProperty() lookbackSeconds!: number;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;

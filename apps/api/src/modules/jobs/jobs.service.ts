@@ -37,6 +37,7 @@ const view = (job: SyncJobEntity): JobView => ({
   batchSize: job.batchSize,
   chunkRows: job.chunkRows,
   maxRejects: job.maxRejects,
+  nul: job.nul,
   lookbackSeconds: job.lookbackSeconds,
   createdAt: job.createdAt,
   updatedAt: job.updatedAt,
@@ -103,6 +104,7 @@ export class JobsService {
       batchSize: dto.batchSize ?? 5000,
       chunkRows: dto.chunkRows ?? 200_000,
       maxRejects: dto.maxRejects ?? 0,
+      nul: dto.nul ?? 'strip',
       lookbackSeconds: dto.lookbackSeconds ?? 0,
       createdBy: actor.id,
     });
