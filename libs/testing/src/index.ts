@@ -6,3 +6,4 @@ export * from './ports';
 export * from './torture';
 export * from './smtp-sink';
 export * from './worker-process';
+export * from './tcp-proxy';

@@ -1,0 +1,114 @@
+import { ChunkRow, countBy, expectSameTable, FAST_STALLS, FaultRig, rowsCopied } from './fault-rig';
+
+const BIG = 1_000_000;
+const SMALL = 300_000;
+const WORKER_ENV = { WORKER_CONCURRENCY: '2', ...FAST_STALLS };
+
+/** SIGKILL: the worker gets no chance to checkpoint; its chunks' locks lapse and another worker resumes. */
+describe('a worker killed mid-run (e2e)', () => {
+  let rig: FaultRig;
+
+  beforeAll(async () => {
+    rig = await FaultRig.start('dbferry_kill');
+    await rig.source(`CREATE TABLE events (id bigint PRIMARY KEY, kind int NOT NULL, note text)`);
+    await rig.source(`INSERT INTO events SELECT g, g % 13, 'note ' || g FROM generate_series(1, ${BIG}) g`);
+    await rig.source(`CREATE TABLE small (id bigint PRIMARY KEY, kind int NOT NULL, note text)`);
+    await rig.source(`INSERT INTO small SELECT g, g % 7, md5(g::text) FROM generate_series(1, ${SMALL}) g`);
+  }, 180_000);
+
+  afterEach(async () => {
+    await rig.stopWorkers();
+  }, 30_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  }, 60_000);
+
+  it('resumes a 1,000,000-row copy from its checkpoints: only the chunks in flight at the kill are copied again', async () => {
+    const jobId = await rig.createJob({
+      name: 'killed once', sourceId: rig.sourceId, targetId: rig.targetId, chunkRows: 50_000, batchSize: 5000, tables: [{ source: 'public.events' }],
+    });
+    const first = await rig.spawnWorker(WORKER_ENV);
+    const runId = await rig.startRun(jobId);
+    await rig.waitForChunks(runId, (c) => c.length >= 15 && countBy(c, 'done') >= c.length / 2 && countBy(c, 'running') > 0, 'half the chunks done');
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+    // Nothing moves now: what the store says is exactly what the dead worker left.
+    const atKill = await rig.chunks(runId);
+    const doneAtKill = new Map(atKill.filter((c) => c.status === 'done').map((c) => [c.id, c]));
+    const inFlight = new Set(atKill.filter((c) => c.status === 'running').map((c) => c.id));
+    expect(inFlight.size).toBeGreaterThanOrEqual(1);
+    expect(inFlight.size).toBeLessThanOrEqual(2); // WORKER_CONCURRENCY
+    expect(doneAtKill.size).toBeLessThan(atKill.length);
+    expect((await rig.run(runId)).status).toBe('running');
+
+    const second = await rig.spawnWorker(WORKER_ENV);
+    const run = await rig.waitForEnd(runId, 240_000);
+    expect(run).toMatchObject({ status: 'succeeded', error: null, rowsWritten: BIG });
+
+    const after = await rig.chunks(runId);
+    expect(after.map((c) => c.status)).toEqual(after.map(() => 'done'));
+    for (const chunk of after) {
+      const before = doneAtKill.get(chunk.id);
+      // A chunk checkpointed before the kill is never taken again (same attempt, same finish time);
+      // one in flight is taken exactly once more; the rest exactly once, by the second worker.
+      if (before) expect(chunk).toEqual(before);
+      else expect({ ordinal: chunk.ordinal, attempts: chunk.attempts }).toEqual({ ordinal: chunk.ordinal, attempts: inFlight.has(chunk.id) ? 2 : 1 });
+    }
+    const leftOver = after.filter((c) => !doneAtKill.has(c.id)).reduce((n, c) => n + c.rowsWritten, 0);
+    expect(await rowsCopied(second, 'postgres', 'mysql')).toBe(leftOver);
+
+    await expectSameTable(
+      { dialect: 'postgres', url: rig.pg.url, table: { schema: 'public', name: 'events' } },
+      { dialect: 'mysql', url: rig.maria.url, table: { schema: rig.maria.name, name: 'events' } },
+      BIG,
+    );
+  }, 420_000);
+
+  it('survives two crashes in one run (kill, restart, kill, restart) and ends equal to the source', async () => {
+    const jobId = await rig.createJob({
+      name: 'killed twice', sourceId: rig.sourceId, targetId: rig.targetId, chunkRows: 15_000, batchSize: 5000, tables: [{ source: 'public.small' }],
+    });
+    const kill = async (worker: { child: { kill(signal: NodeJS.Signals): boolean }; exited: Promise<unknown> }) => {
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      return rig.chunks(runId);
+    };
+    const doneIds = (chunks: ChunkRow[]) => new Set(chunks.filter((c) => c.status === 'done').map((c) => c.id));
+    const running = (chunks: ChunkRow[]) => chunks.filter((c) => c.status === 'running').map((c) => c.id);
+
+    const first = await rig.spawnWorker(WORKER_ENV);
+    const runId = await rig.startRun(jobId);
+    await rig.waitForChunks(runId, (c) => countBy(c, 'done') >= 4 && countBy(c, 'running') > 0, 'a few chunks done');
+    const atFirst = await kill(first);
+    const doneAtFirst = doneIds(atFirst);
+
+    const second = await rig.spawnWorker(WORKER_ENV);
+    await rig.waitForChunks(runId, (c) => countBy(c, 'done') >= doneAtFirst.size + 3 && countBy(c, 'running') > 0, 'more chunks done after the restart');
+    const atSecond = await kill(second);
+    expect(countBy(atSecond, 'done')).toBeLessThan(atSecond.length);
+    expect((await rig.run(runId)).status).toBe('running');
+
+    await rig.spawnWorker(WORKER_ENV);
+    const run = await rig.waitForEnd(runId, 240_000);
+    expect(run).toMatchObject({ status: 'succeeded', error: null, rowsWritten: SMALL });
+
+    const after = await rig.chunks(runId);
+    expect(after.every((c) => c.status === 'done')).toBe(true);
+    // Each crash re-runs at most the chunks it interrupted, once each.
+    const interrupted = [...running(atFirst), ...running(atSecond)];
+    const extra = after.reduce((n, c) => n + c.attempts - 1, 0);
+    expect(extra).toBeLessThanOrEqual(interrupted.length);
+    for (const chunk of after) {
+      if (!interrupted.includes(chunk.id)) expect({ ordinal: chunk.ordinal, attempts: chunk.attempts }).toEqual({ ordinal: chunk.ordinal, attempts: 1 });
+    }
+    for (const id of doneIds(atSecond)) expect(after.find((c) => c.id === id)).toEqual(atSecond.find((c) => c.id === id));
+
+    await expectSameTable(
+      { dialect: 'postgres', url: rig.pg.url, table: { schema: 'public', name: 'small' } },
+      { dialect: 'mysql', url: rig.maria.url, table: { schema: rig.maria.name, name: 'small' } },
+      SMALL,
+    );
+  }, 420_000);
+});
