@@ -4,7 +4,7 @@ import { MysqlChecksummer } from './mysql.checksum';
 import { MysqlDdlBuilder } from './mysql.ddl';
 import { MysqlIntrospector } from './mysql.introspector';
 import { type ErrorMapper, guarded, type MysqlConnector, MysqlReader } from './mysql.reader';
-import { MysqlWriter, type MysqlServerInfo, readMaxAllowedPacket } from './mysql.writer';
+import { MysqlWriter, type MysqlServerInfo, readLocalInfile, readMaxAllowedPacket } from './mysql.writer';
 
 /**
  * Every connection of a session runs with:
@@ -48,6 +48,7 @@ export class MysqlDataPlane implements DataPlane {
   readonly checksummer: MysqlChecksummer;
   readonly ddl: MysqlDdlBuilder;
   private maxPacket: Promise<number> | undefined;
+  private localInfileAllowed: Promise<boolean> | undefined;
 
   constructor(
     private readonly main: Connection,
@@ -58,9 +59,18 @@ export class MysqlDataPlane implements DataPlane {
   ) {
     this.introspector = new MysqlIntrospector(main, server.flavor, mapError);
     this.reader = new MysqlReader(main, connect, mapError);
-    this.writer = new MysqlWriter(connect, server, maxBindParams, () => this.maxAllowedPacket(), mapError);
+    this.writer = new MysqlWriter(connect, server, maxBindParams, () => this.maxAllowedPacket(), mapError, () => this.localInfile());
     this.checksummer = new MysqlChecksummer(main, this.reader, mapError);
     this.ddl = new MysqlDdlBuilder(server.flavor);
+  }
+
+  /** Whether the server takes LOAD DATA LOCAL; read once per session, a failed read is retried next time. */
+  private localInfile(): Promise<boolean> {
+    this.localInfileAllowed ??= readLocalInfile(this.main).catch((error: unknown) => {
+      this.localInfileAllowed = undefined;
+      throw error;
+    });
+    return this.localInfileAllowed;
   }
 
   /** Read once per session; a failed read is retried next time. */

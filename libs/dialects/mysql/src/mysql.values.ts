@@ -165,8 +165,8 @@ export function stringLiteral(value: string): string {
   return `'${value.replace(SPECIAL, (ch) => ESCAPES[ch] ?? ch)}'`;
 }
 
-const INTEGER = /^[+-]?\d+$/;
-const PLAIN_DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+export const INTEGER = /^[+-]?\d+$/;
+export const PLAIN_DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 const TIMESTAMP_TEXT = /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(\.\d+)?\s*(Z|[+-]\d\d(?::?\d\d)?)?$/;
 
 /**
@@ -193,7 +193,7 @@ export function utcDatetimeText(text: string): string {
   );
 }
 
-function jsonText(value: NeutralValue): string {
+export function jsonText(value: NeutralValue): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
     if (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer') {
@@ -203,7 +203,7 @@ function jsonText(value: NeutralValue): string {
   });
 }
 
-function numberLiteral(value: number, column: string): string {
+export function numberLiteral(value: number, column: string): string {
   if (!Number.isFinite(value)) throw new TerminalDbError('data', `column ${column}: MySQL cannot store ${value}`, { column });
   return String(value);
 }

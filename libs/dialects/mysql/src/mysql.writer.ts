@@ -1,8 +1,12 @@
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { Connection as CoreConnection } from 'mysql2';
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { NeutralColumn, NeutralValue, RowBatch, TableRef, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
 import type { MysqlFlavor } from './mysql.sql';
 import { type ErrorMapper, guarded, type MysqlConnector } from './mysql.reader';
 import { keyColumnsOf, qualify, quoteId, whereClause } from './mysql.sql';
+import { LoadDataLines, loadDataSql, loadDataWarningError } from './mysql.load-data';
 import { sqlLiteral } from './mysql.values';
 
 /** Share of max_allowed_packet one statement may use: headroom for the protocol and the server's own copy. */
@@ -103,6 +107,15 @@ export function deleteRangeSql(request: Pick<WriteRequest, 'table' | 'columns' |
   return `DELETE FROM ${qualify(request.table)}${whereClause(keys, request.range, undefined)}`;
 }
 
+/** MysqlWriter's own request options, for tests and measurements. */
+export interface MysqlWriteRequest extends WriteRequest {
+  /** 'auto' (the default): LOAD DATA LOCAL when the server allows it and the mode is not upsert; 'insert': multi-row INSERTs. */
+  via?: 'auto' | 'insert';
+}
+
+/** Characters of LOAD DATA lines gathered before one stream write. */
+const LOAD_CHUNK = 64 * 1024;
+
 export class MysqlWriter implements Writer {
   constructor(
     private readonly connect: MysqlConnector,
@@ -110,16 +123,22 @@ export class MysqlWriter implements Writer {
     private readonly maxBindParams: number,
     private readonly maxPacket: () => Promise<number>,
     private readonly mapError: ErrorMapper,
+    /** Whether the server takes LOAD DATA LOCAL (@@local_infile). */
+    private readonly localInfile: () => Promise<boolean> = () => Promise.resolve(false),
   ) {}
 
-  /** One transaction on a dedicated connection; any failure rolls all of it back. */
-  async write(request: WriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult> {
-    const mode = request.mode === 'upsert' ? 'upsert' : 'insert';
-    const { head, tail } = insertStatementParts(request.table, request.columns.map((c) => c.name), request.keyColumns, mode, this.server);
+  /**
+   * One transaction on a dedicated connection; any failure rolls all of it back. Inserts (and
+   * replace-range) stream through LOAD DATA LOCAL where the server allows it, about twice as
+   * fast for the server as parsing multi-row INSERTs; upserts and servers with local_infile off
+   * use INSERTs sized to max_allowed_packet.
+   */
+  async write(request: MysqlWriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult> {
+    const load = request.mode !== 'upsert' && request.via !== 'insert' && (await guarded(this.mapError, this.localInfile));
     const deleteSql = request.mode === 'replace-range' ? deleteRangeSql(request) : null;
-    const maxBytes = Math.floor((await guarded(this.mapError, this.maxPacket)) * PACKET_SHARE);
-    const packer = new InsertPacker(head, tail, request.columns.length, this.maxBindParams, maxBytes);
-    const connection = (await guarded(this.mapError, this.connect)).promise();
+    const insert = load ? undefined : await this.insertPacker(request);
+    const core = await guarded(this.mapError, this.connect);
+    const connection = core.promise();
     let rowsWritten = 0;
     const run = (sql: string) => guarded(this.mapError, () => connection.query(sql));
     try {
@@ -128,18 +147,20 @@ export class MysqlWriter implements Writer {
       await run('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await run('START TRANSACTION');
       if (deleteSql) await run(deleteSql);
-      for await (const batch of batches) {
-        request.signal?.throwIfAborted();
-        if (batch.columns.length !== request.columns.length) {
-          throw new Error(`a batch has ${batch.columns.length} columns, the writer was given ${request.columns.length}`);
+      if (insert) {
+        for await (const batch of batches) {
+          request.signal?.throwIfAborted();
+          checkWidth(batch, request);
+          for (const row of batch.rows) {
+            const ready = insert.add(rowTuple(request.columns, row));
+            if (ready) await run(ready);
+          }
+          const rest = insert.flush();
+          if (rest) await run(rest);
+          rowsWritten += batch.rows.length;
         }
-        for (const row of batch.rows) {
-          const ready = packer.add(rowTuple(request.columns, row));
-          if (ready) await run(ready);
-        }
-        const rest = packer.flush();
-        if (rest) await run(rest);
-        rowsWritten += batch.rows.length;
+      } else {
+        rowsWritten = await this.loadRows(core, request, batches);
       }
       request.signal?.throwIfAborted();
       await run(request.rollback ? 'ROLLBACK' : 'COMMIT');
@@ -151,6 +172,79 @@ export class MysqlWriter implements Writer {
     await connection.end().catch(() => connection.destroy());
     return { rowsWritten, warnings: [] };
   }
+
+  private async insertPacker(request: WriteRequest): Promise<InsertPacker> {
+    const mode = request.mode === 'upsert' ? 'upsert' : 'insert';
+    const { head, tail } = insertStatementParts(request.table, request.columns.map((c) => c.name), request.keyColumns, mode, this.server);
+    const maxBytes = Math.floor((await guarded(this.mapError, this.maxPacket)) * PACKET_SHARE);
+    return new InsertPacker(head, tail, request.columns.length, this.maxBindParams, maxBytes);
+  }
+
+  /**
+   * One LOAD DATA LOCAL statement fed from the batches. The stream is paused while the socket's
+   * buffer is full (mysql2 pauses it), and the next batch is pulled only when the stream takes
+   * more, so memory holds about one batch. Our own failure (the source, an abort) ends the
+   * connection at once: the server rolls the transaction back.
+   */
+  private async loadRows(core: CoreConnection, request: WriteRequest, batches: AsyncIterable<RowBatch>): Promise<number> {
+    const lines = new LoadDataLines(request.columns);
+    const body = new PassThrough({ highWaterMark: LOAD_CHUNK * 4 });
+    let failure: unknown;
+    const load = new Promise<ResultSetHeader>((resolve, reject) => {
+      core.query<ResultSetHeader>({ sql: loadDataSql(request.table, request.columns), infileStreamFactory: () => body }, (error, result) =>
+        error ? reject(error) : resolve(result),
+      );
+    });
+    load.catch((error: unknown) => {
+      failure ??= error;
+    });
+    const send = async (text: string): Promise<void> => {
+      if (failure === undefined && !body.write(text)) await Promise.race([once(body, 'drain'), load]);
+      if (failure !== undefined) throw failure;
+    };
+    let rows = 0;
+    try {
+      for await (const batch of batches) {
+        request.signal?.throwIfAborted();
+        checkWidth(batch, request);
+        for (const row of batch.rows) {
+          lines.add(row);
+          if (lines.pending() >= LOAD_CHUNK) await send(lines.take());
+        }
+        rows += batch.rows.length;
+      }
+      request.signal?.throwIfAborted();
+      if (lines.pending() > 0) await send(lines.take());
+    } catch (error) {
+      core.destroy();
+      throw failure === undefined ? error : this.mapError(failure);
+    }
+    body.end();
+    const result = await guarded(this.mapError, () => load);
+    if (result.warningStatus > 0) {
+      const [shown] = await guarded(this.mapError, () => core.promise().query<RowDataPacket[]>('SHOW WARNINGS'));
+      const warning = loadDataWarningError(
+        shown.map((w) => ({ level: String(w['Level']), code: Number(w['Code']), message: String(w['Message']) })),
+        request.columns,
+      );
+      if (warning) throw this.mapError(warning);
+    }
+    if (result.affectedRows !== rows) throw new Error(`LOAD DATA stored ${result.affectedRows} of ${rows} rows`);
+    return rows;
+  }
+}
+
+function checkWidth(batch: RowBatch, request: WriteRequest): void {
+  if (batch.columns.length !== request.columns.length) {
+    throw new Error(`a batch has ${batch.columns.length} columns, the writer was given ${request.columns.length}`);
+  }
+}
+
+export const LOCAL_INFILE_SQL = 'SELECT @@local_infile AS local_infile';
+
+export async function readLocalInfile(connection: Connection): Promise<boolean> {
+  const [rows] = await connection.query<RowDataPacket[]>(LOCAL_INFILE_SQL);
+  return Number(rows[0]?.['local_infile'] ?? 0) === 1;
 }
 
 export const MAX_ALLOWED_PACKET_SQL = 'SELECT @@max_allowed_packet AS max_allowed_packet';

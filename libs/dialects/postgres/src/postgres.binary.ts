@@ -664,6 +664,24 @@ export function planBinaryCopy(
   return { encoders };
 }
 
+const TEXT_TYPES = new Set(['text', 'varchar', 'bpchar', 'name', 'enum']);
+
+/**
+ * Whether binary COPY rows read from columns of `sourceTypes` (typnames, 'enum' for any enum)
+ * load unchanged into `targets`: each pair is the same base type (the receive function applies
+ * the target's typmod as the encoders' path does), or both are text types, whose binary form is
+ * the UTF-8 text itself (an enum's receive function checks the label).
+ */
+export function binaryPassThrough(sourceTypes: readonly string[], targets: readonly TargetColumnType[]): boolean {
+  if (sourceTypes.length !== targets.length) return false;
+  return sourceTypes.every((source, i) => {
+    const target = targets[i];
+    if (!target) return false;
+    if (TEXT_TYPES.has(source)) return target.typtype === 'e' || (target.typtype === 'b' && TEXT_TYPES.has(target.typname) && target.typname !== 'name');
+    return target.typtype === 'b' && target.typname === source;
+  });
+}
+
 /** One row: field count, then each field (NULL as length -1). */
 export function writeBinaryRow(out: BinaryCopyBuffer, encoders: BinaryEncoder[], names: string[], row: NeutralValue[], warnings?: ValueWarnings): void {
   out.int16(encoders.length);

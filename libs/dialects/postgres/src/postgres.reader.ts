@@ -1,8 +1,20 @@
 import Cursor from 'pg-cursor';
 import type { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { KeyBounds, KeyRange, NeutralColumn, NeutralValue, ReadRequest, Reader, RowBatch, TableRef } from '@dbferry/dialects-core';
 import type { PostgresClients } from './postgres.clients';
-import { buildKeyBoundSql, buildSelectSql, buildSplitPointsSql } from './postgres.sql';
+import { type BinaryDecoder, BinaryCopySplitter, type FramedRows, planBinaryRead, PostgresCopyBatch, type SourceColumnType } from './postgres.copy-out';
+import {
+  buildCopyOutSql,
+  buildKeyBoundSql,
+  buildResultTypesSql,
+  buildSampleKeysSql,
+  buildSelectSql,
+  buildSplitPointsSql,
+  POSTGRES_ROW_ESTIMATE_SQL,
+  POSTGRES_TYPES_BY_OID_SQL,
+  qualifyTable,
+} from './postgres.sql';
 import { decodeValue, POSTGRES_RAW_TYPES } from './postgres.values';
 
 export const READ_TRANSACTION = 'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY';
@@ -22,43 +34,124 @@ async function queryRows(client: Client, sql: string, params: unknown[]): Promis
   return result.rows;
 }
 
+/** ReadRequest plus the read path, for tests and measurements. */
+export interface PostgresReadRequest extends ReadRequest {
+  /** 'auto' (the default): COPY binary when every column has a binary decoder, else the text cursor. */
+  via?: 'auto' | 'cursor';
+}
+
 export class PostgresReader implements Reader {
+  /** pg_type facts by OID, per session: built-in OIDs never change, user types rarely. */
+  private readonly typeCache = new Map<number, SourceColumnType>();
+  private readonly backendPids = new WeakMap<Client, number>();
+
   constructor(
     private readonly clients: PostgresClients,
     private readonly wrap: <T>(work: () => Promise<T>) => Promise<T>,
   ) {}
 
-  /** A server-side cursor in one read-only snapshot; the next batch is fetched only when the consumer asks. */
-  async *read(request: ReadRequest): AsyncIterable<RowBatch> {
-    const { sql, params } = buildSelectSql(request);
+  /**
+   * One read-only snapshot. Rows come from `COPY (SELECT …) TO STDOUT (FORMAT binary)` when every
+   * column can be decoded from it (batches then also carry the raw rows, see postgres.copy-out.ts),
+   * otherwise from a server-side cursor in text; either way the next batch is fetched only when
+   * the consumer asks.
+   */
+  async *read(request: PostgresReadRequest): AsyncIterable<RowBatch> {
     const batchSize = Math.max(1, Math.floor(request.batchSize));
     const signal = request.signal;
     if (signal?.aborted) throw abortError(signal);
     const lease = await this.wrap(() => this.clients.lease());
     const client = lease.client;
-    let cursor: Cursor<TextRow> | undefined;
     let open = false;
     try {
       await this.wrap(() => client.query(READ_TRANSACTION));
       open = true;
-      cursor = client.query(new Cursor<TextRow>(sql, params, { rowMode: 'array', types: POSTGRES_RAW_TYPES }));
-      const active = cursor;
-      for (;;) {
-        if (signal?.aborted) throw abortError(signal);
-        const rows = await this.wrap(() => active.read(batchSize));
-        if (rows.length === 0) break;
-        yield { columns: request.columns, rows: rows.map((r) => decodeRow(request.columns, r)) };
-        if (rows.length < batchSize) break;
-      }
-      await this.wrap(() => active.close());
-      cursor = undefined;
+      const plan = request.via === 'cursor' ? undefined : await this.wrap(() => this.binaryPlan(client, request));
+      if (plan && 'decoders' in plan) yield* this.copyRows(client, request, plan.decoders, plan.names, batchSize);
+      else yield* this.cursorRows(client, request, batchSize);
       await this.wrap(() => client.query('COMMIT'));
       open = false;
     } finally {
       // Reached on error, abort, or a consumer that stopped early (break / return).
-      if (cursor) await cursor.close().catch(() => undefined);
       if (open) await client.query('ROLLBACK').catch(() => undefined);
       await lease.release();
+    }
+  }
+
+  private async binaryPlan(client: Client, request: ReadRequest): Promise<ReturnType<typeof planBinaryRead>> {
+    const probe = await client.query({ text: buildResultTypesSql(request), rowMode: 'array', types: POSTGRES_RAW_TYPES });
+    const oids = probe.fields.map((f) => f.dataTypeID);
+    const unknown = [...new Set(oids.filter((oid) => !this.typeCache.has(oid)))];
+    if (unknown.length) {
+      const found = await client.query<{ oid: number; typname: string; typtype: string }>(POSTGRES_TYPES_BY_OID_SQL, [unknown]);
+      for (const row of found.rows) this.typeCache.set(row.oid, { typname: row.typname, typtype: row.typtype });
+    }
+    if (!this.backendPids.has(client)) {
+      const pid = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      this.backendPids.set(client, pid.rows[0]?.pid ?? 0);
+    }
+    return planBinaryRead(
+      request.columns,
+      oids.map((oid) => this.typeCache.get(oid) ?? { typname: `oid ${oid}`, typtype: '?' }),
+    );
+  }
+
+  private async *copyRows(client: Client, request: ReadRequest, decoders: BinaryDecoder[], types: string[], batchSize: number): AsyncGenerator<RowBatch> {
+    const signal = request.signal;
+    const stream = client.query(copyTo(buildCopyOutSql(request)));
+    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const splitter = new BinaryCopySplitter(request.columns.length, batchSize);
+    const batch = (run: FramedRows) => new PostgresCopyBatch(request.columns, run.rows, run.data, types, decoders);
+    let streaming = true;
+    try {
+      for (;;) {
+        if (signal?.aborted) throw abortError(signal);
+        const next = await this.wrap(() => chunks.next());
+        if (next.done) break;
+        for (const run of splitter.push(next.value)) {
+          yield batch(run);
+          if (signal?.aborted) throw abortError(signal);
+        }
+      }
+      streaming = false;
+      const last = splitter.finish();
+      if (last) yield batch(last);
+    } finally {
+      if (streaming) await this.stopCopy(client, chunks);
+    }
+  }
+
+  /**
+   * A COPY TO cannot be closed from the client side: the session's backend is asked to cancel it
+   * (from another connection), and what it still sends is read and dropped until the COPY ends.
+   */
+  private async stopCopy(client: Client, chunks: AsyncIterator<Buffer>): Promise<void> {
+    const pid = this.backendPids.get(client);
+    if (pid) await this.clients.with((other) => other.query('SELECT pg_cancel_backend($1)', [pid])).catch(() => undefined);
+    try {
+      while (!(await chunks.next()).done);
+    } catch {
+      // The cancel's own error (57014), or the one that stopped the read.
+    }
+  }
+
+  private async *cursorRows(client: Client, request: ReadRequest, batchSize: number): AsyncGenerator<RowBatch> {
+    const { sql, params } = buildSelectSql(request);
+    const signal = request.signal;
+    const cursor = client.query(new Cursor<TextRow>(sql, params, { rowMode: 'array', types: POSTGRES_RAW_TYPES }));
+    let closed = false;
+    try {
+      for (;;) {
+        if (signal?.aborted) throw abortError(signal);
+        const rows = await this.wrap(() => cursor.read(batchSize));
+        if (rows.length === 0) break;
+        yield { columns: request.columns, rows: rows.map((r) => decodeRow(request.columns, r)) };
+        if (rows.length < batchSize) break;
+      }
+      closed = true;
+      await this.wrap(() => cursor.close());
+    } finally {
+      if (!closed) await cursor.close().catch(() => undefined);
     }
   }
 
@@ -73,22 +166,70 @@ export class PostgresReader implements Reader {
     );
   }
 
+  /**
+   * Upper bounds at every (n/parts)-th key. A table estimated at SAMPLE_FROM rows or more takes
+   * them from a page sample (TABLESAMPLE SYSTEM, a few thousand keys sorted), so the split costs
+   * milliseconds instead of numbering every key; smaller tables, filters that leave too few
+   * sampled rows, and relations that cannot be sampled number all keys exactly.
+   */
   splitRanges(table: TableRef, keyColumns: NeutralColumn[], parts: number, where?: string): Promise<KeyRange[]> {
     const wanted = Math.max(1, Math.floor(parts));
     if (wanted === 1 || keyColumns.length === 0) return Promise.resolve([{}]);
     return this.wrap(() =>
       this.clients.with(async (client) => {
-        const rows = await queryRows(client, buildSplitPointsSql(table, keyColumns, where), [wanted]);
-        const points = rows.map((r) => decodeRow(keyColumns, r));
-        const ranges: KeyRange[] = [];
-        let lower: NeutralValue[] | undefined;
-        for (const upper of points.slice(0, wanted - 1)) {
-          ranges.push(lower ? { lower, upper } : { upper });
-          lower = upper;
-        }
-        ranges.push(lower ? { lower } : {});
-        return ranges;
+        const sampled = await this.sampledSplitPoints(client, table, keyColumns, wanted, where);
+        const points = sampled ?? (await queryRows(client, buildSplitPointsSql(table, keyColumns, where), [wanted])).slice(0, wanted - 1);
+        return rangesFromPoints(points.map((r) => decodeRow(keyColumns, r)));
       }),
     );
   }
+
+  private async sampledSplitPoints(client: Client, table: TableRef, keyColumns: NeutralColumn[], wanted: number, where?: string): Promise<TextRow[] | null> {
+    const [estimate] = await queryRows(client, POSTGRES_ROW_ESTIMATE_SQL, [qualifyTable(table)]);
+    const rows = Number(estimate?.[0] ?? 0);
+    const pages = Number(estimate?.[1] ?? 0);
+    if (!(rows >= SAMPLE_FROM) || !(pages > 0)) return null;
+    // Whole pages are sampled, and neighbouring rows of a page often have neighbouring keys:
+    // the split is as good as the number of pages per range, not rows.
+    const percent = Math.min(100, (100 * Math.max(SAMPLE_PAGES, SAMPLE_PAGES_PER_PART * wanted)) / pages);
+    let sample: TextRow[];
+    try {
+      sample = await queryRows(client, buildSampleKeysSql(table, keyColumns, percent, where), []);
+    } catch {
+      return null; // e.g. a relation kind TABLESAMPLE does not take
+    }
+    if (sample.length < MIN_SAMPLE_PER_PART * wanted) return null;
+    const points: TextRow[] = [];
+    for (let i = 1; i < wanted; i++) {
+      const point = sample[Math.floor((i * sample.length) / wanted)] as TextRow;
+      // A key that is not unique can repeat in the sample: an empty range is no use.
+      if (points.length && sameRow(points[points.length - 1] as TextRow, point)) continue;
+      points.push(point);
+    }
+    return points;
+  }
+}
+
+/** Tables estimated smaller than this are split by numbering every key. */
+const SAMPLE_FROM = 100_000;
+/** Pages sampled for a split (at least), and per range: a range's size is off by about 1/√(its pages). */
+const SAMPLE_PAGES = 640;
+const SAMPLE_PAGES_PER_PART = 64;
+/** Fewer sampled keys than this per range (a selective filter): number every key instead. */
+const MIN_SAMPLE_PER_PART = 20;
+
+function sameRow(a: TextRow, b: TextRow): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Consecutive ranges with the points as upper bounds; the first has no lower bound, the last no upper. */
+function rangesFromPoints(points: NeutralValue[][]): KeyRange[] {
+  const ranges: KeyRange[] = [];
+  let lower: NeutralValue[] | undefined;
+  for (const upper of points) {
+    ranges.push(lower ? { lower, upper } : { upper });
+    lower = upper;
+  }
+  ranges.push(lower ? { lower } : {});
+  return ranges;
 }

@@ -79,24 +79,46 @@ export function rangePredicate(
   range: KeyRange | undefined,
   firstParam = 1,
 ): { conditions: string[]; params: (string | null)[] } {
-  const conditions: string[] = [];
   const params: (string | null)[] = [];
-  if (!range || (!range.lower && !range.upper)) return { conditions, params };
+  const conditions = rangeConditions(keyColumns, columns, range, (text) => {
+    params.push(text);
+    return `$${firstParam + params.length - 1}`;
+  });
+  return { conditions, params };
+}
+
+/** A string literal; every dbferry session runs with standard_conforming_strings on. */
+export function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * `rangePredicate` with the bounds written as literals, for statements that take no parameters
+ * (COPY). An untyped literal resolves to the key column's type exactly as an untyped parameter does.
+ */
+export function literalRangePredicate(keyColumns: string[], columns: NeutralColumn[], range: KeyRange | undefined): string[] {
+  return rangeConditions(keyColumns, columns, range, (text) => (text === null ? 'NULL' : quoteLiteral(text)));
+}
+
+function rangeConditions(
+  keyColumns: string[],
+  columns: NeutralColumn[],
+  range: KeyRange | undefined,
+  bind: (text: string | null) => string,
+): string[] {
+  const conditions: string[] = [];
+  if (!range || (!range.lower && !range.upper)) return conditions;
   const types = keyTypes(keyColumns, columns);
   const keys = tuple(keyColumns.map(ident));
   const bound = (values: NeutralValue[], op: string) => {
     if (values.length !== keyColumns.length) {
       throw new Error(`a key bound has ${values.length} values for ${keyColumns.length} key columns`);
     }
-    const placeholders = values.map((v, i) => {
-      params.push(encodeParam(types[i], v));
-      return `$${firstParam + params.length - 1}`;
-    });
-    conditions.push(`${keys} ${op} ${tuple(placeholders)}`);
+    conditions.push(`${keys} ${op} ${tuple(values.map((v, i) => bind(encodeParam(types[i], v))))}`);
   };
   if (range.lower) bound(range.lower, '>');
   if (range.upper) bound(range.upper, '<=');
-  return { conditions, params };
+  return conditions;
 }
 
 function whereClause(conditions: string[], where: string | undefined): string {
@@ -137,6 +159,22 @@ export function buildSelectSql(request: SelectRequest): SqlWithParams {
   };
 }
 
+/** The SELECT of `buildSelectSql` as `COPY (…) TO STDOUT (FORMAT binary)`, its range bounds as literals. */
+export function buildCopyOutSql(request: SelectRequest): string {
+  const conditions = literalRangePredicate(request.keyColumns, request.columns, request.range);
+  const order = request.keyColumns.length ? ` ORDER BY ${request.keyColumns.map(ident).join(', ')}` : '';
+  const list = request.columns.map(readExpression).join(', ');
+  return `COPY (SELECT ${list} FROM ${qualifyTable(request.table)}${whereClause(conditions, request.where)}${order}) TO STDOUT (FORMAT binary)`;
+}
+
+/** No rows, only the result's column types (pg's `fields`), for choosing binary decoders. */
+export function buildResultTypesSql(request: Pick<SelectRequest, 'table' | 'columns'>): string {
+  return `SELECT ${request.columns.map(readExpression).join(', ')} FROM ${qualifyTable(request.table)} LIMIT 0`;
+}
+
+/** typname and typtype of the result's type OIDs (`$1` an int array). */
+export const POSTGRES_TYPES_BY_OID_SQL = 'SELECT oid::int AS oid, typname::text AS typname, typtype::text AS typtype FROM pg_type WHERE oid = ANY($1::oid[])';
+
 /** The first (or last) key in key order. */
 export function buildKeyBoundSql(table: TableRef, keyColumns: NeutralColumn[], direction: 'ASC' | 'DESC', where?: string): string {
   const list = keyColumns.map(readExpression).join(', ');
@@ -158,6 +196,24 @@ export function buildSplitPointsSql(table: TableRef, keyColumns: NeutralColumn[]
     `) AS s WHERE "dbferry_rn" % GREATEST(ceil("dbferry_n"::numeric / $1::int)::bigint, 1) = 0 AND "dbferry_rn" < "dbferry_n"`,
     `ORDER BY "dbferry_rn"`,
   ].join('\n');
+}
+
+/**
+ * Rows and pages of `$1` (a qualified, quoted name) as the planner estimates them: reltuples, or
+ * for a table never vacuumed nor analysed (-1 since PostgreSQL 14, 0 before) its size over 64
+ * bytes a row; the pages from its size.
+ */
+export const POSTGRES_ROW_ESTIMATE_SQL = `
+SELECT (CASE WHEN c.reltuples > 0 THEN c.reltuples ELSE pg_relation_size(c.oid) / 64 END)::text AS rows,
+  (pg_relation_size(c.oid) / current_setting('block_size')::int)::text AS pages
+FROM pg_class c WHERE c.oid = to_regclass($1::text)`;
+
+/** The keys of a page sample of about `percent` % of the table, in key order (repeatable: the same split twice). */
+export function buildSampleKeysSql(table: TableRef, keyColumns: NeutralColumn[], percent: number, where?: string): string {
+  const list = keyColumns.map(readExpression).join(', ');
+  const order = keyColumns.map((c) => ident(c.name)).join(', ');
+  const pct = Math.min(100, Math.max(0.0001, percent)).toFixed(4);
+  return `SELECT ${list} FROM ${qualifyTable(table)} TABLESAMPLE SYSTEM (${pct}) REPEATABLE (0)${whereClause([], where)} ORDER BY ${order}`;
 }
 
 /**

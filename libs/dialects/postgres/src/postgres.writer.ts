@@ -2,17 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { NeutralValue, RowBatch, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import { batchRowCount, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import {
   BINARY_COPY_HEADER,
   BINARY_COPY_TRAILER,
   type BinaryEncoder,
   BinaryCopyBuffer,
+  binaryPassThrough,
   planBinaryCopy,
   type TargetColumnType,
   writeBinaryRow,
 } from './postgres.binary';
 import { inTransaction, type PostgresClients } from './postgres.clients';
+import { NATIVE_FORMAT } from './postgres.copy-out';
 import {
   buildCopySql,
   buildDeleteRangeSql,
@@ -37,6 +39,8 @@ interface CopyEncoding {
   take(): string | Buffer;
   header?: Buffer;
   trailer?: Buffer;
+  /** The batch's rows as this COPY takes them unchanged (PostgreSQL binary from a like-typed source), if it can. */
+  native?(batch: RowBatch): Buffer | undefined;
 }
 
 function textEncoding(request: WriteRequest, warnings: ValueWarnings): CopyEncoding {
@@ -57,9 +61,12 @@ function textEncoding(request: WriteRequest, warnings: ValueWarnings): CopyEncod
   };
 }
 
-function binaryEncoding(request: WriteRequest, encoders: BinaryEncoder[], warnings: ValueWarnings): CopyEncoding {
+function binaryEncoding(request: WriteRequest, encoders: BinaryEncoder[], targets: TargetColumnType[], warnings: ValueWarnings): CopyEncoding {
   const names = request.columns.map((c) => c.name);
   const out = new BinaryCopyBuffer();
+  // One answer per reader: its batches share one `types` array.
+  let checked: string[] | undefined;
+  let usable = false;
   return {
     format: 'binary',
     add: (row) => writeBinaryRow(out, encoders, names, row, warnings),
@@ -67,6 +74,15 @@ function binaryEncoding(request: WriteRequest, encoders: BinaryEncoder[], warnin
     take: () => out.take(),
     header: BINARY_COPY_HEADER,
     trailer: BINARY_COPY_TRAILER,
+    native: (batch) => {
+      const native = batch.native;
+      if (!native || native.format !== NATIVE_FORMAT) return undefined;
+      if (native.types !== checked) {
+        checked = native.types;
+        usable = binaryPassThrough(native.types, targets);
+      }
+      return usable ? native.data : undefined;
+    },
   };
 }
 
@@ -81,7 +97,7 @@ async function chooseEncoding(client: Client, request: PostgresWriteRequest, war
   const result = await client.query<{ name: string; typname: string; typtype: string }>(POSTGRES_COPY_TARGET_TYPES_SQL, [qualifyTable(request.table)]);
   const targets = new Map<string, TargetColumnType>(result.rows.map((r) => [r.name, { typname: r.typname, typtype: r.typtype }]));
   const plan = planBinaryCopy(request.columns, targets);
-  if ('encoders' in plan) return binaryEncoding(request, plan.encoders, warnings);
+  if ('encoders' in plan) return binaryEncoding(request, plan.encoders, request.columns.map((c) => targets.get(c.name) as TargetColumnType), warnings);
   if (format === 'binary') throw new Error(`binary COPY into ${qualifyTable(request.table)} is not possible: ${plan.textBecause}`);
   return textEncoding(request, warnings);
 }
@@ -116,6 +132,12 @@ async function copyBatches(
     if (encoding.header) await write(encoding.header);
     for await (const batch of batches) {
       if (request.signal?.aborted) throw abortError(request.signal);
+      const native = encoding.native?.(batch);
+      if (native) {
+        await write(native);
+        rows += batchRowCount(batch);
+        continue;
+      }
       for (const row of batch.rows) {
         encoding.add(row);
         rows++;

@@ -1,4 +1,5 @@
 import {
+  batchRowCount,
   type DataPlane,
   type DbError,
   isRowRejection,
@@ -124,7 +125,7 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
   });
   async function* counted(): AsyncGenerator<RowBatch> {
     for await (const batch of batches) {
-      rowsRead += batch.rows.length;
+      rowsRead += batchRowCount(batch);
       if (batch.warnings?.length) readerWarnings.push(...batch.warnings);
       // A filtered batch leaves its native rows behind: they would still hold the refused rows.
       const kept = keep ? { columns: batch.columns, rows: batch.rows.filter(keep), warnings: batch.warnings } : batch;
