@@ -14,6 +14,7 @@ const config: Config = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.{int,e2e}-spec.ts'],
       setupFiles: ['<rootDir>/tools/jest/integration-env.ts'],
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/integration-timeout.ts'],
     },
   ],
 };
