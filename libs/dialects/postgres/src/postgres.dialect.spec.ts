@@ -80,6 +80,11 @@ describe('PostgresDialect', () => {
     expect(error.transient).toBe(true);
   });
 
+  it('sorts a dropped connection as transient, also when a later query finds the client unusable', () => {
+    expect(dialect.classifyError(new Error('Connection terminated unexpectedly')).transient).toBe(true);
+    expect(dialect.classifyError(new Error('Client has encountered a connection error and is not queryable')).transient).toBe(true);
+  });
+
   it('keeps the driver text of anything else as terminal unknown', () => {
     const error = dialect.classifyError(new Error('something odd'));
     expect(error).toBeInstanceOf(TerminalDbError);

@@ -222,7 +222,8 @@ export class PostgresDialect implements Dialect {
     const message = detailOf(error);
     if (/timeout|timed out/i.test(message)) return makeDbError('timeout', true, message, error);
     if (/server does not support SSL/i.test(message)) return new TerminalDbError('tls', message, { cause: error });
-    if (/Connection terminated unexpectedly/i.test(message)) return makeDbError('unknown', true, message, error);
+    // node-pg refuses every query on a client whose socket failed earlier (a reset), with no code.
+    if (/Connection terminated unexpectedly|encountered a connection error and is not queryable/i.test(message)) return makeDbError('unknown', true, message, error);
     return fallbackDbError(error);
   }
 }
