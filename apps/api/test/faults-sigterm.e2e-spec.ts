@@ -62,26 +62,31 @@ describe('a worker stopped with SIGTERM mid-run (e2e)', () => {
   }, 300_000);
 
   it('past WORKER_SHUTDOWN_TIMEOUT: the chunks it was copying are rolled back and left for another worker, which finishes the run', async () => {
-    // Two chunks of 500,000 rows, both taken at once, each far longer than the 1 s drain bound.
+    // Two chunks of about 500,000 rows (any estimate up to 1.2M splits in two), both taken at once,
+    // each several times longer than the 1 s drain bound.
     const jobId = await rig.createJob({
-      name: 'aborted', sourceId: rig.sourceId, targetId: rig.pgTargetId, chunkRows: 500_000, batchSize: 5000,
+      name: 'aborted', sourceId: rig.sourceId, targetId: rig.pgTargetId, chunkRows: 600_000, batchSize: 5000,
       tables: [{ source: 'public.big', target: 'public.aborted' }],
     });
     const timeoutMs = 1000;
     const worker = await rig.spawnWorker({ WORKER_CONCURRENCY: '2', WORKER_SHUTDOWN_TIMEOUT: String(timeoutMs), ...FAST_STALLS });
     const runId = await rig.startRun(jobId);
-    await rig.waitForChunks(runId, (c) => countBy(c, 'running') === 2, 'both chunks under way');
+    await rig.waitForChunks(runId, (c) => countBy(c, 'running') === 2, 'two chunks under way');
 
     const sent = Date.now();
     worker.child.kill('SIGTERM');
     const exit = await worker.exited;
     const tookMs = Date.now() - sent;
-    expect(exit).toEqual({ code: null, signal: 'SIGTERM' }); // not the backstop's exit 1, 5 s past the bound
-    expect(tookMs).toBeLessThan(timeoutMs + 4000);
+    // Not the backstop's exit 1, 5 s past the bound. Past the bound a chunk that has already sent
+    // all its rows may still commit (the target is ingesting them); one still reading is rolled back.
+    expect(exit).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(tookMs).toBeLessThan(timeoutMs + 5000);
 
     // Released for a retry, never failed: a shutdown is not the chunk's fault.
     const atExit = await rig.chunks(runId);
-    expect(atExit.map((c) => c.status)).toEqual(['pending', 'pending']);
+    const released = new Set(atExit.filter((c) => c.status === 'pending').map((c) => c.id));
+    expect(released.size).toBeGreaterThan(0);
+    for (const chunk of atExit) expect({ status: chunk.status, attempts: chunk.attempts }).toEqual({ status: released.has(chunk.id) ? 'pending' : 'done', attempts: 1 });
     expect((await rig.run(runId)).status).toBe('running');
     expect(await rig.logs(runId)).toEqual(expect.arrayContaining([expect.stringMatching(/^chunk \d will retry \(attempt 1\): .*shutting down/)]));
 
@@ -89,7 +94,7 @@ describe('a worker stopped with SIGTERM mid-run (e2e)', () => {
     const run = await rig.waitForEnd(runId, 180_000);
     expect(run).toMatchObject({ status: 'succeeded', error: null, rowsWritten: BIG });
     const after = await rig.chunks(runId);
-    expect(after.map((c) => [c.status, c.attempts])).toEqual([['done', 2], ['done', 2]]);
+    expect(after.map((c) => [c.status, c.attempts])).toEqual(after.map((c) => ['done', released.has(c.id) ? 2 : 1]));
     await sameAsSource('big', { dialect: 'postgres', url: rig.pgTarget.url, table: { schema: 'public', name: 'aborted' } }, BIG);
   }, 300_000);
 });
