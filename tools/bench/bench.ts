@@ -183,6 +183,7 @@ async function main(): Promise<void> {
           seconds: child.seconds,
           peakRssBytes: child.peakRssBytes,
           startRssBytes: child.startRssBytes,
+          peakMemory: child.peakMemory,
           ranges: child.copy.ranges,
           setupSeconds: child.copy.setupSeconds,
           retries: child.copy.retries,

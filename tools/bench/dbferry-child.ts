@@ -23,6 +23,8 @@ export interface ChildResult {
   /** RSS when the copy started (the process with its modules loaded), and the peak during it. */
   startRssBytes: number;
   peakRssBytes: number;
+  /** At the RSS peak: the V8 heap's reserved and used bytes, and memory outside it (Buffers). */
+  peakMemory: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
   copy: Omit<DbferryCopyResult, 'columns' | 'keyColumns'>;
   checksum: 'match' | 'mismatch' | 'not run';
   checksumDetail?: string;
@@ -70,7 +72,9 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   await stopProfiler?.();
   const { columns: _columns, keyColumns: _keys, ...summary } = copy;
-  const result: ChildResult = { seconds, startRssBytes, peakRssBytes, copy: summary, checksum: 'not run' };
+  const { heapTotal, heapUsed, external, arrayBuffers } = sampler.atPeak();
+  const peakMemory = { heapTotal, heapUsed, external, arrayBuffers };
+  const result: ChildResult = { seconds, startRssBytes, peakRssBytes, peakMemory, copy: summary, checksum: 'not run' };
   if (input.verify) {
     const [a, b] = await Promise.all([digest(input.source, copy), digest(input.target, copy)]);
     result.checksum = a.rows === b.rows && a.hash === b.hash ? 'match' : 'mismatch';

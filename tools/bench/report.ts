@@ -15,6 +15,8 @@ export interface CaseResult {
   peakRssBytes?: number;
   /** dbferry copies only: RSS of the copy's process (modules loaded) when the copy started. */
   startRssBytes?: number;
+  /** dbferry copies only: at the RSS peak, the V8 heap (reserved, used) and the memory outside it. */
+  peakMemory?: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
   /** dbferry copies only. */
   ranges?: number;
   setupSeconds?: number;
@@ -93,7 +95,11 @@ export function formatReport(results: CaseResult[], ratios: RatioResult[]): stri
       done ? String(r.rows) : '-',
       done ? r.seconds.toFixed(2) : '-',
       done ? Math.round(r.rowsPerSecond).toLocaleString('en-US') : '-',
-      r.peakRssBytes ? `${mb(r.peakRssBytes)} (start ${mb(r.startRssBytes ?? 0)})` : '',
+      r.peakRssBytes
+        ? `${mb(r.peakRssBytes)} (start ${mb(r.startRssBytes ?? 0)}` +
+          (r.peakMemory ? `; heap ${mb(r.peakMemory.heapUsed)}/${mb(r.peakMemory.heapTotal)}, buffers ${mb(r.peakMemory.arrayBuffers)}` : '') +
+          ')'
+        : '',
       notes.join('; '),
     ]);
   }

@@ -101,6 +101,14 @@ export interface KeyRange {
   upper?: NeutralValue[];
 }
 
+/**
+ * Readers end a batch early once its rows hold about this many bytes of values (as the
+ * database sent them), whatever `batchSize` says: memory per batch stays bounded for wide rows,
+ * and the rows of a batch are written before the garbage collector moves them out of the young
+ * generation, so a long copy does not grow the old generation with dead rows (peak RSS).
+ */
+export const READ_BATCH_BYTES = 128 * 1024;
+
 export interface ReadRequest {
   table: TableRef;
   /** The columns to read, as described by the introspector (their types drive decoding). */
@@ -110,7 +118,7 @@ export interface ReadRequest {
   range?: KeyRange;
   /** An already validated boolean expression in this dialect's SQL (issue 4 validates it). */
   where?: string;
-  /** Rows per batch; the reader may use a smaller one for wide rows. */
+  /** Rows per batch; the reader may use a smaller one for wide rows (READ_BATCH_BYTES). */
   batchSize: number;
   signal?: AbortSignal;
 }

@@ -1,15 +1,16 @@
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Readable } from 'node:stream';
-import type {
-  KeyBounds,
-  KeyRange,
-  NeutralColumn,
-  NeutralValue,
-  ReadRequest,
-  Reader,
-  RowBatch,
-  TableRef,
+import {
+  type KeyBounds,
+  type KeyRange,
+  type NeutralColumn,
+  type NeutralValue,
+  READ_BATCH_BYTES,
+  type ReadRequest,
+  type Reader,
+  type RowBatch,
+  type TableRef,
 } from '@dbferry/dialects-core';
 import { keyColumnsOf, orderBy, qualify, quoteId, tableLabel, whereClause } from './mysql.sql';
 import { type RawValue, RowDecoder } from './mysql.values';
@@ -87,15 +88,21 @@ export class MysqlReader implements Reader {
     try {
       await this.guard(() => connection.query('START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT'));
       if (signal?.aborted) throw new AbortError();
-      stream = core.query({ sql, ...RAW_ROWS }).stream({ highWaterMark: Math.min(batchSize, 1000) });
+      const read = { bytes: 0 };
+      stream = core.query({ sql, rowsAsArray: true, typeCast: decoder.typeCast(read) }).stream({ highWaterMark: Math.min(batchSize, 1000) });
+      const maxBytes = READ_BATCH_BYTES;
       let rows: NeutralValue[][] = [];
       try {
-        for await (const raw of stream as AsyncIterable<RawValue[]>) {
-          rows.push(decoder.decode(raw));
-          if (rows.length >= batchSize) {
-            yield this.batch(request.columns, rows, decoder);
-            rows = [];
-            if (signal?.aborted) throw new AbortError();
+        // Rows the stream holds are taken in one synchronous run, not one await per row.
+        for await (const ready of drainEach<NeutralValue[]>(stream)) {
+          for (const row of ready) {
+            rows.push(row);
+            if (rows.length >= batchSize || read.bytes >= maxBytes) {
+              yield this.batch(request.columns, rows, decoder);
+              rows = [];
+              read.bytes = 0;
+              if (signal?.aborted) throw new AbortError();
+            }
           }
         }
       } catch (error) {
@@ -204,6 +211,44 @@ export function integerRanges(min: number | bigint, max: number | bigint, parts:
   }
   ranges.push(lower === undefined ? {} : { lower: [asBigint ? lower : Number(lower)] });
   return ranges;
+}
+
+/**
+ * The items of an object-mode stream, in runs of whatever it holds at the moment: one await per
+ * run instead of one per item. Ends with the stream, throws its error.
+ */
+export async function* drainEach<T>(stream: Readable): AsyncGenerator<T[]> {
+  let ended = false;
+  let failure: unknown;
+  let wake: () => void = () => undefined;
+  const onReadable = () => wake();
+  const onEnd = () => {
+    ended = true;
+    wake();
+  };
+  const onError = (error: unknown) => {
+    failure ??= error;
+    wake();
+  };
+  stream.on('readable', onReadable);
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  try {
+    for (;;) {
+      const items: T[] = [];
+      for (let item: T | null = stream.read() as T | null; item !== null; item = stream.read() as T | null) items.push(item);
+      if (items.length) yield items;
+      if (failure !== undefined) throw failure;
+      if (ended) return;
+      if (!items.length) await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    stream.off('readable', onReadable);
+    stream.off('end', onEnd);
+    stream.off('error', onError);
+    // A consumer that stopped early destroys the stream; its error then has no one to tell.
+    stream.on('error', () => undefined);
+  }
 }
 
 /** Every `step`-th key in key order (window functions: MySQL 8, MariaDB 10.2+), the last range's end excluded. */

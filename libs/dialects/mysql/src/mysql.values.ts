@@ -3,9 +3,10 @@ import { type NeutralColumn, type NeutralType, type NeutralValue, TerminalDbErro
 /**
  * Value encoding and decoding between MySQL's text protocol and the neutral forms (VALUE_FORMS).
  *
- * Reads run with mysql2 `typeCast: false`: every value arrives as the exact bytes the server
- * printed (or NULL), and is decoded here by the column's neutral type, so no value goes through
- * a JS number or Date unless its kind fits one exactly.
+ * Reads take every value as the exact bytes the server printed (or NULL) — mysql2 `typeCast:
+ * false`, or a `typeCast` reading the field's bytes or their text — and decode them here by the
+ * column's neutral type, so no value goes through a JS number or Date unless its kind fits one
+ * exactly.
  *
  * Writes build SQL literals here rather than through mysql2's placeholders: 64-bit integers and
  * decimals go unquoted (a quoted number compared with a numeric column is compared as a double),
@@ -14,7 +15,6 @@ import { type NeutralColumn, type NeutralType, type NeutralValue, TerminalDbErro
  */
 
 export type RawValue = Buffer | null;
-type Decode = (raw: Buffer) => NeutralValue;
 
 /** '0000-00-00' and dates with a zero month or day: MySQL accepts them in permissive modes, nobody else does. */
 export function isZeroDate(text: string): boolean {
@@ -28,16 +28,25 @@ export function bitsFromBytes(bytes: Buffer, length: number): string {
   return bits.length >= length ? bits.slice(bits.length - length) : bits.padStart(length, '0');
 }
 
+/**
+ * How one column's value is decoded: from the bytes as the server sent them ('bytes'), or from
+ * their text read as latin1 (ASCII-only forms: numbers, dates) or utf8.
+ */
+type FieldDecoder =
+  | { input: 'bytes'; decode: (bytes: Buffer) => NeutralValue }
+  | { input: 'latin1' | 'utf8'; decode: (text: string) => NeutralValue };
+
+const fromLatin1 = (decode: (text: string) => NeutralValue): FieldDecoder => ({ input: 'latin1', decode });
+const fromUtf8 = (decode: (text: string) => NeutralValue): FieldDecoder => ({ input: 'utf8', decode });
+const same = (text: string): NeutralValue => text;
+
 /** A bool is stored as tinyint(1) (printed '0'/'1'/'-3') or bit(1) (one raw byte). */
-function decodeBool(nativeType: string): Decode {
-  if (/^bit\b/i.test(nativeType)) return (raw) => raw.some((b) => b !== 0);
-  return (raw) => {
-    const text = raw.toString('latin1');
-    return text !== '' && Number(text) !== 0;
-  };
+function decodeBool(nativeType: string): FieldDecoder {
+  if (/^bit\b/i.test(nativeType)) return { input: 'bytes', decode: (raw) => raw.some((b) => b !== 0) };
+  return fromLatin1((text) => text !== '' && Number(text) !== 0);
 }
 
-function decoderFor(column: NeutralColumn, onZeroDate: (() => void) | null): Decode {
+function decoderFor(column: NeutralColumn, onZeroDate: (() => void) | null): FieldDecoder {
   const type = column.type;
   switch (type.kind) {
     case 'bool':
@@ -50,44 +59,40 @@ function decoderFor(column: NeutralColumn, onZeroDate: (() => void) | null): Dec
     case 'uint32':
     case 'float32':
     case 'float64':
-      return (raw) => Number(raw.toString('latin1'));
+      return fromLatin1(Number);
     case 'int64':
     case 'uint64':
-      return (raw) => BigInt(raw.toString('latin1'));
+      return fromLatin1(BigInt);
     case 'decimal':
     case 'time':
     case 'interval':
-      return (raw) => raw.toString('latin1');
+      return fromLatin1(same);
     case 'uuid':
-      return (raw) => raw.toString('utf8').toLowerCase();
+      return fromUtf8((text) => text.toLowerCase());
     case 'binary':
     case 'blob':
       // A copy: the driver's Buffer is a view on the whole network packet.
-      return (raw) => Buffer.from(raw);
+      return { input: 'bytes', decode: (raw) => Buffer.from(raw) };
     case 'bit':
-      return (raw) => bitsFromBytes(raw, type.length);
+      return { input: 'bytes', decode: (raw) => bitsFromBytes(raw, type.length) };
     case 'date':
     case 'timestamp':
     case 'timestamptz': {
       const suffix = type.kind === 'timestamptz' ? '+00:00' : '';
-      return (raw) => {
-        const text = raw.toString('latin1');
+      return fromLatin1((text) => {
         if (onZeroDate && isZeroDate(text)) {
           onZeroDate();
           return null;
         }
         return text + suffix;
-      };
+      });
     }
     case 'set':
-      return (raw) => {
-        const text = raw.toString('utf8');
-        return text === '' ? [] : text.split(',');
-      };
+      return fromUtf8((text) => (text === '' ? [] : text.split(',')));
     case 'array':
-      return (raw) => jsonArrayElements(raw.toString('utf8'));
+      return fromUtf8(jsonArrayElements);
     default:
-      return (raw) => raw.toString('utf8');
+      return fromUtf8(same);
   }
 }
 
@@ -99,13 +104,20 @@ function jsonArrayElements(text: string): NeutralValue[] {
   );
 }
 
+/** What mysql2 hands a `typeCast` function for one field of one row. */
+export interface CastField {
+  name: string;
+  string(encoding?: string): string | null;
+  buffer(): Buffer | null;
+}
+
 /**
  * Decodes raw rows of the given columns. Zero dates become NULL and are counted per column;
  * `takeWarnings` returns (and resets) the warnings met since the last call. Key bounds keep
  * them as text (`zeroDatesAsText`): a NULL bound would match no row of the range.
  */
 export class RowDecoder {
-  private readonly decoders: Decode[];
+  private readonly decoders: FieldDecoder[];
   private readonly zeroDates: number[];
 
   constructor(
@@ -126,13 +138,49 @@ export class RowDecoder {
     );
   }
 
+  /** A row read with `typeCast: false`: one Buffer (or null) per column. */
   decode(raw: RawValue[]): NeutralValue[] {
     const out = new Array<NeutralValue>(this.decoders.length);
     for (let i = 0; i < this.decoders.length; i++) {
       const value = raw[i];
-      out[i] = value === null || value === undefined ? null : (this.decoders[i] as Decode)(value);
+      const decoder = this.decoders[i] as FieldDecoder;
+      if (value === null || value === undefined) out[i] = null;
+      else if (decoder.input === 'bytes') out[i] = decoder.decode(value);
+      else out[i] = decoder.decode(value.toString(decoder.input));
     }
     return out;
+  }
+
+  /**
+   * A mysql2 `typeCast` that decodes each field straight from the packet into its neutral form
+   * (the same decoders as `decode`, without a Buffer per value), and adds about the bytes read
+   * to `counter.bytes`. Fields are matched to the columns by name: the SELECT lists the columns.
+   */
+  typeCast(counter: { bytes: number }): (field: CastField, next: () => unknown) => NeutralValue {
+    const names = this.columns.map((c) => c.name);
+    const byName = new Map(names.map((name, i) => [name, i]));
+    // mysql2 casts the fields of a row in order: the next field is almost always the next column.
+    let next = 0;
+    return (field) => {
+      let index = next;
+      if (names[index] !== field.name) {
+        const found = byName.get(field.name);
+        if (found === undefined) throw new Error(`the result has a column ${field.name} that was not asked for`);
+        index = found;
+      }
+      next = index + 1 === names.length ? 0 : index + 1;
+      const decoder = this.decoders[index] as FieldDecoder;
+      if (decoder.input === 'bytes') {
+        const bytes = field.buffer();
+        if (bytes === null) return null;
+        counter.bytes += bytes.length + 1;
+        return decoder.decode(bytes);
+      }
+      const text = field.string(decoder.input);
+      if (text === null) return null;
+      counter.bytes += text.length + 1;
+      return decoder.decode(text);
+    };
   }
 
   takeWarnings(): string[] {

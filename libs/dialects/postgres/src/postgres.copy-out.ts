@@ -1,4 +1,4 @@
-import type { NativeRows, NeutralColumn, NeutralType, NeutralValue, RowBatch } from '@dbferry/dialects-core';
+import { type NativeRows, type NeutralColumn, type NeutralType, type NeutralValue, READ_BATCH_BYTES, type RowBatch } from '@dbferry/dialects-core';
 
 /**
  * Reading `COPY (SELECT …) TO STDOUT (FORMAT binary)`: the stream is cut into batches of whole
@@ -267,7 +267,7 @@ export interface FramedRows {
 
 /**
  * Cuts COPY binary output, arriving in chunks cut anywhere, into runs of whole rows of at most
- * `batchSize` rows each (the header and trailer removed). Complete rows are kept as views on the
+ * `batchSize` rows and about `maxBytes` bytes each (the header and trailer removed). Complete rows are kept as views on the
  * chunks until a run is full; only a row split across two chunks is copied.
  */
 export class BinaryCopySplitter {
@@ -275,14 +275,17 @@ export class BinaryCopySplitter {
   private headerRead = false;
   private parts: Buffer[] = [];
   private rows = 0;
+  /** Bytes in `parts`. */
+  private bytes = 0;
   private ended = false;
 
   constructor(
     private readonly fieldCount: number,
     private readonly batchSize: number,
+    private readonly maxBytes = READ_BATCH_BYTES,
   ) {}
 
-  /** Takes one chunk; returns the runs of `batchSize` rows it completed. */
+  /** Takes one chunk; returns the runs it completed. */
   push(chunk: Buffer): FramedRows[] {
     if (this.ended) {
       if (chunk.length) throw new Error('COPY data after its trailer');
@@ -334,13 +337,17 @@ export class BinaryCopySplitter {
       }
       if (!complete) break;
       pos = end;
-      if (++this.rows === this.batchSize) {
+      this.rows++;
+      if (this.rows === this.batchSize || this.bytes + (pos - runStart) >= this.maxBytes) {
         this.parts.push(buf.subarray(runStart, pos));
         out.push(this.take());
         runStart = pos;
       }
     }
-    if (pos > runStart) this.parts.push(buf.subarray(runStart, pos));
+    if (pos > runStart) {
+      this.parts.push(buf.subarray(runStart, pos));
+      this.bytes += pos - runStart;
+    }
     if (!this.ended && pos < length) this.tail = buf.subarray(pos);
     return out;
   }
@@ -356,6 +363,7 @@ export class BinaryCopySplitter {
     const run = { data, rows: this.rows };
     this.parts = [];
     this.rows = 0;
+    this.bytes = 0;
     return run;
   }
 }

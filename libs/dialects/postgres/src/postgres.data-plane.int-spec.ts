@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import {
+  batchRowCount,
   ChecksumAccumulator,
   DbError,
   type DataPlane,
@@ -9,6 +10,7 @@ import {
   type NeutralColumn,
   type NeutralValue,
   parseConnectionUrl,
+  READ_BATCH_BYTES,
   type ResolvedConnectionSpec,
   type RowBatch,
   type TableRef,
@@ -579,7 +581,7 @@ describe('PostgreSQL data plane on a live server', () => {
     expect(sample).toEqual([row(51_234)]);
   }, 300_000);
 
-  it('streams 200k rows reader → writer on one session in batches of 5000', async () => {
+  it('streams 200k rows reader → writer on one session in batches of at most 5000 rows and about READ_BATCH_BYTES', async () => {
     const big: TableRef = { schema: 'public', name: 'big source' };
     await src.execute([
       `CREATE TABLE "big source" (id bigint PRIMARY KEY, v text, n numeric(20,4), at timestamptz)`,
@@ -590,18 +592,23 @@ describe('PostgreSQL data plane on a live server', () => {
     await src.execute(src.ddl.createTable(copy, described).statements);
     let batches = 0;
     let largest = 0;
+    let largestBytes = 0;
     async function* counted(): AsyncIterable<RowBatch> {
       for await (const batch of src.reader.read({ table: big, columns: described.columns, keyColumns: ['id'], batchSize: 5000 })) {
         batches++;
-        largest = Math.max(largest, batch.rows.length);
+        largest = Math.max(largest, batchRowCount(batch));
+        largestBytes = Math.max(largestBytes, batch.native?.data.length ?? 0);
         yield batch;
       }
     }
     // Reader and writer share the session: the second operation gets its own connection.
     const result = await src.writer.write({ table: copy, columns: described.columns, keyColumns: ['id'], mode: 'insert' }, counted());
     expect(result.rowsWritten).toBe(200_000);
-    expect(batches).toBe(40);
-    expect(largest).toBe(5000);
+    // About 60 bytes a row in COPY binary: READ_BATCH_BYTES ends a batch near 2200 rows.
+    expect(largest).toBeLessThan(5000);
+    expect(largestBytes).toBeGreaterThan(READ_BATCH_BYTES * 0.9);
+    expect(largestBytes).toBeLessThan(READ_BATCH_BYTES * 1.1);
+    expect(batches).toBeGreaterThan(40);
     const request = { columns: described.columns, keyColumns: ['id'] };
     const [a, b] = await Promise.all([src.checksummer.checksum({ ...request, table: big }), dst.checksummer.checksum({ ...request, table: copy })]);
     expect(b).toEqual(a);

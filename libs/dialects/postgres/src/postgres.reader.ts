@@ -1,7 +1,7 @@
 import Cursor from 'pg-cursor';
 import type { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import type { KeyBounds, KeyRange, NeutralColumn, NeutralValue, ReadRequest, Reader, RowBatch, TableRef } from '@dbferry/dialects-core';
+import { type KeyBounds, type KeyRange, type NeutralColumn, type NeutralValue, READ_BATCH_BYTES, type ReadRequest, type Reader, type RowBatch, type TableRef } from '@dbferry/dialects-core';
 import type { PostgresClients } from './postgres.clients';
 import { type BinaryDecoder, BinaryCopySplitter, type FramedRows, planBinaryRead, PostgresCopyBatch, type SourceColumnType } from './postgres.copy-out';
 import {
@@ -140,13 +140,16 @@ export class PostgresReader implements Reader {
     const signal = request.signal;
     const cursor = client.query(new Cursor<TextRow>(sql, params, { rowMode: 'array', types: POSTGRES_RAW_TYPES }));
     let closed = false;
+    // A first small fetch measures the rows; later fetches hold about READ_BATCH_BYTES.
+    let fetch = Math.min(batchSize, FIRST_FETCH);
     try {
       for (;;) {
         if (signal?.aborted) throw abortError(signal);
-        const rows = await this.wrap(() => cursor.read(batchSize));
+        const rows = await this.wrap(() => cursor.read(fetch));
         if (rows.length === 0) break;
         yield { columns: request.columns, rows: rows.map((r) => decodeRow(request.columns, r)) };
-        if (rows.length < batchSize) break;
+        if (rows.length < fetch) break;
+        fetch = Math.max(1, Math.min(batchSize, Math.floor(READ_BATCH_BYTES / Math.max(1, textBytes(rows) / rows.length))));
       }
       closed = true;
       await this.wrap(() => cursor.close());
@@ -217,6 +220,16 @@ const SAMPLE_PAGES = 640;
 const SAMPLE_PAGES_PER_PART = 64;
 /** Fewer sampled keys than this per range (a selective filter): number every key instead. */
 const MIN_SAMPLE_PER_PART = 20;
+
+/** Rows fetched first by the text cursor, before their size is known. */
+const FIRST_FETCH = 100;
+
+/** About the bytes of text rows as the server sent them (characters, close enough). */
+function textBytes(rows: TextRow[]): number {
+  let bytes = 0;
+  for (const row of rows) for (const value of row) bytes += value === null ? 1 : value.length + 1;
+  return bytes;
+}
 
 function sameRow(a: TextRow, b: TextRow): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
