@@ -20,6 +20,12 @@ const INITIAL_BYTES = 64 * 1024;
 const TWO_32 = 4_294_967_296;
 
 /**
+ * Buffer's own UTF-8 writer without write()'s argument and encoding checks (a stable Node
+ * internal that mysql2 uses too); write() where it is missing.
+ */
+const utf8Write = (Buffer.prototype as unknown as { utf8Write?: (text: string, offset: number) => number }).utf8Write;
+
+/**
  * A growable buffer of COPY binary data, handed out in chunks with `take()`. Numbers go through a
  * DataView, which the JIT inlines, rather than Buffer's checked write methods.
  */
@@ -137,7 +143,7 @@ export class BinaryCopyBuffer {
     // At most 3 bytes of UTF-8 per UTF-16 code unit.
     this.ensure(4 + extra + text.length * 3);
     const start = this.pos + 4 + extra;
-    const bytes = this.buf.write(text, start);
+    const bytes = utf8Write ? utf8Write.call(this.buf, text, start) : this.buf.write(text, start);
     this.view.setInt32(this.pos, bytes + extra);
     if (prefix !== undefined) this.buf[this.pos + 4] = prefix;
     this.pos = start + bytes;
@@ -265,18 +271,17 @@ function numericGroups(text: string, negative: boolean, intStart: number, intEnd
   const digits: number[] = [];
   let group = 0;
   let filled = intPad;
-  const take = (from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      group = group * 10 + (text.charCodeAt(i) - ZERO_CODE);
-      if (++filled === 4) {
-        digits.push(group);
-        group = 0;
-        filled = 0;
-      }
+  // The integer digits, then the fraction's, as one run of decimal digits.
+  const gap = fracStart - intEnd;
+  const end = fracEnd - gap;
+  for (let k = intStart; k < end; k++) {
+    group = group * 10 + (text.charCodeAt(k < intEnd ? k : k + gap) - ZERO_CODE);
+    if (++filled === 4) {
+      digits.push(group);
+      group = 0;
+      filled = 0;
     }
-  };
-  take(intStart, intEnd);
-  take(fracStart, fracEnd);
+  }
   if (filled > 0) {
     for (; filled < 4; filled++) group *= 10;
     digits.push(group);
@@ -549,11 +554,13 @@ interface PgInstant {
 const TIMESTAMP_INFINITY = INT64_MAX;
 const TIMESTAMP_NEG_INFINITY = -INT64_MAX - 1n;
 
-/** The canonical 'YYYY-MM-DD HH:MM:SS[.f][±HH:MM|±HH]' by char code, null when invalid, undefined for the regex path. */
-function canonicalInstant(text: string, withZone: boolean): PgInstant | null | undefined {
-  const date = text.length >= 19 && text.charCodeAt(10) === 32 ? canonicalDate(text) : null;
-  const clock = date ? canonicalClock(text, 11) : null;
-  if (!date || !clock) return undefined;
+/**
+ * The canonical 'HH:MM:SS[.f][±HH:MM|±HH]' from offset 11 by char code: microseconds into the
+ * date, less the offset when `withZone`; undefined for the regex path.
+ */
+function canonicalClockAndOffset(text: string, withZone: boolean): { micros: number } | undefined {
+  const clock = canonicalClock(text, 11);
+  if (!clock) return undefined;
   const rest = text.length - clock.end;
   let offset = 0;
   if (rest !== 0) {
@@ -564,8 +571,16 @@ function canonicalInstant(text: string, withZone: boolean): PgInstant | null | u
     if (hours < 0 || minutes < 0) return undefined;
     if (withZone) offset = (sign === 45 ? -1 : 1) * (hours * 3600 + minutes * 60) * 1_000_000;
   }
+  return { micros: clock.micros - offset };
+}
+
+/** The canonical 'YYYY-MM-DD HH:MM:SS[.f][±HH:MM|±HH]' by char code, null when invalid, undefined for the regex path. */
+function canonicalInstant(text: string, withZone: boolean): PgInstant | null | undefined {
+  const date = text.length >= 19 && text.charCodeAt(10) === 32 ? canonicalDate(text) : null;
+  const clock = date ? canonicalClockAndOffset(text, withZone) : undefined;
+  if (!date || !clock) return undefined;
   const days = civilDays(date.year, date.month, date.day, false);
-  return days === null ? null : { days, micros: clock.micros - offset };
+  return days === null ? null : { days, micros: clock.micros };
 }
 
 /** Days and microseconds of a timestamp as written; 'infinity' forms as themselves; null when invalid. */
@@ -612,7 +627,27 @@ const time: BinaryEncoder = (out, value, column) => {
 };
 
 function timestampEncoder(withZone: boolean, form: string): BinaryEncoder {
+  // Neighbouring rows mostly share the day: the last canonical 'YYYY-MM-DD ' and its days.
+  let cachedPrefix = '';
+  let cachedDays = 0;
   return (out, value, column) => {
+    if (typeof value === 'string' && value.length >= 19 && value.charCodeAt(10) === 32) {
+      let days: number | null = null;
+      if (cachedPrefix !== '' && value.startsWith(cachedPrefix)) days = cachedDays;
+      else {
+        const date = canonicalDate(value);
+        days = date && civilDays(date.year, date.month, date.day, false);
+        if (days !== null) {
+          cachedPrefix = value.slice(0, 11);
+          cachedDays = days;
+        }
+      }
+      const offset = days === null ? undefined : canonicalClockAndOffset(value, withZone);
+      if (days !== null && offset) {
+        out.int64DaysField(days, offset.micros);
+        return;
+      }
+    }
     const instant = typeof value === 'string' ? parseInstant(value, withZone) : null;
     if (instant === null) throw invalid(column, value, form);
     if (instant === 'infinity') out.int64Field(TIMESTAMP_INFINITY);
