@@ -178,6 +178,40 @@ describe('PostgreSQL COPY binary reads', () => {
     expect(rows).toHaveLength(1013);
   });
 
+  it('fails with the server\'s error when the COPY breaks half-way, and the session reads again', async () => {
+    // Division by zero at id 600: rows before it have been sent already.
+    const where = `1 / ("id" - 600) IS NOT NULL OR "id" < 600`;
+    const batches: number[] = [];
+    const failing = (async () => {
+      for await (const batch of read({ where, batchSize: 50 })) batches.push(batchRowCount(batch));
+    })();
+    await expect(failing).rejects.toMatchObject({ message: expect.stringMatching(/division by zero/) });
+    const { rows } = await collect(read({ batchSize: 1000 }));
+    expect(rows).toHaveLength(1013);
+  });
+
+  it('cancels a long COPY that the consumer leaves early', async () => {
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE TABLE long_copy AS SELECT g::bigint AS id, repeat('x', 200) AS t FROM generate_series(1, 300000) g`);
+      await admin.query('ALTER TABLE long_copy ADD PRIMARY KEY (id)');
+    } finally {
+      await admin.end();
+    }
+    const table = { schema: 'public', name: 'long_copy' };
+    const columns = (await data.introspector.describeTable(table))?.columns as NeutralColumn[];
+    const started = performance.now();
+    for await (const batch of data.reader.read({ table, columns, keyColumns: ['id'], batchSize: 10 })) {
+      expect(batchRowCount(batch)).toBe(10);
+      break;
+    }
+    // Stopped, not read to the end: the session's next read starts at once.
+    const { rows } = await collect(data.reader.read({ table, columns, keyColumns: ['id'], range: { upper: [5n] }, batchSize: 10 }));
+    expect(rows.map((r) => r[0])).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   describe('writing into PostgreSQL', () => {
     const copyAndCompare = async (target: string, ddl: string) => {
       await data.execute([ddl]);

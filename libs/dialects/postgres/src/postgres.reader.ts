@@ -1,9 +1,9 @@
 import Cursor from 'pg-cursor';
-import type { Client } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import type { Client, Submittable } from 'pg';
 import { type KeyBounds, type KeyRange, type NeutralColumn, type NeutralValue, READ_BATCH_BYTES, type ReadRequest, type Reader, type RowBatch, type TableRef } from '@dbferry/dialects-core';
 import type { PostgresClients } from './postgres.clients';
-import { type BinaryDecoder, BinaryCopySplitter, type FramedRows, planBinaryRead, PostgresCopyBatch, type SourceColumnType } from './postgres.copy-out';
+import { type BinaryDecoder, BinaryCopySplitter, planBinaryRead, PostgresCopyBatch, type SourceColumnType } from './postgres.copy-out';
+import { CopyOutQuery } from './postgres.copy-out-query';
 import {
   buildCopyOutSql,
   buildKeyBoundSql,
@@ -98,26 +98,19 @@ export class PostgresReader implements Reader {
 
   private async *copyRows(client: Client, request: ReadRequest, decoders: BinaryDecoder[], types: string[], batchSize: number): AsyncGenerator<RowBatch> {
     const signal = request.signal;
-    const stream = client.query(copyTo(buildCopyOutSql(request)));
-    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const splitter = new BinaryCopySplitter(request.columns.length, batchSize);
-    const batch = (run: FramedRows) => new PostgresCopyBatch(request.columns, run.rows, run.data, types, decoders);
-    let streaming = true;
+    const query = new CopyOutQuery(buildCopyOutSql(request), new BinaryCopySplitter(request.columns.length, batchSize));
+    client.query(query as unknown as Submittable);
+    let reading = true;
     try {
       for (;;) {
         if (signal?.aborted) throw abortError(signal);
-        const next = await this.wrap(() => chunks.next());
-        if (next.done) break;
-        for (const run of splitter.push(next.value)) {
-          yield batch(run);
-          if (signal?.aborted) throw abortError(signal);
-        }
+        const run = await this.wrap(() => query.next());
+        if (!run) break;
+        yield new PostgresCopyBatch(request.columns, run.rows, run.data, types, decoders);
       }
-      streaming = false;
-      const last = splitter.finish();
-      if (last) yield batch(last);
+      reading = false;
     } finally {
-      if (streaming) await this.stopCopy(client, chunks);
+      if (reading) await this.stopCopy(client, query);
     }
   }
 
@@ -125,14 +118,10 @@ export class PostgresReader implements Reader {
    * A COPY TO cannot be closed from the client side: the session's backend is asked to cancel it
    * (from another connection), and what it still sends is read and dropped until the COPY ends.
    */
-  private async stopCopy(client: Client, chunks: AsyncIterator<Buffer>): Promise<void> {
+  private async stopCopy(client: Client, query: CopyOutQuery): Promise<void> {
     const pid = this.backendPids.get(client);
-    if (pid) await this.clients.with((other) => other.query('SELECT pg_cancel_backend($1)', [pid])).catch(() => undefined);
-    try {
-      while (!(await chunks.next()).done);
-    } catch {
-      // The cancel's own error (57014), or the one that stopped the read.
-    }
+    if (pid && query.copying) await this.clients.with((other) => other.query('SELECT pg_cancel_backend($1)', [pid])).catch(() => undefined);
+    await query.discard();
   }
 
   private async *cursorRows(client: Client, request: ReadRequest, batchSize: number): AsyncGenerator<RowBatch> {

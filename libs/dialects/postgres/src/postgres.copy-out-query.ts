@@ -1,0 +1,225 @@
+import type { Duplex } from 'node:stream';
+import { BinaryCopySplitter, type FramedRows } from './postgres.copy-out';
+
+/**
+ * `COPY … TO STDOUT` as a pg "submittable" that reads the connection's socket itself, the way
+ * pg-copy-streams' copy-to does, but copies each CopyData payload straight into a staging buffer
+ * that the BinaryCopySplitter cuts into batches: no Buffer view and no stream push per row,
+ * which is most of the reader's work for narrow rows. While more than QUEUED_RUNS batches wait
+ * for the consumer the socket is not read, so the server waits instead of our memory growing.
+ *
+ * At CopyDone (or at an ErrorResponse) the socket goes back to pg with the bytes not read yet,
+ * and pg finishes the query as usual (CommandComplete then ReadyForQuery, or the error).
+ */
+
+/** What this query needs of pg's internal Connection. */
+interface PgConnection {
+  stream: Duplex;
+  query(text: string): void;
+}
+
+const COPY_DATA = 0x64; // d
+const COPY_DONE = 0x63; // c
+const COPY_OUT_RESPONSE = 0x48; // H
+/** May arrive between CopyData messages; skipped. */
+const INTERSPERSED = new Set([0x4e, 0x53, 0x41]); // NoticeResponse, ParameterStatus, NotificationResponse
+const QUEUED_RUNS = 2;
+const STAGING_BYTES = 64 * 1024;
+/** Payloads shorter than this are copied byte by byte: cheaper than a native call. */
+const SHORT_COPY = 48;
+
+export class CopyOutQuery {
+  private connection: PgConnection | undefined;
+  private pgHandler: ((chunk: Buffer) => void) | undefined;
+  private attached = false;
+  private readonly onReadable = () => this.pump();
+
+  // The message being read: its 5-byte header (code, length) may arrive split.
+  private readonly head = Buffer.alloc(5);
+  private headLength = 0;
+  private code = 0;
+  private remaining = 0;
+  private inMessage = false;
+
+  private staging = Buffer.allocUnsafe(STAGING_BYTES);
+  /** Bytes written into `staging`, and where the part not yet given to the splitter starts. */
+  private staged = 0;
+  private pushedUpTo = 0;
+
+  private readonly queue: FramedRows[] = [];
+  /** After a failure on our side or a stop: read and drop the rest of the COPY. */
+  private discarding = false;
+  private failure: unknown;
+  private settled = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly text: string,
+    private readonly splitter: BinaryCopySplitter,
+  ) {}
+
+  // ------------------------------------------------------------ pg's side
+
+  submit(connection: PgConnection): void {
+    this.connection = connection;
+    const stream = connection.stream;
+    const listeners = stream.listeners('data');
+    if (listeners.length !== 1) throw new Error(`COPY TO expects one data listener on the connection, found ${listeners.length}`);
+    this.pgHandler = listeners[0] as (chunk: Buffer) => void;
+    stream.removeListener('data', this.pgHandler);
+    stream.pause();
+    this.attached = true;
+    stream.on('readable', this.onReadable);
+    connection.query(this.text);
+  }
+
+  /**
+   * pg forgets the query on an error (its ReadyForQuery is never passed on): the connection
+   * takes its next query once that arrives, so the query counts as settled here.
+   */
+  handleError(error: unknown): void {
+    this.failure ??= error;
+    // A socket error may come while we still hold the socket.
+    if (this.attached) this.detach(Buffer.alloc(0));
+    this.settled = true;
+    this.notify();
+  }
+
+  handleCommandComplete(): void {
+    // Nothing to keep: the rows were counted as they came.
+  }
+
+  handleReadyForQuery(): void {
+    this.settled = true;
+    this.notify();
+  }
+
+  // ------------------------------------------------------------ the consumer's side
+
+  /** Whether the server may still be sending COPY data. */
+  get copying(): boolean {
+    return this.attached;
+  }
+
+  /** The next run of rows; null once the COPY ended and the connection is ready; throws the COPY's error. */
+  async next(): Promise<FramedRows | null> {
+    for (;;) {
+      const run = this.queue.shift();
+      if (run) {
+        if (this.attached) this.pump();
+        return run;
+      }
+      if (this.failure !== undefined && (this.settled || !this.attached)) throw this.failure;
+      if (this.settled) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** Drops what was read and what is still to come; resolves once the connection is ready again. */
+  async discard(): Promise<void> {
+    this.discarding = true;
+    this.queue.length = 0;
+    if (this.attached) this.pump();
+    while (!this.settled) await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  // ------------------------------------------------------------ reading
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private pump(): void {
+    const stream = this.connection?.stream;
+    while (stream && this.attached && (this.discarding || this.queue.length < QUEUED_RUNS)) {
+      const chunk = stream.read() as Buffer | null;
+      if (chunk === null) break;
+      try {
+        this.parse(chunk);
+      } catch (error) {
+        // Bad COPY data: keep reading to the end so the connection stays usable, then fail.
+        this.failure ??= error;
+        this.discarding = true;
+        this.queue.length = 0;
+      }
+    }
+    this.notify();
+  }
+
+  private parse(chunk: Buffer): void {
+    const length = chunk.length;
+    let pos = 0;
+    while (pos < length) {
+      if (!this.inMessage) {
+        while (this.headLength < 5 && pos < length) this.head[this.headLength++] = chunk[pos++] as number;
+        if (this.headLength < 5) break;
+        this.headLength = 0;
+        this.code = this.head[0] as number;
+        this.remaining = this.head.readInt32BE(1) - 4;
+        this.inMessage = true;
+        if (this.code !== COPY_DATA && this.code !== COPY_DONE && this.code !== COPY_OUT_RESPONSE && !INTERSPERSED.has(this.code)) {
+          // An ErrorResponse (or anything else) ends copy-out mode: pg reads it from its header on.
+          this.flushStaging();
+          this.detach(Buffer.concat([this.head, chunk.subarray(pos)]));
+          return;
+        }
+      }
+      const take = Math.min(this.remaining, length - pos);
+      if (this.code === COPY_DATA && !this.discarding) this.stage(chunk, pos, take);
+      pos += take;
+      this.remaining -= take;
+      if (this.remaining === 0) {
+        this.inMessage = false;
+        if (this.code === COPY_DONE) {
+          this.flushStaging();
+          this.detach(chunk.subarray(pos));
+          if (!this.discarding) {
+            const last = this.splitter.finish();
+            if (last) this.queue.push(last);
+          }
+          return;
+        }
+      }
+    }
+    this.flushStaging();
+  }
+
+  private stage(chunk: Buffer, from: number, count: number): void {
+    if (this.staged + count > this.staging.length) {
+      this.flushStaging();
+      this.staging = Buffer.allocUnsafe(Math.max(STAGING_BYTES, count));
+      this.staged = 0;
+      this.pushedUpTo = 0;
+    }
+    if (count < SHORT_COPY) {
+      const staging = this.staging;
+      let at = this.staged;
+      for (let i = from; i < from + count; i++) staging[at++] = chunk[i] as number;
+    } else {
+      chunk.copy(this.staging, this.staged, from, from + count);
+    }
+    this.staged += count;
+  }
+
+  /** Gives the splitter what was staged since the last time (the staged bytes are never overwritten). */
+  private flushStaging(): void {
+    if (this.staged === this.pushedUpTo) return;
+    const part = this.staging.subarray(this.pushedUpTo, this.staged);
+    this.pushedUpTo = this.staged;
+    if (!this.discarding) for (const run of this.splitter.push(part)) this.queue.push(run);
+  }
+
+  /** Hands the socket back to pg, with the bytes of the next messages already read. */
+  private detach(rest: Buffer): void {
+    const stream = this.connection?.stream;
+    if (!stream || !this.pgHandler || !this.attached) return;
+    this.attached = false;
+    stream.removeListener('readable', this.onReadable);
+    stream.on('data', this.pgHandler);
+    if (rest.length) this.pgHandler(rest);
+    // pg's handler may pause the stream; let it flow again once this turn is over.
+    process.nextTick(() => stream.resume());
+  }
+}
