@@ -201,6 +201,7 @@ function toBigInt(value: NeutralValue, column: string): bigint {
 const INT16 = 0x7fff;
 const INT32 = 0x7fffffff;
 const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -INT64_MAX - 1n;
 
 const int2: BinaryEncoder = (out, value, column) => {
   const n = toSafeInteger(value, column);
@@ -214,7 +215,7 @@ const int4: BinaryEncoder = (out, value, column) => {
 };
 const int8: BinaryEncoder = (out, value, column) => {
   const n = toBigInt(value, column);
-  if (n < -INT64_MAX - 1n || n > INT64_MAX) throw invalid(column, value, 'in the range of bigint');
+  if (n < INT64_MIN || n > INT64_MAX) throw invalid(column, value, 'in the range of bigint');
   out.int64Field(n);
 };
 const float4: BinaryEncoder = (out, value) => out.float32Field(typeof value === 'number' ? value : Number(value));
@@ -552,7 +553,7 @@ interface PgInstant {
 }
 
 const TIMESTAMP_INFINITY = INT64_MAX;
-const TIMESTAMP_NEG_INFINITY = -INT64_MAX - 1n;
+const TIMESTAMP_NEG_INFINITY = INT64_MIN;
 
 /**
  * The canonical 'HH:MM:SS[.f][±HH:MM|±HH]' from offset 11 by char code: microseconds into the
