@@ -8,7 +8,9 @@ import {
   LogCapture,
   randomQueuePrefix,
   TEST_ADMIN_PASSWORD,
+  waitFor,
 } from '@dbferry/testing';
+import type { RunView } from '../src/modules/runs/run.dto';
 import { createApiApp } from '../src/app.factory';
 
 export const ADMIN_PASSWORD = 'root-passphrase-after-change';
@@ -95,4 +97,21 @@ export async function startApi(overrides: Record<string, string | undefined> = {
     },
   };
   return harness;
+}
+
+/**
+ * Triggers a run of the job and waits until it ends (succeeded, failed or cancelled). On a
+ * timeout the error carries `context()` as it is then (e.g. the worker's latest output).
+ */
+export async function runJobToEnd(api: ApiHarness, token: string, jobId: string, options: { context?: () => string; timeoutMs?: number } = {}): Promise<RunView> {
+  const auth = { Authorization: `Bearer ${token}` };
+  const { runId } = (await request(api.http).post(`/api/jobs/${jobId}/run`).set(auth).expect(202)).body as { runId: string };
+  try {
+    return await waitFor(async () => {
+      const res = await request(api.http).get(`/api/runs/${runId}`).set(auth);
+      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && (res.body as RunView);
+    }, options.timeoutMs ?? 90_000, `run ${runId} to end`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}${options.context ? `\n${options.context().slice(-800)}` : ''}`);
+  }
 }

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { createConnection, Connection as MysqlConnection } from 'mysql2/promise';
-import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, startApi } from './harness';
+import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, WorkerProcess } from '@dbferry/testing';
+import { ApiHarness, runJobToEnd, startApi } from './harness';
 
 /**
  * Incremental runs and deleteMissing, PostgreSQL → MariaDB, on a real worker whose TZ is far
@@ -55,13 +55,7 @@ describe('incremental runs and deleteMissing (e2e)', () => {
     await maria?.drop();
   }, 60_000);
 
-  const runToEnd = async (jobId: string) => {
-    const { runId } = (await request(api.http).post(`/api/jobs/${jobId}/run`).set(auth()).expect(202)).body;
-    return waitFor(async () => {
-      const res = await request(api.http).get(`/api/runs/${runId}`).set(auth());
-      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && res.body;
-    }, 90_000, `run ${runId} to end (worker said: ${worker?.output().slice(-800)})`);
-  };
+  const runToEnd = (jobId: string) => runJobToEnd(api, operator, jobId, { context: () => worker?.output() ?? '' });
   const logsOf = async (runId: string) => (await request(api.http).get(`/api/runs/${runId}/logs`).set(auth()).expect(200)).body.items as { message: string }[];
 
   /** Source and target rows as comparable text, each side in key order. */

@@ -3,16 +3,8 @@ import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { dialectFor } from '@dbferry/dialects';
 import { NeutralColumn, NeutralValue, normalizeValue, parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
-import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, startApi } from './harness';
-
-interface RunView {
-  id: string;
-  status: string;
-  error: string | null;
-  rowsWritten: string | number;
-  tables: { source: string; target: string; status: string; resumable: boolean; chunksTotal: number; chunksDone: number; ddl: string[] }[];
-}
+import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, WorkerProcess } from '@dbferry/testing';
+import { ApiHarness, runJobToEnd, startApi } from './harness';
 
 /**
  * Every row of a table, each value normalised by its own side's neutral type, sorted: the
@@ -64,13 +56,7 @@ describe('a pattern job over a whole schema (e2e)', () => {
       await conn.end();
     }
   };
-  const runToEnd = async (): Promise<RunView> => {
-    const { runId } = (await request(api.http).post(`/api/jobs/${jobId}/run`).set(auth()).expect(202)).body;
-    return waitFor(async () => {
-      const res = await request(api.http).get(`/api/runs/${runId}`).set(auth());
-      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && (res.body as RunView);
-    }, 120_000, `run ${runId} to end (worker said: ${workerOutput().slice(-800)})`);
-  };
+  const runToEnd = () => runJobToEnd(api, operator, jobId, { context: workerOutput, timeoutMs: 120_000 });
   const expectEqual = async (name: string, rows: number) => {
     const source = await snapshot(pg.url, 'postgres', { schema: 'shop', name });
     const target = await snapshot(maria.url, 'mysql', { schema: maria.name, name });

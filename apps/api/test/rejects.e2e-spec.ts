@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
-import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, startApi } from './harness';
+import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, WorkerProcess } from '@dbferry/testing';
+import { ApiHarness, runJobToEnd, startApi } from './harness';
 
 const ROWS = 3000;
 /** Spread over several chunks; their notes do not fit the target's varchar(20). */
@@ -28,13 +28,7 @@ describe('bad rows on a worker: isolated, stored, counted against maxRejects (e2
     }
   };
 
-  const runToEnd = async () => {
-    const { runId } = (await request(api.http).post(`/api/jobs/${jobId}/run`).set(as(operator)).expect(202)).body;
-    return waitFor(async () => {
-      const res = await request(api.http).get(`/api/runs/${runId}`).set(as(operator));
-      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && res.body;
-    }, 90_000, `run ${runId} to end (worker said: ${worker?.output().slice(-500) ?? ''})`);
-  };
+  const runToEnd = () => runJobToEnd(api, operator, jobId, { context: () => worker?.output() ?? '' });
 
   beforeAll(async () => {
     api = await startApi();

@@ -15,18 +15,11 @@ import {
   waitFor,
   WorkerProcess,
 } from '@dbferry/testing';
-import { ApiHarness, startApi } from './harness';
+import { ApiHarness, runJobToEnd, startApi } from './harness';
 
 /** Secrets that must never reach a mailbox or a run log. */
 const SMTP_CANARY = 'smtp-canary-Pw-71c3e9';
 const CONN_CANARY = 'conn-canary-Pw-4b8d20';
-
-interface RunView {
-  id: string;
-  status: string;
-  error: string | null;
-  tables: { source: string; status: string; error: string | null }[];
-}
 
 describe('run alerts by mail (e2e)', () => {
   let api: ApiHarness;
@@ -68,13 +61,7 @@ describe('run alerts by mail (e2e)', () => {
       CREATE TABLE items (id int PRIMARY KEY, qty int NOT NULL, note text);
       INSERT INTO items SELECT g, CASE WHEN g > 300 - ${bad} THEN 5000 + g ELSE g END, 'item ' || g FROM generate_series(1, 300) g;`);
 
-  const runToEnd = async (jobId: string): Promise<RunView> => {
-    const { runId } = (await request(api.http).post(`/api/jobs/${jobId}/run`).set(auth()).expect(202)).body;
-    return waitFor(async () => {
-      const res = await request(api.http).get(`/api/runs/${runId}`).set(auth());
-      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && (res.body as RunView);
-    }, 90_000, `run ${runId} to end (worker said: ${workerOutput().slice(-800)})`);
-  };
+  const runToEnd = (jobId: string) => runJobToEnd(api, admin, jobId, { context: workerOutput });
   const logsOf = async (runId: string) =>
     ((await request(api.http).get(`/api/runs/${runId}/logs?limit=100`).set(auth()).expect(200)).body.items as { level: string; message: string }[]);
   const waitForLog = (runId: string, pattern: RegExp) =>

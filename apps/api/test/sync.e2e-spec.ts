@@ -4,7 +4,7 @@ import { createConnection } from 'mysql2/promise';
 import { NeutralColumn, NeutralValue, normalizeValue, parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, startApi } from './harness';
+import { ApiHarness, runJobToEnd, startApi } from './harness';
 
 const ROWS = 5000;
 
@@ -75,14 +75,7 @@ describe('sync runs on a worker (e2e)', () => {
     await maria.drop();
   }, 60_000); // the worker drains for up to WORKER_SHUTDOWN_TIMEOUT
 
-  const runToEnd = async (jobId: string) => {
-    const { runId } = (await request(api.http).post(`/api/jobs/${jobId}/run`).set(auth()).expect(202)).body;
-    const run = await waitFor(async () => {
-      const res = await request(api.http).get(`/api/runs/${runId}`).set(auth());
-      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && res.body;
-    }, 90_000, `run ${runId} to end (worker said: ${workerOutput().slice(-500)})`);
-    return run;
-  };
+  const runToEnd = (jobId: string) => runJobToEnd(api, operator, jobId, { context: workerOutput });
 
   it('copies PostgreSQL → MariaDB in chunks on the worker, faithful row by row', async () => {
     const job = await request(api.http).post('/api/jobs').set(auth()).send({
