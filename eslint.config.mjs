@@ -3,6 +3,8 @@ import tseslint from 'typescript-eslint';
 
 // Framework-free layers: no NestJS, no ORM, no queue library, no control store.
 const frameworkFree = ['@nestjs/*', 'typeorm', 'bullmq', '@bull-board/*', 'ioredis'];
+// Database drivers: imported only by libs/dialects/<db> (and by test helpers that set up data).
+const drivers = ['pg', 'pg-copy-streams', 'pg-cursor', 'mysql2', 'mysql2/*', 'mssql', 'tedious', 'oracledb', 'sqlite3'];
 
 export default [
   { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/coverage', 'docs/**', '.nx/**'] },
@@ -14,14 +16,14 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
-      '@nx/enforce-module-boundaries': ['error', boundaries([])],
+      '@nx/enforce-module-boundaries': ['error', boundaries([], drivers)],
     },
   },
   {
     // Tests may use the test helpers and the dialect libs whatever their project's tag.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', boundaries(['@dbferry/testing', '@dbferry/migrations'])],
+      '@nx/enforce-module-boundaries': ['error', boundaries(['@dbferry/testing', '@dbferry/migrations'], [])],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-console': 'off',
     },
@@ -32,19 +34,20 @@ export default [
   },
 ];
 
-function boundaries(allow) {
+function boundaries(allow, bannedDrivers) {
+  const ban = (...lists) => [...lists.flat(), ...bannedDrivers];
   return {
           enforceBuildableLibDependency: false,
           allow,
           banTransitiveDependencies: false,
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'], bannedExternalImports: ['bullmq'] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: [], bannedExternalImports: frameworkFree },
-            { sourceTag: 'type:config', onlyDependOnLibsWithTags: ['type:util', 'type:dialect-core'], bannedExternalImports: ['typeorm', 'bullmq'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'], bannedExternalImports: ban(['bullmq']) },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: [], bannedExternalImports: ban(frameworkFree) },
+            { sourceTag: 'type:config', onlyDependOnLibsWithTags: ['type:util', 'type:dialect-core'], bannedExternalImports: ban(['typeorm', 'bullmq']) },
             {
               sourceTag: 'type:dialect-core',
               onlyDependOnLibsWithTags: ['type:util'],
-              bannedExternalImports: frameworkFree,
+              bannedExternalImports: ban(frameworkFree),
             },
             {
               sourceTag: 'type:dialect',
@@ -54,21 +57,21 @@ function boundaries(allow) {
             {
               sourceTag: 'type:dialect-registry',
               onlyDependOnLibsWithTags: ['type:dialect', 'type:dialect-core', 'type:util'],
-              bannedExternalImports: frameworkFree,
+              bannedExternalImports: ban(frameworkFree),
             },
             {
               sourceTag: 'type:engine',
               onlyDependOnLibsWithTags: ['type:dialect-registry', 'type:dialect-core', 'type:queue-contracts', 'type:util'],
-              bannedExternalImports: frameworkFree,
+              bannedExternalImports: ban(frameworkFree),
             },
             {
               sourceTag: 'type:store',
               onlyDependOnLibsWithTags: ['type:util', 'type:config', 'type:dialect-core', 'type:migrations'],
-              bannedExternalImports: ['bullmq'],
+              bannedExternalImports: ban(['bullmq']),
             },
-            { sourceTag: 'type:migrations', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@nestjs/*', 'bullmq'] },
-            { sourceTag: 'type:queue-contracts', onlyDependOnLibsWithTags: ['type:dialect-core'], bannedExternalImports: frameworkFree },
-            { sourceTag: 'type:queue', onlyDependOnLibsWithTags: ['type:queue-contracts', 'type:config', 'type:util'] },
+            { sourceTag: 'type:migrations', onlyDependOnLibsWithTags: [], bannedExternalImports: ban(['@nestjs/*', 'bullmq']) },
+            { sourceTag: 'type:queue-contracts', onlyDependOnLibsWithTags: ['type:dialect-core'], bannedExternalImports: ban(frameworkFree) },
+            { sourceTag: 'type:queue', onlyDependOnLibsWithTags: ['type:queue-contracts', 'type:config', 'type:util'], bannedExternalImports: ban() },
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:util', 'type:config', 'type:store', 'type:dialect-core', 'type:dialect-registry', 'type:queue', 'type:queue-contracts', 'type:testing'],

@@ -28,7 +28,7 @@ describe('worker', () => {
     db = await createPostgresDatabase('dbferry_worker');
     const source = createControlDataSource({ url: db.url, applicationName: 'worker-test-migrate' });
     await source.initialize();
-    await migrateUnderLock(source, db.url);
+    await migrateUnderLock(source);
     await source.destroy();
   });
   afterAll(() => db.drop());

@@ -20,7 +20,7 @@ describe('alert settings in the control store', () => {
     db = await createPostgresDatabase('dbferry_alerts');
     source = createControlDataSource({ url: db.url, applicationName: 'alert-settings-test' });
     await source.initialize();
-    await migrateUnderLock(source, db.url);
+    await migrateUnderLock(source);
   });
   afterAll(async () => {
     await source.destroy();

@@ -14,7 +14,7 @@ describe('migrateUnderLock', () => {
     const sources = [0, 1].map((i) => createControlDataSource({ url: db.url, applicationName: `racer-${i}` }));
     await Promise.all(sources.map((s) => s.initialize()));
     try {
-      const outcomes = await Promise.all(sources.map((s) => migrateUnderLock(s, db.url)));
+      const outcomes = await Promise.all(sources.map((s) => migrateUnderLock(s)));
       const applied = outcomes.map((o) => o.applied.length).sort();
       expect(applied).toEqual([0, MIGRATIONS.length]);
       const rows = await sources[0].query('SELECT name FROM migrations');
@@ -45,7 +45,7 @@ describe('migrateUnderLock', () => {
     try {
       for (let i = 0; i < MIGRATIONS.length; i++) await source.undoLastMigration({ transaction: 'each' });
       expect(await isSchemaCurrent(source)).toBe(false);
-      const { applied } = await migrateUnderLock(source, db.url);
+      const { applied } = await migrateUnderLock(source);
       expect(applied).toHaveLength(MIGRATIONS.length);
     } finally {
       await source.destroy();

@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
 /** Arbitrary but fixed: every dbferry process that migrates takes this one advisory lock. */
@@ -10,12 +9,13 @@ export interface MigrationOutcome {
 }
 
 /**
- * Runs pending migrations while holding a session-level advisory lock on a dedicated
- * connection, so APIs that start together migrate once: the second waits, then finds
- * nothing to do. Each migration runs in its own transaction.
+ * Runs pending migrations while holding a session-level advisory lock on a connection of
+ * the DataSource's pool kept aside for it, so APIs that start together migrate once: the
+ * second waits, then finds nothing to do. Each migration runs in its own transaction, on
+ * another pooled connection.
  */
-export async function migrateUnderLock(dataSource: DataSource, url: string): Promise<MigrationOutcome> {
-  const lock = new Client({ connectionString: url, application_name: 'dbferry-migrate-lock' });
+export async function migrateUnderLock(dataSource: DataSource): Promise<MigrationOutcome> {
+  const lock = dataSource.createQueryRunner();
   await lock.connect();
   const started = Date.now();
   try {
@@ -25,7 +25,7 @@ export async function migrateUnderLock(dataSource: DataSource, url: string): Pro
     return { applied: applied.map((m) => m.name), waitedMs };
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    await lock.end();
+    await lock.release();
   }
 }
 

@@ -20,7 +20,7 @@ describe('secret rotation', () => {
     db = await createPostgresDatabase('dbferry_rotate');
     source = createControlDataSource({ url: db.url, applicationName: 'rotate-test' });
     await source.initialize();
-    await migrateUnderLock(source, db.url);
+    await migrateUnderLock(source);
   });
   afterAll(async () => {
     await source.destroy();

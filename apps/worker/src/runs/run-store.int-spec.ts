@@ -28,7 +28,7 @@ describe('RunStore rejects', () => {
     db = await createPostgresDatabase('dbferry_run_store');
     dataSource = createControlDataSource({ url: db.url, applicationName: 'run-store-test' });
     await dataSource.initialize();
-    await migrateUnderLock(dataSource, db.url);
+    await migrateUnderLock(dataSource);
     store = new RunStore(dataSource);
     const [conn] = await dataSource.query(`INSERT INTO connection (name, dialect, database) VALUES ('c', 'postgres', 'd') RETURNING id`);
     const [job] = await dataSource.query(

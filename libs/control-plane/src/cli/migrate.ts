@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const dataSource = createControlDataSource({ url: env.DATABASE_URL, applicationName: 'dbferry-migrate' });
   await dataSource.initialize();
   try {
-    const { applied } = await migrateUnderLock(dataSource, env.DATABASE_URL);
+    const { applied } = await migrateUnderLock(dataSource);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema up to date\n');
   } finally {
     await dataSource.destroy();

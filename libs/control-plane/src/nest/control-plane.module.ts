@@ -35,7 +35,7 @@ async function openStore(url: string, options: ControlPlaneModuleOptions): Promi
   const dataSource = createControlDataSource({ url, applicationName: options.applicationName });
   await dataSource.initialize();
   if (options.migrate) {
-    const { applied, waitedMs } = await migrateUnderLock(dataSource, url);
+    const { applied, waitedMs } = await migrateUnderLock(dataSource);
     logger.log(
       applied.length
         ? `applied ${applied.length} migration(s): ${applied.join(', ')}`
