@@ -9,6 +9,7 @@ export type DbErrorCode =
   | 'tls'
   | 'egress-denied'
   | 'invalid-spec'
+  | 'unsupported-version'
   | 'constraint'
   | 'data'
   | 'unknown';
@@ -23,6 +24,7 @@ export const DB_ERROR_MESSAGES: Record<DbErrorCode, string> = {
   tls: 'TLS negotiation failed',
   'egress-denied': 'host refused by the egress policy',
   'invalid-spec': 'invalid connection settings',
+  'unsupported-version': 'database version not supported',
   constraint: 'constraint violated',
   data: 'value rejected by the database',
   unknown: 'database error',

@@ -22,7 +22,7 @@ import {
 } from '@dbferry/dialects-core';
 import { classifyDataPlane } from '@dbferry/dialects-core';
 import { createOracleDataPlane } from './oracle.data-plane';
-import { quoteOracleIdentifier } from './oracle.sql';
+import { oracleVersionProblem, quoteOracleIdentifier } from './oracle.sql';
 import { ORACLE_SESSION_SQL } from './oracle.values';
 
 /** NUM_ROWS comes from the last statistics gathering; null when never gathered. */
@@ -168,6 +168,8 @@ export class OracleDialect implements Dialect {
         transportConnectTimeout: seconds,
       });
       // Formats for implicit conversions, UTC, '.' as the decimal point (see oracle.values.ts).
+      const tooOld = oracleVersionProblem(connection.oracleServerVersionString);
+      if (tooOld) throw new TerminalDbError('unsupported-version', tooOld);
       await connection.execute(ORACLE_SESSION_SQL);
       const version = await this.readVersion(connection);
       return new OracleSession(connection, version, this, spec.password);

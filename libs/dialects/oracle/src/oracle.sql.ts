@@ -13,6 +13,22 @@ import { oracleBaseType, oracleBind, type OracleBind, selectExpression } from '.
 /** 12.2 and later: 128 bytes (of the database character set; UTF-8 assumed). */
 export const ORACLE_MAX_IDENTIFIER_BYTES = 128;
 
+/**
+ * The oldest release dbferry writes to. 12.1 and older cap names at 30 bytes and lack
+ * what the DDL and MERGE here assume, and oracledb's thin mode needs 12.1 anyway; a
+ * connection to an older server is refused at connect, before any plan is built.
+ */
+export const ORACLE_MIN_VERSION: readonly [number, number] = [12, 2];
+
+/** Null when `version` ("19.3.0.0.0") is at least ORACLE_MIN_VERSION, else why not. */
+export function oracleVersionProblem(version: string): string | null {
+  const [major, minor] = version.split('.').map((part) => Number.parseInt(part, 10));
+  if (!Number.isFinite(major) || !Number.isFinite(minor)) return null; // unknown format: let it try
+  const [needMajor, needMinor] = ORACLE_MIN_VERSION;
+  if (major > needMajor || (major === needMajor && minor >= needMinor)) return null;
+  return `Oracle ${needMajor}.${needMinor} or later is required, this server is ${version} (older releases limit names to 30 bytes)`;
+}
+
 export function quoteOracleIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
