@@ -1,13 +1,97 @@
-import { integerRanges } from './mysql.reader';
+import { histogramSql, type KeyBucket, type KeyHistogram, keyQuantiles, rangesBetween } from './mysql.reader';
 
-describe('integerRanges', () => {
-  it('cuts [min, max] into equal intervals, bounds in the key’s form', () => {
-    expect(integerRanges(0, 100, 4)).toEqual([{ upper: [25] }, { lower: [25], upper: [50] }, { lower: [50], upper: [75] }, { lower: [75] }]);
-    expect(integerRanges(-10n, 9_223_372_036_854_775_807n, 2)).toEqual([{ upper: [4_611_686_018_427_387_898n] }, { lower: [4_611_686_018_427_387_898n] }]);
+/** A KeyHistogram over sorted keys in memory, counting its calls and the rows each one reads. */
+function memoryHistogram(keys: bigint[]): KeyHistogram & { calls: number; rowsRead: number } {
+  const fn = (async (low: bigint, high: bigint, buckets: number) => {
+    fn.calls++;
+    const width = (high - low) / BigInt(buckets) + 1n;
+    const out = new Map<bigint, KeyBucket>();
+    for (const k of keys) {
+      if (k < low || k > high) continue;
+      fn.rowsRead++;
+      const b = (k - low) / width;
+      const bucket = out.get(b) ?? { rows: 0, min: k, max: k };
+      bucket.rows++;
+      if (k < bucket.min) bucket.min = k;
+      if (k > bucket.max) bucket.max = k;
+      out.set(b, bucket);
+    }
+    return [...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, v]) => v);
+  }) as KeyHistogram & { calls: number; rowsRead: number };
+  fn.calls = 0;
+  fn.rowsRead = 0;
+  return fn;
+}
+
+/** Rows per range for the cuts. */
+function counts(keys: bigint[], cuts: bigint[]): number[] {
+  const out = Array<number>(cuts.length + 1).fill(0);
+  for (const k of keys) {
+    const i = cuts.findIndex((c) => k <= c);
+    out[i === -1 ? cuts.length : i]++;
+  }
+  return out;
+}
+
+const range = (from: bigint, count: number, step = 1n) => Array.from({ length: count }, (_, i) => from + BigInt(i) * step);
+
+describe('keyQuantiles', () => {
+  it('cuts skewed keys (1…1000, then 10^12…) into ranges of about equal row counts', async () => {
+    const keys = [...range(1n, 1000), ...range(10n ** 12n, 99_000)];
+    const histogram = memoryHistogram(keys);
+    const cuts = await keyQuantiles(histogram, keys[0] as bigint, keys[keys.length - 1] as bigint, 8);
+    expect(cuts).toHaveLength(7);
+    const mean = keys.length / 8;
+    for (const n of counts(keys, cuts)) expect(Math.abs(n - mean)).toBeLessThanOrEqual(mean / 8 + 1);
+    // The top level reads every key once; refinement only the heavy bucket's (min/max-tight).
+    expect(histogram.calls).toBeLessThanOrEqual(3);
+    expect(histogram.rowsRead).toBeLessThanOrEqual(keys.length * 2);
   });
 
-  it('gives fewer ranges when the span holds fewer keys than parts, never an empty one', () => {
-    expect(integerRanges(5, 7, 8)).toEqual([{ upper: [5] }, { lower: [5], upper: [6] }, { lower: [6] }]);
-    expect(integerRanges(5, 5, 4)).toEqual([{}]);
+  it('takes one grouped count for dense keys', async () => {
+    const keys = range(1000n, 150_000, 3n);
+    const histogram = memoryHistogram(keys);
+    const cuts = await keyQuantiles(histogram, keys[0] as bigint, keys[keys.length - 1] as bigint, 6);
+    expect(histogram.calls).toBe(1);
+    const mean = keys.length / 6;
+    for (const n of counts(keys, cuts)) expect(Math.abs(n - mean)).toBeLessThanOrEqual(mean / 8 + 1);
+  });
+
+  it('handles exponentially spread keys and the full signed 64-bit span', async () => {
+    const keys = [-(2n ** 63n), ...range(0n, 62).map((i) => 2n ** i), ...range(2n ** 62n, 5000), 2n ** 63n - 1n];
+    keys.sort((a, b) => (a < b ? -1 : 1));
+    const cuts = await keyQuantiles(memoryHistogram(keys), keys[0] as bigint, keys[keys.length - 1] as bigint, 4);
+    expect(cuts).toHaveLength(3);
+    const mean = keys.length / 4;
+    for (const n of counts(keys, cuts)) expect(Math.abs(n - mean)).toBeLessThanOrEqual(mean / 8 + 1);
+  });
+
+  it('gives fewer ranges when there are fewer keys than parts, never an empty one', async () => {
+    const keys = [5n, 6n, 7n];
+    const cuts = await keyQuantiles(memoryHistogram(keys), 5n, 7n, 8);
+    expect(cuts).toEqual([5n, 6n]);
+    expect(counts(keys, cuts)).toEqual([1, 1, 1]);
+    expect(await keyQuantiles(memoryHistogram([5n]), 5n, 5n, 4)).toEqual([]);
+    expect(await keyQuantiles(memoryHistogram([]), 5n, 9n, 4)).toEqual([]);
+  });
+});
+
+describe('rangesBetween', () => {
+  it('opens the first range below and the last above', () => {
+    expect(rangesBetween([[25], [50]])).toEqual([{ upper: [25] }, { lower: [25], upper: [50] }, { lower: [50] }]);
+    expect(rangesBetween([])).toEqual([{}]);
+  });
+});
+
+describe('histogramSql', () => {
+  it('groups an index range into equal-width buckets, in DECIMAL only for a span past BIGINT', () => {
+    expect(histogramSql({ schema: 'db', name: 't' }, 'id', -(2n ** 63n), 2n ** 63n - 1n, 2)).toBe(
+      'SELECT (CAST(`id` AS DECIMAL(20,0)) - (-9223372036854775808)) DIV 9223372036854775808 AS `_dbferry_bucket`, COUNT(*), MIN(`id`), MAX(`id`)' +
+        ' FROM `db`.`t` WHERE `id` >= -9223372036854775808 AND `id` <= 9223372036854775807 GROUP BY 1 ORDER BY 1',
+    );
+    expect(histogramSql({ schema: 'db', name: 't' }, 'id', -5n, 994n, 100, '`kind` <> 3')).toBe(
+      'SELECT (`id` - (-5)) DIV 10 AS `_dbferry_bucket`, COUNT(*), MIN(`id`), MAX(`id`) FROM `db`.`t`' +
+        ' WHERE `id` >= -5 AND `id` <= 994 AND (`kind` <> 3) GROUP BY 1 ORDER BY 1',
+    );
   });
 });

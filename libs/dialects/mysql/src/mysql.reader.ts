@@ -153,19 +153,30 @@ export class MysqlReader implements Reader {
   }
 
   /**
-   * A table estimated at ARITHMETIC_FROM rows or more with a single integer key is cut into
-   * equal key intervals between its smallest and largest key (two index lookups): the
-   * numbering below reads and sorts every key, seconds on millions of rows. Equal intervals
-   * hold about equal rows for the usual dense (auto-increment) keys; gaps make them uneven,
-   * never wrong. Other keys and smaller tables are numbered exactly.
+   * A table estimated at QUANTILES_FROM rows or more with a single integer key is cut at
+   * approximate row quantiles read off key histograms (keyQuantiles): grouped counts over an
+   * index range scan, never a sort of the table, so gappy or skewed keys still give ranges of
+   * about equal row counts. Other keys and smaller tables are numbered exactly (splitSql), which
+   * reads and sorts every key: seconds on millions of rows.
    */
   splitRanges(table: TableRef, keyColumns: NeutralColumn[], parts: number, where?: string): Promise<KeyRange[]> {
     return this.guard(async () => {
       if (parts <= 1 || keyColumns.length === 0) return [{}];
       const key = keyColumns[0] as NeutralColumn;
-      if (keyColumns.length === 1 && INTEGER_KEY_KINDS.has(key.type.kind) && (await this.rowEstimate(table)) >= ARITHMETIC_FROM) {
+      if (keyColumns.length === 1 && INTEGER_KEY_KINDS.has(key.type.kind) && (await this.rowEstimate(table)) >= QUANTILES_FROM) {
         const bounds = await this.keyBounds(table, keyColumns, where);
-        return bounds ? integerRanges(bounds.min[0] as number | bigint, bounds.max[0] as number | bigint, parts) : [{}];
+        if (!bounds) return [{}];
+        const asBigint = typeof bounds.min[0] === 'bigint';
+        const histogram: KeyHistogram = async (low, high, buckets) => {
+          const rows = await rawQuery(this.main, histogramSql(table, key.name, low, high, buckets, where));
+          return rows.map((r) => ({
+            rows: Number(r[1]?.toString('latin1') ?? '0'),
+            min: BigInt(r[2]?.toString('latin1') ?? '0'),
+            max: BigInt(r[3]?.toString('latin1') ?? '0'),
+          }));
+        };
+        const cuts = await keyQuantiles(histogram, BigInt(bounds.min[0] as number | bigint), BigInt(bounds.max[0] as number | bigint), parts);
+        return rangesBetween(cuts.map((c) => [asBigint ? c : Number(c)]));
       }
       const names = keyColumns.map((k) => k.name);
       const filter = whereClause(keyColumns, undefined, where);
@@ -175,42 +186,88 @@ export class MysqlReader implements Reader {
       if (total === 0 || step === 0 || total <= step) return [{}];
       const rows = await rawQuery(this.main, splitSql(table, names, filter, step, total));
       const decoder = new RowDecoder(keyColumns, tableLabel(table), { zeroDatesAsText: true });
-      const bounds = rows.map((r) => decoder.decode(r));
-      const ranges: KeyRange[] = [];
-      let lower: NeutralValue[] | undefined;
-      for (const upper of bounds) {
-        ranges.push(lower ? { lower, upper } : { upper });
-        lower = upper;
-      }
-      ranges.push(lower ? { lower } : {});
-      return ranges;
+      return rangesBetween(rows.map((r) => decoder.decode(r)));
     });
   }
 }
 
 const INTEGER_KEY_KINDS = new Set<NeutralColumn['type']['kind']>(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 /** Tables estimated smaller than this are split by numbering every key. */
-const ARITHMETIC_FROM = 100_000;
+const QUANTILES_FROM = 100_000;
 
-/**
- * `parts` ranges over [min, max] of equal width, bounds in the key's own form (bigint stays
- * bigint); fewer when the span has fewer keys than parts.
- */
-export function integerRanges(min: number | bigint, max: number | bigint, parts: number): KeyRange[] {
-  const asBigint = typeof min === 'bigint';
-  const low = BigInt(min);
-  const span = BigInt(max) - low;
+/** Ranges between ascending cut points: the first open below, the last open above. */
+export function rangesBetween(cuts: NeutralValue[][]): KeyRange[] {
   const ranges: KeyRange[] = [];
-  let lower: bigint | undefined;
-  for (let i = 1; i < parts; i++) {
-    const upper = low + (span * BigInt(i)) / BigInt(parts);
-    if ((lower !== undefined && upper <= lower) || upper >= BigInt(max)) continue;
-    const bound = [asBigint ? upper : Number(upper)];
-    ranges.push(lower === undefined ? { upper: bound } : { lower: [asBigint ? lower : Number(lower)], upper: bound });
+  let lower: NeutralValue[] | undefined;
+  for (const upper of cuts) {
+    ranges.push(lower ? { lower, upper } : { upper });
     lower = upper;
   }
-  ranges.push(lower === undefined ? {} : { lower: [asBigint ? lower : Number(lower)] });
+  ranges.push(lower ? { lower } : {});
   return ranges;
+}
+
+/** The rows of one histogram bucket and its smallest and largest key. */
+export interface KeyBucket {
+  rows: number;
+  min: bigint;
+  max: bigint;
+}
+
+/**
+ * Counts the rows with `low <= key <= high` in `buckets` key intervals of equal width; returns
+ * the non-empty ones in key order.
+ */
+export type KeyHistogram = (low: bigint, high: bigint, buckets: number) => Promise<KeyBucket[]>;
+
+/**
+ * Cut points (largest key of each range but the last) that split the keys in [min, max] into
+ * `parts` ranges of about equal row counts, however the keys are spread: a histogram of
+ * equal-width buckets over [min, max], then, for each wanted row rank, the bucket holding it is
+ * histogrammed again (between its own smallest and largest key) until it holds at most an
+ * eighth of a range's rows; the cut is that bucket's largest key, so every range is within an
+ * eighth of the mean of its share. Dense keys take one grouped count over the key index; each
+ * refinement reads only the rows of the buckets refined. Fewer ranges when there are fewer keys.
+ */
+export async function keyQuantiles(histogram: KeyHistogram, min: bigint, max: bigint, parts: number): Promise<bigint[]> {
+  const buckets = Math.min(4096, Math.max(64, parts * 16));
+  const top = await histogram(min, max, buckets);
+  const total = top.reduce((sum, b) => sum + b.rows, 0);
+  if (total === 0 || parts <= 1) return [];
+  const share = total / parts;
+  const tolerance = Math.max(1, share / 8);
+  const ranks = Array.from({ length: parts - 1 }, (_, i) => Math.round((i + 1) * share));
+  const cuts = new Set<bigint>();
+  const place = async (level: KeyBucket[], before: number, wanted: number[]): Promise<void> => {
+    let seen = before;
+    let next = 0;
+    for (const bucket of level) {
+      const inside: number[] = [];
+      while (next < wanted.length && (wanted[next] as number) <= seen + bucket.rows) inside.push(wanted[next++] as number);
+      if (inside.length > 0) {
+        if (bucket.rows <= tolerance || bucket.min === bucket.max) cuts.add(bucket.max);
+        else await place(await histogram(bucket.min, bucket.max, buckets), seen, inside);
+      }
+      seen += bucket.rows;
+    }
+  };
+  await place(top, 0, ranks);
+  return [...cuts].filter((c) => c < max).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * One histogram level: rows, smallest and largest key per equal-width key interval of
+ * [low, high], an index range scan grouped into at most `buckets` groups (no sort of the rows):
+ * about the cost of a COUNT(*) over the range. A span of 2^63 or more is computed in DECIMAL
+ * (twice as slow), where a key minus `low` would overflow a BIGINT.
+ */
+export function histogramSql(table: TableRef, keyName: string, low: bigint, high: bigint, buckets: number, where?: string): string {
+  const key = quoteId(keyName);
+  const width = (high - low) / BigInt(buckets) + 1n;
+  const value = high - low < 2n ** 63n ? key : `CAST(${key} AS DECIMAL(20,0))`;
+  const bucket = `(${value} - (${low})) DIV ${width}`;
+  const filter = [`${key} >= ${low}`, `${key} <= ${high}`, ...(where ? [`(${where})`] : [])].join(' AND ');
+  return `SELECT ${bucket} AS ${quoteId('_dbferry_bucket')}, COUNT(*), MIN(${key}), MAX(${key}) FROM ${qualify(table)} WHERE ${filter} GROUP BY 1 ORDER BY 1`;
 }
 
 /**
