@@ -109,7 +109,7 @@ describe('jobs (e2e)', () => {
       targetExists: false,
     });
     expect(orders.ddl[0]).toMatch(/^CREATE TABLE "public"\."orders" \(/);
-    expect(orders.mapping).toContainEqual({ column: 'amount', sourceType: 'DECIMAL(12,2)', neutralType: 'decimal(12,2)', targetType: 'numeric(12,2)' });
+    expect(orders.mapping).toContainEqual({ column: 'amount', sourceType: 'DECIMAL(12,2)', neutralType: 'decimal(12,2)', targetType: 'numeric(12,2)', typeSource: 'neutral' });
     expect(orders.mapping.find((m: { column: string }) => m.column === 'order')).toMatchObject({ targetType: 'text' });
     const after = await request(api.http).get(`/api/connections/${pgId}/tables/public/orders`).set(auth()).expect(404);
     expect(after.body.message).toMatch(/not found/);

@@ -94,6 +94,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         if (!plan.resumable) await this.store.log(runId, 'warn', 'no usable key: copied whole into a staging table and swapped in at the end; it cannot resume part-way', qualified(plan.source));
         for (const m of plan.mapping) {
           if (m.lossy) await this.store.log(runId, 'warn', `${m.column}: ${m.lossy.description}`, qualified(plan.source));
+          if (m.note) await this.store.log(runId, 'warn', `${m.column}: ${m.note}`, qualified(plan.source));
         }
       }
       return this.enqueue(runId, chunkIds, plans.length);

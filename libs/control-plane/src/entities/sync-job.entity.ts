@@ -14,6 +14,8 @@ export interface JobTableSpec {
   keyColumns?: string[];
   incrementalColumn?: string;
   columns?: string[];
+  /** Target type per column name, verbatim (checked against a safe pattern at save time), for created tables and added columns. */
+  types?: Record<string, string>;
 }
 
 @Entity({ name: 'sync_job' })

@@ -27,10 +27,12 @@ async function* guardStream(source: () => AsyncIterable<RowBatch>, classify: Cla
 
 /** The data plane with every driver error passed through the dialect's classifyError (and redaction). */
 export function classifyDataPlane(plane: DataPlane, classify: Classify): DataPlane {
+  const lookupType = plane.introspector.lookupType?.bind(plane.introspector);
   return {
     introspector: {
       listSchemas: () => guard(() => plane.introspector.listSchemas(), classify),
       describeTable: (table) => guard(() => plane.introspector.describeTable(table), classify),
+      ...(lookupType && { lookupType: (typeText: string) => guard(() => lookupType(typeText), classify) }),
     },
     reader: {
       read: (request) => guardStream(() => plane.reader.read(request), classify),

@@ -50,11 +50,27 @@ export interface TableSchema extends TableRef {
   rowEstimate: number | null;
 }
 
+/** A type as the catalogue knows it, for same-dialect copies that keep user-defined types. */
+export interface NamedType {
+  schema: string;
+  name: string;
+  /** 'builtin': the database's own (PostgreSQL pg_catalog); 'enum': labels below; 'other': an extension's, a domain, a composite… */
+  kind: 'builtin' | 'enum' | 'other';
+  /** An enum's labels in declaration order. */
+  labels?: string[];
+}
+
 /** Reads the catalogue. */
 export interface Introspector {
   listSchemas(): Promise<string[]>;
   /** Null when the table does not exist. */
   describeTable(table: TableRef): Promise<TableSchema | null>;
+  /**
+   * The type a type text names (`mood`, `"Other".mood`, `numeric(12,2)`; not an array), resolved as
+   * this session would resolve it; null when no such type exists. Dialects with user-defined
+   * types (PostgreSQL) implement it.
+   */
+  lookupType?(typeText: string): Promise<NamedType | null>;
 }
 
 /** A batch of rows that carries its columns: `rows[i][j]` is the value of `columns[j]`. */

@@ -51,6 +51,9 @@ interface ColumnPlan {
   check?: string;
 }
 
+/** No override, or one that is an integer type (a same-dialect copy's own `bigint(20) unsigned`): AUTO_INCREMENT stays. */
+const integerOverride = (override: string | undefined) => override === undefined || /^(tiny|small|medium|big)?int(eger)?\b/i.test(override.trim());
+
 export class MysqlDdlBuilder implements DdlBuilder {
   constructor(private readonly flavor: MysqlFlavor) {}
 
@@ -84,7 +87,7 @@ export class MysqlDdlBuilder implements DdlBuilder {
     const autoIncrementable = new Set([schema.primaryKey[0], ...schema.indexes.map((i) => i.columns[0])]);
     const lines = plans.map((p) => {
       const nullable = p.column.nullable && !pk.has(p.column.name);
-      const identity = p.column.identity && INTEGER_KINDS.has(p.column.type.kind) && autoIncrementable.has(p.column.name) && !options.typeOverrides?.[p.column.name];
+      const identity = p.column.identity && INTEGER_KINDS.has(p.column.type.kind) && autoIncrementable.has(p.column.name) && integerOverride(options.typeOverrides?.[p.column.name]);
       return `  ${this.columnSql(p, nullable)}${identity ? ' AUTO_INCREMENT' : ''}`;
     });
     if (schema.primaryKey.length) lines.push(`  PRIMARY KEY (${schema.primaryKey.map(quoteId).join(', ')})`);

@@ -14,6 +14,7 @@ export function createPostgresDataPlane(clients: PostgresClients, wrap: <T>(work
     introspector: {
       listSchemas: () => wrap(() => introspector.listSchemas()),
       describeTable: (table) => wrap(() => introspector.describeTable(table)),
+      lookupType: (typeText) => wrap(() => introspector.lookupType(typeText)),
     },
     reader,
     writer: new PostgresWriter(clients, wrap),

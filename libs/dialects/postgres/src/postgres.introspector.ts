@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import type { IndexInfo, Introspector, NativeColumnInfo, NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
+import type { IndexInfo, Introspector, NamedType, NativeColumnInfo, NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
 import { postgresTypeMapper } from './postgres.type-mapper';
 
 export const POSTGRES_LIST_SCHEMAS_SQL = `
@@ -56,6 +56,14 @@ WHERE x.indrelid = $1::oid
 GROUP BY i.relname, x.indisprimary, x.indisunique
 ORDER BY x.indisprimary DESC, i.relname`;
 
+/** The type a type text names, resolved through the session's search_path (to_regtype: NULL when there is none). */
+export const POSTGRES_LOOKUP_TYPE_SQL = `
+SELECT n.nspname::text AS schema, t.typname::text AS name, t.typtype::text AS typtype,
+       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.oid = to_regtype($1::text)`;
+
 interface ColumnRow {
   name: string;
   type_text: string;
@@ -110,6 +118,14 @@ export class PostgresIntrospector implements Introspector {
   async listSchemas(): Promise<string[]> {
     const result = await this.client().query<{ name: string }>(POSTGRES_LIST_SCHEMAS_SQL);
     return result.rows.map((r) => r.name);
+  }
+
+  async lookupType(typeText: string): Promise<NamedType | null> {
+    const result = await this.client().query<{ schema: string; name: string; typtype: string; labels: string[] | null }>(POSTGRES_LOOKUP_TYPE_SQL, [typeText]);
+    const row = result.rows[0];
+    if (!row) return null;
+    if (row.schema === 'pg_catalog' || row.schema === 'information_schema') return { schema: row.schema, name: row.name, kind: 'builtin' };
+    return row.typtype === 'e' ? { schema: row.schema, name: row.name, kind: 'enum', labels: row.labels ?? [] } : { schema: row.schema, name: row.name, kind: 'other' };
   }
 
   async describeTable(table: TableRef): Promise<TableSchema | null> {

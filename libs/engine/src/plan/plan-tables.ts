@@ -3,6 +3,7 @@ import { renderNeutralType } from '@dbferry/dialects-core';
 import { typeMapperFor } from '@dbferry/dialects';
 import { validateFilter } from '../filter/filter-validator';
 import { isIncrementalKind } from '../incremental/watermark';
+import { NativeTypes } from './native-types';
 import { matchesPattern, parseTableRef } from './table-ref';
 
 /** One entry of a job's table list (the job's JSON, without the control store's types). */
@@ -13,12 +14,14 @@ export interface TableSelectionSpec {
   keyColumns?: string[];
   incrementalColumn?: string;
   columns?: string[];
+  /** Native target type per column name, verbatim (validated by the API), for created tables and added columns. */
+  types?: Record<string, string>;
 }
 
 export interface PlanOptions {
   createTables: boolean;
   evolveSchema: boolean;
-  /** Per-column native type overrides on the target, by target column name. */
+  /** Per-column native type overrides on the target, by column name, for every table; a table's `types` win. */
   typeOverrides?: Record<string, string>;
 }
 
@@ -27,7 +30,11 @@ export interface ColumnMapping {
   sourceType: string;
   neutralType: string;
   targetType: string;
+  /** Where targetType comes from: the job's `types`, the source's own type (same dialect), the neutral mapping, or the existing target column. */
+  typeSource: 'override' | 'source' | 'neutral' | 'existing';
   lossy?: { kind: string; description: string };
+  /** Why a same-dialect copy could not keep the source's type (shown in the plan, logged by the run). */
+  note?: string;
 }
 
 /** What a run does to one table; preview shows it, plan-run stores it. */
@@ -105,6 +112,12 @@ export async function planTables(input: PlanInput): Promise<TablePlan[]> {
   const sourceData = dataOf(input.source.session, 'sourceId');
   const targetData = dataOf(input.target.session, 'targetId');
   const targetMapper = typeMapperFor(input.target.dialect);
+  const nativeTypes = new NativeTypes({
+    sourceDialect: input.source.dialect,
+    targetDialect: input.target.dialect,
+    source: sourceData.introspector,
+    target: targetData.introspector,
+  });
   const plans: TablePlan[] = [];
 
   for (const { specIndex, source, target } of await resolveTables(input)) {
@@ -116,6 +129,10 @@ export async function planTables(input: PlanInput): Promise<TablePlan[]> {
     const byName = new Map(described.columns.map((c) => [c.name, c]));
     const unknown = [...(spec.columns ?? []), ...(spec.keyColumns ?? []), ...(spec.incrementalColumn ? [spec.incrementalColumn] : [])].filter((c) => !byName.has(c));
     if (unknown.length) throw new PlanError(field, `${source.name} has no column ${unknown.join(', ')}`);
+    for (const name of Object.keys(spec.types ?? {})) {
+      if (!byName.has(name)) throw new PlanError(`${field}.types.${name}`, `${source.name} has no column ${name}`);
+      if (spec.columns && !spec.columns.includes(name)) throw new PlanError(`${field}.types.${name}`, `${name} is not among the copied columns`);
+    }
     const incremental = spec.incrementalColumn ? (byName.get(spec.incrementalColumn) as NeutralColumn) : undefined;
     if (incremental && !isIncrementalKind(incremental)) {
       throw new PlanError(`${field}.incrementalColumn`, `${incremental.name} is ${renderNeutralType(incremental.type)}; an incremental column must be a whole number, decimal, date or timestamp`);
@@ -127,28 +144,35 @@ export async function planTables(input: PlanInput): Promise<TablePlan[]> {
       : undefined;
 
     const existing = await targetData.introspector.describeTable(target);
-    let ddl: string[] = [];
-    if (!existing) {
-      if (!input.options.createTables) throw new PlanError(`${field}.target`, `${target.schema}.${target.name} does not exist and createTables is off`);
-      ddl = targetData.ddl.createTable(target, targetShape(described, columns, keyColumns), { typeOverrides: input.options.typeOverrides }).statements;
-    } else {
-      const present = new Set(existing.columns.map((c) => c.name));
-      const missing = columns.filter((c) => !present.has(c.name));
-      if (missing.length && !input.options.evolveSchema) {
-        throw new PlanError(`${field}.target`, `${target.schema}.${target.name} lacks ${missing.map((c) => c.name).join(', ')} and evolveSchema is off`);
-      }
-      if (missing.length) ddl = targetData.ddl.addColumns(target, missing, { typeOverrides: input.options.typeOverrides }).statements;
+    const present = new Set(existing?.columns.map((c) => c.name) ?? []);
+    const created = columns.filter((c) => !present.has(c.name));
+    if (!existing && !input.options.createTables) throw new PlanError(`${field}.target`, `${target.schema}.${target.name} does not exist and createTables is off`);
+    if (existing && created.length && !input.options.evolveSchema) {
+      throw new PlanError(`${field}.target`, `${target.schema}.${target.name} lacks ${created.map((c) => c.name).join(', ')} and evolveSchema is off`);
     }
+    // Types only matter for the columns this plan creates: the others exist as they are.
+    const operatorTypes = { ...input.options.typeOverrides, ...spec.types };
+    const { choices, ddl: typeDdl } = created.length ? await nativeTypes.choose({ source, target }, created, operatorTypes) : { choices: new Map(), ddl: [] };
+    const typeOverrides = Object.fromEntries([...choices].filter(([, c]) => c.native !== undefined).map(([name, c]) => [name, c.native as string]));
+    let ddl: string[] = [];
+    if (!existing) ddl = targetData.ddl.createTable(target, targetShape(described, columns, keyColumns), { typeOverrides }).statements;
+    else if (created.length) ddl = targetData.ddl.addColumns(target, created, { typeOverrides }).statements;
+    if (ddl.length) ddl = [...typeDdl, ...ddl];
 
     const existingTypes = new Map(existing?.columns.map((c) => [c.name, c.nativeType]) ?? []);
     const mapping = columns.map((c): ColumnMapping => {
-      const chosen = targetMapper.fromNeutral(c.type, { override: input.options.typeOverrides?.[c.name] });
+      const base = { column: c.name, sourceType: c.nativeType, neutralType: renderNeutralType(c.type) };
+      const there = existingTypes.get(c.name);
+      if (there !== undefined) return { ...base, targetType: there, typeSource: 'existing' };
+      const choice = choices.get(c.name);
+      if (choice?.native !== undefined) return { ...base, targetType: choice.native, typeSource: operatorTypes[c.name] !== undefined ? 'override' : 'source' };
+      const chosen = targetMapper.fromNeutral(c.type);
       return {
-        column: c.name,
-        sourceType: c.nativeType,
-        neutralType: renderNeutralType(c.type),
-        targetType: existingTypes.get(c.name) ?? chosen.native,
-        ...(chosen.lossy && !existingTypes.has(c.name) ? { lossy: { kind: chosen.lossy.kind, description: chosen.lossy.description } } : {}),
+        ...base,
+        targetType: chosen.native,
+        typeSource: 'neutral',
+        ...(chosen.lossy ? { lossy: { kind: chosen.lossy.kind, description: chosen.lossy.description } } : {}),
+        ...(choice?.note ? { note: choice.note } : {}),
       };
     });
 
