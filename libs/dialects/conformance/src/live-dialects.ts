@@ -52,6 +52,17 @@ export function liveDialectNames(): DialectName[] {
   return names;
 }
 
+/** The server URL each shared-server dialect needs, with an example. */
+const SERVER_URLS: { dialect: DialectName; variable: string; example: string }[] = [
+  { dialect: 'mssql', variable: 'MSSQL_URL', example: 'mssql://sa:pw@127.0.0.1:1433/master?trustServerCertificate=true' },
+  { dialect: 'oracle', variable: 'ORACLE_URL', example: 'oracle://system:pw@127.0.0.1:1521/FREEPDB1' },
+];
+
+/** The dialects left out because their URL is not set: a suite says so instead of leaving them out silently. */
+export function skippedLiveDialects(): { dialect: DialectName; variable: string; example: string }[] {
+  return SERVER_URLS.filter((s) => !process.env[s.variable]);
+}
+
 export async function openLiveDatabase(dialect: DialectName): Promise<LiveDatabase> {
   switch (dialect) {
     case 'postgres': {
