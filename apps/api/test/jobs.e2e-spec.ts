@@ -96,6 +96,48 @@ describe('jobs (e2e)', () => {
     expect(res.body.message).toContain(field);
   });
 
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ['a statement after the type', { amount: 'numeric(20,4); DROP TABLE orders' }, 'tables[0].types.amount', /plain type name/],
+    ['a quote', { amount: "text'" }, 'tables[0].types.amount', /plain type name/],
+    ['a line comment', { amount: 'text -- x' }, 'tables[0].types.amount', /plain type name/],
+    ['a block comment', { amount: 'text /* x */' }, 'tables[0].types.amount', /plain type name/],
+    ['a second column', { amount: 'text, evil integer' }, 'tables[0].types.amount', /plain type name/],
+    ['a column clause', { amount: 'integer DEFAULT 1' }, 'tables[0].types.amount', /DEFAULT starts a column clause/],
+    ['a NOT NULL', { amount: 'integer not null' }, 'tables[0].types.amount', /not starts a column clause/],
+    ['an empty type', { amount: ' ' }, 'tables[0].types.amount', /non-empty/],
+    ['a type that is not text', { amount: 5 }, 'tables[0].types.amount', /non-empty type name/],
+    ['a type too long', { amount: `numeric${' x'.repeat(60)}` }, 'tables[0].types.amount', /at most 100/],
+    ['an empty column name', { '': 'text' }, 'tables[0].types.', /column name/],
+  ])('refuses types with %s: 400 naming the column', async (_label, types, field, reason) => {
+    const res = await create(job({ tables: [{ source: 'main.orders', types }] })).expect(400);
+    expect(res.body.details).toContainEqual(expect.objectContaining({ field }));
+    expect(res.body.message).toMatch(reason);
+  });
+
+  it.each<[string, object, string]>([
+    ['types on a pattern', { source: 'main.*', target: 'public.*', types: { amount: 'text' } }, 'tables[0].types'],
+    ['types of a column not copied', { source: 'main.orders', columns: ['id', 'status'], types: { amount: 'text' } }, 'tables[0].types.amount'],
+    ['types as a list', { source: 'main.orders', types: ['text'] }, 'tables[0].types'],
+  ])('refuses %s with 400 naming the field', async (_label, table, field) => {
+    const res = await create(job({ tables: [table] })).expect(400);
+    expect(res.body.details).toContainEqual(expect.objectContaining({ field }));
+  });
+
+  it('stores plain type overrides (trimmed) and previews them as the target types', async () => {
+    const types = { amount: ' numeric(20,4) ', status: 'varchar(40)', order: 'character varying(10)[]' };
+    const created = (await create(job({ name: 'typed', tables: [{ source: 'main.orders', target: 'public.typed_orders', types }] })).expect(201)).body;
+    expect(created.tables[0].types).toEqual({ amount: 'numeric(20,4)', status: 'varchar(40)', order: 'character varying(10)[]' });
+    expect((await request(api.http).get(`/api/jobs/${created.id}`).set(auth())).body.tables[0].types).toEqual(created.tables[0].types);
+    const preview = (await request(api.http).post(`/api/jobs/${created.id}/preview`).set(auth(operator)).expect(200)).body.tables[0];
+    expect(preview.ddl[0]).toContain('"amount" numeric(20,4)');
+    expect(preview.mapping).toContainEqual({ column: 'amount', sourceType: 'DECIMAL(12,2)', neutralType: 'decimal(12,2)', targetType: 'numeric(20,4)', typeSource: 'override' });
+    expect(preview.mapping.find((m: { column: string }) => m.column === 'order')).toMatchObject({ targetType: 'character varying(10)[]', typeSource: 'override' });
+
+    const ghost = (await create(job({ name: 'typed ghost', tables: [{ source: 'main.orders', types: { nope: 'text' } }] })).expect(201)).body;
+    const res = await request(api.http).post(`/api/jobs/${ghost.id}/preview`).set(auth(operator)).expect(422);
+    expect(res.body.details[0].field).toBe('tables[0].types.nope');
+  });
+
   it('previews the tables, DDL and type mapping of a run without changing anything', async () => {
     const created = (await create(job({ name: 'preview me', tables: [{ source: 'main.*', target: 'public.*' }] })).expect(201)).body;
     const res = await request(api.http).post(`/api/jobs/${created.id}/preview`).set(auth(operator)).expect(200);

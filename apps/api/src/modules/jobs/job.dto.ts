@@ -7,6 +7,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -17,6 +18,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { JOB_WRITE_MODES, SYNC_MODES, type JobWriteMode, type SyncMode } from '@dbferry/control-plane';
+
+const EXAMPLE_JOB_ID = '9b2d4f61-3c8a-4e57-b1d0-6a7f8e9c0d12';
+const EXAMPLE_SOURCE_ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+const EXAMPLE_TARGET_ID = '2a4b6c8d-1e3f-4a5b-8c7d-9e0f1a2b3c4d';
+const EXAMPLE_TIME = '2026-11-23T09:30:00.000Z';
+const EXAMPLE_TYPES = { amount: 'numeric(20,4)', payload: 'jsonb' };
+const EXAMPLE_TABLES = [{ source: 'sales.orders', target: 'public.orders', keyColumns: ['id'], types: EXAMPLE_TYPES }, { source: 'sales.*', target: 'public.*' }];
 
 export class JobTableDto {
   @ApiProperty({ example: 'sales.orders', description: '"schema.table" or a pattern "schema.*" (quote names holding dots: "my.schema"."t")' })
@@ -63,20 +71,32 @@ export class JobTableDto {
   @IsString({ each: true })
   @MaxLength(128, { each: true })
   columns?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: EXAMPLE_TYPES,
+    description:
+      'target type per column, used verbatim when the run creates the table or adds the column (an existing column keeps its type); ' +
+      'letters, digits, _, spaces, one (…) list of numbers or words, [] for arrays, a schema prefix (schema.type); no quotes, semicolons, comments or column clauses (DEFAULT, NOT NULL…)',
+  })
+  @IsOptional()
+  @IsObject()
+  types?: Record<string, string>;
 }
 
 class JobSettings {
-  @ApiPropertyOptional({ default: true, description: 'create missing target tables with mapped types' })
+  @ApiPropertyOptional({ default: true, example: true, description: 'create missing target tables: the source’s own types when both ends are the same database kind (PostgreSQL, MySQL/MariaDB), else mapped types' })
   @IsOptional()
   @IsBoolean()
   createTables?: boolean;
 
-  @ApiPropertyOptional({ default: true, description: 'add source columns missing from the target' })
+  @ApiPropertyOptional({ default: true, example: true, description: 'add source columns missing from the target' })
   @IsOptional()
   @IsBoolean()
   evolveSchema?: boolean;
 
-  @ApiPropertyOptional({ default: false, description: 'remove target rows whose keys vanished from the source' })
+  @ApiPropertyOptional({ default: false, example: false, description: 'remove target rows whose keys vanished from the source' })
   @IsOptional()
   @IsBoolean()
   deleteMissing?: boolean;
@@ -93,33 +113,33 @@ class JobSettings {
   @MaxLength(64)
   scheduleTz?: string;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ default: true, example: true })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ default: 5000, minimum: 1, maximum: 100000, description: 'rows per write batch' })
+  @ApiPropertyOptional({ default: 5000, example: 5000, minimum: 1, maximum: 100000, description: 'rows per write batch' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100_000)
   batchSize?: number;
 
-  @ApiPropertyOptional({ default: 200000, minimum: 100, maximum: 100000000, description: 'rows per key-range chunk (one queue job each)' })
+  @ApiPropertyOptional({ default: 200000, example: 200000, minimum: 100, maximum: 100000000, description: 'rows per key-range chunk (one queue job each)' })
   @IsOptional()
   @IsInt()
   @Min(100)
   @Max(100_000_000)
   chunkRows?: number;
 
-  @ApiPropertyOptional({ default: 0, description: 'rows the target may reject before the run fails (0: strict)' })
+  @ApiPropertyOptional({ default: 0, example: 0, description: 'rows the target may reject before the run fails (0: strict)' })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(1_000_000_000)
   maxRejects?: number;
 
-  @ApiPropertyOptional({ default: 0, description: 'incremental: seconds re-read before the watermark, for late commits' })
+  @ApiPropertyOptional({ default: 0, example: 0, description: 'incremental: seconds re-read before the watermark, for late commits' })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -129,6 +149,7 @@ class JobSettings {
   @ApiPropertyOptional({
     enum: ['strip', 'reject'],
     default: 'strip',
+    example: 'strip',
     description: 'U+0000 in text bound for PostgreSQL (which cannot hold it): strip it with a warning in the run, or reject the row (see maxRejects)',
   })
   @IsOptional()
@@ -143,15 +164,15 @@ export class CreateJobDto extends JobSettings {
   @MaxLength(100)
   name!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_SOURCE_ID })
   @IsUUID()
   sourceId!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_TARGET_ID })
   @IsUUID()
   targetId!: string;
 
-  @ApiProperty({ type: [JobTableDto] })
+  @ApiProperty({ type: [JobTableDto], example: EXAMPLE_TABLES })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(500)
@@ -169,24 +190,24 @@ export class CreateJobDto extends JobSettings {
 }
 
 export class UpdateJobDto extends JobSettings {
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional({ maxLength: 100, example: 'orders to warehouse' })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(100)
   name?: string;
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', example: EXAMPLE_SOURCE_ID })
   @IsOptional()
   @IsUUID()
   sourceId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', example: EXAMPLE_TARGET_ID })
   @IsOptional()
   @IsUUID()
   targetId?: string;
 
-  @ApiPropertyOptional({ type: [JobTableDto] })
+  @ApiPropertyOptional({ type: [JobTableDto], example: EXAMPLE_TABLES })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -195,36 +216,88 @@ export class UpdateJobDto extends JobSettings {
   @Type(() => JobTableDto)
   tables?: JobTableDto[];
 
-  @ApiPropertyOptional({ enum: SYNC_MODES })
+  @ApiPropertyOptional({ enum: SYNC_MODES, example: 'incremental' })
   @IsOptional()
   @IsIn(SYNC_MODES)
   mode?: SyncMode;
 
-  @ApiPropertyOptional({ enum: JOB_WRITE_MODES })
+  @ApiPropertyOptional({ enum: JOB_WRITE_MODES, example: 'upsert' })
   @IsOptional()
   @IsIn(JOB_WRITE_MODES)
   writeMode?: JobWriteMode;
 }
 
 export class JobView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty({ format: 'uuid' }) sourceId!: string;
-  @ApiProperty({ format: 'uuid' }) targetId!: string;
-  @ApiProperty({ type: [JobTableDto] }) tables!: JobTableDto[];
-  @ApiProperty({ enum: SYNC_MODES }) mode!: SyncMode;
-  @ApiProperty({ enum: JOB_WRITE_MODES }) writeMode!: JobWriteMode;
-  @ApiProperty() createTables!: boolean;
-  @ApiProperty() evolveSchema!: boolean;
-  @ApiProperty() deleteMissing!: boolean;
-  @ApiProperty({ nullable: true, type: String }) schedule!: string | null;
-  @ApiProperty({ nullable: true, type: String }) scheduleTz!: string | null;
-  @ApiProperty() enabled!: boolean;
-  @ApiProperty() batchSize!: number;
-  @ApiProperty() chunkRows!: number;
-  @ApiProperty() maxRejects!: number;
-  @ApiProperty({ enum: ['strip', 'reject'] }) nul!: 'strip' | 'reject';
-  @ApiProperty() lookbackSeconds!: number;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_JOB_ID }) id!: string;
+  @ApiProperty({ example: 'orders to warehouse' }) name!: string;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_SOURCE_ID }) sourceId!: string;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_TARGET_ID }) targetId!: string;
+  @ApiProperty({ type: [JobTableDto], example: EXAMPLE_TABLES }) tables!: JobTableDto[];
+  @ApiProperty({ enum: SYNC_MODES, example: 'full' }) mode!: SyncMode;
+  @ApiProperty({ enum: JOB_WRITE_MODES, example: 'upsert' }) writeMode!: JobWriteMode;
+  @ApiProperty({ example: true }) createTables!: boolean;
+  @ApiProperty({ example: true }) evolveSchema!: boolean;
+  @ApiProperty({ example: false }) deleteMissing!: boolean;
+  @ApiProperty({ nullable: true, type: String, example: '*/15 * * * *' }) schedule!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Europe/Paris' }) scheduleTz!: string | null;
+  @ApiProperty({ example: true }) enabled!: boolean;
+  @ApiProperty({ example: 5000 }) batchSize!: number;
+  @ApiProperty({ example: 200000 }) chunkRows!: number;
+  @ApiProperty({ example: 0 }) maxRejects!: number;
+  @ApiProperty({ enum: ['strip', 'reject'], example: 'strip' }) nul!: 'strip' | 'reject';
+  @ApiProperty({ example: 0 }) lookbackSeconds!: number;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) updatedAt!: Date;
+}
+
+export class TableRefView {
+  @ApiProperty({ example: 'public' }) schema!: string;
+  @ApiProperty({ example: 'orders' }) name!: string;
+}
+
+export class ColumnMappingView {
+  @ApiProperty({ example: 'amount' }) column!: string;
+  @ApiProperty({ example: 'numeric(12,2)', description: 'the type as the source declares it' }) sourceType!: string;
+  @ApiProperty({ example: 'decimal(12,2)', description: 'the neutral type the values travel as' }) neutralType!: string;
+  @ApiProperty({ example: 'numeric(20,4)', description: 'the target column’s type' }) targetType!: string;
+  @ApiProperty({
+    enum: ['override', 'source', 'neutral', 'existing'],
+    example: 'override',
+    description: 'override: the table’s types; source: the source’s own type (same database kind); neutral: mapped through the neutral model; existing: the target column as it is',
+  })
+  typeSource!: 'override' | 'source' | 'neutral' | 'existing';
+  @ApiPropertyOptional({ example: { kind: 'decimal-precision-reduced', description: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }, description: 'what the target type cannot hold' })
+  lossy?: { kind: string; description: string };
+  @ApiPropertyOptional({
+    example: 'type public.hstore does not exist on the target (install its extension or create it there first); created with the neutral mapping instead',
+    description: 'why a same-kind copy could not keep the source’s type',
+  })
+  note?: string;
+}
+
+export class TablePlanView {
+  @ApiProperty({ example: 0, description: 'the index in the job’s tables this table came from' }) specIndex!: number;
+  @ApiProperty({ type: TableRefView, example: { schema: 'sales', name: 'orders' } }) source!: TableRefView;
+  @ApiProperty({ type: TableRefView, example: { schema: 'public', name: 'orders' } }) target!: TableRefView;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    example: [{ name: 'id', type: { kind: 'int64' }, nativeType: 'bigint', nullable: false }],
+    description: 'the copied columns as the source describes them',
+  })
+  columns!: object[];
+  @ApiProperty({ type: [String], example: ['id'] }) keyColumns!: string[];
+  @ApiProperty({ example: true, description: 'false without a usable key: copied whole, cannot resume part-way' }) resumable!: boolean;
+  @ApiPropertyOptional({ example: `"status" = 'paid'` }) where?: string;
+  @ApiPropertyOptional({ example: 'updated_at' }) incrementalColumn?: string;
+  @ApiProperty({ example: false }) targetExists!: boolean;
+  @ApiProperty({ type: [String], example: ['CREATE TABLE "public"."orders" (\n  "id" bigint NOT NULL,\n  "amount" numeric(20,4),\n  PRIMARY KEY ("id")\n)'], description: 'what the run would execute on the target' })
+  ddl!: string[];
+  @ApiProperty({ type: [ColumnMappingView], example: [{ column: 'amount', sourceType: 'numeric(12,2)', neutralType: 'decimal(12,2)', targetType: 'numeric(20,4)', typeSource: 'override' }] })
+  mapping!: ColumnMappingView[];
+  @ApiProperty({ nullable: true, type: Number, example: 120000 }) rowEstimate!: number | null;
+}
+
+export class JobPreviewView {
+  @ApiProperty({ type: [TablePlanView], description: 'one entry per table (patterns expanded)' }) tables!: TablePlanView[];
 }

@@ -45,6 +45,32 @@ const view = (job: SyncJobEntity): JobView => ({
 
 const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
 
+/**
+ * A native type as an operator may write it in a table's `types`: words (a schema prefix
+ * allowed), at most one parenthesised list of numbers or words, array brackets. No quotes,
+ * semicolons, comment markers or commas outside the list, so it cannot end the column or add one.
+ */
+const SAFE_TYPE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?( +[A-Za-z_][A-Za-z0-9_]*)*( *\( *[A-Za-z0-9_]+( +[A-Za-z0-9_]+)*( *, *[A-Za-z0-9_]+( +[A-Za-z0-9_]+)*)* *\))?( +[A-Za-z_][A-Za-z0-9_]*)*( *\[\d*\])*$/;
+/** Words that start a column clause rather than name a type. */
+const CLAUSE_WORDS = new Set([
+  'always', 'as', 'auto_increment', 'autoincrement', 'cascade', 'character_set', 'charset', 'check', 'collate', 'comment', 'constraint',
+  'default', 'foreign', 'generated', 'identity', 'key', 'not', 'null', 'on', 'primary', 'references', 'stored', 'unique', 'virtual',
+]);
+export const MAX_TYPE_LENGTH = 100;
+
+/** Why a `types` entry cannot be used, or undefined when it can. */
+export function typeTextProblem(text: unknown): string | undefined {
+  if (typeof text !== 'string' || !text.trim()) return 'must be a non-empty type name';
+  if (text.length > MAX_TYPE_LENGTH) return `must be at most ${MAX_TYPE_LENGTH} characters`;
+  const trimmed = text.trim();
+  const clause = trimmed.split(/[^A-Za-z0-9_]+/).find((w) => CLAUSE_WORDS.has(w.toLowerCase()));
+  if (clause) return `names a type only; ${clause} starts a column clause`;
+  if (!SAFE_TYPE.test(trimmed)) {
+    return 'must be a plain type name: letters, digits, _, spaces, one (…) list of numbers or words, [] for arrays, a schema prefix; no quotes, semicolons or comments';
+  }
+  return undefined;
+}
+
 /** Which IANA zones exist, for schedule time zones. */
 const isTimeZone = (tz: string) => {
   try {
@@ -245,7 +271,7 @@ export class JobsService {
       else if (!source.pattern && target.pattern) add(`${field}.target`, 'a single table cannot have a pattern target');
     }
     if (source.pattern) {
-      for (const key of ['where', 'keyColumns', 'columns', 'incrementalColumn'] as const) {
+      for (const key of ['where', 'keyColumns', 'columns', 'incrementalColumn', 'types'] as const) {
         if (table[key] !== undefined) add(`${field}.${key}`, 'applies to one table, not a pattern');
       }
     }
@@ -257,6 +283,18 @@ export class JobsService {
       if (dup.length) add(`${field}.${list}`, `names ${dup[0]} twice`);
     }
     const chosen = table.columns;
+    if (table.types !== undefined && !source.pattern) {
+      const entries = Object.entries(table.types as Record<string, unknown>);
+      let valid = entries.length <= 2000;
+      if (!valid) add(`${field}.types`, 'may name at most 2000 columns');
+      for (const [column, type] of entries.slice(0, 2000)) {
+        const problem = !column.trim() || column.length > 128 ? 'a column name must be 1 to 128 characters' : typeTextProblem(type);
+        if (problem) add(`${field}.types.${column}`, problem);
+        else if (chosen && !chosen.includes(column)) add(`${field}.types.${column}`, 'is not among the copied columns');
+        valid &&= !problem;
+      }
+      if (valid) table.types = Object.fromEntries(entries.map(([column, type]) => [column, String(type).trim()]));
+    }
     if (chosen) {
       const missing = [...(table.keyColumns ?? []), ...(table.incrementalColumn ? [table.incrementalColumn] : [])].filter(
         (c) => !chosen.includes(c),
