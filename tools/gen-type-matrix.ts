@@ -88,18 +88,51 @@ const INTRO = `# Type mapping
 dbferry reads every source column into a neutral type (\`libs/dialects/core/src/types.ts\`) and
 creates target columns from it. Each table below starts from one source database: a
 representative native type, the neutral type it reads as, and the column type each target
-creates. A copy between two databases of the same kind keeps the source's own type text
-(\`nativeType\`) instead; the same-dialect column shows what a trip through the neutral model gives.
+creates. The same-dialect column shows what a trip through the neutral model gives; a copy
+between two databases of the same kind keeps its source types instead (see the next section).
 
 - ⚠ marks a lossy mapping; its footnote is the LossNote the plan and run report show.
 - Footnotes \`[^rN]\` are warnings raised when the source column is read.
 - \`CHECK (…)\` is a constraint created with the column (enum labels, Oracle booleans and JSON).
-- Any column may be overridden: \`fromNeutral(type, { override })\` returns the override verbatim.
+- Any column may be overridden per job table: \`"types": {"amount": "numeric(20,4)"}\` is used
+  verbatim when the run creates the table or adds the column (docs/sync-jobs.md).
 - Neutral \`int8\` is an 8-bit integer (PostgreSQL's \`int8\` is \`int64\`); \`uintN\` are unsigned and
   widen one size where the target has no unsigned types.
 - SQLite stores declared types as written, so dbferry writes declared types that read back to the
   same neutral type. Names containing \`TEXT\` (\`DECIMAL_TEXT(38,10)\`, \`UNSIGNED64_TEXT\`,
   \`JSON_TEXT\`) get TEXT affinity, so SQLite never turns those values into 15-digit REALs.
+
+## Same-dialect copies
+
+PostgreSQL → PostgreSQL and MySQL/MariaDB → MySQL/MariaDB create each target column with the
+source's own type text (\`format_type\` / \`COLUMN_TYPE\`, the plan's \`sourceType\`): \`tsvector\`,
+\`citext\`, \`inet\`, \`money\`, \`numeric\`, \`int[]\`, \`tinyint(1)\`, \`year\`, \`set(…)\`,
+\`bigint unsigned\`, \`timestamp(6)\` stay what they are (the preview shows \`typeSource: "source"\`).
+The values still travel as neutral values, or as PostgreSQL's own binary COPY rows where source
+and target types match. What the target database lacks is decided per type, never silently:
+
+- **PostgreSQL enum types** keep their name. The run uses the source's own type
+  (\`schema.name\`) when the target has it with the same labels in the same order (a copy
+  inside one database reuses it); otherwise the type of that name in the schema the table
+  maps to (a type in the table's own schema follows the table; one in another schema, e.g.
+  \`shared.level\`, keeps its schema). Missing there, it is created first with the same labels
+  (\`CREATE TYPE … AS ENUM\`, once per run, in the plan's DDL). A type of that name with other
+  labels is never altered, and a schema that does not exist is never created: the column then
+  gets the neutral mapping (\`text\` + \`CHECK\`) and the plan's mapping carries a \`note\` saying
+  why (the run logs it as a warning).
+- **Other PostgreSQL types outside pg_catalog** (extension types such as \`citext\` or
+  \`hstore\`, composites, ranges) are used when the target has the same schema-qualified type;
+  otherwise the column gets the neutral mapping with a \`note\` (install the extension on the
+  target first to keep the type). dbferry never runs \`CREATE EXTENSION\`.
+- **Domains** are read as their base type (with its length or precision), so the target
+  column has the base type; the domain's own constraints and default are not copied.
+- **A text column with \`CHECK (col IN (…))\`** is read as an enum; it is created as the
+  neutral mapping gives it (text with the same CHECK), so the constraint is kept.
+- Column defaults, generated columns, collations and character sets are not part of the type
+  text and are not copied; MySQL \`AUTO_INCREMENT\` on the key is kept.
+- A job table's \`types\` win over the source's type, as over the neutral mapping.
+- SQL Server, Oracle and SQLite same-dialect copies still go through the neutral model (the
+  tables below), as do all copies between different databases.
 `;
 
 const VALUE_CASES = `### Value-level cases
