@@ -11,6 +11,8 @@ export interface LiveDatabase {
   dialect: DialectName;
   /** The schema tables are created in (PG 'public', MySQL the database, SQLite 'main', …). */
   schema: string;
+  /** How to connect to it, e.g. from a child process. */
+  spec: ConnectionSpec;
   session: DialectSession;
   data: DataPlane;
   /** Opens another session on the same database (e.g. to read while another writes). */
@@ -34,6 +36,7 @@ async function live(spec: ConnectionSpec, schema: string, drop: () => Promise<vo
   return {
     dialect: spec.dialect,
     schema,
+    spec,
     session,
     data: session.data as DataPlane,
     reconnect: () => open(spec),
