@@ -1,5 +1,6 @@
-import { INestApplication, Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { INestApplication, Logger as NestLogger, RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { MetadataScanner, ModulesContainer, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -60,16 +61,46 @@ export async function createApiApp(options: ApiModuleOptions = {}): Promise<Nest
   return app;
 }
 
+/** Routes mounted outside the Nest controllers, in createApiApp. */
+const MOUNTED_ROUTES = [
+  { method: 'GET', path: '/docs', note: 'Swagger UI' },
+  { method: 'GET', path: '/docs-json', note: 'OpenAPI document' },
+  { method: 'GET', path: '/queues', note: 'Bull Board, admin' },
+];
+
+/**
+ * Every route the app serves, read from the controllers' routing metadata rather than from
+ * the OpenAPI document, so a controller hidden from Swagger is listed too. (The app sets no
+ * global prefix or versioning, which would change the paths.)
+ */
+export function routeTable(app: INestApplication): string[] {
+  const paths = (value: unknown) => (Array.isArray(value) ? (value as string[]) : [typeof value === 'string' ? value : '/']);
+  const join = (...parts: string[]) => `/${parts.flatMap((p) => p.split('/')).filter(Boolean).join('/')}`;
+  const scanner = new MetadataScanner();
+  const routes: { method: string; path: string; note?: string }[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) {
+      if (!metatype) continue;
+      const prototype = metatype.prototype as Record<string, unknown>;
+      for (const name of scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name] as object;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined) continue;
+        for (const base of paths(Reflect.getMetadata(PATH_METADATA, metatype))) {
+          for (const path of paths(Reflect.getMetadata(PATH_METADATA, handler))) routes.push({ method: RequestMethod[method], path: join(base, path) });
+        }
+      }
+    }
+  }
+  return [...routes, ...MOUNTED_ROUTES]
+    .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))
+    .map((r) => `${r.method.padEnd(6)} ${r.path}${r.note ? ` (${r.note})` : ''}`);
+}
+
 /** Start-up banner: every route, and whether the stores answer. */
 export async function logStartup(app: NestExpressApplication, port: number): Promise<void> {
   const logger = new NestLogger('Startup');
-  const document = swaggerDocument(app);
-  const routes = Object.entries(document.paths).flatMap(([path, item]) =>
-    Object.keys(item)
-      .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
-      .map((m) => `${m.toUpperCase().padEnd(6)} ${path}`),
-  );
-  logger.log(`routes:\n  ${[...routes, 'GET    /docs', 'GET    /queues (admin)'].join('\n  ')}`);
+  logger.log(`routes:\n  ${routeTable(app).join('\n  ')}`);
   const stores = await app.get(HealthController).check(['postgres', 'redis']);
   logger.log(`stores: ${Object.entries(stores.checks).map(([name, s]) => `${name} ${(s as { status: string }).status}`).join(', ')}`);
   logger.log(`listening on http://localhost:${port} (Swagger UI at /docs)`);

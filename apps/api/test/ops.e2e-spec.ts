@@ -81,9 +81,18 @@ describe('operations (e2e)', () => {
   it('prints its route table and the state of the stores at start', async () => {
     const before = api.logs.lines.length;
     await logStartup(api.app, 3000);
-    const printed = api.logs.lines.slice(before).join('\n');
-    expect(printed).toMatch(/POST\s+\/api\/connections/);
-    expect(printed).toMatch(/GET\s+\/health\/ready/);
+    // The JSON log lines carry the table in msg, its newlines escaped: read them back.
+    const printed = api.logs.lines
+      .slice(before)
+      .map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '')
+      .join('\n');
+    expect(printed).toMatch(/^ {2}POST\s+\/api\/connections$/m);
+    expect(printed).toMatch(/^ {2}GET\s+\/api\/runs\/:id\/stream$/m);
+    expect(printed).toMatch(/^ {2}GET\s+\/health\/ready$/m);
+    // Hidden from Swagger or not, every route is listed, and so are the ones mounted outside Nest.
+    expect(printed).toMatch(/^ {2}GET\s+\/metrics$/m);
+    expect(printed).toMatch(/^ {2}GET\s+\/queues \(Bull Board, admin\)$/m);
+    expect(printed).toMatch(/^ {2}GET\s+\/docs \(Swagger UI\)$/m);
     expect(printed).toContain('postgres up, redis up');
   });
 

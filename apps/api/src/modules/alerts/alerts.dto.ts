@@ -14,6 +14,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
 
 /** A host name, an IPv4 or a bare IPv6 address: no scheme, path, credentials or spaces. */
 const SMTP_HOST = /^[A-Za-z0-9][A-Za-z0-9.:-]*$/;
@@ -45,7 +46,7 @@ export class UpdateAlertSettingsDto {
   username?: string | null;
 
   @ApiPropertyOptional({
-    example: 'smtp-app-password',
+    example: '<password>',
     nullable: true,
     type: String,
     writeOnly: true,
@@ -90,17 +91,17 @@ export class AlertSettingsView {
   @ApiProperty({ nullable: true, type: Number, example: 587 }) port!: number | null;
   @ApiProperty({ example: false }) secure!: boolean;
   @ApiProperty({ nullable: true, type: String, example: 'dbferry-alerts' }) username!: string | null;
-  @ApiProperty({ description: 'whether a password is stored (it is never returned)' }) hasPassword!: boolean;
+  @ApiProperty({ example: true, description: 'whether a password is stored (it is never returned)' }) hasPassword!: boolean;
   @ApiProperty({ nullable: true, type: String, example: 'dbferry@example.com' }) from!: string | null;
   @ApiProperty({ type: [String], example: ['ops@example.com'] }) recipients!: string[];
   @ApiProperty({ example: 3600 }) dedupeWindowSeconds!: number;
   @ApiProperty({ example: true }) enabled!: boolean;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) updatedAt!: Date | null;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid' }) updatedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: EXAMPLE_TIME, description: 'null unless saved here' }) updatedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', example: EXAMPLE_ID.user, description: 'the admin who saved them' }) updatedBy!: string | null;
 }
 
 export class AlertTestView {
-  @ApiProperty() ok!: boolean;
+  @ApiProperty({ example: true, description: 'whether the SMTP server accepted the mail' }) ok!: boolean;
   @ApiPropertyOptional({ example: '<a1b2c3@dbferry.example.com>' }) messageId?: string;
   @ApiPropertyOptional({ type: [String], example: ['ops@example.com'] }) accepted?: string[];
   @ApiPropertyOptional({ example: 'Invalid login: 535 Authentication failed' }) error?: string;

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@dbferry/control-plane';
+import { EXAMPLE_ID } from '../../common/openapi';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin', maxLength: 64 })
@@ -9,7 +10,7 @@ export class LoginDto {
   @MaxLength(64)
   username!: string;
 
-  @ApiProperty({ example: 'correct horse battery staple', maxLength: 200, writeOnly: true })
+  @ApiProperty({ example: '<password>', maxLength: 200, writeOnly: true })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -17,13 +18,13 @@ export class LoginDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty({ example: 'the-initial-password', writeOnly: true })
+  @ApiProperty({ example: '<current-password>', writeOnly: true })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   currentPassword!: string;
 
-  @ApiProperty({ example: 'a new passphrase of 12+ chars', minLength: 12, writeOnly: true })
+  @ApiProperty({ example: '<new-password>', minLength: 12, writeOnly: true, description: 'at least 12 characters' })
   @IsString()
   @MinLength(12)
   @MaxLength(200)
@@ -31,14 +32,15 @@ export class ChangePasswordDto {
 }
 
 export class UserView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.user }) id!: string;
   @ApiProperty({ example: 'admin' }) username!: string;
-  @ApiProperty({ enum: ROLES }) role!: Role;
-  @ApiProperty() mustChangePassword!: boolean;
+  @ApiProperty({ enum: ROLES, example: 'admin' }) role!: Role;
+  @ApiProperty({ example: false, description: 'while true, only GET /api/auth/me and POST /api/auth/password answer' }) mustChangePassword!: boolean;
 }
 
 export class LoginResult {
-  @ApiProperty({ description: 'Bearer token for Authorization headers' }) accessToken!: string;
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.<claims>.<signature>', description: 'Bearer token for Authorization headers' })
+  accessToken!: string;
   @ApiProperty({ example: 43200, description: 'seconds' }) expiresIn!: number;
   @ApiProperty({ type: UserView }) user!: UserView;
 }

@@ -17,6 +17,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { DIALECT_NAMES, type DialectName } from '@dbferry/dialects-core';
+import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
 
 const OPTION_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 /** Options are sent back in responses, so a secret put there would leak: refuse such keys. */
@@ -78,7 +79,7 @@ class ConnectionFields {
   @MaxLength(128)
   username?: string;
 
-  @ApiPropertyOptional({ example: 'hunter2', writeOnly: true, maxLength: 1024, description: 'sealed at rest, never returned' })
+  @ApiPropertyOptional({ example: '<password>', writeOnly: true, maxLength: 1024, description: 'sealed at rest, never returned' })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
@@ -120,7 +121,7 @@ export class CreateConnectionDto extends ConnectionFields {
   dialect!: DialectName;
 
   @ApiPropertyOptional({
-    example: 'postgres://dbferry:secret@db.example.com:5432/sales?sslmode=require',
+    example: 'postgres://dbferry:<password>@db.example.com:5432/sales?sslmode=require',
     description: 'instead of host/port/database/username/password; its password is sealed like the field',
     writeOnly: true,
     maxLength: 2000,
@@ -139,7 +140,14 @@ export class UpdateConnectionDto extends ConnectionFields {
   @MaxLength(100)
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true, writeOnly: true, description: 'a new password replaces the sealed one; null removes it' })
+  @ApiPropertyOptional({
+    example: '<password>',
+    nullable: true,
+    type: String,
+    writeOnly: true,
+    maxLength: 1024,
+    description: 'a new password replaces the sealed one; null removes it; omitted keeps it',
+  })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsString()
@@ -157,23 +165,23 @@ export class TablesQuery {
 }
 
 export class ConnectionView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty({ enum: DIALECT_NAMES }) dialect!: DialectName;
-  @ApiProperty({ nullable: true, type: String }) host!: string | null;
-  @ApiProperty({ nullable: true, type: Number }) port!: number | null;
-  @ApiProperty() database!: string;
-  @ApiProperty({ nullable: true, type: String }) username!: string | null;
-  @ApiProperty({ description: 'whether a password is stored (it is never returned)' }) hasPassword!: boolean;
-  @ApiProperty({ type: Object }) options!: Record<string, string | number | boolean>;
-  @ApiProperty() readOnly!: boolean;
-  @ApiProperty({ nullable: true, type: Number }) maxParallelChunks!: number | null;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
-  @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.connection }) id!: string;
+  @ApiProperty({ example: 'sales-primary' }) name!: string;
+  @ApiProperty({ enum: DIALECT_NAMES, example: 'postgres' }) dialect!: DialectName;
+  @ApiProperty({ nullable: true, type: String, example: 'db.internal.example.com', description: 'null for SQLite' }) host!: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: 5432 }) port!: number | null;
+  @ApiProperty({ example: 'sales', description: 'database; Oracle service name; SQLite file path' }) database!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'dbferry' }) username!: string | null;
+  @ApiProperty({ example: true, description: 'whether a password is stored (it is never returned)' }) hasPassword!: boolean;
+  @ApiProperty({ type: Object, example: { sslmode: 'require' }, description: 'driver settings' }) options!: Record<string, string | number | boolean>;
+  @ApiProperty({ example: false, description: 'refused as a write target' }) readOnly!: boolean;
+  @ApiProperty({ nullable: true, type: Number, example: 4, description: 'null: the server default' }) maxParallelChunks!: number | null;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) updatedAt!: Date;
 }
 
 export class ConnectionTestView {
-  @ApiProperty() ok!: boolean;
+  @ApiProperty({ example: true, description: 'whether the database answered' }) ok!: boolean;
   @ApiProperty({ example: 12 }) latencyMs!: number;
   @ApiPropertyOptional({ example: '16.4' }) serverVersion?: string;
   @ApiPropertyOptional({ example: 'connection refused: 10.0.0.5:5432' }) error?: string;
@@ -187,18 +195,19 @@ export class TableSummaryView {
 }
 
 export class ConnectionStatusView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty({ enum: DIALECT_NAMES }) dialect!: DialectName;
-  @ApiProperty() reachable!: boolean;
-  @ApiProperty() latencyMs!: number;
-  @ApiPropertyOptional() serverVersion?: string;
-  @ApiPropertyOptional() error?: string;
-  @ApiProperty({ type: [TableSummaryView] }) tables!: TableSummaryView[];
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.connection }) id!: string;
+  @ApiProperty({ example: 'sales-primary' }) name!: string;
+  @ApiProperty({ enum: DIALECT_NAMES, example: 'postgres' }) dialect!: DialectName;
+  @ApiProperty({ example: true }) reachable!: boolean;
+  @ApiProperty({ example: 12 }) latencyMs!: number;
+  @ApiPropertyOptional({ example: '16.4', description: 'when reachable' }) serverVersion?: string;
+  @ApiPropertyOptional({ example: 'connection refused: 10.0.0.5:5432', description: 'why it is unreachable, or why its tables could not be listed' })
+  error?: string;
+  @ApiProperty({ type: [TableSummaryView], description: 'empty when unreachable' }) tables!: TableSummaryView[];
 }
 
 export class TableParams {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.connection, description: "the connection's id" })
   @IsUUID()
   id!: string;
 
@@ -220,15 +229,15 @@ export class ColumnView {
   @ApiProperty({ example: 'numeric(12,2)', description: 'the type as the database declares it' }) nativeType!: string;
   @ApiProperty({ example: 'decimal(12,2)', description: 'the neutral type dbferry maps it to' }) type!: string;
   @ApiProperty({ example: { kind: 'decimal', precision: 12, scale: 2 }, description: 'the neutral type as data' }) neutral!: object;
-  @ApiProperty() nullable!: boolean;
+  @ApiProperty({ example: false }) nullable!: boolean;
   @ApiPropertyOptional({ nullable: true, type: String, example: "'0'::numeric" }) default?: string | null;
-  @ApiPropertyOptional() identity?: boolean;
+  @ApiPropertyOptional({ example: false, description: 'generated by the database (identity, serial, auto_increment)' }) identity?: boolean;
 }
 
 export class IndexView {
-  @ApiProperty() name!: string;
-  @ApiProperty({ type: [String] }) columns!: string[];
-  @ApiProperty() unique!: boolean;
+  @ApiProperty({ example: 'orders_customer_id_idx' }) name!: string;
+  @ApiProperty({ type: [String], example: ['customer_id'] }) columns!: string[];
+  @ApiProperty({ example: false }) unique!: boolean;
 }
 
 export class TableDetailView {
@@ -237,5 +246,5 @@ export class TableDetailView {
   @ApiProperty({ type: [ColumnView] }) columns!: ColumnView[];
   @ApiProperty({ type: [String], example: ['id'] }) primaryKey!: string[];
   @ApiProperty({ type: [IndexView] }) indexes!: IndexView[];
-  @ApiProperty({ nullable: true, type: Number }) rowEstimate!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 120000, description: "the database's estimate; null when it has none" }) rowEstimate!: number | null;
 }

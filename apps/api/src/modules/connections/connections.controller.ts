@@ -4,10 +4,12 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser, RequireRole } from '../../common/auth.decorators';
+import { ApiIdParam, ApiPageResponse } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
 import {
   ConnectionStatusView,
@@ -29,13 +31,14 @@ export class ConnectionsController {
   constructor(private readonly connections: ConnectionsService) {}
 
   @Get()
+  @ApiPageResponse(ConnectionView, 'connections by name, without secrets')
   list(@Query() page: PageQuery) {
     return this.connections.list(page.limit, page.offset);
   }
 
   /** Declared before `:id` so "status" is never taken for an id. */
   @Get('status')
-  @ApiOkResponse({ type: [ConnectionStatusView] })
+  @ApiPageResponse(ConnectionStatusView, 'every connection probed: reachable, latency, and its tables with row estimates')
   status() {
     return this.connections.status();
   }
@@ -50,6 +53,7 @@ export class ConnectionsController {
   }
 
   @Get(':id')
+  @ApiIdParam('connection')
   @ApiOkResponse({ type: ConnectionView })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.connections.get(id);
@@ -57,6 +61,7 @@ export class ConnectionsController {
 
   @Patch(':id')
   @RequireRole('admin')
+  @ApiIdParam('connection')
   @ApiOkResponse({ type: ConnectionView })
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateConnectionDto, @CurrentUser() actor: AuthUser) {
     return this.connections.update(id, body, actor);
@@ -65,6 +70,8 @@ export class ConnectionsController {
   @Delete(':id')
   @RequireRole('admin')
   @HttpCode(204)
+  @ApiIdParam('connection')
+  @ApiNoContentResponse({ description: 'deleted' })
   @ApiConflictResponse({ description: 'a job uses the connection' })
   remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
     return this.connections.remove(id, actor);
@@ -73,6 +80,7 @@ export class ConnectionsController {
   @Post(':id/test')
   @RequireRole('operator')
   @HttpCode(200)
+  @ApiIdParam('connection')
   @ApiOkResponse({ type: ConnectionTestView })
   test(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
     return this.connections.test(id, actor);
@@ -85,6 +93,7 @@ export class ConnectionsController {
   }
 
   @Get(':id/tables')
+  @ApiIdParam('connection')
   @ApiOkResponse({ type: [TableSummaryView] })
   tables(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: TablesQuery) {
     return this.connections.tables(id, query.schema);

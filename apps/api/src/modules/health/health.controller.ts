@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { QUEUE_REDIS } from '@dbferry/queue';
 import { Public } from '../../common/auth.decorators';
+import { HealthView, LivenessView } from './health.dto';
 
 const TIMEOUT_MS = 2000;
 type Store = 'postgres' | 'redis';
@@ -23,24 +24,28 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOkResponse({ type: LivenessView })
   live() {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOkResponse({ schema: { example: { status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } } } })
-  @ApiServiceUnavailableResponse({ description: 'a store is down' })
+  @ApiOkResponse({ type: HealthView, description: 'both stores answer' })
+  @ApiServiceUnavailableResponse({ type: HealthView, description: 'a store is down' })
   ready(@Res({ passthrough: true }) res: Response) {
     return this.report(['postgres', 'redis'], res);
   }
 
   @Get('postgres')
+  @ApiOkResponse({ type: HealthView })
+  @ApiServiceUnavailableResponse({ type: HealthView, description: 'PostgreSQL is down' })
   postgres(@Res({ passthrough: true }) res: Response) {
     return this.report(['postgres'], res);
   }
 
   @Get('redis')
+  @ApiOkResponse({ type: HealthView })
+  @ApiServiceUnavailableResponse({ type: HealthView, description: 'Redis is down' })
   redisHealth(@Res({ passthrough: true }) res: Response) {
     return this.report(['redis'], res);
   }

@@ -1,8 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
+import { ApiIdParam, ApiPageResponse } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
-import { CreateJobDto, JobView, UpdateJobDto } from './job.dto';
+import { RunSummaryView } from '../runs/run.dto';
+import { CreateJobDto, JobPreviewView, JobView, UpdateJobDto } from './job.dto';
 import { JobsService } from './jobs.service';
 
 /** Operators manage jobs (the role guard's default for writes); viewers read them. */
@@ -13,6 +23,7 @@ export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Get()
+  @ApiPageResponse(JobView)
   list(@Query() page: PageQuery) {
     return this.jobs.list(page.limit, page.offset);
   }
@@ -26,12 +37,14 @@ export class JobsController {
   }
 
   @Get(':id')
+  @ApiIdParam('job')
   @ApiOkResponse({ type: JobView })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.jobs.get(id);
   }
 
   @Patch(':id')
+  @ApiIdParam('job')
   @ApiOkResponse({ type: JobView })
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateJobDto, @CurrentUser() actor: AuthUser) {
     return this.jobs.update(id, body, actor);
@@ -39,6 +52,8 @@ export class JobsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiIdParam('job')
+  @ApiNoContentResponse({ description: 'deleted' })
   @ApiConflictResponse({ description: 'the job has an active run' })
   remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
     return this.jobs.remove(id, actor);
@@ -46,12 +61,15 @@ export class JobsController {
 
   @Post(':id/preview')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'tables, DDL and per-column type mapping; nothing is changed' })
+  @ApiIdParam('job')
+  @ApiOkResponse({ type: JobPreviewView, description: 'tables, DDL and per-column type mapping; nothing is changed' })
   preview(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.jobs.preview(id);
   }
 
   @Get(':id/runs')
+  @ApiIdParam('job')
+  @ApiPageResponse(RunSummaryView, "the job's runs, newest first")
   runs(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
     return this.jobs.runsOf(id, page.limit, page.offset);
   }

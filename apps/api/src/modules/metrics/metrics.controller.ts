@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { RUN_STATUSES } from '@dbferry/control-plane';
@@ -7,7 +7,7 @@ import { JobProducer, registerQueueDepthGauge } from '@dbferry/queue';
 import { Public } from '../../common/auth.decorators';
 
 /** Prometheus text: process metrics, queue depths and runs by status, the last two read at scrape time. */
-@ApiExcludeController()
+@ApiTags('metrics')
 @Public()
 @Controller('metrics')
 export class MetricsController {
@@ -35,6 +35,20 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format 0.0.4',
+    content: {
+      'text/plain': {
+        schema: {
+          type: 'string',
+          example:
+            '# HELP dbferry_runs Runs in the control store by status (queued and running are the ones in flight)\n' +
+            '# TYPE dbferry_runs gauge\ndbferry_runs{status="running"} 1\n',
+        },
+      },
+    },
+  })
   metrics(): Promise<string> {
     return this.registry.metrics();
   }

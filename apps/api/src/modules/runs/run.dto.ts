@@ -1,47 +1,99 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { RUN_STATUSES, RUN_TABLE_STATUSES } from '@dbferry/control-plane';
+import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
 
 const COUNT = 'a JSON number while exact, else a decimal string';
+const TRIGGERS = ['manual', 'schedule', 'recovery'];
 /** A key value in the lossless JSON encoding of @dbferry/engine's key codec. */
 const KEY_EXAMPLE = [{ $int: '9223372036854775807' }, 'eu', { $bytes: 'AP8=' }];
 
 export class RunTableView {
   @ApiProperty({ example: 'public.orders' }) source!: string;
   @ApiProperty({ example: 'shop.orders' }) target!: string;
-  @ApiProperty({ enum: ['pending', 'running', 'succeeded', 'failed', 'cancelled'] }) status!: string;
-  @ApiProperty({ description: COUNT }) rowsRead!: number | string;
-  @ApiProperty({ description: COUNT }) rowsWritten!: number | string;
-  @ApiProperty({ description: `rows the target refused, left out (see GET /api/runs/:id/rejects); ${COUNT}` }) rejects!: number | string;
-  @ApiProperty({ description: `target rows removed because their keys vanished from the source (deleteMissing); ${COUNT}` }) rowsDeleted!: number | string;
-  @ApiProperty({ nullable: true, type: Number, description: "this table's rows written per second of the run so far" }) rowsPerSecond!: number | null;
-  @ApiProperty({ nullable: true, type: String, description: 'incremental runs: the column the watermark is taken on' }) incrementalColumn!: string | null;
-  @ApiProperty() chunksDone!: number;
-  @ApiProperty() chunksTotal!: number;
-  @ApiProperty({ description: 'false for a table without a usable key: copied whole, cannot resume part-way' }) resumable!: boolean;
-  @ApiProperty({ type: [String] }) keyColumns!: string[];
-  @ApiProperty({ type: [String], description: 'DDL the run executed on the target' }) ddl!: string[];
-  @ApiProperty({ type: 'array', items: { type: 'object' }, description: '{column, kind, description} of each lossy type mapping' }) losses!: object[];
-  @ApiProperty({ type: [String] }) warnings!: string[];
-  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+  @ApiProperty({ enum: RUN_TABLE_STATUSES, example: 'succeeded' }) status!: string;
+  @ApiProperty({ example: 120000, description: COUNT }) rowsRead!: number | string;
+  @ApiProperty({ example: 119998, description: COUNT }) rowsWritten!: number | string;
+  @ApiProperty({ example: 2, description: `rows the target refused, left out (see GET /api/runs/:id/rejects); ${COUNT}` }) rejects!: number | string;
+  @ApiProperty({ example: 0, description: `target rows removed because their keys vanished from the source (deleteMissing); ${COUNT}` })
+  rowsDeleted!: number | string;
+  @ApiProperty({ nullable: true, type: Number, example: 8500, description: "this table's rows written per second of the run so far" }) rowsPerSecond!: number | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'incremental runs: the column the watermark is taken on' })
+  incrementalColumn!: string | null;
+  @ApiProperty({ example: 12 }) chunksDone!: number;
+  @ApiProperty({ example: 12 }) chunksTotal!: number;
+  @ApiProperty({ example: true, description: 'false for a table without a usable key: copied whole, cannot resume part-way' }) resumable!: boolean;
+  @ApiProperty({ type: [String], example: ['id'] }) keyColumns!: string[];
+  @ApiProperty({ type: [String], example: ['CREATE TABLE "shop"."orders" ("id" bigint NOT NULL, "amount" numeric(12,2), PRIMARY KEY ("id"))'], description: 'DDL the run executed on the target' })
+  ddl!: string[];
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    example: [{ column: 'amount', kind: 'decimal-precision-reduced', description: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }],
+    description: '{column, kind, description} of each lossy type mapping',
+  })
+  losses!: object[];
+  @ApiProperty({ type: [String], example: [] }) warnings!: string[];
+  @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
 }
 
 export class RunView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'uuid' }) jobId!: string;
-  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] }) status!: string;
-  @ApiProperty({ enum: ['manual', 'schedule', 'recovery'] }) trigger!: string;
-  @ApiProperty({ type: String, format: 'date-time' }) queuedAt!: Date;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: Date | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
-  @ApiProperty({ description: COUNT }) rowsRead!: number | string;
-  @ApiProperty({ description: COUNT }) rowsWritten!: number | string;
-  @ApiProperty({ description: `rows the target refused across all tables; above the job's maxRejects the run fails; ${COUNT}` })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.run }) id!: string;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.job }) jobId!: string;
+  @ApiProperty({ enum: RUN_STATUSES, example: 'succeeded' }) status!: string;
+  @ApiProperty({ enum: TRIGGERS, example: 'manual' }) trigger!: string;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) queuedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:01.000Z' }) startedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:15.000Z' }) finishedAt!: Date | null;
+  @ApiProperty({ example: 120000, description: COUNT }) rowsRead!: number | string;
+  @ApiProperty({ example: 119998, description: COUNT }) rowsWritten!: number | string;
+  @ApiProperty({ example: 2, description: `rows the target refused across all tables; above the job's maxRejects the run fails; ${COUNT}` })
   rejects!: number | string;
-  @ApiProperty({ description: `target rows removed by deleteMissing; ${COUNT}` }) rowsDeleted!: number | string;
-  @ApiProperty({ nullable: true, type: Number, description: 'rows written per second from the start to the end (or to now while running); null before it starts' })
+  @ApiProperty({ example: 0, description: `target rows removed by deleteMissing; ${COUNT}` }) rowsDeleted!: number | string;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 8571,
+    description: 'rows written per second from the start to the end (or to now while running); null before it starts',
+  })
   rowsPerSecond!: number | null;
-  @ApiProperty() cancelRequested!: boolean;
-  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+  @ApiProperty({ example: false, description: 'POST /api/runs/:id/cancel was called' }) cancelRequested!: boolean;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'why the run failed' }) error!: string | null;
   @ApiProperty({ type: [RunTableView] }) tables!: RunTableView[];
+}
+
+/** A run as GET /api/jobs/:id/runs lists it: the stored row, counters as decimal strings, no tables. */
+export class RunSummaryView {
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.run }) id!: string;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.job }) jobId!: string;
+  @ApiProperty({ enum: RUN_STATUSES, example: 'succeeded' }) status!: string;
+  @ApiProperty({ enum: TRIGGERS, example: 'schedule' }) trigger!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', example: EXAMPLE_ID.user, description: 'who triggered it; null for schedules and recovery' })
+  requestedBy!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) queuedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:01.000Z' }) startedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:15.000Z' }) finishedAt!: Date | null;
+  @ApiProperty({ example: '120000', description: 'a decimal string (bigint)' }) rowsRead!: string;
+  @ApiProperty({ example: '119998', description: 'a decimal string (bigint)' }) rowsWritten!: string;
+  @ApiProperty({ example: '2', description: 'a decimal string (bigint)' }) rejects!: string;
+  @ApiProperty({ example: '0', description: 'a decimal string (bigint)' }) rowsDeleted!: string;
+  @ApiProperty({ example: false }) cancelRequested!: boolean;
+  @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
+}
+
+export class RunTriggeredView {
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.run, description: 'follow it at GET /api/runs/:id' }) runId!: string;
+}
+
+export class RunLogView {
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) at!: Date;
+  @ApiProperty({ enum: ['debug', 'info', 'warn', 'error'], example: 'info' }) level!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'public.orders', description: 'the source table the line is about, if any' }) table!: string | null;
+  @ApiProperty({ example: 'ran on the target: CREATE TABLE "shop"."orders" (…)' }) message!: string;
+}
+
+export class RunLogPage {
+  @ApiProperty({ type: [RunLogView], description: 'oldest first' }) items!: RunLogView[];
+  @ApiProperty({ example: 1 }) total!: number;
 }
 
 export class RunRejectView {
@@ -55,12 +107,12 @@ export class RunRejectView {
     description: 'one value per key column, lossless JSON: {"$int": "…"} for 64-bit integers, {"$bytes": "<base64>"} for binary',
   })
   key!: unknown[];
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'the column the database blamed, when it said' }) column!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'note', description: 'the column the database blamed, when it said' }) column!: string | null;
   @ApiProperty({ example: "value rejected by the database: Data too long for column 'note' at row 1" }) error!: string;
-  @ApiProperty({ type: String, format: 'date-time' }) at!: Date;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) at!: Date;
 }
 
 export class RunRejectPage {
   @ApiProperty({ type: [RunRejectView] }) items!: RunRejectView[];
-  @ApiProperty() total!: number;
+  @ApiProperty({ example: 2 }) total!: number;
 }

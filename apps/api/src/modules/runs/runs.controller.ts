@@ -2,8 +2,9 @@ import { Controller, Get, HttpCode, MessageEvent, Param, ParseUUIDPipe, Post, Qu
 import { concatMap, distinctUntilChanged, from, Observable, takeWhile, timer } from 'rxjs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
+import { ApiIdParam, EXAMPLE_ID } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
-import { RunRejectPage, RunView } from './run.dto';
+import { RunLogPage, RunRejectPage, RunTriggeredView, RunView } from './run.dto';
 import { RunsService } from './runs.service';
 
 @ApiTags('runs')
@@ -14,13 +15,15 @@ export class RunsController {
 
   @Post('jobs/:id/run')
   @HttpCode(202)
-  @ApiAcceptedResponse({ schema: { example: { runId: '5b0f2c1e-8f6b-4c1e-9f1a-2d3c4b5a6e7f' } } })
+  @ApiIdParam('job')
+  @ApiAcceptedResponse({ type: RunTriggeredView, description: 'the run is queued' })
   @ApiConflictResponse({ description: 'the job already has a queued or running run' })
   trigger(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
     return this.runs.trigger(id, actor);
   }
 
   @Get('runs/:id')
+  @ApiIdParam('run')
   @ApiOkResponse({ type: RunView, description: 'status, counters and per-table progress' })
   get(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.runs.get(id);
@@ -31,7 +34,19 @@ export class RunsController {
    * store every second, ending with the event that carries the final status.
    */
   @Sse('runs/:id/stream')
-  @ApiOkResponse({ description: 'text/event-stream of run snapshots until the run ends' })
+  @ApiIdParam('run')
+  @ApiOkResponse({
+    description: 'text/event-stream of run snapshots until the run ends',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          description: 'events of type "run" whose data is the run as GET /api/runs/:id answers it',
+          example: `event: run\ndata: {"id":"${EXAMPLE_ID.run}","status":"running","rowsWritten":40000,…}\n\n`,
+        },
+      },
+    },
+  })
   async stream(@Param('id', new ParseUUIDPipe()) id: string): Promise<Observable<MessageEvent>> {
     await this.runs.get(id); // 404 before the stream opens
     return timer(0, 1000).pipe(
@@ -43,12 +58,15 @@ export class RunsController {
   }
 
   @Get('runs/:id/logs')
+  @ApiIdParam('run')
+  @ApiOkResponse({ type: RunLogPage })
   logs(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
     return this.runs.logsOf(id, page.limit, page.offset);
   }
 
   /** Rows the target refused (a value too long, a NOT NULL or check violation…), paged, oldest first. */
   @Get('runs/:id/rejects')
+  @ApiIdParam('run')
   @ApiOkResponse({ type: RunRejectPage })
   rejects(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
     return this.runs.rejectsOf(id, page.limit, page.offset);
@@ -56,6 +74,9 @@ export class RunsController {
 
   @Post('runs/:id/cancel')
   @HttpCode(202)
+  @ApiIdParam('run')
+  @ApiAcceptedResponse({ type: RunView, description: 'the run with cancelRequested set (cancelled at once when still queued)' })
+  @ApiConflictResponse({ description: 'the run has already ended' })
   cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
     return this.runs.cancel(id, actor);
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser, RequireRole } from '../../common/auth.decorators';
+import { ApiIdParam, ApiPageResponse } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
 import { CreateUserDto, UpdateUserDto, UserDetailView } from './users.dto';
 import { UsersService } from './users.service';
@@ -13,6 +14,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @ApiPageResponse(UserDetailView, 'users by name')
   list(@Query() page: PageQuery) {
     return this.users.list(page.limit, page.offset);
   }
@@ -25,6 +27,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @ApiIdParam('user')
   @ApiOkResponse({ type: UserDetailView })
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserDto, @CurrentUser() actor: AuthUser) {
     return this.users.update(id, body, actor);
@@ -32,6 +35,8 @@ export class UsersController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiIdParam('user')
+  @ApiNoContentResponse({ description: 'deleted' })
   remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
     return this.users.remove(id, actor);
   }

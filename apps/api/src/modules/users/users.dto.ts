@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@dbferry/control-plane';
+import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
 
 export class CreateUserDto {
   @ApiProperty({ example: 'alice', pattern: '^[A-Za-z0-9_.@-]{1,64}$' })
@@ -8,7 +9,7 @@ export class CreateUserDto {
   @Matches(/^[A-Za-z0-9_.@-]{1,64}$/, { message: 'username must be 1-64 letters, digits or _.@-' })
   username!: string;
 
-  @ApiProperty({ example: 'an initial passphrase', minLength: 12, writeOnly: true, description: 'must be changed at first login' })
+  @ApiProperty({ example: '<initial-password>', minLength: 12, writeOnly: true, description: 'must be changed at first login' })
   @IsString()
   @MinLength(12)
   @MaxLength(200)
@@ -20,12 +21,12 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ROLES })
+  @ApiPropertyOptional({ enum: ROLES, example: 'viewer', description: 'the new role; the last admin cannot lose it' })
   @IsOptional()
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ minLength: 12, writeOnly: true, description: 'resets the password; the user must change it at next login' })
+  @ApiPropertyOptional({ example: '<new-password>', minLength: 12, writeOnly: true, description: 'resets the password; the user must change it at next login' })
   @IsOptional()
   @IsString()
   @MinLength(12)
@@ -34,10 +35,11 @@ export class UpdateUserDto {
 }
 
 export class UserDetailView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() username!: string;
-  @ApiProperty({ enum: ROLES }) role!: Role;
-  @ApiProperty() mustChangePassword!: boolean;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) lastLoginAt!: Date | null;
-  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.user }) id!: string;
+  @ApiProperty({ example: 'alice' }) username!: string;
+  @ApiProperty({ enum: ROLES, example: 'operator' }) role!: Role;
+  @ApiProperty({ example: false, description: 'true until the user replaces the password an admin set' }) mustChangePassword!: boolean;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: EXAMPLE_TIME, description: 'null before the first login' })
+  lastLoginAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) createdAt!: Date;
 }
