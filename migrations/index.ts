@@ -5,10 +5,12 @@ import { Incremental1763900000000 } from './1763900000000-Incremental';
 import { RunRejects1763910000000 } from './1763910000000-RunRejects';
 import { ConnectionLimits1763920000000 } from './1763920000000-ConnectionLimits';
 import { JobNul1763930000000 } from './1763930000000-JobNul';
+import { ChunkWarnings1763940000000 } from './1763940000000-ChunkWarnings';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
   Foundation1763870400000, AlertSettings1763880000000, SyncJobs1763890000000, Incremental1763900000000, RunRejects1763910000000,
   ConnectionLimits1763920000000,
   JobNul1763930000000,
+  ChunkWarnings1763940000000,
 ];

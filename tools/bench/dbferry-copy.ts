@@ -4,8 +4,8 @@
  * the ranges with `concurrency` slots, each slot holding its own source and target session
  * and running one copyRange at a time (a worker's copy-chunk concurrency).
  */
-import type { DataPlane, DialectName, DialectSession, KeyRange, NeutralColumn, TableRef } from '@dbferry/dialects-core';
-import { parseConnectionUrl } from '@dbferry/dialects-core';
+import type { DataPlane, DialectName, DialectSession, KeyRange, NeutralColumn, TableRef, ValueLoss } from '@dbferry/dialects-core';
+import { describeValueLoss, parseConnectionUrl, sumValueLosses } from '@dbferry/dialects-core';
 import { defaultSchema, dialectFor } from '@dbferry/dialects';
 import { chunkWriteMode, copyRange, planTables } from '@dbferry/engine';
 
@@ -97,7 +97,7 @@ export async function dbferryCopy(input: DbferryCopyInput): Promise<DbferryCopyR
 
   const mode = chunkWriteMode('insert');
   const queue = [...ranges];
-  const warnings = new Set<string>();
+  let losses: ValueLoss[] = [];
   let rowsRead = 0;
   let rowsWritten = 0;
   let retries = 0;
@@ -139,7 +139,7 @@ export async function dbferryCopy(input: DbferryCopyInput): Promise<DbferryCopyR
         }
         rowsRead += result.rowsRead;
         rowsWritten += result.rowsWritten;
-        for (const w of result.warnings) warnings.add(w);
+        losses = sumValueLosses(losses, result.warnings);
       }
     } catch (error) {
       // One slot out of retries stops the others.
@@ -154,5 +154,5 @@ export async function dbferryCopy(input: DbferryCopyInput): Promise<DbferryCopyR
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   // The first slot to fail aborted the others: report its error, not their "aborted".
   if (failed) throw controller.signal.aborted && controller.signal.reason instanceof Error ? controller.signal.reason : failed.reason;
-  return { rowsRead, rowsWritten, ranges: ranges.length, warnings: [...warnings], retries, retryErrors: [...retryErrors], setupSeconds, columns, keyColumns };
+  return { rowsRead, rowsWritten, ranges: ranges.length, warnings: losses.map((w) => describeValueLoss(w)), retries, retryErrors: [...retryErrors], setupSeconds, columns, keyColumns };
 }

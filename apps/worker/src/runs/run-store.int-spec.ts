@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createControlDataSource, migrateUnderLock } from '@dbferry/control-plane';
 import { createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
+import type { ValueLoss } from '@dbferry/dialects-core';
 import { RunStore } from './run-store';
 
 /**
@@ -21,7 +22,7 @@ describe('RunStore rejects', () => {
     const rows = await dataSource.query('SELECT key, column_name, error FROM run_reject WHERE run_id = $1 ORDER BY id', [runId]);
     return { run: run.n, table: table.n, chunk: chunk.n, rows };
   };
-  const written = { rowsRead: 10, rowsWritten: 8, warnings: [] };
+  const written = { rowsRead: 10, rowsWritten: 8, warnings: [] as ValueLoss[] };
   const bad = (id: bigint, column?: string) => ({ key: [id, Buffer.from([0, 255])], column, error: `row ${id} refused` });
 
   beforeAll(async () => {
@@ -71,5 +72,32 @@ describe('RunStore rejects', () => {
     expect(after).toMatchObject({ run: 1, table: 1, chunk: 1 });
     expect(after.rows).toEqual([{ key: [{ $int: '2' }, { $bytes: 'AP8=' }], column_name: 'note', error: 'row 2 refused' }]);
     expect(await store.lease(chunkId, 60_000)).toBeNull(); // done: never stored a third time
+  });
+
+  it("sums each chunk's value losses per (column, kind) into the table's warnings, once per chunk", async () => {
+    const [{ run_table_id: tableId }] = await dataSource.query('SELECT run_table_id FROM run_chunk WHERE id = $1', [chunkId]);
+    const more: string[] = [];
+    for (const ordinal of [1, 2]) {
+      const [chunk] = await dataSource.query(`INSERT INTO run_chunk (run_table_id, ordinal) VALUES ($1, $2) RETURNING id`, [tableId, ordinal]);
+      more.push(chunk.id);
+    }
+    const zero = (count: number): ValueLoss => ({ column: 'd', kind: 'zero-date', count });
+    // Chunk 1 stalls after its write; another worker takes it over and completes it first.
+    const stalled = (await store.lease(more[0], 60_000))!;
+    const takeover = (await store.lease(more[0], 60_000))!;
+    const second = (await store.lease(more[1], 60_000))!;
+    // Two batches of one chunk may each report the same column: summed, not de-duplicated.
+    await Promise.all([
+      store.complete(takeover, { ...written, warnings: [zero(1), { column: 'b', kind: 'nul-stripped', count: 2 }, zero(1)] }),
+      store.complete(second, { ...written, warnings: [zero(1)] }),
+    ]);
+    expect(await store.complete(stalled, { ...written, warnings: [zero(1)] })).toBe(false);
+    const [table] = await dataSource.query('SELECT warnings FROM run_table WHERE id = $1', [tableId]);
+    expect(table.warnings).toEqual(["t.d: 3 zero dates ('0000-00-00') became NULL", 't.b: NUL characters (U+0000) removed from 2 values; PostgreSQL text cannot hold them']);
+    const chunks = await dataSource.query('SELECT warnings FROM run_chunk WHERE id = ANY($1) ORDER BY ordinal', [more]);
+    expect(chunks.map((c: { warnings: ValueLoss[] }) => c.warnings)).toEqual([
+      [zero(2), { column: 'b', kind: 'nul-stripped', count: 2 }],
+      [zero(1)],
+    ]);
   });
 });

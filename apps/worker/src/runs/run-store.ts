@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
-import type { NeutralValue } from '@dbferry/dialects-core';
+import { describeValueLoss, type NeutralValue, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
 import { decodeKey, decodeValue, EncodedValue, encodeKey, encodeValue, laterStoredWatermark, RejectedRow, Watermark } from '@dbferry/engine';
 
 /** A chunk's watermark as stored: the incremental value and key in the lossless JSON encoding. */
@@ -119,26 +119,36 @@ export class RunStore {
   /**
    * Records a chunk the target has committed, with its counts rolled up into its table and
    * run, all only if this worker still holds the lease. Returns false when the lease was lost.
+   * The chunk keeps its own value-level losses; the table's warnings are made from their sum
+   * over its chunks (sumWarnings), so counts add up across chunks and never twice for one.
    */
   async complete(
     lease: ChunkLease,
-    counts: { rowsRead: number; rowsWritten: number; warnings: string[]; rowsDeleted?: number; watermark?: EncodedWatermark | null; rejects?: RejectedRow[] },
+    counts: { rowsRead: number; rowsWritten: number; warnings: ValueLoss[]; rowsDeleted?: number; watermark?: EncodedWatermark | null; rejects?: RejectedRow[] },
   ): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       const [updated] = await tx.query(
         `UPDATE run_chunk SET status = 'done', rows_read = $3, rows_written = $4, finished_at = now(), lease_token = NULL,
-                rows_deleted = $5, watermark = $6
+                rows_deleted = $5, watermark = $6, warnings = $7
           WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING id`,
-        [lease.chunk.id, lease.token, counts.rowsRead, counts.rowsWritten, counts.rowsDeleted ?? 0, counts.watermark ? JSON.stringify(counts.watermark) : null],
+        [
+          lease.chunk.id,
+          lease.token,
+          counts.rowsRead,
+          counts.rowsWritten,
+          counts.rowsDeleted ?? 0,
+          counts.watermark ? JSON.stringify(counts.watermark) : null,
+          JSON.stringify(sumValueLosses(counts.warnings)),
+        ],
       );
       if (!updated.length) return false;
       await tx.query(
         `UPDATE run_table SET chunks_done = chunks_done + 1, rows_read = rows_read + $2, rows_written = rows_written + $3,
-                status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,
-                warnings = (SELECT coalesce(jsonb_agg(DISTINCT w), '[]') FROM jsonb_array_elements_text(warnings || $4::jsonb) w)
+                status = CASE WHEN status = 'pending' THEN 'running' ELSE status END
           WHERE id = $1`,
-        [lease.table.id, counts.rowsRead, counts.rowsWritten, JSON.stringify(counts.warnings)],
+        [lease.table.id, counts.rowsRead, counts.rowsWritten],
       );
+      if (counts.warnings.length || lease.chunk.warnings?.length) await this.sumWarnings(tx, lease.table);
       await tx.query('UPDATE run SET rows_read = rows_read + $2, rows_written = rows_written + $3, rows_deleted = rows_deleted + $4 WHERE id = $1', [
         lease.table.runId,
         counts.rowsRead,
@@ -149,6 +159,17 @@ export class RunStore {
       await this.storeRejects(tx, lease, counts.rejects ?? []);
       return true;
     });
+  }
+
+  /**
+   * The table's warnings, one sentence per (column, kind) from the counts summed over its
+   * chunks. Runs after this transaction updated the run_table row: holding that row's lock, a
+   * chunk completing beside this one waits, then sums with this chunk's counts committed.
+   */
+  private async sumWarnings(tx: EntityManager, table: RunTableEntity): Promise<void> {
+    const rows: { warnings: ValueLoss[] }[] = await tx.query('SELECT warnings FROM run_chunk WHERE run_table_id = $1 ORDER BY ordinal', [table.id]);
+    const sentences = sumValueLosses(...rows.map((r) => r.warnings)).map((w) => describeValueLoss(w, table.sourceName));
+    await tx.query('UPDATE run_table SET warnings = $2 WHERE id = $1', [table.id, JSON.stringify(sentences)]);
   }
 
   /** Fails a chunk for good, keeping the rows the target refused when that is why (a reject limit passed). */

@@ -79,6 +79,8 @@ export class RunChunkEntity {
   @Column({ type: 'jsonb', nullable: true }) watermark!: unknown | null;
   @Column({ name: 'rows_deleted', type: 'bigint', default: 0 }) rowsDeleted!: string;
   @Column({ type: 'integer', default: 0 }) rejects!: number;
+  /** Value-level losses of this chunk's committed write, per (column, kind): replaced when the chunk is stored again. */
+  @Column({ type: 'jsonb', default: [] }) warnings!: { column: string; kind: string; count: number }[];
   @Column({ type: 'text', nullable: true }) error!: string | null;
 }
 

@@ -1,5 +1,6 @@
 import type { NeutralColumn, NeutralType } from './types';
 import type { LossNote } from './types';
+import type { ValueLoss } from './loss-report';
 
 /**
  * The in-memory form of one value, lossless for its neutral kind (see VALUE_FORMS below).
@@ -83,8 +84,8 @@ export interface RowBatch {
   rows: NeutralValue[][];
   /** The number of rows, known without decoding `rows`; set by readers whose `rows` are lazy. */
   rowCount?: number;
-  /** Value-level losses met while reading this batch (e.g. a MySQL zero date read as NULL), for the run report. */
-  warnings?: string[];
+  /** Value-level losses met while reading this batch (e.g. MySQL zero dates read as NULL), counted per column, for the run report. */
+  warnings?: ValueLoss[];
   /** The same rows in the source database's own wire format (see NativeRows). */
   native?: NativeRows;
 }
@@ -183,8 +184,8 @@ export interface WriteRequest {
 
 export interface WriteResult {
   rowsWritten: number;
-  /** Value-level losses met while writing (e.g. a NUL stripped), for the run report. */
-  warnings: string[];
+  /** Value-level losses met while writing (e.g. NULs stripped), counted per column, for the run report. */
+  warnings: ValueLoss[];
 }
 
 export interface Writer {

@@ -7,6 +7,7 @@ export * from './test-connection';
 export * from './spec-check';
 export * from './types';
 export * from './type-mapping';
+export * from './loss-report';
 export * from './data-plane';
 export * from './checksum';
 export * from './classify-data-plane';

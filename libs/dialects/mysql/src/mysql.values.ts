@@ -1,4 +1,4 @@
-import { type NeutralColumn, type NeutralType, type NeutralValue, TerminalDbError } from '@dbferry/dialects-core';
+import { type NeutralColumn, type NeutralType, type NeutralValue, TerminalDbError, type ValueLoss } from '@dbferry/dialects-core';
 
 /**
  * Value encoding and decoding between MySQL's text protocol and the neutral forms (VALUE_FORMS).
@@ -183,11 +183,11 @@ export class RowDecoder {
     };
   }
 
-  takeWarnings(): string[] {
-    const warnings: string[] = [];
+  takeWarnings(): ValueLoss[] {
+    const warnings: ValueLoss[] = [];
     this.zeroDates.forEach((count, i) => {
       if (count === 0) return;
-      warnings.push(`${this.tableLabel}.${this.columns[i]?.name}: ${count} zero date${count === 1 ? '' : 's'} ('0000-00-00') read as NULL`);
+      warnings.push({ column: this.columns[i]?.name ?? '?', kind: 'zero-date', count });
       this.zeroDates[i] = 0;
     });
     return warnings;

@@ -94,9 +94,9 @@ describe('binding for array DML', () => {
     expect(bindDefs).toEqual<BindDefinition[]>([{ type: DB_TYPE_VARCHAR, maxSize: 6 }, { type: DB_TYPE_RAW, maxSize: 2 }, { type: DB_TYPE_CLOB }]);
     expect(emptied).toEqual([1, 1, 1]);
     expect(emptiedWarnings(columns, emptied)).toEqual([
-      "column s: 1 empty value written as NULL (Oracle stores '' as NULL)",
-      "column b: 1 empty value written as NULL (Oracle stores '' as NULL)",
-      "column t: 1 empty value written as NULL (Oracle stores '' as NULL)",
+      { column: 's', kind: 'empty-as-null', count: 1 },
+      { column: 'b', kind: 'empty-as-null', count: 1 },
+      { column: 't', kind: 'empty-as-null', count: 1 },
     ]);
   });
 

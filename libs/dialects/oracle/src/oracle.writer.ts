@@ -1,5 +1,5 @@
 import type { BindDefinition, Connection } from 'oracledb';
-import type { NeutralColumn, NeutralValue, RowBatch, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import type { NeutralColumn, NeutralValue, RowBatch, ValueLoss, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
 import { type BindPlan, oracleBindPlan, oracleDeleteRangeSql, oracleWriteSql } from './oracle.sql';
 
 /** Rows per executeMany round trip. */
@@ -38,10 +38,8 @@ export function encodeRows(plan: BindPlan[], rows: NeutralValue[][], emptied: nu
 }
 
 /** Warnings for the run report: Oracle keeps no '' apart from NULL. */
-export function emptiedWarnings(columns: NeutralColumn[], emptied: number[]): string[] {
-  return columns.flatMap((c, i) =>
-    emptied[i] > 0 ? [`column ${c.name}: ${emptied[i]} empty value${emptied[i] === 1 ? '' : 's'} written as NULL (Oracle stores '' as NULL)`] : [],
-  );
+export function emptiedWarnings(columns: NeutralColumn[], emptied: number[]): ValueLoss[] {
+  return columns.flatMap((c, i): ValueLoss[] => (emptied[i] > 0 ? [{ column: c.name, kind: 'empty-as-null', count: emptied[i] }] : []));
 }
 
 /**

@@ -190,14 +190,22 @@ describe('binary value arithmetic', () => {
     }
   });
 
-  it('rounds fractions beyond microseconds as PostgreSQL does (rint, half to even)', () => {
-    // SELECT timestamp_send('2000-01-01 00:00:00.1234565') → …1e240 (123456); .1234575 → 123458
+  it('truncates fractions beyond microseconds, never rounds, and counts each value cut', () => {
     expect(fractionMicros('1234565')).toBe(123_456);
-    expect(fractionMicros('1234575')).toBe(123_458);
+    expect(fractionMicros('1234575')).toBe(123_457);
     expect(fractionMicros('0000005')).toBe(0);
-    expect(fractionMicros('0000015')).toBe(2);
+    expect(fractionMicros('9999999')).toBe(999_999);
     expect(fractionMicros('5')).toBe(500_000);
-    expect(timestampToPgMicros('2000-01-01 23:59:59.9999999', false)).toBe(86_400_000_000n);
+    // PostgreSQL's own input would round this into the next day.
+    expect(timestampToPgMicros('2000-01-01 23:59:59.9999999', false)).toBe(86_399_999_999n);
+    const warnings = new ValueWarnings();
+    const cut = (type: NeutralType, typname: string, value: string) => hex(type, typname, value, warnings);
+    expect(cut({ kind: 'timestamp' }, 'timestamp', '2000-01-01 00:00:00.1234567')).toBe(cut({ kind: 'timestamp' }, 'timestamp', '2000-01-01 00:00:00.123456'));
+    cut({ kind: 'timestamptz' }, 'timestamptz', '2000-01-01 00:00:00.123456789+02:00');
+    cut({ kind: 'timestamptz' }, 'timestamptz', '2000-01-01T00:00:00.1234561Z');
+    cut({ kind: 'time' }, 'time', '23:59:59.9999999');
+    cut({ kind: 'time' }, 'time', '23:59:59.9999990');
+    expect(warnings.list()).toEqual([{ column: 'c', kind: 'fractional-seconds-truncated', count: 4 }]);
   });
 
   it('refuses what the input functions refuse', () => {
@@ -248,7 +256,7 @@ describe('NUL characters in binary text fields', () => {
     const warnings = new ValueWarnings('strip', '"public"."t"');
     expect(hex({ kind: 'text' }, 'text', 'a\u0000b', warnings)).toBe('6162');
     expect(hex({ kind: 'json', binary: true }, 'jsonb', '"\u0000"', warnings)).toBe('012222');
-    expect(warnings.list()).toEqual(['column "c": NUL characters (U+0000) removed from 2 value(s); PostgreSQL text cannot hold them']);
+    expect(warnings.list()).toEqual([{ column: 'c', kind: 'nul-stripped', count: 2 }]);
   });
 
   it('throws a data error naming table and column under reject', () => {

@@ -477,17 +477,20 @@ export function dateToPgDays(value: string): number | null {
 }
 
 /**
- * Microseconds of a fraction written after the seconds' point, as PostgreSQL rounds it:
- * `rint(strtod("0.<digits>") * 1e6)` (half to even on the double), exact integers up to 6 digits.
+ * Set by fractionMicros when it cut a non-zero digit beyond microseconds; the time and
+ * timestamp encoders clear it before each value and count the value when it is set after.
+ */
+let fractionCut = false;
+
+/**
+ * Microseconds of a fraction written after the seconds' point, truncated (never rounded) to
+ * microseconds as on every target (LOSS_KINDS 'fractional-seconds-truncated'): PostgreSQL's own
+ * input would round, which can carry a value into the next second, day or year.
  */
 export function fractionMicros(digits: string): number {
   if (digits.length <= 6) return Number(digits.padEnd(6, '0'));
-  const scaled = Number(`0.${digits}`) * 1_000_000;
-  const floor = Math.floor(scaled);
-  const diff = scaled - floor;
-  if (diff > 0.5) return floor + 1;
-  if (diff < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
+  for (let i = 6; i < digits.length; i++) if (digits.charCodeAt(i) !== ZERO_CODE) fractionCut = true;
+  return Number(digits.slice(0, 6));
 }
 
 const US_PER_DAY_NUMBER = 86_400_000_000;
@@ -621,9 +624,11 @@ const date: BinaryEncoder = (out, value, column) => {
   if (days === null) throw invalid(column, value, "a date 'YYYY-MM-DD'");
   out.int32Field(days);
 };
-const time: BinaryEncoder = (out, value, column) => {
+const time: BinaryEncoder = (out, value, column, warnings) => {
+  fractionCut = false;
   const micros = typeof value === 'string' ? timeToPgMicros(value) : null;
   if (micros === null) throw invalid(column, value, "a time 'HH:MM:SS[.fraction]'");
+  if (fractionCut) warnings?.fractionTruncated(column);
   out.int64DaysField(0, micros);
 };
 
@@ -631,7 +636,8 @@ function timestampEncoder(withZone: boolean, form: string): BinaryEncoder {
   // Neighbouring rows mostly share the day: the last canonical 'YYYY-MM-DD ' and its days.
   let cachedPrefix = '';
   let cachedDays = 0;
-  return (out, value, column) => {
+  return (out, value, column, warnings) => {
+    fractionCut = false;
     if (typeof value === 'string' && value.length >= 19 && value.charCodeAt(10) === 32) {
       let days: number | null = null;
       if (cachedPrefix !== '' && value.startsWith(cachedPrefix)) days = cachedDays;
@@ -645,12 +651,14 @@ function timestampEncoder(withZone: boolean, form: string): BinaryEncoder {
       }
       const offset = days === null ? undefined : canonicalClockAndOffset(value, withZone);
       if (days !== null && offset) {
+        if (fractionCut) warnings?.fractionTruncated(column);
         out.int64DaysField(days, offset.micros);
         return;
       }
     }
     const instant = typeof value === 'string' ? parseInstant(value, withZone) : null;
     if (instant === null) throw invalid(column, value, form);
+    if (fractionCut) warnings?.fractionTruncated(column);
     if (instant === 'infinity') out.int64Field(TIMESTAMP_INFINITY);
     else if (instant === '-infinity') out.int64Field(TIMESTAMP_NEG_INFINITY);
     else out.int64DaysField(instant.days, instant.micros);

@@ -15,6 +15,7 @@ import {
   type RowBatch,
   type TableRef,
   type TableSchema,
+  type ValueLoss,
 } from '@dbferry/dialects-core';
 import { createPostgresDatabase, type EphemeralDatabase } from '@dbferry/testing';
 import { PostgresDialect } from './postgres.dialect';
@@ -361,7 +362,7 @@ describe('PostgreSQL data plane on a live server', () => {
         yield { columns: [id, t], rows: [[1, 'a\u0000b'], [2, 'ok']] };
       }
       const result = await dst.writer.write({ table: copyRef('copy_nul'), columns: [id, t], keyColumns: ['id'], mode: 'insert' }, rows());
-      expect(result.warnings).toEqual(['column "t": NUL characters (U+0000) removed from 1 value(s); PostgreSQL text cannot hold them']);
+      expect(result.warnings).toEqual([{ column: 't', kind: 'nul-stripped', count: 1 }]);
       expect(await readAll(dst, copyRef('copy_nul'), [id, t])).toEqual([[1, 'ab'], [2, 'ok']]);
     });
 
@@ -552,7 +553,7 @@ describe('PostgreSQL data plane on a live server', () => {
         yield { columns, rows };
       }
     }
-    const results: Record<string, { rowsPerSecond: number; warnings: string[] }> = {};
+    const results: Record<string, { rowsPerSecond: number; warnings: ValueLoss[] }> = {};
     for (const copyFormat of ['text', 'binary'] as const) {
       const table: TableRef = { schema: 'public', name: `mixed ${copyFormat}` };
       await dst.execute(dst.ddl.createTable(table, { columns, primaryKey: ['id'], indexes: [] }).statements);
@@ -564,7 +565,7 @@ describe('PostgreSQL data plane on a live server', () => {
       results[copyFormat] = { rowsPerSecond: Math.round(ROWS / seconds), warnings: result.warnings };
     }
     console.log(`COPY 200k mixed rows (13 columns): binary ${results.binary.rowsPerSecond} rows/s, text ${results.text.rowsPerSecond} rows/s`);
-    expect(results.binary.warnings).toEqual(['column "t": NUL characters (U+0000) removed from 200 value(s); PostgreSQL text cannot hold them']);
+    expect(results.binary.warnings).toEqual([{ column: 't', kind: 'nul-stripped', count: 200 }]);
     expect(results.text.warnings).toEqual(results.binary.warnings);
     const request = { columns, keyColumns: ['id'] };
     const [text, binary] = await Promise.all([

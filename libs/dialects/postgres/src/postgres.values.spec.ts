@@ -50,9 +50,16 @@ describe('COPY text escaping', () => {
     const warnings = new ValueWarnings();
     expect(copyLine([text, text], ['clean', 'dirty'], ['ok', 'a\u0000b\u0000'], warnings)).toBe('ok\tab\n');
     copyLine([text, text], ['clean', 'dirty'], ['ok', '\u0000'], warnings);
-    expect(warnings.list()).toEqual([
-      'column "dirty": NUL characters (U+0000) removed from 2 value(s); PostgreSQL text cannot hold them',
-    ]);
+    expect(warnings.list()).toEqual([{ column: 'dirty', kind: 'nul-stripped', count: 2 }]);
+  });
+
+  it('truncates times to microseconds as the binary path does, and counts the values cut', () => {
+    const warnings = new ValueWarnings();
+    expect(encodeText({ kind: 'timestamp' }, '2000-01-01 23:59:59.9999999', 't', warnings)).toBe('2000-01-01 23:59:59.999999');
+    expect(encodeText({ kind: 'timestamptz' }, '2000-01-01 00:00:00.123456789+02:00', 't', warnings)).toBe('2000-01-01 00:00:00.123456+02:00');
+    expect(encodeText({ kind: 'time' }, '12:00:00.5000000', 't', warnings)).toBe('12:00:00.500000');
+    expect(encodeText({ kind: 'time' }, '12:00:00.5', 't', warnings)).toBe('12:00:00.5');
+    expect(warnings.list()).toEqual([{ column: 't', kind: 'fractional-seconds-truncated', count: 2 }]);
   });
 
   it('keeps NUL bytes in binary values', () => {

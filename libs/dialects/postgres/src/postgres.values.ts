@@ -1,5 +1,5 @@
 import { types as pgTypes, type CustomTypesConfig } from 'pg';
-import { type NeutralType, type NeutralValue, TerminalDbError } from '@dbferry/dialects-core';
+import { type NeutralType, type NeutralValue, TerminalDbError, truncateFraction, type ValueLoss, ValueLossCounter } from '@dbferry/dialects-core';
 
 /**
  * Value conversion between PostgreSQL's text format and the neutral value forms (VALUE_FORMS).
@@ -162,11 +162,12 @@ function decodeBytea(text: string): Buffer {
 export type NulPolicy = 'strip' | 'reject';
 
 /**
- * Applies the write's NUL policy to text values and collects what changed on the way in (a NUL
- * removed), by column, for WriteResult.warnings. 'reject' throws on the first NUL instead.
+ * Applies the write's NUL policy to text values and counts what changed on the way in (a NUL
+ * removed, fractional seconds cut), by column, for WriteResult.warnings. 'reject' throws on the
+ * first NUL instead.
  */
 export class ValueWarnings {
-  private readonly nulStripped = new Map<string, number>();
+  private readonly counts = new ValueLossCounter();
 
   /** `table` names the target in a rejection (already qualified for display). */
   constructor(
@@ -180,15 +181,28 @@ export class ValueWarnings {
       const where = this.table ? `table ${this.table}, column "${column}"` : `column "${column}"`;
       throw new TerminalDbError('data', `${where}: a value contains a NUL character (U+0000), which PostgreSQL text cannot hold (nul: 'reject')`, { column });
     }
-    this.nulStripped.set(column, (this.nulStripped.get(column) ?? 0) + 1);
+    this.counts.add(column, 'nul-stripped');
   }
 
-  list(): string[] {
-    return [...this.nulStripped].map(
-      ([column, count]) =>
-        `column "${column}": NUL characters (U+0000) removed from ${count} value(s); PostgreSQL text cannot hold them`,
-    );
+  /** Called once per time or timestamp value that lost fractional-second digits beyond microseconds. */
+  fractionTruncated(column: string): void {
+    this.counts.add(column, 'fractional-seconds-truncated');
   }
+
+  list(): ValueLoss[] {
+    return this.counts.list();
+  }
+}
+
+/**
+ * A time or timestamp text cut to microseconds, PostgreSQL's precision: its input function
+ * would round the 7th digit on, dbferry truncates on every target (LOSS_KINDS
+ * 'fractional-seconds-truncated'), counted in `warnings`.
+ */
+export function truncateToMicros(text: string, column: string, warnings?: ValueWarnings): string {
+  const cut = truncateFraction(text, 6);
+  if (cut.changed) warnings?.fractionTruncated(column);
+  return cut.text;
 }
 
 /** The text with U+0000 removed (reported to `warnings`, or rejected by its policy). */
@@ -218,7 +232,7 @@ export function asBuffer(value: NeutralValue): Buffer {
 
 /**
  * One neutral value → the text PostgreSQL's input function reads (before any COPY escaping).
- * `null` stays null. Text kinds lose NUL characters, reported through `warnings`.
+ * `null` stays null. Text kinds lose NUL characters, times digits beyond microseconds, reported through `warnings`.
  */
 export function encodeText(type: NeutralType, value: NeutralValue, column: string, warnings?: ValueWarnings): string | null {
   if (value === null || value === undefined) return null;
@@ -242,6 +256,10 @@ export function encodeText(type: NeutralType, value: NeutralValue, column: strin
     case 'xml':
     case 'json':
       return stripNul(String(value), column, warnings);
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+      return truncateToMicros(String(value), column, warnings);
     default:
       return String(value);
   }

@@ -217,7 +217,7 @@ describe('SQLite data plane on real files', () => {
       const target = { schema: 'main', name: 'nan' };
       await data.execute(data.ddl.createTable(target, { columns, primaryKey: ['id'], indexes: [] }).statements);
       const result = await data.writer.write({ table: target, columns, keyColumns: ['id'], mode: 'insert' }, batchesOf([[1n, Number.NaN]], columns));
-      expect(result.warnings).toEqual(['f: NaN is stored as NULL (SQLite has no NaN)']);
+      expect(result.warnings).toEqual([{ column: 'f', kind: 'nan-as-null', count: 1 }]);
       expect((await readAll(target, columns)).rows).toEqual([[1n, null]]);
     });
   });

@@ -123,7 +123,7 @@ describe('SQLite value conversion', () => {
   it('stores NaN as NULL and says so', () => {
     const warnings: string[] = [];
     expect(encodeValue({ kind: 'float64' }, Number.NaN, (w) => warnings.push(w))).toBeNull();
-    expect(warnings).toEqual(['NaN is stored as NULL (SQLite has no NaN)']);
+    expect(warnings).toEqual(['nan-as-null']);
     expect(encodeValue({ kind: 'float64' }, Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
   });
 

@@ -1,4 +1,4 @@
-import type { NeutralType, NeutralValue } from '@dbferry/dialects-core';
+import type { NeutralType, NeutralValue, ValueLossKind } from '@dbferry/dialects-core';
 import type { SqliteParam, SqliteRaw } from './sqlite.driver';
 
 /**
@@ -162,7 +162,7 @@ function fromJsonElement(type: NeutralType, value: unknown): NeutralValue {
 }
 
 /** Neutral value → the parameter bound for it (with `placeholder(type)`). */
-export function encodeValue(type: NeutralType, value: NeutralValue, warn?: (message: string) => void): SqliteParam {
+export function encodeValue(type: NeutralType, value: NeutralValue, warn?: (kind: ValueLossKind) => void): SqliteParam {
   if (value === null || value === undefined) return null;
   switch (type.kind) {
     case 'bool':
@@ -179,7 +179,7 @@ export function encodeValue(type: NeutralType, value: NeutralValue, warn?: (mess
     case 'float32': case 'float64': {
       const n = typeof value === 'number' ? value : Number(asText(value));
       // SQLite turns a bound NaN into NULL: said in the run report rather than silently.
-      if (Number.isNaN(n)) warn?.('NaN is stored as NULL (SQLite has no NaN)');
+      if (Number.isNaN(n)) warn?.('nan-as-null');
       return Number.isNaN(n) ? null : n;
     }
     case 'uuid':

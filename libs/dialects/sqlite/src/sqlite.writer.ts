@@ -1,4 +1,4 @@
-import type { NeutralColumn, RowBatch, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import { type NeutralColumn, type RowBatch, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import type { Database, Statement } from 'sqlite3';
 import { exec, finalize, prepare, run, type SqliteParam, statementRun } from './sqlite.driver';
 import { throwIfAborted } from './sqlite.reader';
@@ -49,7 +49,7 @@ export class SqliteWriter implements Writer {
     const deletion = mode === 'replace-range' ? this.sql.deleteRange(table, keys, range) : undefined;
     insertText(1);
 
-    const warnings = new Set<string>();
+    const warnings = new ValueLossCounter();
     const statements = new Map<number, Statement>();
     const statementFor = async (rows: number): Promise<Statement> => {
       const cached = statements.get(rows);
@@ -88,7 +88,7 @@ export class SqliteWriter implements Writer {
         this.checkShape(batch, columns);
         for (const row of batch.rows) {
           for (let j = 0; j < columns.length; j += 1) {
-            const param = encodeValue(columns[j].type, row[j] ?? null, (w) => warnings.add(`${columns[j].name}: ${w}`));
+            const param = encodeValue(columns[j].type, row[j] ?? null, (kind) => warnings.add(columns[j].name, kind));
             pending.push(param);
             pendingBytes += approximateBytes(param);
           }
@@ -105,7 +105,7 @@ export class SqliteWriter implements Writer {
     } finally {
       for (const statement of statements.values()) await finalize(statement);
     }
-    return { rowsWritten: written, warnings: [...warnings] };
+    return { rowsWritten: written, warnings: warnings.list() };
   }
 
   private checkShape(batch: RowBatch, columns: NeutralColumn[]): void {

@@ -7,7 +7,9 @@ import {
   type NeutralColumn,
   type NeutralValue,
   type RowBatch,
+  sumValueLosses,
   type TableRef,
+  type ValueLoss,
   type WriteMode,
 } from '@dbferry/dialects-core';
 import { encodeKey } from '../plan/key-codec';
@@ -62,7 +64,12 @@ export interface RejectedRow {
 export interface CopyRangeResult {
   rowsRead: number;
   rowsWritten: number;
-  warnings: string[];
+  /**
+   * Value-level losses of the pass that was committed (reader's and writer's), summed per
+   * (column, kind): a copy that wrote the range twice (after isolating rejects) reports the last
+   * write only, so each count matches the rows now in the target.
+   */
+  warnings: ValueLoss[];
   /** Rows left out because the target refused them (empty when none). */
   rejects: RejectedRow[];
   /** Rolled-back probe writes spent isolating those rows (0 when the first write went through). */
@@ -91,7 +98,7 @@ type RowFilter = (row: NeutralValue[]) => boolean;
 interface Pass {
   rowsRead: number;
   rowsWritten: number;
-  warnings: string[];
+  warnings: ValueLoss[];
 }
 
 /**
@@ -113,7 +120,7 @@ export async function copyRange(input: CopyRangeInput): Promise<CopyRangeResult>
 /** One read of `range` from the source written to the target in one transaction, less the rows `keep` refuses. */
 async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rollback: boolean, keep?: RowFilter): Promise<Pass> {
   let rowsRead = 0;
-  const readerWarnings: string[] = [];
+  const readerWarnings: ValueLoss[] = [];
   const batches = input.source.reader.read({
     table: input.from,
     columns: input.columns,
@@ -138,7 +145,7 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
     { table: input.to, columns: input.columns, keyColumns: input.keyColumns, mode: input.mode, range, nul: input.nul, rollback, signal: input.signal },
     counted(),
   );
-  return { rowsRead, rowsWritten: result.rowsWritten, warnings: [...new Set([...readerWarnings, ...result.warnings])] };
+  return { rowsRead, rowsWritten: result.rowsWritten, warnings: sumValueLosses(readerWarnings, result.warnings) };
 }
 
 /**
