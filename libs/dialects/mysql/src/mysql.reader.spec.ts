@@ -1,4 +1,4 @@
-import { histogramSql, type KeyBucket, type KeyHistogram, keyQuantiles, rangesBetween } from './mysql.reader';
+import { equalIntervalCuts, histogramSql, isDenseKey, type KeyBucket, type KeyHistogram, keyQuantiles, rangesBetween } from './mysql.reader';
 
 /** A KeyHistogram over sorted keys in memory, counting its calls and the rows each one reads. */
 function memoryHistogram(keys: bigint[]): KeyHistogram & { calls: number; rowsRead: number } {
@@ -93,5 +93,22 @@ describe('histogramSql', () => {
       'SELECT (`id` - (-5)) DIV 10 AS `_dbferry_bucket`, COUNT(*), MIN(`id`), MAX(`id`) FROM `db`.`t`' +
         ' WHERE `id` >= -5 AND `id` <= 994 AND (`kind` <> 3) GROUP BY 1 ORDER BY 1',
     );
+  });
+});
+
+describe('dense keys take equal key intervals', () => {
+  it('calls keys dense only when the estimate covers 90% of the span', () => {
+    expect(isDenseKey(1_000_000, 1n, 1_000_000n)).toBe(true);
+    expect(isDenseKey(900_000, 1n, 1_000_000n)).toBe(true);
+    expect(isDenseKey(899_999, 1n, 1_000_000n)).toBe(false);
+    // 1…1000 then 10^12…: the skewed table of the live split test is not dense.
+    expect(isDenseKey(150_000, 1n, 10n ** 12n + 149_000n)).toBe(false);
+  });
+
+  it('cuts [min, max] into equal intervals, exactly and across the signed 64-bit span', () => {
+    expect(equalIntervalCuts(1n, 100n, 4)).toEqual([25n, 50n, 75n]);
+    expect(equalIntervalCuts(1n, 3n, 8)).toEqual([1n, 2n]);
+    const full = equalIntervalCuts(-(2n ** 63n), 2n ** 63n - 1n, 2);
+    expect(full).toEqual([-1n]);
   });
 });

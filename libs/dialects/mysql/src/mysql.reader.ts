@@ -163,10 +163,18 @@ export class MysqlReader implements Reader {
     return this.guard(async () => {
       if (parts <= 1 || keyColumns.length === 0) return [{}];
       const key = keyColumns[0] as NeutralColumn;
-      if (keyColumns.length === 1 && INTEGER_KEY_KINDS.has(key.type.kind) && (await this.rowEstimate(table)) >= QUANTILES_FROM) {
+      const estimate = keyColumns.length === 1 && INTEGER_KEY_KINDS.has(key.type.kind) ? await this.rowEstimate(table) : 0;
+      if (estimate >= QUANTILES_FROM) {
         const bounds = await this.keyBounds(table, keyColumns, where);
         if (!bounds) return [{}];
         const asBigint = typeof bounds.min[0] === 'bigint';
+        const min = BigInt(bounds.min[0] as number | bigint);
+        const max = BigInt(bounds.max[0] as number | bigint);
+        if (!where && isDenseKey(estimate, min, max)) {
+          // Keys fill [min, max] (nearly): equal key intervals hold about equal rows, and
+          // cost two index lookups where the histogram costs a scan of the key index.
+          return rangesBetween(equalIntervalCuts(min, max, parts).map((c) => [asBigint ? c : Number(c)]));
+        }
         const histogram: KeyHistogram = async (low, high, buckets) => {
           const rows = await rawQuery(this.main, histogramSql(table, key.name, low, high, buckets, where));
           return rows.map((r) => ({
@@ -175,7 +183,7 @@ export class MysqlReader implements Reader {
             max: BigInt(r[3]?.toString('latin1') ?? '0'),
           }));
         };
-        const cuts = await keyQuantiles(histogram, BigInt(bounds.min[0] as number | bigint), BigInt(bounds.max[0] as number | bigint), parts);
+        const cuts = await keyQuantiles(histogram, min, max, parts);
         return rangesBetween(cuts.map((c) => [asBigint ? c : Number(c)]));
       }
       const names = keyColumns.map((k) => k.name);
@@ -194,6 +202,25 @@ export class MysqlReader implements Reader {
 const INTEGER_KEY_KINDS = new Set<NeutralColumn['type']['kind']>(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
 /** Tables estimated smaller than this are split by numbering every key. */
 const QUANTILES_FROM = 100_000;
+
+/**
+ * True when InnoDB's row estimate says the keys fill at least 90% of [min, max]. The estimate
+ * can be off; if it wrongly says dense, ranges are uneven (slower), never wrong.
+ */
+export function isDenseKey(estimate: number, min: bigint, max: bigint): boolean {
+  return BigInt(Math.round(estimate)) * 10n >= (max - min + 1n) * 9n;
+}
+
+/** Cut points of `parts` equal key intervals over [min, max] (fewer when there are fewer keys). */
+export function equalIntervalCuts(min: bigint, max: bigint, parts: number): bigint[] {
+  const span = max - min + 1n;
+  const cuts: bigint[] = [];
+  for (let i = 1n; i < BigInt(parts); i++) {
+    const cut = min + (span * i) / BigInt(parts) - 1n;
+    if (cut >= min && cut < max && cut !== cuts[cuts.length - 1]) cuts.push(cut);
+  }
+  return cuts;
+}
 
 /** Ranges between ascending cut points: the first open below, the last open above. */
 export function rangesBetween(cuts: NeutralValue[][]): KeyRange[] {
