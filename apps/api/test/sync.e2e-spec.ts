@@ -218,6 +218,60 @@ describe('sync runs on a worker (e2e)', () => {
     }).expect(400);
   }, 120_000);
 
+  it('reports the exact number of zero dates read as NULL and NULs stripped, summed over every batch and chunk', async () => {
+    const N = 1000;
+    const zeroDay = (id: number) => id % 7 === 0;
+    const zeroAt = (id: number) => id % 11 === 0;
+    const withNul = (id: number) => id % 13 === 0;
+    const maria = await createConnection(mariaUrlOf());
+    try {
+      await maria.query(`CREATE TABLE lossy (id int PRIMARY KEY, d date NULL, at datetime NULL, body text NULL)`);
+      // Zero dates go in only under a relaxed sql_mode (the default NO_ZERO_DATE refuses them).
+      await maria.query(`SET SESSION sql_mode = ''`);
+      const values = Array.from({ length: N }, (_, i) => {
+        const id = i + 1;
+        const d = zeroDay(id) ? `'0000-00-00'` : `'2024-01-01' + INTERVAL ${id} DAY`;
+        const at = zeroAt(id) ? `'0000-00-00 00:00:00'` : `'2024-01-01 12:00:00' + INTERVAL ${id} MINUTE`;
+        const body = withNul(id) ? `CONCAT('row ', ${id}, CHAR(0), '!')` : `'row ${id}'`;
+        return `(${id}, ${d}, ${at}, ${body})`;
+      });
+      await maria.query(`INSERT INTO lossy VALUES ${values.join(', ')}`);
+    } finally {
+      await maria.end();
+    }
+    const job = await request(api.http).post('/api/jobs').set(auth()).send({
+      name: 'lossy to pg', sourceId: process.env.DST_ID, targetId: process.env.SRC_ID, mode: 'full', writeMode: 'upsert', nul: 'strip',
+      chunkRows: 100, batchSize: 30, tables: [{ source: `${mariaDbName()}.lossy`, target: 'public.lossy' }],
+    }).expect(201);
+    const ids = (test: (id: number) => boolean) => Array.from({ length: N }, (_, i) => i + 1).filter(test);
+    const expectedWarnings = [
+      `lossy.d: ${ids(zeroDay).length} zero dates ('0000-00-00') became NULL`,
+      `lossy.at: ${ids(zeroAt).length} zero dates ('0000-00-00') became NULL`,
+      `lossy.body: NUL characters (U+0000) removed from ${ids(withNul).length} values; PostgreSQL text cannot hold them`,
+    ];
+    const check = async () => {
+      const run = await runToEnd(job.body.id);
+      expect(run).toMatchObject({ status: 'succeeded', rowsWritten: N, rejects: 0 });
+      expect(run.tables[0].chunksTotal).toBeGreaterThan(3);
+      expect([...run.tables[0].warnings].sort()).toEqual([...expectedWarnings].sort());
+    };
+    await check();
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    try {
+      const nulls = async (column: string) => (await client.query(`SELECT id FROM lossy WHERE ${column} IS NULL ORDER BY id`)).rows.map((r) => r.id);
+      expect(await nulls('d')).toEqual(ids(zeroDay));
+      expect(await nulls('at')).toEqual(ids(zeroAt));
+      const stripped = (await client.query(`SELECT id, body FROM lossy WHERE body LIKE '%!' ORDER BY id`)).rows;
+      expect(stripped).toEqual(ids(withNul).map((id) => ({ id, body: `row ${id}!` })));
+      expect((await client.query('SELECT count(*)::int AS n FROM lossy')).rows[0].n).toBe(N);
+    } finally {
+      await client.end();
+    }
+    // A second run of the same job reports its own counts, not the first run's added to them.
+    await check();
+  }, 180_000);
+
   it('streams run progress as Server-Sent Events until the run ends', async () => {
     const jobs = (await request(api.http).get('/api/jobs').set(auth())).body.items;
     const job = jobs.find((j: { name: string }) => j.name === 'pg to maria');
