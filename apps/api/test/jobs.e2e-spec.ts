@@ -51,6 +51,18 @@ describe('jobs (e2e)', () => {
     await request(api.http).get(`/api/jobs/${res.body.id}/runs`).set(auth(viewer)).expect(200, { items: [], total: 0 });
   });
 
+  it("lists a job's runs newest first, each shaped as GET /api/runs/:id without its tables", async () => {
+    const created = await create(job({ name: 'listed runs' })).expect(201);
+    const { runId } = (await request(api.http).post(`/api/jobs/${created.body.id}/run`).set(auth(operator)).expect(202)).body;
+    const listed = await request(api.http).get(`/api/jobs/${created.body.id}/runs`).set(auth(operator)).expect(200);
+    expect(listed.body.total).toBe(1);
+    const one = await request(api.http).get(`/api/runs/${runId}`).set(auth(operator)).expect(200);
+    const { tables: _tables, ...summary } = one.body;
+    expect(listed.body.items[0]).toEqual({ ...summary, rowsPerSecond: listed.body.items[0].rowsPerSecond });
+    expect(listed.body.items[0]).toMatchObject({ id: runId, status: 'queued', trigger: 'manual', rowsRead: 0, rowsWritten: 0 });
+    expect(typeof listed.body.items[0].requestedBy).toBe('string');
+  });
+
   it('stores a filter re-rendered with quoted identifiers, never as typed', async () => {
     const res = await create(job({ tables: [{ source: 'main.orders', where: "status = 'paid' and \"order\" is not null" }] })).expect(201);
     expect(res.body.tables[0].where).toBe(`"status" = 'paid' AND "order" IS NOT NULL`);

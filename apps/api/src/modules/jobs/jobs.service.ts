@@ -19,6 +19,7 @@ import { FieldProblem, fieldError } from '../../common/validation';
 import { AuditService } from '../audit/audit.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { CreateJobDto, JobView, UpdateJobDto } from './job.dto';
+import { runSummary } from '../runs/runs.service';
 
 const view = (job: SyncJobEntity): JobView => ({
   id: job.id,
@@ -185,10 +186,10 @@ export class JobsService {
     }
   }
 
-  async runsOf(id: string, limit: number, offset: number): Promise<Page<RunEntity>> {
+  async runsOf(id: string, limit: number, offset: number): Promise<Page<ReturnType<typeof runSummary>>> {
     await this.load(id);
-    const [items, total] = await this.runs.findAndCount({ where: { jobId: id }, order: { queuedAt: 'DESC' }, take: limit, skip: offset });
-    return { items, total };
+    const [rows, total] = await this.runs.findAndCount({ where: { jobId: id }, order: { queuedAt: 'DESC' }, take: limit, skip: offset });
+    return { items: rows.map(runSummary), total };
   }
 
   private async save(job: SyncJobEntity): Promise<SyncJobEntity> {

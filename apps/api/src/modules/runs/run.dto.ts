@@ -36,11 +36,14 @@ export class RunTableView {
   @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
 }
 
-export class RunView {
+/** A run without its tables, as GET /api/jobs/:id/runs lists it. */
+export class RunSummaryView {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.run }) id!: string;
   @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.job }) jobId!: string;
   @ApiProperty({ enum: RUN_STATUSES, example: 'succeeded' }) status!: string;
   @ApiProperty({ enum: TRIGGERS, example: 'manual' }) trigger!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', example: EXAMPLE_ID.user, description: 'who triggered it; null for schedules and recovery' })
+  requestedBy!: string | null;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) queuedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:01.000Z' }) startedAt!: Date | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:15.000Z' }) finishedAt!: Date | null;
@@ -58,26 +61,10 @@ export class RunView {
   rowsPerSecond!: number | null;
   @ApiProperty({ example: false, description: 'POST /api/runs/:id/cancel was called' }) cancelRequested!: boolean;
   @ApiProperty({ nullable: true, type: String, example: null, description: 'why the run failed' }) error!: string | null;
-  @ApiProperty({ type: [RunTableView] }) tables!: RunTableView[];
 }
 
-/** A run as GET /api/jobs/:id/runs lists it: the stored row, counters as decimal strings, no tables. */
-export class RunSummaryView {
-  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.run }) id!: string;
-  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.job }) jobId!: string;
-  @ApiProperty({ enum: RUN_STATUSES, example: 'succeeded' }) status!: string;
-  @ApiProperty({ enum: TRIGGERS, example: 'schedule' }) trigger!: string;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid', example: EXAMPLE_ID.user, description: 'who triggered it; null for schedules and recovery' })
-  requestedBy!: string | null;
-  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) queuedAt!: Date;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:01.000Z' }) startedAt!: Date | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:15.000Z' }) finishedAt!: Date | null;
-  @ApiProperty({ example: '120000', description: 'a decimal string (bigint)' }) rowsRead!: string;
-  @ApiProperty({ example: '119998', description: 'a decimal string (bigint)' }) rowsWritten!: string;
-  @ApiProperty({ example: '2', description: 'a decimal string (bigint)' }) rejects!: string;
-  @ApiProperty({ example: '0', description: 'a decimal string (bigint)' }) rowsDeleted!: string;
-  @ApiProperty({ example: false }) cancelRequested!: boolean;
-  @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
+export class RunView extends RunSummaryView {
+  @ApiProperty({ type: [RunTableView] }) tables!: RunTableView[];
 }
 
 export class RunTriggeredView {

@@ -15,11 +15,13 @@ const rate = (rows: string, run: RunEntity): number | null => {
   return seconds > 0 ? Math.round(Number(rows) / seconds) : null;
 };
 
-export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
+/** A run without its tables: GET /api/jobs/:id/runs lists these. */
+export const runSummary = (run: RunEntity) => ({
   id: run.id,
   jobId: run.jobId,
   status: run.status,
   trigger: run.trigger,
+  requestedBy: run.requestedBy,
   queuedAt: run.queuedAt,
   startedAt: run.startedAt,
   finishedAt: run.finishedAt,
@@ -30,6 +32,10 @@ export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
   rowsPerSecond: rate(run.rowsWritten, run),
   cancelRequested: run.cancelRequested,
   error: run.error,
+});
+
+export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
+  ...runSummary(run),
   tables: tables.map((t) => ({
     source: t.sourceTable,
     target: t.targetTable,
