@@ -15,7 +15,7 @@ import type {
 export const LOSS_KINDS: Record<LossKind, { summary: string; atRunTime: string }> = {
   'fractional-seconds-truncated': {
     summary: 'The target keeps fewer fractional-second digits than the source (SQL Server datetime2(7) has 100 ns ticks, PostgreSQL and MySQL stop at microseconds).',
-    atRunTime: 'Values are truncated to the target precision; the plan lists the column and the run report counts the rows whose value changed.',
+    atRunTime: 'Values are truncated, never rounded (so none moves into the next second, day or year), to the digits the target keeps, by every writer alike; the plan lists the column and the run report counts the values cut.',
   },
   'timezone-offset-dropped': {
     summary: 'The target has no type that keeps a UTC offset (MySQL, or a time with time zone on SQL Server).',

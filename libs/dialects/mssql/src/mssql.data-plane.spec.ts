@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConnectionPool } from 'mssql';
-import { ChecksumAccumulator, IdentifierError, type NeutralColumn, type NeutralType, rowText } from '@dbferry/dialects-core';
+import { ChecksumAccumulator, IdentifierError, type NeutralColumn, type NeutralType, rowText, ValueLossCounter } from '@dbferry/dialects-core';
 import { MssqlDdlBuilder } from './mssql.ddl';
 import { buildMssqlSchema, checkLabels, type MssqlColumnRow, mssqlNativeInfo } from './mssql.introspector';
 import { rangesFromBounds } from './mssql.reader';
@@ -85,6 +85,14 @@ describe('staging values for bulk load', () => {
       [1n, '1.50'],
       [2n, null],
     ]);
+  });
+
+  it('truncates fractions beyond 100 ns ticks, never rounds, and counts the values cut', () => {
+    const losses = new ValueLossCounter();
+    const columns = [col('at', { kind: 'timestamp', precision: 9 }), col('n', { kind: 'int32' })];
+    const table = stageTable(mssqlStagePlan(columns), [['9999-12-31 23:59:59.999999999', 1], ['2000-01-01 00:00:00.1234567', 2], [null, 3]], losses);
+    expect([...(table.rows as unknown as unknown[][])].map((r) => r[0])).toEqual(['9999-12-31 23:59:59.9999999', '2000-01-01 00:00:00.1234567', null]);
+    expect(losses.list()).toEqual([{ column: 'at', kind: 'fractional-seconds-truncated', count: 1 }]);
   });
 });
 

@@ -1,5 +1,5 @@
 import * as mssql from 'mssql';
-import type { NeutralColumn, RowBatch, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import { type NeutralColumn, type RowBatch, truncateFraction, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import { boundRequest, driverType } from './mssql.reader';
 import {
   MSSQL_STAGE_TABLE,
@@ -56,6 +56,7 @@ export class MssqlWriter implements Writer {
     const transaction = new mssql.Transaction(this.pool);
     await transaction.begin();
     let rowsWritten = 0;
+    const losses = new ValueLossCounter();
     try {
       await transaction.request().query(mssqlCreateStageSql(plan));
       if (request.mode === 'replace-range') {
@@ -68,7 +69,7 @@ export class MssqlWriter implements Writer {
         const perLoad = mssqlBulkRows(request.columns, approxBytes(batch));
         for (let start = 0; start < batch.rows.length; start += perLoad) {
           const rows = batch.rows.slice(start, start + perLoad);
-          await transaction.request().bulk(stageTable(plan, rows));
+          await transaction.request().bulk(stageTable(plan, rows, losses));
           await transaction.request().query(dml);
           await transaction.request().query(mssqlTruncateStageSql());
           rowsWritten += rows.length;
@@ -80,14 +81,26 @@ export class MssqlWriter implements Writer {
       await transaction.rollback().catch(() => undefined);
       throw error;
     }
-    return { rowsWritten, warnings: [] };
+    return { rowsWritten, warnings: losses.list() };
   }
 }
 
-export function stageTable(plan: StagePlan[], rows: RowBatch['rows']): mssql.Table {
+/** SQL Server keeps 100 ns ticks: 7 fractional digits at most. */
+const MAX_FRACTION_DIGITS = 7;
+const TEMPORAL = new Set(['time', 'timestamp', 'timestamptz']);
+
+export function stageTable(plan: StagePlan[], rows: RowBatch['rows'], losses?: ValueLossCounter): mssql.Table {
   const table = new mssql.Table(MSSQL_STAGE_TABLE);
   table.create = false;
   for (const p of plan) table.columns.add(p.stageName, driverType(p.stage.driverType, p.stage.length), { nullable: true });
   for (const row of rows) table.rows.add(...plan.map((p, i) => p.stage.encode(row[i] ?? null)));
+  // The stage encoders truncate fractions beyond ticks (temporalText); the values cut are counted here.
+  plan.forEach((p, i) => {
+    if (!losses || !TEMPORAL.has(p.target.type.kind)) return;
+    for (const row of rows) {
+      const value = row[i];
+      if (value !== null && value !== undefined && truncateFraction(String(value), MAX_FRACTION_DIGITS).changed) losses.add(p.target.name, 'fractional-seconds-truncated');
+    }
+  });
   return table;
 }

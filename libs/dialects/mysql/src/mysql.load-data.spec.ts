@@ -1,4 +1,4 @@
-import type { NeutralColumn, NeutralType } from '@dbferry/dialects-core';
+import { type NeutralColumn, type NeutralType, ValueLossCounter } from '@dbferry/dialects-core';
 import { escapeLoadField, LoadDataLines, loadDataSql, loadDataWarningError } from './mysql.load-data';
 
 const col = (name: string, type: NeutralType): NeutralColumn => ({ name, nativeType: '', nullable: true, type });
@@ -28,6 +28,14 @@ describe('LOAD DATA lines', () => {
     );
     expect(lines.pending()).toBe(0);
     expect(() => lines.add([1n, null, null, null, '102', null, null, null])).toThrow('not a string of bits');
+  });
+
+  it('cuts fractions to microseconds as the INSERT path does, counting the values cut', () => {
+    const losses = new ValueLossCounter();
+    const lines = new LoadDataLines([col('at', { kind: 'timestamptz', precision: 9 }), col('clock', { kind: 'time', precision: 7 })], losses);
+    lines.add(['2024-01-01 01:30:00.123456789+01:30', '12:00:00.1234560']);
+    expect(lines.take()).toBe('2024-01-01 00:00:00.123456\t12:00:00.123456\n');
+    expect(losses.list()).toEqual([{ column: 'at', kind: 'fractional-seconds-truncated', count: 1 }]);
   });
 
   it('loads binary and bit columns through SET expressions', () => {

@@ -1,6 +1,6 @@
-import { type NeutralColumn, type NeutralType, type NeutralValue, type TableRef, TerminalDbError } from '@dbferry/dialects-core';
+import { type NeutralColumn, type NeutralType, type NeutralValue, type TableRef, TerminalDbError, type ValueLossCounter } from '@dbferry/dialects-core';
 import { qualify, quoteId } from './mysql.sql';
-import { INTEGER, jsonText, numberLiteral, PLAIN_DECIMAL, utcDatetimeText } from './mysql.values';
+import { INTEGER, jsonText, mysqlTimeText, numberLiteral, PLAIN_DECIMAL } from './mysql.values';
 
 /**
  * `LOAD DATA LOCAL INFILE` from a stream the writer fills (mysql2's infileStreamFactory): the
@@ -36,7 +36,7 @@ function bufferAsText(value: Buffer, column: string): string {
   return text;
 }
 
-function stringField(kind: Kind, value: string, column: string): string {
+function stringField(kind: Kind, value: string, column: string, losses?: ValueLossCounter): string {
   switch (kind) {
     case 'bool':
       if (value === '1' || value === 't' || value === 'true') return '1';
@@ -46,9 +46,10 @@ function stringField(kind: Kind, value: string, column: string): string {
     case 'float32':
     case 'float64':
       return PLAIN_DECIMAL.test(value) ? value.replace(/^\+/, '') : value;
+    case 'time':
     case 'timestamp':
     case 'timestamptz':
-      return utcDatetimeText(value);
+      return mysqlTimeText(kind, value, column, losses);
     case 'bit':
       if (!/^[01]*$/.test(value)) throw new TerminalDbError('data', `column ${column}: ${JSON.stringify(value.slice(0, 80))} is not a string of bits`, { column });
       return value === '' ? '0' : value;
@@ -57,12 +58,12 @@ function stringField(kind: Kind, value: string, column: string): string {
   }
 }
 
-function fieldText(column: NeutralColumn): FieldText {
+function fieldText(column: NeutralColumn, losses?: ValueLossCounter): FieldText {
   const kind = column.type.kind;
   const name = column.name;
   const transport = transportOf(kind);
   return (value) => {
-    if (typeof value === 'string') return transport === 'hex' ? Buffer.from(value, 'utf8').toString('hex') : stringField(kind, value, name);
+    if (typeof value === 'string') return transport === 'hex' ? Buffer.from(value, 'utf8').toString('hex') : stringField(kind, value, name, losses);
     if (typeof value === 'boolean') return value ? '1' : '0';
     if (typeof value === 'bigint') return value.toString();
     if (typeof value === 'number') return NUMERIC_KINDS.has(kind) ? numberLiteral(value, name) : String(value);
@@ -107,8 +108,9 @@ export class LoadDataLines {
   private readonly fields: FieldText[];
   private text = '';
 
-  constructor(columns: NeutralColumn[]) {
-    this.fields = columns.map(fieldText);
+  /** `losses` counts the values changed on the way (fractions cut to microseconds). */
+  constructor(columns: NeutralColumn[], losses?: ValueLossCounter) {
+    this.fields = columns.map((c) => fieldText(c, losses));
   }
 
   add(row: NeutralValue[]): void {

@@ -1,4 +1,5 @@
 import { type NeutralColumn, type NeutralType, TerminalDbError } from '@dbferry/dialects-core';
+import { ValueLossCounter } from '@dbferry/dialects-core';
 import { bitsFromBytes, isZeroDate, RowDecoder, sqlLiteral, stringLiteral, utcDatetimeText } from './mysql.values';
 
 const col = (name: string, type: NeutralType, nativeType = 'x'): NeutralColumn => ({ name, type, nativeType, nullable: true });
@@ -77,8 +78,8 @@ describe('RowDecoder', () => {
     expect(decoder.decode([raw('0000-00-00'), raw('0000-00-00 00:00:00')])).toEqual([null, null]);
     expect(decoder.decode([raw('2020-00-10'), raw('2020-01-01 00:00:00')])).toEqual([null, '2020-01-01 00:00:00']);
     expect(decoder.takeWarnings()).toEqual([
-      "db.t.d: 2 zero dates ('0000-00-00') read as NULL",
-      "db.t.dt: 1 zero date ('0000-00-00') read as NULL",
+      { column: 'd', kind: 'zero-date', count: 2 },
+      { column: 'dt', kind: 'zero-date', count: 1 },
     ]);
     expect(decoder.takeWarnings()).toEqual([]);
     const bounds = new RowDecoder([col('d', { kind: 'date' })], 'db.t', { zeroDatesAsText: true });
@@ -105,6 +106,18 @@ describe('value helpers', () => {
     expect(utcDatetimeText('2021-01-01T00:30:00.5-0130')).toBe('2021-01-01 02:00:00.5');
     expect(utcDatetimeText('1000-01-01 00:00:00+00:00')).toBe('1000-01-01 00:00:00');
     expect(utcDatetimeText('9999-12-31 23:59:59.999999Z')).toBe('9999-12-31 23:59:59.999999');
+  });
+
+  it('truncates times to microseconds, never rounds, and counts the values cut', () => {
+    const losses = new ValueLossCounter();
+    expect(sqlLiteral({ kind: 'timestamp', precision: 7 }, '9999-12-31 23:59:59.9999999', 'at', losses)).toBe("'9999-12-31 23:59:59.999999'");
+    expect(sqlLiteral({ kind: 'timestamptz', precision: 9 }, '2021-01-01 00:30:00.123456789+02:00', 'at', losses)).toBe("'2020-12-31 22:30:00.123456'");
+    expect(sqlLiteral({ kind: 'time', precision: 7 }, '23:59:59.9999999', 'clock', losses)).toBe("'23:59:59.999999'");
+    expect(sqlLiteral({ kind: 'time', precision: 7 }, '23:59:59.5000000', 'clock', losses)).toBe("'23:59:59.500000'");
+    expect(losses.list()).toEqual([
+      { column: 'at', kind: 'fractional-seconds-truncated', count: 2 },
+      { column: 'clock', kind: 'fractional-seconds-truncated', count: 1 },
+    ]);
   });
 });
 

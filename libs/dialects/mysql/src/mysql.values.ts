@@ -1,4 +1,4 @@
-import { type NeutralColumn, type NeutralType, type NeutralValue, TerminalDbError, type ValueLoss } from '@dbferry/dialects-core';
+import { type NeutralColumn, type NeutralType, type NeutralValue, TerminalDbError, truncateFraction, type ValueLoss, type ValueLossCounter } from '@dbferry/dialects-core';
 
 /**
  * Value encoding and decoding between MySQL's text protocol and the neutral forms (VALUE_FORMS).
@@ -256,8 +256,22 @@ export function numberLiteral(value: number, column: string): string {
   return String(value);
 }
 
+/** MySQL and MariaDB keep microseconds at most. */
+export const MAX_FRACTION_DIGITS = 6;
+
+/**
+ * A time or timestamp as MySQL stores it: a timestamp in UTC without offset, the fraction cut
+ * (never rounded: MySQL would round, MariaDB truncate; dbferry truncates on every target) to
+ * microseconds, each value cut counted in `losses`.
+ */
+export function mysqlTimeText(kind: 'time' | 'timestamp' | 'timestamptz', text: string, column: string, losses?: ValueLossCounter): string {
+  const cut = truncateFraction(text, MAX_FRACTION_DIGITS);
+  if (cut.changed) losses?.add(column, 'fractional-seconds-truncated');
+  return kind === 'time' ? cut.text : utcDatetimeText(cut.text);
+}
+
 /** The SQL literal for one neutral value written to a column of the given neutral type. */
-export function sqlLiteral(type: NeutralType, value: NeutralValue, column = '?'): string {
+export function sqlLiteral(type: NeutralType, value: NeutralValue, column = '?', losses?: ValueLossCounter): string {
   if (value === null) return 'NULL';
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (typeof value === 'bigint') return value.toString();
@@ -291,9 +305,10 @@ export function sqlLiteral(type: NeutralType, value: NeutralValue, column = '?')
       return PLAIN_DECIMAL.test(value) ? value.replace(/^\+/, '') : stringLiteral(value);
     case 'bit':
       return /^[01]*$/.test(value) ? `b'${value}'` : stringLiteral(value);
+    case 'time':
     case 'timestamp':
     case 'timestamptz':
-      return stringLiteral(utcDatetimeText(value));
+      return stringLiteral(mysqlTimeText(type.kind, value, column, losses));
     default:
       return stringLiteral(value);
   }

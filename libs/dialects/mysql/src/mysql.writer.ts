@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { NeutralColumn, NeutralValue, RowBatch, TableRef, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
+import { type NeutralColumn, type NeutralValue, type RowBatch, type TableRef, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import type { MysqlFlavor } from './mysql.sql';
 import { type ErrorMapper, guarded, type MysqlConnector } from './mysql.reader';
 import { keyColumnsOf, qualify, quoteId, whereClause } from './mysql.sql';
@@ -92,12 +92,12 @@ export class InsertPacker {
   }
 }
 
-export function rowTuple(columns: NeutralColumn[], row: NeutralValue[]): string {
+export function rowTuple(columns: NeutralColumn[], row: NeutralValue[], losses?: ValueLossCounter): string {
   let out = '(';
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i] as NeutralColumn;
     if (i > 0) out += ',';
-    out += sqlLiteral(column.type, row[i] ?? null, column.name);
+    out += sqlLiteral(column.type, row[i] ?? null, column.name, losses);
   }
   return `${out})`;
 }
@@ -140,6 +140,7 @@ export class MysqlWriter implements Writer {
     const core = await guarded(this.mapError, this.connect);
     const connection = core.promise();
     let rowsWritten = 0;
+    const losses = new ValueLossCounter();
     const run = (sql: string) => guarded(this.mapError, () => connection.query(sql));
     try {
       // READ COMMITTED: InnoDB then locks only the rows a range delete removes, not the gaps
@@ -152,7 +153,7 @@ export class MysqlWriter implements Writer {
           request.signal?.throwIfAborted();
           checkWidth(batch, request);
           for (const row of batch.rows) {
-            const ready = insert.add(rowTuple(request.columns, row));
+            const ready = insert.add(rowTuple(request.columns, row, losses));
             if (ready) await run(ready);
           }
           const rest = insert.flush();
@@ -160,7 +161,7 @@ export class MysqlWriter implements Writer {
           rowsWritten += batch.rows.length;
         }
       } else {
-        rowsWritten = await this.loadRows(core, request, batches);
+        rowsWritten = await this.loadRows(core, request, batches, losses);
       }
       request.signal?.throwIfAborted();
       await run(request.rollback ? 'ROLLBACK' : 'COMMIT');
@@ -170,7 +171,7 @@ export class MysqlWriter implements Writer {
       throw error;
     }
     await connection.end().catch(() => connection.destroy());
-    return { rowsWritten, warnings: [] };
+    return { rowsWritten, warnings: losses.list() };
   }
 
   private async insertPacker(request: WriteRequest): Promise<InsertPacker> {
@@ -186,8 +187,8 @@ export class MysqlWriter implements Writer {
    * more, so memory holds about one batch. Our own failure (the source, an abort) ends the
    * connection at once: the server rolls the transaction back.
    */
-  private async loadRows(core: CoreConnection, request: WriteRequest, batches: AsyncIterable<RowBatch>): Promise<number> {
-    const lines = new LoadDataLines(request.columns);
+  private async loadRows(core: CoreConnection, request: WriteRequest, batches: AsyncIterable<RowBatch>, losses: ValueLossCounter): Promise<number> {
+    const lines = new LoadDataLines(request.columns, losses);
     const body = new PassThrough({ highWaterMark: LOAD_CHUNK * 4 });
     let failure: unknown;
     const load = new Promise<ResultSetHeader>((resolve, reject) => {
