@@ -156,7 +156,9 @@ These depend on values, not on column types, and are handled by the reader and w
 - **Unbounded numerics** bounded by MySQL decimal(65,30), SQL Server decimal(38,10) or Oracle's
   38 significant digits: a value that does not fit fails its row, it is never rounded silently
   (\`unbounded-decimal-bounded\`).
-- **MySQL datetime range** starts at 1000-01-01; earlier PostgreSQL or Oracle dates fail the row.
+- **MySQL dates before 1000-01-01**: outside MySQL's documented DATE/DATETIME range, but MariaDB and
+  MySQL store 0001-01-01 on as given, so earlier PostgreSQL or Oracle dates are copied unchanged;
+  BC dates fail the row.
 `;
 
 function lossSection(): string[] {

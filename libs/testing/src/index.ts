@@ -4,6 +4,7 @@ export * from './env';
 export * from './log-capture';
 export * from './ports';
 export * from './torture';
+export * from './torture-lossy';
 export * from './smtp-sink';
 export * from './worker-process';
 export * from './tcp-proxy';

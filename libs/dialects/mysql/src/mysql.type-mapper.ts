@@ -215,7 +215,7 @@ const FROM_NEUTRAL: FromNeutralRules = {
   time: (t) => {
     const r = fraction('time', t.precision);
     if (!t.withTimeZone) return r;
-    return { native: r.native, lossy: combineLoss(loss('timezone-offset-dropped', 'time with time zone stored as time: the offset is not kept.'), r.lossy) };
+    return { native: r.native, lossy: combineLoss(loss('timezone-offset-dropped', 'time with time zone stored as time: the local time is kept, the offset is not.'), r.lossy) };
   },
   // Never TIMESTAMP: its range ends in 2038 and it converts through the session zone.
   timestamp: (t) => fraction('datetime', t.precision),

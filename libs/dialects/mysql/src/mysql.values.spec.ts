@@ -114,6 +114,10 @@ describe('value helpers', () => {
     expect(sqlLiteral({ kind: 'timestamptz', precision: 9 }, '2021-01-01 00:30:00.123456789+02:00', 'at', losses)).toBe("'2020-12-31 22:30:00.123456'");
     expect(sqlLiteral({ kind: 'time', precision: 7 }, '23:59:59.9999999', 'clock', losses)).toBe("'23:59:59.999999'");
     expect(sqlLiteral({ kind: 'time', precision: 7 }, '23:59:59.5000000', 'clock', losses)).toBe("'23:59:59.500000'");
+    expect(sqlLiteral({ kind: 'time', precision: 3, withTimeZone: true }, '12:00:00.5+02', 'tz')).toBe("'12:00:00.5'");
+    expect(sqlLiteral({ kind: 'time', withTimeZone: true }, '08:30Z', 'tz')).toBe("'08:30'");
+    expect(sqlLiteral({ kind: 'time', withTimeZone: true }, '23:59:59-05:30', 'tz')).toBe("'23:59:59'");
+    expect(sqlLiteral({ kind: 'time' }, '-12:00:00', 'tz')).toBe("'-12:00:00'");
     expect(losses.list()).toEqual([
       { column: 'at', kind: 'fractional-seconds-truncated', count: 2 },
       { column: 'clock', kind: 'fractional-seconds-truncated', count: 1 },

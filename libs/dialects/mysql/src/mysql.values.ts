@@ -259,15 +259,19 @@ export function numberLiteral(value: number, column: string): string {
 /** MySQL and MariaDB keep microseconds at most. */
 export const MAX_FRACTION_DIGITS = 6;
 
+/** The offset after a time of day ('12:00:00.5+02', '08:30Z'), not a leading sign. */
+const TIME_OFFSET = /(?<=\d:\d\d(?::\d\d(?:\.\d*)?)?)\s*(?:Z|[+-]\d\d(?::?\d\d){0,2})$/i;
+
 /**
- * A time or timestamp as MySQL stores it: a timestamp in UTC without offset, the fraction cut
- * (never rounded: MySQL would round, MariaDB truncate; dbferry truncates on every target) to
- * microseconds, each value cut counted in `losses`.
+ * A time or timestamp as MySQL stores it: a timestamp in UTC without offset, a time with zone
+ * as its local time without the offset (LOSS_KINDS timezone-offset-dropped; TIME refuses an
+ * offset), the fraction cut (never rounded: MySQL would round, MariaDB truncate; dbferry
+ * truncates on every target) to microseconds, each value cut counted in `losses`.
  */
 export function mysqlTimeText(kind: 'time' | 'timestamp' | 'timestamptz', text: string, column: string, losses?: ValueLossCounter): string {
   const cut = truncateFraction(text, MAX_FRACTION_DIGITS);
   if (cut.changed) losses?.add(column, 'fractional-seconds-truncated');
-  return kind === 'time' ? cut.text : utcDatetimeText(cut.text);
+  return kind === 'time' ? cut.text.replace(TIME_OFFSET, '') : utcDatetimeText(cut.text);
 }
 
 /** The SQL literal for one neutral value written to a column of the given neutral type. */

@@ -4,6 +4,7 @@ import {
   mapped,
   mergeColumnInfo,
   intArg,
+  loss,
   parseTypeText,
   sqlStringLiteral,
   type FromNeutralOptions,
@@ -221,7 +222,8 @@ const FROM_NEUTRAL: FromNeutralRules = {
   interval: (t) => (t.fields ? `INTERVAL_${t.fields === 'year-month' ? 'YEAR_TO_MONTH' : 'DAY_TO_SECOND'}` : 'INTERVAL'),
   // The labels live in the CHECK; the introspector reads them back into enumValues.
   enum: (t) => ({ native: 'ENUM_TEXT', check: (col) => `${col} IN (${t.values.map(sqlStringLiteral).join(', ')})` }),
-  set: () => 'SET_TEXT',
+  // Unlike ENUM_TEXT, no CHECK holds the labels: the set reads back as its comma-separated text.
+  set: () => ({ native: 'SET_TEXT', lossy: loss('set-as-text') }),
   array: (t, options) => {
     const element = fromNeutral(t.of, { ...options, override: undefined });
     return { native: `ARRAY_${element.native.replace(/ /g, '_')}`, ...(element.lossy ? { lossy: element.lossy } : {}) };
@@ -248,6 +250,8 @@ export const SQLITE_REPRESENTATIVE_TYPES: readonly RepresentativeType[] = [
   'DATE',
   'DATETIME',
   'TIMESTAMP(6)',
+  'TIMESTAMP(9)',
+  'TIME(7)',
   'UUID',
   'JSON',
   { label: '(no declared type)', info: { dataType: '' } },
