@@ -33,6 +33,9 @@ describe('migrateUnderLock', () => {
     await source.initialize();
     try {
       expect(await isSchemaCurrent(source)).toBe(false);
+      // Asking is read-only: the worker asks in a loop and must not create even the migrations table.
+      const tables = await source.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
+      expect(tables).toEqual([]);
     } finally {
       await source.destroy();
       await other.drop();

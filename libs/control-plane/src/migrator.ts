@@ -29,7 +29,16 @@ export async function migrateUnderLock(dataSource: DataSource): Promise<Migratio
   }
 }
 
-/** True when the store has every migration this build knows; the worker checks this at boot. */
+/**
+ * True when the store has every migration this build knows; the worker checks this at boot.
+ * Read-only: TypeORM's showMigrations() would create the migrations table, and a process
+ * that does not migrate must leave an empty store empty.
+ */
 export async function isSchemaCurrent(dataSource: DataSource): Promise<boolean> {
-  return !(await dataSource.showMigrations());
+  const table = dataSource.options.migrationsTableName ?? 'migrations';
+  const [{ present }] = await dataSource.query<{ present: boolean }[]>('SELECT to_regclass($1) IS NOT NULL AS present', [table]);
+  if (!present) return false;
+  const rows = await dataSource.query<{ name: string }[]>(`SELECT name FROM ${dataSource.driver.escape(table)}`);
+  const applied = new Set(rows.map((r) => r.name));
+  return dataSource.migrations.every((m) => applied.has(m.name ?? m.constructor.name));
 }

@@ -1,5 +1,6 @@
-import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, LoggerService, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { DataSource, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
 import { securityConfig, storeConfig } from '@dbferry/config';
 import { parseKeyring, SecretBox } from '@dbferry/crypto';
@@ -30,7 +31,11 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
-async function openStore(url: string, options: ControlPlaneModuleOptions): Promise<DataSource> {
+/**
+ * `direct` writes at once: Nest's own Logger is buffered (bufferLogs) until the application
+ * exists, and a worker waiting for the schema never gets that far, so its wait would go unsaid.
+ */
+async function openStore(url: string, options: ControlPlaneModuleOptions, direct?: LoggerService): Promise<DataSource> {
   const logger = new Logger('ControlStore');
   const dataSource = createControlDataSource({ url, applicationName: options.applicationName });
   await dataSource.initialize();
@@ -51,7 +56,11 @@ async function openStore(url: string, options: ControlPlaneModuleOptions): Promi
       throw new Error('control store schema is behind this build: start the API (it migrates) or run `npm run migrate`');
     }
     // Said once, at warn: a worker that never becomes healthy must say why, whatever LOG_LEVEL.
-    if (!said) logger.warn('waiting for the API to migrate the control store (its schema is behind this build)');
+    if (!said) {
+      const message = 'waiting for the API to migrate the control store (its schema is behind this build)';
+      if (direct) direct.warn(message, 'ControlStore');
+      else logger.warn(message);
+    }
     said = true;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -72,8 +81,8 @@ export class ControlPlaneModule {
       providers: [
         {
           provide: DataSource,
-          inject: [storeConfig.KEY],
-          useFactory: (store: ConfigType<typeof storeConfig>) => openStore(store.databaseUrl, options),
+          inject: [storeConfig.KEY, { token: PinoNestLogger, optional: true }],
+          useFactory: (store: ConfigType<typeof storeConfig>, direct?: PinoNestLogger) => openStore(store.databaseUrl, options, direct),
         },
         DataSourceCloser,
         ...repositories,
