@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { TEST_ADMIN_PASSWORD } from '@dbferry/testing';
 import { ADMIN_PASSWORD, ApiHarness, startApi } from './harness';
@@ -110,6 +111,26 @@ describe('auth (e2e)', () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row.password_hash).toMatch(/^\$argon2id\$/);
   });
+
+  it('accepts only HS256 tokens: alg none and other HMACs with the same secret are 401', async () => {
+    const admin = await api.adminToken();
+    const me = (await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${admin}`).expect(200)).body;
+    const now = Math.floor(Date.now() / 1000);
+    const payload = { sub: me.id, role: 'admin', iat: now, exp: now + 600 };
+    const tokens = Object.fromEntries((['HS256', 'HS384', 'HS512', 'none'] as const).map((alg) => [alg, forgeJwt(alg, payload, api.env.JWT_SECRET)]));
+    // The control: built the same way and signed HS256, the token is good, so a refusal below is the algorithm's.
+    await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${tokens.HS256}`).expect(200);
+    await request(api.http).get('/queues').set('Authorization', `Bearer ${tokens.HS256}`).expect(200);
+    for (const alg of ['HS384', 'HS512', 'none']) {
+      const res = await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${tokens[alg]}`);
+      expect({ alg, status: res.status }).toEqual({ alg, status: 401 });
+      // The queue board checks tokens outside passport (its cookie): pinned there too.
+      const board = await request(api.http).get('/queues').set('Authorization', `Bearer ${tokens[alg]}`);
+      expect({ alg, status: board.status }).toEqual({ alg, status: 401 });
+    }
+    const signed = JSON.parse(Buffer.from(admin.split('.')[0], 'base64url').toString());
+    expect(signed.alg).toBe('HS256');
+  });
 });
 
 describe('login throttling (e2e)', () => {
@@ -137,3 +158,12 @@ describe('login throttling (e2e)', () => {
 import { DataSource as DataSourceToken } from 'typeorm';
 import { QUEUE_REDIS } from '@dbferry/queue';
 const RedisToken = QUEUE_REDIS;
+
+/** A JWT built by hand, so a test can sign it with an algorithm the API must refuse. */
+function forgeJwt(alg: 'HS256' | 'HS384' | 'HS512' | 'none', payload: object, secret: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ alg, typ: 'JWT' })}.${part(payload)}`;
+  if (alg === 'none') return `${unsigned}.`;
+  const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg];
+  return `${unsigned}.${createHmac(hash, secret).update(unsigned).digest('base64url')}`;
+}

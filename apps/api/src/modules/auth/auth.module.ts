@@ -9,6 +9,7 @@ import IORedis, { Redis } from 'ioredis';
 import { apiConfig, storeConfig } from '@dbferry/config';
 import { AuditModule } from '../audit/audit.module';
 import { AuthController } from './auth.controller';
+import { JWT_ALGORITHM } from './jwt.constants';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard, RolesGuard } from './guards';
 import { JwtStrategy } from './jwt.strategy';
@@ -44,7 +45,11 @@ class ThrottleRedisModule {}
     PassportModule,
     JwtModule.registerAsync({
       inject: [apiConfig.KEY],
-      useFactory: (config: ConfigType<typeof apiConfig>) => ({ secret: config.jwtSecret, signOptions: { algorithm: 'HS256' } }),
+      useFactory: (config: ConfigType<typeof apiConfig>) => ({
+        secret: config.jwtSecret,
+        signOptions: { algorithm: JWT_ALGORITHM },
+        verifyOptions: { algorithms: [JWT_ALGORITHM] },
+      }),
     }),
     // Rate limits live in Redis so that every API replica counts the same attempts.
     ThrottlerModule.forRootAsync({
