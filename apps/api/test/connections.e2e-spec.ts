@@ -142,6 +142,9 @@ describe('connections (e2e)', () => {
       const r = await testOf({ name: 't-badpw', dialect: 'mysql', host: '127.0.0.1', database: mysqlDb.name, username: mysqlUser, password: CANARY });
       expect(r.ok).toBe(false);
       expect(r.error).toMatch(/^authentication failed/);
+      expect(r.error).toContain(mysqlUser);
+      // Answered within the test timeout (not hung until the HTTP client gave up), with the clear message.
+      expect(r.elapsedMs).toBeLessThan(Number(api.env.CONNECTION_TEST_TIMEOUT_MS) + 1000);
       expect(r.text).not.toContain(CANARY);
       expect(api.logs.text).not.toContain(CANARY);
     });
@@ -259,11 +262,22 @@ describe('connections (e2e)', () => {
       expect(res.body.message).toMatch(/^connection refused/);
     });
 
-    it('reports every connection as reachable or not, with its tables', async () => {
+    it('reports every connection as reachable or not, with its tables and their row counts', async () => {
+      const store = api.app.get(DataSource);
+      await store.query(`INSERT INTO e2e_orders SELECT 'eu', g FROM generate_series(1, 437) g`);
+      await store.query('ANALYZE e2e_orders');
+      await store.query('CREATE TABLE e2e_never_analyzed (id int PRIMARY KEY)');
       const res = await request(api.http).get('/api/connections/status').set(auth()).expect(200);
       const byName = Object.fromEntries(res.body.items.map((s: { name: string }) => [s.name, s]));
       expect(byName['control']).toMatchObject({ reachable: true });
       expect(byName['control'].tables.map((t: { name: string }) => t.name)).toContain('e2e_orders');
+      const table = (conn: string, name: string) => byName[conn].tables.find((t: { name: string }) => t.name === name);
+      // PostgreSQL: the planner's estimate (pg_class.reltuples), exact for a small analyzed table ...
+      expect(table('control', 'e2e_orders')).toMatchObject({ schema: 'public', primaryKey: ['region', 'id'], rowEstimate: 437 });
+      // ... and null, not -1 or 0, for a table never vacuumed or analyzed.
+      expect(table('control', 'e2e_never_analyzed')).toMatchObject({ rowEstimate: null });
+      // SQLite keeps no estimate: an exact count.
+      expect(table('t-sqlite', 't')).toMatchObject({ schema: 'main', rowEstimate: 0 });
       expect(byName['t-closed']).toMatchObject({ reachable: false, tables: [] });
       expect(byName['t-closed'].error).toMatch(/connection refused/);
     });

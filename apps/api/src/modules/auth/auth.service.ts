@@ -24,7 +24,7 @@ export const toAuthUser = (user: UserEntity): AuthUser => ({
 });
 
 /** Serialises first-start admin creation across APIs booting together. */
-const BOOTSTRAP_LOCK_KEY = 0x64626661;
+export const BOOTSTRAP_LOCK_KEY = 0x64626661;
 
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
