@@ -6,5 +6,6 @@ export * from './ports';
 export * from './torture';
 export * from './torture-lossy';
 export * from './smtp-sink';
+export * from './node-process';
 export * from './worker-process';
 export * from './tcp-proxy';
