@@ -25,6 +25,8 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
   abstract readonly queueName: QueueName;
   protected readonly logger = new Logger(this.constructor.name);
   private worker?: Worker;
+  private connection?: Redis;
+  private draining?: Promise<void>;
   private readonly running = new Map<string, AbortController>();
   protected events: ProcessorEvents = {};
   /** Per-queue BullMQ settings (stall detection, lock length) on top of the defaults. */
@@ -40,8 +42,10 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
     for (const name of this.registry.jobsOf(this.queueName)) {
       if (!this.registry.handlerFor(name)) throw new Error(`queue ${this.queueName}: no handler for ${name}`);
     }
+    // BullMQ leaves a connection it was given open on close(); a drained shutdown quits this one.
+    this.connection = this.redis.duplicate();
     this.worker = new Worker(this.queueName, (job, token) => this.dispatch(job, token), {
-      connection: this.redis.duplicate(),
+      connection: this.connection,
       prefix: this.options.prefix,
       concurrency: this.options.concurrency ?? 1,
       autorun: true,
@@ -91,7 +95,21 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
     return this.running.size;
   }
 
+  /**
+   * Starts the drain as soon as the application begins to close. Nest awaits the shutdown hooks
+   * module by module, so a drain started in beforeApplicationShutdown could begin seconds after
+   * SIGTERM (behind other queues' closes) and the WORKER_SHUTDOWN_TIMEOUT bound with it;
+   * onModuleDestroy runs for every processor first, and this one returns at once.
+   */
+  onModuleDestroy(): void {
+    this.draining ??= this.drain();
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
+    await (this.draining ??= this.drain());
+  }
+
+  private async drain(): Promise<void> {
     if (!this.worker) return;
     const timeoutMs = this.options.shutdownTimeoutMs ?? 30_000;
     this.logger.log(`draining ${this.running.size} running job(s), up to ${timeoutMs} ms`);
@@ -103,6 +121,10 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
       // failure, and the handler leaves its chunk for a retry instead of failing it.
       for (const controller of this.running.values()) controller.abort(new DOMException('worker shutting down', 'AbortError'));
       await this.worker.close(true);
+      // The aborted jobs still settle through this connection (moved to failed, which releases
+      // their chunks); the process is ending, so it is left to close with it.
+      return;
     }
+    await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 }
