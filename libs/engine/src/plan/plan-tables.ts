@@ -4,7 +4,7 @@ import { typeMapperFor } from '@dbferry/dialects';
 import { validateFilter } from '../filter/filter-validator';
 import { isIncrementalKind } from '../incremental/watermark';
 import { NativeTypes } from './native-types';
-import { matchesPattern, parseTableRef } from './table-ref';
+import { compileGlob, parseTableRef } from './table-ref';
 
 /** One entry of a job's table list (the job's JSON, without the control store's types). */
 export interface TableSelectionSpec {
@@ -90,7 +90,8 @@ async function resolveTables(input: PlanInput): Promise<{ specIndex: number; sou
       resolved.push({ specIndex, source, target: { schema: targetSchema, name: target?.pattern === false ? target.name : source.name } });
       continue;
     }
-    const matches = (await input.source.session.listTables(source.schema)).filter((t) => matchesPattern(source.name, t.name));
+    const matchesSource = compileGlob(source.name);
+    const matches = (await input.source.session.listTables(source.schema)).filter((t) => matchesSource(t.name));
     if (!matches.length) throw new PlanError(`tables[${specIndex}].source`, `no table of ${source.schema} matches ${source.name}`);
     for (const t of matches) resolved.push({ specIndex, source: { schema: t.schema, name: t.name }, target: { schema: targetSchema, name: t.name } });
   }

@@ -45,10 +45,69 @@ export function parseTableRef(text: string): ParsedTableRef | null {
   return { schema: schema.text, name: name.text, pattern: !name.quoted && /[*?]/.test(name.text) };
 }
 
-/** Glob over table names: * any run, ? one character; everything else literal. */
+/**
+ * Glob over table names: * any run, ? one character (a code point); everything else literal.
+ * Compiled once into star-separated segments matched greedily left to right, which is
+ * linear in the name for any pattern: a pattern of 300 stars cannot backtrack the way a
+ * RegExp built from it did (issue 9).
+ */
+export function compileGlob(pattern: string): (name: string) => boolean {
+  const chars = Array.from(pattern);
+  const segments: string[][] = [[]];
+  for (const ch of chars) {
+    if (ch === '*') segments.push([]);
+    else segments[segments.length - 1].push(ch);
+  }
+  if (segments.length === 1) {
+    const only = segments[0];
+    return (name) => {
+      const text = codePoints(name);
+      return text.length === only.length && segmentAt(only, text, 0);
+    };
+  }
+  if (segments.every((s) => s.length === 0)) return () => true;
+  const head = segments[0];
+  const tail = segments[segments.length - 1];
+  const middle = segments.slice(1, -1).filter((s) => s.length > 0);
+  const fixed = head.length + tail.length + middle.reduce((n, s) => n + s.length, 0);
+  return (name) => {
+    const text = codePoints(name);
+    if (text.length < fixed) return false;
+    if (!segmentAt(head, text, 0) || !segmentAt(tail, text, text.length - tail.length)) return false;
+    // The leftmost place for each middle segment leaves the most room for the rest.
+    let at = head.length;
+    const end = text.length - tail.length;
+    for (const segment of middle) {
+      let found = -1;
+      for (let i = at; i + segment.length <= end; i++) {
+        if (segmentAt(segment, text, i)) {
+          found = i;
+          break;
+        }
+      }
+      if (found < 0) return false;
+      at = found + segment.length;
+    }
+    return true;
+  };
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** A name indexable by code point: the string itself unless it holds characters beyond the BMP. */
+function codePoints(name: string): ArrayLike<string> {
+  return SURROGATE.test(name) ? Array.from(name) : name;
+}
+
+function segmentAt(segment: string[], text: ArrayLike<string>, at: number): boolean {
+  for (let j = 0; j < segment.length; j++) {
+    if (segment[j] !== '?' && segment[j] !== text[at + j]) return false;
+  }
+  return true;
+}
+
 export function matchesPattern(pattern: string, name: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
-  return regex.test(name);
+  return compileGlob(pattern)(name);
 }
 
 /** The quoted form parseTableRef reads back exactly, whatever the names hold. */
