@@ -5,6 +5,7 @@ export * from './handler-registry';
 export * from './job-producer';
 export * from './start-run';
 export * from './queue-processor';
+export * from './process-guards';
 export * from './queue.module';
 export * from './bull-board';
 export * from './queue-metrics';

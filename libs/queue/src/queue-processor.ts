@@ -3,6 +3,7 @@ import { DelayedError, Job, UnrecoverableError, Worker, WorkerOptions } from 'bu
 import type { Redis } from 'ioredis';
 import { JobName, QueueName } from '@dbferry/queue-contracts';
 import { HandlerRegistry } from './handler-registry';
+import { asError } from './process-guards';
 import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from './tokens';
 
 /** An error the handler knows retrying cannot fix (bad credentials, missing table, ...). */
@@ -65,6 +66,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
     this.running.set(job.id ?? job.name, controller);
     const started = Date.now();
     try {
+      // Awaited inside the try, so a handler that throws synchronously fails its job like one that rejects.
       const result = await handler.handle({
         id: job.id ?? '',
         name: job.name as JobName,
@@ -80,10 +82,12 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
       });
       this.events.onCompleted?.(job, Date.now() - started);
       return result;
-    } catch (error) {
-      if (error instanceof DelayedError) throw error;
+    } catch (thrown) {
+      if (thrown instanceof DelayedError) throw thrown;
+      // Anything may be thrown (a string, undefined): BullMQ records an Error either way.
+      const error = asError(thrown);
       // Aborted by our shutdown: the error says nothing about the job, which another worker retries.
-      if ((error as MaybeTerminal).transient === false && !controller.signal.aborted) throw new UnrecoverableError((error as Error).message);
+      if (error.transient === false && !controller.signal.aborted) throw new UnrecoverableError(error.message);
       throw error;
     } finally {
       this.running.delete(job.id ?? job.name);
