@@ -12,6 +12,9 @@ step "project graph (module boundaries need it; fails on a cycle)"
 npx nx graph --file=tmp/graph.json >/dev/null
 node tools/check-graph.js tmp/graph.json
 
+step "dependency engines (every locked package runs on the README's minimum Node.js)"
+node tools/check-engines.js
+
 step "typecheck"
 npx tsc -p tsconfig.json --noEmit
 
