@@ -44,7 +44,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
 
     const syncJob = await this.store.job(run.jobId);
     if (!syncJob) return this.failRun(runId, 'the job was deleted');
-    const ends = await this.opener.openPair(syncJob.sourceId, syncJob.targetId).catch((error: unknown) => this.rethrowOrFail(runId, error, job));
+    const ends = await this.opener.openPair(syncJob.sourceId, syncJob.targetId, { createTarget: syncJob.createTables }).catch((error: unknown) => this.rethrowOrFail(runId, error, job));
     try {
       const plans = await planTables({
         source: { dialect: ends.source.stored.dialect, session: ends.source.session },

@@ -33,11 +33,15 @@ export class ConnectionOpener {
     this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
   }
 
-  async open(connectionId: string): Promise<OpenConnection> {
+  /** `create`: a missing SQLite file is created (under SQLITE_ROOT, mode 0600), for a run that creates tables. */
+  async open(connectionId: string, options: { create?: boolean } = {}): Promise<OpenConnection> {
     const stored = await this.secrets.load(connectionId);
     if (!stored) throw new TerminalDbError('invalid-spec', `connection ${connectionId} no longer exists`);
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
-    const session = await dialectFor(stored.dialect).connect(resolved, { timeoutMs: Math.max(this.security.connectionTestTimeoutMs, 10_000) });
+    const session = await dialectFor(stored.dialect).connect(resolved, {
+      timeoutMs: Math.max(this.security.connectionTestTimeoutMs, 10_000),
+      ...(options.create ? { create: true } : {}),
+    });
     if (!session.data) {
       await session.close();
       throw new TerminalDbError('invalid-spec', `${stored.dialect} connections cannot move rows`);
@@ -45,11 +49,11 @@ export class ConnectionOpener {
     return { stored, session, data: session.data };
   }
 
-  /** Opens both ends, closing the first if the second fails. */
-  async openPair(sourceId: string, targetId: string): Promise<OpenPair> {
+  /** Opens both ends, closing the first if the second fails; `createTarget` as `create` for the target. */
+  async openPair(sourceId: string, targetId: string, options: { createTarget?: boolean } = {}): Promise<OpenPair> {
     const source = await this.open(sourceId);
     try {
-      const target = await this.open(targetId);
+      const target = await this.open(targetId, { create: options.createTarget });
       return { source, target, close: async () => void (await Promise.allSettled([source.session.close(), target.session.close()])) };
     } catch (error) {
       await source.session.close().catch(() => undefined);

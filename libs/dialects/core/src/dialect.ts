@@ -49,6 +49,12 @@ export interface TableSummary {
 export interface ConnectOptions {
   /** Upper bound for establishing the session; the driver's own timeout is set from it. */
   timeoutMs: number;
+  /**
+   * Whether a file-based database may be created when missing (SQLite: the file and its
+   * parents, under SQLITE_ROOT, mode 0600). Unset: the spec's own `create` option decides;
+   * false: never (a connection test); true: create (a run that may create tables).
+   */
+  create?: boolean;
 }
 
 /**

@@ -28,7 +28,8 @@ function closeQuietly(session: DialectSession): Promise<void> {
 
 /**
  * Connects, pings and closes, answering within `timeoutMs` whatever the driver does. Never
- * throws, and the error text never contains the spec's password.
+ * throws, never creates a missing database file, and the error text never contains the spec's
+ * password.
  */
 export async function testConnection(
   dialect: Dialect,
@@ -50,7 +51,7 @@ export async function testConnection(
     failure(new TransientDbError('timeout', `no answer within ${timeoutMs} ms`));
 
   try {
-    const connecting = settle(Promise.resolve().then(() => dialect.connect(spec, { timeoutMs })));
+    const connecting = settle(Promise.resolve().then(() => dialect.connect(spec, { timeoutMs, create: false })));
     const connected = await Promise.race([connecting, deadline]);
     if (connected === EXPIRED) {
       // A session that opens after we gave up must still be closed, or it leaks.

@@ -70,8 +70,10 @@ describe('resolveSqlitePath', () => {
     expect(await refused('app.db\0.txt')).toContain('NUL');
   });
 
-  it('refuses an absolute path outside the root', async () => {
-    expect(await refused(join(outside, 'secret.db'))).toContain('outside the SQLite root');
+  it('refuses an absolute path outside the root, saying where the root is', async () => {
+    const message = await refused(join(outside, 'secret.db'));
+    expect(message).toContain('outside the SQLite root');
+    expect(message).toContain(`SQLITE_ROOT=${root}`);
   });
 
   it('refuses a symlinked file pointing outside', async () => {

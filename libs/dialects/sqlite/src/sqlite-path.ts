@@ -1,4 +1,5 @@
-import { lstat, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConnectionSpecError } from '@dbferry/dialects-core';
 
@@ -46,15 +47,37 @@ export async function resolveSqlitePath(root: string, database: string): Promise
   try {
     realRoot = await realpath(root);
   } catch {
-    refuse('the SQLite root directory does not exist');
+    refuse(`the SQLite root directory (SQLITE_ROOT=${root}) does not exist`);
   }
   const candidate = isAbsolute(database) ? resolve(database) : resolve(realRoot, database);
   const real = await realPathOfMaybeMissing(candidate);
   const rel = relative(realRoot, real);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    refuse('is outside the SQLite root directory');
+    // The root is configuration, not a secret: saying it tells the operator where files may go.
+    refuse(`is outside the SQLite root directory (SQLITE_ROOT=${realRoot}); give a path relative to it or under it`);
   }
   const stats = await stat(real).catch(() => undefined);
   if (stats?.isDirectory()) refuse('is a directory, not a database file');
   return real;
+}
+
+/**
+ * Creates a missing SQLite file at a path resolveSqlitePath returned (so it and its missing
+ * parents lie inside the root): parents as 0700, the file empty (a valid database) as 0600.
+ * An existing file is left as it is; a symlink put in its place since the check is not followed.
+ */
+export async function createSqliteFile(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  let handle;
+  try {
+    handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EEXIST') return;
+    throw error;
+  }
+  try {
+    await handle.chmod(0o600); // exactly 0600, whatever the umask
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,12 +72,34 @@ describe('SqliteDialect on a real file', () => {
     expect(existsSync(fresh)).toBe(true);
   });
 
+  it('creates a missing file and its parents with mode 0600 when the caller says create', async () => {
+    const deep = await resolveSqlitePath(root, 'runs/2026/target.db');
+    const created = await dialect.connect({ dialect: 'sqlite', database: deep }, { timeoutMs: 2000, create: true });
+    await created.data!.execute(['CREATE TABLE t (id INTEGER PRIMARY KEY)']);
+    await created.close();
+    expect(statSync(deep).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, 'runs', '2026')).mode & 0o777).toBe(0o700);
+    // Opened again with create, the existing file and its table are kept.
+    const again = await dialect.connect({ dialect: 'sqlite', database: deep }, { timeoutMs: 2000, create: true });
+    expect((await again.listTables()).map((t) => t.name)).toEqual(['t']);
+    await again.close();
+  });
+
+  it('a connection test never creates the file, even when the spec says create=true', async () => {
+    const probe = join(root, 'probe.db');
+    const result = await testConnection(dialect, { dialect: 'sqlite', database: probe, options: { create: true } }, 2000);
+    expect(result).toMatchObject({ ok: false, errorCode: 'unknown-database' });
+    expect(existsSync(probe)).toBe(false);
+  });
+
   it('read-only never creates, even with create=true', async () => {
     const ghost = join(root, 'ghost.db');
     const error = await dialect
       .connect({ dialect: 'sqlite', database: ghost, readOnly: true, options: { create: true } }, { timeoutMs: 2000 })
       .catch((e: unknown) => e);
     expect((error as DbError).code).toBe('unknown-database');
+    expect(existsSync(ghost)).toBe(false);
+    await dialect.connect({ dialect: 'sqlite', database: ghost, readOnly: true }, { timeoutMs: 2000, create: true }).catch(() => undefined);
     expect(existsSync(ghost)).toBe(false);
     const ro = await dialect.connect({ dialect: 'sqlite', database: file, readOnly: true }, { timeoutMs: 2000 });
     expect((await ro.listTables()).length).toBe(4);

@@ -1,4 +1,4 @@
-import { Database, OPEN_CREATE, OPEN_READONLY, OPEN_READWRITE } from 'sqlite3';
+import { Database, OPEN_READONLY, OPEN_READWRITE } from 'sqlite3';
 import {
   booleanOption,
   checkCommonSpec,
@@ -18,6 +18,7 @@ import {
   type DataPlane,
 } from '@dbferry/dialects-core';
 import { createSqliteDataPlane } from './sqlite.data-plane';
+import { createSqliteFile } from './sqlite-path';
 
 /** `sqlite\_%` with ESCAPE: a plain `_` is a wildcard and would hide tables like `sqliteX`. */
 export const SQLITE_LIST_TABLES_SQL = (schemaQuoted: string): string => `
@@ -108,13 +109,13 @@ export class SqliteDialect implements Dialect {
   /** `spec.database` must already be the checked absolute path from resolveSqlitePath. */
   async connect(spec: ResolvedConnectionSpec, options: ConnectOptions): Promise<DialectSession> {
     this.validateSpec(spec);
-    // Only an explicit create=true may make a file: a typo should read "unknown database".
-    const mode = spec.readOnly
-      ? OPEN_READONLY
-      : OPEN_READWRITE | (booleanOption(spec.options, 'create', false) ? OPEN_CREATE : 0);
+    // Only an explicit create may make a file (a typo should read "unknown database"), and a
+    // caller that must never create (a connection test) says create: false.
+    const create = !spec.readOnly && (options.create ?? booleanOption(spec.options, 'create', false));
     let db: Database | undefined;
     try {
-      db = await open(spec.database, mode);
+      if (create) await createSqliteFile(spec.database).catch((error: unknown) => this.refuseCreate(error));
+      db = await open(spec.database, spec.readOnly ? OPEN_READONLY : OPEN_READWRITE);
       db.configure('busyTimeout', Math.max(1, Math.round(options.timeoutMs)));
       const [row] = await all<{ version: string }>(db, 'SELECT sqlite_version() AS version, (SELECT count(*) FROM sqlite_master) AS tables');
       return new SqliteSession(db, `SQLite ${row?.version ?? 'unknown'}`, this);
@@ -122,6 +123,12 @@ export class SqliteDialect implements Dialect {
       db?.close();
       throw this.classifyError(error);
     }
+  }
+
+  private refuseCreate(error: unknown): never {
+    const code = (error as { code?: unknown }).code;
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission-denied' : 'unknown-database';
+    throw new TerminalDbError(reason, `cannot create the SQLite file: ${detailOf(error)}`, { cause: error });
   }
 
   classifyError(error: unknown): DbError {

@@ -249,7 +249,8 @@ export class ConnectionsService {
 
   private async withSession<T>(stored: StoredConnection, use: (session: DialectSession) => Promise<T>): Promise<T> {
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
-    const session = await dialectFor(stored.dialect).connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs });
+    // The API only reads catalogues: it never creates a missing SQLite file (a run may).
+    const session = await dialectFor(stored.dialect).connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs, create: false });
     try {
       return await use(session);
     } finally {
