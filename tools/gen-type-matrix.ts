@@ -99,8 +99,13 @@ between two databases of the same kind keeps its source types instead (see the n
 - Neutral \`int8\` is an 8-bit integer (PostgreSQL's \`int8\` is \`int64\`); \`uintN\` are unsigned and
   widen one size where the target has no unsigned types.
 - SQLite stores declared types as written, so dbferry writes declared types that read back to the
-  same neutral type. Names containing \`TEXT\` (\`DECIMAL_TEXT(38,10)\`, \`UNSIGNED64_TEXT\`,
+  same neutral type. Names containing \`TEXT\` (\`DECIMAL_TEXT(12,2)\`, \`UNSIGNED64_TEXT\`,
   \`JSON_TEXT\`) get TEXT affinity, so SQLite never turns those values into 15-digit REALs.
+- SQLite decimals of every precision are \`DECIMAL_TEXT(p,s)\` columns holding the decimal as
+  text at its declared scale (\`77.70\`, \`-0.0000000001\`, 38 digits alike): every digit and the
+  scale survive, and dbferry reads them back as the same exact decimal. A column declared
+  \`DECIMAL\`/\`NUMERIC\` has NUMERIC affinity, which turns \`77.70\` into the REAL \`77.7\`
+  (15 significant digits); dbferry still reads such a column of an existing table at its scale.
 
 ## Same-dialect copies
 

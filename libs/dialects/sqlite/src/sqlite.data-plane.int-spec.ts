@@ -203,13 +203,19 @@ describe('SQLite data plane on real files', () => {
       });
     });
 
-    it('stores 64-bit integers as INTEGER, decimals(38) and uint64 as TEXT, binary as BLOB', async () => {
+    it('stores 64-bit integers as INTEGER, every decimal and uint64 as TEXT, binary as BLOB', async () => {
       const rows = await rawAll<Record<string, string>>(
         file,
-        `SELECT typeof(id) AS id, typeof(i64) AS i64, typeof(u64) AS u64, typeof(dec) AS dec, typeof(bl) AS bl, typeof(flag) AS flag
+        `SELECT typeof(id) AS id, typeof(i64) AS i64, typeof(u64) AS u64, typeof(dec) AS dec, typeof(dec12) AS dec12, typeof(bl) AS bl, typeof(flag) AS flag
          FROM "torture ""all"" таблица" WHERE id = 9223372036854775807`,
       );
-      expect(rows).toEqual([{ id: 'integer', i64: 'integer', u64: 'text', dec: 'text', bl: 'blob', flag: 'integer' }]);
+      expect(rows).toEqual([{ id: 'integer', i64: 'integer', u64: 'text', dec: 'text', dec12: 'text', bl: 'blob', flag: 'integer' }]);
+    });
+
+    it('keeps a DECIMAL(12,2) at its scale in the file itself: 0.10 is the text 0.10, not the REAL 0.1', async () => {
+      expect(described.columns.find((c) => c.name === 'dec12')?.nativeType).toBe('DECIMAL_TEXT(12,2)');
+      const rows = await rawAll<Record<string, unknown>>(file, `SELECT dec12 FROM "torture ""all"" таблица" WHERE dec12 IS NOT NULL ORDER BY id`);
+      expect(rows.map((r) => r.dec12)).toEqual(['-9999999999.99', '-0.01', '0.10', '9999999999.99']);
     });
 
     it('reports NaN stored as NULL as a warning', async () => {

@@ -67,7 +67,7 @@ describe('sqlite fromNeutral', () => {
     [{ kind: 'int64' }, 'BIGINT'],
     [{ kind: 'uint32' }, 'INT UNSIGNED'],
     [{ kind: 'uint64' }, 'UNSIGNED64_TEXT'],
-    [{ kind: 'decimal', precision: 12, scale: 2 }, 'DECIMAL(12,2)'],
+    [{ kind: 'decimal', precision: 12, scale: 2 }, 'DECIMAL_TEXT(12,2)'],
     [{ kind: 'decimal', precision: 38, scale: 10 }, 'DECIMAL_TEXT(38,10)'],
     [{ kind: 'decimal' }, 'DECIMAL_TEXT'],
     [{ kind: 'float32' }, 'FLOAT4'],
@@ -110,11 +110,12 @@ describe('sqlite fromNeutral', () => {
       t.kind === 'bit' ||
       t.kind === 'enum' ||
       t.kind === 'set' ||
-      (t.kind === 'decimal' && (t.precision === undefined || t.precision > 15));
+      t.kind === 'decimal';
     for (const type of NEUTRAL_TYPE_SAMPLES.filter(needsText)) {
       expect([renderNeutralType(type), affinity(lite.fromNeutral(type).native)]).toEqual([renderNeutralType(type), 'TEXT']);
     }
-    expect(affinity(lite.fromNeutral({ kind: 'decimal', precision: 15, scale: 2 }).native)).toBe('NUMERIC');
+    // NUMERIC affinity would store 77.70 as the REAL 77.7 even at 12 digits.
+    for (const precision of [1, 12, 15]) expect(affinity(lite.fromNeutral({ kind: 'decimal', precision, scale: 0 }).native)).toBe('TEXT');
   });
 
   it('returns an override verbatim', () => {

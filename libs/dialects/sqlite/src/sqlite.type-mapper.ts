@@ -25,9 +25,10 @@ import {
  * neutral type: `fromNeutral` writes names that `toNeutral` reads back to the same type.
  *
  * Declared types decide affinity (https://www.sqlite.org/datatype3.html#affinity_name_examples),
- * and NUMERIC affinity turns numeric-looking text into INTEGER or REAL (15 significant digits).
- * Where that would change values, the names written here contain TEXT to get TEXT affinity:
- * DECIMAL_TEXT(p,s) above 15 digits, UNSIGNED64_TEXT, JSON_TEXT, BIT_TEXT(n), ENUM_TEXT, SET_TEXT.
+ * and NUMERIC affinity turns numeric-looking text into INTEGER or REAL (15 significant digits,
+ * and '77.70' becomes 77.7: the scale is lost). Where that would change values, the names
+ * written here contain TEXT to get TEXT affinity: DECIMAL_TEXT(p,s) for every decimal (holding
+ * the decimal string at its scale), UNSIGNED64_TEXT, JSON_TEXT, BIT_TEXT(n), ENUM_TEXT, SET_TEXT.
  */
 
 /** A REAL keeps 15 significant decimal digits exactly. */
@@ -199,11 +200,8 @@ const FROM_NEUTRAL: FromNeutralRules = {
   uint32: () => 'INT UNSIGNED',
   // Above 2^63-1 an INTEGER column would turn the value into a REAL.
   uint64: () => 'UNSIGNED64_TEXT',
-  decimal: (t) => {
-    if (t.precision === undefined) return 'DECIMAL_TEXT';
-    const name = t.precision <= EXACT_REAL_DIGITS ? 'DECIMAL' : 'DECIMAL_TEXT';
-    return `${name}(${t.precision},${t.scale ?? 0})`;
-  },
+  // Even DECIMAL(12,2) would store 77.70 as the REAL 77.7: TEXT affinity keeps every digit and the scale.
+  decimal: (t) => (t.precision === undefined ? 'DECIMAL_TEXT' : `DECIMAL_TEXT(${t.precision},${t.scale ?? 0})`),
   float32: () => 'FLOAT4',
   float64: () => 'REAL',
   string: (t) => sized('VARCHAR', t.length),

@@ -1,5 +1,6 @@
 import type { NeutralType } from '@dbferry/dialects-core';
 import {
+  canonicalDecimal,
   decodeValue,
   encodeValue,
   expandExponent,
@@ -51,6 +52,23 @@ describe('SQLite value conversion', () => {
       const v = '-1234567890123456789012345678.0123456789';
       expect(encodeValue(d38, v)).toBe(v);
       expect(decodeValue(d38, v)).toBe(v);
+    });
+
+    it('stores the canonical text at the declared scale, so equal decimals are equal texts', () => {
+      const d12: NeutralType = { kind: 'decimal', precision: 12, scale: 2 };
+      expect(encodeValue(d12, '77.7')).toBe('77.70');
+      expect(encodeValue(d12, '77.70')).toBe('77.70');
+      expect(encodeValue(d12, 77.7)).toBe('77.70');
+      expect(encodeValue(d12, '+007.5')).toBe('7.50');
+      expect(encodeValue(d12, '.5')).toBe('0.50');
+      expect(encodeValue(d12, '-0.00')).toBe('0.00');
+      expect(encodeValue(d12, '5')).toBe('5.00');
+      expect(encodeValue({ kind: 'decimal', precision: 5, scale: 0 }, '12.000')).toBe('12');
+      // More digits than the scale are kept, never rounded away.
+      expect(encodeValue(d12, '1.005')).toBe('1.005');
+      expect(encodeValue({ kind: 'decimal' }, '1.50')).toBe('1.50');
+      expect(decodeValue(d12, '77.70')).toBe('77.70');
+      expect(canonicalDecimal('-000', 0)).toBe('0');
     });
 
     it('formats REAL and INTEGER storage of a NUMERIC-affinity decimal with its scale', () => {

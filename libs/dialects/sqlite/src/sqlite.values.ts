@@ -75,6 +75,20 @@ export function withScale(text: string, scale: number | undefined): string {
   return scale === 0 ? int : `${int}.${kept}`;
 }
 
+/**
+ * The canonical text of a decimal in plain notation (`[-]digits[.digits]`): no `+`, no leading
+ * zeros, no `-0`, padded to the declared scale (trailing zeros beyond it dropped only when they
+ * are zeros, so no digit is ever lost). What a DECIMAL_TEXT column stores, and the bound of a
+ * key predicate on one, so equal decimals are equal texts.
+ */
+export function canonicalDecimal(text: string, scale: number | undefined): string {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
+  if (!m) return text;
+  const [, sign, int, frac = ''] = m;
+  const digits = withScale(`${int.replace(/^0+(?=\d)/, '') || '0'}${frac ? `.${frac}` : ''}`, scale);
+  return sign === '-' && !/^0(\.0*)?$/.test(digits) ? `-${digits}` : digits;
+}
+
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /**
@@ -174,7 +188,7 @@ export function encodeValue(type: NeutralType, value: NeutralValue, warn?: (kind
     case 'decimal': {
       const text = typeof value === 'number' ? plainNumber(value) : expandExponent(String(value).trim());
       if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(text)) throw new SqliteValueError(`decimal value ${describe(value)} is not a number`);
-      return text;
+      return canonicalDecimal(text, type.scale);
     }
     case 'float32': case 'float64': {
       const n = typeof value === 'number' ? value : Number(asText(value));
@@ -215,7 +229,7 @@ export function decodeValue(type: NeutralType, raw: SqliteRaw): NeutralValue {
       if (typeof raw === 'number') {
         return Number.isFinite(raw) && Math.abs(raw) < 1e21 && type.scale !== undefined ? raw.toFixed(type.scale) : plainNumber(raw);
       }
-      return withScale(expandExponent(asText(raw).trim()), type.scale);
+      return canonicalDecimal(expandExponent(asText(raw).trim()), type.scale);
     }
     case 'float32': case 'float64':
       return typeof raw === 'number' ? raw : Number(asText(raw));
