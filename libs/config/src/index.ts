@@ -2,3 +2,4 @@ export * from './env.dto';
 export * from './validate-env';
 export * from './namespaces';
 export * from './load-env-file';
+export * from './control-store';

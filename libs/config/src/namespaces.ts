@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
+import { controlStoreAddress } from './control-store';
 import { ApiEnv, SharedEnv, WorkerEnv } from './env.dto';
 import { validateEnv } from './validate-env';
 
@@ -15,6 +16,8 @@ export const securityConfig = registerAs('security', () => {
     secretsKey: env.SECRETS_KEY,
     hostsAllow: env.DB_HOSTS_ALLOW,
     hostsDeny: env.DB_HOSTS_DENY,
+    /** Refused as a connection's database at any address that reaches it (the egress policy's protected database). */
+    controlStore: controlStoreAddress(env.DATABASE_URL),
     sqliteRoot: resolve(env.SQLITE_ROOT),
     connectionTestTimeoutMs: env.CONNECTION_TEST_TIMEOUT_MS,
   };

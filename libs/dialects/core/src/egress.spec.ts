@@ -1,4 +1,4 @@
-import { EgressDeniedError, EgressPolicy, isValidHostRule, type LookupFn, parseHostList } from './egress';
+import { EgressDeniedError, egressRefusalMessage, EgressPolicy, isValidHostRule, type LookupFn, parseHostList } from './egress';
 import { TerminalDbError } from './errors';
 
 /** A fake resolver that answers from a table and counts its calls. */
@@ -36,7 +36,8 @@ describe('EgressPolicy', () => {
     expect(error.code).toBe('egress-denied');
     expect(error).toBeInstanceOf(TerminalDbError);
     expect(error.transient).toBe(false);
-    expect(error.message).toBe('host refused by the egress policy: 169.254.169.254 is link-local');
+    expect(error.reason).toBe('169.254.169.254 is link-local');
+    expect(error.message).toBe(`host refused by the egress policy: ${egressRefusalMessage('169.254.169.254', true)}`);
   });
 
   it.each(['::ffff:169.254.169.254', '[::ffff:a9fe:a9fe]', '64:ff9b::169.254.169.254'])(
@@ -44,7 +45,7 @@ describe('EgressPolicy', () => {
     async (host) => {
       const policy = new EgressPolicy({ allow: ['*', '::/0', '0.0.0.0/0'], deny: [] }, noLookup);
       const error = await refusal(policy.resolve(host));
-      expect(error.message).toMatch(/is link-local$/);
+      expect(error.reason).toMatch(/is link-local$/);
     },
   );
 
@@ -55,12 +56,12 @@ describe('EgressPolicy', () => {
     ['::', 'unspecified'],
   ])('always refuses %s', async (host, reason) => {
     const policy = new EgressPolicy({ allow: ['*'], deny: [] }, noLookup);
-    expect((await refusal(policy.resolve(host))).message).toContain(`is ${reason}`);
+    expect((await refusal(policy.resolve(host))).reason).toContain(`is ${reason}`);
   });
 
   it('refuses an address in a denied CIDR and allows one outside it', async () => {
     const policy = new EgressPolicy({ allow: [], deny: ['10.0.0.0/8'] }, noLookup);
-    expect((await refusal(policy.resolve('10.1.2.3'))).message).toContain('10.1.2.3 matches deny rule 10.0.0.0/8');
+    expect((await refusal(policy.resolve('10.1.2.3'))).reason).toContain('10.1.2.3 matches deny rule 10.0.0.0/8');
     await expect(policy.resolve('11.1.2.3')).resolves.toEqual({ host: '11.1.2.3', address: '11.1.2.3' });
   });
 
@@ -73,13 +74,13 @@ describe('EgressPolicy', () => {
     const lookup = fakeLookup({ 'db.example.com': ['10.9.9.9'] });
     const policy = new EgressPolicy({ allow: [], deny: ['10.0.0.0/8'] }, lookup);
     const error = await refusal(policy.resolve('db.example.com'));
-    expect(error.message).toContain('db.example.com (10.9.9.9) matches deny rule 10.0.0.0/8');
+    expect(error.reason).toContain('db.example.com (10.9.9.9) matches deny rule 10.0.0.0/8');
   });
 
   it('refuses a host name when any one of its addresses is refused', async () => {
     const lookup = fakeLookup({ 'rebind.example.com': ['93.184.216.34', '169.254.169.254'] });
     const policy = new EgressPolicy({ allow: [], deny: [] }, lookup);
-    expect((await refusal(policy.resolve('rebind.example.com'))).message).toContain('is link-local');
+    expect((await refusal(policy.resolve('rebind.example.com'))).reason).toContain('is link-local');
   });
 
   it('resolves a host name once and returns the first address', async () => {
@@ -102,8 +103,8 @@ describe('EgressPolicy', () => {
   it('refuses a host that matches no rule of a non-empty allow list', async () => {
     const lookup = fakeLookup({ 'other.example.org': ['203.0.113.9'] });
     const policy = new EgressPolicy({ allow: ['192.168.0.0/16', '*.example.com'], deny: [] }, lookup);
-    expect((await refusal(policy.resolve('other.example.org'))).message).toContain('matches no allow rule');
-    expect((await refusal(policy.resolve('10.0.0.1'))).message).toContain('10.0.0.1 matches no allow rule');
+    expect((await refusal(policy.resolve('other.example.org'))).reason).toContain('matches no allow rule');
+    expect((await refusal(policy.resolve('10.0.0.1'))).reason).toContain('10.0.0.1 matches no allow rule');
   });
 
   it('allows by CIDR, by exact name (any case) and by wildcard subdomain', async () => {
@@ -124,7 +125,7 @@ describe('EgressPolicy', () => {
   it('lets the deny list win over the allow list, by name without resolving', async () => {
     const lookup = fakeLookup({ 'secret.example.com': ['203.0.113.5'] });
     const policy = new EgressPolicy({ allow: ['*.example.com'], deny: ['Secret.Example.com'] }, lookup);
-    expect((await refusal(policy.resolve('secret.example.com'))).message).toContain('matches deny rule');
+    expect((await refusal(policy.resolve('secret.example.com'))).reason).toContain('matches deny rule');
     expect(lookup.calls).toEqual([]);
   });
 
@@ -137,6 +138,19 @@ describe('EgressPolicy', () => {
   it('reports an unresolvable name as host-not-found', async () => {
     const policy = new EgressPolicy({ allow: [], deny: [] }, fakeLookup({}));
     await expect(policy.resolve('nowhere.invalid')).rejects.toMatchObject({ code: 'host-not-found' });
+  });
+
+  it('says which setting to change and that a restart applies it, never the rule or the address', async () => {
+    const lookup = fakeLookup({ 'db.internal.test': ['10.9.9.9'] });
+    const policy = new EgressPolicy({ allow: ['192.168.0.0/16'], deny: ['10.0.0.0/8'] }, lookup);
+    for (const host of ['db.internal.test', '10.1.2.3', '203.0.113.7']) {
+      const { message } = await refusal(policy.resolve(host));
+      expect(message).toBe(`host refused by the egress policy: "${host}" is not allowed; an administrator can allow it in DB_HOSTS_ALLOW (it must not match DB_HOSTS_DENY), and a restart of the API and worker applies the change`);
+      expect(message).not.toMatch(/10\.0\.0\.0|10\.9\.9\.9|192\.168|rule/);
+    }
+    // Refused whatever the lists say: the message does not send the administrator to a setting that cannot help.
+    const { message } = await refusal(policy.resolve('169.254.169.254'));
+    expect(message).toContain('never allowed, whatever DB_HOSTS_ALLOW says');
   });
 
   it('rejects garbage rules at construction', () => {
@@ -163,5 +177,44 @@ describe('parseHostList', () => {
   it('reads nothing from undefined or blank', () => {
     expect(parseHostList(undefined)).toEqual([]);
     expect(parseHostList('  , ')).toEqual([]);
+  });
+});
+
+describe('EgressPolicy.refuseProtected (the control store)', () => {
+  const store = { host: 'localhost', port: 5432, database: 'dbferry' };
+  const lookup = fakeLookup({ localhost: ['127.0.0.1', '::1'], 'store.example.com': ['203.0.113.50'], 'alias.example.com': ['203.0.113.50'] });
+
+  it.each([
+    ['localhost', '127.0.0.1'],
+    ['127.0.0.1', '127.0.0.1'],
+    ['127.0.0.2', '127.0.0.2'],
+    ['::1', '::1'],
+    ['[::1]', '::1'],
+    ['::ffff:127.0.0.1', '::ffff:127.0.0.1'],
+  ])('refuses the store database reached as %s', async (host, address) => {
+    const policy = new EgressPolicy({ allow: ['*'], deny: [], protectedDatabases: [store] }, lookup);
+    const error = await refusal(policy.refuseProtected({ host, address, port: 5432, database: 'dbferry' }));
+    expect(error.reason).toBe('the control store database');
+    expect(error.message).toContain('never allowed');
+  });
+
+  it('allows another database or another port on the same server', async () => {
+    const policy = new EgressPolicy({ allow: ['*'], deny: [], protectedDatabases: [store] }, lookup);
+    await expect(policy.refuseProtected({ host: '127.0.0.1', address: '127.0.0.1', port: 5432, database: 'sales' })).resolves.toBeUndefined();
+    await expect(policy.refuseProtected({ host: '127.0.0.1', address: '127.0.0.1', port: 5433, database: 'dbferry' })).resolves.toBeUndefined();
+    await expect(policy.refuseProtected({ host: '127.0.0.1', address: '127.0.0.1', port: 5432, database: 'DBFERRY' })).resolves.toBeUndefined();
+  });
+
+  it('refuses a remote store by its name and by another name resolving to its address', async () => {
+    const remote = { host: 'store.example.com', port: 5432, database: 'dbferry' };
+    const policy = new EgressPolicy({ allow: ['*'], deny: [], protectedDatabases: [remote] }, lookup);
+    await refusal(policy.refuseProtected({ host: 'STORE.example.com.', address: '203.0.113.50', port: 5432, database: 'dbferry' }));
+    await refusal(policy.refuseProtected({ host: 'alias.example.com', address: '203.0.113.50', port: 5432, database: 'dbferry' }));
+    await expect(policy.refuseProtected({ host: '127.0.0.1', address: '127.0.0.1', port: 5432, database: 'dbferry' })).resolves.toBeUndefined();
+  });
+
+  it('treats a store on a Unix socket as loopback', async () => {
+    const policy = new EgressPolicy({ allow: ['*'], deny: [], protectedDatabases: [{ host: '/var/run/postgresql', port: 5432, database: 'dbferry' }] }, lookup);
+    await refusal(policy.refuseProtected({ host: 'localhost', address: '::1', port: 5432, database: 'dbferry' }));
   });
 });

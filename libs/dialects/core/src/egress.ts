@@ -1,5 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import { classifyNetworkError } from './error-facts';
 import { TerminalDbError } from './errors';
@@ -11,16 +12,46 @@ export type LookupFn = (
   options: { all: true; verbatim: true },
 ) => Promise<ReadonlyArray<{ address: string; family: number }>>;
 
+/** A database no connection may name, whatever the lists say: dbferry's own control store. */
+export interface ProtectedDatabase {
+  host: string;
+  port: number;
+  database: string;
+}
+
 export interface EgressLists {
   /** Empty: everything not denied is allowed. */
   allow: string[];
   deny: string[];
+  /** Refused at any address that reaches them (loopback aliases included). */
+  protectedDatabases?: ProtectedDatabase[];
+}
+
+/**
+ * The one text of every egress refusal: the host as the caller gave it, the setting an
+ * administrator changes, and that a restart applies it. Never the rule that matched nor the
+ * address a name resolved to (that would map the network for whoever asks).
+ * `fixed`: refused whatever the settings say (link-local, metadata, the control store).
+ */
+export function egressRefusalMessage(host: string, fixed = false): string {
+  const shown = JSON.stringify(host);
+  return fixed
+    ? `${shown} is never allowed, whatever DB_HOSTS_ALLOW says (link-local, metadata and unspecified addresses and dbferry's own control store database)`
+    : `${shown} is not allowed; an administrator can allow it in DB_HOSTS_ALLOW (it must not match DB_HOSTS_DENY), and a restart of the API and worker applies the change`;
 }
 
 /** The host is one the workers must not reach; retrying cannot help. */
 export class EgressDeniedError extends TerminalDbError {
-  constructor(reason: string) {
-    super('egress-denied', reason);
+  /**
+   * @param host the host as given; the only detail in the message.
+   * @param reason which rule refused it, kept off the message (for tests and debugging).
+   */
+  constructor(
+    host: string,
+    readonly reason: string,
+    fixed = false,
+  ) {
+    super('egress-denied', egressRefusalMessage(host, fixed));
   }
 }
 
@@ -108,6 +139,9 @@ function addressForms(address: string): Ip[] {
   return forms;
 }
 
+const isLoopback = (ip: Ip) => ip.range() === 'loopback';
+const sameIp = (a: Ip, b: Ip) => a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();
+
 function inRange(forms: Ip[], range: [Ip, number]): boolean {
   return forms.some((ip) => ip.kind() === range[0].kind() && ip.match(range));
 }
@@ -115,6 +149,9 @@ function inRange(forms: Ip[], range: [Ip, number]): boolean {
 export class EgressPolicy {
   private readonly allow: Rule[];
   private readonly deny: Rule[];
+  private readonly protectedDatabases: ProtectedDatabase[];
+  /** Addresses of each protected database's host, resolved once, on first use. */
+  private protectedAddresses?: Promise<Ip[][]>;
 
   constructor(
     lists: EgressLists,
@@ -122,6 +159,7 @@ export class EgressPolicy {
   ) {
     this.allow = lists.allow.map((r) => EgressPolicy.rule(r, 'allow'));
     this.deny = lists.deny.map((r) => EgressPolicy.rule(r, 'deny'));
+    this.protectedDatabases = lists.protectedDatabases ?? [];
   }
 
   private static rule(raw: string, list: string): Rule {
@@ -140,7 +178,7 @@ export class EgressPolicy {
     const name = literal ? undefined : normalizeName(bare);
     if (name !== undefined) {
       const denied = this.deny.find((r) => this.matchesName(r, name));
-      if (denied) throw new EgressDeniedError(`${bare} matches deny rule ${denied.text}`);
+      if (denied) throw new EgressDeniedError(bare, `matches deny rule ${denied.text}`);
     }
     const addresses = literal ? [bare] : await this.lookupOnce(bare);
     for (const address of addresses) this.check(address, name, bare);
@@ -177,14 +215,52 @@ export class EgressPolicy {
     try {
       forms = addressForms(address);
     } catch {
-      throw new EgressDeniedError(`${who} is not an IP address`);
+      throw new EgressDeniedError(shown, `${who} is not an IP address`, true);
     }
     const always = ALWAYS_REFUSED.find((a) => inRange(forms, a.range));
-    if (always) throw new EgressDeniedError(`${who} is ${always.reason}`);
+    if (always) throw new EgressDeniedError(shown, `${who} is ${always.reason}`, true);
     const denied = this.deny.find((r) => this.matches(r, forms, name));
-    if (denied) throw new EgressDeniedError(`${who} matches deny rule ${denied.text}`);
+    if (denied) throw new EgressDeniedError(shown, `${who} matches deny rule ${denied.text}`);
     if (this.allow.length > 0 && !this.allow.some((r) => this.matches(r, forms, name))) {
-      throw new EgressDeniedError(`${who} matches no allow rule`);
+      throw new EgressDeniedError(shown, `${who} matches no allow rule`);
+    }
+  }
+
+  /**
+   * Refuses a connection that reaches a protected database (the control store): the same
+   * port and database at the same host name, at an address that host resolves to, or on
+   * loopback when the protected host is loopback (localhost, 127.0.0.1, ::1 and a Unix socket
+   * are one server). `address` is what `resolve` returned for `host`.
+   */
+  async refuseProtected(target: { host: string; address: string; port?: number; database: string }): Promise<void> {
+    if (!this.protectedDatabases.length) return;
+    const addresses = await (this.protectedAddresses ??= Promise.all(this.protectedDatabases.map((p) => this.addressesOf(p.host))));
+    const forms = addressForms(target.address);
+    // This machine's own interface addresses reach a store listening on loopback too.
+    const local = Object.values(networkInterfaces()).flatMap((list) => list ?? []).map((i) => i.address.replace(/%.*$/, ''));
+    const loopback = forms.some(isLoopback) || local.some((a) => forms.some((f) => isIP(a) !== 0 && sameIp(f, ipaddr.parse(a))));
+    const name = normalizeName(target.host.trim().replace(/^\[(.*)\]$/, '$1'));
+    this.protectedDatabases.forEach((p, i) => {
+      if (p.port !== target.port || p.database !== target.database) return;
+      const own = addresses[i];
+      const sameHost =
+        normalizeName(p.host) === name ||
+        own.some((ip) => forms.some((f) => sameIp(f, ip))) ||
+        (loopback && own.some(isLoopback));
+      if (sameHost) throw new EgressDeniedError(target.host, 'the control store database', true);
+    });
+  }
+
+  /** A protected host's addresses: loopback for a Unix socket, none for a name that does not resolve (it then matches by name). */
+  private async addressesOf(host: string): Promise<Ip[]> {
+    const bare = host.trim().replace(/^\[(.*)\]$/, '$1');
+    if (!bare || bare.startsWith('/')) return [ipaddr.parse('127.0.0.1')];
+    if (isIP(bare)) return addressForms(bare);
+    try {
+      const found = await this.lookup(bare, { all: true, verbatim: true });
+      return found.flatMap((f) => addressForms(f.address));
+    } catch {
+      return [];
     }
   }
 }

@@ -70,7 +70,8 @@ export interface ConnectionEnvironment {
 
 /**
  * Validates a spec and makes it safe to hand to `connect`: networked hosts pass the egress
- * policy and are pinned to the address it resolved; SQLite paths are confined to the root.
+ * policy (the control store's own database included) and are pinned to the address it
+ * resolved; SQLite paths are confined to the root.
  */
 export async function prepareConnection(
   spec: ConnectionSpec,
@@ -85,5 +86,6 @@ export async function prepareConnection(
   // A named SQL Server instance gets its port from the SQL Browser, so none is filled in.
   const namedInstance = spec.dialect === 'mssql' && stringOption(spec.options, 'instanceName') !== undefined;
   const port = spec.port ?? (namedInstance ? undefined : dialect.capabilities.defaultPort);
+  await env.egress.refuseProtected({ host, address, port, database: spec.database });
   return { ...spec, host, address, ...(port === undefined ? {} : { port }) };
 }
