@@ -9,3 +9,5 @@ export * from './smtp-sink';
 export * from './node-process';
 export * from './worker-process';
 export * from './tcp-proxy';
+export * from './fake-mysql';
+export * from './fake-postgres';

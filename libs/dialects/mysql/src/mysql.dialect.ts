@@ -24,6 +24,7 @@ import {
   type DataPlane,
 } from '@dbferry/dialects-core';
 
+import { guardedAuthPlugins, MysqlAuthRefusedError, pinnedServerKey } from './mysql.auth';
 import { applySessionSetup, MYSQL_DRIVER_OPTIONS, MysqlDataPlane } from './mysql.data-plane';
 import { MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor } from './mysql.sql';
 
@@ -159,6 +160,7 @@ export class MysqlDialect implements Dialect {
   validateSpec(spec: ConnectionSpec): void {
     checkCommonSpec(spec, true);
     tlsFor(spec);
+    pinnedServerKey(spec);
     const charset = stringOption(spec.options, 'charset');
     if (charset !== undefined && !/^[a-z0-9_]+$/i.test(charset)) {
       throw new ConnectionSpecError('options.charset', 'is not a charset name');
@@ -179,6 +181,8 @@ export class MysqlDialect implements Dialect {
       ssl: tlsFor(spec),
       connectTimeout: Math.max(1, Math.round(options.timeoutMs)),
       ...MYSQL_DRIVER_OPTIONS,
+      // Never a readable password outside TLS, never a key the server hands over (mysql.auth.ts).
+      authPlugins: guardedAuthPlugins(pinnedServerKey(spec)),
     };
     try {
       connection = await createConnection(connectionOptions);
@@ -211,6 +215,7 @@ export class MysqlDialect implements Dialect {
 
   classifyError(error: unknown): DbError {
     if (error instanceof DbError) return error;
+    if (error instanceof MysqlAuthRefusedError) return error.toDbError();
     const chain = errorChain(error);
     const errno = chain.find((f) => f.errno !== undefined && f.errno > 1000)?.errno;
     const code = chain.find((f) => f.code?.startsWith('ER_'))?.code;

@@ -71,6 +71,12 @@ export function postgresErrorColumn(error: unknown): string | undefined {
   return /^COPY .*?, line \d+, column (.+?)(?::\s|$)/m.exec(where)?.[1];
 }
 
+const refusedCleartext = () =>
+  new TerminalDbError(
+    'authentication-failed',
+    'the server asked for the password in plain text (password authentication) without TLS; the password was not sent; set options.sslmode to verify-full (or require)',
+  );
+
 /** libpq's sslmode words mapped onto node's TLS options; TLS verifies the host name, not the pinned IP. */
 function tlsFor(spec: ResolvedConnectionSpec): ClientConfig['ssl'] {
   const mode = stringOption(spec.options, 'sslmode') ?? 'disable';
@@ -177,7 +183,19 @@ export class PostgresDialect implements Dialect {
       types: POSTGRES_SESSION_TYPES,
     };
     const open = async (): Promise<Client> => {
-      const client = new Client(config);
+      // pg answers AuthenticationCleartextPassword with the password as it is: only inside TLS.
+      let cleartext = false;
+      const client = new Client({
+        ...config,
+        password: () => {
+          if (cleartext && !config.ssl) throw refusedCleartext();
+          return spec.password as string;
+        },
+      });
+      // Attached before pg's own listener (added at connect), so the flag is set when pg asks for the password.
+      client.connection.on('authenticationCleartextPassword', () => {
+        cleartext = true;
+      });
       // An idle client whose server goes away emits 'error'; unheard, it would crash the process.
       client.on('error', () => undefined);
       try {
