@@ -6,6 +6,7 @@ import { RunRejects1763910000000 } from './1763910000000-RunRejects';
 import { ConnectionLimits1763920000000 } from './1763920000000-ConnectionLimits';
 import { JobNul1763930000000 } from './1763930000000-JobNul';
 import { ChunkWarnings1763940000000 } from './1763940000000-ChunkWarnings';
+import { TokenVersion1763953000000 } from './1763953000000-TokenVersion';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ConnectionLimits1763920000000,
   JobNul1763930000000,
   ChunkWarnings1763940000000,
+  TokenVersion1763953000000,
 ];

@@ -53,8 +53,11 @@ describe('auth (e2e)', () => {
       .send({ currentPassword: TEST_ADMIN_PASSWORD, newPassword: ADMIN_PASSWORD })
       .expect(200);
     expect(changed.body.mustChangePassword).toBe(false);
-    // The same token now works: password state is read per request, not baked into the token.
-    await request(api.http).get('/api/connections').set('Authorization', `Bearer ${token}`).expect(200);
+    // The change revokes the token it was made with; the answer carries a fresh one (and cookie).
+    await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${token}`).expect(401);
+    expect(changed.body.accessToken).toEqual(expect.any(String));
+    expect(changed.headers['set-cookie']?.[0]).toMatch(/^dbferry_session=[^;]+; Max-Age=3600; Path=\/queues;/);
+    await request(api.http).get('/api/connections').set('Authorization', `Bearer ${changed.body.accessToken}`).expect(200);
     await request(api.http).post('/api/auth/login').send({ username: 'admin', password: TEST_ADMIN_PASSWORD }).expect(401);
   });
 
@@ -94,9 +97,13 @@ describe('auth (e2e)', () => {
     expect(created.body).not.toHaveProperty('passwordHash');
     const first = (await request(api.http).post('/api/auth/login').send({ username: 'soon-viewer', password: 'temporary-password-2' })).body.accessToken;
     await request(api.http).post('/api/auth/password').set('Authorization', `Bearer ${first}`).send({ currentPassword: 'temporary-password-2', newPassword: 'another-good-password' }).expect(200);
-    await request(api.http).get('/api/users').set('Authorization', `Bearer ${first}`).expect(200);
+    const token = (await request(api.http).post('/api/auth/login').send({ username: 'soon-viewer', password: 'another-good-password' }).expect(200)).body.accessToken;
+    await request(api.http).get('/api/users').set('Authorization', `Bearer ${token}`).expect(200);
     await request(api.http).patch(`/api/users/${created.body.id}`).set('Authorization', `Bearer ${admin}`).send({ role: 'viewer' }).expect(200);
-    await request(api.http).get('/api/users').set('Authorization', `Bearer ${first}`).expect(403);
+    // The role change revokes the token; a fresh login carries the viewer role, which cannot write.
+    await request(api.http).get('/api/users').set('Authorization', `Bearer ${token}`).expect(401);
+    const again = (await request(api.http).post('/api/auth/login').send({ username: 'soon-viewer', password: 'another-good-password' }).expect(200)).body.accessToken;
+    await request(api.http).get('/api/users').set('Authorization', `Bearer ${again}`).expect(403);
   });
 
   it('never lets the last admin be deleted or demoted', async () => {
@@ -116,7 +123,8 @@ describe('auth (e2e)', () => {
     const admin = await api.adminToken();
     const me = (await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${admin}`).expect(200)).body;
     const now = Math.floor(Date.now() / 1000);
-    const payload = { sub: me.id, role: 'admin', iat: now, exp: now + 600 };
+    const { ver } = JSON.parse(Buffer.from(admin.split('.')[1], 'base64url').toString()) as { ver: number };
+    const payload = { sub: me.id, role: 'admin', ver, iat: now, exp: now + 600 };
     const tokens = Object.fromEntries((['HS256', 'HS384', 'HS512', 'none'] as const).map((alg) => [alg, forgeJwt(alg, payload, api.env.JWT_SECRET)]));
     // The control: built the same way and signed HS256, the token is good, so a refusal below is the algorithm's.
     await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${tokens.HS256}`).expect(200);
@@ -130,6 +138,80 @@ describe('auth (e2e)', () => {
     }
     const signed = JSON.parse(Buffer.from(admin.split('.')[0], 'base64url').toString());
     expect(signed.alg).toBe('HS256');
+  });
+});
+
+describe('token revocation (e2e)', () => {
+  let api: ApiHarness;
+  let admin: string;
+  beforeAll(async () => {
+    api = await startApi();
+    admin = await api.adminToken();
+  });
+  afterAll(() => api.close());
+
+  const login = async (username: string, password: string) =>
+    (await request(api.http).post('/api/auth/login').send({ username, password }).expect(200)).body.accessToken as string;
+  const me = (token: string) => request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${token}`);
+  const board = (token: string) => request(api.http).get('/queues').set('Cookie', `dbferry_session=${token}`);
+  const createUser = async (username: string, role: 'admin' | 'operator' | 'viewer') => {
+    const created = await request(api.http).post('/api/users').set('Authorization', `Bearer ${admin}`).send({ username, password: 'temporary-password-9', role }).expect(201);
+    const first = await login(username, 'temporary-password-9');
+    const changed = await request(api.http)
+      .post('/api/auth/password')
+      .set('Authorization', `Bearer ${first}`)
+      .send({ currentPassword: 'temporary-password-9', newPassword: 'first-own-password-1' })
+      .expect(200);
+    return { id: created.body.id as string, token: changed.body.accessToken as string };
+  };
+
+  it('refuses every token issued before the user changed their own password, on the API and the queue board', async () => {
+    const user = await createUser('self-changer', 'admin');
+    const other = await login('self-changer', 'first-own-password-1');
+    await me(user.token).expect(200);
+    await board(other).expect(200);
+    const changed = await request(api.http)
+      .post('/api/auth/password')
+      .set('Authorization', `Bearer ${user.token}`)
+      .send({ currentPassword: 'first-own-password-1', newPassword: 'second-own-password-2' })
+      .expect(200);
+    for (const old of [user.token, other]) {
+      const res = await me(old).expect(401);
+      expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+      await board(old).expect(401);
+    }
+    expect((await me(changed.body.accessToken).expect(200)).body.username).toBe('self-changer');
+    await board(changed.body.accessToken).expect(200);
+    await me(await login('self-changer', 'second-own-password-2')).expect(200);
+  });
+
+  it('refuses every token issued before an admin reset the password', async () => {
+    const user = await createUser('reset-by-admin', 'operator');
+    await me(user.token).expect(200);
+    await request(api.http).patch(`/api/users/${user.id}`).set('Authorization', `Bearer ${admin}`).send({ password: 'a-reset-password-1' }).expect(200);
+    await me(user.token).expect(401);
+    await me(await login('reset-by-admin', 'a-reset-password-1')).expect(200);
+  });
+
+  it('refuses every token issued before an admin changed the role, but not after an unchanged one', async () => {
+    const user = await createUser('role-changed', 'operator');
+    await request(api.http).patch(`/api/users/${user.id}`).set('Authorization', `Bearer ${admin}`).send({ role: 'operator' }).expect(200);
+    await me(user.token).expect(200);
+    await request(api.http).patch(`/api/users/${user.id}`).set('Authorization', `Bearer ${admin}`).send({ role: 'viewer' }).expect(200);
+    await me(user.token).expect(401);
+    const fresh = await login('role-changed', 'first-own-password-1');
+    expect((await me(fresh).expect(200)).body.role).toBe('viewer');
+  });
+
+  it('refuses the tokens of a deleted user, and a validly signed token with no version or another one', async () => {
+    const user = await createUser('soon-deleted', 'viewer');
+    const claims = JSON.parse(Buffer.from(user.token.split('.')[1], 'base64url').toString()) as { sub: string; role: string; ver: number; iat: number; exp: number };
+    expect(claims.ver).toEqual(expect.any(Number));
+    await me(forgeJwt('HS256', claims, api.env.JWT_SECRET)).expect(200);
+    await me(forgeJwt('HS256', { ...claims, ver: claims.ver + 1 }, api.env.JWT_SECRET)).expect(401);
+    await me(forgeJwt('HS256', { sub: claims.sub, role: claims.role, iat: claims.iat, exp: claims.exp }, api.env.JWT_SECRET)).expect(401);
+    await request(api.http).delete(`/api/users/${user.id}`).set('Authorization', `Bearer ${admin}`).expect(204);
+    await me(user.token).expect(401);
   });
 });
 

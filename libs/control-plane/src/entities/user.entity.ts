@@ -20,6 +20,10 @@ export class UserEntity {
   @Column({ name: 'must_change_password', type: 'boolean', default: true })
   mustChangePassword!: boolean;
 
+  /** In every token issued; bumped when the password or role changes, which revokes older tokens. */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion!: number;
+
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt!: Date | null;
 

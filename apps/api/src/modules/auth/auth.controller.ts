@@ -3,11 +3,21 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiU
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { AllowPendingPassword, type AuthUser, CurrentUser, Public, RequireRole } from '../../common/auth.decorators';
-import { ChangePasswordDto, LoginDto, LoginResult, UserView } from './auth.dto';
+import { ChangePasswordDto, LoginDto, LoginResult, PasswordChangedView, UserView } from './auth.dto';
 import { AuthService } from './auth.service';
 
 /** Bull Board is a browser page: it authenticates with this HttpOnly cookie, scoped to /queues. */
 export const SESSION_COOKIE = 'dbferry_session';
+
+function setSessionCookie(res: Response, token: { accessToken: string; expiresIn: number }): void {
+  res.cookie(SESSION_COOKIE, token.accessToken, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: process.env.NODE_ENV === 'production',
+    path: '/queues',
+    maxAge: token.expiresIn * 1000,
+  });
+}
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -23,13 +33,7 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'too many attempts from this client' })
   async login(@Body() body: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) res: Response): Promise<LoginResult> {
     const result = await this.auth.login(body.username, body.password, ip);
-    res.cookie(SESSION_COOKIE, result.accessToken, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: process.env.NODE_ENV === 'production',
-      path: '/queues',
-      maxAge: result.expiresIn * 1000,
-    });
+    setSessionCookie(res, result);
     return result;
   }
 
@@ -46,8 +50,15 @@ export class AuthController {
   @RequireRole('viewer')
   @Post('password')
   @HttpCode(200)
-  @ApiOkResponse({ type: UserView })
-  changePassword(@CurrentUser() user: AuthUser, @Body() body: ChangePasswordDto, @Ip() ip: string): Promise<UserView> {
-    return this.auth.changePassword(user, body.currentPassword, body.newPassword, ip);
+  @ApiOkResponse({ type: PasswordChangedView })
+  async changePassword(
+    @CurrentUser() user: AuthUser,
+    @Body() body: ChangePasswordDto,
+    @Ip() ip: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PasswordChangedView> {
+    const result = await this.auth.changePassword(user, body.currentPassword, body.newPassword, ip);
+    setSessionCookie(res, result);
+    return result;
   }
 }

@@ -44,3 +44,12 @@ export class LoginResult {
   @ApiProperty({ example: 43200, description: 'seconds' }) expiresIn!: number;
   @ApiProperty({ type: UserView }) user!: UserView;
 }
+
+export class PasswordChangedView extends UserView {
+  @ApiProperty({
+    example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.<claims>.<signature>',
+    description: 'a fresh Bearer token: the change revokes every token issued before, the one used for this call included',
+  })
+  accessToken!: string;
+  @ApiProperty({ example: 43200, description: 'seconds' }) expiresIn!: number;
+}

@@ -1,6 +1,7 @@
 import { ForbiddenException, Inject, Injectable, Logger, OnApplicationBootstrap, UnauthorizedException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
+import { isUUID } from 'class-validator';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { apiConfig } from '@dbferry/config';
@@ -14,6 +15,8 @@ import { PasswordService } from './password.service';
 export interface TokenPayload {
   sub: string;
   role: string;
+  /** The user's token version at issue; a token whose version is no longer the user's is refused. */
+  ver: number;
 }
 
 export const toAuthUser = (user: UserEntity): AuthUser => ({
@@ -72,12 +75,25 @@ export class AuthService implements OnApplicationBootstrap {
     }
     await this.users.update(user.id, { lastLoginAt: new Date() });
     await this.audit.record({ actor: user, action: 'auth.login', ip });
-    const expiresIn = durationSeconds(this.config.jwtExpiresIn);
-    const accessToken = await this.jwt.signAsync({ sub: user.id, role: user.role } satisfies TokenPayload, { expiresIn });
-    return { accessToken, expiresIn, user: toAuthUser(user) };
+    return { ...(await this.issueToken(user)), user: toAuthUser(user) };
   }
 
-  async changePassword(actor: AuthUser, currentPassword: string, newPassword: string, ip: string): Promise<AuthUser> {
+  private async issueToken(user: Pick<UserEntity, 'id' | 'role' | 'tokenVersion'>): Promise<{ accessToken: string; expiresIn: number }> {
+    const expiresIn = durationSeconds(this.config.jwtExpiresIn);
+    const accessToken = await this.jwt.signAsync({ sub: user.id, role: user.role, ver: user.tokenVersion } satisfies TokenPayload, { expiresIn });
+    return { accessToken, expiresIn };
+  }
+
+  /**
+   * Replaces the password and revokes every token issued before (the caller's too): the
+   * answer carries a fresh token for the session that made the change.
+   */
+  async changePassword(
+    actor: AuthUser,
+    currentPassword: string,
+    newPassword: string,
+    ip: string,
+  ): Promise<AuthUser & { accessToken: string; expiresIn: number }> {
     const user = await this.users
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
@@ -93,19 +109,36 @@ export class AuthService implements OnApplicationBootstrap {
     if (newPassword.toLowerCase().includes(user.username.toLowerCase())) {
       throw fieldError([{ field: 'newPassword', message: 'newPassword must not contain the username' }]);
     }
-    await this.users.update(user.id, { passwordHash: await this.passwords.hash(newPassword), mustChangePassword: false });
+    await this.users.update(user.id, {
+      passwordHash: await this.passwords.hash(newPassword),
+      mustChangePassword: false,
+      tokenVersion: () => 'token_version + 1',
+    });
     await this.audit.record({ actor, action: 'auth.password', ip });
-    return { ...actor, mustChangePassword: false };
+    const changed = await this.users.findOneByOrFail({ id: user.id });
+    return { ...toAuthUser(changed), ...(await this.issueToken(changed)) };
   }
 
-  /** For tokens presented outside passport (Bull Board's cookie). */
+  /**
+   * The one check of a signature-verified token's claims, for passport (JwtStrategy) and for
+   * tokens presented outside it (Bull Board's cookie): `sub` names an existing user (a sub that
+   * is no UUID names none, and must not reach a uuid column) and `ver` is that user's current
+   * token version. Role and password state are read fresh, so a demotion acts at once.
+   */
+  async userForClaims(claims: Partial<TokenPayload>): Promise<AuthUser | null> {
+    if (typeof claims.sub !== 'string' || !isUUID(claims.sub) || !Number.isInteger(claims.ver)) return null;
+    const user = await this.users.findOneBy({ id: claims.sub });
+    return user && user.tokenVersion === claims.ver ? toAuthUser(user) : null;
+  }
+
+  /** For tokens presented outside passport (Bull Board's cookie): signature, expiry, then userForClaims. */
   async verifyToken(token: string): Promise<AuthUser | null> {
+    let claims: Partial<TokenPayload>;
     try {
-      const payload = await this.jwt.verifyAsync<TokenPayload>(token);
-      const user = await this.users.findOneBy({ id: payload.sub });
-      return user ? toAuthUser(user) : null;
+      claims = await this.jwt.verifyAsync<TokenPayload>(token);
     } catch {
       return null;
     }
+    return this.userForClaims(claims);
   }
 }

@@ -21,12 +21,12 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ROLES, example: 'viewer', description: 'the new role; the last admin cannot lose it' })
+  @ApiPropertyOptional({ enum: ROLES, example: 'viewer', description: 'the new role; the last admin cannot lose it; a change revokes every token the user holds' })
   @IsOptional()
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ example: '<new-password>', minLength: 12, writeOnly: true, description: 'resets the password; the user must change it at next login' })
+  @ApiPropertyOptional({ example: '<new-password>', minLength: 12, writeOnly: true, description: 'resets the password; the user must change it at next login, and every token they hold is revoked' })
   @IsOptional()
   @IsString()
   @MinLength(12)

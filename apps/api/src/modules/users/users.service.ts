@@ -1,4 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { InjectRepo, Repository, UserEntity, isUniqueViolation } from '@dbferry/control-plane';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
@@ -50,12 +51,15 @@ export class UsersService {
     const user = await this.users.findOneBy({ id });
     if (!user) throw new NotFoundException(`user ${id} not found`);
     if (dto.role && dto.role !== 'admin' && user.role === 'admin') await this.assertAnotherAdmin(id);
+    const roleChanged = !!dto.role && dto.role !== user.role;
     if (dto.role) user.role = dto.role;
-    const changes: Partial<UserEntity> = { role: user.role };
+    const changes: QueryDeepPartialEntity<UserEntity> = { role: user.role };
     if (dto.password) {
       changes.passwordHash = await this.passwords.hash(dto.password);
       changes.mustChangePassword = true;
     }
+    // A reset password or a new role revokes every token the user holds: they log in again.
+    if (dto.password || roleChanged) changes.tokenVersion = () => 'token_version + 1';
     await this.users.update(id, changes);
     await this.audit.record({ actor, action: 'user.update', targetType: 'user', targetId: id, details: { role: dto.role, passwordReset: !!dto.password } });
     return view(await this.users.findOneByOrFail({ id }));
