@@ -146,7 +146,8 @@ export class UpdateConnectionDto extends ConnectionFields {
     type: String,
     writeOnly: true,
     maxLength: 1024,
-    description: 'a new password replaces the sealed one; null removes it; omitted keeps it',
+    description:
+      'a new password replaces the sealed one; null removes it; omitted keeps it, except that a change of host, port, database or an option other than application_name, charset, schema or create needs it again (400 naming password)',
   })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)

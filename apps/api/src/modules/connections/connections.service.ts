@@ -44,6 +44,9 @@ const view = (row: ConnectionEntity, hasPassword: boolean): ConnectionView => ({
   updatedAt: row.updatedAt,
 });
 
+/** Options that change neither where a connection goes nor how it authenticates; any other change needs the password again. */
+const OPTIONS_AWAY_FROM_AUTH = new Set(['application_name', 'charset', 'schema', 'create']);
+
 /** Status probes run a few at a time so one dashboard refresh cannot open fifty sessions. */
 const STATUS_PARALLELISM = 8;
 
@@ -108,6 +111,7 @@ export class ConnectionsService {
 
   async update(id: string, dto: UpdateConnectionDto, actor: AuthUser): Promise<ConnectionView> {
     const current = await this.load(id);
+    this.requirePasswordForNewDestination(current, dto);
     const spec: ConnectionSpec = {
       ...current,
       ...Object.fromEntries(Object.entries(dto).filter(([key, v]) => v !== undefined && key !== 'name' && key !== 'maxParallelChunks')),
@@ -255,6 +259,31 @@ export class ConnectionsService {
       return await use(session);
     } finally {
       await session.close();
+    }
+  }
+
+  /**
+   * The stored password goes only where it was given for: a change of where or how the
+   * connection authenticates (host, port, database, or an option other than a few that only
+   * name things) needs the password again, so whoever can edit a connection cannot point it at
+   * their own server and press test to collect it.
+   */
+  private requirePasswordForNewDestination(current: StoredConnection, dto: UpdateConnectionDto): void {
+    if (!current.password || dto.password !== undefined) return;
+    const changed: string[] = (['host', 'port', 'database'] as const).filter((key) => dto[key] !== undefined && dto[key] !== current[key]);
+    if (dto.options !== undefined) {
+      const before = current.options ?? {};
+      const keys = new Set([...Object.keys(before), ...Object.keys(dto.options)]);
+      const moved = [...keys].filter((key) => !OPTIONS_AWAY_FROM_AUTH.has(key) && before[key] !== dto.options?.[key]);
+      changed.push(...moved.map((key) => `options.${key}`));
+    }
+    if (changed.length) {
+      throw fieldError([
+        {
+          field: 'password',
+          message: `password: is required again when ${changed.join(', ')} change${changed.length === 1 ? 's' : ''} (the stored one is never sent to a new destination); send it, or null to remove it`,
+        },
+      ]);
     }
   }
 
