@@ -3,37 +3,15 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { bullBoardRouter, JobProducer } from '@dbferry/queue';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { securityHeaders } from './common/security-headers';
 import { validationPipe } from './common/validation';
 import { AppModule, ApiModuleOptions } from './app.module';
-import { SESSION_COOKIE } from './modules/auth/auth.controller';
 import { AuthService } from './modules/auth/auth.service';
 import { HealthController } from './modules/health/health.controller';
-
-const readCookie = (header: string | undefined, name: string) =>
-  header
-    ?.split(';')
-    .map((part) => part.trim().split('='))
-    .find(([key]) => key === name)?.[1];
-
-/** Bull Board can retry and delete jobs: admins only, with the session cookie set at login. */
-function adminOnly(auth: AuthService) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const token = bearer ?? readCookie(req.headers.cookie, SESSION_COOKIE);
-    const user = token ? await auth.verifyToken(decodeURIComponent(token)) : null;
-    if (!user) {
-      res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'log in as an admin to see the queues' });
-    } else if (user.role !== 'admin' || user.mustChangePassword) {
-      res.status(403).json({ statusCode: 403, error: 'Forbidden', message: 'the queue board needs the admin role' });
-    } else {
-      next();
-    }
-  };
-}
+import { LOGOUT_PATH, QUEUE_BOARD_PATH, queueBoardAccess } from './modules/queue-board/queue-board.session';
 
 export function swaggerDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -49,6 +27,8 @@ export function swaggerDocument(app: INestApplication): OpenAPIObject {
 export async function createApiApp(options: ApiModuleOptions = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
@@ -56,7 +36,8 @@ export async function createApiApp(options: ApiModuleOptions = {}): Promise<Nest
 
   const document = swaggerDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.use('/queues', adminOnly(app.get(AuthService)), bullBoardRouter(app.get(JobProducer).all(), '/queues'));
+  const board = bullBoardRouter(app.get(JobProducer).all(), QUEUE_BOARD_PATH, [{ text: 'Sign out', url: LOGOUT_PATH }]);
+  app.use(QUEUE_BOARD_PATH, queueBoardAccess(app.get(AuthService), board));
   await app.init();
   return app;
 }

@@ -16,6 +16,7 @@ import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { RunsModule } from './modules/runs/runs.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { QueueBoardModule } from './modules/queue-board/queue-board.module';
 import { UsersModule } from './modules/users/users.module';
 
 /** Paths pino must never print, whatever a handler logs. */
@@ -82,6 +83,7 @@ export class AppModule {
         AlertsModule,
         HealthModule,
         MetricsModule,
+        QueueBoardModule,
       ],
       providers: [SystemSchedules],
     };

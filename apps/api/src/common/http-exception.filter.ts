@@ -1,7 +1,26 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ThrottlerException, throttlerMessage } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { DbError } from '@dbferry/dialects-core';
+
+/**
+ * A 429 says when to retry: the `Retry-After` header (seconds), taken from the one a limiter
+ * set (the throttler sets `Retry-After-<name>`), and a message with the same number instead
+ * of the throttler's "ThrottlerException: Too Many Requests". Returns the message to send.
+ */
+export function tooManyRequests(exception: HttpException, response: Response, fallback: unknown): string {
+  const seconds = Math.max(
+    1,
+    ...Object.entries(response.getHeaders())
+      .filter(([name]) => name === 'retry-after' || name.startsWith('retry-after-'))
+      .map(([, value]) => Math.ceil(Number(value)))
+      .filter(Number.isFinite),
+  );
+  response.setHeader('Retry-After', String(seconds));
+  const generic = exception instanceof ThrottlerException || typeof fallback !== 'string' || fallback === throttlerMessage;
+  return generic ? `too many requests; retry in ${seconds} s` : fallback;
+}
 
 /**
  * Every error leaves as `{statusCode, error, message, details?}`. Unexpected errors become
@@ -18,7 +37,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const payload = typeof body === 'string' ? { message: body } : (body as Record<string, unknown>);
-      const message = Array.isArray(payload.message) ? payload.message.join('; ') : payload.message;
+      let message = Array.isArray(payload.message) ? payload.message.join('; ') : payload.message;
+      if (status === HttpStatus.TOO_MANY_REQUESTS) message = tooManyRequests(exception, response, message);
       response.status(status).json({
         statusCode: status,
         error: STATUS_CODES[status] ?? 'Error',
