@@ -4,7 +4,8 @@ import { Database } from 'sqlite3';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createConnection } from 'mysql2/promise';
-import { createMysqlDatabase, EphemeralDatabase } from '@dbferry/testing';
+import { Client } from 'pg';
+import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
 import { ApiHarness, startApi } from './harness';
 
 /** A password that must never be seen outside the sealed column. */
@@ -17,6 +18,17 @@ describe('connections (e2e)', () => {
   const mysqlUser = `dbf_${Date.now().toString(36)}`;
   const mysqlPassword = 'mysql-user-secret-42';
   let mysqlDb: EphemeralDatabase;
+  /** A live PostgreSQL database to list (the control store itself is refused as a connection). */
+  let pgDb: EphemeralDatabase;
+  const pgQuery = async (sql: string) => {
+    const client = new Client({ connectionString: pgDb.url });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
 
   beforeAll(async () => {
     api = await startApi({ DB_HOSTS_DENY: '10.0.0.0/8,192.0.2.0/24' });
@@ -25,6 +37,7 @@ describe('connections (e2e)', () => {
     await root.query(`CREATE USER '${mysqlUser}'@'%' IDENTIFIED BY '${mysqlPassword}'`);
     await root.query(`CREATE USER '${mysqlUser}'@'localhost' IDENTIFIED BY '${mysqlPassword}'`);
     mysqlDb = await createMysqlDatabase('dbferry_conn');
+    pgDb = await createPostgresDatabase('dbferry_conn');
     for (const host of ['%', 'localhost']) await root.query(`GRANT ALL ON \`${mysqlDb.name}\`.* TO '${mysqlUser}'@'${host}'`);
     await root.end();
   });
@@ -35,6 +48,7 @@ describe('connections (e2e)', () => {
     await root.query(`DROP USER IF EXISTS '${mysqlUser}'@'localhost'`);
     await root.end();
     await mysqlDb.drop();
+    await pgDb.drop();
     await api.close();
   });
 
@@ -239,11 +253,12 @@ describe('connections (e2e)', () => {
 
   describe('tables and status', () => {
     it('lists the tables of a live database with their keys', async () => {
-      await api.app.get(DataSource).query('CREATE TABLE e2e_orders (region text, id bigint, PRIMARY KEY (region, id))');
-      const url = new URL(api.env.DATABASE_URL);
-      const created = await create({ name: 'control', dialect: 'postgres', host: '127.0.0.1', database: url.pathname.slice(1), username: 'postgres' }).expect(201);
+      await pgQuery('CREATE TABLE e2e_orders (region text, id bigint, PRIMARY KEY (region, id))');
+      const url = new URL(pgDb.url);
+      const created = await create({ name: 'pg-live', dialect: 'postgres', host: '127.0.0.1', port: Number(url.port) || 5432, database: pgDb.name, username: 'postgres' }).expect(201);
       const res = await request(api.http).get(`/api/connections/${created.body.id}/tables?schema=public`).set(auth()).expect(200);
-      expect(res.body).toContainEqual(expect.objectContaining({ schema: 'public', name: 'e2e_orders', primaryKey: ['region', 'id'] }));
+      // A list like every other: {items, total}.
+      expect(res.body).toEqual({ items: [expect.objectContaining({ schema: 'public', name: 'e2e_orders', primaryKey: ['region', 'id'] })], total: 1 });
     });
 
     it('describes a table with native and neutral column types', async () => {
@@ -263,19 +278,18 @@ describe('connections (e2e)', () => {
     });
 
     it('reports every connection as reachable or not, with its tables and their row counts', async () => {
-      const store = api.app.get(DataSource);
-      await store.query(`INSERT INTO e2e_orders SELECT 'eu', g FROM generate_series(1, 437) g`);
-      await store.query('ANALYZE e2e_orders');
-      await store.query('CREATE TABLE e2e_never_analyzed (id int PRIMARY KEY)');
+      await pgQuery(`INSERT INTO e2e_orders SELECT 'eu', g FROM generate_series(1, 437) g`);
+      await pgQuery('ANALYZE e2e_orders');
+      await pgQuery('CREATE TABLE e2e_never_analyzed (id int PRIMARY KEY)');
       const res = await request(api.http).get('/api/connections/status').set(auth()).expect(200);
       const byName = Object.fromEntries(res.body.items.map((s: { name: string }) => [s.name, s]));
-      expect(byName['control']).toMatchObject({ reachable: true });
-      expect(byName['control'].tables.map((t: { name: string }) => t.name)).toContain('e2e_orders');
+      expect(byName['pg-live']).toMatchObject({ reachable: true });
+      expect(byName['pg-live'].tables.map((t: { name: string }) => t.name)).toContain('e2e_orders');
       const table = (conn: string, name: string) => byName[conn].tables.find((t: { name: string }) => t.name === name);
       // PostgreSQL: the planner's estimate (pg_class.reltuples), exact for a small analyzed table ...
-      expect(table('control', 'e2e_orders')).toMatchObject({ schema: 'public', primaryKey: ['region', 'id'], rowEstimate: 437 });
+      expect(table('pg-live', 'e2e_orders')).toMatchObject({ schema: 'public', primaryKey: ['region', 'id'], rowEstimate: 437 });
       // ... and null, not -1 or 0, for a table never vacuumed or analyzed.
-      expect(table('control', 'e2e_never_analyzed')).toMatchObject({ rowEstimate: null });
+      expect(table('pg-live', 'e2e_never_analyzed')).toMatchObject({ rowEstimate: null });
       // SQLite keeps no estimate: an exact count.
       expect(table('t-sqlite', 't')).toMatchObject({ schema: 'main', rowEstimate: 0 });
       expect(byName['t-closed']).toMatchObject({ reachable: false, tables: [] });

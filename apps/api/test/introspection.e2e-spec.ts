@@ -73,7 +73,7 @@ describe('introspection over HTTP (e2e)', () => {
 
   it('lists PostgreSQL tables of a schema with their key and the planner’s row estimate', async () => {
     const res = await request(api.http).get(`/api/connections/${ids['pg']}/tables?schema=Sales`).set(auth()).expect(200);
-    expect(res.body).toEqual([{ schema: 'Sales', name: 'Order Lines', primaryKey: ['region', 'id'], rowEstimate: 250 }]);
+    expect(res.body).toEqual({ items: [{ schema: 'Sales', name: 'Order Lines', primaryKey: ['region', 'id'], rowEstimate: 250 }], total: 1 });
   });
 
   it('describes a PostgreSQL table: types, nullability, defaults, identity and indexes', async () => {
@@ -95,8 +95,8 @@ describe('introspection over HTTP (e2e)', () => {
 
   it('describes a MariaDB table: unsigned widening, tinyint(1), enum, auto_increment, defaults and indexes', async () => {
     const list = await request(api.http).get(`/api/connections/${ids['my']}/tables`).set(auth()).expect(200);
-    expect(list.body).toEqual([expect.objectContaining({ schema: my.name, name: 'order_lines', primaryKey: ['id'] })]);
-    expect(list.body[0].rowEstimate).toBeGreaterThan(0);
+    expect(list.body).toEqual({ items: [expect.objectContaining({ schema: my.name, name: 'order_lines', primaryKey: ['id'] })], total: 1 });
+    expect(list.body.items[0].rowEstimate).toBeGreaterThan(0);
     const res = await request(api.http).get(`/api/connections/${ids['my']}/tables/${my.name}/order_lines`).set(auth()).expect(200);
     const columns = Object.fromEntries(res.body.columns.map((c: { name: string }) => [c.name, c]));
     expect(columns['id']).toMatchObject({ nativeType: 'bigint(20) unsigned', type: 'uint64', nullable: false, identity: true });

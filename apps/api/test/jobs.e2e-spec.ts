@@ -3,6 +3,11 @@ import { Database } from 'sqlite3';
 import request from 'supertest';
 import { ApiHarness, startApi } from './harness';
 
+const sqliteExec = (file: string, sql: string) =>
+  new Promise<void>((resolve, reject) => {
+    const db = new Database(file, (err) => (err ? reject(err) : db.exec(sql, (e) => db.close(() => (e ? reject(e) : resolve())))));
+  });
+
 describe('jobs (e2e)', () => {
   let api: ApiHarness;
   let admin: string;
@@ -170,7 +175,12 @@ describe('jobs (e2e)', () => {
   });
 
   it('answers 422 naming the table when a preview cannot be planned', async () => {
+    // Saving refuses a table the source lacks; one dropped after the save reaches the planner.
+    const saved = await create(job({ name: 'ghost table', tables: [{ source: 'main.ghost' }] })).expect(422);
+    expect(saved.body.details).toEqual([expect.objectContaining({ field: 'tables[0].source' })]);
+    await sqliteExec(join(api.env.SQLITE_ROOT, 'shop.db'), 'CREATE TABLE ghost (id INTEGER PRIMARY KEY)');
     const created = (await create(job({ name: 'ghost table', tables: [{ source: 'main.ghost' }] })).expect(201)).body;
+    await sqliteExec(join(api.env.SQLITE_ROOT, 'shop.db'), 'DROP TABLE ghost');
     const res = await request(api.http).post(`/api/jobs/${created.id}/preview`).set(auth(operator)).expect(422);
     expect(res.body.details[0].field).toBe('tables[0].source');
     expect(res.body.message).toMatch(/main\.ghost not found/);
@@ -183,7 +193,8 @@ describe('jobs (e2e)', () => {
     expect(patched.body).toMatchObject({ enabled: false, chunkRows: 5000, name: 'alpha' });
     await request(api.http).patch(`/api/jobs/${a.id}`).set(auth(operator)).send({ writeMode: 'merge' }).expect(400);
     const res = await request(api.http).delete(`/api/connections/${sqliteId}`).set(auth()).expect(409);
-    expect(res.body.message).toMatch(/used by a job/);
+    expect(res.body.message).toMatch(/^the connection is used by jobs? "/);
+    expect(res.body.message).toContain(`"alpha" (${a.id})`);
     await request(api.http).delete(`/api/jobs/${a.id}`).set(auth(operator)).expect(204);
     await request(api.http).get(`/api/jobs/${a.id}`).set(auth()).expect(404);
   });

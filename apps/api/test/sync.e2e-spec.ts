@@ -294,9 +294,15 @@ describe('sync runs on a worker (e2e)', () => {
   }, 120_000);
 
   it('fails a run whose source table vanished, with the reason in the run and its log', async () => {
+    // A job is refused at save on a table its source lacks (422), so this one vanishes after the save.
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    await client.query('CREATE TABLE nope (id int PRIMARY KEY)');
     const job = await request(api.http).post('/api/jobs').set(auth()).send({
       name: 'ghost', sourceId: process.env.SRC_ID, targetId: process.env.DST_ID, mode: 'full', writeMode: 'upsert', tables: [{ source: 'public.nope' }],
     }).expect(201);
+    await client.query('DROP TABLE nope');
+    await client.end();
     const run = await runToEnd(job.body.id);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/public\.nope not found/);

@@ -14,7 +14,9 @@ import {
   encodeKey,
   encodeValue,
   formatTableRef,
+  keyOrderAgrees,
   laterWatermark,
+  LOOKUP_KEY_KINDS,
   parseTableRef,
   planTables,
   RejectLimitError,
@@ -29,14 +31,7 @@ import { ConnectionOpener, OpenPair } from '../runs/connection-opener';
 import { WorkerMetrics } from '../ops/worker-metrics';
 import { RunStore } from '../runs/run-store';
 
-const TEXT_KINDS = new Set(['string', 'char', 'text', 'enum']);
-
-/**
- * A text key may sort differently on the two sides (collations), so a source key range is not
- * the same set of rows on the target: such chunks upsert rather than replace the range.
- */
-const hasTextKey = (columns: NeutralColumn[], keyColumns: string[]) =>
-  columns.some((c) => keyColumns.includes(c.name) && TEXT_KINDS.has(c.type.kind));
+const LOOKUP_KINDS = new Set<string>(LOOKUP_KEY_KINDS);
 
 /** The incremental column of a planned table, its inclusive lower bound, and a watermark tracker. */
 function incrementalOf(table: RunTableEntity, columns: NeutralColumn[], keyColumns: string[]) {
@@ -135,7 +130,17 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
         const sourceDialect = ends.source.stored.dialect;
         const incremental = incrementalOf(lease.table, plan.columns, plan.keyColumns);
         const where = incremental?.since !== undefined ? [plan.where && `(${plan.where})`, sincePredicate(sourceDialect, incremental.column, incremental.since)].filter(Boolean).join(' AND ') : plan.where;
-        const mode = !lease.table.resumable ? 'replace-range' : syncJob.mode === 'incremental' || hasTextKey(plan.columns, plan.keyColumns) ? 'upsert' : chunkWriteMode(syncJob.writeMode);
+        // A key range cut in the source's order is the same set of keys on the target only when
+        // both databases order every key column neutrally (their declared orderedKeyKinds): then
+        // the chunk may replace its range. Otherwise (text, uint64 or decimals kept as SQLite text,
+        // uuid, …) it upserts its own keys, and insert/replace clear the range's stale rows below.
+        const keys = plan.keyColumns.map((k) => plan.columns.find((c) => c.name === k) as NeutralColumn);
+        const targetKeys = lease.table.resumable ? await this.targetKeyColumns(ends, plan, keys) : keys;
+        const ordered = lease.table.resumable && keyOrderAgrees(ends.source.data, ends.target.data, keys, targetKeys);
+        const lookups = [...keys, ...targetKeys].every((c) => LOOKUP_KINDS.has(c.type.kind));
+        const mode = !lease.table.resumable ? 'replace-range' : syncJob.mode === 'incremental' || !ordered ? 'upsert' : chunkWriteMode(syncJob.writeMode);
+        const verify = ordered ? ('range' as const) : lookups ? { keys: { dialect: ends.target.stored.dialect, keyColumns: targetKeys } } : undefined;
+        const sweep = syncJob.deleteMissing || (!ordered && syncJob.mode !== 'incremental' && syncJob.writeMode !== 'upsert');
         let watermark: Watermark | null = null;
         const result = !lease.table.resumable
           ? await copyKeyless({
@@ -161,6 +166,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           where,
           range: lease.table.resumable ? range : undefined,
           mode,
+          verify,
           batchSize: syncJob.batchSize,
           nul: syncJob.nul,
           // The budget other chunks have not used yet; finish-run settles the run against maxRejects.
@@ -170,7 +176,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
         });
         // A replaced range already lost the keys the source no longer has; an upserted one did not.
         const rowsDeleted =
-          syncJob.deleteMissing && lease.table.resumable && mode === 'upsert'
+          sweep && lookups && lease.table.resumable && mode === 'upsert'
             ? await this.deleteMissing(ends, plan, range, syncJob.batchSize, job.signal)
             : 0;
         const labels = { source_dialect: ends.source.stored.dialect, target_dialect: ends.target.stored.dialect };
@@ -202,6 +208,13 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
       await this.store.log(runId, 'warn', `chunk ${lease.chunk.ordinal} will retry (attempt ${job.attemptsMade + 1}): ${message}`, lease.table.sourceTable);
       throw error;
     }
+  }
+
+  /** The target table's own key columns (a column of another type sorts as its own type), else the planned ones. */
+  private async targetKeyColumns(ends: OpenPair, plan: TablePlan, planned: NeutralColumn[]): Promise<NeutralColumn[]> {
+    const described = await ends.target.data.introspector.describeTable(plan.target);
+    if (!described) return planned;
+    return planned.map((k) => described.columns.find((c) => c.name === k.name) ?? k);
   }
 
   private async deleteMissing(ends: OpenPair, plan: TablePlan, range: KeyRange, batchSize: number, signal?: AbortSignal): Promise<number> {

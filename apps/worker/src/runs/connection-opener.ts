@@ -30,13 +30,20 @@ export class ConnectionOpener {
     private readonly secrets: ConnectionSecrets,
     @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
   ) {
-    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
+    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny, protectedDatabases: [security.controlStore] });
   }
 
-  /** `create`: a missing SQLite file is created (under SQLITE_ROOT, mode 0600), for a run that creates tables. */
-  async open(connectionId: string, options: { create?: boolean } = {}): Promise<OpenConnection> {
+  /**
+   * `create`: a missing SQLite file is created (under SQLITE_ROOT, mode 0600), for a run that creates tables.
+   * `write`: the run writes here (DDL, rows, deletes, staging): a read-only connection is refused before connecting.
+   */
+  async open(connectionId: string, options: { create?: boolean; write?: boolean } = {}): Promise<OpenConnection> {
     const stored = await this.secrets.load(connectionId);
     if (!stored) throw new TerminalDbError('invalid-spec', `connection ${connectionId} no longer exists`);
+    // Read at every open, so a connection made read-only after the job was saved is never written.
+    if (options.write && stored.readOnly) {
+      throw new TerminalDbError('permission-denied', `connection "${stored.name}" is read-only; a run never writes to it (change the job's target or clear readOnly)`);
+    }
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
     const session = await dialectFor(stored.dialect).connect(resolved, {
       timeoutMs: Math.max(this.security.connectionTestTimeoutMs, 10_000),
@@ -53,7 +60,7 @@ export class ConnectionOpener {
   async openPair(sourceId: string, targetId: string, options: { createTarget?: boolean } = {}): Promise<OpenPair> {
     const source = await this.open(sourceId);
     try {
-      const target = await this.open(targetId, { create: options.createTarget });
+      const target = await this.open(targetId, { create: options.createTarget, write: true });
       return { source, target, close: async () => void (await Promise.allSettled([source.session.close(), target.session.close()])) };
     } catch (error) {
       await source.session.close().catch(() => undefined);

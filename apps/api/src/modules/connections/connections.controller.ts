@@ -63,6 +63,7 @@ export class ConnectionsController {
   @RequireRole('admin')
   @ApiIdParam('connection')
   @ApiOkResponse({ type: ConnectionView })
+  @ApiConflictResponse({ description: 'name taken, or readOnly set while jobs target the connection (they are named)' })
   update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateConnectionDto, @CurrentUser() actor: AuthUser) {
     return this.connections.update(id, body, actor);
   }
@@ -72,7 +73,7 @@ export class ConnectionsController {
   @HttpCode(204)
   @ApiIdParam('connection')
   @ApiNoContentResponse({ description: 'deleted' })
-  @ApiConflictResponse({ description: 'a job uses the connection' })
+  @ApiConflictResponse({ description: 'jobs use the connection (they are named)' })
   remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
     return this.connections.remove(id, actor);
   }
@@ -94,7 +95,7 @@ export class ConnectionsController {
 
   @Get(':id/tables')
   @ApiIdParam('connection')
-  @ApiOkResponse({ type: [TableSummaryView] })
+  @ApiPageResponse(TableSummaryView, 'the tables (and views) of the connection, each with a row estimate; every one, not paged')
   tables(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: TablesQuery) {
     return this.connections.tables(id, query.schema);
   }

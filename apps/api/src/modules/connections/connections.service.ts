@@ -2,7 +2,16 @@ import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavai
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { securityConfig } from '@dbferry/config';
-import { ConnectionEntity, ConnectionSecrets, InjectRepo, Repository, StoredConnection, isForeignKeyViolation, isUniqueViolation } from '@dbferry/control-plane';
+import {
+  ConnectionEntity,
+  ConnectionSecrets,
+  InjectRepo,
+  Repository,
+  StoredConnection,
+  SyncJobEntity,
+  isForeignKeyViolation,
+  isUniqueViolation,
+} from '@dbferry/control-plane';
 import {
   ConnectionSpec,
   ConnectionSpecError,
@@ -44,6 +53,13 @@ const view = (row: ConnectionEntity, hasPassword: boolean): ConnectionView => ({
   updatedAt: row.updatedAt,
 });
 
+/** `job "a" (id), job "b" (id)`, at most ten, then how many more. */
+const describeJobs = (jobs: Array<Pick<SyncJobEntity, 'id' | 'name'>>) => {
+  const shown = jobs.slice(0, 10).map((j) => `"${j.name}" (${j.id})`);
+  const more = jobs.length > 10 ? ` and ${jobs.length - 10} more` : '';
+  return `${jobs.length === 1 ? 'job' : 'jobs'} ${shown.join(', ')}${more}`;
+};
+
 /** Options that change neither where a connection goes nor how it authenticates; any other change needs the password again. */
 const OPTIONS_AWAY_FROM_AUTH = new Set(['application_name', 'charset', 'schema', 'create']);
 
@@ -56,11 +72,12 @@ export class ConnectionsService {
 
   constructor(
     @InjectRepo(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
+    @InjectRepo(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
     private readonly secrets: ConnectionSecrets,
     private readonly audit: AuditService,
     @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
   ) {
-    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
+    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny, protectedDatabases: [security.controlStore] });
   }
 
   async list(limit: number, offset: number): Promise<Page<ConnectionView>> {
@@ -118,6 +135,13 @@ export class ConnectionsService {
     };
     if (dto.password === null) spec.password = undefined;
     await this.checked(spec);
+    if (spec.readOnly && !current.readOnly) {
+      const targeting = await this.jobsUsing(id, 'target');
+      if (targeting.length) {
+        const message = `readOnly: the connection is the target of ${describeJobs(targeting)}; change their target (or delete them) first`;
+        throw new ConflictException({ message, details: [{ field: 'readOnly', message }] });
+      }
+    }
     const changes: Partial<ConnectionEntity> = {
       name: dto.name ?? current.name,
       host: spec.host ?? null,
@@ -152,10 +176,15 @@ export class ConnectionsService {
 
   async remove(id: string, actor: AuthUser): Promise<void> {
     await this.load(id);
+    const using = await this.jobsUsing(id, 'either');
+    if (using.length) throw new ConflictException(`the connection is used by ${describeJobs(using)}; change or delete them first`);
     try {
       await this.connections.delete(id);
     } catch (error) {
-      if (isForeignKeyViolation(error)) throw new ConflictException('connection is used by a job; change or delete the job first');
+      // A job saved between the look-up and the delete: the foreign key still holds.
+      if (isForeignKeyViolation(error)) {
+        throw new ConflictException(`the connection is used by ${describeJobs(await this.jobsUsing(id, 'either'))}; change or delete them first`);
+      }
       throw error;
     }
     await this.audit.record({ actor, action: 'connection.delete', targetType: 'connection', targetId: id });
@@ -175,9 +204,19 @@ export class ConnectionsService {
     return result;
   }
 
-  async tables(id: string, schema?: string): Promise<TableSummaryView[]> {
+  async tables(id: string, schema?: string): Promise<Page<TableSummaryView>> {
     const stored = await this.load(id);
-    return this.withSession(stored, (session) => session.listTables(schema));
+    const items = await this.withSession(stored, (session) => session.listTables(schema));
+    return { items, total: items.length };
+  }
+
+  /** The jobs reading from or writing to a connection, by name (the first few, for a message). */
+  private async jobsUsing(id: string, role: 'target' | 'either'): Promise<Array<Pick<SyncJobEntity, 'id' | 'name'>>> {
+    return this.jobs.find({
+      select: { id: true, name: true },
+      where: role === 'target' ? { targetId: id } : [{ sourceId: id }, { targetId: id }],
+      order: { name: 'ASC' },
+    });
   }
 
   async describeTable(id: string, schema: string, table: string): Promise<TableDetailView> {

@@ -248,6 +248,12 @@ export class JobView {
   @ApiProperty({ example: 0 }) lookbackSeconds!: number;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) updatedAt!: Date;
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['the source shop could not be reached (timed out), so its tables were not checked; a run checks them again'],
+    description: 'on a create or update only: what could not be checked (the job was saved)',
+  })
+  warnings?: string[];
 }
 
 export class TableRefView {

@@ -1,4 +1,5 @@
 import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { posix } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import {
   ConnectionEntity,
@@ -10,7 +11,8 @@ import {
   isUniqueViolation,
 } from '@dbferry/control-plane';
 import { FilterError, parseTableRef, PlanError, planTables, TablePlan, validateFilter } from '@dbferry/engine';
-import { defaultSchema } from '@dbferry/dialects';
+import { DbError } from '@dbferry/dialects-core';
+import { defaultSchema, dialectFor } from '@dbferry/dialects';
 import { JobProducer } from '@dbferry/queue';
 import { JobName, jobScheduleId } from '@dbferry/queue-contracts';
 import type { AuthUser } from '../../common/auth.decorators';
@@ -70,6 +72,56 @@ export function typeTextProblem(text: unknown): string | undefined {
     return 'must be a plain type name: letters, digits, _, spaces, one (…) list of numbers or words, [] for arrays, a schema prefix; no quotes, semicolons or comments';
   }
   return undefined;
+}
+
+/** 422: the request is well formed but names what cannot be (a table missing, a table onto itself). */
+const unprocessable = (problems: FieldProblem[]) =>
+  new UnprocessableEntityException({ message: problems.map((p) => p.message).join('; '), details: problems });
+
+const withWarnings = (job: JobView, warnings: string[]): JobView => (warnings.length ? { ...job, warnings } : job);
+
+type Endpoint = Pick<ConnectionEntity, 'id' | 'dialect' | 'host' | 'port' | 'database' | 'username' | 'options'>;
+
+/** localhost, 127.0.0.1 and ::1 are one host; names compare without case or a final dot. */
+function hostKey(host: string | null): string {
+  const bare = (host ?? '').trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return bare === 'localhost' || /^127\./.test(bare) || bare === '::1' || bare === '::ffff:127.0.0.1' ? 'loopback' : bare;
+}
+
+/**
+ * Whether two connections reach the same tables: the same connection, the same SQLite file,
+ * or the same server (and, where a database is a namespace of its own, the same database;
+ * a MySQL server's databases are the schemas a table reference names).
+ */
+function sameDatabase(a: Endpoint, b: Endpoint): boolean {
+  if (a.id === b.id) return true;
+  if (a.dialect !== b.dialect) return false;
+  if (a.dialect === 'sqlite') return posix.normalize(a.database) === posix.normalize(b.database);
+  const port = (c: Endpoint) => c.port ?? dialectFor(c.dialect).capabilities.defaultPort;
+  if (hostKey(a.host) !== hostKey(b.host) || port(a) !== port(b)) return false;
+  return a.dialect === 'mysql' || a.database === b.database;
+}
+
+/** MySQL, SQL Server and SQLite names compare without case; PostgreSQL and Oracle as written (quoted). */
+const CASELESS = new Set(['mysql', 'mssql', 'sqlite']);
+
+/** 422 problems for each table entry whose target is its own source table. */
+function sameTableProblems(tables: JobTableSpec[], source: Endpoint, target: Endpoint): FieldProblem[] {
+  if (!sameDatabase(source, target)) return [];
+  const fold = (text: string) => (CASELESS.has(target.dialect) ? text.toLowerCase() : text);
+  const targetDefault = defaultSchema({ ...target, host: target.host ?? undefined, port: target.port ?? undefined, username: target.username ?? undefined });
+  return tables.flatMap((t, i) => {
+    const from = parseTableRef(t.source);
+    const to = t.target ? parseTableRef(t.target) : null;
+    if (!from) return [];
+    const schema = to?.schema ?? targetDefault;
+    // A pattern lands each table under its own name; a single table under the target's name, or its own.
+    const name = from.pattern || !to ? from.name : to.name;
+    if (fold(schema) !== fold(from.schema) || fold(name) !== fold(from.name)) return [];
+    const field = `tables[${i}].target`;
+    const what = from.pattern ? `the tables matching ${t.source} would be copied onto themselves` : `${schema}.${name} is the source table itself`;
+    return [{ field, message: `${field}: ${what} (the source and target reach the same database); name another target` }];
+  });
 }
 
 /** Which IANA zones exist, for schedule time zones. */
@@ -135,21 +187,23 @@ export class JobsService {
       lookbackSeconds: dto.lookbackSeconds ?? 0,
       createdBy: actor.id,
     });
-    await this.check(job);
+    const warnings = await this.check(job, true);
     const saved = await this.save(job);
     await this.syncSchedule(saved);
     await this.audit.record({ actor, action: 'job.create', targetType: 'job', targetId: saved.id, details: { name: saved.name } });
-    return view(saved);
+    return withWarnings(view(saved), warnings);
   }
 
   async update(id: string, dto: UpdateJobDto, actor: AuthUser): Promise<JobView> {
     const job = await this.load(id);
     Object.assign(job, Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)));
-    await this.check(job);
+    // Tables are looked up on the source only when they or the source change: a job whose table
+    // was dropped since can still be disabled or rescheduled.
+    const warnings = await this.check(job, dto.tables !== undefined || dto.sourceId !== undefined);
     const saved = await this.save(job);
     await this.syncSchedule(saved);
     await this.audit.record({ actor, action: 'job.update', targetType: 'job', targetId: id, details: { fields: Object.keys(dto) } });
-    return view(saved);
+    return withWarnings(view(saved), warnings);
   }
 
   async remove(id: string, actor: AuthUser): Promise<void> {
@@ -209,9 +263,11 @@ export class JobsService {
 
   /**
    * Everything that can be refused without running anything: connections, table references,
-   * modes, schedule; then each filter, parsed against the source table's real columns.
+   * modes, schedule (400); a table copied onto itself (422); then, on the source, each named
+   * table must exist (422) and each filter is parsed against its real columns. An unreachable
+   * source is not a refusal: the job saves and the returned warnings say what was not checked.
    */
-  private async check(job: SyncJobEntity): Promise<void> {
+  private async check(job: SyncJobEntity, lookUpTables: boolean): Promise<string[]> {
     const problems: FieldProblem[] = [];
     const add = (field: string, message: string) => problems.push({ field, message: `${field}: ${message}` });
 
@@ -236,29 +292,45 @@ export class JobsService {
 
     job.tables.forEach((table, i) => this.checkTable(table, i, job, add));
     if (problems.length) throw fieldError(problems);
+    if (!source || !target) return [];
+
+    const selfCopies = sameTableProblems(job.tables, source, target);
+    if (selfCopies.length) throw unprocessable(selfCopies);
 
     // checkTable has refused unparsable sources and filters on patterns, so ref is a single table.
-    const filtered = job.tables.flatMap((t, i) => {
+    // A pattern may match nothing yet (tables created later): only single tables are looked up.
+    const singles = job.tables.flatMap((t, i) => {
       const ref = parseTableRef(t.source);
-      return t.where && ref ? [{ t, i, ref, where: t.where }] : [];
+      return ref && !ref.pattern && (lookUpTables || t.where) ? [{ t, i, ref }] : [];
     });
-    if (!filtered.length || !source) return;
-    await this.connectionsService.withConnection(source.id, async (session) => {
-      for (const { t, i, ref, where } of filtered) {
-        const described = await session.data?.introspector.describeTable({ schema: ref.schema, name: ref.name });
-        if (!described) {
-          add(`tables[${i}].source`, `table ${t.source} not found on the source`);
-          continue;
+    if (!singles.length) return [];
+    const missing: FieldProblem[] = [];
+    try {
+      await this.connectionsService.withConnection(source.id, async (session) => {
+        for (const { t, i, ref } of singles) {
+          const described = await session.data?.introspector.describeTable({ schema: ref.schema, name: ref.name });
+          if (!described) {
+            const field = `tables[${i}].source`;
+            missing.push({ field, message: `${field}: table ${t.source} not found on the source (${source.name})` });
+            continue;
+          }
+          if (!t.where) continue;
+          try {
+            t.where = validateFilter({ dialect: source.dialect, filter: t.where, columns: described.columns.map((c) => c.name) }).sql;
+          } catch (error) {
+            if (!(error instanceof FilterError)) throw error;
+            add(`tables[${i}].where`, error.message.replace(/^filter: /, ''));
+          }
         }
-        try {
-          t.where = validateFilter({ dialect: source.dialect, filter: where, columns: described.columns.map((c) => c.name) }).sql;
-        } catch (error) {
-          if (!(error instanceof FilterError)) throw error;
-          add(`tables[${i}].where`, error.message.replace(/^filter: /, ''));
-        }
-      }
-    });
+      });
+    } catch (error) {
+      // A filter is only accepted once parsed against the table's columns, so it cannot wait.
+      if (!(error instanceof DbError) || singles.some(({ t }) => t.where)) throw error;
+      return [`the source ${source.name} could not be reached (${error.message}), so its tables were not checked; a run checks them again`];
+    }
     if (problems.length) throw fieldError(problems);
+    if (missing.length) throw unprocessable(missing);
+    return [];
   }
 
   private checkTable(table: JobTableSpec, i: number, job: SyncJobEntity, add: (field: string, message: string) => void): void {
