@@ -10,3 +10,4 @@ export * from './incremental/sql-literal';
 export * from './incremental/watermark';
 export * from './incremental/delete-missing';
 export * from './copy/copy-keyless';
+export * from './copy/key-order';

@@ -1,10 +1,11 @@
 import { type DataPlane, IdentifierError, type RowBatch } from './data-plane';
+import { RowCountMismatchError } from './errors';
 
 type Classify = (error: unknown) => Error;
 
 /** Our own refusals and aborts pass as they are; driver errors are sorted into the taxonomy. */
 function sorted(error: unknown, classify: Classify): unknown {
-  if (error instanceof IdentifierError) return error;
+  if (error instanceof IdentifierError || error instanceof RowCountMismatchError) return error;
   if (error instanceof Error && error.name === 'AbortError') return error;
   return classify(error);
 }
@@ -29,6 +30,7 @@ async function* guardStream(source: () => AsyncIterable<RowBatch>, classify: Cla
 export function classifyDataPlane(plane: DataPlane, classify: Classify): DataPlane {
   const lookupType = plane.introspector.lookupType?.bind(plane.introspector);
   return {
+    ...(plane.orderedKeyKinds && { orderedKeyKinds: plane.orderedKeyKinds }),
     introspector: {
       listSchemas: () => guard(() => plane.introspector.listSchemas(), classify),
       describeTable: (table) => guard(() => plane.introspector.describeTable(table), classify),

@@ -1,4 +1,5 @@
-import type { NeutralColumn, NeutralType } from './types';
+import type { NeutralColumn, NeutralKind, NeutralType } from './types';
+import { RowCountMismatchError } from './errors';
 import type { LossNote } from './types';
 import type { ValueLoss } from './loss-report';
 
@@ -179,11 +180,20 @@ export interface WriteRequest {
    * probe telling whether the target accepts these rows (bad-row isolation) without changing it.
    */
   rollback?: boolean;
+  /**
+   * Count the rows of `range` on the target inside the write's transaction, after the rows are
+   * written (WriteResult.rangeRows). In replace-range mode a count other than the rows written
+   * fails the write with RowCountMismatchError before anything is committed. Ignored by a
+   * rolled-back probe.
+   */
+  verify?: boolean;
   signal?: AbortSignal;
 }
 
 export interface WriteResult {
   rowsWritten: number;
+  /** With `verify`: the rows the target's `range` held just before the commit (its own order). */
+  rangeRows?: number;
   /** Value-level losses met while writing (e.g. NULs stripped), counted per column, for the run report. */
   warnings: ValueLoss[];
 }
@@ -247,8 +257,40 @@ export class IdentifierError extends Error {
   }
 }
 
+/**
+ * The check a writer runs with `verify` once it has counted the range: in replace-range mode the
+ * range was emptied and then given exactly the rows written, so any other count means rows were
+ * lost (or came from elsewhere) and the write must not commit.
+ */
+export function checkReplacedRangeCount(request: Pick<WriteRequest, 'mode' | 'table'>, written: number, counted: number): void {
+  if (request.mode !== 'replace-range' || counted === written) return;
+  throw new RowCountMismatchError(
+    written,
+    counted,
+    `the key range of ${request.table.schema}.${request.table.name} holds ${counted} row(s) after ${written} were written into it, in the same transaction (rolled back)`,
+  );
+}
+
+/**
+ * The neutral order of a key kind, the order the engine assumes when it cuts a table into key
+ * ranges on one database and deletes the same range on another: integers and decimals by value,
+ * uuid and binary by their bytes (unsigned, shorter first on a common prefix), dates and
+ * timestamps by time (timestamptz by instant). Text has no neutral order (collations).
+ */
+export const NEUTRAL_KEY_ORDER_KINDS: readonly NeutralKind[] = [
+  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'decimal',
+  'uuid', 'binary', 'blob', 'date', 'timestamp', 'timestamptz',
+];
+
 /** What a session offers beyond connectivity; every dialect implements all of it (issue 3). */
 export interface DataPlane {
+  /**
+   * Key kinds whose values this dialect, as it stores them in the columns it maps them to and
+   * compares them in its range predicates, orders exactly in their neutral order
+   * (NEUTRAL_KEY_ORDER_KINDS). A chunk is replaced by key range only when the source and the
+   * target both list the kinds of every key column; absent: none (the safe answer).
+   */
+  readonly orderedKeyKinds?: readonly NeutralKind[];
   introspector: Introspector;
   reader: Reader;
   writer: Writer;

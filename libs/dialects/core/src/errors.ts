@@ -12,6 +12,7 @@ export type DbErrorCode =
   | 'unsupported-version'
   | 'constraint'
   | 'data'
+  | 'row-count'
   | 'unknown';
 
 export const DB_ERROR_MESSAGES: Record<DbErrorCode, string> = {
@@ -27,6 +28,7 @@ export const DB_ERROR_MESSAGES: Record<DbErrorCode, string> = {
   'unsupported-version': 'database version not supported',
   constraint: 'constraint violated',
   data: 'value rejected by the database',
+  'row-count': 'the target does not hold the rows written',
   unknown: 'database error',
 };
 
@@ -69,6 +71,21 @@ export class TransientDbError extends DbError {
 /** Retrying cannot help: bad credentials, missing database, rejected value. */
 export class TerminalDbError extends DbError {
   readonly transient = false;
+}
+
+/**
+ * A write's own check found the target holding other rows than it wrote (a trigger, a second
+ * writer, two orders of the key disagreeing): retrying would only repeat it, and the run must not
+ * report rows the target does not hold. The message gives both numbers.
+ */
+export class RowCountMismatchError extends TerminalDbError {
+  constructor(
+    readonly expected: number,
+    readonly found: number,
+    detail: string,
+  ) {
+    super('row-count', detail);
+  }
 }
 
 /** A connection spec (or URL) that cannot be used as given; `field` names the culprit. */

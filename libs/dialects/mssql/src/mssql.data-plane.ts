@@ -4,7 +4,7 @@ import { MssqlChecksummer } from './mssql.checksum';
 import { MssqlDdlBuilder } from './mssql.ddl';
 import { MssqlIntrospector } from './mssql.introspector';
 import { MssqlReader } from './mssql.reader';
-import { MssqlWriter } from './mssql.writer';
+import { MSSQL_ORDERED_KEY_KINDS, MssqlWriter } from './mssql.writer';
 import { Transaction } from 'mssql';
 
 /** `15.0.2000.5` → 15; 0 when unknown (then checksums run in the worker). */
@@ -16,6 +16,7 @@ export function mssqlMajorVersion(productVersion: string | undefined): number {
 export function createMssqlDataPlane(pool: ConnectionPool, productVersion: string | undefined): DataPlane {
   const reader = new MssqlReader(pool);
   return {
+    orderedKeyKinds: MSSQL_ORDERED_KEY_KINDS,
     introspector: new MssqlIntrospector(pool),
     reader,
     writer: new MssqlWriter(pool),

@@ -187,6 +187,12 @@ export function mssqlDeleteRangeSql(table: TableRef, keys: NeutralColumn[], rang
   return { sql: `DELETE FROM ${qualifyMssql(table)}${whereClause(predicate.sql)};`, params: predicate.params };
 }
 
+/** The rows of a key range, counted in the writer's transaction (WriteRequest.verify). */
+export function mssqlCountRangeSql(table: TableRef, keys: NeutralColumn[], range?: KeyRange): BoundSql {
+  const predicate = mssqlRangePredicate(keys, range);
+  return { sql: `SELECT COUNT_BIG(*) AS ${mssqlIdentifier('n')} FROM ${qualifyMssql(table)}${whereClause(predicate.sql)};`, params: predicate.params };
+}
+
 // --- checksum ---------------------------------------------------------------------------
 
 /**

@@ -1,8 +1,9 @@
 import * as mssql from 'mssql';
-import { type NeutralColumn, type RowBatch, truncateFraction, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { checkReplacedRangeCount, type NeutralColumn, type NeutralKind, type RowBatch, truncateFraction, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import { boundRequest, driverType } from './mssql.reader';
 import {
   MSSQL_STAGE_TABLE,
+  mssqlCountRangeSql,
   mssqlCreateStageSql,
   mssqlDeleteRangeSql,
   mssqlDropStageSql,
@@ -38,6 +39,17 @@ function checkAborted(signal?: AbortSignal): void {
 }
 
 /**
+ * Key kinds SQL Server orders as the engine does (DataPlane.orderedKeyKinds): integers and
+ * decimal by value, date, datetime2 and datetimeoffset (by instant) by time. Not
+ * uniqueidentifier (it sorts its last byte groups first), binary (compared as if padded with
+ * zeros) or text (collations).
+ */
+export const MSSQL_ORDERED_KEY_KINDS: readonly NeutralKind[] = [
+  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'decimal',
+  'date', 'timestamp', 'timestamptz',
+];
+
+/**
  * Bulk loads each batch into a session temp table typed for lossless transfer (mssql.values
  * `stageColumn`), then MERGEs (upsert) or INSERT … SELECTs it into the target; replace-range
  * first deletes the range. All of it in one transaction.
@@ -56,6 +68,7 @@ export class MssqlWriter implements Writer {
     const transaction = new mssql.Transaction(this.pool);
     await transaction.begin();
     let rowsWritten = 0;
+    let rangeRows: number | undefined;
     const losses = new ValueLossCounter();
     try {
       await transaction.request().query(mssqlCreateStageSql(plan));
@@ -76,12 +89,18 @@ export class MssqlWriter implements Writer {
         }
       }
       await transaction.request().query(mssqlDropStageSql());
+      if (request.verify && !request.rollback) {
+        const count = mssqlCountRangeSql(request.table, keys, request.range);
+        const counted = await boundRequest(transaction.request(), count).query<{ n: string | number }>(count.sql);
+        rangeRows = Number(counted.recordset[0]?.n ?? 0);
+        checkReplacedRangeCount(request, rowsWritten, rangeRows);
+      }
       await (request.rollback ? transaction.rollback() : transaction.commit());
     } catch (error) {
       await transaction.rollback().catch(() => undefined);
       throw error;
     }
-    return { rowsWritten, warnings: losses.list() };
+    return { rowsWritten, warnings: losses.list(), ...(rangeRows !== undefined && { rangeRows }) };
   }
 }
 

@@ -4,7 +4,7 @@ import { MysqlChecksummer } from './mysql.checksum';
 import { MysqlDdlBuilder } from './mysql.ddl';
 import { MysqlIntrospector } from './mysql.introspector';
 import { type ErrorMapper, guarded, type MysqlConnector, MysqlReader } from './mysql.reader';
-import { MysqlWriter, type MysqlServerInfo, readLocalInfile, readMaxAllowedPacket } from './mysql.writer';
+import { MYSQL_ORDERED_KEY_KINDS, MysqlWriter, type MysqlServerInfo, readLocalInfile, readMaxAllowedPacket } from './mysql.writer';
 
 /**
  * Every connection of a session runs with:
@@ -42,6 +42,7 @@ export async function applySessionSetup(connection: Connection): Promise<void> {
 }
 
 export class MysqlDataPlane implements DataPlane {
+  readonly orderedKeyKinds = MYSQL_ORDERED_KEY_KINDS;
   readonly introspector: MysqlIntrospector;
   readonly reader: MysqlReader;
   readonly writer: MysqlWriter;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { type NeutralColumn, type NeutralValue, type RowBatch, type TableRef, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { checkReplacedRangeCount, type NeutralColumn, type NeutralKind, type NeutralValue, type RowBatch, type TableRef, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import type { MysqlFlavor } from './mysql.sql';
 import { type ErrorMapper, guarded, type MysqlConnector } from './mysql.reader';
 import { keyColumnsOf, qualify, quoteId, whereClause } from './mysql.sql';
@@ -107,6 +107,23 @@ export function deleteRangeSql(request: Pick<WriteRequest, 'table' | 'columns' |
   return `DELETE FROM ${qualify(request.table)}${whereClause(keys, request.range, undefined)}`;
 }
 
+/** The rows of a key range, counted in the writer's transaction (WriteRequest.verify). */
+export function countRangeSql(request: Pick<WriteRequest, 'table' | 'columns' | 'keyColumns' | 'range'>): string {
+  const keys = keyColumnsOf(request.columns, request.keyColumns);
+  return `SELECT COUNT(*) AS n FROM ${qualify(request.table)}${whereClause(keys, request.range, undefined)}`;
+}
+
+/**
+ * Key kinds MySQL/MariaDB order as the engine does (DataPlane.orderedKeyKinds): integers and
+ * DECIMAL by value, binary by bytes, DATE and DATETIME by time, uuid as lower-case char(36) (hex
+ * digits sort alike in every collation). Text follows a collation (case- and accent-insensitive
+ * by default), so it is not one of them.
+ */
+export const MYSQL_ORDERED_KEY_KINDS: readonly NeutralKind[] = [
+  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'decimal',
+  'uuid', 'binary', 'date', 'timestamp', 'timestamptz',
+];
+
 /** MysqlWriter's own request options, for tests and measurements. */
 export interface MysqlWriteRequest extends WriteRequest {
   /** 'auto' (the default): LOAD DATA LOCAL when the server allows it and the mode is not upsert; 'insert': multi-row INSERTs. */
@@ -136,6 +153,8 @@ export class MysqlWriter implements Writer {
   async write(request: MysqlWriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult> {
     const load = request.mode !== 'upsert' && request.via !== 'insert' && (await guarded(this.mapError, this.localInfile));
     const deleteSql = request.mode === 'replace-range' ? deleteRangeSql(request) : null;
+    const countSql = request.verify && !request.rollback ? countRangeSql(request) : null;
+    let rangeRows: number | undefined;
     const insert = load ? undefined : await this.insertPacker(request);
     const core = await guarded(this.mapError, this.connect);
     const connection = core.promise();
@@ -164,6 +183,11 @@ export class MysqlWriter implements Writer {
         rowsWritten = await this.loadRows(core, request, batches, losses);
       }
       request.signal?.throwIfAborted();
+      if (countSql) {
+        const [counted] = await guarded(this.mapError, () => connection.query<RowDataPacket[]>(countSql));
+        rangeRows = Number(counted[0]?.['n'] ?? 0);
+        checkReplacedRangeCount(request, rowsWritten, rangeRows);
+      }
       await run(request.rollback ? 'ROLLBACK' : 'COMMIT');
     } catch (error) {
       await connection.query('ROLLBACK').catch(() => undefined);
@@ -171,7 +195,7 @@ export class MysqlWriter implements Writer {
       throw error;
     }
     await connection.end().catch(() => connection.destroy());
-    return { rowsWritten, warnings: losses.list() };
+    return { rowsWritten, warnings: losses.list(), ...(rangeRows !== undefined && { rangeRows }) };
   }
 
   private async insertPacker(request: WriteRequest): Promise<InsertPacker> {

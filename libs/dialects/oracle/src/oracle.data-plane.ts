@@ -4,11 +4,12 @@ import { OracleChecksummer } from './oracle.checksum';
 import { OracleDdlBuilder } from './oracle.ddl';
 import { OracleIntrospector } from './oracle.introspector';
 import { OracleReader } from './oracle.reader';
-import { OracleWriter } from './oracle.writer';
+import { ORACLE_ORDERED_KEY_KINDS, OracleWriter } from './oracle.writer';
 
 export function createOracleDataPlane(connection: Connection): DataPlane {
   const reader = new OracleReader(connection);
   return {
+    orderedKeyKinds: ORACLE_ORDERED_KEY_KINDS,
     introspector: new OracleIntrospector(connection),
     reader,
     writer: new OracleWriter(connection),

@@ -183,6 +183,12 @@ export function oracleDeleteRangeSql(table: TableRef, keys: NeutralColumn[], ran
   return { sql: `DELETE FROM ${qualifyOracle(table)}${whereClause(predicate.sql)}`, binds: predicate.binds };
 }
 
+/** The rows of a key range, counted in the writer's transaction (WriteRequest.verify). */
+export function oracleCountRangeSql(table: TableRef, keys: NeutralColumn[], range?: KeyRange): BoundSql {
+  const predicate = oracleRangePredicate(keys, range);
+  return { sql: `SELECT COUNT(*) AS ${oracleIdentifier('N')} FROM ${qualifyOracle(table)}${whereClause(predicate.sql)}`, binds: predicate.binds };
+}
+
 // --- checksum ---------------------------------------------------------------------------
 
 /** Without MAX_STRING_SIZE = EXTENDED a VARCHAR2 expression, and so the row text, holds 4000 bytes. */

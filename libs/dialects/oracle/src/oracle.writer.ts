@@ -1,6 +1,15 @@
-import type { BindDefinition, Connection } from 'oracledb';
-import type { NeutralColumn, NeutralValue, RowBatch, ValueLoss, WriteRequest, WriteResult, Writer } from '@dbferry/dialects-core';
-import { type BindPlan, oracleBindPlan, oracleDeleteRangeSql, oracleWriteSql } from './oracle.sql';
+import { type BindDefinition, type Connection, OUT_FORMAT_OBJECT } from 'oracledb';
+import { checkReplacedRangeCount, type NeutralColumn, type NeutralKind, type NeutralValue, type RowBatch, type ValueLoss, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { type BindPlan, oracleBindPlan, oracleCountRangeSql, oracleDeleteRangeSql, oracleWriteSql } from './oracle.sql';
+
+/**
+ * Key kinds Oracle orders as the engine does (DataPlane.orderedKeyKinds): NUMBER by value, DATE
+ * and TIMESTAMP by time (WITH TIME ZONE by instant). Not RAW (its '' is NULL), uuid text or text.
+ */
+export const ORACLE_ORDERED_KEY_KINDS: readonly NeutralKind[] = [
+  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'decimal',
+  'date', 'timestamp', 'timestamptz',
+];
 
 /** Rows per executeMany round trip. */
 export const ORACLE_BATCH_ROWS = 1000;
@@ -60,6 +69,7 @@ export class OracleWriter implements Writer {
     const del = request.mode === 'replace-range' ? oracleDeleteRangeSql(request.table, keys, request.range) : undefined;
     const emptied = plan.map(() => 0);
     let rowsWritten = 0;
+    let rangeRows: number | undefined;
     try {
       if (del) await this.connection.execute(del.sql, del.binds, { autoCommit: false });
       for await (const batch of batches) {
@@ -74,11 +84,17 @@ export class OracleWriter implements Writer {
           rowsWritten += binds.length;
         }
       }
+      if (request.verify && !request.rollback) {
+        const count = oracleCountRangeSql(request.table, keys, request.range);
+        const counted = await this.connection.execute<{ N: number }>(count.sql, count.binds, { outFormat: OUT_FORMAT_OBJECT });
+        rangeRows = Number(counted.rows?.[0]?.N ?? 0);
+        checkReplacedRangeCount(request, rowsWritten, rangeRows);
+      }
       await (request.rollback ? this.connection.rollback() : this.connection.commit());
     } catch (error) {
       await this.connection.rollback().catch(() => undefined);
       throw error;
     }
-    return { rowsWritten, warnings: emptiedWarnings(request.columns, emptied) };
+    return { rowsWritten, warnings: emptiedWarnings(request.columns, emptied), ...(rangeRows !== undefined && { rangeRows }) };
   }
 }

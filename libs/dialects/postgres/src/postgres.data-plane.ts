@@ -4,13 +4,14 @@ import { PostgresChecksummer } from './postgres.checksum';
 import { PostgresDdlBuilder } from './postgres.ddl';
 import { PostgresIntrospector } from './postgres.introspector';
 import { PostgresReader } from './postgres.reader';
-import { PostgresWriter } from './postgres.writer';
+import { POSTGRES_ORDERED_KEY_KINDS, PostgresWriter } from './postgres.writer';
 
 /** `wrap` sorts driver errors into the DbError taxonomy (and redacts the password). */
 export function createPostgresDataPlane(clients: PostgresClients, wrap: <T>(work: () => Promise<T>) => Promise<T>): DataPlane {
   const introspector = new PostgresIntrospector(() => clients.main);
   const reader = new PostgresReader(clients, wrap);
   return {
+    orderedKeyKinds: POSTGRES_ORDERED_KEY_KINDS,
     introspector: {
       listSchemas: () => wrap(() => introspector.listSchemas()),
       describeTable: (table) => wrap(() => introspector.describeTable(table)),

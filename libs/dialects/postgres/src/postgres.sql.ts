@@ -295,6 +295,12 @@ export function buildDeleteRangeSql(table: TableRef, keyColumns: string[], colum
   return { sql: `DELETE FROM ${qualifyTable(table)}${whereClause(conditions, undefined)}`, params };
 }
 
+/** The rows of a key range, counted in the writer's transaction (WriteRequest.verify). */
+export function buildCountRangeSql(table: TableRef, keyColumns: string[], columns: NeutralColumn[], range?: KeyRange): SqlWithParams {
+  const { conditions, params } = rangePredicate(keyColumns, columns, range);
+  return { sql: `SELECT count(*) AS n FROM ${qualifyTable(table)}${whereClause(conditions, undefined)}`, params };
+}
+
 export function buildCopySql(table: string, columns: string[], format: 'text' | 'binary' = 'text'): string {
   const options = format === 'binary' ? ' (FORMAT binary)' : '';
   return `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN${options}`;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { batchRowCount, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { batchRowCount, checkReplacedRangeCount, type NeutralKind, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import {
   BINARY_COPY_HEADER,
   BINARY_COPY_TRAILER,
@@ -17,6 +17,7 @@ import { inTransaction, type PostgresClients } from './postgres.clients';
 import { NATIVE_FORMAT } from './postgres.copy-out';
 import {
   buildCopySql,
+  buildCountRangeSql,
   buildDeleteRangeSql,
   buildStageSql,
   buildUpsertSql,
@@ -170,6 +171,16 @@ export interface PostgresWriteRequest extends WriteRequest {
   copyFormat?: 'auto' | 'text' | 'binary';
 }
 
+/**
+ * Key kinds PostgreSQL orders as the engine does (DataPlane.orderedKeyKinds): integers and
+ * numeric by value, uuid and bytea by their bytes, date and timestamps by time. Text follows a
+ * collation, so it is not one of them.
+ */
+export const POSTGRES_ORDERED_KEY_KINDS: readonly NeutralKind[] = [
+  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'decimal',
+  'uuid', 'binary', 'blob', 'date', 'timestamp', 'timestamptz',
+];
+
 export class PostgresWriter implements Writer {
   constructor(
     private readonly clients: PostgresClients,
@@ -201,7 +212,12 @@ export class PostgresWriter implements Writer {
             }
             rowsWritten = await copyBatches(client, target, request, batches, encoding);
           }
-          return { rowsWritten, warnings: warnings.list() };
+          if (!request.verify || request.rollback) return { rowsWritten, warnings: warnings.list() };
+          const count = buildCountRangeSql(request.table, request.keyColumns, request.columns, request.range);
+          const counted = await client.query<{ n: string }>(count.sql, count.params);
+          const rangeRows = Number(counted.rows[0]?.n ?? 0);
+          checkReplacedRangeCount(request, rowsWritten, rangeRows);
+          return { rowsWritten, warnings: warnings.list(), rangeRows };
         }, request.rollback ? 'ROLLBACK' : 'COMMIT'),
       ),
     );

@@ -7,7 +7,7 @@ import { SqliteIntrospector } from './sqlite.introspector';
 import { SqliteReader } from './sqlite.reader';
 import { type SqliteNaming } from './sqlite.sql';
 import { SqliteValueError } from './sqlite.values';
-import { SqliteWriter } from './sqlite.writer';
+import { SQLITE_ORDERED_KEY_KINDS, SqliteWriter } from './sqlite.writer';
 
 /** SQLite's bind limit before 3.32 (SQLITE_MAX_VARIABLE_NUMBER), used when the build does not say. */
 export const SQLITE_LEGACY_BIND_LIMIT = 999;
@@ -71,6 +71,7 @@ export function createSqliteDataPlane(db: Database, dialect: SqliteDataPlaneDial
   const writer = new SqliteWriter(db, dialect, maxBindParams);
   const checksummer = new SqliteChecksummer(reader);
   return {
+    orderedKeyKinds: SQLITE_ORDERED_KEY_KINDS,
     introspector: {
       listSchemas: classified(dialect, () => introspector.listSchemas()),
       describeTable: classified(dialect, (table) => introspector.describeTable(table)),

@@ -118,4 +118,10 @@ export class SqliteSql {
     const where = this.where(keys, range, undefined);
     return { sql: `DELETE FROM ${this.qualify(table)}${where.sql ? ` ${where.sql}` : ''}`, params: where.params };
   }
+
+  /** The rows of a key range, in the writer's transaction (WriteRequest.verify). */
+  countRange(table: TableRef, keys: KeyPart[], range: KeyRange | undefined): BoundSql {
+    const where = this.where(keys, range, undefined);
+    return { sql: `SELECT count(*) AS n FROM ${this.qualify(table)}${where.sql ? ` ${where.sql}` : ''}`, params: where.params };
+  }
 }

@@ -1,9 +1,16 @@
-import { type NeutralColumn, type RowBatch, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { checkReplacedRangeCount, type NeutralColumn, type NeutralKind, type RowBatch, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import type { Database, Statement } from 'sqlite3';
-import { exec, finalize, prepare, run, type SqliteParam, statementRun } from './sqlite.driver';
+import { all, exec, finalize, prepare, run, type SqliteParam, statementRun } from './sqlite.driver';
 import { throwIfAborted } from './sqlite.reader';
 import { type SqliteNaming, SqliteSql } from './sqlite.sql';
 import { encodeValue } from './sqlite.values';
+
+/**
+ * Key kinds SQLite orders as the engine does (DataPlane.orderedKeyKinds): integers up to 64-bit
+ * signed (INTEGER affinity, bound through CAST) and byte strings (BLOB, memcmp). Not uint64 or
+ * decimals kept as TEXT (compared as text: '10' < '9'), uuid, dates or timestamps (text).
+ */
+export const SQLITE_ORDERED_KEY_KINDS: readonly NeutralKind[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'binary', 'blob'];
 
 /** Rows of one statement are also capped by size, so 1 MB values do not pile up thousands deep. */
 const MAX_STATEMENT_BYTES = 16 * 1024 * 1024;
@@ -47,6 +54,7 @@ export class SqliteWriter implements Writer {
     const fullRows = Math.max(1, Math.floor((await this.maxBindParams()) / columns.length));
     const insertText = (rows: number) => this.sql.insert(table, columns, rows, upsertKey);
     const deletion = mode === 'replace-range' ? this.sql.deleteRange(table, keys, range) : undefined;
+    const counting = request.verify && !request.rollback ? this.sql.countRange(table, keys, range) : undefined;
     insertText(1);
 
     const warnings = new ValueLossCounter();
@@ -71,6 +79,7 @@ export class SqliteWriter implements Writer {
     let pendingRows = 0;
     let pendingBytes = 0;
     let written = 0;
+    let rangeRows: number | undefined;
     const flush = async () => {
       if (pendingRows === 0) return;
       await statementRun(await statementFor(pendingRows), pending);
@@ -98,6 +107,11 @@ export class SqliteWriter implements Writer {
       }
       await flush();
       throwIfAborted(signal);
+      if (counting) {
+        const [row] = await all<{ n: number }>(this.db, counting.sql, counting.params);
+        rangeRows = Number(row?.n ?? 0);
+        checkReplacedRangeCount(request, written, rangeRows);
+      }
       await exec(this.db, request.rollback ? 'ROLLBACK' : 'COMMIT');
     } catch (error) {
       await exec(this.db, 'ROLLBACK').catch(() => undefined);
@@ -105,7 +119,7 @@ export class SqliteWriter implements Writer {
     } finally {
       for (const statement of statements.values()) await finalize(statement);
     }
-    return { rowsWritten: written, warnings: warnings.list() };
+    return { rowsWritten: written, warnings: warnings.list(), ...(rangeRows !== undefined && { rangeRows }) };
   }
 
   private checkShape(batch: RowBatch, columns: NeutralColumn[]): void {

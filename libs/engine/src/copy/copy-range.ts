@@ -2,17 +2,20 @@ import {
   batchRowCount,
   type DataPlane,
   type DbError,
+  type DialectName,
   isRowRejection,
   type KeyRange,
   type NeutralColumn,
   type NeutralValue,
   type RowBatch,
+  RowCountMismatchError,
   sumValueLosses,
   type TableRef,
   type ValueLoss,
   type WriteMode,
 } from '@dbferry/dialects-core';
 import { encodeKey } from '../plan/key-codec';
+import { keyInPredicate } from '../incremental/watermark';
 
 export type JobWriteMode = 'insert' | 'upsert' | 'replace';
 
@@ -45,6 +48,17 @@ export interface CopyRangeInput {
    */
   rejectLimit?: number;
   signal?: AbortSignal;
+  /**
+   * The check that the target holds what was written (absent: none). `range`: the writer counts
+   * the chunk's range on the target in its own transaction once the rows are in; replace-range
+   * fails (and rolls back) unless the count is the rows written, upsert fails when the range holds
+   * fewer rows than the source's range gave (more is fine: upsert leaves other target rows
+   * alone). `keys`, for keys the two databases order differently (keyOrderAgrees): after the
+   * commit, the target rows holding the keys written are counted, a lookup per KEY_LOOKUP keys,
+   * and must be one per distinct key. Either failure is a RowCountMismatchError naming both
+   * numbers; retrying cannot help.
+   */
+  verify?: 'range' | { keys: { dialect: DialectName; keyColumns: NeutralColumn[] } };
   /** Called after each batch is handed to the writer, with the rows read so far. */
   onBatch?: (rowsRead: number) => void;
   /** Sees each batch written for real (never a probe's): incremental runs track their watermark here. Must be idempotent. */
@@ -92,6 +106,8 @@ export class RejectLimitError extends Error {
 /** A later pass finding new bad rows means the source changed meanwhile; bounded all the same. */
 const MAX_ISOLATION_PASSES = 3;
 const KEY_BATCH = 10_000;
+/** Keys per lookup when a `keys` check counts the target rows holding them. */
+const KEY_LOOKUP = 500;
 
 type RowFilter = (row: NeutralValue[]) => boolean;
 
@@ -120,7 +136,10 @@ export async function copyRange(input: CopyRangeInput): Promise<CopyRangeResult>
 /** One read of `range` from the source written to the target in one transaction, less the rows `keep` refuses. */
 async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rollback: boolean, keep?: RowFilter): Promise<Pass> {
   let rowsRead = 0;
+  let rowsGiven = 0;
   const readerWarnings: ValueLoss[] = [];
+  const verify = rollback ? undefined : input.verify;
+  const keyCheck = verify && verify !== 'range' ? new WrittenKeys(input, verify.keys) : undefined;
   const batches = input.source.reader.read({
     table: input.from,
     columns: input.columns,
@@ -136,16 +155,86 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
       if (batch.warnings?.length) readerWarnings.push(...batch.warnings);
       // A filtered batch leaves its native rows behind: they would still hold the refused rows.
       const kept = keep ? { columns: batch.columns, rows: batch.rows.filter(keep), warnings: batch.warnings } : batch;
+      rowsGiven += batchRowCount(kept);
+      keyCheck?.add(kept.rows);
       if (!rollback) input.onRows?.(kept);
       yield kept;
       if (!rollback) input.onBatch?.(rowsRead);
     }
   }
   const result = await input.target.writer.write(
-    { table: input.to, columns: input.columns, keyColumns: input.keyColumns, mode: input.mode, range, nul: input.nul, rollback, signal: input.signal },
+    {
+      table: input.to,
+      columns: input.columns,
+      keyColumns: input.keyColumns,
+      mode: input.mode,
+      range,
+      nul: input.nul,
+      rollback,
+      verify: verify === 'range',
+      signal: input.signal,
+    },
     counted(),
   );
+  if (verify === 'range' && input.mode === 'upsert' && result.rangeRows !== undefined && result.rangeRows < rowsGiven) {
+    throw new RowCountMismatchError(
+      rowsGiven,
+      result.rangeRows,
+      `the key range of ${input.to.schema}.${input.to.name} holds ${result.rangeRows} row(s) after the source's ${rowsGiven} were upserted into it`,
+    );
+  }
+  await keyCheck?.check();
   return { rowsRead, rowsWritten: result.rowsWritten, warnings: sumValueLosses(readerWarnings, result.warnings) };
+}
+
+const tableLabel = (table: TableRef) => `${table.schema}.${table.name}`;
+
+/** The distinct keys a pass wrote, counted back on the target after the commit (CopyRangeInput.verify `keys`). */
+class WrittenKeys {
+  private readonly keys = new Map<string, NeutralValue[]>();
+  private readonly at: number[];
+
+  constructor(
+    private readonly input: CopyRangeInput,
+    private readonly target: { dialect: DialectName; keyColumns: NeutralColumn[] },
+  ) {
+    this.at = input.keyColumns.map((k) => input.columns.findIndex((c) => c.name === k));
+    if (this.at.includes(-1) || target.keyColumns.length !== this.at.length) throw new Error('a key check needs every key column among the columns written');
+  }
+
+  add(rows: NeutralValue[][]): void {
+    for (const row of rows) {
+      const key = this.at.map((i) => row[i] ?? null);
+      this.keys.set(JSON.stringify(encodeKey(key)), key);
+    }
+  }
+
+  async check(): Promise<void> {
+    const keys = [...this.keys.values()];
+    this.keys.clear();
+    let found = 0;
+    for (let i = 0; i < keys.length; i += KEY_LOOKUP) {
+      this.input.signal?.throwIfAborted();
+      const where = keyInPredicate(this.target.dialect, this.target.keyColumns, keys.slice(i, i + KEY_LOOKUP));
+      for await (const batch of this.input.target.reader.read({
+        table: this.input.to,
+        columns: this.target.keyColumns,
+        keyColumns: [],
+        where,
+        batchSize: KEY_LOOKUP,
+        signal: this.input.signal,
+      })) {
+        found += batchRowCount(batch);
+      }
+    }
+    if (found !== keys.length) {
+      throw new RowCountMismatchError(
+        keys.length,
+        found,
+        `${tableLabel(this.input.to)} holds ${found} row(s) with the ${keys.length} key(s) this chunk wrote, after the commit`,
+      );
+    }
+  }
 }
 
 /**

@@ -37,6 +37,14 @@ const TEMPORAL: Record<DialectName, { date(v: string): string; timestamp(v: stri
 };
 
 /**
+ * SQLite keeps 64-bit unsigned integers and wide decimals as TEXT (exact digits): a bare number
+ * literal would be converted to that column's text through a double ('1.84467440737096e+19',
+ * '12.5' for '12.50') and match nothing. Quoted, the digits compare as stored text, and a
+ * column of INTEGER or NUMERIC affinity converts them to its number exactly as before.
+ */
+const sqliteQuoted = (dialect: DialectName, digits: string): string => (dialect === 'sqlite' ? `'${digits}'` : digits);
+
+/**
  * `value` as a SQL literal comparable with `column` on `dialect`, built from the value's
  * lossless neutral form (VALUE_FORMS): integers and decimals verbatim, text quoted by the
  * dialect, dates and timestamps as typed literals. Kinds that do not compare exactly
@@ -55,9 +63,9 @@ export function sqlLiteral(dialect: DialectName, column: NeutralColumn, value: N
     case 'uint16':
     case 'uint32':
     case 'uint64':
-      return checked(text ?? '', INTEGER, 'whole number');
+      return sqliteQuoted(dialect, checked(text ?? '', INTEGER, 'whole number'));
     case 'decimal':
-      return checked(text ?? '', DECIMAL, 'decimal');
+      return sqliteQuoted(dialect, checked(text ?? '', DECIMAL, 'decimal'));
     case 'date':
       return TEMPORAL[dialect].date(checked(text ?? '', DATE, 'date'));
     case 'timestamp':
