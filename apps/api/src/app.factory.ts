@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { bullBoardRouter, JobProducer } from '@dbferry/queue';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { securityHeaders } from './common/security-headers';
+import { bodyDepthGuard, InputGuardPipe, pathDecodeGuard } from './common/input-guard';
 import { validationPipe } from './common/validation';
 import { AppModule, ApiModuleOptions } from './app.module';
 import { AuthService } from './modules/auth/auth.service';
@@ -30,11 +31,13 @@ export async function createApiApp(options: ApiModuleOptions = {}): Promise<Nest
   app.disable('x-powered-by');
   app.use(securityHeaders());
   app.useBodyParser('json', { limit: '1mb' });
-  app.useGlobalPipes(validationPipe());
+  app.use(bodyDepthGuard);
+  app.useGlobalPipes(new InputGuardPipe(), validationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
 
   const document = swaggerDocument(app);
+  app.use(pathDecodeGuard(Object.keys(document.paths)));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   const board = bullBoardRouter(app.get(JobProducer).all(), QUEUE_BOARD_PATH, [{ text: 'Sign out', url: LOGOUT_PATH }]);
   app.use(QUEUE_BOARD_PATH, queueBoardAccess(app.get(AuthService), board));

@@ -4,6 +4,38 @@ import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { DbError } from '@dbferry/dialects-core';
 
+interface BodyParserError {
+  type: string;
+  status?: number;
+  message?: string;
+  limit?: number;
+  body?: unknown;
+}
+
+const PARSER_ERROR = /^(entity|charset|encoding|request)\./;
+
+function bodyParserError(exception: unknown): BodyParserError | undefined {
+  const candidates = [exception, exception instanceof Error ? exception.cause : undefined];
+  return candidates.find((e): e is BodyParserError => typeof (e as BodyParserError | undefined)?.type === 'string' && PARSER_ERROR.test((e as BodyParserError).type));
+}
+
+/** The parser's own text can quote the body (a secret, perhaps): say what was wrong and where, not what. */
+function bodyParserMessage(error: BodyParserError): string {
+  switch (error.type) {
+    case 'entity.parse.failed': {
+      const position = /at position (\d+)/.exec(error.message ?? '')?.[1] ?? (/end of JSON input/.test(error.message ?? '') && typeof error.body === 'string' ? String(error.body.length) : undefined);
+      return position === undefined ? 'body: invalid JSON' : `body: invalid JSON at position ${position}`;
+    }
+    case 'entity.too.large':
+      return `body: larger than ${error.limit ?? 'the limit'} bytes`;
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return 'body: unsupported charset or content encoding';
+    default:
+      return 'body: could not be read';
+  }
+}
+
 /**
  * A 429 says when to retry: the `Retry-After` header (seconds), taken from the one a limiter
  * set (the throttler sets `Retry-After-<name>`), and a message with the same number instead
@@ -33,6 +65,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
+    // Nest maps the body parser's errors (bad JSON, too large, bad charset) to an HttpException
+    // carrying the parser's own error, whose text can quote the body: say what and where, not what was sent.
+    const parserError = bodyParserError(exception);
+    if (parserError) {
+      const status = parserError.status ?? 400;
+      const message = bodyParserMessage(parserError);
+      response.status(status).json({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, details: [{ field: 'body', message }] });
+      return;
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -50,12 +91,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
     // The database behind a connection failed (refused, auth, timeout): the gateway's fault, said plainly.
     if (exception instanceof DbError) {
       response.status(HttpStatus.BAD_GATEWAY).json({ statusCode: 502, error: 'Bad Gateway', message: exception.message, code: exception.code });
-      return;
-    }
-    // A malformed JSON body reaches here from the body parser as a SyntaxError with status 400.
-    const status = (exception as { status?: number }).status;
-    if (status && status >= 400 && status < 500) {
-      response.status(status).json({ statusCode: status, error: STATUS_CODES[status], message: 'body: malformed JSON or too large' });
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));

@@ -26,7 +26,7 @@ import {
 
 import { guardedAuthPlugins, MysqlAuthRefusedError, pinnedServerKey } from './mysql.auth';
 import { applySessionSetup, MYSQL_DRIVER_OPTIONS, MysqlDataPlane } from './mysql.data-plane';
-import { MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor } from './mysql.sql';
+import { identifierCanExist, MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor } from './mysql.sql';
 
 export { MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor };
 
@@ -119,6 +119,7 @@ export class MysqlSession implements DialectSession {
 
   listTables(schema?: string): Promise<TableSummary[]> {
     return this.run(async () => {
+      if (schema !== undefined && !identifierCanExist(schema)) return [];
       const [tables] = await this.connection.query<TableRow[]>(MYSQL_LIST_TABLES_SQL, [schema ?? null]);
       const [keys] = await this.connection.query<KeyRow[]>(MYSQL_PRIMARY_KEYS_SQL, [schema ?? null]);
       const pk = new Map<string, string[]>();

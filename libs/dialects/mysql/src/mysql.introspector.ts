@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { IndexInfo, Introspector, NativeColumnInfo, NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
-import { MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor } from './mysql.sql';
+import { identifierCanExist, MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor } from './mysql.sql';
 import { type ErrorMapper, guarded } from './mysql.reader';
 import { mysqlTypeMapper } from './mysql.type-mapper';
 
@@ -101,6 +101,8 @@ export class MysqlIntrospector implements Introspector {
   }
 
   private async describe(table: TableRef): Promise<TableSchema | null> {
+    // Compared with a 4-byte character, information_schema's utf8mb3 names raise "Illegal mix of collations".
+    if (!identifierCanExist(table.schema) || !identifierCanExist(table.name)) return null;
     const [tables] = await this.connection.query<RowDataPacket[]>(MYSQL_TABLE_SQL, [table.schema, table.name]);
     const found = tables[0];
     if (!found) return null;

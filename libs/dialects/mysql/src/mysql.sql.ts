@@ -21,6 +21,16 @@ export function checkIdentifier(name: string): void {
   if (name.endsWith(' ')) throw new IdentifierError(name, 'ends with a space, which MySQL identifiers cannot');
 }
 
+/** Whether a table or schema of this name can exist; lookups of one that cannot are "not found", not a server error. */
+export function identifierCanExist(name: string): boolean {
+  try {
+    checkIdentifier(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Quotes with backticks (doubling any inside), after checking the name can exist. */
 export function quoteId(name: string): string {
   checkIdentifier(name);

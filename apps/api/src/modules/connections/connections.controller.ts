@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { UuidParamPipe } from '../../common/input-guard';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -55,7 +56,7 @@ export class ConnectionsController {
   @Get(':id')
   @ApiIdParam('connection')
   @ApiOkResponse({ type: ConnectionView })
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
+  get(@Param('id', UuidParamPipe) id: string) {
     return this.connections.get(id);
   }
 
@@ -64,7 +65,7 @@ export class ConnectionsController {
   @ApiIdParam('connection')
   @ApiOkResponse({ type: ConnectionView })
   @ApiConflictResponse({ description: 'name taken, or readOnly set while jobs target the connection (they are named)' })
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateConnectionDto, @CurrentUser() actor: AuthUser) {
+  update(@Param('id', UuidParamPipe) id: string, @Body() body: UpdateConnectionDto, @CurrentUser() actor: AuthUser) {
     return this.connections.update(id, body, actor);
   }
 
@@ -74,7 +75,7 @@ export class ConnectionsController {
   @ApiIdParam('connection')
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiConflictResponse({ description: 'jobs use the connection (they are named)' })
-  remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+  remove(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.connections.remove(id, actor);
   }
 
@@ -83,7 +84,7 @@ export class ConnectionsController {
   @HttpCode(200)
   @ApiIdParam('connection')
   @ApiOkResponse({ type: ConnectionTestView })
-  test(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+  test(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.connections.test(id, actor);
   }
 
@@ -96,7 +97,7 @@ export class ConnectionsController {
   @Get(':id/tables')
   @ApiIdParam('connection')
   @ApiPageResponse(TableSummaryView, 'the tables (and views) of the connection, each with a row estimate; every one, not paged')
-  tables(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: TablesQuery) {
+  tables(@Param('id', UuidParamPipe) id: string, @Query() query: TablesQuery) {
     return this.connections.tables(id, query.schema);
   }
 }

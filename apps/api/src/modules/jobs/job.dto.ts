@@ -107,11 +107,12 @@ class JobSettings {
   @MaxLength(120)
   schedule?: string | null;
 
-  @ApiPropertyOptional({ example: 'Europe/Paris', description: 'IANA time zone of the schedule (default UTC)' })
+  @ApiPropertyOptional({ example: 'Europe/Paris', nullable: true, type: String, maxLength: 64, description: 'IANA time zone of the schedule (default UTC; null resets it)' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(64)
-  scheduleTz?: string;
+  scheduleTz?: string | null;
 
   @ApiPropertyOptional({ default: true, example: true })
   @IsOptional()

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { UuidParamPipe } from '../../common/input-guard';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -39,14 +40,14 @@ export class JobsController {
   @Get(':id')
   @ApiIdParam('job')
   @ApiOkResponse({ type: JobView })
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
+  get(@Param('id', UuidParamPipe) id: string) {
     return this.jobs.get(id);
   }
 
   @Patch(':id')
   @ApiIdParam('job')
   @ApiOkResponse({ type: JobView })
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateJobDto, @CurrentUser() actor: AuthUser) {
+  update(@Param('id', UuidParamPipe) id: string, @Body() body: UpdateJobDto, @CurrentUser() actor: AuthUser) {
     return this.jobs.update(id, body, actor);
   }
 
@@ -55,7 +56,7 @@ export class JobsController {
   @ApiIdParam('job')
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiConflictResponse({ description: 'the job has an active run' })
-  remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+  remove(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.jobs.remove(id, actor);
   }
 
@@ -63,14 +64,14 @@ export class JobsController {
   @HttpCode(200)
   @ApiIdParam('job')
   @ApiOkResponse({ type: JobPreviewView, description: 'tables, DDL and per-column type mapping; nothing is changed' })
-  preview(@Param('id', new ParseUUIDPipe()) id: string) {
+  preview(@Param('id', UuidParamPipe) id: string) {
     return this.jobs.preview(id);
   }
 
   @Get(':id/runs')
   @ApiIdParam('job')
   @ApiPageResponse(RunSummaryView, "the job's runs, newest first")
-  runs(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
+  runs(@Param('id', UuidParamPipe) id: string, @Query() page: PageQuery) {
     return this.jobs.runsOf(id, page.limit, page.offset);
   }
 }

@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, MessageEvent, Param, ParseUUIDPipe, Post, Query, Sse } from '@nestjs/common';
+import { Controller, Get, HttpCode, MessageEvent, Param, Post, Query, Sse } from '@nestjs/common';
+import { UuidParamPipe } from '../../common/input-guard';
 import { concatMap, distinctUntilChanged, from, Observable, takeWhile, timer } from 'rxjs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
@@ -18,14 +19,14 @@ export class RunsController {
   @ApiIdParam('job')
   @ApiAcceptedResponse({ type: RunTriggeredView, description: 'the run is queued' })
   @ApiConflictResponse({ description: 'the job already has a queued or running run' })
-  trigger(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+  trigger(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.runs.trigger(id, actor);
   }
 
   @Get('runs/:id')
   @ApiIdParam('run')
   @ApiOkResponse({ type: RunView, description: 'status, counters and per-table progress' })
-  get(@Param('id', new ParseUUIDPipe()) id: string) {
+  get(@Param('id', UuidParamPipe) id: string) {
     return this.runs.get(id);
   }
 
@@ -47,7 +48,7 @@ export class RunsController {
       },
     },
   })
-  async stream(@Param('id', new ParseUUIDPipe()) id: string): Promise<Observable<MessageEvent>> {
+  async stream(@Param('id', UuidParamPipe) id: string): Promise<Observable<MessageEvent>> {
     await this.runs.get(id); // 404 before the stream opens
     return timer(0, 1000).pipe(
       concatMap(() => from(this.runs.get(id))),
@@ -60,7 +61,7 @@ export class RunsController {
   @Get('runs/:id/logs')
   @ApiIdParam('run')
   @ApiOkResponse({ type: RunLogPage })
-  logs(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
+  logs(@Param('id', UuidParamPipe) id: string, @Query() page: PageQuery) {
     return this.runs.logsOf(id, page.limit, page.offset);
   }
 
@@ -68,7 +69,7 @@ export class RunsController {
   @Get('runs/:id/rejects')
   @ApiIdParam('run')
   @ApiOkResponse({ type: RunRejectPage })
-  rejects(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: PageQuery) {
+  rejects(@Param('id', UuidParamPipe) id: string, @Query() page: PageQuery) {
     return this.runs.rejectsOf(id, page.limit, page.offset);
   }
 
@@ -77,7 +78,7 @@ export class RunsController {
   @ApiIdParam('run')
   @ApiAcceptedResponse({ type: RunView, description: 'the run with cancelRequested set (cancelled at once when still queued)' })
   @ApiConflictResponse({ description: 'the run has already ended' })
-  cancel(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+  cancel(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.runs.cancel(id, actor);
   }
 }

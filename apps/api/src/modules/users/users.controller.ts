@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { UuidParamPipe } from '../../common/input-guard';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser, RequireRole } from '../../common/auth.decorators';
 import { ApiIdParam, ApiPageResponse } from '../../common/openapi';
@@ -29,7 +30,7 @@ export class UsersController {
   @Patch(':id')
   @ApiIdParam('user')
   @ApiOkResponse({ type: UserDetailView })
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserDto, @CurrentUser() actor: AuthUser) {
+  update(@Param('id', UuidParamPipe) id: string, @Body() body: UpdateUserDto, @CurrentUser() actor: AuthUser) {
     return this.users.update(id, body, actor);
   }
 
@@ -37,7 +38,7 @@ export class UsersController {
   @HttpCode(204)
   @ApiIdParam('user')
   @ApiNoContentResponse({ description: 'deleted' })
-  remove(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() actor: AuthUser) {
+  remove(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.users.remove(id, actor);
   }
 }
