@@ -102,6 +102,12 @@ export class JobProducer implements OnApplicationShutdown {
     return state === 'unknown' ? null : state;
   }
 
+  /** Why BullMQ failed a job (its last error, or "job stalled more than allowable limit"); null when it has not failed. */
+  async failedReason(name: JobName, jobId: string): Promise<string | null> {
+    const job = await this.queue(JOB_QUEUE[name]).getJob(jobId);
+    return job?.failedReason || null;
+  }
+
   /** Removes a finished job so its stable id can be added again; false when it is locked (active). */
   async removeJob(name: JobName, jobId: string): Promise<boolean> {
     const removed = await this.queue(JOB_QUEUE[name]).remove(jobId, { removeChildren: false });

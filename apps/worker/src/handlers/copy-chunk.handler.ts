@@ -18,6 +18,7 @@ import {
   laterWatermark,
   LOOKUP_KEY_KINDS,
   parseTableRef,
+  PlanError,
   planTables,
   RejectLimitError,
   sincePredicate,
@@ -197,7 +198,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     } catch (error) {
       const message = (error as Error).message;
       // A worker shutting down aborted the copy: whatever the driver made of it, the chunk is not at fault.
-      const terminal = !job.signal.aborted && ((error instanceof DbError && !error.transient) || error instanceof RejectLimitError || job.attemptsMade + 1 >= job.attempts);
+      const terminal = !job.signal.aborted && ((error instanceof DbError && !error.transient) || error instanceof RejectLimitError || error instanceof PlanError || job.attemptsMade + 1 >= job.attempts);
       this.metrics.chunkFailures.inc({ retry: String(!terminal) });
       if (terminal) {
         await this.store.fail(lease, message, error instanceof RejectLimitError ? error.rejects : []);
@@ -205,7 +206,8 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
         throw Object.assign(new Error(message), { transient: false });
       }
       await this.store.release(lease, message);
-      await this.store.log(runId, 'warn', `chunk ${lease.chunk.ordinal} will retry (attempt ${job.attemptsMade + 1}): ${message}`, lease.table.sourceTable);
+      // Coalesced: a flapping database writes one such line per chunk a minute, not one per attempt.
+      await this.store.logRetry(runId, `chunk ${lease.chunk.ordinal} will retry`, `chunk ${lease.chunk.ordinal} will retry (attempt ${job.attemptsMade + 1}): ${message}`, lease.table.sourceTable);
       throw error;
     }
   }

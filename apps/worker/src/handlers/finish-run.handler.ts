@@ -35,6 +35,11 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
       let unfinished = 0;
       for (const table of tables) {
         const own = chunks.filter((c) => c.runTableId === table.id);
+        // A table plan-run could not plan was stored failed, with its reason and no chunks.
+        if (table.status === 'failed' && !own.length) {
+          failed++;
+          continue;
+        }
         const bad = own.find((c) => c.status === 'failed');
         const open = own.filter((c) => c.status !== 'done' && c.status !== 'failed').length;
         const rejected = tooManyRejects && Number(table.rejects) > 0;
@@ -59,9 +64,10 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
       return { status, unfinished };
     });
     if (!outcome) return { status: 'already settled' };
-    for (const mark of marks) await this.store.log(runId, 'info', mark.text, mark.table);
-    if (Number(run.rejects) > 0) await this.store.log(runId, tooManyRejects ? 'error' : 'warn', `${run.rejects} row(s) rejected by the target (maxRejects ${maxRejects})`);
-    await this.store.log(runId, outcome.status === 'succeeded' ? 'info' : 'error', `run ${outcome.status}`);
+    // The run has ended: these lines close its log (store.log would refuse them now).
+    for (const mark of marks) await this.store.logEnd(runId, 'info', mark.text, mark.table);
+    if (Number(run.rejects) > 0) await this.store.logEnd(runId, tooManyRejects ? 'error' : 'warn', `${run.rejects} row(s) rejected by the target (maxRejects ${maxRejects})`);
+    await this.store.logEnd(runId, outcome.status === 'succeeded' ? 'info' : 'error', `run ${outcome.status}`);
     await this.alerts.runEnded(runId);
     return { status: outcome.status };
   }

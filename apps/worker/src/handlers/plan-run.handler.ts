@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { defaultSchema } from '@dbferry/dialects';
-import { DataPlane, DbError, DialectName, KeyRange, NeutralValue } from '@dbferry/dialects-core';
+import { DataPlane, DbError, DialectName, IdentifierError, KeyRange, NeutralValue } from '@dbferry/dialects-core';
 import { SyncJobEntity } from '@dbferry/control-plane';
-import { countRows, encodeKey, encodeValue, lookbackFrom, PlanError, planTables, sincePredicate, TablePlan } from '@dbferry/engine';
-import { JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
+import { countRows, encodeKey, encodeValue, lookbackFrom, PlanError, planTablesEach, sincePredicate, TableFailure, TablePlan } from '@dbferry/engine';
+import { asError, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
-import { ConnectionOpener } from '../runs/connection-opener';
+import { ConnectionOpener, OpenPair } from '../runs/connection-opener';
 import { RunAlerts } from '../runs/run-alerts';
 import { RunStore } from '../runs/run-store';
 
@@ -44,65 +44,93 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
 
     const syncJob = await this.store.job(run.jobId);
     if (!syncJob) return this.failRun(runId, 'the job was deleted');
-    const ends = await this.opener.openPair(syncJob.sourceId, syncJob.targetId, { createTarget: syncJob.createTables }).catch((error: unknown) => this.rethrowOrFail(runId, error, job));
+    // One path for every failure, the open included: the run is failed or the error rethrown for
+    // a retry exactly once, and closing the sessions can never replace (or orphan) that outcome.
+    let ends: OpenPair | undefined;
     try {
-      const plans = await planTables({
-        source: { dialect: ends.source.stored.dialect, session: ends.source.session },
-        target: { dialect: ends.target.stored.dialect, session: ends.target.session, defaultSchema: defaultSchema(ends.target.stored) },
-        tables: syncJob.tables,
-        options: { createTables: syncJob.createTables, evolveSchema: syncJob.evolveSchema },
-      });
-      const ranges: KeyRange[][] = [];
-      const reads: IncrementalRead[] = [];
-      for (const plan of plans) {
+      ends = await this.opener.openPair(syncJob.sourceId, syncJob.targetId, { createTarget: syncJob.createTables });
+      return await this.plan(runId, syncJob, ends);
+    } catch (error) {
+      return await this.rethrowOrFail(runId, error, job);
+    } finally {
+      await ends?.close().catch(() => undefined);
+    }
+  }
+
+  private async plan(runId: string, syncJob: SyncJobEntity, ends: OpenPair): Promise<{ tables: number; chunks: number }> {
+    const planned = await planTablesEach({
+      source: { dialect: ends.source.stored.dialect, session: ends.source.session },
+      target: { dialect: ends.target.stored.dialect, session: ends.target.session, defaultSchema: defaultSchema(ends.target.stored) },
+      tables: syncJob.tables,
+      options: { createTables: syncJob.createTables, evolveSchema: syncJob.evolveSchema },
+    });
+    const failures: TableFailure[] = [...planned.failures];
+    const plans: TablePlan[] = [];
+    const ranges: KeyRange[][] = [];
+    const reads: IncrementalRead[] = [];
+    for (const plan of planned.plans) {
+      try {
         if (plan.ddl.length) {
           await ends.target.data.execute(plan.ddl);
           await this.store.log(runId, 'info', `ran on the target: ${plan.ddl.join('; ')}`, qualified(plan.source));
         }
         const read = await this.incrementalRead(syncJob, plan, ends.source.stored.dialect);
-        reads.push(read);
         // deleteMissing compares each chunk's key range whole, so its ranges cover the table,
         // not only the rows changed since the watermark.
-        ranges.push(await this.split({ ...plan, where: syncJob.deleteMissing ? plan.where : read.where }, ends.source.data, syncJob.chunkRows));
+        const range = await this.split({ ...plan, where: syncJob.deleteMissing ? plan.where : read.where }, ends.source.data, syncJob.chunkRows);
+        plans.push(plan);
+        reads.push(read);
+        ranges.push(range);
+      } catch (error) {
+        // A database refusing this table for good fails the table; anything else, the attempt.
+        if (!(error instanceof DbError && !error.transient) && !(error instanceof IdentifierError)) throw error;
+        failures.push({ ...plan, field: `tables[${plan.specIndex}]`, reason: `table ${qualified(plan.source)}: ${error.message}` });
       }
-      const chunkIds = await this.store.transaction(async (tx) => {
-        const ids: string[] = [];
-        for (const [ordinal, plan] of plans.entries()) {
-          const [table] = await tx.query(
-            `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
-                                    source_table, target_table, key_columns, resumable, chunks_total, ddl, losses,
-                                    incremental_column, since_value)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
-            [runId, ordinal, plan.specIndex, plan.source.schema, plan.source.name, plan.target.schema, plan.target.name,
-              qualified(plan.source), qualified(plan.target), plan.keyColumns, plan.resumable, ranges[ordinal].length, plan.ddl,
-              JSON.stringify(plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy }))),
-              reads[ordinal].column ?? null, reads[ordinal].since === undefined ? null : JSON.stringify(encodeValue(reads[ordinal].since))],
-          );
-          for (const [i, range] of ranges[ordinal].entries()) {
-            const [chunk] = await tx.query(
-              'INSERT INTO run_chunk (run_table_id, ordinal, lower_key, upper_key) VALUES ($1, $2, $3, $4) RETURNING id',
-              [table.id, i, JSON.stringify(encodeKey(range.lower)), JSON.stringify(encodeKey(range.upper))],
-            );
-            ids.push(chunk.id);
-          }
-        }
-        return ids;
-      });
-      for (const [ordinal, plan] of plans.entries()) {
-        const read = reads[ordinal];
-        if (read.note) await this.store.log(runId, 'info', read.note, qualified(plan.source));
-        if (!plan.resumable) await this.store.log(runId, 'warn', 'no usable key: copied whole into a staging table and swapped in at the end; it cannot resume part-way', qualified(plan.source));
-        for (const m of plan.mapping) {
-          if (m.lossy) await this.store.log(runId, 'warn', `${m.column}: ${m.lossy.description}`, qualified(plan.source));
-          if (m.note) await this.store.log(runId, 'warn', `${m.column}: ${m.note}`, qualified(plan.source));
-        }
-      }
-      return this.enqueue(runId, chunkIds, plans.length);
-    } catch (error) {
-      return this.rethrowOrFail(runId, error, job);
-    } finally {
-      await ends.close();
     }
+    const chunkIds = await this.store.transaction(async (tx) => {
+      const ids: string[] = [];
+      for (const [ordinal, plan] of plans.entries()) {
+        const [table] = await tx.query(
+          `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
+                                  source_table, target_table, key_columns, resumable, chunks_total, ddl, losses,
+                                  incremental_column, since_value)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+          [runId, ordinal, plan.specIndex, plan.source.schema, plan.source.name, plan.target.schema, plan.target.name,
+            qualified(plan.source), qualified(plan.target), plan.keyColumns, plan.resumable, ranges[ordinal].length, plan.ddl,
+            JSON.stringify(plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy }))),
+            reads[ordinal].column ?? null, reads[ordinal].since === undefined ? null : JSON.stringify(encodeValue(reads[ordinal].since))],
+        );
+        for (const [i, range] of ranges[ordinal].entries()) {
+          const [chunk] = await tx.query(
+            'INSERT INTO run_chunk (run_table_id, ordinal, lower_key, upper_key) VALUES ($1, $2, $3, $4) RETURNING id',
+            [table.id, i, JSON.stringify(encodeKey(range.lower)), JSON.stringify(encodeKey(range.upper))],
+          );
+          ids.push(chunk.id);
+        }
+      }
+      // A table that could not be planned is stored failed, with no chunks: finish-run keeps it so.
+      for (const [i, failure] of failures.entries()) {
+        await tx.query(
+          `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
+                                  source_table, target_table, key_columns, resumable, chunks_total, ddl, losses, status, error)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', false, 0, '{}', '[]', 'failed', $10)`,
+          [runId, plans.length + i, failure.specIndex, failure.source.schema, failure.source.name, failure.target.schema, failure.target.name,
+            qualified(failure.source), qualified(failure.target), failure.reason],
+        );
+      }
+      return ids;
+    });
+    for (const failure of failures) await this.store.log(runId, 'error', `not copied: ${failure.reason}`, qualified(failure.source));
+    for (const [ordinal, plan] of plans.entries()) {
+      const read = reads[ordinal];
+      if (read.note) await this.store.log(runId, 'info', read.note, qualified(plan.source));
+      if (!plan.resumable) await this.store.log(runId, 'warn', 'no usable key: copied whole into a staging table and swapped in at the end; it cannot resume part-way', qualified(plan.source));
+      for (const m of plan.mapping) {
+        if (m.lossy) await this.store.log(runId, 'warn', `${m.column}: ${m.lossy.description}`, qualified(plan.source));
+        if (m.note) await this.store.log(runId, 'warn', `${m.column}: ${m.note}`, qualified(plan.source));
+      }
+    }
+    return this.enqueue(runId, chunkIds, plans.length + failures.length);
   }
 
   /**
@@ -136,31 +164,36 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
   }
 
   private async enqueue(runId: string, chunkIds: string[], tables: number) {
-    await this.producer.enqueueFlow(
-      { name: JobName.FinishRun, data: { v: 1, runId }, jobId: syncJobId.finish(runId) },
-      chunkIds.map((chunkId) => ({ name: JobName.CopyChunk, data: { v: 1, runId, chunkId }, jobId: syncJobId.chunk(chunkId) })),
-    );
+    const finish = { name: JobName.FinishRun, data: { v: 1 as const, runId }, jobId: syncJobId.finish(runId) };
+    // No chunk at all (every table failed to plan): finish-run settles the run at once.
+    if (!chunkIds.length) await this.producer.enqueue(finish.name, finish.data, { jobId: finish.jobId });
+    else await this.producer.enqueueFlow(finish, chunkIds.map((chunkId) => ({ name: JobName.CopyChunk, data: { v: 1, runId, chunkId }, jobId: syncJobId.chunk(chunkId) })));
     await this.store.log(runId, 'info', `planned ${tables} table(s) in ${chunkIds.length} chunk(s)`);
     return { tables, chunks: chunkIds.length };
   }
 
-  /** Terminal problems end the run now; transient ones go back to BullMQ for a retry. */
-  private async rethrowOrFail(runId: string, error: unknown, job: JobContext<JobName.PlanRun>): Promise<never> {
-    const terminal = error instanceof PlanError || (error instanceof DbError && !error.transient) || job.attemptsMade + 1 >= job.attempts;
+  /** Terminal problems end the run now; transient ones go back to BullMQ for a retry. Always throws. */
+  private async rethrowOrFail(runId: string, thrown: unknown, job: JobContext<JobName.PlanRun>): Promise<never> {
+    const error = asError(thrown);
+    const terminal =
+      error instanceof PlanError || error instanceof IdentifierError || (error instanceof DbError && !error.transient) || job.attemptsMade + 1 >= job.attempts;
     if (!terminal) {
-      await this.store.log(runId, 'warn', `planning will retry: ${(error as Error).message}`);
+      await this.store.logRetry(runId, 'planning will retry', `planning will retry (attempt ${job.attemptsMade + 1} of ${job.attempts}): ${error.message}`).catch(() => false);
       throw error;
     }
-    await this.failRun(runId, (error as Error).message);
-    throw Object.assign(new Error((error as Error).message), { transient: false });
+    return this.failRun(runId, error.message);
   }
 
+  /**
+   * Fails the run (if it is still queued or running) and throws a terminal error with the
+   * reason. The alert and the log line are best effort: they never replace the reason thrown.
+   */
   private async failRun(runId: string, message: string): Promise<never> {
-    await this.store.transaction(async (tx) => {
-      await tx.query(`UPDATE run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, message]);
-    });
-    await this.store.log(runId, 'error', message);
-    await this.alerts.runEnded(runId);
+    const ended = await this.store.endRun(runId, 'failed', message);
+    if (ended) {
+      await this.store.logEnd(runId, 'error', message).catch(() => undefined);
+      await this.alerts.runEnded(runId).catch(() => undefined);
+    }
     throw Object.assign(new Error(message), { transient: false });
   }
 }

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { workerConfig } from '@dbferry/config';
 import { enqueuePlanRun, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
+import { RunAlerts } from './run-alerts';
 import { RunStore } from './run-store';
 
 /** One reconciler of the fleet at a time: a session-level advisory lock on this key. */
@@ -12,11 +13,16 @@ const LOCK_KEY = 'dbferry:reconciler';
 /** A run younger than this may be between its row and its queue job: left alone. */
 const GRACE_SECONDS = 5;
 const FINISHED = ['completed', 'failed'];
+/** How a re-enqueued plan is logged, and how many times a run's plan is re-enqueued before the run fails. */
+const REPLAN_LINE = "reconciler: the queue had lost this run's plan";
+const MAX_REPLANS = 3;
 
 export interface ReconcileReport {
   locked: boolean;
   plans: number;
   flows: number;
+  /** Runs it gave up on: their plan failed in the queue, or was lost MAX_REPLANS times. */
+  failed: number;
 }
 
 /**
@@ -32,6 +38,7 @@ export class Reconciler implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: RunStore,
+    private readonly alerts: RunAlerts,
     private readonly producer: JobProducer,
     private readonly scheduler: SchedulerRegistry,
     @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
@@ -48,7 +55,9 @@ export class Reconciler implements OnApplicationBootstrap {
     this.busy = true;
     try {
       const report = await this.reconcile();
-      if (report.plans || report.flows) this.logger.warn(`reconciled: ${report.plans} plan-run and ${report.flows} flow(s) enqueued again`);
+      if (report.plans || report.flows || report.failed) {
+        this.logger.warn(`reconciled: ${report.plans} plan-run and ${report.flows} flow(s) enqueued again, ${report.failed} run(s) failed`);
+      }
     } catch (error) {
       this.logger.error(`reconcile failed: ${(error as Error).message}`);
     } finally {
@@ -62,7 +71,7 @@ export class Reconciler implements OnApplicationBootstrap {
     await runner.connect();
     try {
       const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [LOCK_KEY])) as { locked: boolean }[];
-      if (!locked) return { locked: false, plans: 0, flows: 0 };
+      if (!locked) return { locked: false, plans: 0, flows: 0, failed: 0 };
       try {
         return { locked: true, ...(await this.pass()) };
       } finally {
@@ -73,7 +82,7 @@ export class Reconciler implements OnApplicationBootstrap {
     }
   }
 
-  private async pass(): Promise<{ plans: number; flows: number }> {
+  private async pass(): Promise<{ plans: number; flows: number; failed: number }> {
     const runs = (await this.dataSource.query(
       `SELECT id, status FROM run
         WHERE status IN ('queued', 'running') AND queued_at < now() - make_interval(secs => $1)
@@ -82,15 +91,30 @@ export class Reconciler implements OnApplicationBootstrap {
     )) as { id: string; status: 'queued' | 'running' }[];
     let plans = 0;
     let flows = 0;
+    let failed = 0;
     for (const run of runs) {
       const plan = await this.producer.getJobState(JobName.PlanRun, syncJobId.plan(run.id));
       // A plan in progress (or waiting its turn) owns the run: it stores chunks, then adds the flow.
       if (plan && !FINISHED.includes(plan)) continue;
       const tables = run.status === 'running' ? await this.store.tables(run.id) : [];
       if (!tables.length) {
+        // BullMQ failed the plan (it stalled past maxStalledCount: its worker died each time, or
+        // its attempts ran out) and no handler settled the run: it ends with the reason, never
+        // re-enqueued, since the same plan would only take the next worker down with it.
+        if (plan === 'failed') {
+          const reason = (await this.producer.failedReason(JobName.PlanRun, syncJobId.plan(run.id))) ?? 'unknown';
+          await this.giveUp(run.id, `the plan gave up in the queue (${reason}); not retried again`);
+          failed++;
+          continue;
+        }
+        if ((await this.store.countLog(run.id, REPLAN_LINE)) >= MAX_REPLANS) {
+          await this.giveUp(run.id, `the queue lost this run's plan ${MAX_REPLANS} times; not retried again`);
+          failed++;
+          continue;
+        }
         if (plan && !(await this.producer.removeJob(JobName.PlanRun, syncJobId.plan(run.id)))) continue;
         await enqueuePlanRun(this.producer, run.id);
-        await this.store.log(run.id, 'warn', 'reconciler: the queue had lost this run\'s plan; enqueued it again');
+        await this.store.log(run.id, 'warn', `${REPLAN_LINE}; enqueued it again`);
         plans++;
         continue;
       }
@@ -132,6 +156,12 @@ export class Reconciler implements OnApplicationBootstrap {
         flows++;
       }
     }
-    return { plans, flows };
+    return { plans, flows, failed };
+  }
+
+  private async giveUp(runId: string, reason: string): Promise<void> {
+    if (!(await this.store.endRun(runId, 'failed', reason))) return;
+    await this.store.logEnd(runId, 'error', `reconciler: ${reason}`);
+    await this.alerts.runEnded(runId).catch(() => undefined);
   }
 }

@@ -143,7 +143,7 @@ export class RunAlerts {
     const work = this.alert(runId).catch(async (error: unknown) => {
       const message = `alert mail not sent: ${(error as Error).message}`;
       this.logger.warn(`run ${runId}: ${message}`);
-      await this.store.log(runId, 'warn', message).catch(() => undefined);
+      await this.store.logEnd(runId, 'warn', message).catch(() => undefined);
     });
     await Promise.race([work, budget]);
     clearTimeout(timer);
@@ -167,7 +167,7 @@ export class RunAlerts {
     const deduper = new AlertDeduper(this.keys, { windowMs: delivery.windowMs, namespace: this.queue.prefix });
     const claim = await deduper.claim(kind, run.jobId, run.id);
     if (!claim) {
-      await this.store.log(runId, 'info', `alert mail held back: this job's failure was already mailed within the last ${delivery.windowMs / 1000} s`);
+      await this.store.logEnd(runId, 'info', `alert mail held back: this job's failure was already mailed within the last ${delivery.windowMs / 1000} s`);
       return;
     }
     const mailer = new AlertMailer({ ...delivery.smtp, timeoutMs: SMTP_TIMEOUT_MS }, delivery.recipients);
@@ -175,7 +175,7 @@ export class RunAlerts {
       const alert = await this.describe(kind, run, previous[0]?.id);
       const sent = await mailer.send(alert.content, alert.secrets);
       await claim.sent();
-      await this.store.log(runId, 'info', `${kind === 'run-failed' ? 'failure' : 'recovery'} alert mailed to ${sent.accepted.length} recipient(s)`);
+      await this.store.logEnd(runId, 'info', `${kind === 'run-failed' ? 'failure' : 'recovery'} alert mailed to ${sent.accepted.length} recipient(s)`);
     } catch (error) {
       await claim.release().catch(() => undefined);
       const message = error instanceof AlertSendError ? error.message : mailer.scrub((error as Error).message ?? 'sending failed');

@@ -11,6 +11,9 @@ export interface EncodedWatermark {
   key: EncodedValue[];
 }
 
+/** A repeated retry line of one chunk (or of the plan) is written at most once per this many seconds. */
+export const RETRY_LOG_WINDOW_SECONDS = 60;
+
 /** A driver's message is kept whole up to here; longer ones (a huge value quoted back) are cut. */
 const MAX_REJECT_ERROR = 2000;
 
@@ -50,8 +53,54 @@ export class RunStore {
       .getMany();
   }
 
+  /**
+   * Appends to the run's log while the run is queued or running: a run's log is closed when it
+   * ends, so a worker that wakes up late (a pause, a lost lease) adds nothing to a finished run.
+   */
   async log(runId: string, level: LogLevel, message: string, tableName?: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO run_log (run_id, level, table_name, message)
+       SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM run WHERE id = $1 AND status IN ('queued', 'running'))`,
+      [runId, level, tableName ?? null, message],
+    );
+  }
+
+  /** The lines that close a run's log, written by whoever just ended it (the outcome, its alert). */
+  async logEnd(runId: string, level: LogLevel, message: string, tableName?: string): Promise<void> {
     await this.dataSource.query('INSERT INTO run_log (run_id, level, table_name, message) VALUES ($1, $2, $3, $4)', [runId, level, tableName ?? null, message]);
+  }
+
+  /**
+   * A retry line, coalesced: at most one per `subject` (e.g. "chunk 3 will retry") and table per
+   * RETRY_LOG_WINDOW_SECONDS, so a flapping database writes a line a minute, each saying which
+   * attempt it is, instead of one per attempt. Returns whether it was written.
+   */
+  async logRetry(runId: string, subject: string, message: string, tableName?: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO run_log (run_id, level, table_name, message)
+       SELECT $1, 'warn', $2, $3
+        WHERE EXISTS (SELECT 1 FROM run WHERE id = $1 AND status IN ('queued', 'running'))
+          AND NOT EXISTS (SELECT 1 FROM run_log WHERE run_id = $1 AND table_name IS NOT DISTINCT FROM $2 AND left(message, length($4)) = $4
+                             AND at > now() - make_interval(secs => $5))
+       RETURNING id`,
+      [runId, tableName ?? null, message, subject, RETRY_LOG_WINDOW_SECONDS],
+    );
+    return rows.length > 0;
+  }
+
+  /** How many of the run's log lines start with `prefix`. */
+  async countLog(runId: string, prefix: string): Promise<number> {
+    const [row] = await this.dataSource.query('SELECT count(*)::int AS n FROM run_log WHERE run_id = $1 AND left(message, length($2)) = $2', [runId, prefix]);
+    return row.n as number;
+  }
+
+  /** queued | running → an end state, with its reason; false when the run had already ended. */
+  async endRun(runId: string, status: 'failed' | 'cancelled', error: string): Promise<boolean> {
+    const [rows] = await this.dataSource.query(
+      `UPDATE run SET status = $2, error = $3, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+      [runId, status, error],
+    );
+    return rows.length > 0;
   }
 
   /** The job's stored watermark of a table, if it was taken on `column` (a changed column starts over). */

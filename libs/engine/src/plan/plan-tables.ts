@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { DataPlane, DialectName, DialectSession, NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
-import { renderNeutralType } from '@dbferry/dialects-core';
-import { typeMapperFor } from '@dbferry/dialects';
+import { DbError, IdentifierError, renderNeutralType } from '@dbferry/dialects-core';
+import { dialectFor, typeMapperFor } from '@dbferry/dialects';
+import { FilterError } from '../filter/filter-error';
 import { validateFilter } from '../filter/filter-validator';
 import { isIncrementalKind } from '../incremental/watermark';
 import { NativeTypes } from './native-types';
@@ -104,105 +106,188 @@ async function resolveTables(input: PlanInput): Promise<{ specIndex: number; sou
   return resolved;
 }
 
+/** A table of the job that cannot be planned: the others are planned (and copied) without it. */
+export interface TableFailure {
+  specIndex: number;
+  source: TableRef;
+  target: TableRef;
+  /** Where the problem sits, like an API field (`tables[0].target`). */
+  field: string;
+  /** A sentence naming the table and what is wrong with it. */
+  reason: string;
+}
+
+/**
+ * A problem that is this one table's (a name the target cannot hold, a missing table, key or
+ * column, a bad filter, a database refusing it for good) as a PlanError placed on its field;
+ * null for what is not the table's fault (a connection lost: retried as a whole).
+ */
+function tableProblem(error: unknown, field: string, source: TableRef): PlanError | null {
+  if (error instanceof PlanError) return error;
+  const table = `${source.schema}.${source.name}`;
+  if (error instanceof IdentifierError) {
+    return new PlanError(`${field}.target`, `table ${table}: the target cannot hold a name: ${error.message} (rename the table, or give it an entry of its own with a shorter "target")`);
+  }
+  if (error instanceof FilterError) return new PlanError(`${field}.where`, `table ${table}: ${error.message}`);
+  if (error instanceof DbError && !error.transient) return new PlanError(field, `table ${table}: ${error.message}`);
+  return null;
+}
+
 /**
  * Decides, without changing anything, what a run will do to each table: the columns and
  * key it copies, the DDL it will run on the target (create, or add the missing columns),
- * and the type chosen for each column with any documented loss.
+ * and the type chosen for each column with any documented loss. The first table that cannot
+ * be planned throws (a PlanError naming it); planTablesEach plans the others anyway.
  */
 export async function planTables(input: PlanInput): Promise<TablePlan[]> {
-  const sourceData = dataOf(input.source.session, 'sourceId');
-  const targetData = dataOf(input.target.session, 'targetId');
-  const targetMapper = typeMapperFor(input.target.dialect);
-  const nativeTypes = new NativeTypes({
-    sourceDialect: input.source.dialect,
-    targetDialect: input.target.dialect,
-    source: sourceData.introspector,
-    target: targetData.introspector,
-  });
-  const plans: TablePlan[] = [];
-
-  for (const { specIndex, source, target } of await resolveTables(input)) {
-    const spec = input.tables[specIndex];
-    const field = `tables[${specIndex}]`;
-    const described = await sourceData.introspector.describeTable(source);
-    if (!described) throw new PlanError(`${field}.source`, `table ${source.schema}.${source.name} not found on the source`);
-
-    const byName = new Map(described.columns.map((c) => [c.name, c]));
-    const unknown = [...(spec.columns ?? []), ...(spec.keyColumns ?? []), ...(spec.incrementalColumn ? [spec.incrementalColumn] : [])].filter((c) => !byName.has(c));
-    if (unknown.length) throw new PlanError(field, `${source.name} has no column ${unknown.join(', ')}`);
-    for (const name of Object.keys(spec.types ?? {})) {
-      if (!byName.has(name)) throw new PlanError(`${field}.types.${name}`, `${source.name} has no column ${name}`);
-      if (spec.columns && !spec.columns.includes(name)) throw new PlanError(`${field}.types.${name}`, `${name} is not among the copied columns`);
-    }
-    const incremental = spec.incrementalColumn ? (byName.get(spec.incrementalColumn) as NeutralColumn) : undefined;
-    if (incremental && !isIncrementalKind(incremental)) {
-      throw new PlanError(`${field}.incrementalColumn`, `${incremental.name} is ${renderNeutralType(incremental.type)}; an incremental column must be a whole number, decimal, date or timestamp`);
-    }
-    const columns = spec.columns ? spec.columns.map((c) => byName.get(c) as NeutralColumn) : described.columns;
-    const keyColumns = spec.keyColumns ?? described.primaryKey.filter((k) => columns.some((c) => c.name === k));
-    const where = spec.where
-      ? validateFilter({ dialect: input.source.dialect, filter: spec.where, columns: described.columns.map((c) => c.name) }).sql
-      : undefined;
-
-    const existing = await targetData.introspector.describeTable(target);
-    const present = new Set(existing?.columns.map((c) => c.name) ?? []);
-    const created = columns.filter((c) => !present.has(c.name));
-    if (!existing && !input.options.createTables) throw new PlanError(`${field}.target`, `${target.schema}.${target.name} does not exist and createTables is off`);
-    if (existing && created.length && !input.options.evolveSchema) {
-      throw new PlanError(`${field}.target`, `${target.schema}.${target.name} lacks ${created.map((c) => c.name).join(', ')} and evolveSchema is off`);
-    }
-    // Types only matter for the columns this plan creates: the others exist as they are.
-    const operatorTypes = { ...input.options.typeOverrides, ...spec.types };
-    const { choices, ddl: typeDdl } = created.length ? await nativeTypes.choose({ source, target }, created, operatorTypes) : { choices: new Map(), ddl: [] };
-    const typeOverrides = Object.fromEntries([...choices].filter(([, c]) => c.native !== undefined).map(([name, c]) => [name, c.native as string]));
-    let ddl: string[] = [];
-    if (!existing) ddl = targetData.ddl.createTable(target, targetShape(described, columns, keyColumns), { typeOverrides }).statements;
-    else if (created.length) ddl = targetData.ddl.addColumns(target, created, { typeOverrides }).statements;
-    if (ddl.length) ddl = [...typeDdl, ...ddl];
-
-    const existingTypes = new Map(existing?.columns.map((c) => [c.name, c.nativeType]) ?? []);
-    const mapping = columns.map((c): ColumnMapping => {
-      const base = { column: c.name, sourceType: c.nativeType, neutralType: renderNeutralType(c.type) };
-      const there = existingTypes.get(c.name);
-      if (there !== undefined) return { ...base, targetType: there, typeSource: 'existing' };
-      const choice = choices.get(c.name);
-      if (choice?.native !== undefined) return { ...base, targetType: choice.native, typeSource: operatorTypes[c.name] !== undefined ? 'override' : 'source' };
-      const chosen = targetMapper.fromNeutral(c.type);
-      return {
-        ...base,
-        targetType: chosen.native,
-        typeSource: 'neutral',
-        ...(chosen.lossy ? { lossy: { kind: chosen.lossy.kind, description: chosen.lossy.description } } : {}),
-        ...(choice?.note ? { note: choice.note } : {}),
-      };
-    });
-
-    plans.push({
-      specIndex,
-      source,
-      target,
-      columns,
-      keyColumns,
-      resumable: keyColumns.length > 0,
-      where,
-      incrementalColumn: spec.incrementalColumn,
-      targetExists: !!existing,
-      ddl,
-      mapping,
-      rowEstimate: described.rowEstimate,
-    });
-  }
+  const { plans, failures } = await planTablesEach(input);
+  if (failures.length) throw new PlanError(failures[0].field, failures[0].reason);
   return plans;
 }
 
+/**
+ * Plans every table it can. A table that cannot be planned (see tableProblem) is returned
+ * among `failures` with its reason; a job-level problem (a bad source reference, a pattern
+ * matching nothing, a connection failing) still throws.
+ */
+export async function planTablesEach(input: PlanInput): Promise<{ plans: TablePlan[]; failures: TableFailure[] }> {
+  const sourceData = dataOf(input.source.session, 'sourceId');
+  const targetData = dataOf(input.target.session, 'targetId');
+  const context: PlanContext = {
+    input,
+    sourceData,
+    targetData,
+    targetMapper: typeMapperFor(input.target.dialect),
+    maxIdentifierBytes: dialectFor(input.target.dialect).capabilities.maxIdentifierLength,
+    nativeTypes: new NativeTypes({
+      sourceDialect: input.source.dialect,
+      targetDialect: input.target.dialect,
+      source: sourceData.introspector,
+      target: targetData.introspector,
+    }),
+  };
+  const plans: TablePlan[] = [];
+  const failures: TableFailure[] = [];
+  for (const table of await resolveTables(input)) {
+    try {
+      plans.push(await planOne(context, table));
+    } catch (error) {
+      const problem = tableProblem(error, `tables[${table.specIndex}]`, table.source);
+      if (!problem) throw error;
+      failures.push({ ...table, field: problem.field, reason: problem.message });
+    }
+  }
+  return { plans, failures };
+}
+
+interface PlanContext {
+  input: PlanInput;
+  sourceData: DataPlane;
+  targetData: DataPlane;
+  targetMapper: ReturnType<typeof typeMapperFor>;
+  maxIdentifierBytes: number;
+  nativeTypes: NativeTypes;
+}
+
+async function planOne(
+  { input, sourceData, targetData, targetMapper, maxIdentifierBytes, nativeTypes }: PlanContext,
+  { specIndex, source, target }: { specIndex: number; source: TableRef; target: TableRef },
+): Promise<TablePlan> {
+  const spec = input.tables[specIndex];
+  const field = `tables[${specIndex}]`;
+  const described = await sourceData.introspector.describeTable(source);
+  if (!described) throw new PlanError(`${field}.source`, `table ${source.schema}.${source.name} not found on the source`);
+
+  const byName = new Map(described.columns.map((c) => [c.name, c]));
+  const unknown = [...(spec.columns ?? []), ...(spec.keyColumns ?? []), ...(spec.incrementalColumn ? [spec.incrementalColumn] : [])].filter((c) => !byName.has(c));
+  if (unknown.length) throw new PlanError(field, `${source.name} has no column ${unknown.join(', ')}`);
+  for (const name of Object.keys(spec.types ?? {})) {
+    if (!byName.has(name)) throw new PlanError(`${field}.types.${name}`, `${source.name} has no column ${name}`);
+    if (spec.columns && !spec.columns.includes(name)) throw new PlanError(`${field}.types.${name}`, `${name} is not among the copied columns`);
+  }
+  const incremental = spec.incrementalColumn ? (byName.get(spec.incrementalColumn) as NeutralColumn) : undefined;
+  if (incremental && !isIncrementalKind(incremental)) {
+    throw new PlanError(`${field}.incrementalColumn`, `${incremental.name} is ${renderNeutralType(incremental.type)}; an incremental column must be a whole number, decimal, date or timestamp`);
+  }
+  const columns = spec.columns ? spec.columns.map((c) => byName.get(c) as NeutralColumn) : described.columns;
+  const keyColumns = spec.keyColumns ?? described.primaryKey.filter((k) => columns.some((c) => c.name === k));
+  const where = spec.where
+    ? validateFilter({ dialect: input.source.dialect, filter: spec.where, columns: described.columns.map((c) => c.name) }).sql
+    : undefined;
+
+  const existing = await targetData.introspector.describeTable(target);
+  const present = new Set(existing?.columns.map((c) => c.name) ?? []);
+  const created = columns.filter((c) => !present.has(c.name));
+  if (!existing && !input.options.createTables) throw new PlanError(`${field}.target`, `${target.schema}.${target.name} does not exist and createTables is off`);
+  if (existing && created.length && !input.options.evolveSchema) {
+    throw new PlanError(`${field}.target`, `${target.schema}.${target.name} lacks ${created.map((c) => c.name).join(', ')} and evolveSchema is off`);
+  }
+  // Types only matter for the columns this plan creates: the others exist as they are.
+  const operatorTypes = { ...input.options.typeOverrides, ...spec.types };
+  const { choices, ddl: typeDdl } = created.length ? await nativeTypes.choose({ source, target }, created, operatorTypes) : { choices: new Map(), ddl: [] };
+  const typeOverrides = Object.fromEntries([...choices].filter(([, c]) => c.native !== undefined).map(([name, c]) => [name, c.native as string]));
+  let ddl: string[] = [];
+  if (!existing) ddl = targetData.ddl.createTable(target, targetShape(described, columns, keyColumns, maxIdentifierBytes), { typeOverrides }).statements;
+  else if (created.length) ddl = targetData.ddl.addColumns(target, created, { typeOverrides }).statements;
+  if (ddl.length) ddl = [...typeDdl, ...ddl];
+
+  const existingTypes = new Map(existing?.columns.map((c) => [c.name, c.nativeType]) ?? []);
+  const mapping = columns.map((c): ColumnMapping => {
+    const base = { column: c.name, sourceType: c.nativeType, neutralType: renderNeutralType(c.type) };
+    const there = existingTypes.get(c.name);
+    if (there !== undefined) return { ...base, targetType: there, typeSource: 'existing' };
+    const choice = choices.get(c.name);
+    if (choice?.native !== undefined) return { ...base, targetType: choice.native, typeSource: operatorTypes[c.name] !== undefined ? 'override' : 'source' };
+    const chosen = targetMapper.fromNeutral(c.type);
+    return {
+      ...base,
+      targetType: chosen.native,
+      typeSource: 'neutral',
+      ...(chosen.lossy ? { lossy: { kind: chosen.lossy.kind, description: chosen.lossy.description } } : {}),
+      ...(choice?.note ? { note: choice.note } : {}),
+    };
+  });
+
+  return {
+    specIndex,
+    source,
+    target,
+    columns,
+    keyColumns,
+    resumable: keyColumns.length > 0,
+    where,
+    incrementalColumn: spec.incrementalColumn,
+    targetExists: !!existing,
+    ddl,
+    mapping,
+    rowEstimate: described.rowEstimate,
+  };
+}
+
 /** The target table keeps the source's key and those of its indexes whose columns are all copied. */
-function targetShape(described: TableSchema, columns: NeutralColumn[], keyColumns: string[]) {
+function targetShape(described: TableSchema, columns: NeutralColumn[], keyColumns: string[], maxIdentifierBytes: number) {
   const copied = new Set(columns.map((c) => c.name));
   return {
     columns,
     primaryKey: keyColumns,
     indexes: described.indexes
       .filter((i) => i.columns.every((c) => copied.has(c)))
-      .map((i) => ({ ...i, name: `${described.name}_${i.columns.join('_')}${i.unique ? '_key' : '_idx'}` })),
+      .map((i) => ({ ...i, name: fitIdentifier(`${described.name}_${i.columns.join('_')}${i.unique ? '_key' : '_idx'}`, maxIdentifierBytes) })),
   };
+}
+
+/**
+ * A name the plan makes up (an index's) that fits the target: one longer than `maxBytes`
+ * UTF-8 bytes is cut on a character boundary and ends in `_` and 8 hex digits of its SHA-256,
+ * so two long names stay distinct and a re-plan gives the same name.
+ */
+export function fitIdentifier(name: string, maxBytes: number): string {
+  if (Buffer.byteLength(name, 'utf8') <= maxBytes) return name;
+  const suffix = `_${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+  let head = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(head + ch, 'utf8') + suffix.length > maxBytes) break;
+    head += ch;
+  }
+  return head + suffix;
 }

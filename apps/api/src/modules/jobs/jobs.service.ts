@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, HttpException, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { posix } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import {
@@ -10,7 +10,8 @@ import {
   SyncJobEntity,
   isUniqueViolation,
 } from '@dbferry/control-plane';
-import { FilterError, parseTableRef, PlanError, planTables, TablePlan, validateFilter } from '@dbferry/engine';
+import { FilterError, parseTableRef, PlanError, planTablesEach, TablePlan, validateFilter } from '@dbferry/engine';
+import { DbError } from '@dbferry/dialects-core';
 import { DbError } from '@dbferry/dialects-core';
 import { defaultSchema, dialectFor } from '@dbferry/dialects';
 import { JobProducer } from '@dbferry/queue';
@@ -136,6 +137,8 @@ const isTimeZone = (tz: string) => {
 
 @Injectable()
 export class JobsService {
+  private readonly logger = new Logger(JobsService.name);
+
   constructor(
     @InjectRepo(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
     @InjectRepo(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
@@ -222,10 +225,11 @@ export class JobsService {
    */
   async preview(id: string): Promise<{ tables: TablePlan[] }> {
     const job = await this.load(id);
+    let planned: Awaited<ReturnType<typeof planTablesEach>>;
     try {
-      const tables = await this.connectionsService.withConnection(job.sourceId, (source, sourceSpec) =>
+      planned = await this.connectionsService.withConnection(job.sourceId, (source, sourceSpec) =>
         this.connectionsService.withConnection(job.targetId, (target, targetSpec) =>
-          planTables({
+          planTablesEach({
             source: { dialect: sourceSpec.dialect, session: source },
             target: { dialect: targetSpec.dialect, session: target, defaultSchema: defaultSchema(targetSpec) },
             tables: job.tables,
@@ -233,11 +237,22 @@ export class JobsService {
           }),
         ),
       );
-      return { tables };
     } catch (error) {
       if (error instanceof PlanError) throw new UnprocessableEntityException({ message: error.message, details: [{ field: error.field, message: error.message }] });
-      throw error;
+      if (error instanceof HttpException || error instanceof DbError) throw error;
+      // Never a 500 for a job the plan cannot read: the reason is the job's, said as a 422.
+      this.logger.warn(`preview of job ${id} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      const message = `the plan failed: ${error instanceof Error ? error.message : String(error)}`;
+      throw new UnprocessableEntityException({ message, details: [{ field: 'tables', message }] });
     }
+    // A table a run would fail (and copy the others without) is refused here, each one named.
+    if (planned.failures.length) {
+      throw new UnprocessableEntityException({
+        message: planned.failures.map((f) => f.reason).join('; '),
+        details: planned.failures.map((f) => ({ field: f.field, message: f.reason })),
+      });
+    }
+    return { tables: planned.plans };
   }
 
   async runsOf(id: string, limit: number, offset: number): Promise<Page<ReturnType<typeof runSummary>>> {

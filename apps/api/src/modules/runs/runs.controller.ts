@@ -76,7 +76,7 @@ export class RunsController {
   @Post('runs/:id/cancel')
   @HttpCode(202)
   @ApiIdParam('run')
-  @ApiAcceptedResponse({ type: RunView, description: 'the run with cancelRequested set (cancelled at once when still queued)' })
+  @ApiAcceptedResponse({ type: RunView, description: 'the run, cancelled at once whatever its state (a chunk mid-write finishes its transaction)' })
   @ApiConflictResponse({ description: 'the run has already ended' })
   cancel(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.runs.cancel(id, actor);

@@ -1,6 +1,7 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { insertQueuedRun, InjectRepo, Repository, RunEntity, RunLogEntity, RunRejectEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
-import { JobProducer, startRun } from '@dbferry/queue';
+import { JobProducer, QueueUnavailableError, startRun } from '@dbferry/queue';
+import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import type { AuthUser } from '../../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import type { RunRejectPage } from './run.dto';
@@ -75,7 +76,18 @@ export class RunsService {
    */
   async trigger(jobId: string, actor: AuthUser): Promise<{ runId: string }> {
     if (!(await this.jobs.existsBy({ id: jobId }))) throw new NotFoundException(`job ${jobId} not found`);
-    const runId = await startRun(this.producer, () => insertQueuedRun(this.runs.manager, { jobId, trigger: 'manual', requestedBy: actor.id }));
+    let runId: string | null;
+    try {
+      runId = await startRun(this.producer, () => insertQueuedRun(this.runs.manager, { jobId, trigger: 'manual', requestedBy: actor.id }));
+    } catch (error) {
+      if (!(error instanceof QueueUnavailableError && error.runId)) throw error;
+      // Postgres is the truth: the run stays queued and the worker's reconciler enqueues it later.
+      await this.audit.record({ actor, action: 'run.trigger', targetType: 'job', targetId: jobId, details: { runId: error.runId, enqueued: false } });
+      throw new ServiceUnavailableException({
+        message: `the queue (Redis) is unavailable: run ${error.runId} is stored as queued and starts once Redis is back (the worker's reconciler enqueues it); triggering the job again answers 409 until it ends`,
+        details: [{ field: 'runId', message: error.runId }],
+      });
+    }
     if (!runId) {
       const active = await this.runs.findOne({ where: [{ jobId, status: 'queued' }, { jobId, status: 'running' }] });
       throw new ConflictException({ message: `job ${jobId} already has an active run`, details: [{ field: 'runId', message: active?.id ?? '' }] });
@@ -114,13 +126,27 @@ export class RunsService {
     };
   }
 
-  /** Chunks not yet started are skipped; running ones finish their transaction; the run ends cancelled. */
+  /**
+   * Ends the run now, whatever its work is doing: queued, planning, copying, or held by a plan
+   * whose worker died. Chunks not yet started are skipped; a running one finishes its
+   * transaction; nothing is appended to the run's log after this line. The job can then be deleted.
+   */
   async cancel(id: string, actor: AuthUser) {
     const run = await this.load(id);
     if (!['queued', 'running'].includes(run.status)) throw new ConflictException(`run ${id} is already ${run.status}`);
-    await this.runs.update(id, { cancelRequested: true });
-    // A run still queued has no flow yet: it ends here.
-    await this.runs.query(`UPDATE run SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'queued'`, [id]);
+    const ended = await this.runs.manager.transaction(async (tx) => {
+      const [rows] = await tx.query(
+        `UPDATE run SET cancel_requested = true, status = 'cancelled', finished_at = now() WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+        [id],
+      );
+      if (!rows.length) return false;
+      await tx.query(`UPDATE run_table SET status = 'cancelled' WHERE run_id = $1 AND status IN ('pending', 'running')`, [id]);
+      await tx.query(`INSERT INTO run_log (run_id, level, message) VALUES ($1, 'warn', $2)`, [id, `run cancelled by ${actor.username}`]);
+      return true;
+    });
+    if (!ended) throw new ConflictException(`run ${id} has just ended`);
+    // A plan still waiting is dropped; one being worked on finds the run ended and adds nothing that runs.
+    await this.producer.removeJob(JobName.PlanRun, syncJobId.plan(id)).catch(() => false);
     await this.audit.record({ actor, action: 'run.cancel', targetType: 'run', targetId: id });
     return this.get(id);
   }
