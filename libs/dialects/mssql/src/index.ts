@@ -4,6 +4,6 @@ export { createMssqlDataPlane } from './mssql.data-plane';
 export { MssqlDdlBuilder } from './mssql.ddl';
 export { MssqlIntrospector } from './mssql.introspector';
 export { MssqlReader } from './mssql.reader';
-export { MssqlWriter } from './mssql.writer';
+export { MSSQL_ORDERED_KEY_KINDS, MssqlWriter } from './mssql.writer';
 export { MssqlChecksummer } from './mssql.checksum';
 export { decodeMssqlValue } from './mssql.values';

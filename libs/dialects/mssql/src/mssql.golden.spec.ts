@@ -5,6 +5,7 @@ import { MssqlDdlBuilder } from './mssql.ddl';
 import {
   mssqlChecksumSql,
   mssqlCreateStageSql,
+  mssqlCountRangeSql,
   mssqlDeleteRangeSql,
   mssqlInsertSelectSql,
   mssqlKeyBoundSql,
@@ -84,6 +85,12 @@ describe('SQL Server golden SQL', () => {
   it('turns IDENTITY_INSERT on around a merge into an identity column, and merges a key-only table without UPDATE', () => {
     const plan = mssqlStagePlan([{ ...col('id', { kind: 'int32' }, 'int', false), identity: true }]);
     expectGoldenSql(GOLDEN, 'merge-identity-key-only', mssqlMergeSql(TABLE, plan, ['id']));
+  });
+
+  it('counts a range in the write\'s transaction with the same predicate as its delete (WriteRequest.verify)', () => {
+    const count = mssqlCountRangeSql(TABLE, keyCols, RANGE);
+    expectGoldenSql(GOLDEN, 'count-range', count.sql);
+    expect(count.sql.slice(count.sql.indexOf(' WHERE '))).toBe(mssqlDeleteRangeSql(TABLE, keyCols, RANGE).sql.slice(mssqlDeleteRangeSql(TABLE, keyCols, RANGE).sql.indexOf(' WHERE ')));
   });
 
   it('deletes a range for replace-range', () => {

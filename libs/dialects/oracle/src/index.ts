@@ -4,6 +4,6 @@ export { createOracleDataPlane } from './oracle.data-plane';
 export { OracleDdlBuilder } from './oracle.ddl';
 export { OracleIntrospector } from './oracle.introspector';
 export { OracleReader } from './oracle.reader';
-export { OracleWriter } from './oracle.writer';
+export { ORACLE_ORDERED_KEY_KINDS, OracleWriter } from './oracle.writer';
 export { OracleChecksummer } from './oracle.checksum';
 export { decodeOracleValue, ORACLE_SESSION_SQL } from './oracle.values';

@@ -4,6 +4,7 @@ import { OracleDdlBuilder } from './oracle.ddl';
 import {
   oracleBindPlan,
   oracleChecksumSql,
+  oracleCountRangeSql,
   oracleDeleteRangeSql,
   oracleInsertSql,
   oracleKeyBoundSql,
@@ -80,6 +81,12 @@ describe('Oracle golden SQL', () => {
     expectGoldenSql(GOLDEN, 'merge', oracleMergeSql(TABLE, plan, KEY));
     expectGoldenSql(GOLDEN, 'insert', oracleInsertSql(TABLE, plan));
     expectGoldenSql(GOLDEN, 'merge-key-only', oracleMergeSql(TABLE, oracleBindPlan(keyCols), KEY));
+  });
+
+  it('counts a range in the write\'s transaction with the same predicate as its delete (WriteRequest.verify)', () => {
+    const count = oracleCountRangeSql(TABLE, keyCols, RANGE);
+    expectGoldenSql(GOLDEN, 'count-range', count.sql);
+    expect(count.sql.slice(count.sql.indexOf(' WHERE '))).toBe(oracleDeleteRangeSql(TABLE, keyCols, RANGE).sql.slice(oracleDeleteRangeSql(TABLE, keyCols, RANGE).sql.indexOf(' WHERE ')));
   });
 
   it('deletes a range for replace-range', () => {
