@@ -13,7 +13,8 @@ import { ApiHarness, runJobToEnd, startApi } from './harness';
  * case and accents) sort differently there than on the source, so a chunk's key range cut on the
  * source is another set of rows in SQLite. Over many small chunks, run twice, insert and replace
  * must leave exactly the source's keys in the target; a stale target row is removed, a changed one
- * rewritten.
+ * rewritten. And a target that loses a row of a replaced range (a trigger) fails that chunk
+ * terminally with both numbers (issue 8 item 2).
  */
 const ROWS = 1000;
 const CHUNK_ROWS = 100;
@@ -58,7 +59,7 @@ async function keysOf(dialect: DialectName, spec: Omit<ResolvedConnectionSpec, '
   }
 }
 
-describe('keys SQLite keeps as text, copied into SQLite over many chunks (e2e)', () => {
+describe('key orders and the row-count guard through the worker (e2e, issue 8 items 1-2)', () => {
   let api: ApiHarness;
   let operator: string;
   let admin: string;
@@ -130,6 +131,39 @@ describe('keys SQLite keeps as text, copied into SQLite over many chunks (e2e)',
     expect(run).toMatchObject({ status: 'succeeded', error: null });
     return run;
   };
+
+  it('a target that loses a row of a replaced range fails that chunk at once, with both numbers, and the run claims no rows it lacks', async () => {
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    await client.query('CREATE TABLE guarded (id numeric(20,0) PRIMARY KEY, v varchar(40) NOT NULL)');
+    await client.query(`CREATE FUNCTION lose_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DELETE FROM guarded WHERE id = 1; RETURN NULL; END $$`);
+    await client.query('CREATE TRIGGER lose_one AFTER INSERT ON guarded FOR EACH ROW WHEN (NEW.id = 1) EXECUTE FUNCTION lose_one()');
+    await client.end();
+    const job = await request(api.http).post('/api/jobs').set(auth()).send({
+      name: 'guarded', sourceId: ids.maria, targetId: ids.pg, mode: 'full', writeMode: 'replace',
+      chunkRows: CHUNK_ROWS, batchSize: 50, tables: [{ source: `${maria.name}.k_u64`, target: 'public.guarded' }],
+    }).expect(201);
+    const run = await runJobToEnd(api, operator, job.body.id, { context: () => worker?.output() ?? '', timeoutMs: 120_000 });
+    expect(run).toMatchObject({ status: 'failed' });
+    const table = run.tables[0]!;
+    expect(table.status).toBe('failed');
+    expect(table.chunksDone).toBe(table.chunksTotal - 1);
+    expect(run.rowsWritten).toBeLessThan(ROWS);
+    const logs: string[] = (await request(api.http).get(`/api/runs/${run.id}/logs`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
+    const failed = logs.filter((m) => / failed: the target does not hold the rows written/.test(m));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/the key range of public\.guarded holds (\d+) row\(s\) after (\d+) were written into it/);
+    const [, held, written] = /holds (\d+) row\(s\) after (\d+) were written/.exec(failed[0] as string)!;
+    expect(Number(held)).toBe(Number(written) - 1);
+    // Terminal: never retried.
+    expect(logs.filter((m) => /will retry/.test(m))).toEqual([]);
+    // Everything the run reports written is in the target.
+    const check = new Client({ connectionString: pg.url });
+    await check.connect();
+    const { rows } = await check.query<{ n: string }>('SELECT count(*) AS n FROM guarded');
+    await check.end();
+    expect(Number(rows[0]!.n)).toBe(run.rowsWritten);
+  }, 180_000);
 
   describe.each(['insert', 'replace', 'upsert'] as const)('writeMode %s', (writeMode) => {
     const jobIds: Record<string, string> = {};
