@@ -29,10 +29,18 @@ export class OpsServer implements OnApplicationBootstrap, BeforeApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     const server = createServer((req, res) => {
-      void this.route(req.url ?? '/').then(({ status, type, body }) => {
-        res.writeHead(status, { 'content-type': type });
-        res.end(body);
-      });
+      // A failed probe or scrape answers 500 here rather than leaving a rejection nobody handles.
+      void this.route(req.url ?? '/').then(
+        ({ status, type, body }) => {
+          res.writeHead(status, { 'content-type': type });
+          res.end(body);
+        },
+        (error: unknown) => {
+          this.logger.error(`ops route ${req.url ?? '/'} failed: ${error instanceof Error ? error.message : String(error)}`);
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end('internal error\n');
+        },
+      );
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
