@@ -66,7 +66,7 @@ function fieldText(column: NeutralColumn, losses?: ValueLossCounter): FieldText 
     if (typeof value === 'string') return transport === 'hex' ? Buffer.from(value, 'utf8').toString('hex') : stringField(kind, value, name, losses);
     if (typeof value === 'boolean') return value ? '1' : '0';
     if (typeof value === 'bigint') return value.toString();
-    if (typeof value === 'number') return NUMERIC_KINDS.has(kind) ? numberLiteral(value, name) : String(value);
+    if (typeof value === 'number') return NUMERIC_KINDS.has(kind) ? numberLiteral(value, name, kind) : String(value);
     if (Buffer.isBuffer(value)) return transport === 'hex' ? value.toString('hex') : bufferAsText(value, name);
     if (Array.isArray(value)) return kind === 'set' ? value.map((v) => String(v)).join(',') : jsonText(value);
     return String(value);

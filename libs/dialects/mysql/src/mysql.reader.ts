@@ -40,8 +40,17 @@ export async function rawQuery(connection: Connection, sql: string): Promise<Raw
   return rows as unknown as RawValue[][];
 }
 
+/**
+ * A column in the select list. The text protocol prints a FLOAT with 6 significant digits
+ * (3.40282e38 for FLT_MAX), so a float32 is selected as a double, which prints it exactly.
+ */
+export function selectExpression(column: Pick<NeutralColumn, 'name' | 'type'>): string {
+  const quoted = quoteId(column.name);
+  return column.type.kind === 'float32' ? `${quoted} + 0e0 AS ${quoted}` : quoted;
+}
+
 export function selectSql(request: Pick<ReadRequest, 'table' | 'columns' | 'keyColumns' | 'range' | 'where'>): string {
-  const list = request.columns.map((c) => quoteId(c.name)).join(', ');
+  const list = request.columns.map(selectExpression).join(', ');
   const keys = keyColumnsOf(request.columns, request.keyColumns);
   return `SELECT ${list} FROM ${qualify(request.table)}${whereClause(keys, request.range, request.where)}${orderBy(request.keyColumns)}`;
 }

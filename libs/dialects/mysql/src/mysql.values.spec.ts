@@ -1,6 +1,7 @@
 import { type NeutralColumn, type NeutralType, TerminalDbError } from '@dbferry/dialects-core';
 import { ValueLossCounter } from '@dbferry/dialects-core';
-import { bitsFromBytes, isZeroDate, RowDecoder, sqlLiteral, stringLiteral, utcDatetimeText } from './mysql.values';
+import { bitsFromBytes, isZeroDate, RowDecoder, shortestFloat32, sqlLiteral, stringLiteral, utcDatetimeText } from './mysql.values';
+import { selectSql } from './mysql.reader';
 
 const col = (name: string, type: NeutralType, nativeType = 'x'): NeutralColumn => ({ name, type, nativeType, nullable: true });
 const raw = (text: string) => Buffer.from(text, 'utf8');
@@ -122,6 +123,30 @@ describe('value helpers', () => {
       { column: 'at', kind: 'fractional-seconds-truncated', count: 2 },
       { column: 'clock', kind: 'fractional-seconds-truncated', count: 1 },
     ]);
+  });
+});
+
+describe('float32 (MySQL FLOAT)', () => {
+  it('is selected as a double, since the text protocol prints a FLOAT with 6 digits (3.40282e38)', () => {
+    const sql = selectSql({ table: { schema: 'db', name: 't' }, columns: [col('id', { kind: 'int64' }), col('f', { kind: 'float32' })], keyColumns: ['id'] });
+    expect(sql).toMatch(/^SELECT `id`, `f` \+ 0e0 AS `f` FROM `db`\.`t`/);
+  });
+
+  it('reads the exact double back as the shortest decimal of the same float32', () => {
+    expect(shortestFloat32(3.4028234663852886e38)).toBe(3.4028235e38);
+    expect(shortestFloat32(0.10000000149011612)).toBe(0.1);
+    expect(shortestFloat32(123456.7890625)).toBe(123456.79);
+    expect(Object.is(shortestFloat32(-0), -0)).toBe(true);
+    expect(shortestFloat32(Number.NEGATIVE_INFINITY)).toBe(Number.NEGATIVE_INFINITY);
+    const decoder = new RowDecoder([col('f', { kind: 'float32' })], 't');
+    expect(decoder.decode([raw('3.4028234663852886e38')])).toEqual([3.4028235e38]);
+  });
+
+  it('writes a float32 as its float32 value, so the shortest text of FLT_MAX is not out of range', () => {
+    expect(sqlLiteral({ kind: 'float32' }, 3.4028235e38)).toBe('3.4028234663852886e+38');
+    expect(sqlLiteral({ kind: 'float32' }, '3.4028235e+38')).toBe('3.4028234663852886e+38');
+    expect(sqlLiteral({ kind: 'float32' }, 1.5)).toBe('1.5');
+    expect(sqlLiteral({ kind: 'float64' }, 0.1)).toBe('0.1');
   });
 });
 

@@ -41,6 +41,20 @@ const fromUtf8 = (decode: (text: string) => NeutralValue): FieldDecoder => ({ in
 const same = (text: string): NeutralValue => text;
 
 /** A bool is stored as tinyint(1) (printed '0'/'1'/'-3') or bit(1) (one raw byte). */
+/**
+ * The shortest decimal that is still the same float32 (as PostgreSQL prints a real): the reader
+ * selects a FLOAT as a double (its exact value, 0.10000000149011612), and 0.1 is what was stored.
+ */
+export function shortestFloat32(value: number): number {
+  const single = Math.fround(value);
+  if (!Number.isFinite(single) || single === 0) return single;
+  for (let digits = 1; digits < 9; digits++) {
+    const shorter = Number(single.toPrecision(digits));
+    if (Math.fround(shorter) === single) return shorter;
+  }
+  return single;
+}
+
 function decodeBool(nativeType: string): FieldDecoder {
   if (/^bit\b/i.test(nativeType)) return { input: 'bytes', decode: (raw) => raw.some((b) => b !== 0) };
   return fromLatin1((text) => text !== '' && Number(text) !== 0);
@@ -57,9 +71,10 @@ function decoderFor(column: NeutralColumn, onZeroDate: (() => void) | null): Fie
     case 'uint8':
     case 'uint16':
     case 'uint32':
-    case 'float32':
     case 'float64':
       return fromLatin1(Number);
+    case 'float32':
+      return fromLatin1((text) => shortestFloat32(Number(text)));
     case 'int64':
     case 'uint64':
       return fromLatin1(BigInt);
@@ -251,9 +266,11 @@ export function jsonText(value: NeutralValue): string {
   });
 }
 
-export function numberLiteral(value: number, column: string): string {
+export function numberLiteral(value: number, column: string, kind?: NeutralType['kind']): string {
   if (!Number.isFinite(value)) throw new TerminalDbError('data', `column ${column}: MySQL cannot store ${value}`, { column });
-  return String(value);
+  // A float32 read as shortest text (PostgreSQL's 3.4028235e+38) is a double above FLT_MAX that a
+  // MySQL FLOAT refuses as out of range; its float32 value is the same number, written exactly.
+  return String(kind === 'float32' ? Math.fround(value) : value);
 }
 
 /** MySQL and MariaDB keep microseconds at most. */
@@ -284,7 +301,7 @@ export function sqlLiteral(type: NeutralType, value: NeutralValue, column = '?',
     return stringLiteral(type.kind === 'set' ? value.map((v) => String(v)).join(',') : jsonText(value));
   }
   if (typeof value === 'number') {
-    const text = numberLiteral(value, column);
+    const text = numberLiteral(value, column, type.kind);
     return type.kind === 'decimal' || type.kind.startsWith('int') || type.kind.startsWith('uint') || type.kind.startsWith('float') || type.kind === 'bool'
       ? text
       : stringLiteral(text);
@@ -303,8 +320,9 @@ export function sqlLiteral(type: NeutralType, value: NeutralValue, column = '?',
     case 'uint32':
     case 'uint64':
       return INTEGER.test(value) ? value.replace(/^\+/, '') : stringLiteral(value);
-    case 'decimal':
     case 'float32':
+      return PLAIN_DECIMAL.test(value) || /^[+-]?\d*\.?\d+e[+-]?\d+$/i.test(value) ? numberLiteral(Number(value), column, 'float32') : stringLiteral(value);
+    case 'decimal':
     case 'float64':
       return PLAIN_DECIMAL.test(value) ? value.replace(/^\+/, '') : stringLiteral(value);
     case 'bit':
