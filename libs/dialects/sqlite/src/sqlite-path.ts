@@ -15,18 +15,18 @@ function isNotFound(error: unknown): boolean {
 async function realPathOfMaybeMissing(path: string): Promise<string> {
   const missing: string[] = [];
   let current = path;
-  for (;;) {
+  for (let retries = 0; ; ) {
     try {
       const real = await realpath(current);
       return missing.length > 0 ? join(real, ...missing.reverse()) : real;
     } catch (error) {
       if (!isNotFound(error)) throw error;
+      const entry = await lstat(current).catch(() => undefined);
       // A name that exists but does not resolve is a dangling symlink: its target is unchecked.
-      const exists = await lstat(current).then(
-        () => true,
-        () => false,
-      );
-      if (exists) refuse('is a symbolic link to a missing target');
+      if (entry?.isSymbolicLink()) refuse('is a symbolic link to a missing target');
+      // Anything else appeared since realpath looked (a concurrent run made the directory): resolve it again.
+      if (entry && retries++ < 3) continue;
+      if (entry) refuse('changed while it was being checked');
       const parent = dirname(current);
       if (parent === current) throw error;
       missing.push(current.slice(parent.length).replace(/^[\\/]+/, ''));
