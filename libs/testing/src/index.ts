@@ -11,3 +11,4 @@ export * from './worker-process';
 export * from './tcp-proxy';
 export * from './fake-mysql';
 export * from './fake-postgres';
+export * from './fake-mssql';

@@ -9,6 +9,8 @@ declare module 'mssql' {
     connectionTimeout?: number;
     requestTimeout?: number;
     pool?: { min?: number; max?: number; idleTimeoutMillis?: number };
+    /** Called with the tedious Connection before it connects (mssql's tedious driver only). */
+    beforeConnect?: (connection: unknown) => void;
     options?: {
       encrypt?: boolean;
       trustServerCertificate?: boolean;

@@ -113,6 +113,24 @@ class MssqlSession implements DialectSession {
   }
 }
 
+const LOGIN_OUTSIDE_TLS = 'EDBFERRY_LOGIN_OUTSIDE_TLS';
+const LOGIN_OUTSIDE_TLS_MESSAGE =
+  'the server did not take TLS before the login (encryption off or not supported), so the password was not sent; use a server with TLS (options.encrypt true, the default)';
+
+/**
+ * tedious sends the LOGIN7 packet, whose password is only obfuscated (a reversible nibble swap
+ * and XOR), outside TLS whenever the server's PRELOGIN answer says encryption is off or not
+ * supported, even with `encrypt: true`. The packet is stopped here unless TLS was negotiated.
+ */
+function refuseLoginOutsideTls(connection: unknown): void {
+  const tedious = connection as { sendLogin7Packet: () => void; messageIo?: { tlsNegotiationComplete?: boolean } };
+  const send = tedious.sendLogin7Packet.bind(tedious);
+  tedious.sendLogin7Packet = () => {
+    if (!tedious.messageIo?.tlsNegotiationComplete) throw Object.assign(new Error(LOGIN_OUTSIDE_TLS_MESSAGE), { code: LOGIN_OUTSIDE_TLS });
+    send();
+  };
+}
+
 export class MssqlDialect implements Dialect {
   readonly name = 'mssql' as const;
   readonly capabilities: DialectCapabilities = {
@@ -162,6 +180,7 @@ export class MssqlDialect implements Dialect {
         serverName: host,
         appName: 'dbferry',
       },
+      ...(spec.password ? { beforeConnect: refuseLoginOutsideTls } : {}),
     });
     pool.on('error', () => undefined);
     try {
@@ -186,6 +205,7 @@ export class MssqlDialect implements Dialect {
     if (number === 4060 || chain.some((f) => /Cannot open database/i.test(f.message))) {
       return new TerminalDbError('unknown-database', detail, { cause: error });
     }
+    if (chain.some((f) => f.code === LOGIN_OUTSIDE_TLS)) return new TerminalDbError('authentication-failed', LOGIN_OUTSIDE_TLS_MESSAGE, { cause: error });
     if (number === 18456 || chain.some((f) => f.code === 'ELOGIN')) {
       return new TerminalDbError('authentication-failed', detail, { cause: error });
     }
