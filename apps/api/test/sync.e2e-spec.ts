@@ -305,6 +305,8 @@ describe('sync runs on a worker (e2e)', () => {
     await client.end();
     const run = await runToEnd(job.body.id);
     expect(run.status).toBe('failed');
-    expect(run.error).toMatch(/public\.nope not found/);
+    // The table fails alone with its reason; the run says how many failed.
+    expect(run.error).toBe('1 table(s) failed');
+    expect(run.tables).toEqual([expect.objectContaining({ source: 'public.nope', status: 'failed', error: expect.stringMatching(/public\.nope not found/) })]);
   }, 120_000);
 });
