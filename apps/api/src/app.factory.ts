@@ -4,12 +4,14 @@ import { MetadataScanner, ModulesContainer, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { pinoHttp } from 'pino-http';
+import { apiConfig, logDestination } from '@dbferry/config';
 import { bullBoardRouter, JobProducer } from '@dbferry/queue';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { securityHeaders } from './common/security-headers';
 import { bodyDepthGuard, InputGuardPipe, pathDecodeGuard } from './common/input-guard';
 import { validationPipe } from './common/validation';
-import { AppModule, ApiModuleOptions } from './app.module';
+import { AppModule, ApiModuleOptions, httpLogOptions, MOUNTED_OUTSIDE_NEST } from './app.module';
 import { AuthService } from './modules/auth/auth.service';
 import { HealthController } from './modules/health/health.controller';
 import { LOGOUT_PATH, QUEUE_BOARD_PATH, queueBoardAccess } from './modules/queue-board/queue-board.session';
@@ -38,6 +40,8 @@ export async function createApiApp(options: ApiModuleOptions = {}): Promise<Nest
 
   const document = swaggerDocument(app);
   app.use(pathDecodeGuard(Object.keys(document.paths)));
+  const config = apiConfig();
+  app.use(MOUNTED_OUTSIDE_NEST, pinoHttp(httpLogOptions(config), logDestination(config.logFormat, options.logStream ?? process.stdout)));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   const board = bullBoardRouter(app.get(JobProducer).all(), QUEUE_BOARD_PATH, [{ text: 'Sign out', url: LOGOUT_PATH }]);
   app.use(QUEUE_BOARD_PATH, queueBoardAccess(app.get(AuthService), board));

@@ -1,10 +1,11 @@
-import { DynamicModule, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { DynamicModule, Injectable, Module, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DestinationStream } from 'pino';
-import { alertsConfig, apiConfig, securityConfig, storeConfig } from '@dbferry/config';
+import type { Options as HttpLogOptions } from 'pino-http';
+import { alertsConfig, apiConfig, logDestination, securityConfig, storeConfig } from '@dbferry/config';
 import { ControlPlaneModule } from '@dbferry/control-plane';
 import { JobProducer, QueueModule } from '@dbferry/queue';
 import { SYSTEM_SCHEDULES } from '@dbferry/queue-contracts';
@@ -32,6 +33,48 @@ export const REDACTED_PATHS = [
   '*.accessToken',
 ];
 
+type RoutedRequest = IncomingMessage & { route?: { path?: unknown }; baseUrl?: string; originalUrl?: string };
+
+/**
+ * The route pattern that answered (`/api/jobs/:id`), else the path (a catch-all such as the
+ * not-found handler's `/{*path}` says nothing); never the query string.
+ */
+export function requestRoute(req: RoutedRequest): string {
+  const pattern = req.route?.path;
+  if (typeof pattern === 'string' && !pattern.includes('*')) return `${req.baseUrl ?? ''}${pattern}`;
+  return (req.originalUrl ?? req.url ?? '').split('?')[0];
+}
+
+/**
+ * pino-http's options for the API's request lines: one line per request with method, route,
+ * status and duration; secrets and query strings never printed. Nest routes get them through
+ * LoggerModule; Swagger UI and Bull Board, mounted outside Nest, through createApiApp.
+ */
+export function httpLogOptions(config: Pick<ConfigType<typeof apiConfig>, 'logLevel'>): HttpLogOptions {
+  return {
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    genReqId: (req: IncomingMessage, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    customProps: () => ({ service: 'api' }),
+    autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    // `path`, not `url`: the `*.url` redaction (connection URLs carry passwords) hid every path.
+    serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }) },
+    // The request line says what was asked in its message and as fields: method, route, status.
+    customSuccessMessage: (req, res, ms) => `${req.method} ${requestRoute(req)} ${res.statusCode} ${ms}ms`,
+    customErrorMessage: (req, res) => `${req.method} ${requestRoute(req)} ${res.statusCode}`,
+    customSuccessObject: (req, _res, value: object) => ({ ...value, route: requestRoute(req) }),
+    customErrorObject: (req, _res, _error, value: object) => ({ ...value, route: requestRoute(req) }),
+  };
+}
+
+/** Swagger UI and Bull Board: express handlers that createApiApp mounts ahead of Nest's routes. */
+export const MOUNTED_OUTSIDE_NEST = ['/docs', '/docs-json', '/queues'];
+
 @Injectable()
 class SystemSchedules implements OnApplicationBootstrap {
   constructor(private readonly producer: JobProducer) {}
@@ -55,22 +98,9 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [apiConfig, storeConfig, securityConfig, alertsConfig] }),
         LoggerModule.forRoot({
-          pinoHttp: [
-            {
-              level: config.logLevel,
-              redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-              genReqId: (req: IncomingMessage, res) => {
-                const given = req.headers['x-request-id'];
-                const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
-                res.setHeader('x-request-id', id);
-                return id;
-              },
-              customProps: () => ({ service: 'api' }),
-              autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-              serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }) },
-            },
-            options.logStream ?? process.stdout,
-          ],
+          pinoHttp: [httpLogOptions(config), logDestination(config.logFormat, options.logStream ?? process.stdout)],
+          // Logged where createApiApp mounts them, which is also where a request to them ends up in Nest.
+          exclude: MOUNTED_OUTSIDE_NEST.flatMap((path) => [path, `${path}/{*rest}`]).map((path) => ({ path, method: RequestMethod.ALL })),
         }),
         ControlPlaneModule.forRoot({ applicationName: 'dbferry-api', migrate: true }),
         QueueModule.forRoot({ role: 'producer' }),

@@ -33,6 +33,32 @@ describe('operations (e2e)', () => {
     expect(JSON.stringify(line)).not.toMatch(/authorization/i);
   });
 
+  it('gives every request line the method and route in its message and fields, without the query string', async () => {
+    const token = await api.adminToken();
+    const id = '00000000-0000-4000-8000-000000000000';
+    const asked = [
+      { rid: 'route-1', path: `/api/connections/${id}?password=hunter2&x=1`, status: 404, route: '/api/connections/:id', url: `/api/connections/${id}` },
+      { rid: 'route-2', path: '/api/connections?limit=5&offset=0', status: 200, route: '/api/connections', url: '/api/connections' },
+      { rid: 'route-3', path: '/no/such/path?key=s3cr3t', status: 404, route: '/no/such/path', url: '/no/such/path' },
+      { rid: 'route-4', path: '/queues/api/queues?token=s3cr3t', status: 200, route: '/queues/api/queues', url: '/queues/api/queues' },
+      { rid: 'route-5', path: '/queues/login?next=s3cr3t', status: 200, route: '/queues/login', url: '/queues/login' },
+      { rid: 'route-6', path: '/docs?key=s3cr3t', status: 200, route: '/docs', url: '/docs' },
+      { rid: 'route-7', path: '/queues?token=s3cr3t', status: 200, route: '/queues', url: '/queues' },
+    ];
+    for (const a of asked) {
+      await request(api.http).get(a.path).set('Authorization', `Bearer ${token}`).set('x-request-id', a.rid).expect(a.status);
+    }
+    for (const a of asked) {
+      const lines = api.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.req?.id === a.rid && l.res);
+      expect([a.rid, lines.length]).toEqual([a.rid, 1]);
+      const line = lines[0];
+      expect(line).toMatchObject({ service: 'api', route: a.route, req: { method: 'GET', path: a.url }, res: { statusCode: a.status } });
+      expect(line.msg).toMatch(/^GET \S+ \d{3} \d+ms$/);
+      expect(line.msg.startsWith(`GET ${a.route} ${a.status} `)).toBe(true);
+    }
+    expect(api.logs.text).not.toMatch(/hunter2|s3cr3t/);
+  });
+
   it('redacts the Authorization header from request logs', async () => {
     const token = await api.adminToken();
     await request(api.http).get('/api/connections').set('Authorization', `Bearer ${token}`).set('x-request-id', 'with-token').expect(200);

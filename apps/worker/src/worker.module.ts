@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { alertsConfig, securityConfig, storeConfig, workerConfig } from '@dbferry/config';
+import { alertsConfig, logDestination, securityConfig, storeConfig, workerConfig } from '@dbferry/config';
 import { ControlPlaneModule } from '@dbferry/control-plane';
 import { ConnectionSlots, QueueModule } from '@dbferry/queue';
 import { CopyChunkHandler } from './handlers/copy-chunk.handler';
@@ -36,7 +36,7 @@ export class WorkerModule {
         LoggerModule.forRoot({
           pinoHttp: [
             { level: config.logLevel, customProps: () => ({ service: 'worker' }), redact: { paths: ['*.password', '*.secret'], censor: '[redacted]' } },
-            options.logStream ?? process.stdout,
+            logDestination(config.logFormat, options.logStream ?? process.stdout),
           ],
         }),
         ControlPlaneModule.forRoot({ applicationName: 'dbferry-worker', migrate: false }),

@@ -103,6 +103,11 @@ export class SharedEnv {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** json: one JSON object a line (production); pretty: readable lines. Unset: pretty when NODE_ENV=development, else json. */
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
   @Transform(({ value }) => Number(value))
   @IsInt()
   @Min(500)

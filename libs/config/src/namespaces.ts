@@ -4,6 +4,9 @@ import { controlStoreAddress } from './control-store';
 import { ApiEnv, SharedEnv, WorkerEnv } from './env.dto';
 import { validateEnv } from './validate-env';
 
+/** LOG_FORMAT, or what NODE_ENV implies: readable lines while developing, JSON lines elsewhere. */
+const logFormat = (env: SharedEnv) => env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json');
+
 /** Typed slices of the validated environment, injected with `@Inject(xConfig.KEY)`. */
 export const storeConfig = registerAs('store', () => {
   const env = validateEnv(SharedEnv);
@@ -34,6 +37,7 @@ export const apiConfig = registerAs('api', () => {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
+    logFormat: logFormat(env),
     jwtSecret: env.JWT_SECRET,
     jwtExpiresIn: env.JWT_EXPIRES_IN,
     adminUsername: env.ADMIN_USERNAME,
@@ -49,6 +53,7 @@ export const workerConfig = registerAs('worker', () => {
     nodeEnv: env.NODE_ENV,
     port: env.WORKER_PORT,
     logLevel: env.LOG_LEVEL,
+    logFormat: logFormat(env),
     concurrency: env.WORKER_CONCURRENCY,
     shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT,
     reconcileIntervalMs: env.RECONCILE_INTERVAL,
