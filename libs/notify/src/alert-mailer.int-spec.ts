@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { readableMail, startSmtpSink } from '@dbferry/testing';
-import { AlertMailer, AlertSendError } from './alert-mailer';
+import { AlertMailer, AlertSendError, SMTP_UNREACHABLE_MESSAGE } from './alert-mailer';
 
 
 const PASSWORD = 'smtp-canary-Pw-93k1';
@@ -90,5 +90,52 @@ describe('AlertMailer failures', () => {
     mailer.close();
     for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it('answers one text for a refused host, a closed port, a silent port, a non-SMTP server and a name that does not resolve', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => void sockets.push(socket));
+    const chatty: Server = createServer((socket) => socket.end('SSH-2.0-OpenSSH_9.6\r\n'));
+    await Promise.all([silent, chatty].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+    const portOf = (s: Server) => (s.address() as AddressInfo).port;
+    const refuse = async (host: string): Promise<string> => {
+      throw new Error(`${host} is not allowed; an administrator can allow it in DB_HOSTS_ALLOW`);
+    };
+    const cases: Array<[string, number, ((host: string) => Promise<string>) | undefined]> = [
+      ['169.254.169.254', 25, refuse],
+      ['127.0.0.1', 1, undefined],
+      ['127.0.0.1', portOf(silent), undefined],
+      ['127.0.0.1', portOf(chatty), undefined],
+      ['no-such-host.invalid', 25, undefined],
+    ];
+    const errors: unknown[] = [];
+    for (const [host, port, pinHost] of cases) {
+      const mailer = new AlertMailer({ host, port, from: 'a@dbferry.example.com', password: PASSWORD, username: 'ferry', timeoutMs: 500 }, ['ops@example.com'], { pinHost });
+      errors.push(await mailer.send({ kind: 'test', summary: 'x', at }).catch((e: unknown) => e));
+      mailer.close();
+    }
+    for (const s of sockets) s.destroy();
+    await Promise.all([silent, chatty].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(AlertSendError);
+      expect((error as AlertSendError).message).toBe(SMTP_UNREACHABLE_MESSAGE);
+      expect((error as AlertSendError).code).toBe('EUNREACHABLE');
+    }
+  });
+
+  it('connects to the address pinHost returns, never resolving the name itself', async () => {
+    const sink = await startSmtpSink();
+    const asked: string[] = [];
+    const mailer = new AlertMailer({ host: 'smtp.dbferry.invalid', port: sink.port, from: 'a@dbferry.example.com' }, ['ops@example.com'], {
+      pinHost: async (host) => {
+        asked.push(host);
+        return '127.0.0.1';
+      },
+    });
+    await mailer.send({ kind: 'test', summary: 'pinned', at });
+    mailer.close();
+    await sink.close();
+    expect(asked).toEqual(['smtp.dbferry.invalid']);
+    expect(sink.mails).toHaveLength(1);
   });
 });

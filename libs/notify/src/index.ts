@@ -1,5 +1,5 @@
 export { type Alert, type AlertKind, type RenderedAlert, escapeHtml, renderAlert, scrubSecrets } from './alert';
-export { AlertMailer, AlertSendError, type AlertSendResult, type SmtpSettings } from './alert-mailer';
+export { AlertMailer, type AlertMailerOptions, AlertSendError, type AlertSendResult, SMTP_UNREACHABLE_MESSAGE, type SmtpSettings } from './alert-mailer';
 export {
   type AlertClaim,
   AlertDeduper,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { alertsConfig } from '@dbferry/config';
+import { alertsConfig, securityConfig } from '@dbferry/config';
 import {
   AlertSettingsSecrets,
   ConnectionSecrets,
@@ -13,6 +13,7 @@ import {
   RunTableEntity,
 } from '@dbferry/control-plane';
 import { SecretBox } from '@dbferry/crypto';
+import { EgressPolicy } from '@dbferry/dialects-core';
 import { type Alert, AlertDeduper, type AlertKeyStore, AlertMailer, AlertSendError, resolveAlertDelivery, type RunAlertKind } from '@dbferry/notify';
 import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from '@dbferry/queue';
 import { RunStore } from './run-store';
@@ -117,6 +118,7 @@ export class RunAlerts {
   private readonly logger = new Logger(RunAlerts.name);
   private readonly settings: AlertSettingsSecrets;
   private readonly keys: RedisAlertKeyStore;
+  private readonly egress: EgressPolicy;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -126,8 +128,11 @@ export class RunAlerts {
     @Inject(QUEUE_REDIS) redis: Redis,
     @Inject(QUEUE_OPTIONS) private readonly queue: QueueModuleOptions,
     @Inject(alertsConfig.KEY) private readonly env: ConfigType<typeof alertsConfig>,
+    @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
   ) {
     this.settings = new AlertSettingsSecrets(dataSource, box);
+    // Saved SMTP hosts obey the same egress policy as database hosts, checked again at each send.
+    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
     this.keys = new RedisAlertKeyStore(redis);
   }
 
@@ -170,7 +175,9 @@ export class RunAlerts {
       await this.store.logEnd(runId, 'info', `alert mail held back: this job's failure was already mailed within the last ${delivery.windowMs / 1000} s`);
       return;
     }
-    const mailer = new AlertMailer({ ...delivery.smtp, timeoutMs: SMTP_TIMEOUT_MS }, delivery.recipients);
+    const mailer = new AlertMailer({ ...delivery.smtp, timeoutMs: SMTP_TIMEOUT_MS }, delivery.recipients, {
+      pinHost: async (host) => (await this.egress.resolve(host)).address,
+    });
     try {
       const alert = await this.describe(kind, run, previous[0]?.id);
       const sent = await mailer.send(alert.content, alert.secrets);

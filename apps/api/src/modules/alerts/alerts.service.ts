@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
-import { alertsConfig } from '@dbferry/config';
+import { alertsConfig, securityConfig } from '@dbferry/config';
 import {
   ALERT_SETTINGS_ID,
   AlertSettingsEntity,
@@ -11,6 +11,7 @@ import {
   Repository,
 } from '@dbferry/control-plane';
 import { SecretBox } from '@dbferry/crypto';
+import { DbError, EgressPolicy } from '@dbferry/dialects-core';
 import { AlertMailer, AlertSendError, DEFAULT_DEDUPE_WINDOW_MS, resolveAlertDelivery } from '@dbferry/notify';
 import type { AuthUser } from '../../common/auth.decorators';
 import { fieldError } from '../../common/validation';
@@ -72,6 +73,7 @@ const distinct = (addresses: string[]) => {
 @Injectable()
 export class AlertsService {
   private readonly secrets: AlertSettingsSecrets;
+  private readonly egress: EgressPolicy;
 
   constructor(
     @InjectRepo(AlertSettingsEntity) private readonly settings: Repository<AlertSettingsEntity>,
@@ -79,8 +81,11 @@ export class AlertsService {
     box: SecretBox,
     private readonly audit: AuditService,
     @Inject(alertsConfig.KEY) private readonly env: ConfigType<typeof alertsConfig>,
+    @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
   ) {
     this.secrets = new AlertSettingsSecrets(dataSource, box);
+    // The SMTP host obeys the egress policy of database hosts: when saved, and again at each send.
+    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
   }
 
   async getSettings(): Promise<AlertSettingsView> {
@@ -93,6 +98,12 @@ export class AlertsService {
     const recipients = distinct(dto.recipients);
     if (dto.enabled && recipients.length === 0) {
       throw fieldError([{ field: 'recipients', message: 'recipients must name at least one address while alerts are enabled' }]);
+    }
+    try {
+      await this.egress.resolve(dto.host);
+    } catch (error) {
+      if (error instanceof DbError) throw fieldError([{ field: 'host', message: `host: ${error.message}` }]);
+      throw error;
     }
     const values: Partial<AlertSettingsEntity> = {
       id: ALERT_SETTINGS_ID,
@@ -137,7 +148,9 @@ export class AlertsService {
     if (!effective) {
       result = { ok: false, error: 'alerts are not configured: save SMTP settings or set SMTP_URL' };
     } else {
-      const mailer = new AlertMailer({ ...effective.smtp, timeoutMs: SMTP_TIMEOUT_MS }, effective.recipients);
+      const mailer = new AlertMailer({ ...effective.smtp, timeoutMs: SMTP_TIMEOUT_MS }, effective.recipients, {
+        pinHost: async (host) => (await this.egress.resolve(host)).address,
+      });
       try {
         const sent = await mailer.send({
           kind: 'test',
