@@ -237,7 +237,70 @@ describe('login throttling (e2e)', () => {
   });
 });
 
+describe('login throttling per username (e2e)', () => {
+  let api: ApiHarness;
+  let port: number;
+  beforeAll(async () => {
+    // The per-address limit stays at its default of 10: each address below tries at most twice.
+    api = await startApi({ LOGIN_RATE_LIMIT: '10', LOGIN_USER_LIMIT: '10', LOGIN_USER_BACKOFF_SECONDS: '2' });
+    await api.app.listen(0, '127.0.0.1');
+    port = (api.http.address() as AddressInfo).port;
+  });
+  afterAll(() => api.close());
+
+  let nextAddress = 10;
+  /** A login from a fresh loopback address each time (127.0.0.10, .11, …): the API sees many clients. */
+  const loginFrom = (username: string, password: string) =>
+    new Promise<{ status: number; retryAfter?: string; body: { message: string } }>((resolve, reject) => {
+      const body = JSON.stringify({ username, password });
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: '/api/auth/login', method: 'POST', localAddress: `127.0.0.${nextAddress++}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const guessTenTimes = async (username: string) => {
+    for (let i = 0; i < 10; i++) expect((await loginFrom(username, `wrong-guess-${i}`)).status).toBe(401);
+  };
+
+  it('answers the 11th attempt at one username from 11 addresses with 429 and Retry-After, even with the right password; success after the hold', async () => {
+    await guessTenTimes('admin');
+    const held = await loginFrom('admin', TEST_ADMIN_PASSWORD);
+    expect(held.status).toBe(429);
+    expect(held.retryAfter).toMatch(/^[12]$/);
+    expect(held.body.message).toBe(`too many failed logins for this username; retry in ${held.retryAfter} s`);
+    const audit = await api.app.get(DataSourceToken).query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.login' AND details->>'reason' = 'throttled'`);
+    expect(audit[0].n).toBe(1);
+
+    await new Promise((r) => setTimeout(r, Number(held.retryAfter) * 1000 + 100));
+    expect((await loginFrom('admin', TEST_ADMIN_PASSWORD)).status).toBe(200);
+    // A success forgets the count: the next wrong guess is an ordinary 401.
+    expect((await loginFrom('admin', 'wrong-again')).status).toBe(401);
+  }, 60_000);
+
+  it('holds an unknown username exactly like a known one, and doubles the hold with each attempt past the limit', async () => {
+    await guessTenTimes('nobody-by-that-name');
+    const held = await loginFrom('nobody-by-that-name', 'x');
+    expect(held.status).toBe(429);
+    expect(held.body.message).toBe(`too many failed logins for this username; retry in ${held.retryAfter} s`);
+    await new Promise((r) => setTimeout(r, Number(held.retryAfter) * 1000 + 100));
+    // The 11th counted attempt is checked (401), and holds the name for 2 × 2 s.
+    expect((await loginFrom('nobody-by-that-name', 'y')).status).toBe(401);
+    const longer = await loginFrom('nobody-by-that-name', 'z');
+    expect(longer.status).toBe(429);
+    expect(Number(longer.retryAfter)).toBeGreaterThanOrEqual(3);
+    expect(Number(longer.retryAfter)).toBeLessThanOrEqual(4);
+  }, 60_000);
+});
+
 import { DataSource as DataSourceToken } from 'typeorm';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { QUEUE_REDIS } from '@dbferry/queue';
 const RedisToken = QUEUE_REDIS;
 

@@ -50,7 +50,7 @@ export class QueueModule {
           provide: QUEUE_REDIS,
           inject: [QUEUE_OPTIONS],
           useFactory: async (options: QueueModuleOptions) => {
-            const redis = createRedis(options.redisUrl, `dbferry-${options.role}`);
+            const redis = createRedis(options.redisUrl, `dbferry-${options.role}`, options.role);
             if (worker) await assertNoEviction(redis);
             return redis;
           },

@@ -1,5 +1,6 @@
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import type { JobProducer } from './job-producer';
+import { isRedisUnavailable, QueueUnavailableError } from './redis';
 
 /** Enqueues a run's plan under its stable id: a second add (a reconciler, a race) is a no-op. */
 export async function enqueuePlanRun(producer: JobProducer, runId: string): Promise<void> {
@@ -15,6 +16,13 @@ export async function enqueuePlanRun(producer: JobProducer, runId: string): Prom
  */
 export async function startRun(producer: JobProducer, insertRun: () => Promise<string | null>): Promise<string | null> {
   const runId = await insertRun();
-  if (runId) await enqueuePlanRun(producer, runId);
+  if (!runId) return null;
+  try {
+    await enqueuePlanRun(producer, runId);
+  } catch (error) {
+    // The row stays queued: the worker's reconciler enqueues its plan once Redis answers again.
+    if (isRedisUnavailable(error)) throw new QueueUnavailableError(error instanceof QueueUnavailableError ? error.cause : error, runId);
+    throw error;
+  }
   return runId;
 }

@@ -3,6 +3,7 @@ import { ThrottlerException, throttlerMessage } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { DbError } from '@dbferry/dialects-core';
+import { isRedisUnavailable } from '@dbferry/queue';
 
 interface BodyParserError {
   type: string;
@@ -86,6 +87,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
         message: message ?? STATUS_CODES[status],
         ...(payload.details ? { details: payload.details } : {}),
       });
+      return;
+    }
+    // Redis (the queue) is out of reach: a 503 the client may retry, never a 500.
+    if (isRedisUnavailable(exception)) {
+      this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
+      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ statusCode: 503, error: 'Service Unavailable', message: 'the queue (Redis) is unavailable; send the request again when it is back' });
       return;
     }
     // The database behind a connection failed (refused, auth, timeout): the gateway's fault, said plainly.

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { AllowPendingPassword, type AuthUser, CurrentUser, Public, RequireRole } from '../../common/auth.decorators';
 import { ChangePasswordDto, LoginDto, LoginResult, PasswordChangedView, UserView } from './auth.dto';
 import { AuthService } from './auth.service';
+import { LoginThrottledException } from './login-limiter';
 
 /** Bull Board is a browser page: it authenticates with this HttpOnly cookie, scoped to /queues. */
 export const SESSION_COOKIE = 'dbferry_session';
@@ -30,9 +31,15 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: LoginResult })
   @ApiUnauthorizedResponse({ description: 'wrong username or password' })
-  @ApiTooManyRequestsResponse({ description: 'too many attempts from this client' })
+  @ApiTooManyRequestsResponse({ description: 'too many attempts from this client, or for this username (known or not); Retry-After says when to try again' })
   async login(@Body() body: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) res: Response): Promise<LoginResult> {
-    const result = await this.auth.login(body.username, body.password, ip);
+    let result: LoginResult;
+    try {
+      result = await this.auth.login(body.username, body.password, ip);
+    } catch (error) {
+      if (error instanceof LoginThrottledException) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw error;
+    }
     setSessionCookie(res, result);
     return result;
   }

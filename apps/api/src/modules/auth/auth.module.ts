@@ -4,7 +4,6 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import IORedis, { Redis } from 'ioredis';
 import { apiConfig, storeConfig } from '@dbferry/config';
 import { AuditModule } from '../audit/audit.module';
@@ -13,9 +12,13 @@ import { JWT_ALGORITHM } from './jwt.constants';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard, RolesGuard } from './guards';
 import { JwtStrategy } from './jwt.strategy';
+import { FallbackThrottlerStorage, LoginLimiter } from './login-limiter';
+import { RedisFallback } from './redis-fallback';
 import { PasswordService } from './password.service';
 
 const THROTTLE_REDIS = Symbol('throttle-redis');
+/** A throttle count that Redis does not give within this is taken in process instead. */
+const THROTTLE_COMMAND_TIMEOUT_MS = 300;
 
 @Injectable()
 class ThrottleRedisCloser implements OnApplicationShutdown {
@@ -30,12 +33,20 @@ class ThrottleRedisCloser implements OnApplicationShutdown {
     {
       provide: THROTTLE_REDIS,
       inject: [storeConfig.KEY],
+      // Fail fast, never queue: a login must not wait for Redis (RedisFallback counts in process).
       useFactory: (store: ConfigType<typeof storeConfig>) =>
-        new IORedis(store.redisUrl, { keyPrefix: `${store.queuePrefix}:throttle:`, connectionName: 'dbferry-throttle' }),
+        new IORedis(store.redisUrl, {
+          keyPrefix: `${store.queuePrefix}:throttle:`,
+          connectionName: 'dbferry-throttle',
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          commandTimeout: THROTTLE_COMMAND_TIMEOUT_MS,
+        }),
     },
+    { provide: RedisFallback, inject: [THROTTLE_REDIS], useFactory: (redis: Redis) => new RedisFallback(redis) },
     ThrottleRedisCloser,
   ],
-  exports: [THROTTLE_REDIS],
+  exports: [THROTTLE_REDIS, RedisFallback],
 })
 class ThrottleRedisModule {}
 
@@ -54,18 +65,25 @@ class ThrottleRedisModule {}
     // Rate limits live in Redis so that every API replica counts the same attempts.
     ThrottlerModule.forRootAsync({
       imports: [ThrottleRedisModule],
-      inject: [apiConfig.KEY, THROTTLE_REDIS],
-      useFactory: (config: ConfigType<typeof apiConfig>, redis: Redis) => ({
+      inject: [apiConfig.KEY, THROTTLE_REDIS, RedisFallback],
+      useFactory: (config: ConfigType<typeof apiConfig>, redis: Redis, fallback: RedisFallback) => ({
         throttlers: [{ name: 'login', limit: config.loginRateLimit, ttl: config.loginRateWindowSeconds * 1000 }],
-        storage: new ThrottlerStorageRedisService(redis),
+        storage: new FallbackThrottlerStorage(redis, fallback),
       }),
     }),
+    ThrottleRedisModule,
   ],
   controllers: [AuthController],
   providers: [
     AuthService,
     PasswordService,
     JwtStrategy,
+    {
+      provide: LoginLimiter,
+      inject: [apiConfig.KEY, THROTTLE_REDIS, RedisFallback],
+      useFactory: (config: ConfigType<typeof apiConfig>, redis: Redis, fallback: RedisFallback) =>
+        new LoginLimiter(redis, fallback, { limit: config.loginUserLimit, windowSeconds: config.loginUserWindowSeconds, backoffSeconds: config.loginUserBackoffSeconds }),
+    },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

@@ -10,6 +10,7 @@ import type { AuthUser } from '../../common/auth.decorators';
 import { fieldError } from '../../common/validation';
 import { AuditService } from '../audit/audit.service';
 import { durationSeconds } from './duration';
+import { LoginLimiter, LoginThrottledException } from './login-limiter';
 import { PasswordService } from './password.service';
 
 export interface TokenPayload {
@@ -40,6 +41,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly passwords: PasswordService,
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
+    private readonly limiter: LoginLimiter,
   ) {}
 
   /** First start: creates the admin, with ADMIN_PASSWORD or a random one printed once. */
@@ -63,7 +65,19 @@ export class AuthService implements OnApplicationBootstrap {
     });
   }
 
+  /**
+   * Each attempt is counted against the username (known or not) before the password is
+   * checked; a username held back answers 429 (LoginThrottledException) without a check.
+   */
   async login(username: string, password: string, ip: string) {
+    try {
+      await this.limiter.attempt(username);
+    } catch (error) {
+      if (error instanceof LoginThrottledException) {
+        await this.audit.record({ actorName: username, action: 'auth.login', outcome: 'denied', ip, details: { reason: 'throttled' } });
+      }
+      throw error;
+    }
     const user = await this.users
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
@@ -73,6 +87,7 @@ export class AuthService implements OnApplicationBootstrap {
       await this.audit.record({ actorName: username, action: 'auth.login', outcome: 'denied', ip, details: { reason: 'bad credentials' } });
       throw new UnauthorizedException('invalid username or password');
     }
+    await this.limiter.succeeded(username);
     await this.users.update(user.id, { lastLoginAt: new Date() });
     await this.audit.record({ actor: user, action: 'auth.login', ip });
     return { ...(await this.issueToken(user)), user: toAuthUser(user) };

@@ -15,6 +15,7 @@ import { DbError } from '@dbferry/dialects-core';
 import { DbError } from '@dbferry/dialects-core';
 import { defaultSchema, dialectFor } from '@dbferry/dialects';
 import { JobProducer } from '@dbferry/queue';
+import { assertQueueAnswers, asQueueUnavailable } from '../../common/queue-unavailable';
 import { JobName, jobScheduleId } from '@dbferry/queue-contracts';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
@@ -135,6 +136,12 @@ const isTimeZone = (tz: string) => {
   }
 };
 
+/** What a 503 for a job's write says: a schedule lives in Redis, so the store was left as it was. */
+const NOT_SAVED = 'the job holds a schedule, which lives there, so nothing was saved';
+
+/** Whether BullMQ holds a scheduler for the job (so Redis is needed to change it). */
+const hasScheduler = (job: Pick<SyncJobEntity, 'enabled' | 'schedule'>) => job.enabled && !!job.schedule;
+
 @Injectable()
 export class JobsService {
   private readonly logger = new Logger(JobsService.name);
@@ -157,6 +164,23 @@ export class JobsService {
       await this.producer.upsertSchedule(jobScheduleId(job.id), job.schedule, { name: JobName.ScheduledRun, data: { v: 1, jobId: job.id } }, job.scheduleTz ?? undefined);
     } else {
       await this.producer.removeSchedule(jobScheduleId(job.id), JobName.ScheduledRun);
+    }
+  }
+
+  /**
+   * Stores the job and makes its scheduler match in one transaction: when Redis cannot take the
+   * schedule the row is rolled back and the answer is 503, so nothing half-made is left and the
+   * same request can be sent again. A job with no schedule before or after needs no Redis.
+   */
+  private async saveWithSchedule(job: SyncJobEntity, hadScheduler: boolean): Promise<SyncJobEntity> {
+    try {
+      return await this.jobs.manager.transaction(async (tx) => {
+        const saved = await this.save(job, tx.getRepository(SyncJobEntity));
+        if (hadScheduler || hasScheduler(saved)) await this.syncSchedule(saved);
+        return saved;
+      });
+    } catch (error) {
+      throw asQueueUnavailable(error, NOT_SAVED);
     }
   }
 
@@ -190,21 +214,22 @@ export class JobsService {
       lookbackSeconds: dto.lookbackSeconds ?? 0,
       createdBy: actor.id,
     });
+    if (hasScheduler(job)) await assertQueueAnswers(this.producer, NOT_SAVED);
     const warnings = await this.check(job, true);
-    const saved = await this.save(job);
-    await this.syncSchedule(saved);
+    const saved = await this.saveWithSchedule(job, false);
     await this.audit.record({ actor, action: 'job.create', targetType: 'job', targetId: saved.id, details: { name: saved.name } });
     return withWarnings(view(saved), warnings);
   }
 
   async update(id: string, dto: UpdateJobDto, actor: AuthUser): Promise<JobView> {
     const job = await this.load(id);
+    const hadScheduler = hasScheduler(job);
     Object.assign(job, Object.fromEntries(Object.entries(dto).filter(([, v]) => v !== undefined)));
+    if (hadScheduler || hasScheduler(job)) await assertQueueAnswers(this.producer, NOT_SAVED);
     // Tables are looked up on the source only when they or the source change: a job whose table
     // was dropped since can still be disabled or rescheduled.
     const warnings = await this.check(job, dto.tables !== undefined || dto.sourceId !== undefined);
-    const saved = await this.save(job);
-    await this.syncSchedule(saved);
+    const saved = await this.saveWithSchedule(job, hadScheduler);
     await this.audit.record({ actor, action: 'job.update', targetType: 'job', targetId: id, details: { fields: Object.keys(dto) } });
     return withWarnings(view(saved), warnings);
   }
@@ -214,8 +239,14 @@ export class JobsService {
     if (await this.runs.exists({ where: [{ jobId: id, status: 'queued' }, { jobId: id, status: 'running' }] })) {
       throw new ConflictException('the job has an active run; cancel it first');
     }
-    await this.jobs.delete(id);
-    await this.syncSchedule({ id, schedule: null, scheduleTz: null, enabled: false });
+    try {
+      await this.jobs.manager.transaction(async (tx) => {
+        await tx.delete(SyncJobEntity, id);
+        if (hasScheduler(job)) await this.syncSchedule({ id, schedule: null, scheduleTz: null, enabled: false });
+      });
+    } catch (error) {
+      throw asQueueUnavailable(error, 'the job\'s schedule lives there, so the job was not deleted');
+    }
     await this.audit.record({ actor, action: 'job.delete', targetType: 'job', targetId: id, details: { name: job.name } });
   }
 
@@ -261,9 +292,9 @@ export class JobsService {
     return { items: rows.map(runSummary), total };
   }
 
-  private async save(job: SyncJobEntity): Promise<SyncJobEntity> {
+  private async save(job: SyncJobEntity, repository: Repository<SyncJobEntity> = this.jobs): Promise<SyncJobEntity> {
     try {
-      return await this.jobs.save(job);
+      return await repository.save(job);
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException(`a job named "${job.name}" exists`);
       throw error;
