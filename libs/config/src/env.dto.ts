@@ -158,6 +158,27 @@ export class ApiEnv extends SharedEnv {
   @Min(1)
   @Max(86_400)
   LOGIN_RATE_WINDOW_SECONDS = 60;
+
+  /** Login attempts per username (from any address) before it is held back. */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LOGIN_USER_LIMIT = 10;
+
+  /** How long after the last attempt a username's attempts are forgotten. */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  LOGIN_USER_WINDOW_SECONDS = 900;
+
+  /** The first hold past the limit; each further attempt doubles it (at most an hour). */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LOGIN_USER_BACKOFF_SECONDS = 30;
 }
 
 /** Variables of a worker process. */

@@ -44,6 +44,9 @@ export const apiConfig = registerAs('api', () => {
     adminPassword: env.ADMIN_PASSWORD,
     loginRateLimit: env.LOGIN_RATE_LIMIT,
     loginRateWindowSeconds: env.LOGIN_RATE_WINDOW_SECONDS,
+    loginUserLimit: env.LOGIN_USER_LIMIT,
+    loginUserWindowSeconds: env.LOGIN_USER_WINDOW_SECONDS,
+    loginUserBackoffSeconds: env.LOGIN_USER_BACKOFF_SECONDS,
   };
 });
 
