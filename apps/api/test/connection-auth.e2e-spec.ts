@@ -58,6 +58,11 @@ describe('a stored password never reaches a server that asks for it (e2e)', () =
       expect(res.body.details).toEqual([expect.objectContaining({ field: 'password' })]);
       expect(res.body.message).toMatch(/^password: is required again when /);
     }
+    // Dialect and URL cannot be changed by PATCH at all.
+    for (const [field, value] of [['dialect', 'postgres'], ['url', `mysql://dbferry@127.0.0.1:${fake.port}/sales`]]) {
+      const res = await patch(body.id, { [field]: value }).expect(400);
+      expect(JSON.stringify(res.body.details)).toContain(field);
+    }
     const unchanged = await request(api.http).get(`/api/connections/${body.id}`).set(auth()).expect(200);
     expect(unchanged.body).toMatchObject({ host: '127.0.0.1', port: 3306, database: 'sales', options: {}, readOnly: false, hasPassword: true });
     await test(body.id);
