@@ -3,7 +3,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { JobProducer } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
-import { spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
+import { Client } from 'pg';
+import { createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
 import { ApiHarness, startApi } from './harness';
 
 const STATES = ['waiting', 'prioritized', 'waiting-children', 'active', 'delayed', 'failed'];
@@ -25,6 +26,9 @@ describe('queue depth and run metrics at scrape time (e2e)', () => {
   const scrape = async () => (await request(api.http).get('/metrics').expect(200)).text;
   const depth = (text: string, queue: string, state: string) => samples(text, 'dbferry_queue_jobs').get(`queue="${queue}",state="${state}"`);
 
+  /** The job's source: a job is refused at save when its source lacks the table. */
+  let source: EphemeralDatabase | undefined;
+
   beforeAll(async () => {
     api = await startApi();
     operator = await api.tokenFor('operator');
@@ -32,6 +36,7 @@ describe('queue depth and run metrics at scrape time (e2e)', () => {
   afterAll(async () => {
     await worker?.stop();
     await api?.close();
+    await source?.drop();
   }, 60_000);
 
   it('counts each queue by state from Redis, following what is enqueued', async () => {
@@ -70,8 +75,13 @@ describe('queue depth and run metrics at scrape time (e2e)', () => {
 
   it('counts runs by status from the control store', async () => {
     const admin = await api.adminToken();
+    source = await createPostgresDatabase('dbferry_metrics');
+    const client = new Client({ connectionString: source.url });
+    await client.connect();
+    await client.query('CREATE TABLE a (id int PRIMARY KEY)');
+    await client.end();
     const pg = (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`)
-      .send({ name: 'pg', dialect: 'postgres', host: '127.0.0.1', database: 'postgres', username: 'postgres' }).expect(201)).body.id;
+      .send({ name: 'pg', dialect: 'postgres', host: '127.0.0.1', port: Number(new URL(source.url).port) || 5432, database: source.name, username: 'postgres' }).expect(201)).body.id;
     const byStatus = async () => samples(await scrape(), 'dbferry_runs');
     expect(Object.fromEntries(await byStatus())).toEqual({
       'status="queued"': 0, 'status="running"': 0, 'status="succeeded"': 0, 'status="failed"': 0, 'status="cancelled"': 0,
