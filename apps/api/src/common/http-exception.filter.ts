@@ -13,7 +13,7 @@ interface BodyParserError {
   body?: unknown;
 }
 
-const PARSER_ERROR = /^(entity|charset|encoding|request)\./;
+const PARSER_ERROR = /^(entity|charset|encoding|request|stream|parameters|querystring)\./;
 
 function bodyParserError(exception: unknown): BodyParserError | undefined {
   const candidates = [exception, exception instanceof Error ? exception.cause : undefined];
@@ -29,6 +29,10 @@ function bodyParserMessage(error: BodyParserError): string {
     }
     case 'entity.too.large':
       return `body: larger than ${error.limit ?? 'the limit'} bytes`;
+    case 'querystring.parse.rangeError':
+      return 'body: form fields nested too deep';
+    case 'parameters.too.many':
+      return 'body: too many form fields';
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return 'body: unsupported charset or content encoding';
