@@ -106,6 +106,11 @@ between two databases of the same kind keeps its source types instead (see the n
   scale survive, and dbferry reads them back as the same exact decimal. A column declared
   \`DECIMAL\`/\`NUMERIC\` has NUMERIC affinity, which turns \`77.70\` into the REAL \`77.7\`
   (15 significant digits); dbferry still reads such a column of an existing table at its scale.
+- The \`json\` row of MySQL / MariaDB is MySQL's binary JSON (neutral \`jsonb\`: PostgreSQL gets
+  \`jsonb\`). MariaDB's \`json\` is \`longtext\` with a \`json_valid\` CHECK and keeps the text as
+  written (key order, duplicate keys, spacing): dbferry reads it as neutral \`json\`, so PostgreSQL
+  gets \`json\`, MySQL / MariaDB \`json\`, SQL Server \`nvarchar(max)\`, Oracle \`CLOB\` with
+  \`IS JSON\` and SQLite \`JSON_TEXT\` (the neutral \`json\` row of the first table).
 
 ## Same-dialect copies
 
@@ -148,8 +153,8 @@ These depend on values, not on column types, and are handled by the reader and w
   equivalent anywhere else. They are read as NULL and each one is counted as a warning in the run
   report; in a NOT NULL target column the row fails instead.
 - **NUL characters in text** (\`\\u0000\`) are accepted by MySQL, SQL Server, Oracle and SQLite but
-  rejected by PostgreSQL text and json. Per job option they are stripped (and counted in the run
-  report) or the row is rejected with a data error naming the column.
+  rejected by PostgreSQL text and json. As the job's \`nul\` setting says, they are stripped (the
+  default; counted in the run report) or the row is rejected with a data error naming the column.
 - **Oracle '' is NULL**: see \`oracle-empty-is-null\` above; every Oracle string, text and binary
   column carries that note.
 - **timestamptz offsets**: neutral \`timestamptz\` is an instant. PostgreSQL timestamptz keeps only
