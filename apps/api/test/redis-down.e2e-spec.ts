@@ -82,7 +82,7 @@ describe('Redis down: writes answer 503 at once, login works, and what was accep
   beforeAll(async () => {
     redis = new OwnRedis(await freePort());
     await redis.start();
-    api = await startApi({ REDIS_URL: redis.url });
+    api = await startApi({ REDIS_URL: redis.url, LOGIN_USER_LIMIT: '10' });
     admin = await api.adminToken();
     src = await createPostgresDatabase('dbferry_rdown_src');
     dst = await createPostgresDatabase('dbferry_rdown_dst');

@@ -37,6 +37,9 @@ export function applyTestEnv({ databaseUrl, queuePrefix, overrides = {} }: TestE
     ALERT_EMAILS: '',
     LOGIN_RATE_LIMIT: '1000',
     LOGIN_RATE_WINDOW_SECONDS: '60',
+    // Many tests log in as admin many times (and the fuzz test sends it bad passwords): the
+    // per-username limit is tested where a test sets it.
+    LOGIN_USER_LIMIT: '1000',
     WORKER_CONCURRENCY: '2',
     WORKER_SHUTDOWN_TIMEOUT: '5000',
     ...overrides,
