@@ -51,6 +51,12 @@ describe('matchesPattern', () => {
     ['a\\*', 'a\\bc', true],
     ['t_?', 't_😀', true],
     ['таб*', 'таблица', true],
+    ['*😀*', 'a😀b', true],
+    ['*😀*', 'ab', false],
+    ['*b?*', 'a😀b😀', true],
+    ['*b??', 'a😀b😀', false],
+    ['*lo*lo', 'log_lo', true],
+    ['*lo*lo', 'log_l', false],
     ['line*', 'line\nbreak', true],
   ])('%s against %s: %s', (pattern, name, expected) => {
     expect(matchesPattern(pattern, name)).toBe(expected);
@@ -62,9 +68,15 @@ describe('matchesPattern', () => {
     for (const pattern of patterns) {
       expect(pattern).toHaveLength(300);
       const match = compileGlob(pattern);
-      const started = performance.now();
-      const hits = names.filter((name) => match(name)).length;
-      const elapsed = performance.now() - started;
+      // The best of three passes: a busy shared machine may stall one, but a backtracking
+      // matcher takes seconds on every pass (30 stars took 5.6 s on one name).
+      let elapsed = Infinity;
+      let hits = 0;
+      for (let pass = 0; pass < 3; pass++) {
+        const started = performance.now();
+        hits = names.filter((name) => match(name)).length;
+        elapsed = Math.min(elapsed, performance.now() - started);
+      }
       expect(elapsed).toBeLessThan(50);
       // The counts show the matcher still answered, not just quickly.
       expect(hits).toBe(pattern === '*'.repeat(300) ? 10_000 : names.filter((n) => expectedHit(pattern, n)).length);

@@ -70,6 +70,7 @@ export function compileGlob(pattern: string): (name: string) => boolean {
   const tail = segments[segments.length - 1];
   const middle = segments.slice(1, -1).filter((s) => s.length > 0);
   const fixed = head.length + tail.length + middle.reduce((n, s) => n + s.length, 0);
+  const literals = middle.map((s) => (s.includes('?') ? undefined : s.join('')));
   return (name) => {
     const text = codePoints(name);
     if (text.length < fixed) return false;
@@ -77,19 +78,24 @@ export function compileGlob(pattern: string): (name: string) => boolean {
     // The leftmost place for each middle segment leaves the most room for the rest.
     let at = head.length;
     const end = text.length - tail.length;
-    for (const segment of middle) {
-      let found = -1;
-      for (let i = at; i + segment.length <= end; i++) {
-        if (segmentAt(segment, text, i)) {
-          found = i;
-          break;
-        }
-      }
+    for (let k = 0; k < middle.length; k++) {
+      const found = findSegment(middle[k], literals[k], text, at, end);
       if (found < 0) return false;
-      at = found + segment.length;
+      at = found + middle[k].length;
     }
     return true;
   };
+}
+
+/** The first place at or after `from` where the segment fits before `end`, or -1. */
+function findSegment(segment: string[], literal: string | undefined, text: ArrayLike<string>, from: number, end: number): number {
+  if (literal !== undefined && typeof text === 'string') {
+    // No ? in the segment and no surrogate in the name: the native search is exact.
+    const i = text.indexOf(literal, from);
+    return i >= 0 && i + segment.length <= end ? i : -1;
+  }
+  for (let i = from; i + segment.length <= end; i++) if (segmentAt(segment, text, i)) return i;
+  return -1;
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
