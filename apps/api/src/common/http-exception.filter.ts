@@ -93,15 +93,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
       });
       return;
     }
+    // The database behind a connection failed (refused, auth, timeout): the gateway's fault, said plainly.
+    // Checked before Redis: a database's "connection refused" is not the queue's.
+    if (exception instanceof DbError) {
+      response.status(HttpStatus.BAD_GATEWAY).json({ statusCode: 502, error: 'Bad Gateway', message: exception.message, code: exception.code });
+      return;
+    }
     // Redis (the queue) is out of reach: a 503 the client may retry, never a 500.
     if (isRedisUnavailable(exception)) {
       this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
       response.status(HttpStatus.SERVICE_UNAVAILABLE).json({ statusCode: 503, error: 'Service Unavailable', message: 'the queue (Redis) is unavailable; send the request again when it is back' });
-      return;
-    }
-    // The database behind a connection failed (refused, auth, timeout): the gateway's fault, said plainly.
-    if (exception instanceof DbError) {
-      response.status(HttpStatus.BAD_GATEWAY).json({ statusCode: 502, error: 'Bad Gateway', message: exception.message, code: exception.code });
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
