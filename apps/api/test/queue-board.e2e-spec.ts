@@ -131,3 +131,22 @@ describe('queue board throttling and 429s (e2e)', () => {
     expect(JSON.stringify(res.body)).not.toContain('ThrottlerException');
   });
 });
+
+describe('queue board sign-in under the per-username hold (e2e)', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi({ LOGIN_USER_LIMIT: '1', LOGIN_USER_BACKOFF_SECONDS: '5' });
+  });
+  afterAll(() => api.close());
+
+  it('shows the hold on the form, with the same Retry-After as the API', async () => {
+    const form = () => request(api.http).post('/queues/login').type('form').set('Accept', HTML).send({ username: 'ghost', password: 'guess' });
+    await form().expect(401);
+    const held = await form().expect(429).expect('Content-Type', /text\/html/);
+    const seconds = Number(held.headers['retry-after']);
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    expect(seconds).toBeLessThanOrEqual(5);
+    expect(held.text).toContain(`too many failed logins for this username; retry in ${seconds} s`);
+    expect(sessionCookie(held)).toBeUndefined();
+  });
+});

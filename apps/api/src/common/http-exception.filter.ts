@@ -43,15 +43,18 @@ function bodyParserMessage(error: BodyParserError): string {
 
 /**
  * A 429 says when to retry: the `Retry-After` header (seconds), taken from the one a limiter
- * set (the throttler sets `Retry-After-<name>`), and a message with the same number instead
- * of the throttler's "ThrottlerException: Too Many Requests". Returns the message to send.
+ * set (the throttler sets `Retry-After-<name>`) or from the exception's `retryAfterSeconds`,
+ * and a message with the same number instead of the throttler's "ThrottlerException: Too Many
+ * Requests". Returns the message to send.
  */
 export function tooManyRequests(exception: HttpException, response: Response, fallback: unknown): string {
+  const headers = Object.entries(response.getHeaders())
+    .filter(([name]) => name === 'retry-after' || name.startsWith('retry-after-'))
+    .map(([, value]) => value);
   const seconds = Math.max(
     1,
-    ...Object.entries(response.getHeaders())
-      .filter(([name]) => name === 'retry-after' || name.startsWith('retry-after-'))
-      .map(([, value]) => Math.ceil(Number(value)))
+    ...[...headers, (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds]
+      .map((value) => Math.ceil(Number(value)))
       .filter(Number.isFinite),
   );
   response.setHeader('Retry-After', String(seconds));
