@@ -190,6 +190,10 @@ describe('one bad table never takes the system down (e2e)', () => {
       await mariaExec('DROP TABLE gone', 'ALTER TABLE lostcol DROP COLUMN v', 'ALTER TABLE lostkey DROP COLUMN k');
       const run = await ended(await trigger(jobId));
       expect(run.status).toBe('failed');
+      // No table left to copy: the run's own error gives every table's reason.
+      expect(run.error).toBe(
+        `tables[0].source: table ${maria.name}.gone not found on the source; tables[1]: lostcol has no column v; tables[2]: lostkey has no column k`,
+      );
       const errors = Object.fromEntries(run.tables.map((t) => [t.source, [t.status, t.error]]));
       expect(errors).toEqual({
         [`${maria.name}.gone`]: ['failed', `tables[0].source: table ${maria.name}.gone not found on the source`],

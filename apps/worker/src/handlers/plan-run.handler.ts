@@ -121,6 +121,8 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       return ids;
     });
     for (const failure of failures) await this.store.log(runId, 'error', `not copied: ${failure.reason}`, qualified(failure.source));
+    // Nothing left to copy: the run fails now, with the tables' own reasons as its error.
+    if (!plans.length) return this.failRun(runId, failures.map((f) => f.reason).join('; '));
     for (const [ordinal, plan] of plans.entries()) {
       const read = reads[ordinal];
       if (read.note) await this.store.log(runId, 'info', read.note, qualified(plan.source));
@@ -175,6 +177,8 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
   /** Terminal problems end the run now; transient ones go back to BullMQ for a retry. Always throws. */
   private async rethrowOrFail(runId: string, thrown: unknown, job: JobContext<JobName.PlanRun>): Promise<never> {
     const error = asError(thrown);
+    // Already settled (failRun threw it): the run has failed, the job only has to fail too.
+    if (error.transient === false) throw error;
     const terminal =
       error instanceof PlanError || error instanceof IdentifierError || (error instanceof DbError && !error.transient) || job.attemptsMade + 1 >= job.attempts;
     if (!terminal) {
