@@ -69,7 +69,8 @@ describe('testConnection', () => {
     const result = await testConnection(dialect, spec, 1000);
     expect(result).toEqual({ ok: true, latencyMs: expect.any(Number), serverVersion: '16.2' });
     expect(session.closed).toBe(true);
-    expect(dialect.seenOptions).toEqual({ timeoutMs: 1000 });
+    // A test never creates anything (a missing SQLite file stays missing).
+    expect(dialect.seenOptions).toEqual({ timeoutMs: 1000, create: false });
   });
 
   it('scrubs the password (raw and percent-encoded) from a driver message', async () => {
