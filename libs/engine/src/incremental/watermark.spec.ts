@@ -71,7 +71,7 @@ describe('SQL for watermarks and key lookups (golden)', () => {
     expect(sincePredicate('mysql', tstz, '2024-01-01 10:00:00+00:00')).toBe("`seen` >= TIMESTAMP '2024-01-01 10:00:00'");
     expect(sincePredicate('mssql', ts, '2024-01-01 10:00:00')).toBe(`[updated_at] >= CAST('2024-01-01 10:00:00' AS datetime2(7))`);
     expect(sincePredicate('oracle', tstz, '2024-01-01 10:00:00+00:00')).toBe(`"seen" >= TIMESTAMP '2024-01-01 10:00:00 +00:00'`);
-    expect(sincePredicate('sqlite', big, 9223372036854775807n)).toBe(`"seq" >= 9223372036854775807`);
+    expect(sincePredicate('sqlite', big, 9223372036854775807n)).toBe(`"seq" >= '9223372036854775807'`);
   });
 
   it('quotes text keys per dialect and lists composite keys', () => {
