@@ -1,22 +1,8 @@
 import { type NeutralColumn, type NeutralType, type NeutralValue, TerminalDbError } from '@dbferry/dialects-core';
-import {
-  BINARY_COPY_HEADER,
-  BINARY_COPY_TRAILER,
-  BinaryCopyBuffer,
-  type BinaryEncoder,
-  binaryEncoderFor,
-  binaryFieldBytes,
-  dateToPgDays,
-  daysFromCivil,
-  fractionMicros,
-  numericParts,
-  planBinaryCopy,
-  type TargetColumnType,
-  timestampToPgMicros,
-  timeToPgMicros,
-  uuidBytes,
-  writeBinaryRow,
-} from './postgres.binary';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryCopyBuffer, type BinaryEncoder, type TargetColumnType } from './postgres.binary-frame';
+import { binaryEncoderFor, binaryFieldBytes, planBinaryCopy, uuidBytes, writeBinaryRow } from './postgres.binary';
+import { dateToPgDays, daysFromCivil, fractionMicros, timestampToPgMicros, timeToPgMicros } from './postgres.binary-datetime';
+import { numericParts } from './postgres.binary-numeric';
 import { ValueWarnings } from './postgres.values';
 
 /*

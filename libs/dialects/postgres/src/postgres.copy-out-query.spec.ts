@@ -1,7 +1,9 @@
 import { PassThrough } from 'node:stream';
 import type { NeutralType, NeutralValue } from '@dbferry/dialects-core';
-import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryCopyBuffer, binaryEncoderFor, writeBinaryRow } from './postgres.binary';
-import { BinaryCopySplitter, decodeBinaryRows, planBinaryRead } from './postgres.copy-out';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryCopyBuffer } from './postgres.binary-frame';
+import { binaryEncoderFor, writeBinaryRow } from './postgres.binary';
+import { decodeBinaryRows, planBinaryRead } from './postgres.binary-decoders';
+import { BinaryCopySplitter } from './postgres.copy-out';
 import { CopyOutQuery } from './postgres.copy-out-query';
 
 const COLUMNS = [

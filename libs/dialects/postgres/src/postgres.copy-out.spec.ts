@@ -1,6 +1,8 @@
 import type { NeutralType, NeutralValue, RowBatch } from '@dbferry/dialects-core';
-import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryCopyBuffer, binaryEncoderFor, binaryPassThrough, writeBinaryRow } from './postgres.binary';
-import { BinaryCopySplitter, clockText, decodeBinaryRows, numeric, pgDateText, planBinaryRead, PostgresCopyBatch } from './postgres.copy-out';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, BinaryCopyBuffer } from './postgres.binary-frame';
+import { binaryEncoderFor, binaryPassThrough, writeBinaryRow } from './postgres.binary';
+import { clockText, decodeBinaryRows, numeric, pgDateText, planBinaryRead } from './postgres.binary-decoders';
+import { BinaryCopySplitter, PostgresCopyBatch } from './postgres.copy-out';
 
 const COLUMNS = [
   { name: 'id', nativeType: 'bigint', nullable: false, type: { kind: 'int64' } as NeutralType },

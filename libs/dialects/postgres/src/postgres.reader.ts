@@ -2,7 +2,8 @@ import Cursor from 'pg-cursor';
 import type { Client, Submittable } from 'pg';
 import { type KeyBounds, type KeyRange, type NeutralColumn, type NeutralValue, READ_BATCH_BYTES, type ReadRequest, type Reader, type RowBatch, type TableRef } from '@dbferry/dialects-core';
 import type { PostgresClients } from './postgres.clients';
-import { type BinaryDecoder, BinaryCopySplitter, planBinaryRead, PostgresCopyBatch, type SourceColumnType } from './postgres.copy-out';
+import { type BinaryDecoder, planBinaryRead, type SourceColumnType } from './postgres.binary-decoders';
+import { BinaryCopySplitter, PostgresCopyBatch } from './postgres.copy-out';
 import { CopyOutQuery } from './postgres.copy-out-query';
 import {
   buildCopyOutSql,

@@ -3,16 +3,8 @@ import { once } from 'node:events';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { batchRowCount, checkReplacedRangeCount, type NeutralKind, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
-import {
-  BINARY_COPY_HEADER,
-  BINARY_COPY_TRAILER,
-  type BinaryEncoder,
-  BinaryCopyBuffer,
-  binaryPassThrough,
-  planBinaryCopy,
-  type TargetColumnType,
-  writeBinaryRow,
-} from './postgres.binary';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, type BinaryEncoder, BinaryCopyBuffer, type TargetColumnType } from './postgres.binary-frame';
+import { binaryPassThrough, planBinaryCopy, writeBinaryRow } from './postgres.binary';
 import { inTransaction, type PostgresClients } from './postgres.clients';
 import { NATIVE_FORMAT } from './postgres.copy-out';
 import {
