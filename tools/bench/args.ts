@@ -18,6 +18,12 @@ export interface BenchOptions {
   mysqlUrl: string;
   /** Run only the dbferry copies, no baselines. */
   skipBaselines: boolean;
+  /** Leave out the end-to-end cases (API → queue → one worker). */
+  skipE2e: boolean;
+  /** Leave out the engine-only dbferry copies (baselines and end-to-end cases only). */
+  skipEngine: boolean;
+  /** Redis for the end-to-end cases' queues (a private prefix, deleted afterwards). */
+  redisUrl: string;
   /** Compare order-independent checksums of source and target after each dbferry copy (untimed). */
   verify: boolean;
   /** Keep the dbferry_bench_* databases at the end. */
@@ -37,9 +43,12 @@ export const HELP = `npm run bench -- [flags]
   --pg-url=<url>       server for the PostgreSQL data sets (default postgres://postgres@127.0.0.1:5432/postgres)
   --mysql-url=<url>    server for the MariaDB data sets (default mysql://root@127.0.0.1:3306/mysql)
   --skip-baselines     time only the dbferry copies
+  --skip-e2e           leave out the end-to-end cases (API → queue → one worker)
+  --skip-engine        leave out the engine-only dbferry copies
+  --redis-url=<url>    Redis for the end-to-end cases (default redis://127.0.0.1:6379)
   --verify             checksum source and target after each dbferry copy (not timed)
   --keep               keep the dbferry_bench_* databases
-  --cpu-prof[=<dir>]   write a V8 CPU profile of each dbferry copy (default dir tmp/bench-profiles)
+  --cpu-prof[=<dir>]   write a V8 CPU profile of each dbferry copy and of the end-to-end worker (default dir tmp/bench-profiles)
   --out=<file>         JSON results (default tmp/bench-results.json)`;
 
 function positiveNumber(flag: string, text: string, integer: boolean): number {
@@ -64,6 +73,9 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
     pgUrl: process.env['BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     mysqlUrl: process.env['BENCH_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/mysql',
     skipBaselines: false,
+    skipE2e: false,
+    skipEngine: false,
+    redisUrl: process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     verify: false,
     keep: false,
     out: 'tmp/bench-results.json',
@@ -106,6 +118,15 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         break;
       case '--skip-baselines':
         options.skipBaselines = true;
+        break;
+      case '--skip-e2e':
+        options.skipE2e = true;
+        break;
+      case '--skip-engine':
+        options.skipEngine = true;
+        break;
+      case '--redis-url':
+        options.redisUrl = takeValue();
         break;
       case '--verify':
         options.verify = true;

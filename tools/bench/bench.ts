@@ -24,6 +24,7 @@ import {
 } from './datasets';
 import type { ChildInput, ChildResult } from './dbferry-child';
 import type { Endpoint } from './dbferry-copy';
+import { EndToEnd } from './e2e';
 import { run } from './processes';
 import { type CaseResult, computeRatios, formatReport, RSS_TARGET_BYTES, type Tool } from './report';
 import { mysqlCount, mysqlServer, mysqlUrl, pgCount, pgServer, pgUrl, type ServerInfo, withMysql, withPg } from './servers';
@@ -38,6 +39,36 @@ interface Context {
   mysql: ServerInfo;
   sizes: DataSetSizes;
   results: CaseResult[];
+  /** The API and its one worker, started at the first end-to-end case. */
+  e2e?: EndToEnd;
+  /** Why they could not start: every end-to-end case fails with it. */
+  e2eStartError?: string;
+}
+
+/** Stopped by the failure handler too, so no API or worker outlives the bench. */
+let liveE2e: EndToEnd | undefined;
+
+async function endToEndServices(ctx: Context): Promise<EndToEnd> {
+  if (ctx.e2eStartError) throw new Error(ctx.e2eStartError);
+  if (ctx.e2e) return ctx.e2e;
+  const { options } = ctx;
+  try {
+    ctx.e2e = await EndToEnd.start({
+      pg: ctx.pg,
+      mysqlHost: ctx.mysql.host,
+      redisUrl: options.redisUrl,
+      concurrency: options.concurrency,
+      chunkRows: options.chunkRows,
+      batchSize: options.batchSize,
+      ...(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {}),
+      log,
+    });
+    liveE2e = ctx.e2e;
+    return ctx.e2e;
+  } catch (error) {
+    ctx.e2eStartError = `the API and worker did not start: ${(error as Error).message}`;
+    throw new Error(ctx.e2eStartError);
+  }
 }
 
 /** Where a table lives, for preparing the target and counting rows afterwards. */
@@ -195,6 +226,35 @@ async function main(): Promise<void> {
     });
   };
 
+  /** API → queue → one worker: POST /api/jobs/:id/run until the run has succeeded. */
+  const endToEnd = async (group: CaseId, route: string, rows: number, source: Endpoint, target: Endpoint): Promise<void> => {
+    if (options.skipE2e) return;
+    let jobId = '';
+    await runCase(ctx, {
+      group,
+      tool: 'dbferry end-to-end',
+      route,
+      table: source.table.name,
+      rows,
+      target: placeOf(target),
+      prepare: async () => {
+        jobId = await (await endToEndServices(ctx)).createJob(source, target);
+      },
+      run: async () => {
+        const e2e = await endToEndServices(ctx);
+        const result = await e2e.run(jobId);
+        if (result.rowsWritten !== rows) throw new Error(`the run wrote ${result.rowsWritten} rows of ${rows}`);
+        const worker = await e2e.workerPeakRss();
+        return {
+          seconds: result.seconds,
+          ...(result.phases ? { phases: result.phases } : {}),
+          ...(result.phasesError ? { phasesError: result.phasesError } : {}),
+          ...(worker ? { workerPeakRssBytes: worker } : {}),
+        };
+      },
+    });
+  };
+
   const ordersList = [...ORDERS_COLUMNS];
   const pgOrdersFrom = { database: DB.src, table: 'public.orders' };
 
@@ -214,7 +274,8 @@ async function main(): Promise<void> {
         run: () => psqlBinaryPipe(pg, pgOrdersFrom, ordersList, target),
       });
     }
-    await dbferry('pg-pg', 'PG→PG', sizes.orders, pgSrc('orders'), pgDst('orders_dbferry_pg'));
+    if (!options.skipEngine) await dbferry('pg-pg', 'PG→PG', sizes.orders, pgSrc('orders'), pgDst('orders_dbferry_pg'));
+    await endToEnd('pg-pg', 'PG→PG', sizes.orders, pgSrc('orders'), pgDst('orders_e2e_pg'));
   }
 
   // MariaDB → PostgreSQL, orders
@@ -232,7 +293,8 @@ async function main(): Promise<void> {
         });
       }
     }
-    await dbferry('mariadb-pg', 'MariaDB→PG', sizes.orders, myEnd(DB.src, 'orders'), pgDst('orders_dbferry_mariadb'));
+    if (!options.skipEngine) await dbferry('mariadb-pg', 'MariaDB→PG', sizes.orders, myEnd(DB.src, 'orders'), pgDst('orders_dbferry_mariadb'));
+    await endToEnd('mariadb-pg', 'MariaDB→PG', sizes.orders, myEnd(DB.src, 'orders'), pgDst('orders_e2e_mariadb'));
   }
 
   // PostgreSQL → MariaDB, orders
@@ -256,7 +318,8 @@ async function main(): Promise<void> {
           loadDataPipe(pg, pgOrdersFrom, ordersList.map((c) => (c === 'paid' ? 'paid::int' : c)), mysql, DB.dst, 'orders_loaddata', ordersList),
       });
     }
-    await dbferry('pg-mariadb', 'PG→MariaDB', sizes.orders, pgSrc('orders'), myEnd(DB.dst, 'orders_dbferry_pg'));
+    if (!options.skipEngine) await dbferry('pg-mariadb', 'PG→MariaDB', sizes.orders, pgSrc('orders'), myEnd(DB.dst, 'orders_dbferry_pg'));
+    await endToEnd('pg-mariadb', 'PG→MariaDB', sizes.orders, pgSrc('orders'), myEnd(DB.dst, 'orders_e2e_pg'));
   }
 
   // MariaDB → MariaDB, orders
@@ -273,7 +336,7 @@ async function main(): Promise<void> {
         run: () => mysqldumpPipe(mysql, DB.src, 'orders', DB.dst),
       });
     }
-    await dbferry('mariadb-mariadb', 'MariaDB→MariaDB', sizes.orders, myEnd(DB.src, 'orders'), myEnd(DB.dst, 'orders_dbferry_mariadb'));
+    if (!options.skipEngine) await dbferry('mariadb-mariadb', 'MariaDB→MariaDB', sizes.orders, myEnd(DB.src, 'orders'), myEnd(DB.dst, 'orders_dbferry_mariadb'));
   }
 
   // PostgreSQL → PostgreSQL, events
@@ -291,13 +354,17 @@ async function main(): Promise<void> {
         run: () => psqlBinaryPipe(pg, { database: DB.src, table: 'public.events' }, [...EVENTS_COLUMNS], target),
       });
     }
-    await dbferry('pg-pg-events', 'PG→PG', sizes.events, pgSrc('events'), pgDst('events_dbferry'));
+    if (!options.skipEngine) await dbferry('pg-pg-events', 'PG→PG', sizes.events, pgSrc('events'), pgDst('events_dbferry'));
   }
 
+  // The worker's peak over the whole bench, read before it stops (VmHWM is gone with the process).
+  const workerPeak = (await ctx.e2e?.workerPeakRss()) ?? null;
+  await ctx.e2e?.stop();
+  liveE2e = undefined;
   if (!options.keep) await dropDatabases(pg, mysql);
 
   const ratios = computeRatios(ctx.results);
-  const report = formatReport(ctx.results, ratios);
+  const report = formatReport(ctx.results, ratios, workerPeak);
   log('');
   log(report);
   const peak = Math.max(0, ...ctx.results.map((r) => r.peakRssBytes ?? 0));
@@ -312,6 +379,7 @@ async function main(): Promise<void> {
     cases: ctx.results,
     ratios,
     peakRss: { bytes: peak, targetBytes: RSS_TARGET_BYTES, met: peak > 0 ? peak < RSS_TARGET_BYTES : null },
+    workerPeakRss: { bytes: workerPeak, targetBytes: RSS_TARGET_BYTES, met: workerPeak ? workerPeak < RSS_TARGET_BYTES : null },
   };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
@@ -321,5 +389,5 @@ async function main(): Promise<void> {
 
 main().catch((error: Error) => {
   process.stderr.write(`${error.stack ?? error.message}\n`);
-  process.exit(1);
+  void (liveE2e?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
 });

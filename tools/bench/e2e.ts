@@ -1,0 +1,253 @@
+/**
+ * The end-to-end cases of `npm run bench` (issue 10, item 6): a real API and ONE worker process
+ * on a private control-store database and BullMQ prefix; connections and jobs are created through
+ * the HTTP API, and a case is timed from `POST /api/jobs/:id/run` until GET /api/runs/:id says
+ * `succeeded`. The run's own timestamps in the control store split that time into its phases.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { deleteRedisPrefix } from '@dbferry/testing';
+import type { DialectName } from '@dbferry/dialects-core';
+import type { Endpoint } from './dbferry-copy';
+import { peakRss, type Service, startService } from './services';
+import { pgUrl, type ServerInfo, withPg } from './servers';
+
+export const CONTROL_DATABASE = 'dbferry_bench_control';
+
+/** How often the bench asks GET /api/runs/:id whether the run has ended. */
+const POLL_MS = 50;
+const RUN_TIMEOUT_MS = 30 * 60_000;
+
+export interface EndToEndOptions {
+  pg: ServerInfo;
+  mysqlHost: string;
+  redisUrl: string;
+  /** WORKER_CONCURRENCY of the one worker (and CONNECTION_MAX_PARALLEL_CHUNKS). */
+  concurrency: number;
+  chunkRows: number;
+  batchSize: number;
+  /** Directory for the worker's V8 CPU profile (written when it exits); none when unset. */
+  cpuProfDir?: string;
+  log: (line: string) => void;
+}
+
+/**
+ * Where the time of one run went, in seconds, from the control store's timestamps (the same
+ * clock: every process is on this machine) and the bench's own POST time.
+ */
+export interface RunPhases {
+  /** POST until plan-run started the run (API insert, enqueue, the worker taking the job). */
+  toPlan: number;
+  /** plan-run: connect, introspect, DDL, split, store the chunks, enqueue the flow. */
+  plan: number;
+  /** From the plan's last log line to the first chunk's lease (queue hop, slot, run and job reads). */
+  toFirstChunk: number;
+  /** First chunk leased until the last chunk done: the copy itself (per-chunk connects and re-plans included). */
+  copy: number;
+  /** Last chunk done until finish-run ended the run. */
+  finish: number;
+  /** Run ended until the bench saw it (the poll interval). */
+  observed: number;
+  chunks: number;
+}
+
+interface Json {
+  [key: string]: unknown;
+}
+
+export class EndToEnd {
+  private api?: Service;
+  private worker?: Service;
+  private token = '';
+  private readonly prefix = `dbfbench_${randomBytes(4).toString('hex')}`;
+  private readonly connections = new Map<string, string>();
+  private jobs = 0;
+
+  private constructor(private readonly options: EndToEndOptions) {}
+
+  /** Creates the control store, starts the API (which migrates it) and then one worker. */
+  static async start(options: EndToEndOptions): Promise<EndToEnd> {
+    const e2e = new EndToEnd(options);
+    try {
+      await e2e.boot();
+    } catch (error) {
+      await e2e.stop();
+      throw error;
+    }
+    return e2e;
+  }
+
+  private env(): Record<string, string> {
+    const { pg, mysqlHost, redisUrl, concurrency } = this.options;
+    return {
+      NODE_ENV: 'production',
+      DATABASE_URL: pgUrl(pg, CONTROL_DATABASE),
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: this.prefix,
+      JWT_SECRET: randomBytes(48).toString('base64'),
+      JWT_EXPIRES_IN: '12h',
+      SECRETS_KEY: `b1:${randomBytes(32).toString('base64')}`,
+      ADMIN_USERNAME: 'admin',
+      ADMIN_PASSWORD: `bench-${randomBytes(12).toString('hex')}`,
+      DB_HOSTS_ALLOW: [...new Set([pg.host, mysqlHost, '127.0.0.0/8', '::1', 'localhost'])].join(','),
+      SQLITE_ROOT: resolve('tmp'),
+      LOG_FORMAT: 'json',
+      WORKER_CONCURRENCY: String(concurrency),
+      CONNECTION_MAX_PARALLEL_CHUNKS: String(Math.max(4, concurrency)),
+      WORKER_SHUTDOWN_TIMEOUT: '10000',
+    };
+  }
+
+  private async boot(): Promise<void> {
+    const { pg, log, cpuProfDir } = this.options;
+    await withPg(pg, 'postgres', async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${CONTROL_DATABASE} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${CONTROL_DATABASE}`);
+    });
+    const env = this.env();
+    // The API at warn: the bench's own polling would otherwise log 20 request lines a second.
+    this.api = await startService({ label: 'api', script: 'apps/api/src/main.ts', portVariable: 'PORT', env: { ...env, LOG_LEVEL: 'warn' } });
+    await this.api.ready('/health/ready');
+    let nodeArgs: string[] = [];
+    if (cpuProfDir) {
+      const dir = resolve(cpuProfDir);
+      await mkdir(dir, { recursive: true });
+      nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=worker.cpuprofile'];
+    }
+    this.worker = await startService({ label: 'worker', script: 'apps/worker/src/main.ts', portVariable: 'WORKER_PORT', env: { ...env, LOG_LEVEL: 'info' }, nodeArgs });
+    await this.worker.ready('/health');
+    this.token = await this.login(env['ADMIN_PASSWORD'] as string);
+    log(`  end-to-end: api ${this.api.url}, one worker (pid ${this.worker.child.pid}, concurrency ${this.options.concurrency}), control store ${CONTROL_DATABASE}, prefix ${this.prefix}`);
+  }
+
+  private async call(method: string, path: string, body?: unknown, token = this.token): Promise<Json> {
+    const api = this.api;
+    if (!api) throw new Error('the API is not running');
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
+    return (text ? JSON.parse(text) : {}) as Json;
+  }
+
+  /** Logs in as the admin, changing the first password as the API requires. */
+  private async login(first: string): Promise<string> {
+    const login = async (password: string) => (await this.call('POST', '/api/auth/login', { username: 'admin', password }, '')) as { accessToken: string };
+    const initial = await login(first);
+    const changed = `${first}-changed`;
+    await this.call('POST', '/api/auth/password', { currentPassword: first, newPassword: changed }, initial.accessToken);
+    return (await login(changed)).accessToken;
+  }
+
+  private async connection(end: Endpoint): Promise<string> {
+    const key = `${end.dialect} ${end.url}`;
+    const known = this.connections.get(key);
+    if (known) return known;
+    const created = await this.call('POST', '/api/connections', { name: `bench ${this.connections.size + 1}`, dialect: end.dialect as DialectName, url: end.url });
+    this.connections.set(key, created['id'] as string);
+    return created['id'] as string;
+  }
+
+  /** Untimed: the two connections (once each) and a job copying one table, as a user would make them. */
+  async createJob(source: Endpoint, target: Endpoint): Promise<string> {
+    const [sourceId, targetId] = [await this.connection(source), await this.connection(target)];
+    const job = await this.call('POST', '/api/jobs', {
+      name: `bench ${++this.jobs} ${source.table.name} → ${target.table.name}`,
+      sourceId,
+      targetId,
+      tables: [{ source: `${source.table.schema}.${source.table.name}`, target: `${target.table.schema}.${target.table.name}` }],
+      mode: 'full',
+      writeMode: 'insert',
+      createTables: true,
+      enabled: true,
+      batchSize: this.options.batchSize,
+      chunkRows: this.options.chunkRows,
+    });
+    return job['id'] as string;
+  }
+
+  /** Timed: POST run, then poll until the run ends. Returns the seconds and the run's phases. */
+  async run(jobId: string): Promise<{ seconds: number; rowsWritten: number; phases?: RunPhases; phasesError?: string }> {
+    const postedAt = Date.now();
+    const started = performance.now();
+    const { runId } = (await this.call('POST', `/api/jobs/${jobId}/run`)) as { runId: string };
+    const deadline = Date.now() + RUN_TIMEOUT_MS;
+    let view: Json;
+    for (;;) {
+      view = await this.call('GET', `/api/runs/${runId}`);
+      if (['succeeded', 'failed', 'cancelled'].includes(view['status'] as string)) break;
+      if (this.worker && this.worker.child.exitCode !== null) throw new Error(`the worker exited during run ${runId}:\n${this.worker.output().slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`run ${runId} still ${String(view['status'])} after ${RUN_TIMEOUT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const observedAt = Date.now();
+    if (view['status'] !== 'succeeded') {
+      const logs = (await this.call('GET', `/api/runs/${runId}/logs`).catch(() => [])) as unknown as { level: string; message: string }[];
+      const last = Array.isArray(logs) ? logs.filter((l) => l.level !== 'info').slice(-3).map((l) => l.message).join(' | ') : '';
+      throw new Error(`run ${runId} ${String(view['status'])}: ${String(view['error'] ?? '')}${last ? ` (${last})` : ''}`);
+    }
+    const rowsWritten = Number(view['rowsWritten']);
+    try {
+      return { seconds, rowsWritten, phases: await this.phases(runId, postedAt, observedAt) };
+    } catch (error) {
+      return { seconds, rowsWritten, phasesError: (error as Error).message };
+    }
+  }
+
+  /** The run's phases from its timestamps (run, run_chunk, and the plan's "planned …" log line). */
+  private async phases(runId: string, postedAt: number, observedAt: number): Promise<RunPhases> {
+    const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+    const row = await withPg(this.options.pg, CONTROL_DATABASE, async (c) => {
+      const result = await c.query<Record<string, number | null>>(
+        `SELECT ${ms('r.started_at')} AS started, ${ms('r.finished_at')} AS finished,
+                (SELECT ${ms('max(l.at)')} FROM run_log l WHERE l.run_id = r.id AND l.message LIKE 'planned %') AS planned,
+                (SELECT ${ms('min(k.started_at)')} FROM run_chunk k JOIN run_table t ON t.id = k.run_table_id WHERE t.run_id = r.id) AS first_chunk,
+                (SELECT ${ms('max(k.finished_at)')} FROM run_chunk k JOIN run_table t ON t.id = k.run_table_id WHERE t.run_id = r.id) AS last_chunk,
+                (SELECT count(*)::float8 FROM run_chunk k JOIN run_table t ON t.id = k.run_table_id WHERE t.run_id = r.id) AS chunks
+           FROM run r WHERE r.id = $1`,
+        [runId],
+      );
+      return result.rows[0];
+    });
+    const at = (name: string): number => {
+      const value = row?.[name];
+      if (typeof value !== 'number') throw new Error(`the control store has no ${name} time for run ${runId}`);
+      return value;
+    };
+    const s = (from: number, to: number) => (to - from) / 1000;
+    return {
+      toPlan: s(postedAt, at('started')),
+      plan: s(at('started'), at('planned')),
+      toFirstChunk: s(at('planned'), at('first_chunk')),
+      copy: s(at('first_chunk'), at('last_chunk')),
+      finish: s(at('last_chunk'), at('finished')),
+      observed: s(at('finished'), observedAt),
+      chunks: at('chunks'),
+    };
+  }
+
+  /** The worker's peak RSS since it started (VmHWM). */
+  workerPeakRss(): Promise<number | null> {
+    return peakRss(this.worker?.child.pid);
+  }
+
+  /** Stops the worker (writing its CPU profile) and the API, then drops the control store and the queue keys. */
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+    await this.api?.stop();
+    if (this.options.cpuProfDir && this.worker) this.options.log(`  worker CPU profile: ${join(resolve(this.options.cpuProfDir), 'worker.cpuprofile')}`);
+    await withPg(this.options.pg, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${CONTROL_DATABASE} WITH (FORCE)`)).catch(() => undefined);
+    await deleteRedisPrefix(this.prefix, this.options.redisUrl).catch(() => undefined);
+  }
+}
+
+/** The run's own overhead (queue hops, plan and split, finish: all but the copy and the poll), in seconds and as a share of the copy. */
+export function overheadOf(phases: RunPhases): { seconds: number; shareOfCopy: number } {
+  const seconds = phases.toPlan + phases.plan + phases.toFirstChunk + phases.finish;
+  return { seconds, shareOfCopy: phases.copy > 0 ? seconds / phases.copy : 0 };
+}
