@@ -7,7 +7,7 @@
 import type { DataPlane, DialectName, DialectSession, KeyRange, NeutralColumn, TableRef, ValueLoss } from '@dbferry/dialects-core';
 import { describeValueLoss, parseConnectionUrl, sumValueLosses } from '@dbferry/dialects-core';
 import { defaultSchema, dialectFor } from '@dbferry/dialects';
-import { chunkWriteMode, copyRange, planTables } from '@dbferry/engine';
+import { chunkWriteMode, copyRange, keyOrderAgrees, planTables } from '@dbferry/engine';
 
 export interface Endpoint {
   dialect: DialectName;
@@ -23,6 +23,11 @@ export interface DbferryCopyInput {
   batchSize: number;
   /** Rows the caller generated; used when the catalogue has no estimate. */
   expectedRows: number;
+  /**
+   * The worker's row-count guard (copyRange `verify: 'range'`, issue 8): on unless false. Only
+   * keys both sides order alike are copied here (replace-range), as the worker would.
+   */
+  guard?: boolean;
 }
 
 export interface DbferryCopyResult {
@@ -87,6 +92,7 @@ export async function dbferryCopy(input: DbferryCopyInput): Promise<DbferryCopyR
     if (plan.ddl.length) await dataOf(targetSession, 'target').execute(plan.ddl);
     ({ columns, keyColumns, source, target } = plan);
     const keys = keyColumns.map((k) => columns.find((c) => c.name === k) as NeutralColumn);
+    if (!keyOrderAgrees(dataOf(sourceSession, 'source'), dataOf(targetSession, 'target'), keys, keys)) throw new Error(`${plan.source.name}: the two databases order its key differently; the worker would upsert it, which this bench does not time`);
     const rows = plan.rowEstimate && plan.rowEstimate > 0 ? plan.rowEstimate : input.expectedRows;
     const parts = Math.max(input.concurrency, Math.ceil(rows / input.chunkRows));
     ranges = await dataOf(sourceSession, 'source').reader.splitRanges(source, keys, parts, plan.where);
@@ -122,6 +128,7 @@ export async function dbferryCopy(input: DbferryCopyInput): Promise<DbferryCopyR
             keyColumns,
             range,
             mode,
+            verify: input.guard === false ? undefined : 'range',
             batchSize: input.batchSize,
             signal: controller.signal,
           });
