@@ -61,6 +61,7 @@ async function endToEndServices(ctx: Context): Promise<EndToEnd> {
       chunkRows: options.chunkRows,
       batchSize: options.batchSize,
       ...(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {}),
+      keep: options.keep,
       log,
     });
     liveE2e = ctx.e2e;
@@ -238,13 +239,22 @@ async function main(): Promise<void> {
       rows,
       target: placeOf(target),
       prepare: async () => {
-        jobId = await (await endToEndServices(ctx)).createJob(source, target);
+        const e2e = await endToEndServices(ctx);
+        await dropTable(ctx, placeOf(await e2e.warmUp(source, target)));
+        jobId = await e2e.createJob(source, target);
       },
       run: async () => {
         const e2e = await endToEndServices(ctx);
         const result = await e2e.run(jobId);
         if (result.rowsWritten !== rows) throw new Error(`the run wrote ${result.rowsWritten} rows of ${rows}`);
         const worker = await e2e.workerPeakRss();
+        const clock = result.phases?.monotonicUs;
+        if (options.cpuProfDir && clock) {
+          const summary = `node -r ./tools/register.js tools/bench/profile-summary.ts ${join(options.cpuProfDir, 'worker.cpuprofile')}`;
+          log(`  worker profile, before the copy: ${summary} 25 --from=${clock.posted} --to=${clock.firstChunk}`);
+          log(`  worker profile, the copy:        ${summary} 25 --from=${clock.firstChunk} --to=${clock.lastChunk}`);
+          log(`  worker profile, after the copy:  ${summary} 25 --from=${clock.lastChunk} --to=${clock.observed}`);
+        }
         return {
           seconds: result.seconds,
           ...(result.phases ? { phases: result.phases } : {}),

@@ -29,6 +29,8 @@ export interface EndToEndOptions {
   batchSize: number;
   /** Directory for the worker's V8 CPU profile (written when it exits); none when unset. */
   cpuProfDir?: string;
+  /** Keep the control store (runs, chunks, logs) after the bench, like the other dbferry_bench_* databases. */
+  keep?: boolean;
   log: (line: string) => void;
 }
 
@@ -50,6 +52,19 @@ export interface RunPhases {
   /** Run ended until the bench saw it (the poll interval). */
   observed: number;
   chunks: number;
+  /**
+   * Inside `copy`, summed over the chunks: lease until the copy starts (connect both ends,
+   * re-plan the table), i.e. the chunks' lease-to-done time less the worker's
+   * dbferry_chunk_duration_seconds, which times the copy alone. Undefined without that metric.
+   */
+  chunkSetup?: number;
+  /** Σ over the chunks of lease-to-done, to set chunkSetup against. */
+  chunkTotal: number;
+  /**
+   * The same instants on CLOCK_MONOTONIC in µs, the clock of a V8 CPU profile's timestamps, so
+   * `profile-summary.ts --from= --to=` can cut the worker's profile to one phase.
+   */
+  monotonicUs: { posted: number; firstChunk: number; lastChunk: number; observed: number };
 }
 
 interface Json {
@@ -153,13 +168,13 @@ export class EndToEnd {
   }
 
   /** Untimed: the two connections (once each) and a job copying one table, as a user would make them. */
-  async createJob(source: Endpoint, target: Endpoint): Promise<string> {
+  async createJob(source: Endpoint, target: Endpoint, where?: string): Promise<string> {
     const [sourceId, targetId] = [await this.connection(source), await this.connection(target)];
     const job = await this.call('POST', '/api/jobs', {
       name: `bench ${++this.jobs} ${source.table.name} → ${target.table.name}`,
       sourceId,
       targetId,
-      tables: [{ source: `${source.table.schema}.${source.table.name}`, target: `${target.table.schema}.${target.table.name}` }],
+      tables: [{ source: `${source.table.schema}.${source.table.name}`, target: `${target.table.schema}.${target.table.name}`, ...(where ? { where } : {}) }],
       mode: 'full',
       writeMode: 'insert',
       createTables: true,
@@ -170,9 +185,23 @@ export class EndToEnd {
     return job['id'] as string;
   }
 
+  /**
+   * Untimed: one small run of the same route (the first keys, into `<target>_warmup`), so the
+   * timed run meets the worker as a long-lived one would, its modules loaded and its code warm (a
+   * fresh worker's first run of a route spent about 1 s more, most of it in the chunks' setup).
+   * Returns the warm-up's target, for the caller to drop.
+   */
+  async warmUp(source: Endpoint, target: Endpoint): Promise<Endpoint> {
+    const warm = { ...target, table: { ...target.table, name: `${target.table.name}_warmup` } };
+    await this.run(await this.createJob(source, warm, 'id <= 2000'));
+    return warm;
+  }
+
   /** Timed: POST run, then poll until the run ends. Returns the seconds and the run's phases. */
   async run(jobId: string): Promise<{ seconds: number; rowsWritten: number; phases?: RunPhases; phasesError?: string }> {
     const postedAt = Date.now();
+    const postedUs = Number(process.hrtime.bigint() / 1000n);
+    const copySecondsBefore = await this.workerCopySeconds();
     const started = performance.now();
     const { runId } = (await this.call('POST', `/api/jobs/${jobId}/run`)) as { runId: string };
     const deadline = Date.now() + RUN_TIMEOUT_MS;
@@ -186,6 +215,7 @@ export class EndToEnd {
     }
     const seconds = (performance.now() - started) / 1000;
     const observedAt = Date.now();
+    const copySecondsAfter = await this.workerCopySeconds();
     if (view['status'] !== 'succeeded') {
       const logs = (await this.call('GET', `/api/runs/${runId}/logs`).catch(() => [])) as unknown as { level: string; message: string }[];
       const last = Array.isArray(logs) ? logs.filter((l) => l.level !== 'info').slice(-3).map((l) => l.message).join(' | ') : '';
@@ -193,14 +223,22 @@ export class EndToEnd {
     }
     const rowsWritten = Number(view['rowsWritten']);
     try {
-      return { seconds, rowsWritten, phases: await this.phases(runId, postedAt, observedAt) };
+      return { seconds, rowsWritten, phases: await this.phases(runId, postedAt, postedUs, observedAt, copySecondsBefore === null || copySecondsAfter === null ? null : copySecondsAfter - copySecondsBefore) };
     } catch (error) {
       return { seconds, rowsWritten, phasesError: (error as Error).message };
     }
   }
 
   /** The run's phases from its timestamps (run, run_chunk, and the plan's "planned …" log line). */
-  private async phases(runId: string, postedAt: number, observedAt: number): Promise<RunPhases> {
+  /** The worker's dbferry_chunk_duration_seconds_sum over every label: seconds its chunks spent copying. */
+  private async workerCopySeconds(): Promise<number | null> {
+    if (!this.worker) return null;
+    const text = await fetch(`${this.worker.url}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+    const sums = [...text.matchAll(/^dbferry_chunk_duration_seconds_sum(?:\{[^}]*\})? ([0-9.eE+-]+)$/gm)].map((m) => Number(m[1]));
+    return text.includes('dbferry_chunk_duration_seconds') ? sums.reduce((a, b) => a + b, 0) : null;
+  }
+
+  private async phases(runId: string, postedAt: number, postedUs: number, observedAt: number, copySeconds: number | null): Promise<RunPhases> {
     const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
     const row = await withPg(this.options.pg, CONTROL_DATABASE, async (c) => {
       const result = await c.query<Record<string, number | null>>(
@@ -208,7 +246,8 @@ export class EndToEnd {
                 (SELECT ${ms('max(l.at)')} FROM run_log l WHERE l.run_id = r.id AND l.message LIKE 'planned %') AS planned,
                 (SELECT ${ms('min(k.started_at)')} FROM run_chunk k JOIN run_table t ON t.id = k.run_table_id WHERE t.run_id = r.id) AS first_chunk,
                 (SELECT ${ms('max(k.finished_at)')} FROM run_chunk k JOIN run_table t ON t.id = k.run_table_id WHERE t.run_id = r.id) AS last_chunk,
-                (SELECT count(*)::float8 FROM run_chunk k JOIN run_table t ON t.id = k.run_table_id WHERE t.run_id = r.id) AS chunks
+                (SELECT count(*)::float8 FROM run_chunk k JOIN run_table t ON t.id = k.run_table_id WHERE t.run_id = r.id) AS chunks,
+                (SELECT sum(${ms('k.finished_at')} - ${ms('k.started_at')}) FROM run_chunk k JOIN run_table t ON t.id = k.run_table_id WHERE t.run_id = r.id) AS chunk_total
            FROM run r WHERE r.id = $1`,
         [runId],
       );
@@ -228,6 +267,14 @@ export class EndToEnd {
       finish: s(at('last_chunk'), at('finished')),
       observed: s(at('finished'), observedAt),
       chunks: at('chunks'),
+      chunkTotal: at('chunk_total') / 1000,
+      ...(copySeconds === null ? {} : { chunkSetup: Math.max(0, at('chunk_total') / 1000 - copySeconds) }),
+      monotonicUs: {
+        posted: postedUs,
+        firstChunk: postedUs + Math.round((at('first_chunk') - postedAt) * 1000),
+        lastChunk: postedUs + Math.round((at('last_chunk') - postedAt) * 1000),
+        observed: postedUs + (observedAt - postedAt) * 1000,
+      },
     };
   }
 
@@ -236,12 +283,12 @@ export class EndToEnd {
     return peakRss(this.worker?.child.pid);
   }
 
-  /** Stops the worker (writing its CPU profile) and the API, then drops the control store and the queue keys. */
+  /** Stops the worker (writing its CPU profile) and the API, then drops the control store (unless kept) and the queue keys. */
   async stop(): Promise<void> {
     await this.worker?.stop();
     await this.api?.stop();
     if (this.options.cpuProfDir && this.worker) this.options.log(`  worker CPU profile: ${join(resolve(this.options.cpuProfDir), 'worker.cpuprofile')}`);
-    await withPg(this.options.pg, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${CONTROL_DATABASE} WITH (FORCE)`)).catch(() => undefined);
+    if (!this.options.keep) await withPg(this.options.pg, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${CONTROL_DATABASE} WITH (FORCE)`)).catch(() => undefined);
     await deleteRedisPrefix(this.prefix, this.options.redisUrl).catch(() => undefined);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Summarises a V8 CPU profile (from `npm run bench -- --cpu-prof`): self time per function and
  * per package / source area, so a missed target can be explained from a measurement.
- * `node -r ./tools/register.js tools/bench/profile-summary.ts <file.cpuprofile> [top]`
+ * `node -r ./tools/register.js tools/bench/profile-summary.ts <file.cpuprofile> [top] [--from=<µs>] [--to=<µs>]`
+ * --from/--to keep the samples between two CLOCK_MONOTONIC instants in µs (the profile's own clock;
+ * the bench prints them for each end-to-end run's phases, to cut the worker's whole-life profile).
  */
 import { readFileSync } from 'node:fs';
 
@@ -34,18 +36,24 @@ function areaOf(frame: CallFrame): string {
 }
 
 function main(): void {
-  const [file, topArg] = process.argv.slice(2);
-  if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
+  const flags = new Map(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => [a.slice(2, a.indexOf('=')), Number(a.slice(a.indexOf('=') + 1))]));
+  const [file, topArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top] [--from=<µs>] [--to=<µs>]');
+  const from = flags.get('from') ?? -Infinity;
+  const to = flags.get('to') ?? Infinity;
+  if (Number.isNaN(from) || Number.isNaN(to)) throw new Error('--from and --to take CLOCK_MONOTONIC microseconds');
   const top = Number(topArg ?? 25);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const perFunction = new Map<string, number>();
   const perArea = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const dt = profile.timeDeltas[i] ?? 0;
-    if (!node) return;
+    at += dt;
+    if (!node || at < from || at > to) return;
     total += dt;
     const f = node.callFrame;
     const name = `${f.functionName || '(anonymous)'}  ${areaOf(f)}:${f.lineNumber + 1}`;

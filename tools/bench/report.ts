@@ -102,7 +102,9 @@ export function formatPhases(phases: RunPhases): string {
   const overhead = overheadOf(phases);
   return (
     `${phases.chunks} chunks; to plan ${sec(phases.toPlan)}, plan ${sec(phases.plan)}, to first chunk ${sec(phases.toFirstChunk)}, ` +
-    `copy ${sec(phases.copy)}, finish ${sec(phases.finish)}, seen ${sec(phases.observed)}; ` +
+    `copy ${sec(phases.copy)}` +
+    (phases.chunkSetup === undefined ? '' : ` (chunks' own setup ${sec(phases.chunkSetup)} of ${sec(phases.chunkTotal)} summed)`) +
+    `, finish ${sec(phases.finish)}, seen ${sec(phases.observed)}; ` +
     `overhead ${sec(overhead.seconds)} = ${(overhead.shareOfCopy * 100).toFixed(1)}% of the copy` +
     (overhead.shareOfCopy > OVERHEAD_SHARE_LIMIT ? ` (over ${OVERHEAD_SHARE_LIMIT * 100}%)` : '')
   );
