@@ -3,6 +3,8 @@ import tseslint from 'typescript-eslint';
 
 // Framework-free layers: no NestJS, no ORM, no queue library, no control store.
 const frameworkFree = ['@nestjs/*', 'typeorm', 'bullmq', '@bull-board/*', 'ioredis'];
+// A comparison with one of these string literals is a branch on a dialect's name.
+const DIALECT_NAME = '/^(postgres|mysql|mssql|oracle|sqlite)$/';
 // Database drivers: imported only by libs/dialects/<db> (and by test helpers that set up data).
 const drivers = ['pg', 'pg-copy-streams', 'pg-cursor', 'mysql2', 'mysql2/*', 'mssql', 'tedious', 'oracledb', 'sqlite3'];
 
@@ -32,7 +34,28 @@ export default [
     files: ['tools/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // SQL behind the dialect contract: outside libs/dialects, code branches on a dialect's declared
+    // capabilities and SqlStyle, never on its name. Tests and tools/ (benches and scripts that set
+    // up particular servers) may name dialects freely.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['libs/dialects/**', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**'],
+    rules: { 'no-restricted-syntax': ['error', ...dialectNameBranches()] },
+  },
 ];
+
+function dialectNameBranches() {
+  const name = `Literal[value=${DIALECT_NAME}]`;
+  const because = 'branch on the dialect contract (capabilities, SqlStyle) or a libs/dialects/registry function, not on its name';
+  return [
+    { selector: `BinaryExpression[operator=/^[!=]==?$/] > ${name}`, message: `Comparison with a dialect name: ${because}.` },
+    { selector: `SwitchCase > ${name}.test`, message: `switch case on a dialect name: ${because}.` },
+    {
+      selector: "TSTypeReference[typeName.name='Record'] > TSTypeParameterInstantiation > TSTypeReference:first-child[typeName.name='DialectName']",
+      message: `Record<DialectName, …> outside libs/dialects: ${because}.`,
+    },
+  ];
+}
 
 function boundaries(allow, bannedDrivers) {
   const ban = (...lists) => [...lists.flat(), ...bannedDrivers];

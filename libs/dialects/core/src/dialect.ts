@@ -1,5 +1,6 @@
 import type { DataPlane } from './data-plane';
 import type { DbError } from './errors';
+import type { SqlStyle } from './sql-style';
 
 export const DIALECT_NAMES = ['postgres', 'mysql', 'mssql', 'oracle', 'sqlite'] as const;
 export type DialectName = (typeof DIALECT_NAMES)[number];
@@ -73,6 +74,8 @@ export interface DialectSession {
 export interface Dialect {
   readonly name: DialectName;
   readonly capabilities: DialectCapabilities;
+  /** The SQL the engine needs from this dialect (filters, literals, key sets, staging swap, enum types). */
+  readonly sql: SqlStyle;
   quoteIdentifier(name: string): string;
   /** Throws ConnectionSpecError when the spec cannot be used as given (before any I/O). */
   validateSpec(spec: ConnectionSpec): void;

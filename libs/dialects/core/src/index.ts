@@ -13,3 +13,4 @@ export * from './checksum';
 export * from './classify-data-plane';
 export * from './golden-sql';
 export * from './sql-text';
+export * from './sql-style';

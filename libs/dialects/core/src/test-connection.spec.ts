@@ -21,7 +21,7 @@ class FakeSession implements DialectSession {
 }
 
 /** A dialect whose connect does whatever the test says. */
-class FakeDialect implements Dialect {
+class FakeDialect implements Omit<Dialect, 'sql'> {
   readonly name = 'postgres' as const;
   readonly capabilities = {
     networked: true,

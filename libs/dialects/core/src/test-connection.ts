@@ -32,7 +32,7 @@ function closeQuietly(session: DialectSession): Promise<void> {
  * password.
  */
 export async function testConnection(
-  dialect: Dialect,
+  dialect: Pick<Dialect, 'connect' | 'classifyError'>,
   spec: ResolvedConnectionSpec,
   timeoutMs = 5000,
 ): Promise<ConnectionTestResult> {
@@ -77,7 +77,7 @@ export async function testConnection(
   }
 }
 
-function safeClassify(dialect: Dialect, error: unknown): DbError {
+function safeClassify(dialect: Pick<Dialect, 'classifyError'>, error: unknown): DbError {
   try {
     return dialect.classifyError(error);
   } catch {

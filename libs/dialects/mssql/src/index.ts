@@ -1,4 +1,5 @@
 export * from './mssql.dialect';
+export { mssqlSqlStyle } from './mssql.sql-style';
 export * from './mssql.type-mapper';
 export { createMssqlDataPlane } from './mssql.data-plane';
 export { MssqlDdlBuilder } from './mssql.ddl';

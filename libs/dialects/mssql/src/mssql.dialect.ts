@@ -23,6 +23,7 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
+import { mssqlSqlStyle } from './mssql.sql-style';
 import { classifyDataPlane } from '@dbferry/dialects-core';
 import { createMssqlDataPlane } from './mssql.data-plane';
 import { quoteMssqlIdentifier } from './mssql.sql';
@@ -133,6 +134,7 @@ function refuseLoginOutsideTls(connection: unknown): void {
 
 export class MssqlDialect implements Dialect {
   readonly name = 'mssql' as const;
+  readonly sql = mssqlSqlStyle;
   readonly capabilities: DialectCapabilities = {
     networked: true,
     defaultPort: 1433,

@@ -1,4 +1,5 @@
 export * from './mysql.dialect';
+export { mysqlSqlStyle } from './mysql.sql-style';
 export * from './mysql.type-mapper';
 export * from './mysql.data-plane';
 export * from './mysql.introspector';
@@ -7,4 +8,4 @@ export * from './mysql.writer';
 export * from './mysql.checksum';
 export * from './mysql.ddl';
 export * from './mysql.values';
-export { checkIdentifier, quoteId, rangePredicate, MYSQL_MAX_IDENTIFIER_LENGTH } from './mysql.sql';
+export { checkIdentifier, quoteId, quoteMysqlIdentifier, rangePredicate, MYSQL_MAX_IDENTIFIER_LENGTH } from './mysql.sql';

@@ -23,10 +23,11 @@ import {
   timeoutIfLate,
   type DataPlane,
 } from '@dbferry/dialects-core';
+import { mysqlSqlStyle } from './mysql.sql-style';
 
 import { guardedAuthPlugins, MysqlAuthRefusedError, pinnedServerKey } from './mysql.auth';
 import { applySessionSetup, MYSQL_DRIVER_OPTIONS, MysqlDataPlane } from './mysql.data-plane';
-import { identifierCanExist, MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor } from './mysql.sql';
+import { identifierCanExist, MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor, quoteMysqlIdentifier } from './mysql.sql';
 
 export { MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor };
 
@@ -144,6 +145,7 @@ export class MysqlSession implements DialectSession {
 
 export class MysqlDialect implements Dialect {
   readonly name = 'mysql' as const;
+  readonly sql = mysqlSqlStyle;
   readonly capabilities: DialectCapabilities = {
     networked: true,
     defaultPort: 3306,
@@ -155,7 +157,7 @@ export class MysqlDialect implements Dialect {
   };
 
   quoteIdentifier(name: string): string {
-    return `\`${name.replace(/`/g, '``')}\``;
+    return quoteMysqlIdentifier(name);
   }
 
   validateSpec(spec: ConnectionSpec): void {

@@ -31,10 +31,15 @@ export function identifierCanExist(name: string): boolean {
   }
 }
 
+/** Quotes with backticks, doubling any inside, without checking the name. */
+export function quoteMysqlIdentifier(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
 /** Quotes with backticks (doubling any inside), after checking the name can exist. */
 export function quoteId(name: string): string {
   checkIdentifier(name);
-  return `\`${name.replace(/`/g, '``')}\``;
+  return quoteMysqlIdentifier(name);
 }
 
 export function qualify(table: TableRef): string {

@@ -1,4 +1,5 @@
 export * from './oracle.dialect';
+export { oracleSqlStyle } from './oracle.sql-style';
 export * from './oracle.type-mapper';
 export { createOracleDataPlane } from './oracle.data-plane';
 export { OracleDdlBuilder } from './oracle.ddl';

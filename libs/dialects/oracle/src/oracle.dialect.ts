@@ -20,6 +20,7 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
+import { oracleSqlStyle } from './oracle.sql-style';
 import { classifyDataPlane } from '@dbferry/dialects-core';
 import { createOracleDataPlane } from './oracle.data-plane';
 import { oracleVersionProblem, quoteOracleIdentifier } from './oracle.sql';
@@ -130,6 +131,7 @@ class OracleSession implements DialectSession {
 
 export class OracleDialect implements Dialect {
   readonly name = 'oracle' as const;
+  readonly sql = oracleSqlStyle;
   readonly capabilities: DialectCapabilities = {
     networked: true,
     defaultPort: 1521,

@@ -1,4 +1,5 @@
 export * from './postgres.dialect';
+export { postgresSqlStyle } from './postgres.sql-style';
 export * from './postgres.type-mapper';
 export * from './postgres.values';
 export * from './postgres.sql';

@@ -23,6 +23,7 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
+import { postgresSqlStyle } from './postgres.sql-style';
 import { PostgresClients } from './postgres.clients';
 import { createPostgresDataPlane } from './postgres.data-plane';
 import { quotePostgresIdentifier } from './postgres.sql';
@@ -148,6 +149,7 @@ class PostgresSession implements DialectSession {
 
 export class PostgresDialect implements Dialect {
   readonly name = 'postgres' as const;
+  readonly sql = postgresSqlStyle;
   readonly capabilities: DialectCapabilities = {
     networked: true,
     defaultPort: 5432,

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import {
   type ConnectionSpec,
   ConnectionSpecError,
@@ -88,4 +89,39 @@ export async function prepareConnection(
   const port = spec.port ?? (namedInstance ? undefined : dialect.capabilities.defaultPort);
   await env.egress.refuseProtected({ host, address, port, database: spec.database });
   return { ...spec, host, address, ...(port === undefined ? {} : { port }) };
+}
+
+/** Where a connection points, as far as telling two connections apart needs (nulls as stored). */
+export interface ConnectionEndpoint {
+  /** The stored connection's id, when it has one: the same id is the same database. */
+  id?: string;
+  dialect: DialectName;
+  host?: string | null;
+  port?: number | null;
+  database: string;
+}
+
+/** localhost, 127.0.0.1 and ::1 are one host; names compare without case or a final dot. */
+function hostKey(host: string | null | undefined): string {
+  const bare = (host ?? '').trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return bare === 'localhost' || /^127\./.test(bare) || bare === '::1' || bare === '::ffff:127.0.0.1' ? 'loopback' : bare;
+}
+
+/**
+ * Whether two connections reach the same tables: the same connection, the same SQLite file,
+ * or the same server (and, where a database is a namespace of its own, the same database;
+ * a MySQL server's databases are the schemas a table reference names).
+ */
+export function sameDatabase(a: ConnectionEndpoint, b: ConnectionEndpoint): boolean {
+  if (a.id !== undefined && a.id === b.id) return true;
+  if (a.dialect !== b.dialect) return false;
+  if (a.dialect === 'sqlite') return posix.normalize(a.database) === posix.normalize(b.database);
+  const port = (c: ConnectionEndpoint) => c.port ?? dialectFor(c.dialect).capabilities.defaultPort;
+  if (hostKey(a.host) !== hostKey(b.host) || port(a) !== port(b)) return false;
+  return a.dialect === 'mysql' || a.database === b.database;
+}
+
+/** Whether the dialect's table and schema names compare without case (MySQL, SQL Server, SQLite); PostgreSQL and Oracle compare them as written (quoted). */
+export function tableNamesIgnoreCase(dialect: DialectName): boolean {
+  return dialect === 'mysql' || dialect === 'mssql' || dialect === 'sqlite';
 }

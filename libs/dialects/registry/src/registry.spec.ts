@@ -2,7 +2,7 @@ import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionSpecError, DIALECT_NAMES, EgressDeniedError, EgressPolicy, type LookupFn } from '@dbferry/dialects-core';
-import { ALL_DIALECTS, dialectFor, prepareConnection } from './index';
+import { ALL_DIALECTS, dialectFor, prepareConnection, sameDatabase, tableNamesIgnoreCase } from './index';
 
 const lookups: string[] = [];
 const lookup: LookupFn = async (hostname) => {
@@ -85,5 +85,24 @@ describe('dialect registry', () => {
 
   it('refuses an unknown dialect name', () => {
     expect(() => dialectFor('db2' as never)).toThrow(ConnectionSpecError);
+  });
+});
+
+describe('sameDatabase', () => {
+  it('is the same connection, the same SQLite file, or the same server and database', () => {
+    expect(sameDatabase({ id: 'c1', dialect: 'postgres', database: 'a' }, { id: 'c1', dialect: 'mysql', database: 'b' })).toBe(true);
+    expect(sameDatabase({ dialect: 'sqlite', database: 'dir/../x.db' }, { dialect: 'sqlite', database: 'x.db' })).toBe(true);
+    expect(sameDatabase({ dialect: 'sqlite', database: 'x.db' }, { dialect: 'sqlite', database: 'y.db' })).toBe(false);
+    // localhost and 127.0.0.1 are one host; a missing port is the dialect's default.
+    expect(sameDatabase({ dialect: 'postgres', host: 'LOCALHOST.', database: 'app' }, { dialect: 'postgres', host: '127.0.0.1', port: 5432, database: 'app' })).toBe(true);
+    expect(sameDatabase({ dialect: 'postgres', host: 'localhost', database: 'app' }, { dialect: 'postgres', host: 'localhost', database: 'other' })).toBe(false);
+    expect(sameDatabase({ dialect: 'postgres', host: 'localhost', database: 'app' }, { dialect: 'postgres', host: 'localhost', port: 5433, database: 'app' })).toBe(false);
+    // A MySQL server's databases are schemas: any two on one server reach the same tables.
+    expect(sameDatabase({ dialect: 'mysql', host: 'db', database: 'a' }, { dialect: 'mysql', host: 'db', port: 3306, database: 'b' })).toBe(true);
+    expect(sameDatabase({ dialect: 'mysql', host: 'db', database: 'a' }, { dialect: 'mssql', host: 'db', database: 'a' })).toBe(false);
+  });
+
+  it('says whose table names compare without case', () => {
+    expect(DIALECT_NAMES.filter(tableNamesIgnoreCase)).toEqual(['mysql', 'mssql', 'sqlite']);
   });
 });

@@ -1,4 +1,5 @@
 export * from './sqlite.dialect';
+export { sqliteSqlStyle } from './sqlite.sql-style';
 export * from './sqlite-path';
 export * from './sqlite.type-mapper';
 export * from './sqlite.data-plane';

@@ -17,8 +17,10 @@ import {
   TerminalDbError,
   type DataPlane,
 } from '@dbferry/dialects-core';
+import { sqliteSqlStyle } from './sqlite.sql-style';
 import { createSqliteDataPlane } from './sqlite.data-plane';
 import { createSqliteFile } from './sqlite-path';
+import { quoteSqliteIdentifier } from './sqlite.sql';
 
 /** `sqlite\_%` with ESCAPE: a plain `_` is a wildcard and would hide tables like `sqliteX`. */
 export const SQLITE_LIST_TABLES_SQL = (schemaQuoted: string): string => `
@@ -87,6 +89,7 @@ class SqliteSession implements DialectSession {
 
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite' as const;
+  readonly sql = sqliteSqlStyle;
   readonly capabilities: DialectCapabilities = {
     networked: false,
     // SQLite sets no identifier limit (only SQLITE_MAX_SQL_LENGTH); 1024 keeps generated names sane.
@@ -98,7 +101,7 @@ export class SqliteDialect implements Dialect {
   };
 
   quoteIdentifier(name: string): string {
-    return `"${name.replace(/"/g, '""')}"`;
+    return quoteSqliteIdentifier(name);
   }
 
   validateSpec(spec: ConnectionSpec): void {

@@ -10,6 +10,11 @@ import {
 import type { SqliteParam } from './sqlite.driver';
 import { encodeValue, placeholder, selectExpression } from './sqlite.values';
 
+/** Quotes without checking; `SqliteSql.quote` checks the name first. */
+export function quoteSqliteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /** What the SQL builders need from the dialect: its quoting and its limits. */
 export interface SqliteNaming {
   readonly capabilities: Pick<DialectCapabilities, 'maxIdentifierLength'>;

@@ -1,43 +1,6 @@
 import type { DialectName, NeutralColumn, TableRef } from '@dbferry/dialects-core';
-import { quotingFor } from '../filter/filter-render';
+import { sqlStyleOf } from '../dialect-sql';
 import { copyRange, CopyRangeInput, CopyRangeResult } from './copy-range';
-
-/**
- * How each database replaces a table's rows with a staging table's, atomically: PostgreSQL,
- * SQL Server and SQLite in one transaction (their `execute` is one); MySQL by one RENAME of
- * both tables (its DDL commits on its own, RENAME TABLE is atomic); Oracle in one PL/SQL block
- * (a failing block rolls back as one statement). `create` makes the staging table where the
- * dialect can copy the target's exact shape.
- */
-interface SwapStyle {
-  drop(table: string): string;
-  /** A staging table shaped like the target (null: create it from the columns). */
-  createLike?(stage: string, target: string): string;
-  swap(target: string, stage: string, old: string, columns: string): string[][];
-}
-
-const plainSwap = (target: string, stage: string, _old: string, columns: string) => [
-  [`DELETE FROM ${target}`, `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage}`],
-  [`DROP TABLE ${stage}`],
-];
-
-const SWAP: Record<DialectName, SwapStyle> = {
-  postgres: { drop: (t) => `DROP TABLE IF EXISTS ${t}`, swap: plainSwap },
-  sqlite: { drop: (t) => `DROP TABLE IF EXISTS ${t}`, swap: plainSwap },
-  mssql: { drop: (t) => `DROP TABLE IF EXISTS ${t}`, swap: plainSwap },
-  mysql: {
-    drop: (t) => `DROP TABLE IF EXISTS ${t}`,
-    createLike: (stage, target) => `CREATE TABLE ${stage} LIKE ${target}`,
-    swap: (target, stage, old) => [[`RENAME TABLE ${target} TO ${old}, ${stage} TO ${target}`], [`DROP TABLE ${old}`]],
-  },
-  oracle: {
-    drop: (t) => `BEGIN EXECUTE IMMEDIATE 'DROP TABLE ${t.split("'").join("''")} PURGE'; EXCEPTION WHEN OTHERS THEN IF SQLCODE != -942 THEN RAISE; END IF; END;`,
-    swap: (target, stage, _old, columns) => [
-      [`BEGIN DELETE FROM ${target}; INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage}; END;`],
-      [`DROP TABLE ${stage} PURGE`],
-    ],
-  },
-};
 
 export interface KeylessCopyInput extends Omit<CopyRangeInput, 'range' | 'mode' | 'keyColumns' | 'rejectLimit'> {
   targetDialect: DialectName;
@@ -45,16 +8,20 @@ export interface KeylessCopyInput extends Omit<CopyRangeInput, 'range' | 'mode' 
   stagingTag: string;
 }
 
-/** The statements of a keyless copy, in order, each inner list run by one `execute`. */
+/**
+ * The statements of a keyless copy, in order, each inner list run by one `execute`; the
+ * dialect's SqlStyle.staging says how it swaps atomically.
+ */
 export function keylessSwapSql(dialect: DialectName, qualify: (t: TableRef) => string, to: TableRef, tag: string, columns: NeutralColumn[]) {
   const short = tag.replace(/[^0-9a-z]/gi, '').slice(0, 12).toLowerCase();
   const stage: TableRef = { schema: to.schema, name: `dbferry_stage_${short}` };
   const old: TableRef = { schema: to.schema, name: `dbferry_old_${short}` };
-  const style = SWAP[dialect];
-  const list = columns.map((c) => quotingFor(dialect).quoteIdent(c.name)).join(', ');
+  const sql = sqlStyleOf(dialect);
+  const style = sql.staging;
+  const list = columns.map((c) => sql.quoteIdent(c.name)).join(', ');
   return {
     stage,
-    dropLeftovers: [style.drop(qualify(stage)), ...(dialect === 'mysql' ? [style.drop(qualify(old))] : [])],
+    dropLeftovers: [style.drop(qualify(stage)), ...(style.leavesOldTable ? [style.drop(qualify(old))] : [])],
     createLike: style.createLike?.(qualify(stage), qualify(to)),
     swap: style.swap(qualify(to), qualify(stage), qualify(old), list),
   };

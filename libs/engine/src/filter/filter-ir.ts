@@ -1,27 +1,12 @@
 /** The validated filter, independent of the grammar it was parsed with. */
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
-export type DatePart = 'YEAR' | 'MONTH' | 'DAY' | 'HOUR' | 'MINUTE' | 'SECOND';
-export type FilterFunction =
-  | 'lower'
-  | 'upper'
-  | 'char_length'
-  | 'coalesce'
-  | 'abs'
-  | 'round'
-  | 'trim'
-  | 'substring'
-  | 'date'
-  | 'current_date'
-  | 'current_timestamp';
+import type { FilterCastType, FilterDatePart, FilterFunction as DialectFilterFunction } from '@dbferry/dialects-core';
 
-export type CastType =
-  | { kind: 'integer'; name: 'SMALLINT' | 'INTEGER' | 'BIGINT' }
-  | { kind: 'decimal'; precision?: number; scale?: number }
-  | { kind: 'float' }
-  | { kind: 'text'; length?: number }
-  | { kind: 'date' }
-  | { kind: 'timestamp' };
+// The functions, date parts and cast types each dialect renders (its SqlStyle.filter).
+export type DatePart = FilterDatePart;
+export type FilterFunction = DialectFilterFunction;
+export type CastType = FilterCastType;
 
 export type FilterExpr =
   | { kind: 'column'; name: string }

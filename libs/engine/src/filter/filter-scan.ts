@@ -1,4 +1,4 @@
-import type { DialectName } from '@dbferry/dialects-core';
+import type { FilterDialect } from '@dbferry/dialects-core';
 import { FilterError } from './filter-error';
 
 export const FILTER_MAX_LENGTH = 4000;
@@ -44,7 +44,7 @@ function checkQuotedChar(ch: string, inString: boolean): void {
  * statement separators, comments, variables and odd characters are refused even where the
  * parser would have been lenient. Quotes are only allowed in the dialect's own style.
  */
-export function scanFilterText(dialect: DialectName, text: string): void {
+export function scanFilterText(syntax: Pick<FilterDialect, 'identifierQuotes' | 'doubleQuoteRefusal' | 'nationalStrings' | 'hashComments'>, text: string): void {
   if (text.length > FILTER_MAX_LENGTH) {
     throw new FilterError('too-long', `is ${text.length} characters long, the limit is ${FILTER_MAX_LENGTH}`);
   }
@@ -79,25 +79,25 @@ export function scanFilterText(dialect: DialectName, text: string): void {
     const next = text[i + 1];
     if (ch === "'") {
       const prev = i > 0 ? text[i - 1] : '';
-      if (/[A-Za-z_]/.test(prev) && !(dialect === 'mssql' && /^[Nn]$/.test(prev) && !/[A-Za-z0-9_]/.test(text[i - 2] ?? ''))) {
+      if (/[A-Za-z_]/.test(prev) && !(syntax.nationalStrings && /^[Nn]$/.test(prev) && !/[A-Za-z0-9_]/.test(text[i - 2] ?? ''))) {
         throw new FilterError('literal', `prefixed string literals (E'…', X'…', N'…') are not allowed`);
       }
       readQuoted("'", 'single quote', true);
       continue;
     }
     if (ch === '"') {
-      if (dialect === 'mysql') {
-        throw new FilterError('quote', "double quotes are ambiguous in MySQL: use 'single quotes' for text and `backticks` for column names");
+      if (!syntax.identifierQuotes.includes('"')) {
+        throw new FilterError('quote', syntax.doubleQuoteRefusal ?? 'double quotes are not allowed');
       }
       readQuoted('"', 'double quote', false);
       continue;
     }
     if (ch === '`') {
-      if (dialect !== 'mysql') throw new FilterError('quote', 'backtick quoting is only for MySQL: quote column names with "double quotes"');
+      if (!syntax.identifierQuotes.includes('`')) throw new FilterError('quote', 'backtick quoting is only for MySQL: quote column names with "double quotes"');
       readQuoted('`', 'backtick', false);
       continue;
     }
-    if (ch === '[' && dialect === 'mssql') {
+    if (ch === '[' && syntax.identifierQuotes.includes('[')) {
       readQuoted(']', 'bracket', false);
       continue;
     }
@@ -105,7 +105,7 @@ export function scanFilterText(dialect: DialectName, text: string): void {
       throw new FilterError('comment', `comments are not allowed (${ch}${next})`);
     }
     if (ch === '#') {
-      if (dialect === 'mysql') throw new FilterError('comment', 'comments are not allowed (#)');
+      if (syntax.hashComments) throw new FilterError('comment', 'comments are not allowed (#)');
       throw new FilterError('character', "character '#' is not allowed");
     }
     if (ch === ';') throw new FilterError('statement', "must be a single expression: ';' is not allowed");

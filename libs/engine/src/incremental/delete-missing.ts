@@ -1,5 +1,6 @@
 import { normalizeValue } from '@dbferry/dialects-core';
 import type { DataPlane, DialectName, KeyRange, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
+import { sqlStyleOf } from '../dialect-sql';
 import { keyInPredicate } from './watermark';
 
 export interface DeleteMissingSide {
@@ -81,7 +82,7 @@ export async function deleteMissingInRange(input: DeleteMissingInput): Promise<n
     }
     const gone = batch.filter((key) => !present.has(keyText(source.keyColumns, key)));
     if (!gone.length) continue;
-    await target.data.execute([`DELETE FROM ${target.data.ddl.qualify(target.table)} WHERE ${keyInPredicate(target.dialect, target.keyColumns, gone)}`]);
+    await target.data.execute([sqlStyleOf(target.dialect).deleteWhere(target.data.ddl.qualify(target.table), keyInPredicate(target.dialect, target.keyColumns, gone))]);
     deleted += gone.length;
   }
   return deleted;

@@ -1,5 +1,5 @@
 import type { DialectName, NeutralColumn, NeutralValue } from '@dbferry/dialects-core';
-import { quotingFor } from '../filter/filter-render';
+import { sqlStyleOf } from '../dialect-sql';
 
 /** A value the engine cannot write as a literal of this column (e.g. a float or JSON key). */
 export class LiteralError extends Error {
@@ -21,37 +21,14 @@ function checked(text: string, pattern: RegExp, what: string): string {
   return text;
 }
 
-/** Typed literals for dates and timestamps: the text is the neutral form, never a JS Date. */
-const TEMPORAL: Record<DialectName, { date(v: string): string; timestamp(v: string): string; timestamptz(v: string): string }> = {
-  postgres: { date: (v) => `DATE '${v}'`, timestamp: (v) => `TIMESTAMP '${v}'`, timestamptz: (v) => `TIMESTAMPTZ '${v}'` },
-  // The session runs with time_zone '+00:00', so a TIMESTAMP column compares in UTC.
-  mysql: { date: (v) => `DATE '${v}'`, timestamp: (v) => `TIMESTAMP '${v}'`, timestamptz: (v) => `TIMESTAMP '${v.slice(0, -6)}'` },
-  // SQLite keeps these as text in the neutral form, which sorts like the instant.
-  sqlite: { date: (v) => `'${v}'`, timestamp: (v) => `'${v}'`, timestamptz: (v) => `'${v}'` },
-  mssql: {
-    date: (v) => `CAST('${v}' AS date)`,
-    timestamp: (v) => `CAST('${v}' AS datetime2(7))`,
-    timestamptz: (v) => `CAST('${v}' AS datetimeoffset(7))`,
-  },
-  oracle: { date: (v) => `DATE '${v}'`, timestamp: (v) => `TIMESTAMP '${v}'`, timestamptz: (v) => `TIMESTAMP '${v.slice(0, -6)} +00:00'` },
-};
-
-/**
- * SQLite keeps 64-bit unsigned integers and wide decimals as TEXT (exact digits): a bare number
- * literal would be converted to that column's text through a double ('1.84467440737096e+19',
- * '12.5' for '12.50') and match nothing. Quoted, the digits compare as stored text, and a
- * column of INTEGER or NUMERIC affinity converts them to its number exactly as before.
- */
-const sqliteQuoted = (dialect: DialectName, digits: string): string => (dialect === 'sqlite' ? `'${digits}'` : digits);
-
 /**
  * `value` as a SQL literal comparable with `column` on `dialect`, built from the value's
- * lossless neutral form (VALUE_FORMS): integers and decimals verbatim, text quoted by the
- * dialect, dates and timestamps as typed literals. Kinds that do not compare exactly
- * (floats, JSON, binary, arrays) are refused.
+ * lossless neutral form (VALUE_FORMS), checked here and spelled by the dialect (its
+ * SqlStyle.literals). Kinds that do not compare exactly (floats, JSON, binary, arrays) are refused.
  */
 export function sqlLiteral(dialect: DialectName, column: NeutralColumn, value: NeutralValue): string {
   if (value === null) return 'NULL';
+  const literals = sqlStyleOf(dialect).literals;
   const { kind } = column.type;
   const text = typeof value === 'string' ? value : typeof value === 'bigint' || typeof value === 'number' ? String(value) : undefined;
   switch (kind) {
@@ -63,27 +40,26 @@ export function sqlLiteral(dialect: DialectName, column: NeutralColumn, value: N
     case 'uint16':
     case 'uint32':
     case 'uint64':
-      return sqliteQuoted(dialect, checked(text ?? '', INTEGER, 'whole number'));
+      return literals.number(checked(text ?? '', INTEGER, 'whole number'));
     case 'decimal':
-      return sqliteQuoted(dialect, checked(text ?? '', DECIMAL, 'decimal'));
+      return literals.number(checked(text ?? '', DECIMAL, 'decimal'));
     case 'date':
-      return TEMPORAL[dialect].date(checked(text ?? '', DATE, 'date'));
+      return literals.date(checked(text ?? '', DATE, 'date'));
     case 'timestamp':
-      return TEMPORAL[dialect].timestamp(checked(text ?? '', TIMESTAMP, 'timestamp'));
+      return literals.timestamp(checked(text ?? '', TIMESTAMP, 'timestamp'));
     case 'timestamptz':
-      return TEMPORAL[dialect].timestamptz(checked(text ?? '', TIMESTAMPTZ, 'UTC timestamp'));
+      return literals.timestamptz(checked(text ?? '', TIMESTAMPTZ, 'UTC timestamp'));
     case 'uuid':
-      if (dialect === 'oracle' && /^RAW/i.test(column.nativeType)) return `HEXTORAW('${checked(text ?? '', UUID, 'uuid').replace(/-/g, '')}')`;
-      return `'${checked(text ?? '', UUID, 'uuid')}'`;
+      return literals.uuid(checked(text ?? '', UUID, 'uuid'), column);
     case 'string':
     case 'char':
     case 'text':
     case 'enum':
       if (text === undefined) throw new LiteralError(`${column.name}: not a text value`);
-      return quotingFor(dialect).quoteString(text, dialect === 'mssql' && /^n/i.test(column.nativeType));
+      return literals.text(text, column);
     case 'bool':
       if (typeof value !== 'boolean') throw new LiteralError(`${column.name}: not a boolean`);
-      return dialect === 'postgres' ? String(value).toUpperCase() : value ? '1' : '0';
+      return literals.bool(value);
     default:
       throw new LiteralError(`${column.name}: a ${kind} value cannot be compared exactly in SQL`);
   }
@@ -95,6 +71,7 @@ export const INCREMENTAL_KINDS = ['int8', 'int16', 'int32', 'int64', 'uint8', 'u
 /** The kinds a key column may have for deleteMissing's lookups. */
 export const LOOKUP_KEY_KINDS = [...INCREMENTAL_KINDS, 'uuid', 'string', 'char', 'text', 'enum', 'bool'] as const;
 
+/** The dialect's own identifier quoting (its SqlStyle), for SQL the engine writes. */
 export function quoteIdentifier(dialect: DialectName, name: string): string {
-  return quotingFor(dialect).quoteIdent(name);
+  return sqlStyleOf(dialect).quoteIdent(name);
 }

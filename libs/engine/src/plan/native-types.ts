@@ -1,11 +1,12 @@
-import type { DialectName, Introspector, NamedType, NeutralColumn, TableRef } from '@dbferry/dialects-core';
-import { quotingFor } from '../filter/filter-render';
+import { DIALECT_NAMES, type DialectName, type Introspector, type NamedType, type NeutralColumn, type SqlStyle, type TableRef } from '@dbferry/dialects-core';
+import { sqlStyleOf } from '../dialect-sql';
 
 /**
  * Dialects whose introspected `nativeType` is DDL text the same dialect takes back verbatim,
- * checked against live databases (docs/type-mapping.md). Others go through the neutral model.
+ * checked against live databases (docs/type-mapping.md): those declaring SqlStyle.nativeTypes.
+ * Others go through the neutral model.
  */
-export const VERBATIM_DIALECTS: readonly DialectName[] = ['postgres', 'mysql'];
+export const VERBATIM_DIALECTS: readonly DialectName[] = DIALECT_NAMES.filter((name) => sqlStyleOf(name).nativeTypes !== undefined);
 
 /** What the target column of one source column is created as, when it is not the neutral mapping. */
 export interface NativeChoice {
@@ -34,10 +35,14 @@ export class NativeTypes {
   /** Types this plan creates (qualified name → labels), so a second table reuses them. */
   private readonly created = new Map<string, string[]>();
 
-  constructor(private readonly input: NativeTypesInput) {}
+  private readonly sql: SqlStyle;
+
+  constructor(private readonly input: NativeTypesInput) {
+    this.sql = sqlStyleOf(input.sourceDialect);
+  }
 
   get active(): boolean {
-    return this.input.sourceDialect === this.input.targetDialect && VERBATIM_DIALECTS.includes(this.input.sourceDialect);
+    return this.input.sourceDialect === this.input.targetDialect && this.sql.nativeTypes !== undefined;
   }
 
   /**
@@ -58,19 +63,19 @@ export class NativeTypes {
         continue;
       }
       if (!this.active || !column.nativeType.trim()) continue;
-      const choice = this.input.sourceDialect === 'postgres' ? await this.postgres(tables, column, ddl) : this.mysql(column);
+      const choice = this.sql.nativeTypes?.mode === 'catalog' ? await this.fromCatalog(tables, column, ddl) : this.verbatim(column);
       if (choice) choices.set(column.name, choice);
     }
     return { choices, ddl };
   }
 
-  private mysql(column: NeutralColumn): NativeChoice | undefined {
-    // An enum read from a CHECK on a text column keeps the neutral mapping, which keeps the CHECK.
-    if (column.type.kind === 'enum' && !/^enum\s*\(/i.test(column.nativeType.trim())) return undefined;
+  private verbatim(column: NeutralColumn): NativeChoice | undefined {
+    if (this.sql.nativeTypes?.keeps && !this.sql.nativeTypes.keeps(column)) return undefined;
     return { native: column.nativeType.trim() };
   }
 
-  private async postgres(tables: { source: TableRef; target: TableRef }, column: NeutralColumn, ddl: string[]): Promise<NativeChoice | undefined> {
+  /** Types resolved through both catalogues (PostgreSQL): user-defined ones kept, a missing enum created. */
+  private async fromCatalog(tables: { source: TableRef; target: TableRef }, column: NeutralColumn, ddl: string[]): Promise<NativeChoice | undefined> {
     const text = column.nativeType.trim();
     const dims = /(\s*\[\d*\])*$/.exec(text)?.[0] ?? '';
     const base = text.slice(0, text.length - dims.length).trim();
@@ -82,7 +87,7 @@ export class NativeTypes {
       // A text column whose CHECK (col IN …) reads as an enum: the neutral mapping keeps the CHECK.
       return enumKind ? undefined : { native: text };
     }
-    const q = quotingFor('postgres');
+    const q = this.sql;
     const qualified = (schema: string) => `${q.quoteIdent(schema)}.${q.quoteIdent(found.name)}`;
     const same = qualified(found.schema);
     if (found.kind !== 'enum') {
@@ -108,10 +113,12 @@ export class NativeTypes {
     if (conflicts.some((c) => c.startsWith(`${mappedSchema}.${found.name} `))) {
       return { note: `${conflicts.join('; ')}, not the source's (${labels.join(', ')}); not altered: created with the neutral mapping instead` };
     }
+    const createEnum = this.sql.nativeTypes?.createEnum;
+    if (!createEnum) return { note: `enum type ${found.schema}.${found.name} does not exist on the target; created with the neutral mapping instead` };
     if (!(await this.schemasOnTarget()).has(mappedSchema)) {
       return { note: `enum type ${found.schema}.${found.name} would be created in schema ${mappedSchema}, which does not exist on the target; created with the neutral mapping instead` };
     }
-    ddl.push(`CREATE TYPE ${home} AS ENUM (${labels.map((l) => q.quoteString(l, false)).join(', ')})`);
+    ddl.push(createEnum(home, labels));
     this.created.set(home, labels);
     return { native: `${home}${arrayText}` };
   }

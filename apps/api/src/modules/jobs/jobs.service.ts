@@ -1,5 +1,4 @@
 import { ConflictException, HttpException, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { posix } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import {
   ConnectionEntity,
@@ -13,7 +12,7 @@ import {
 import { FilterError, parseTableRef, PlanError, planTablesEach, TablePlan, validateFilter } from '@dbferry/engine';
 import { DbError } from '@dbferry/dialects-core';
 import { DbError } from '@dbferry/dialects-core';
-import { defaultSchema, dialectFor } from '@dbferry/dialects';
+import { defaultSchema, sameDatabase, tableNamesIgnoreCase } from '@dbferry/dialects';
 import { JobProducer } from '@dbferry/queue';
 import { assertQueueAnswers, asQueueUnavailable } from '../../common/queue-unavailable';
 import { JobName, jobScheduleId } from '@dbferry/queue-contracts';
@@ -84,33 +83,10 @@ const withWarnings = (job: JobView, warnings: string[]): JobView => (warnings.le
 
 type Endpoint = Pick<ConnectionEntity, 'id' | 'dialect' | 'host' | 'port' | 'database' | 'username' | 'options'>;
 
-/** localhost, 127.0.0.1 and ::1 are one host; names compare without case or a final dot. */
-function hostKey(host: string | null): string {
-  const bare = (host ?? '').trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-  return bare === 'localhost' || /^127\./.test(bare) || bare === '::1' || bare === '::ffff:127.0.0.1' ? 'loopback' : bare;
-}
-
-/**
- * Whether two connections reach the same tables: the same connection, the same SQLite file,
- * or the same server (and, where a database is a namespace of its own, the same database;
- * a MySQL server's databases are the schemas a table reference names).
- */
-function sameDatabase(a: Endpoint, b: Endpoint): boolean {
-  if (a.id === b.id) return true;
-  if (a.dialect !== b.dialect) return false;
-  if (a.dialect === 'sqlite') return posix.normalize(a.database) === posix.normalize(b.database);
-  const port = (c: Endpoint) => c.port ?? dialectFor(c.dialect).capabilities.defaultPort;
-  if (hostKey(a.host) !== hostKey(b.host) || port(a) !== port(b)) return false;
-  return a.dialect === 'mysql' || a.database === b.database;
-}
-
-/** MySQL, SQL Server and SQLite names compare without case; PostgreSQL and Oracle as written (quoted). */
-const CASELESS = new Set(['mysql', 'mssql', 'sqlite']);
-
 /** 422 problems for each table entry whose target is its own source table. */
 function sameTableProblems(tables: JobTableSpec[], source: Endpoint, target: Endpoint): FieldProblem[] {
   if (!sameDatabase(source, target)) return [];
-  const fold = (text: string) => (CASELESS.has(target.dialect) ? text.toLowerCase() : text);
+  const fold = (text: string) => (tableNamesIgnoreCase(target.dialect) ? text.toLowerCase() : text);
   const targetDefault = defaultSchema({ ...target, host: target.host ?? undefined, port: target.port ?? undefined, username: target.username ?? undefined });
   return tables.flatMap((t, i) => {
     const from = parseTableRef(t.source);
