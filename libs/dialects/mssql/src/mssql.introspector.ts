@@ -1,6 +1,6 @@
 import type { ConnectionPool } from 'mssql';
 import type { IndexInfo, Introspector, NativeColumnInfo, NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
-import { MSSQL_CHECKS_SQL, MSSQL_COLUMNS_SQL, MSSQL_INDEXES_SQL, MSSQL_LIST_SCHEMAS_SQL } from './mssql.sql';
+import { MSSQL_CHECKS_SQL, MSSQL_COLUMNS_SQL, MSSQL_INDEXES_SQL, MSSQL_LIST_SCHEMAS_SQL, quoteMssqlIdentifier } from './mssql.sql';
 import { mssqlTypeMapper } from './mssql.type-mapper';
 
 export interface MssqlColumnRow {
@@ -54,7 +54,7 @@ export function mssqlNativeInfo(row: Pick<MssqlColumnRow, 'type_name' | 'max_len
  * undefined for any other check.
  */
 export function checkLabels(definition: string, column: string): string[] | undefined {
-  const quoted = `[${column.replace(/]/g, ']]')}]`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const quoted = quoteMssqlIdentifier(column).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const labels: string[] = [];
   const rest = definition.replace(new RegExp(`${quoted}=N?'((?:[^']|'')*)'`, 'g'), (_m, label: string) => {
     labels.push(label.replace(/''/g, "'"));
