@@ -82,6 +82,22 @@ describe('SQL for watermarks and key lookups (golden)', () => {
     expect(keyInPredicate('postgres', [id], [])).toBe('1 = 0');
   });
 
+  it('spells each kind the way the dialect SqlStyle says (booleans, uuids, wide numbers, dates)', () => {
+    const flag = col('ok', { kind: 'bool' });
+    const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    expect(sqlLiteral('postgres', flag, true)).toBe('TRUE');
+    expect(sqlLiteral('mysql', flag, false)).toBe('0');
+    expect(sqlLiteral('mssql', flag, true)).toBe('1');
+    expect(sqlLiteral('oracle', col('u', { kind: 'uuid' }, 'RAW(16)'), uuid)).toBe(`HEXTORAW('${uuid.replace(/-/g, '')}')`);
+    expect(sqlLiteral('postgres', col('u', { kind: 'uuid' }, 'uuid'), uuid)).toBe(`'${uuid}'`);
+    expect(sqlLiteral('sqlite', dec, '12.50')).toBe("'12.50'");
+    expect(sqlLiteral('oracle', dec, '12.50')).toBe('12.50');
+    expect(sqlLiteral('mssql', day, '2024-02-29')).toBe("CAST('2024-02-29' AS date)");
+    expect(sqlLiteral('sqlite', day, '2024-02-29')).toBe("'2024-02-29'");
+    expect(sqlLiteral('mssql', col('s', { kind: 'string' }, 'varchar(5)'), "o'k")).toBe("'o''k'");
+    expect(sqlLiteral('mysql', col('s', { kind: 'text' }), 'a\\b')).toBe("'a\\\\b'");
+  });
+
   it('refuses values that are not what the column holds, instead of writing them into SQL', () => {
     expect(() => sqlLiteral('postgres', big, '1; DROP TABLE x')).toThrow(LiteralError);
     expect(() => sqlLiteral('postgres', ts, "2024-01-01' OR 1=1 --")).toThrow(LiteralError);
