@@ -11,3 +11,5 @@ export * from './incremental/watermark';
 export * from './incremental/delete-missing';
 export * from './copy/copy-keyless';
 export * from './copy/key-order';
+export * from './run/table-snapshot';
+export * from './run/copy-chunk';

@@ -1,0 +1,126 @@
+import type { DataPlane, KeyRange, NeutralColumn, NeutralType, NeutralValue, ValueLoss } from '@dbferry/dialects-core';
+import { copyKeyless } from '../copy/copy-keyless';
+import { copyRange, type RejectedRow } from '../copy/copy-range';
+import { deleteMissingInRange } from '../incremental/delete-missing';
+import { laterWatermark, type Watermark } from '../incremental/watermark';
+import { decodeValue, type EncodedValue, encodeKey, encodeValue } from '../plan/key-codec';
+import { keyColumnsOf, type TableSnapshot } from './table-snapshot';
+
+/** Bad rows isolated beyond the job's maxRejects, so a run failed for them still lists some. */
+export const REJECTS_SHOWN_BEYOND_LIMIT = 10;
+
+/** What a chunk needs besides its snapshot and range: the two open databases and the run's live state. */
+export interface ChunkPorts {
+  source: DataPlane;
+  target: DataPlane;
+  /** Rows the run's other chunks have already had rejected (counted against the snapshot's maxRejects). */
+  rejectsElsewhere?: number;
+  /** Progress: rows read so far, after each batch handed to the writer. */
+  onProgress?: (rowsRead: number) => void;
+  signal?: AbortSignal;
+}
+
+/** A watermark as stored: the values in the lossless codec, each with the neutral type that orders it. */
+export interface TypedWatermark {
+  value: EncodedValue;
+  key: EncodedValue[];
+  type: NeutralType;
+  keyTypes: NeutralType[];
+}
+
+export interface ChunkResult {
+  rowsRead: number;
+  rowsWritten: number;
+  rowsDeleted: number;
+  warnings: ValueLoss[];
+  rejects: RejectedRow[];
+  probes: number;
+  /** The largest (incremental value, key) the chunk committed; null when not incremental or no row. */
+  watermark: TypedWatermark | null;
+}
+
+const typed = (type: NeutralType): NeutralColumn => ({ name: '', nativeType: '', nullable: true, type });
+
+/** A stored typed watermark, decoded. */
+export function decodeWatermark(stored: TypedWatermark): Watermark {
+  return { value: decodeValue(stored.value), key: stored.key.map(decodeValue) };
+}
+
+/** The later of two stored watermarks, ordered by their own stored types (never by the shape of a value). */
+export function laterTypedWatermark(a: TypedWatermark | null, b: TypedWatermark | null): TypedWatermark | null {
+  if (!a || !b) return a ?? b;
+  const first = decodeWatermark(a);
+  return laterWatermark(typed(a.type), a.keyTypes.map(typed), first, decodeWatermark(b)) === first ? a : b;
+}
+
+/**
+ * Copies one key range of a snapshotted table (one target transaction: replace-range or
+ * upsert, so a retry or a duplicate delivery rewrites the same rows), then, where the snapshot
+ * says so, removes the range's target rows the source no longer has. Reads nothing but the
+ * snapshot, the range and the ports: no introspection, no filter parsing, no job.
+ */
+export async function copyChunk(snapshot: TableSnapshot, range: KeyRange, ports: ChunkPorts): Promise<ChunkResult> {
+  const { source, target, signal } = ports;
+  const common = {
+    source,
+    target,
+    from: snapshot.source.table,
+    to: snapshot.target.table,
+    columns: snapshot.columns,
+    where: snapshot.where,
+    batchSize: snapshot.batchSize,
+    nul: snapshot.nul,
+    signal,
+    onBatch: ports.onProgress,
+  };
+  if (!snapshot.resumable) {
+    const result = await copyKeyless({ ...common, targetDialect: snapshot.target.dialect, stagingTag: snapshot.stagingTag });
+    return { ...result, rowsDeleted: 0, watermark: null };
+  }
+  const keys = keyColumnsOf(snapshot);
+  const track = watermarkTracker(snapshot, keys);
+  let mark: Watermark | null = null;
+  const { verify } = snapshot.write;
+  const result = await copyRange({
+    ...common,
+    keyColumns: snapshot.keyColumns,
+    range,
+    mode: snapshot.write.mode,
+    verify: verify === 'range' ? 'range' : verify === 'keys' ? { keys: { dialect: snapshot.target.dialect, keyColumns: snapshot.targetKeyColumns } } : undefined,
+    // The budget other chunks have not used yet; finish-run settles the run against maxRejects.
+    rejectLimit: Math.max(0, snapshot.maxRejects - (ports.rejectsElsewhere ?? 0)) + REJECTS_SHOWN_BEYOND_LIMIT,
+    onRows: track ? (batch) => (mark = track(mark, batch.rows)) : undefined,
+  });
+  const rowsDeleted = snapshot.write.deleteMissing
+    ? await deleteMissingInRange({
+        source: { dialect: snapshot.source.dialect, data: source, table: snapshot.source.table, keyColumns: keys, where: snapshot.filter },
+        target: { dialect: snapshot.target.dialect, data: target, table: snapshot.target.table, keyColumns: snapshot.targetKeyColumns },
+        range,
+        batchSize: snapshot.batchSize,
+        signal,
+      })
+    : 0;
+  const best = mark as Watermark | null;
+  const watermark =
+    best && snapshot.incremental
+      ? { value: encodeValue(best.value), key: encodeKey(best.key) ?? [], type: snapshot.incremental.column.type, keyTypes: keys.map((k) => k.type) }
+      : null;
+  return { ...result, rowsDeleted, watermark };
+}
+
+/** Folds each written batch into the largest (incremental value, key) seen, for an incremental table. */
+function watermarkTracker(snapshot: TableSnapshot, keys: NeutralColumn[]) {
+  const incremental = snapshot.incremental;
+  if (!incremental) return undefined;
+  const at = snapshot.columns.findIndex((c) => c.name === incremental.column.name);
+  if (at < 0) return undefined;
+  const keyAt = keys.map((k) => snapshot.columns.findIndex((c) => c.name === k.name));
+  return (current: Watermark | null, rows: NeutralValue[][]): Watermark | null => {
+    let best = current;
+    for (const row of rows) {
+      if (row[at] === null) continue;
+      best = laterWatermark(incremental.column, keys, best, { value: row[at], key: keyAt.map((i) => row[i]) });
+    }
+    return best;
+  };
+}

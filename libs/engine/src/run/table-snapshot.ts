@@ -1,0 +1,155 @@
+import type { DataPlane, DialectName, NeutralColumn, NeutralValue, TableRef, WriteMode } from '@dbferry/dialects-core';
+import { chunkWriteMode, type JobWriteMode } from '../copy/copy-range';
+import { keyOrderAgrees } from '../copy/key-order';
+import { decodeValue, type EncodedValue, encodeValue } from '../plan/key-codec';
+import type { TablePlan } from '../plan/plan-tables';
+import { LOOKUP_KEY_KINDS } from '../incremental/sql-literal';
+import { sincePredicate } from '../incremental/watermark';
+
+const LOOKUP_KINDS = new Set<string>(LOOKUP_KEY_KINDS);
+
+/**
+ * Everything one table of a run needs to copy a chunk, resolved once by plan-run and stored
+ * with the run (run_table.snapshot): chunks and finish-run execute from it alone, so editing
+ * or deleting the job while the run goes on changes nothing of that run. Plain JSON; values
+ * in the lossless key/value codec (encodeValue).
+ */
+export interface TableSnapshot {
+  v: 1;
+  source: { dialect: DialectName; table: TableRef };
+  target: { dialect: DialectName; table: TableRef };
+  /** The columns copied, typed as the source holds them, in copy order. */
+  columns: NeutralColumn[];
+  /** Key column names, in key order (empty for a keyless table). */
+  keyColumns: string[];
+  /** The key columns as the target holds them (a column of another type sorts as its own type). */
+  targetKeyColumns: NeutralColumn[];
+  /** False without a usable key: copied whole through a staging table, never resumed part-way. */
+  resumable: boolean;
+  /** The job's filter rendered in the source's SQL (without the incremental window). */
+  filter?: string;
+  /** The final read predicate of every chunk: the filter AND the incremental window. */
+  where?: string;
+  /** An incremental table: the column whose watermark the chunks track, and this run's inclusive lower bound. */
+  incremental?: { column: NeutralColumn; since?: EncodedValue };
+  write: {
+    /** As executed: replace-range only when both ends order every key column alike (keyOrderAgrees). */
+    mode: WriteMode;
+    /** The check that the target holds what was written (CopyRangeInput.verify). */
+    verify: 'range' | 'keys' | 'none';
+    /** After an upsert, remove the range's target rows whose keys the source no longer has. */
+    deleteMissing: boolean;
+  };
+  batchSize: number;
+  nul: 'strip' | 'reject';
+  /** The job's reject budget for the whole run. */
+  maxRejects: number;
+  /** Names the staging table of a keyless copy, so a retry finds and drops its own leftover. */
+  stagingTag: string;
+  /** The DDL plan-run applied to the target for this table. */
+  ddl: string[];
+}
+
+/** The job settings a snapshot freezes (read from the job at plan time only). */
+export interface SnapshotJobSettings {
+  mode: 'full' | 'incremental';
+  writeMode: JobWriteMode;
+  deleteMissing: boolean;
+  batchSize: number;
+  nul: 'strip' | 'reject';
+  maxRejects: number;
+}
+
+export interface SnapshotTableInput {
+  plan: TablePlan;
+  source: { dialect: DialectName; data: DataPlane };
+  target: { dialect: DialectName; data: DataPlane };
+  job: SnapshotJobSettings;
+  /** An incremental run's inclusive lower bound (the watermark less the lookback); absent: read everything. */
+  since?: NeutralValue;
+  stagingTag: string;
+}
+
+/**
+ * The one place the incremental read predicate is built: the job's filter AND the column at or
+ * after `since` (inclusive, so rows tied with the watermark are read again and upserted).
+ */
+export function readPredicate(dialect: DialectName, filter: string | undefined, incremental?: { column: NeutralColumn; since?: NeutralValue }): string | undefined {
+  if (!incremental || incremental.since === undefined) return filter;
+  const window = sincePredicate(dialect, incremental.column, incremental.since);
+  return filter ? `(${filter}) AND ${window}` : window;
+}
+
+/** The neutral key columns of a plan (or snapshot), in key order. */
+export function keyColumnsOf(table: { columns: NeutralColumn[]; keyColumns: string[] }): NeutralColumn[] {
+  return table.keyColumns.map((k) => {
+    const column = table.columns.find((c) => c.name === k);
+    if (!column) throw new Error(`key column ${k} is not among the columns copied`);
+    return column;
+  });
+}
+
+/**
+ * Freezes one planned table into its snapshot: reads the target's own key columns once (after
+ * the DDL ran), and decides the write mode as chunks will execute it.
+ */
+export async function snapshotTable(input: SnapshotTableInput): Promise<TableSnapshot> {
+  const { plan, job } = input;
+  const keys = plan.resumable ? keyColumnsOf(plan) : [];
+  let targetKeys = keys;
+  if (plan.resumable) {
+    const described = await input.target.data.introspector.describeTable(plan.target);
+    if (described) targetKeys = keys.map((k) => described.columns.find((c) => c.name === k.name) ?? k);
+  }
+  const incremental = job.mode === 'incremental';
+  const ordered = plan.resumable && keyOrderAgrees(input.source.data, input.target.data, keys, targetKeys);
+  const lookups = [...keys, ...targetKeys].every((c) => LOOKUP_KINDS.has(c.type.kind));
+  const mode: WriteMode = !plan.resumable ? 'replace-range' : incremental || !ordered ? 'upsert' : chunkWriteMode(job.writeMode);
+  // A replaced range already lost the keys the source no longer has; an upserted one did not.
+  const sweep = job.deleteMissing || (!ordered && !incremental && job.writeMode !== 'upsert');
+  const column = incremental && plan.incrementalColumn ? plan.columns.find((c) => c.name === plan.incrementalColumn) : undefined;
+  const window = column ? { column, ...(input.since !== undefined && { since: input.since }) } : undefined;
+  return {
+    v: 1,
+    source: { dialect: input.source.dialect, table: plan.source },
+    target: { dialect: input.target.dialect, table: plan.target },
+    columns: plan.columns,
+    keyColumns: plan.resumable ? plan.keyColumns : [],
+    targetKeyColumns: targetKeys,
+    resumable: plan.resumable,
+    ...(plan.where !== undefined && { filter: plan.where }),
+    ...(readPredicate(input.source.dialect, plan.where, window) !== undefined && { where: readPredicate(input.source.dialect, plan.where, window) }),
+    ...(column && { incremental: { column, ...(input.since !== undefined && { since: encodeValue(input.since) }) } }),
+    write: {
+      mode,
+      verify: ordered ? 'range' : lookups ? 'keys' : 'none',
+      deleteMissing: sweep && lookups && plan.resumable && mode === 'upsert',
+    },
+    batchSize: job.batchSize,
+    nul: job.nul,
+    maxRejects: job.maxRejects,
+    stagingTag: input.stagingTag,
+    ddl: plan.ddl,
+  };
+}
+
+/** A stored snapshot, checked for the version this engine executes. */
+export function readSnapshot(stored: unknown): TableSnapshot {
+  const snapshot = stored as TableSnapshot | null;
+  if (!snapshot || snapshot.v !== 1) throw new SnapshotError(`the run's table snapshot is ${snapshot ? `version ${String(snapshot.v)}` : 'missing'}; this engine executes version 1`);
+  return snapshot;
+}
+
+/** The snapshot's incremental lower bound, decoded. */
+export function snapshotSince(snapshot: TableSnapshot): NeutralValue | undefined {
+  return snapshot.incremental?.since === undefined ? undefined : decodeValue(snapshot.incremental.since);
+}
+
+/** A snapshot this engine cannot execute: retrying never helps. */
+export class SnapshotError extends Error {
+  readonly transient = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotError';
+  }
+}
