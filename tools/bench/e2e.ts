@@ -78,6 +78,8 @@ export class EndToEnd {
   private readonly prefix = `dbfbench_${randomBytes(4).toString('hex')}`;
   private readonly connections = new Map<string, string>();
   private jobs = 0;
+  /** The worker's VmHWM when it had started and was idle: what boot alone costs. */
+  startedRss: number | null = null;
 
   private constructor(private readonly options: EndToEndOptions) {}
 
@@ -133,7 +135,10 @@ export class EndToEnd {
     this.worker = await startService({ label: 'worker', script: 'apps/worker/src/main.ts', portVariable: 'WORKER_PORT', env: { ...env, LOG_LEVEL: 'info' }, nodeArgs });
     await this.worker.ready('/health');
     this.token = await this.login(env['ADMIN_PASSWORD'] as string);
-    log(`  end-to-end: api ${this.api.url}, one worker (pid ${this.worker.child.pid}, concurrency ${this.options.concurrency}), control store ${CONTROL_DATABASE}, prefix ${this.prefix}`);
+    this.startedRss = await peakRss(this.worker.child.pid);
+    const idle = await peakRss(this.worker.child.pid, 'VmRSS');
+    const started = this.startedRss && idle ? `, once started ${Math.round(this.startedRss / 1048576)} MB VmHWM, ${Math.round(idle / 1048576)} MB VmRSS` : '';
+    log(`  end-to-end: api ${this.api.url}, one worker (pid ${this.worker.child.pid}, concurrency ${this.options.concurrency}${started}), control store ${CONTROL_DATABASE}, prefix ${this.prefix}`);
   }
 
   private async call(method: string, path: string, body?: unknown, token = this.token): Promise<Json> {

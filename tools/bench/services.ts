@@ -69,10 +69,10 @@ export async function startService(options: {
   };
 }
 
-/** The peak resident set of a live process since it started (Linux /proc VmHWM), in bytes; null elsewhere. */
-export async function peakRss(pid: number | undefined): Promise<number | null> {
+/** A live process's resident set from Linux /proc: its peak since it started (VmHWM) or now (VmRSS), in bytes; null elsewhere. */
+export async function peakRss(pid: number | undefined, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): Promise<number | null> {
   if (pid === undefined) return null;
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
-  const kb = status && /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  const kb = status && new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
   return kb ? Number(kb) * 1024 : null;
 }
