@@ -11,7 +11,6 @@ import {
 } from '@dbferry/control-plane';
 import { FilterError, parseTableRef, PlanError, planTablesEach, TablePlan, validateFilter } from '@dbferry/engine';
 import { DbError } from '@dbferry/dialects-core';
-import { DbError } from '@dbferry/dialects-core';
 import { defaultSchema, sameDatabase, tableNamesIgnoreCase } from '@dbferry/dialects';
 import { JobProducer } from '@dbferry/queue';
 import { assertQueueAnswers, asQueueUnavailable } from '../../common/queue-unavailable';
