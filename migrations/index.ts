@@ -7,6 +7,7 @@ import { ConnectionLimits1763920000000 } from './1763920000000-ConnectionLimits'
 import { JobNul1763930000000 } from './1763930000000-JobNul';
 import { ChunkWarnings1763940000000 } from './1763940000000-ChunkWarnings';
 import { TokenVersion1763953000000 } from './1763953000000-TokenVersion';
+import { RunTableSnapshot1763960000000 } from './1763960000000-RunTableSnapshot';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   JobNul1763930000000,
   ChunkWarnings1763940000000,
   TokenVersion1763953000000,
+  RunTableSnapshot1763960000000,
 ];

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { readSnapshot } from '@dbferry/engine';
 import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
 import { RunAlerts } from '../runs/run-alerts';
@@ -22,8 +23,10 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     if (!run || !['running', 'queued'].includes(run.status)) return { status: run?.status ?? 'gone' };
     const tables = await this.store.tables(runId);
     const chunks = await this.store.chunks(tables.map((t) => t.id));
-    // Rows the target refused fail the run only beyond the job's maxRejects (0: any does).
-    const maxRejects = (await this.store.job(run.jobId))?.maxRejects ?? 0;
+    // Rows the target refused fail the run only beyond the job's maxRejects (0: any does), as the
+    // run's snapshot froze it at plan time (every planned table carries the same value).
+    const frozen = tables.find((t) => t.snapshot);
+    const maxRejects = frozen ? readSnapshot(frozen.snapshot).maxRejects : 0;
     const tooManyRejects = Number(run.rejects) > maxRejects;
 
     const marks: { table: string; text: string }[] = [];

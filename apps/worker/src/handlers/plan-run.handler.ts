@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { defaultSchema } from '@dbferry/dialects';
-import { DataPlane, DbError, DialectName, IdentifierError, KeyRange, NeutralValue } from '@dbferry/dialects-core';
+import { DataPlane, DbError, IdentifierError, KeyRange, NeutralValue } from '@dbferry/dialects-core';
 import { SyncJobEntity } from '@dbferry/control-plane';
-import { countRows, encodeKey, encodeValue, lookbackFrom, PlanError, planTablesEach, sincePredicate, TableFailure, TablePlan } from '@dbferry/engine';
+import { countRows, encodeKey, encodeValue, lookbackFrom, PlanError, planTablesEach, snapshotTable, TableFailure, TablePlan, TableSnapshot } from '@dbferry/engine';
 import { asError, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import { ConnectionOpener, OpenPair } from '../runs/connection-opener';
@@ -12,8 +13,6 @@ import { RunStore } from '../runs/run-store';
 const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
 
 interface IncrementalRead {
-  /** The job's filter, AND the incremental predicate when there is one. */
-  where?: string;
   column?: string;
   /** The inclusive lower bound read this run. */
   since?: NeutralValue;
@@ -68,17 +67,28 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     const plans: TablePlan[] = [];
     const ranges: KeyRange[][] = [];
     const reads: IncrementalRead[] = [];
+    const snapshots: TableSnapshot[] = [];
     for (const plan of planned.plans) {
       try {
         if (plan.ddl.length) {
           await ends.target.data.execute(plan.ddl);
           await this.store.log(runId, 'info', `ran on the target: ${plan.ddl.join('; ')}`, qualified(plan.source));
         }
-        const read = await this.incrementalRead(syncJob, plan, ends.source.stored.dialect);
+        const read = await this.incrementalRead(syncJob, plan);
+        // Everything the chunks and finish-run need, frozen now: they never read the job again.
+        const snapshot = await snapshotTable({
+          plan,
+          source: { dialect: ends.source.stored.dialect, data: ends.source.data },
+          target: { dialect: ends.target.stored.dialect, data: ends.target.data },
+          job: syncJob,
+          since: read.since,
+          stagingTag: randomUUID(),
+        });
         // deleteMissing compares each chunk's key range whole, so its ranges cover the table,
         // not only the rows changed since the watermark.
-        const range = await this.split({ ...plan, where: syncJob.deleteMissing ? plan.where : read.where }, ends.source.data, syncJob.chunkRows);
+        const range = await this.split({ ...plan, where: syncJob.deleteMissing ? snapshot.filter : snapshot.where }, ends.source.data, syncJob.chunkRows);
         plans.push(plan);
+        snapshots.push(snapshot);
         reads.push(read);
         ranges.push(range);
       } catch (error) {
@@ -93,12 +103,13 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         const [table] = await tx.query(
           `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
                                   source_table, target_table, key_columns, resumable, chunks_total, ddl, losses,
-                                  incremental_column, since_value)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+                                  incremental_column, since_value, snapshot)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
           [runId, ordinal, plan.specIndex, plan.source.schema, plan.source.name, plan.target.schema, plan.target.name,
             qualified(plan.source), qualified(plan.target), plan.keyColumns, plan.resumable, ranges[ordinal].length, plan.ddl,
             JSON.stringify(plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy }))),
-            reads[ordinal].column ?? null, reads[ordinal].since === undefined ? null : JSON.stringify(encodeValue(reads[ordinal].since))],
+            reads[ordinal].column ?? null, reads[ordinal].since === undefined ? null : JSON.stringify(encodeValue(reads[ordinal].since)),
+            JSON.stringify(snapshots[ordinal])],
         );
         for (const [i, range] of ranges[ordinal].entries()) {
           const [chunk] = await tx.query(
@@ -140,16 +151,14 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
    * stored watermark less the job's lookback (inclusive, so ties and late commits are read
    * again and upserted). Without a watermark, the first run reads everything.
    */
-  private async incrementalRead(syncJob: SyncJobEntity, plan: TablePlan, dialect: DialectName): Promise<IncrementalRead> {
-    if (syncJob.mode !== 'incremental') return { where: plan.where };
+  private async incrementalRead(syncJob: SyncJobEntity, plan: TablePlan): Promise<IncrementalRead> {
+    if (syncJob.mode !== 'incremental') return {};
     const column = plan.incrementalColumn ? plan.columns.find((c) => c.name === plan.incrementalColumn) : undefined;
-    if (!column) return { where: plan.where, note: 'no incrementalColumn (a pattern table): read in full and upserted' };
+    if (!column) return { note: 'no incrementalColumn (a pattern table): read in full and upserted' };
     const mark = await this.store.watermark(syncJob.id, qualified(plan.source), column.name);
-    if (!mark) return { where: plan.where, column: column.name, note: `no watermark yet on ${column.name}: read in full` };
+    if (!mark) return { column: column.name, note: `no watermark yet on ${column.name}: read in full` };
     const since = lookbackFrom(column, mark.value, syncJob.lookbackSeconds);
-    const predicate = sincePredicate(dialect, column, since);
     return {
-      where: plan.where ? `(${plan.where}) AND ${predicate}` : predicate,
       column: column.name,
       since,
       note: `reads ${column.name} >= ${String(since)} (watermark ${String(mark.value)} less ${syncJob.lookbackSeconds} s lookback)`,

@@ -52,6 +52,8 @@ export class RunTableEntity {
   @Column({ name: 'incremental_column', type: 'text', nullable: true }) incrementalColumn!: string | null;
   /** The incremental read's inclusive lower bound, in the lossless JSON encoding (key-codec). */
   @Column({ name: 'since_value', type: 'jsonb', nullable: true }) sinceValue!: unknown | null;
+  /** The plan snapshot the run's chunks and finish-run execute (TableSnapshot of @dbferry/engine); null for a table that failed to plan. */
+  @Column({ type: 'jsonb', nullable: true }) snapshot!: unknown | null;
   @Column({ name: 'rows_deleted', type: 'bigint', default: 0 }) rowsDeleted!: string;
   /** Rows the target refused, left out of the table (see run_reject). */
   @Column({ type: 'bigint', default: 0 }) rejects!: string;
