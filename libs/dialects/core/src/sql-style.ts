@@ -131,6 +131,76 @@ export function filterDecimalType(type: Extract<FilterCastType, { kind: 'decimal
   return type.scale === undefined ? `${name}(${type.precision})` : `${name}(${type.precision}, ${type.scale})`;
 }
 
+/**
+ * The literals in standard SQL: digits as given, typed DATE/TIMESTAMP literals, a uuid as text,
+ * '…' strings with quotes doubled, and 1/0 for booleans (every dialect but PostgreSQL, which
+ * spells TRUE/FALSE). A dialect spreads these and overrides what it spells its own way.
+ */
+export const standardLiterals: SqlLiterals = {
+  number: (digits) => digits,
+  date: (text) => `DATE '${text}'`,
+  timestamp: (text) => `TIMESTAMP '${text}'`,
+  timestamptz: (text) => `TIMESTAMP WITH TIME ZONE '${text}'`,
+  uuid: (text) => `'${text}'`,
+  text: (value) => plainStringLiteral(value),
+  bool: (value) => (value ? '1' : '0'),
+};
+
+/**
+ * The filter grammar facts most dialects share: double-quoted identifiers, no N'…', no #
+ * comments, SUBSTRING without a length, and EXTRACT(part FROM x). Spread, then set `grammar`,
+ * `call` and `cast`, and override the rest where the dialect differs.
+ */
+export const standardFilterSyntax = {
+  identifierQuotes: ['"'],
+  nationalStrings: false,
+  hashComments: false,
+  substringNeedsLength: false,
+  extract: (part: FilterDatePart, source: string): string => `EXTRACT(${part} FROM ${source})`,
+} as const satisfies Partial<FilterDialect>;
+
+type FilterCallRendering = (args: string[]) => string;
+
+const STANDARD_CALLS: Partial<Record<FilterFunction, FilterCallRendering>> = {
+  char_length: (a) => `CHAR_LENGTH(${a[0]})`,
+  date: (a) => `CAST(${a[0]} AS DATE)`,
+  current_date: () => 'CURRENT_DATE',
+  current_timestamp: () => 'CURRENT_TIMESTAMP',
+};
+
+/**
+ * FilterDialect.call in standard SQL: `FN(args)` upper-cased (LOWER, SUBSTRING, ROUND, …),
+ * CHAR_LENGTH(x), CAST(x AS DATE) for date(x), and CURRENT_DATE / CURRENT_TIMESTAMP; `own`
+ * gives the functions the dialect spells its own way.
+ */
+export function standardFilterCall(own: Partial<Record<FilterFunction, FilterCallRendering>> = {}): FilterDialect['call'] {
+  return (fn, args) => {
+    const render = own[fn] ?? STANDARD_CALLS[fn];
+    return render ? render(args) : `${fn.toUpperCase()}(${args.join(', ')})`;
+  };
+}
+
+/** The type a filter CAST names, per kind of cast. */
+export type FilterCastTypeNames = { [K in FilterCastType['kind']]: (type: Extract<FilterCastType, { kind: K }>) => string };
+
+const STANDARD_CAST_TYPES: FilterCastTypeNames = {
+  integer: (t) => t.name,
+  decimal: (t) => filterDecimalType(t, 'DECIMAL'),
+  float: () => 'DOUBLE PRECISION',
+  text: (t) => (t.length !== undefined ? `VARCHAR(${t.length})` : 'VARCHAR'),
+  date: () => 'DATE',
+  timestamp: () => 'TIMESTAMP',
+};
+
+/**
+ * FilterDialect.cast as `CAST(x AS <type>)`, the standard type names (the integer's own name,
+ * DECIMAL(p, s), DOUBLE PRECISION, VARCHAR(n), DATE, TIMESTAMP) replaced by the dialect's in `own`.
+ */
+export function standardFilterCast(own: Partial<FilterCastTypeNames> = {}): FilterDialect['cast'] {
+  const names: FilterCastTypeNames = { ...STANDARD_CAST_TYPES, ...own };
+  return (expr, type) => `CAST(${expr} AS ${(names[type.kind] as (t: FilterCastType) => string)(type)})`;
+}
+
 const SAMPLE_FUNCTIONS: FilterFunction[] = ['lower', 'upper', 'char_length', 'coalesce', 'abs', 'round', 'trim', 'substring', 'date', 'current_date', 'current_timestamp'];
 const SAMPLE_PARTS: FilterDatePart[] = ['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE', 'SECOND'];
 const SAMPLE_CASTS: FilterCastType[] = [

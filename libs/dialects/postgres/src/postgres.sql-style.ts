@@ -1,4 +1,14 @@
-import { filterDecimalType, plainDeleteWhere, plainStringLiteral, type SqlStyle, TRANSACTIONAL_STAGING_SWAP } from '@dbferry/dialects-core';
+import {
+  filterDecimalType,
+  plainDeleteWhere,
+  plainStringLiteral,
+  type SqlStyle,
+  standardFilterCall,
+  standardFilterCast,
+  standardFilterSyntax,
+  standardLiterals,
+  TRANSACTIONAL_STAGING_SWAP,
+} from '@dbferry/dialects-core';
 import { quotePostgresIdentifier } from './postgres.sql';
 
 /** What the engine writes in PostgreSQL's SQL (see SqlStyle). */
@@ -9,53 +19,19 @@ export const postgresSqlStyle: SqlStyle = {
   quoteString: (v) => (v.includes('\\') ? `E'${v.split('\\').join('\\\\').split("'").join("''")}'` : plainStringLiteral(v)),
   booleanValues: true,
   literals: {
-    number: (digits) => digits,
-    date: (v) => `DATE '${v}'`,
-    timestamp: (v) => `TIMESTAMP '${v}'`,
+    ...standardLiterals,
     timestamptz: (v) => `TIMESTAMPTZ '${v}'`,
-    uuid: (v) => `'${v}'`,
     text: (v) => postgresSqlStyle.quoteString(v, false),
     bool: (v) => (v ? 'TRUE' : 'FALSE'),
   },
   filter: {
+    ...standardFilterSyntax,
     grammar: 'postgresql',
-    identifierQuotes: ['"'],
-    nationalStrings: false,
-    hashComments: false,
-    substringNeedsLength: false,
-    call(fn, a) {
-      switch (fn) {
-        case 'char_length':
-          return `CHAR_LENGTH(${a[0]})`;
-        case 'substring':
-          return `SUBSTR(${a.join(', ')})`;
-        case 'date':
-          return `CAST(${a[0]} AS DATE)`;
-        case 'current_date':
-          return 'CURRENT_DATE';
-        case 'current_timestamp':
-          return 'CURRENT_TIMESTAMP';
-        default:
-          return `${fn.toUpperCase()}(${a.join(', ')})`;
-      }
-    },
-    extract: (part, src) => `EXTRACT(${part} FROM ${src})`,
-    cast(expr, t) {
-      switch (t.kind) {
-        case 'integer':
-          return `CAST(${expr} AS ${t.name})`;
-        case 'decimal':
-          return `CAST(${expr} AS ${filterDecimalType(t, 'NUMERIC')})`;
-        case 'float':
-          return `CAST(${expr} AS DOUBLE PRECISION)`;
-        case 'text':
-          return `CAST(${expr} AS ${t.length !== undefined ? `VARCHAR(${t.length})` : 'TEXT'})`;
-        case 'date':
-          return `CAST(${expr} AS DATE)`;
-        case 'timestamp':
-          return `CAST(${expr} AS TIMESTAMP)`;
-      }
-    },
+    call: standardFilterCall({ substring: (a) => `SUBSTR(${a.join(', ')})` }),
+    cast: standardFilterCast({
+      decimal: (t) => filterDecimalType(t, 'NUMERIC'),
+      text: (t) => (t.length !== undefined ? `VARCHAR(${t.length})` : 'TEXT'),
+    }),
   },
   staging: TRANSACTIONAL_STAGING_SWAP,
   deleteWhere: plainDeleteWhere,

@@ -1,5 +1,17 @@
-import { plainDeleteWhere, plainStringLiteral, type FilterDatePart, type SqlStyle, TRANSACTIONAL_STAGING_SWAP } from '@dbferry/dialects-core';
+import {
+  type FilterDatePart,
+  plainDeleteWhere,
+  plainStringLiteral,
+  type SqlStyle,
+  standardFilterCall,
+  standardFilterCast,
+  standardFilterSyntax,
+  standardLiterals,
+  TRANSACTIONAL_STAGING_SWAP,
+} from '@dbferry/dialects-core';
 import { quoteSqliteIdentifier } from './sqlite.sql';
+
+const castAs = standardFilterCast({ integer: () => 'INTEGER', decimal: () => 'NUMERIC', float: () => 'REAL', text: () => 'TEXT' });
 
 const STRFTIME: Record<FilterDatePart, string> = { YEAR: '%Y', MONTH: '%m', DAY: '%d', HOUR: '%H', MINUTE: '%M', SECOND: '%S' };
 
@@ -10,6 +22,7 @@ export const sqliteSqlStyle: SqlStyle = {
   quoteString: (v) => plainStringLiteral(v),
   booleanValues: true,
   literals: {
+    ...standardLiterals,
     // 64-bit unsigned integers and wide decimals are kept as TEXT (exact digits): a bare number
     // would be converted to that column's text through a double and match nothing. Quoted, the
     // digits compare as stored text, and INTEGER or NUMERIC affinity converts them exactly.
@@ -18,49 +31,21 @@ export const sqliteSqlStyle: SqlStyle = {
     date: (v) => `'${v}'`,
     timestamp: (v) => `'${v}'`,
     timestamptz: (v) => `'${v}'`,
-    uuid: (v) => `'${v}'`,
-    text: (v) => plainStringLiteral(v),
-    bool: (v) => (v ? '1' : '0'),
   },
   filter: {
+    ...standardFilterSyntax,
     grammar: 'sqlite',
-    identifierQuotes: ['"'],
-    nationalStrings: false,
-    hashComments: false,
-    substringNeedsLength: false,
-    call(fn, a) {
-      switch (fn) {
-        case 'char_length':
-          return `LENGTH(${a[0]})`;
-        case 'substring':
-          return `SUBSTR(${a.join(', ')})`;
-        case 'date':
-          return `DATE(${a[0]})`;
-        case 'current_date':
-          return 'CURRENT_DATE';
-        case 'current_timestamp':
-          return 'CURRENT_TIMESTAMP';
-        default:
-          return `${fn.toUpperCase()}(${a.join(', ')})`;
-      }
-    },
+    call: standardFilterCall({
+      char_length: (a) => `LENGTH(${a[0]})`,
+      substring: (a) => `SUBSTR(${a.join(', ')})`,
+      date: (a) => `DATE(${a[0]})`,
+    }),
     extract: (part, src) => `CAST(STRFTIME('${STRFTIME[part]}', ${src}) AS INTEGER)`,
     cast(expr, t) {
-      switch (t.kind) {
-        case 'integer':
-          return `CAST(${expr} AS INTEGER)`;
-        case 'decimal':
-          return `CAST(${expr} AS NUMERIC)`;
-        case 'float':
-          return `CAST(${expr} AS REAL)`;
-        case 'text':
-          return `CAST(${expr} AS TEXT)`;
-        // CAST(x AS DATE) has NUMERIC affinity in SQLite: '2024-01-31' would become 2024.
-        case 'date':
-          return `DATE(${expr})`;
-        case 'timestamp':
-          return `DATETIME(${expr})`;
-      }
+      // CAST(x AS DATE) has NUMERIC affinity in SQLite: '2024-01-31' would become 2024.
+      if (t.kind === 'date') return `DATE(${expr})`;
+      if (t.kind === 'timestamp') return `DATETIME(${expr})`;
+      return castAs(expr, t);
     },
   },
   staging: TRANSACTIONAL_STAGING_SWAP,
