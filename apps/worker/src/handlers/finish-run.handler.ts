@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { readSnapshot } from '@dbferry/engine';
+import { readSnapshot, watermarkOrder } from '@dbferry/engine';
 import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
 import { RunAlerts } from '../runs/run-alerts';
@@ -56,7 +56,9 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
         ]);
         // Only a table that finished whole advances its watermark, with the run's settlement.
         if (status === 'succeeded' && table.incrementalColumn) {
-          const mark = await this.store.commitWatermark(tx, run.jobId, table, own);
+          // Ordered by the neutral types the run's snapshot froze, never guessed from a value's shape.
+          const order = table.snapshot ? watermarkOrder(readSnapshot(table.snapshot)) : undefined;
+          const mark = order ? await this.store.commitWatermark(tx, run.jobId, table, own, order) : null;
           if (mark) marks.push({ table: table.sourceTable, text: `watermark ${table.incrementalColumn} = ${String(mark.value)}` });
         }
       }

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
-import { describeValueLoss, type NeutralValue, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
-import { decodeKey, decodeValue, EncodedValue, encodeKey, encodeValue, laterStoredWatermark, RejectedRow, Watermark } from '@dbferry/engine';
+import { describeValueLoss, type NeutralType, type NeutralValue, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
+import { decodeKey, decodeValue, decodeWatermark, EncodedValue, encodeKey, laterTypedWatermark, RejectedRow, TypedWatermark, Watermark } from '@dbferry/engine';
 
 /** A chunk's watermark as stored: the incremental value and key in the lossless JSON encoding. */
 export interface EncodedWatermark {
@@ -113,21 +113,28 @@ export class RunStore {
   /**
    * Advances a table's watermark to the largest (value, key) its chunks committed, inside the
    * transaction that settles the run. Never moves it back: rows whose value went down at the
-   * source are re-read only within the lookback.
+   * source are re-read only within the lookback. Every value is ordered by `order`, the neutral
+   * types of the run's snapshot (watermarkOrder), and stored with its type.
    */
-  async commitWatermark(tx: EntityManager, jobId: string, table: RunTableEntity, chunks: RunChunkEntity[]): Promise<Watermark | null> {
-    const decode = (w: { value: EncodedValue; key: EncodedValue[] }): Watermark => ({ value: decodeValue(w.value), key: decodeKey(w.key) ?? [] });
-    let best: Watermark | null = null;
-    for (const chunk of chunks) if (chunk.watermark) best = laterStoredWatermark(best, decode(chunk.watermark as EncodedWatermark));
+  async commitWatermark(
+    tx: EntityManager,
+    jobId: string,
+    table: RunTableEntity,
+    chunks: RunChunkEntity[],
+    order: { type: NeutralType; keyTypes: NeutralType[] },
+  ): Promise<Watermark | null> {
+    const typed = (w: { value: EncodedValue; key: EncodedValue[] }): TypedWatermark => ({ value: w.value, key: w.key, ...order });
+    let best: TypedWatermark | null = null;
+    for (const chunk of chunks) if (chunk.watermark) best = laterTypedWatermark(best, typed(chunk.watermark as EncodedWatermark));
     const [row] = await tx.query('SELECT column_value, key_value FROM sync_watermark WHERE job_id = $1 AND source_table = $2 FOR UPDATE', [jobId, table.sourceTable]);
-    if (row && row.column_value?.column === table.incrementalColumn) best = laterStoredWatermark(best, decode({ value: row.column_value.value, key: row.key_value }));
+    if (row && row.column_value?.column === table.incrementalColumn) best = laterTypedWatermark(best, typed({ value: row.column_value.value, key: row.key_value }));
     if (!best) return null;
     await tx.query(
       `INSERT INTO sync_watermark (job_id, source_table, column_value, key_value) VALUES ($1, $2, $3, $4)
        ON CONFLICT (job_id, source_table) DO UPDATE SET column_value = EXCLUDED.column_value, key_value = EXCLUDED.key_value, updated_at = now()`,
-      [jobId, table.sourceTable, JSON.stringify({ column: table.incrementalColumn, value: encodeValue(best.value) }), JSON.stringify(encodeKey(best.key) ?? [])],
+      [jobId, table.sourceTable, JSON.stringify({ column: table.incrementalColumn, value: best.value, type: order.type, keyTypes: order.keyTypes }), JSON.stringify(best.key)],
     );
-    return best;
+    return decodeWatermark(best);
   }
 
   /** Each connection's own cap on parallel chunks, where it has one. */

@@ -1,6 +1,8 @@
 import type { NeutralColumn, NeutralType } from '@dbferry/dialects-core';
 import { LiteralError, sqlLiteral } from './sql-literal';
-import { compareIncremental, keyInPredicate, laterStoredWatermark, laterWatermark, lookbackFrom, sincePredicate } from './watermark';
+import type { EncodedValue } from '../plan/key-codec';
+import { laterTypedWatermark, type TypedWatermark } from '../run/copy-chunk';
+import { compareIncremental, keyInPredicate, laterWatermark, lookbackFrom, sincePredicate } from './watermark';
 
 const col = (name: string, type: NeutralType, nativeType = ''): NeutralColumn => ({ name, type, nativeType, nullable: true });
 const ts = col('updated_at', { kind: 'timestamp', precision: 6 });
@@ -33,8 +35,19 @@ describe('incremental ordering', () => {
     const b = { value: '2024-01-01 00:00:00', key: [7n] };
     expect(laterWatermark(ts, [id], a, b)).toBe(b);
     expect(laterWatermark(ts, [id], null, a)).toBe(a);
-    expect(laterStoredWatermark({ value: '2024-01-02', key: [1n] }, { value: '2024-01-01', key: [9n] })).toEqual({ value: '2024-01-02', key: [1n] });
-    expect(laterStoredWatermark({ value: 10n, key: [1n] }, { value: 9n, key: [9n] })).toEqual({ value: 10n, key: [1n] });
+  });
+
+  it('orders stored watermarks by their stored neutral types, never by the shape of a value', () => {
+    const stored = (value: EncodedValue, key: EncodedValue[], keyKind: 'int64' | 'text') =>
+      ({ value, key, type: { kind: 'timestamp' }, keyTypes: [{ kind: keyKind }] }) as TypedWatermark;
+    const day2 = stored('2024-01-02 00:00:00', [{ $int: '1' }], 'int64');
+    expect(laterTypedWatermark(day2, stored('2024-01-01 00:00:00', [{ $int: '9' }], 'int64'))).toBe(day2);
+    expect(laterTypedWatermark(null, day2)).toBe(day2);
+    // A text key that looks like a number orders as text: '9' after '10'.
+    const nine = stored('2024-01-01 00:00:00', ['9'], 'text');
+    expect(laterTypedWatermark(stored('2024-01-01 00:00:00', ['10'], 'text'), nine)).toBe(nine);
+    const ten = stored('2024-01-01 00:00:00', [{ $int: '10' }], 'int64');
+    expect(laterTypedWatermark(ten, stored('2024-01-01 00:00:00', [{ $int: '9' }], 'int64'))).toBe(ten);
   });
 });
 

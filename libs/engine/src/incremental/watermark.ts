@@ -115,15 +115,3 @@ export function laterWatermark(column: NeutralColumn, keyColumns: NeutralColumn[
   }
   return a;
 }
-
-/** A stand-in column for a stored value whose column type is not at hand (finish-run): the value's form says how it orders. */
-function columnForValue(value: NeutralValue): NeutralColumn {
-  const kind = typeof value === 'bigint' || typeof value === 'number' ? 'int64' : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? 'decimal' : 'timestamp';
-  return { name: '', nativeType: '', nullable: true, type: { kind } } as NeutralColumn;
-}
-
-/** laterWatermark for stored watermarks, ordering each value by its lossless form (bigint, decimal text, date/timestamp text). */
-export function laterStoredWatermark(a: Watermark | null, b: Watermark | null): Watermark | null {
-  if (!a || !b) return a ?? b;
-  return laterWatermark(columnForValue(a.value), a.key.map(columnForValue), a, b);
-}

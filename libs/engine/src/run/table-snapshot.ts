@@ -1,4 +1,4 @@
-import type { DataPlane, DialectName, NeutralColumn, NeutralValue, TableRef, WriteMode } from '@dbferry/dialects-core';
+import type { DataPlane, DialectName, NeutralColumn, NeutralType, NeutralValue, TableRef, WriteMode } from '@dbferry/dialects-core';
 import { chunkWriteMode, type JobWriteMode } from '../copy/copy-range';
 import { keyOrderAgrees } from '../copy/key-order';
 import { decodeValue, type EncodedValue, encodeValue } from '../plan/key-codec';
@@ -138,6 +138,16 @@ export function readSnapshot(stored: unknown): TableSnapshot {
   const snapshot = stored as TableSnapshot | null;
   if (!snapshot || snapshot.v !== 1) throw new SnapshotError(`the run's table snapshot is ${snapshot ? `version ${String(snapshot.v)}` : 'missing'}; this engine executes version 1`);
   return snapshot;
+}
+
+/**
+ * The neutral types that order an incremental table's watermarks (its column's, then its key
+ * columns'): finish-run compares the chunks' and the stored watermark by these, never by the
+ * shape of a value. Undefined for a table that is not incremental.
+ */
+export function watermarkOrder(snapshot: TableSnapshot): { type: NeutralType; keyTypes: NeutralType[] } | undefined {
+  if (!snapshot.incremental) return undefined;
+  return { type: snapshot.incremental.column.type, keyTypes: keyColumnsOf(snapshot).map((k) => k.type) };
 }
 
 /** The snapshot's incremental lower bound, decoded. */
