@@ -1,14 +1,10 @@
-import { createServer, type Socket } from 'node:net';
+import { type FakeServer, listenFakeServer } from './fake-server';
 
-export interface FakeMssqlServer {
-  readonly port: number;
+export interface FakeMssqlServer extends FakeServer {
   /** PRELOGIN packets answered with "encryption not supported". */
   readonly prelogins: number;
   /** Passwords read from LOGIN7 packets (deobfuscated). */
   readonly recovered: string[];
-  /** Every byte every client sent, in order. */
-  received(): Buffer;
-  close(): Promise<void>;
 }
 
 const PRELOGIN = 0x12;
@@ -48,17 +44,11 @@ function passwordOf(login: Buffer): string {
  * from it and never lets anyone in.
  */
 export async function startFakeMssql(): Promise<FakeMssqlServer> {
-  const chunks: Buffer[] = [];
   const recovered: string[] = [];
-  const sockets = new Set<Socket>();
   let prelogins = 0;
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+  const server = await listenFakeServer('SQL Server', (socket) => {
     let buffered = Buffer.alloc(0);
     socket.on('data', (data) => {
-      chunks.push(Buffer.from(data));
       buffered = Buffer.concat([buffered, data]);
       while (buffered.length >= 8) {
         const length = buffered.readUInt16BE(2);
@@ -80,19 +70,11 @@ export async function startFakeMssql(): Promise<FakeMssqlServer> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('fake SQL Server has no port');
   return {
-    port: address.port,
+    ...server,
     get prelogins() {
       return prelogins;
     },
     recovered,
-    received: () => Buffer.concat(chunks),
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
   };
 }

@@ -1,5 +1,5 @@
 import { constants, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
+import { type FakeServer, listenFakeServer } from './fake-server';
 
 /**
  * How the fake server tries to get the password after the client's handshake response:
@@ -11,17 +11,13 @@ import { createServer, type Socket } from 'node:net';
  */
 export type FakeMysqlMode = 'sha256-switch' | 'caching-sha2-full' | 'clear-switch' | 'sha256-hello';
 
-export interface FakeMysqlServer {
-  readonly port: number;
+export interface FakeMysqlServer extends FakeServer {
   /** Connections accepted so far. */
   readonly connections: number;
   /** Auth switch or public-key packets sent: the exchange got as far as the attack. */
   readonly lures: number;
-  /** Every byte every client sent, in order. */
-  received(): Buffer;
   /** Passwords read from what clients sent: in clear, or RSA-decrypted with the server's own key. */
   readonly recovered: string[];
-  close(): Promise<void>;
 }
 
 const CAPABILITIES =
@@ -68,9 +64,7 @@ const accessDenied = () => Buffer.concat([Buffer.from([0xff, 0x15, 0x04]), Buffe
 export async function startFakeMysql(mode: FakeMysqlMode): Promise<FakeMysqlServer> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const chunks: Buffer[] = [];
   const recovered: string[] = [];
-  const sockets = new Set<Socket>();
   let connections = 0;
   let lures = 0;
 
@@ -89,11 +83,8 @@ export async function startFakeMysql(mode: FakeMysqlMode): Promise<FakeMysqlServ
     }
   };
 
-  const server = createServer((socket) => {
+  const server = await listenFakeServer('MySQL', (socket) => {
     connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
     const nonce = Buffer.from(randomBytes(20).map((b) => (b === 0 ? 1 : b))); // no NUL inside the scramble
     let buffered = Buffer.alloc(0);
     let step = 0;
@@ -106,7 +97,6 @@ export async function startFakeMysql(mode: FakeMysqlMode): Promise<FakeMysqlServ
     const moreData = (seq: number, data: Buffer) => lure(seq, Buffer.concat([Buffer.from([0x01]), data]));
 
     socket.on('data', (data) => {
-      chunks.push(Buffer.from(data));
       buffered = Buffer.concat([buffered, data]);
       while (buffered.length >= 4) {
         const length = buffered.readUIntLE(0, 3);
@@ -135,23 +125,15 @@ export async function startFakeMysql(mode: FakeMysqlMode): Promise<FakeMysqlServ
     });
     socket.write(frame(0, greeting(nonce, mode === 'sha256-hello' ? 'sha256_password' : 'mysql_native_password')));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('fake MySQL server has no port');
 
   return {
-    port: address.port,
+    ...server,
     get connections() {
       return connections;
     },
     get lures() {
       return lures;
     },
-    received: () => Buffer.concat(chunks),
     recovered,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
   };
 }

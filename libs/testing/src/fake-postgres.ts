@@ -1,12 +1,8 @@
-import { createServer, type Socket } from 'node:net';
+import { type FakeServer, listenFakeServer } from './fake-server';
 
-export interface FakePostgresServer {
-  readonly port: number;
+export interface FakePostgresServer extends FakeServer {
   /** Connections that got as far as the password request. */
   readonly asked: number;
-  /** Every byte every client sent, in order. */
-  received(): Buffer;
-  close(): Promise<void>;
 }
 
 const SSL_REQUEST = 80877103;
@@ -18,17 +14,11 @@ const GSS_REQUEST = 80877104;
  * lets anyone in.
  */
 export async function startFakePostgres(): Promise<FakePostgresServer> {
-  const chunks: Buffer[] = [];
-  const sockets = new Set<Socket>();
   let asked = 0;
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+  const server = await listenFakeServer('PostgreSQL', (socket) => {
     let buffered = Buffer.alloc(0);
     let started = false;
     socket.on('data', (data) => {
-      chunks.push(Buffer.from(data));
       buffered = Buffer.concat([buffered, data]);
       for (;;) {
         if (!started) {
@@ -59,18 +49,10 @@ export async function startFakePostgres(): Promise<FakePostgresServer> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('fake PostgreSQL server has no port');
   return {
-    port: address.port,
+    ...server,
     get asked() {
       return asked;
-    },
-    received: () => Buffer.concat(chunks),
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -9,6 +9,7 @@ export * from './smtp-sink';
 export * from './node-process';
 export * from './worker-process';
 export * from './tcp-proxy';
+export * from './fake-server';
 export * from './fake-mysql';
 export * from './fake-postgres';
 export * from './fake-mssql';

@@ -1,6 +1,6 @@
 import { ConnectionPool } from 'mssql';
-import { DbError, type ResolvedConnectionSpec, testConnection } from '@dbferry/dialects-core';
-import { type FakeMssqlServer, startFakeMssql } from '@dbferry/testing';
+import { DbError, testConnection } from '@dbferry/dialects-core';
+import { connectError, fakeServerSpec, type FakeMssqlServer, startFakeMssql } from '@dbferry/testing';
 import { MssqlDialect } from './mssql.dialect';
 
 const PASSWORD = 'stored-Secret-tds-8a2f';
@@ -11,16 +11,7 @@ const ucs2 = Buffer.from(PASSWORD, 'utf16le');
 
 describe('SQL Server login against a server that says it has no TLS', () => {
   let fake: FakeMssqlServer;
-  const spec = (): ResolvedConnectionSpec => ({
-    dialect: 'mssql',
-    host: '127.0.0.1',
-    address: '127.0.0.1',
-    port: fake.port,
-    database: 'sales',
-    username: 'dbferry',
-    password: PASSWORD,
-    options: {},
-  });
+  const spec = () => fakeServerSpec('mssql', fake.port, PASSWORD);
 
   beforeEach(async () => {
     fake = await startFakeMssql();
@@ -46,10 +37,7 @@ describe('SQL Server login against a server that says it has no TLS', () => {
   });
 
   it('the dialect stops the login before it leaves, and says why', async () => {
-    const error = await dialect.connect(spec(), { timeoutMs: 3000 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await connectError(dialect, spec(), 3000);
     expect(error).toBeInstanceOf(DbError);
     expect((error as DbError).code).toBe('authentication-failed');
     expect((error as Error).message).toMatch(/did not take TLS before the login .* password was not sent/);

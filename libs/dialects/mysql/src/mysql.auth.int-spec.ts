@@ -1,21 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { ConnectionSpecError, DbError, type ResolvedConnectionSpec, testConnection } from '@dbferry/dialects-core';
-import { type FakeMysqlMode, type FakeMysqlServer, startFakeMysql } from '@dbferry/testing';
+import { connectError, fakeServerSpec, type FakeMysqlMode, type FakeMysqlServer, startFakeMysql } from '@dbferry/testing';
 import { MysqlDialect } from './mysql.dialect';
 
 const PASSWORD = 'stored-Secret-9c1e4b';
 const dialect = new MysqlDialect();
-const specFor = (port: number, options: ResolvedConnectionSpec['options'] = {}): ResolvedConnectionSpec => ({
-  dialect: 'mysql',
-  host: '127.0.0.1',
-  address: '127.0.0.1',
-  port,
-  database: 'sales',
-  username: 'dbferry',
-  password: PASSWORD,
-  options,
-});
+const specFor = (port: number, options: ResolvedConnectionSpec['options'] = {}) => fakeServerSpec('mysql', port, PASSWORD, options);
 
 /** What the fake server saw holds no form of the password it could read. */
 function expectNothingReadable(fake: FakeMysqlServer) {
@@ -51,10 +42,7 @@ describe('MySQL authentication against a server that asks for the password', () 
     'the dialect never sends it (%s)',
     async (mode) => {
       const server = await fake(mode);
-      const error = await dialect.connect(specFor(server.port), { timeoutMs: 5000 }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await connectError(dialect, specFor(server.port), 5000);
       expect(error).toBeInstanceOf(DbError);
       expect((error as DbError).code).toBe('authentication-failed');
       expect((error as Error).message).toMatch(/password was not sent/);

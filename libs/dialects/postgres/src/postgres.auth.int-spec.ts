@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { DbError, type ResolvedConnectionSpec, testConnection } from '@dbferry/dialects-core';
-import { type FakePostgresServer, startFakePostgres } from '@dbferry/testing';
+import { DbError, testConnection } from '@dbferry/dialects-core';
+import { connectError, fakeServerSpec, type FakePostgresServer, startFakePostgres } from '@dbferry/testing';
 import { PostgresDialect } from './postgres.dialect';
 
 const PASSWORD = 'stored-Secret-pg-51d2';
@@ -8,16 +8,7 @@ const dialect = new PostgresDialect();
 
 describe('PostgreSQL authentication against a server that asks for the password in plain text', () => {
   let fake: FakePostgresServer;
-  const spec = (): ResolvedConnectionSpec => ({
-    dialect: 'postgres',
-    host: '127.0.0.1',
-    address: '127.0.0.1',
-    port: fake.port,
-    database: 'sales',
-    username: 'dbferry',
-    password: PASSWORD,
-    options: {},
-  });
+  const spec = () => fakeServerSpec('postgres', fake.port, PASSWORD);
 
   beforeEach(async () => {
     fake = await startFakePostgres();
@@ -33,10 +24,7 @@ describe('PostgreSQL authentication against a server that asks for the password 
   });
 
   it('the dialect refuses without TLS and never sends it', async () => {
-    const error = await dialect.connect(spec(), { timeoutMs: 5000 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await connectError(dialect, spec(), 5000);
     expect(error).toBeInstanceOf(DbError);
     expect((error as DbError).code).toBe('authentication-failed');
     expect((error as Error).message).toMatch(/plain text .* the password was not sent/);
