@@ -8,6 +8,7 @@ import { JobNul1763930000000 } from './1763930000000-JobNul';
 import { ChunkWarnings1763940000000 } from './1763940000000-ChunkWarnings';
 import { TokenVersion1763953000000 } from './1763953000000-TokenVersion';
 import { RunTableSnapshot1763960000000 } from './1763960000000-RunTableSnapshot';
+import { RunLogDetail1763961000000 } from './1763961000000-RunLogDetail';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ChunkWarnings1763940000000,
   TokenVersion1763953000000,
   RunTableSnapshot1763960000000,
+  RunLogDetail1763961000000,
 ];

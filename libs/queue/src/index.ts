@@ -6,6 +6,7 @@ export * from './job-producer';
 export * from './start-run';
 export * from './queue-processor';
 export * from './process-guards';
+export * from './retry-rule';
 export * from './queue.module';
 export * from './bull-board';
 export * from './queue-metrics';

@@ -13,6 +13,13 @@ export interface JobContext<N extends JobName> {
   attempts: number;
   /** Aborted when the worker shuts down past its drain timeout: checkpoint and return. */
   signal: AbortSignal;
+  /**
+   * Whether this attempt failing with `error` ends the job (no retry follows), by the queue's
+   * one retry rule (retry-rule.ts): terminal errors and the last attempt do, a shutdown never.
+   * A handler asks this to settle its own records (a chunk failed, not released); it throws
+   * the error as it is either way, and the queue layer turns it into retry or failure.
+   */
+  endsJob(error: unknown): boolean;
   /** Reports progress (0..100 or an object) to BullMQ and Bull Board. */
   progress(value: number | object): Promise<void>;
   /**

@@ -4,12 +4,8 @@ import type { Redis } from 'ioredis';
 import { JobName, QueueName } from '@dbferry/queue-contracts';
 import { HandlerRegistry } from './handler-registry';
 import { asError } from './process-guards';
+import { failureOutcome, isTerminalError } from './retry-rule';
 import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from './tokens';
-
-/** An error the handler knows retrying cannot fix (bad credentials, missing table, ...). */
-export interface MaybeTerminal {
-  transient?: boolean;
-}
 
 export interface ProcessorEvents {
   onCompleted?(job: Job, durationMs: number): void;
@@ -74,6 +70,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
         attemptsMade: job.attemptsMade,
         attempts: job.opts.attempts ?? 1,
         signal: controller.signal,
+        endsJob: (error) => failureOutcome(error, { attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, aborted: controller.signal.aborted }) === 'fail',
         progress: (value) => job.updateProgress(value),
         postpone: async (delayMs) => {
           await job.moveToDelayed(Date.now() + delayMs, token);
@@ -86,8 +83,9 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
       if (thrown instanceof DelayedError) throw thrown;
       // Anything may be thrown (a string, undefined): BullMQ records an Error either way.
       const error = asError(thrown);
+      // The one place a failure becomes a retry or BullMQ's UnrecoverableError (retry-rule.ts).
       // Aborted by our shutdown: the error says nothing about the job, which another worker retries.
-      if (error.transient === false && !controller.signal.aborted) throw new UnrecoverableError(error.message);
+      if (!controller.signal.aborted && isTerminalError(error)) throw unrecoverable(error);
       throw error;
     } finally {
       this.running.delete(job.id ?? job.name);
@@ -131,4 +129,15 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
     }
     await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
+}
+
+/**
+ * BullMQ's marker for "no more attempts", keeping the original error: its message and stack
+ * (what BullMQ records), and the error itself as `cause` with its class, code and cause.
+ */
+function unrecoverable(error: Error): UnrecoverableError {
+  const wrapped = new UnrecoverableError(error.message);
+  Object.defineProperty(wrapped, 'cause', { value: error, enumerable: false, configurable: true, writable: true });
+  if (error.stack) wrapped.stack = error.stack;
+  return wrapped;
 }

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { workerConfig } from '@dbferry/config';
-import { RunEntity, SyncJobEntity } from '@dbferry/control-plane';
-import { DbError } from '@dbferry/dialects-core';
-import { copyChunk, decodeKey, EncodedValue, PlanError, readSnapshot, RejectLimitError } from '@dbferry/engine';
-import { ConnectionSlots, JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
+import { RunEntity } from '@dbferry/control-plane';
+import { copyChunk, decodeKey, EncodedValue, readSnapshot, RejectLimitError, SnapshotError } from '@dbferry/engine';
+import { asError, ConnectionSlots, JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
 import { ConnectionOpener } from '../runs/connection-opener';
 import { WorkerMetrics } from '../ops/worker-metrics';
@@ -36,22 +35,26 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     const run = await this.store.run(runId);
     if (!run || run.status !== 'running') return { skipped: `run is ${run?.status ?? 'gone'}` };
     if (run.cancelRequested) return { skipped: 'run cancelled' };
-    const syncJob = await this.store.job(run.jobId);
-    if (!syncJob) return { skipped: 'job deleted' };
+    // The connections the run was planned on, from its snapshot: the job is never read again.
+    const frozen = (await this.store.tables(runId)).find((t) => t.snapshot);
+    if (!frozen) return { skipped: 'run has no planned table' };
+    const { source, target } = readSnapshot(frozen.snapshot);
+    if (!source.connectionId || !target.connectionId) throw new SnapshotError("the run's snapshot names no connections");
+    const ends = { sourceId: source.connectionId, targetId: target.connectionId };
     // The fleet-wide cap on chunks per database: no free slot, back in the queue, no attempt spent.
-    const limits = await this.store.connectionLimits([syncJob.sourceId, syncJob.targetId]);
+    const limits = await this.store.connectionLimits([ends.sourceId, ends.targetId]);
     const slots = await this.slots.acquire(
-      [syncJob.sourceId, syncJob.targetId].map((id) => ({ connectionId: id, limit: limits.get(id) ?? this.config.connectionMaxParallelChunks })),
+      [ends.sourceId, ends.targetId].map((id) => ({ connectionId: id, limit: limits.get(id) ?? this.config.connectionMaxParallelChunks })),
     );
     if (!slots) return job.postpone(SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS));
     try {
-      return await this.copy(job, run, syncJob);
+      return await this.copy(job, run, ends);
     } finally {
       await slots.release();
     }
   }
 
-  private async copy(job: JobContext<JobName.CopyChunk>, run: RunEntity, syncJob: SyncJobEntity): Promise<{ rows: number } | { skipped: string }> {
+  private async copy(job: JobContext<JobName.CopyChunk>, run: RunEntity, connections: { sourceId: string; targetId: string }): Promise<{ rows: number } | { skipped: string }> {
     const { runId, chunkId } = job.data;
     const lease = await this.store.lease(chunkId, LEASE_MS);
     if (!lease) return { skipped: 'chunk already done' };
@@ -59,7 +62,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     try {
       // Everything but the databases comes from the run's snapshot, frozen at plan time: an edited job changes nothing here.
       const snapshot = readSnapshot(lease.table.snapshot);
-      const ends = await this.opener.openPair(syncJob.sourceId, syncJob.targetId);
+      const ends = await this.opener.openPair(connections.sourceId, connections.targetId);
       try {
         const started = Date.now();
         const range = { lower: decodeKey(lease.chunk.lowerKey as EncodedValue[] | null), upper: decodeKey(lease.chunk.upperKey as EncodedValue[] | null) };
@@ -83,18 +86,20 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
         await ends.close();
       }
     } catch (error) {
-      const message = (error as Error).message;
-      // A worker shutting down aborted the copy: whatever the driver made of it, the chunk is not at fault.
-      const terminal = !job.signal.aborted && ((error instanceof DbError && !error.transient) || error instanceof RejectLimitError || error instanceof PlanError || job.attemptsMade + 1 >= job.attempts);
-      this.metrics.chunkFailures.inc({ retry: String(!terminal) });
-      if (terminal) {
+      const message = asError(error).message;
+      // The queue's one retry rule: a terminal error or the last attempt ends the job, a worker
+      // shutting down never does (whatever the driver made of the abort, the chunk is not at fault).
+      const ends = job.endsJob(error);
+      this.metrics.chunkFailures.inc({ retry: String(!ends) });
+      if (ends) {
         await this.store.fail(lease, message, error instanceof RejectLimitError ? error.rejects : []);
-        await this.store.log(runId, 'error', `chunk ${lease.chunk.ordinal} failed: ${message}`, lease.table.sourceTable);
-        throw Object.assign(new Error(message), { transient: false });
+        await this.store.log(runId, 'error', `chunk ${lease.chunk.ordinal} failed: ${message}`, lease.table.sourceTable, error);
+      } else {
+        await this.store.release(lease, message);
+        // Coalesced: a flapping database writes one such line per chunk a minute, not one per attempt.
+        await this.store.logRetry(runId, `chunk ${lease.chunk.ordinal} will retry`, `chunk ${lease.chunk.ordinal} will retry (attempt ${job.attemptsMade + 1}): ${message}`, lease.table.sourceTable, error);
       }
-      await this.store.release(lease, message);
-      // Coalesced: a flapping database writes one such line per chunk a minute, not one per attempt.
-      await this.store.logRetry(runId, `chunk ${lease.chunk.ordinal} will retry`, `chunk ${lease.chunk.ordinal} will retry (attempt ${job.attemptsMade + 1}): ${message}`, lease.table.sourceTable);
+      // Thrown as it is (class, code, cause): the queue layer makes it a retry or a failure.
       throw error;
     }
   }

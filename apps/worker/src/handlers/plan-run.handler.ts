@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { defaultSchema } from '@dbferry/dialects';
-import { DataPlane, DbError, IdentifierError, KeyRange, NeutralValue } from '@dbferry/dialects-core';
+import { DataPlane, isTerminal, KeyRange, NeutralValue } from '@dbferry/dialects-core';
 import { SyncJobEntity } from '@dbferry/control-plane';
-import { countRows, encodeKey, encodeValue, lookbackFrom, PlanError, planTablesEach, snapshotTable, TableFailure, TablePlan, TableSnapshot } from '@dbferry/engine';
+import { countRows, encodeKey, encodeValue, lookbackFrom, planTablesEach, snapshotTable, TableFailure, TablePlan, TableSnapshot } from '@dbferry/engine';
 import { asError, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import { ConnectionOpener, OpenPair } from '../runs/connection-opener';
@@ -78,8 +78,8 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         // Everything the chunks and finish-run need, frozen now: they never read the job again.
         const snapshot = await snapshotTable({
           plan,
-          source: { dialect: ends.source.stored.dialect, data: ends.source.data },
-          target: { dialect: ends.target.stored.dialect, data: ends.target.data },
+          source: { dialect: ends.source.stored.dialect, data: ends.source.data, connectionId: syncJob.sourceId },
+          target: { dialect: ends.target.stored.dialect, data: ends.target.data, connectionId: syncJob.targetId },
           job: syncJob,
           since: read.since,
           stagingTag: randomUUID(),
@@ -92,9 +92,10 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         reads.push(read);
         ranges.push(range);
       } catch (error) {
-        // A database refusing this table for good fails the table; anything else, the attempt.
-        if (!(error instanceof DbError && !error.transient) && !(error instanceof IdentifierError)) throw error;
-        failures.push({ ...plan, field: `tables[${plan.specIndex}]`, reason: `table ${qualified(plan.source)}: ${error.message}` });
+        // An error that can never succeed on retry (a database refusing this table for good, a
+        // name the target cannot hold) fails the table; anything else, the attempt.
+        if (!isTerminal(error)) throw error;
+        failures.push({ ...plan, field: `tables[${plan.specIndex}]`, reason: `table ${qualified(plan.source)}: ${(error as Error).message}` });
       }
     }
     const chunkIds = await this.store.transaction(async (tx) => {
@@ -183,30 +184,43 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     return { tables, chunks: chunkIds.length };
   }
 
-  /** Terminal problems end the run now; transient ones go back to BullMQ for a retry. Always throws. */
+  /**
+   * Errors that end the job (the queue's one retry rule: terminal, or the last attempt) end the
+   * run now; the others go back to BullMQ for a retry. Always throws the error as it is.
+   */
   private async rethrowOrFail(runId: string, thrown: unknown, job: JobContext<JobName.PlanRun>): Promise<never> {
-    const error = asError(thrown);
     // Already settled (failRun threw it): the run has failed, the job only has to fail too.
-    if (error.transient === false) throw error;
-    const terminal =
-      error instanceof PlanError || error instanceof IdentifierError || (error instanceof DbError && !error.transient) || job.attemptsMade + 1 >= job.attempts;
-    if (!terminal) {
-      await this.store.logRetry(runId, 'planning will retry', `planning will retry (attempt ${job.attemptsMade + 1} of ${job.attempts}): ${error.message}`).catch(() => false);
-      throw error;
+    if (thrown instanceof RunFailedError) throw thrown;
+    if (!job.endsJob(thrown)) {
+      const message = `planning will retry (attempt ${job.attemptsMade + 1} of ${job.attempts}): ${asError(thrown).message}`;
+      await this.store.logRetry(runId, 'planning will retry', message, undefined, thrown).catch(() => false);
+      throw thrown;
     }
-    return this.failRun(runId, error.message);
+    return this.failRun(runId, asError(thrown).message, thrown);
   }
 
   /**
-   * Fails the run (if it is still queued or running) and throws a terminal error with the
-   * reason. The alert and the log line are best effort: they never replace the reason thrown.
+   * Fails the run (if it is still queued or running) and throws: the error that ended it when
+   * there is one, as it is (terminal, or the job's last attempt: no retry follows), else a
+   * RunFailedError with the reason. The alert and the log line are best effort: they never
+   * replace the error thrown.
    */
-  private async failRun(runId: string, message: string): Promise<never> {
+  private async failRun(runId: string, message: string, cause?: unknown): Promise<never> {
     const ended = await this.store.endRun(runId, 'failed', message);
     if (ended) {
-      await this.store.logEnd(runId, 'error', message).catch(() => undefined);
+      await this.store.logEnd(runId, 'error', message, undefined, cause).catch(() => undefined);
       await this.alerts.runEnded(runId).catch(() => undefined);
     }
-    throw Object.assign(new Error(message), { transient: false });
+    if (cause !== undefined) throw cause;
+    throw new RunFailedError(message);
+  }
+}
+
+/** The run was failed with this reason (the job was deleted, no table could be planned, …): terminal. */
+export class RunFailedError extends Error {
+  readonly transient = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunFailedError';
   }
 }

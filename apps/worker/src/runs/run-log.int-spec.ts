@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createControlDataSource, migrateUnderLock } from '@dbferry/control-plane';
+import { TerminalDbError } from '@dbferry/dialects-core';
+import { PlanError } from '@dbferry/engine';
 import { createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
 import { RunStore } from './run-store';
 
@@ -72,5 +74,26 @@ describe('RunStore run log', () => {
       'warn public.u chunk 3 will retry (attempt 1 of 8): x',
       'warn public.t chunk 3 will retry (attempt 51 of 60): connection refused',
     ]);
+  });
+
+  it("keeps an error's class, code and stack, never a connection string's password", async () => {
+    await dataSource.query(`UPDATE run SET status = 'failed', finished_at = now() WHERE status IN ('queued', 'running')`);
+    const runId = await newRun();
+    const driver = new TerminalDbError('authentication-failed', 'connecting to postgres://app:s3cret-pw@db.internal:5432/shop (password=s3cret-pw)');
+    await store.log(runId, 'error', 'chunk 0 failed: authentication failed', 'public.t', driver);
+    await store.logRetry(runId, 'chunk 1 will retry', 'chunk 1 will retry (attempt 1 of 8): x', 'public.t', new PlanError('tables[0]', 'no such column'));
+    await store.log(runId, 'info', 'no error here');
+    await dataSource.query('UPDATE run SET status = $2, finished_at = now() WHERE id = $1', [runId, 'failed']);
+    await store.logEnd(runId, 'error', 'run failed', undefined, 'a thrown string');
+    const rows: { detail: { class: string; code?: string; stack?: string } | null }[] = await dataSource.query('SELECT detail FROM run_log WHERE run_id = $1 ORDER BY id', [runId]);
+    expect(rows.map((r) => r.detail && { class: r.detail.class, code: r.detail.code })).toEqual([
+      { class: 'TerminalDbError', code: 'authentication-failed' },
+      { class: 'PlanError', code: undefined },
+      null,
+      { class: 'string', code: undefined },
+    ]);
+    expect(rows[0].detail?.stack).toMatch(/^TerminalDbError: authentication failed: connecting to postgres:\/\/app:\*\*\*@db\.internal:5432\/shop \(password=\*\*\*\)\n\s+at /);
+    expect(rows[1].detail?.stack).toMatch(/^PlanError: tables\[0\]: no such column\n\s+at /);
+    expect(JSON.stringify(rows)).not.toContain('s3cret');
   });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
-import { describeValueLoss, type NeutralType, type NeutralValue, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
+import { describeValueLoss, type NeutralType, errorDetail, type NeutralValue, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
 import { decodeKey, decodeValue, decodeWatermark, EncodedValue, encodeKey, laterTypedWatermark, RejectedRow, TypedWatermark, Watermark } from '@dbferry/engine';
 
 /** A chunk's watermark as stored: the incremental value and key in the lossless JSON encoding. */
@@ -13,6 +13,11 @@ export interface EncodedWatermark {
 
 /** A repeated retry line of one chunk (or of the plan) is written at most once per this many seconds. */
 export const RETRY_LOG_WINDOW_SECONDS = 60;
+
+/** The jsonb detail of a log line about `error` (null without one). */
+function detailOf(error: unknown): string | null {
+  return error === undefined ? null : JSON.stringify(errorDetail(error));
+}
 
 /** A driver's message is kept whole up to here; longer ones (a huge value quoted back) are cut. */
 const MAX_REJECT_ERROR = 2000;
@@ -57,17 +62,26 @@ export class RunStore {
    * Appends to the run's log while the run is queued or running: a run's log is closed when it
    * ends, so a worker that wakes up late (a pause, a lost lease) adds nothing to a finished run.
    */
-  async log(runId: string, level: LogLevel, message: string, tableName?: string): Promise<void> {
+  async log(runId: string, level: LogLevel, message: string, tableName?: string, error?: unknown): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO run_log (run_id, level, table_name, message)
-       SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM run WHERE id = $1 AND status IN ('queued', 'running'))`,
-      [runId, level, tableName ?? null, message],
+      `INSERT INTO run_log (run_id, level, table_name, message, detail)
+       SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM run WHERE id = $1 AND status IN ('queued', 'running'))`,
+      [runId, level, tableName ?? null, message, detailOf(error)],
     );
   }
 
-  /** The lines that close a run's log, written by whoever just ended it (the outcome, its alert). */
-  async logEnd(runId: string, level: LogLevel, message: string, tableName?: string): Promise<void> {
-    await this.dataSource.query('INSERT INTO run_log (run_id, level, table_name, message) VALUES ($1, $2, $3, $4)', [runId, level, tableName ?? null, message]);
+  /**
+   * The lines that close a run's log, written by whoever just ended it (the outcome, its alert).
+   * With `error`, the line keeps its class, code and stack (scrubbed) in `detail`.
+   */
+  async logEnd(runId: string, level: LogLevel, message: string, tableName?: string, error?: unknown): Promise<void> {
+    await this.dataSource.query('INSERT INTO run_log (run_id, level, table_name, message, detail) VALUES ($1, $2, $3, $4, $5)', [
+      runId,
+      level,
+      tableName ?? null,
+      message,
+      detailOf(error),
+    ]);
   }
 
   /**
@@ -75,15 +89,15 @@ export class RunStore {
    * RETRY_LOG_WINDOW_SECONDS, so a flapping database writes a line a minute, each saying which
    * attempt it is, instead of one per attempt. Returns whether it was written.
    */
-  async logRetry(runId: string, subject: string, message: string, tableName?: string): Promise<boolean> {
+  async logRetry(runId: string, subject: string, message: string, tableName?: string, error?: unknown): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO run_log (run_id, level, table_name, message)
-       SELECT $1, 'warn', $2, $3
+      `INSERT INTO run_log (run_id, level, table_name, message, detail)
+       SELECT $1, 'warn', $2, $3, $6
         WHERE EXISTS (SELECT 1 FROM run WHERE id = $1 AND status IN ('queued', 'running'))
           AND NOT EXISTS (SELECT 1 FROM run_log WHERE run_id = $1 AND table_name IS NOT DISTINCT FROM $2 AND left(message, length($4)) = $4
                              AND at > now() - make_interval(secs => $5))
        RETURNING id`,
-      [runId, tableName ?? null, message, subject, RETRY_LOG_WINDOW_SECONDS],
+      [runId, tableName ?? null, message, subject, RETRY_LOG_WINDOW_SECONDS, detailOf(error)],
     );
     return rows.length > 0;
   }

@@ -96,6 +96,8 @@ export class RunLogEntity {
   @Column({ type: 'text' }) level!: LogLevel;
   @Column({ name: 'table_name', type: 'text', nullable: true }) tableName!: string | null;
   @Column({ type: 'text' }) message!: string;
+  /** For a line about an error: its class, code and stack (ErrorDetail of @dbferry/dialects-core). */
+  @Column({ type: 'jsonb', nullable: true }) detail!: { class: string; code?: string; stack?: string } | null;
 }
 
 /** A source row the target refused: its key in the lossless JSON of @dbferry/engine's key codec. */

@@ -248,6 +248,8 @@ export interface DdlBuilder {
 
 /** Thrown before any DDL when an identifier cannot exist in the target dialect. */
 export class IdentifierError extends Error {
+  /** Terminal: a name the target cannot hold never becomes one on retry. */
+  readonly transient = false;
   constructor(
     readonly identifier: string,
     readonly reason: string,

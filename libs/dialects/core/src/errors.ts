@@ -63,6 +63,45 @@ export function isRowRejection(error: unknown): error is DbError {
   return error instanceof DbError && (error.code === 'data' || error.code === 'constraint');
 }
 
+/**
+ * The one retry marker every error class uses: `transient` true (retry with backoff) or false
+ * (retrying cannot help: fail at once). DbError subclasses and the engine's own refusals
+ * (IdentifierError, PlanError, FilterError, RejectLimitError, RowCountMismatchError) declare it;
+ * an error without it is treated as transient until the job's attempts run out. The queue layer
+ * (libs/queue retry-rule.ts) reads the same property.
+ */
+export function isTerminal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { transient?: unknown }).transient === false;
+}
+
+/** What a run log keeps of an error: its class, code and stack, with connection-string passwords scrubbed. */
+export interface ErrorDetail {
+  class: string;
+  code?: string;
+  stack?: string;
+}
+
+/** `scheme://user:password@host` anywhere in a text, password replaced by `***`. */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi;
+/** `password=…` / `pwd=…` key-value forms (ADO, JDBC, libpq) replaced by `***`. */
+const KV_PASSWORD = /\b(password|pwd|passwd)(\s*[=:]\s*)('[^']*'|"[^"]*"|[^\s;,&)]+)/gi;
+
+/** A text with the password parts of any connection string in it replaced by `***`. */
+export function scrubConnectionStrings(text: string): string {
+  return text.replace(URL_PASSWORD, '$1***@').replace(KV_PASSWORD, '$1$2***');
+}
+
+/** The class, code and stack of what was thrown, for a run log; never a password of a connection string. */
+export function errorDetail(error: unknown): ErrorDetail {
+  if (!(error instanceof Error)) return { class: typeof error };
+  const code = (error as { code?: unknown }).code;
+  return {
+    class: error.constructor?.name && error.constructor.name !== 'Object' ? error.constructor.name : error.name,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
+    ...(error.stack ? { stack: scrubConnectionStrings(error.stack).slice(0, 8000) } : {}),
+  };
+}
+
 /** Worth retrying with backoff: the network, a restart, a lock timeout. */
 export class TransientDbError extends DbError {
   readonly transient = true;

@@ -22,6 +22,8 @@ export type FilterRejection =
 
 /** A user filter that is not one safe boolean expression. Maps to HTTP 400 at save time. */
 export class FilterError extends Error {
+  /** Terminal: the same filter is refused on every attempt. */
+  readonly transient = false;
   constructor(
     readonly reason: FilterRejection,
     detail: string,

@@ -59,6 +59,8 @@ export interface TablePlan {
 
 /** A problem with one table of the job, placed like an API field (`tables[2].keyColumns`). */
 export class PlanError extends Error {
+  /** Terminal: the job names something the databases do not have; a retry plans the same. */
+  readonly transient = false;
   constructor(
     readonly field: string,
     message: string,

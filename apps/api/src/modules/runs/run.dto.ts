@@ -71,11 +71,22 @@ export class RunTriggeredView {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.run, description: 'follow it at GET /api/runs/:id' }) runId!: string;
 }
 
+export class RunLogErrorView {
+  @ApiProperty({ example: 'PlanError', description: 'the error class' }) class!: string;
+  @ApiPropertyOptional({ example: 'permission-denied', description: 'its code, when it has one' }) code?: string;
+  @ApiPropertyOptional({ description: 'its stack trace' }) stack?: string;
+}
+
 export class RunLogView {
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) at!: Date;
   @ApiProperty({ enum: ['debug', 'info', 'warn', 'error'], example: 'info' }) level!: string;
   @ApiProperty({ nullable: true, type: String, example: 'public.orders', description: 'the source table the line is about, if any' }) table!: string | null;
   @ApiProperty({ example: 'ran on the target: CREATE TABLE "shop"."orders" (…)' }) message!: string;
+  @ApiPropertyOptional({
+    type: RunLogErrorView,
+    description: 'on a line about an error: its class, code and stack (passwords of connection strings scrubbed)',
+  })
+  error?: RunLogErrorView;
 }
 
 export class RunLogPage {

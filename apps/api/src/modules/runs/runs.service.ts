@@ -104,7 +104,7 @@ export class RunsService {
   async logsOf(id: string, limit: number, offset: number) {
     await this.load(id);
     const [rows, total] = await this.logs.findAndCount({ where: { runId: id }, order: { id: 'ASC' }, take: limit, skip: offset });
-    return { items: rows.map((l) => ({ at: l.at, level: l.level, table: l.tableName, message: l.message })), total };
+    return { items: rows.map((l) => ({ at: l.at, level: l.level, table: l.tableName, message: l.message, ...(l.detail && { error: l.detail }) })), total };
   }
 
   /** The rows the target refused, in the order they were stored, each with its table, key (lossless JSON), column and reason. */
