@@ -6,19 +6,7 @@ import { AllowPendingPassword, type AuthUser, CurrentUser, Public, RequireRole }
 import { ChangePasswordDto, LoginDto, LoginResult, PasswordChangedView, UserView } from './auth.dto';
 import { AuthService } from './auth.service';
 import { LoginThrottledException } from './login-limiter';
-
-/** Bull Board is a browser page: it authenticates with this HttpOnly cookie, scoped to /queues. */
-export const SESSION_COOKIE = 'dbferry_session';
-
-function setSessionCookie(res: Response, token: { accessToken: string; expiresIn: number }): void {
-  res.cookie(SESSION_COOKIE, token.accessToken, {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: process.env.NODE_ENV === 'production',
-    path: '/queues',
-    maxAge: token.expiresIn * 1000,
-  });
-}
+import { setSessionCookie } from './session-cookie';
 
 @ApiTags('auth')
 @Controller('api/auth')

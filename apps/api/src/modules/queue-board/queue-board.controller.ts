@@ -5,11 +5,11 @@ import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { Public } from '../../common/auth.decorators';
 import { tooManyRequests } from '../../common/http-exception.filter';
-import { SESSION_COOKIE } from '../auth/auth.controller';
+import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { LoginDto } from '../auth/auth.dto';
 import { AuthService } from '../auth/auth.service';
 import { forbiddenPage, loginPage } from './queue-board.pages';
-import { boardRefusal, LOGIN_PATH, QUEUE_BOARD_PATH, sessionCookieOptions } from './queue-board.session';
+import { boardRefusal, LOGIN_PATH, QUEUE_BOARD_PATH } from './queue-board.session';
 
 /** Errors of the sign-in form come back as the form with the reason, not as JSON. */
 @Catch(HttpException)
@@ -64,7 +64,7 @@ export class QueueBoardController {
       res.status(HttpStatus.FORBIDDEN).type('html').send(forbiddenPage(refusal));
       return;
     }
-    res.cookie(SESSION_COOKIE, result.accessToken, sessionCookieOptions(result.expiresIn));
+    setSessionCookie(res, result);
     res.redirect(303, QUEUE_BOARD_PATH);
   }
 
@@ -75,7 +75,7 @@ export class QueueBoardController {
 
   @Post('logout')
   logout(@Res() res: Response): void {
-    res.clearCookie(SESSION_COOKIE, sessionCookieOptions());
+    clearSessionCookie(res);
     res.redirect(303, LOGIN_PATH);
   }
 }

@@ -1,23 +1,12 @@
-import type { CookieOptions, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthUser } from '../../common/auth.decorators';
-import { SESSION_COOKIE } from '../auth/auth.controller';
+import { QUEUE_BOARD_PATH, SESSION_COOKIE } from '../auth/session-cookie';
 import type { AuthService } from '../auth/auth.service';
 import { forbiddenPage } from './queue-board.pages';
 
-export const QUEUE_BOARD_PATH = '/queues';
+export { QUEUE_BOARD_PATH };
 export const LOGIN_PATH = `${QUEUE_BOARD_PATH}/login`;
 export const LOGOUT_PATH = `${QUEUE_BOARD_PATH}/logout`;
-
-/** HttpOnly, SameSite=Strict and scoped to the board: scripts and other sites never see it. */
-export function sessionCookieOptions(maxAgeSeconds?: number): CookieOptions {
-  return {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: process.env.NODE_ENV === 'production',
-    path: QUEUE_BOARD_PATH,
-    ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds * 1000 }),
-  };
-}
 
 /** Why a signed-in user may not see the board, or null when they may. */
 export function boardRefusal(user: AuthUser): string | null {
