@@ -5,6 +5,7 @@ export * from './entities/alert-settings.entity';
 export * from './entities/sync-job.entity';
 export * from './entities/run.entity';
 export * from './run-start';
+export * from './runs/run.repository';
 export * from './data-source';
 export * from './migrator';
 export * from './secret-rotation';

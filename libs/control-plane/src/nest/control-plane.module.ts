@@ -7,6 +7,7 @@ import { parseKeyring, SecretBox } from '@dbferry/crypto';
 import { ConnectionSecrets } from '../connection-secrets';
 import { createControlDataSource, ENTITIES } from '../data-source';
 import { isSchemaCurrent, migrateUnderLock } from '../migrator';
+import { RunRepository } from '../runs/run.repository';
 
 export const repositoryToken = (entity: EntityTarget<ObjectLiteral>) =>
   `ControlRepository:${typeof entity === 'function' ? entity.name : String(entity)}`;
@@ -92,8 +93,9 @@ export class ControlPlaneModule {
           useFactory: (security: ConfigType<typeof securityConfig>) => new SecretBox(parseKeyring(security.secretsKey)),
         },
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
+        { provide: RunRepository, inject: [DataSource], useFactory: (ds: DataSource) => new RunRepository(ds) },
       ],
-      exports: [DataSource, SecretBox, ConnectionSecrets, ...repositories.map((p) => (p as { provide: string }).provide)],
+      exports: [DataSource, SecretBox, ConnectionSecrets, RunRepository, ...repositories.map((p) => (p as { provide: string }).provide)],
     };
   }
 }

@@ -1,0 +1,154 @@
+import { DataSource } from 'typeorm';
+import { createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
+import { createControlDataSource } from '../data-source';
+import { migrateUnderLock } from '../migrator';
+import { ChunkLease, RunEnd, RunRepository } from './run.repository';
+
+/** Run, table and chunk state change only by the repository's transitions (issue 10, item 4). */
+describe('RunRepository transitions', () => {
+  let db: EphemeralDatabase;
+  let dataSource: DataSource;
+  let repo: RunRepository;
+  let connectionId: string;
+
+  /** A job of its own (one active run per job) and a run in `status`. */
+  const newRun = async (status = 'queued') => {
+    const [job] = await dataSource.query(
+      `INSERT INTO sync_job (name, source_id, target_id, tables, mode, write_mode) VALUES (gen_random_uuid()::text, $1, $1, '[]', 'full', 'replace') RETURNING id`,
+      [connectionId],
+    );
+    const [run] = await dataSource.query(`INSERT INTO run (job_id, status, trigger) VALUES ($1, $2, 'manual') RETURNING id`, [job.id, status]);
+    return run.id as string;
+  };
+  const newTable = async (runId: string, status = 'pending') => {
+    const [t] = await dataSource.query(
+      `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name, source_table, target_table,
+                              key_columns, resumable, chunks_total, ddl, losses, status)
+       VALUES ($1, (SELECT count(*) FROM run_table WHERE run_id = $1), 0, 'public', 't', 'public', 't', 'public.t', 'public.t', '{id}', true, 1, '{}', '[]', $2)
+       RETURNING id`,
+      [runId, status],
+    );
+    return t.id as string;
+  };
+  const newChunk = async (tableId: string, status = 'pending') => {
+    const [c] = await dataSource.query(`INSERT INTO run_chunk (run_table_id, ordinal, lower_key, upper_key, status) VALUES ($1, 0, 'null', 'null', $2) RETURNING id`, [tableId, status]);
+    return c.id as string;
+  };
+  const statusOf = async (table: string, id: string) => ((await dataSource.query(`SELECT status FROM ${table} WHERE id = $1`, [id])) as { status: string }[])[0].status;
+  const counts = { rowsRead: 3, rowsWritten: 3, warnings: [] };
+
+  beforeAll(async () => {
+    db = await createPostgresDatabase('dbferry_run_repository');
+    dataSource = createControlDataSource({ url: db.url, applicationName: 'run-repository-test' });
+    await dataSource.initialize();
+    await migrateUnderLock(dataSource);
+    repo = new RunRepository(dataSource);
+    const [conn] = await dataSource.query(`INSERT INTO connection (name, dialect, database) VALUES ('c', 'postgres', 'd') RETURNING id`);
+    connectionId = conn.id;
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  it('moves a run queued → running → each end state once, and refuses every other move', async () => {
+    for (const end of ['succeeded', 'failed', 'cancelled'] as RunEnd[]) {
+      const runId = await newRun();
+      expect(await repo.start(runId)).toBe(true);
+      expect(await repo.start(runId)).toBe(false);
+      expect(await statusOf('run', runId)).toBe('running');
+      expect(await repo.end(runId, end, end === 'failed' ? 'why' : null)).toBe(true);
+      expect(await statusOf('run', runId)).toBe(end);
+      // Ended: nothing moves it again, neither back nor to another end.
+      expect(await repo.start(runId)).toBe(false);
+      for (const other of ['succeeded', 'failed', 'cancelled'] as RunEnd[]) expect(await repo.end(runId, other, 'late')).toBe(false);
+      const [row] = await dataSource.query('SELECT status, error, finished_at FROM run WHERE id = $1', [runId]);
+      expect(row).toMatchObject({ status: end, error: end === 'failed' ? 'why' : null });
+      expect(row.finished_at).not.toBeNull();
+    }
+    // A queued run may end without ever running (cancelled before its plan, a plan that gave up).
+    const queued = await newRun();
+    expect(await repo.end(queued, 'failed', 'the plan gave up')).toBe(true);
+    expect(await repo.start(queued)).toBe(false);
+  });
+
+  it('cancels a run with its unfinished tables and one log line, once', async () => {
+    const runId = await newRun('running');
+    const pending = await newTable(runId, 'pending');
+    const done = await newTable(runId, 'succeeded');
+    expect(await repo.cancel(runId, 'alice')).toBe(true);
+    expect(await repo.cancel(runId, 'bob')).toBe(false);
+    expect([await statusOf('run', runId), await statusOf('run_table', pending), await statusOf('run_table', done)]).toEqual(['cancelled', 'cancelled', 'succeeded']);
+    const lines = await dataSource.query('SELECT message FROM run_log WHERE run_id = $1', [runId]);
+    expect(lines).toEqual([{ message: 'run cancelled by alice' }]);
+    expect((await repo.run(runId))?.cancelRequested).toBe(true);
+  });
+
+  it('ends a table from pending or running once, never an ended one', async () => {
+    const runId = await newRun('running');
+    for (const from of ['pending', 'running']) {
+      const tableId = await newTable(runId, from);
+      expect(await repo.endTable(tableId, 'succeeded', null)).toBe(true);
+      expect(await repo.endTable(tableId, 'failed', 'late')).toBe(false);
+      expect(await statusOf('run_table', tableId)).toBe('succeeded');
+    }
+  });
+
+  it('moves a chunk only under its lease: pending → running → done | failed | pending', async () => {
+    const runId = await newRun('running');
+    const tableId = await newTable(runId);
+    const chunkId = await newChunk(tableId);
+    const lease = (await repo.lease(chunkId, 60_000)) as ChunkLease;
+    expect(await statusOf('run_chunk', chunkId)).toBe('running');
+    // Released for a retry, then leased again: the old token moves nothing any more.
+    expect(await repo.release(lease, 'connection reset')).toBe(true);
+    expect(await repo.release(lease, 'again')).toBe(false);
+    expect(await statusOf('run_chunk', chunkId)).toBe('pending');
+    const second = (await repo.lease(chunkId, 60_000)) as ChunkLease;
+    expect(await repo.complete(lease, counts)).toBe(false);
+    expect(await repo.fail(lease, 'stale holder')).toBe(false);
+    expect(await repo.complete(second, counts)).toBe(true);
+    expect(await statusOf('run_chunk', chunkId)).toBe('done');
+    // Done is final: no lease, no second completion, no failure.
+    expect(await repo.lease(chunkId, 60_000)).toBeNull();
+    expect(await repo.complete(second, counts)).toBe(false);
+    expect(await repo.fail(second, 'late')).toBe(false);
+    expect(await repo.release(second, 'late')).toBe(false);
+    const [table] = await dataSource.query('SELECT status, chunks_done, rows_written FROM run_table WHERE id = $1', [tableId]);
+    expect(table).toEqual({ status: 'running', chunks_done: 1, rows_written: '3' });
+
+    // A failed chunk keeps its error; only a new lease (the reconciler re-enqueuing it) takes it again.
+    const other = await newChunk(await newTable(runId));
+    const failing = (await repo.lease(other, 60_000)) as ChunkLease;
+    expect(await repo.fail(failing, 'value too long')).toBe(true);
+    expect(await repo.fail(failing, 'twice')).toBe(false);
+    expect(await repo.complete(failing, counts)).toBe(false);
+    const [failed] = await dataSource.query('SELECT status, error FROM run_chunk WHERE id = $1', [other]);
+    expect(failed).toEqual({ status: 'failed', error: 'value too long' });
+    expect(await repo.lease(other, 60_000)).not.toBeNull();
+  });
+
+  it('settles a run once when many finishers race for it', async () => {
+    const runId = await newRun('running');
+    const ends: RunEnd[] = ['succeeded', 'failed', 'cancelled', 'succeeded', 'failed', 'cancelled', 'succeeded', 'failed'];
+    // Each finisher locks the run in its own transaction, as finish-run does, then ends it.
+    const results = await Promise.all(
+      ends.map((end, i) =>
+        repo.transaction(async (tx) => {
+          const status = await tx.lockRun(runId);
+          if (status !== 'queued' && status !== 'running') return false;
+          return tx.end(runId, end, `finisher ${i}`);
+        }),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    const [row] = await dataSource.query('SELECT status, error FROM run WHERE id = $1', [runId]);
+    expect(row).toEqual({ status: ends[winner], error: `finisher ${winner}` });
+    // Without the lock too: the conditional UPDATE alone lets one through.
+    const second = await newRun('running');
+    const bare = await Promise.all(ends.map((end) => repo.end(second, end, null)));
+    expect(bare.filter(Boolean)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { describeValueLoss, errorDetail, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
+import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity } from '../entities/run.entity';
+import { SyncJobEntity } from '../entities/sync-job.entity';
+
+/**
+ * The legal moves of a run, a table and a chunk: target state → the states it may come from.
+ * Every transition is one conditional UPDATE (`WHERE status IN (from-states)`) that reports
+ * whether it happened; anything else is refused, never applied.
+ */
+export const RUN_MOVES = {
+  running: ['queued'],
+  succeeded: ['queued', 'running'],
+  failed: ['queued', 'running'],
+  cancelled: ['queued', 'running'],
+} as const;
+export const TABLE_MOVES = {
+  succeeded: ['pending', 'running'],
+  failed: ['pending', 'running'],
+  cancelled: ['pending', 'running'],
+} as const;
+/**
+ * A chunk is leased (→ running) from pending, from running (a stalled holder's lease is taken
+ * over; its token no longer matches) or from failed (the reconciler re-enqueues a lost flow's
+ * unfinished chunks); only its lease holder moves it on, to done, failed or back to pending.
+ */
+export const CHUNK_MOVES = {
+  running: ['pending', 'running', 'failed'],
+  done: ['running'],
+  failed: ['running'],
+  pending: ['running'],
+} as const;
+
+export type RunEnd = 'succeeded' | 'failed' | 'cancelled';
+
+/** A repeated retry line of one chunk (or of the plan) is written at most once per this many seconds. */
+export const RETRY_LOG_WINDOW_SECONDS = 60;
+
+/** A driver's message is kept whole up to here; longer ones (a huge value quoted back) are cut. */
+const MAX_REJECT_ERROR = 2000;
+
+/** A chunk held by one worker: only the holder of `token` may move it on. */
+export interface ChunkLease {
+  chunk: RunChunkEntity;
+  table: RunTableEntity;
+  token: string;
+}
+
+/** A refused row as stored: its key already in the engine's lossless JSON. */
+export interface StoredReject {
+  key: unknown;
+  column: string | null;
+  error: string;
+}
+
+export interface ChunkCounts {
+  rowsRead: number;
+  rowsWritten: number;
+  rowsDeleted?: number;
+  warnings: ValueLoss[];
+  /** The chunk's watermark, already encoded (JSON). */
+  watermark?: unknown;
+  rejects?: StoredReject[];
+}
+
+/** The jsonb detail of a log line about `error` (null without one). */
+function detailOf(error: unknown): string | null {
+  return error === undefined ? null : JSON.stringify(errorDetail(error));
+}
+
+/**
+ * The one owner of run state in the control store (run, run_table, run_chunk, run_log,
+ * run_reject, sync_watermark): every status change is a method here with its allowed
+ * from-states. A repository made by `transaction` runs its statements in that transaction.
+ */
+export class RunRepository {
+  constructor(private readonly db: DataSource | EntityManager) {}
+
+  /** Runs `work` in one transaction, with a repository bound to it. */
+  transaction<T>(work: (tx: RunRepository) => Promise<T>): Promise<T> {
+    const bound = (tx: EntityManager) => work(new RunRepository(tx));
+    // Inside a transaction already (an EntityManager of one), TypeORM nests it as a savepoint.
+    return 'createQueryRunner' in this.db ? (this.db as DataSource).transaction(bound) : (this.db as EntityManager).transaction(bound);
+  }
+
+  // ---- reads ----
+
+  run(id: string): Promise<RunEntity | null> {
+    return this.db.getRepository(RunEntity).findOneBy({ id });
+  }
+
+  job(id: string): Promise<SyncJobEntity | null> {
+    return this.db.getRepository(SyncJobEntity).findOneBy({ id });
+  }
+
+  tables(runId: string): Promise<RunTableEntity[]> {
+    return this.db.getRepository(RunTableEntity).find({ where: { runId }, order: { ordinal: 'ASC' } });
+  }
+
+  chunks(runTableIds: string[]): Promise<RunChunkEntity[]> {
+    if (!runTableIds.length) return Promise.resolve([]);
+    return this.db.getRepository(RunChunkEntity).createQueryBuilder('c').where('c.runTableId IN (:...ids)', { ids: runTableIds }).orderBy('c.ordinal').getMany();
+  }
+
+  /** Each connection's own cap on parallel chunks, where it has one. */
+  async connectionLimits(ids: string[]): Promise<Map<string, number>> {
+    const rows: { id: string; max_parallel_chunks: number | null }[] = await this.db.query('SELECT id, max_parallel_chunks FROM connection WHERE id = ANY($1)', [ids]);
+    return new Map(rows.filter((r) => r.max_parallel_chunks !== null).map((r) => [r.id, r.max_parallel_chunks as number]));
+  }
+
+  // ---- run transitions ----
+
+  /** queued → running; false when the run was not queued. */
+  async start(runId: string): Promise<boolean> {
+    const [rows] = await this.db.query(
+      `UPDATE run SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status = ANY($2) RETURNING id`,
+      [runId, RUN_MOVES.running],
+    );
+    return rows.length > 0;
+  }
+
+  /** queued | running → an end state, with its reason; false when the run had already ended. */
+  async end(runId: string, status: RunEnd, error: string | null): Promise<boolean> {
+    const [rows] = await this.db.query(`UPDATE run SET status = $2, error = $3, finished_at = now() WHERE id = $1 AND status = ANY($4) RETURNING id`, [
+      runId,
+      status,
+      error,
+      RUN_MOVES[status],
+    ]);
+    return rows.length > 0;
+  }
+
+  /**
+   * queued | running → cancelled at a user's request, with its unfinished tables and the log
+   * line saying who, in one transaction; false when the run had already ended.
+   */
+  cancel(runId: string, by: string): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const [rows] = await tx.db.query(
+        `UPDATE run SET cancel_requested = true, status = 'cancelled', finished_at = now() WHERE id = $1 AND status = ANY($2) RETURNING id`,
+        [runId, RUN_MOVES.cancelled],
+      );
+      if (!rows.length) return false;
+      await tx.db.query(`UPDATE run_table SET status = 'cancelled' WHERE run_id = $1 AND status = ANY($2)`, [runId, TABLE_MOVES.cancelled]);
+      await tx.logEnd(runId, 'warn', `run cancelled by ${by}`);
+      return true;
+    });
+  }
+
+  /** Holds the run's row until the transaction ends and returns its status (null: no such run). */
+  async lockRun(runId: string): Promise<RunEntity['status'] | null> {
+    const [row] = await this.db.query('SELECT status FROM run WHERE id = $1 FOR UPDATE', [runId]);
+    return row ? (row.status as RunEntity['status']) : null;
+  }
+
+  // ---- table transitions ----
+
+  /** pending | running → an end state with its reason; false when the table had already ended. */
+  async endTable(tableId: string, status: RunEnd, error: string | null): Promise<boolean> {
+    const [rows] = await this.db.query('UPDATE run_table SET status = $2, error = $3 WHERE id = $1 AND status = ANY($4) RETURNING id', [tableId, status, error, TABLE_MOVES[status]]);
+    return rows.length > 0;
+  }
+
+  // ---- chunk transitions ----
+
+  /** Takes (or takes over) a chunk: pending | running | failed → running. Null when it is done. */
+  async lease(chunkId: string, leaseMs: number): Promise<ChunkLease | null> {
+    const token = randomUUID();
+    const [rows] = await this.db.query(
+      `UPDATE run_chunk SET status = 'running', lease_token = $2, leased_until = now() + make_interval(secs => $3),
+              attempts = attempts + 1, started_at = now(), error = NULL
+        WHERE id = $1 AND status = ANY($4) RETURNING run_table_id`,
+      [chunkId, token, leaseMs / 1000, CHUNK_MOVES.running],
+    );
+    if (!rows.length) return null;
+    const chunk = await this.db.getRepository(RunChunkEntity).findOneByOrFail({ id: chunkId });
+    const table = await this.db.getRepository(RunTableEntity).findOneByOrFail({ id: chunk.runTableId });
+    return { chunk, table, token };
+  }
+
+  /**
+   * running → done under the lease, with the counts rolled up into its table (pending → running
+   * on its first chunk) and run, in one transaction. False when the lease was lost. The chunk
+   * keeps its own value-level losses; the table's warnings are their sum over its chunks.
+   */
+  complete(lease: ChunkLease, counts: ChunkCounts): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const [updated] = await tx.db.query(
+        `UPDATE run_chunk SET status = 'done', rows_read = $3, rows_written = $4, finished_at = now(), lease_token = NULL,
+                rows_deleted = $5, watermark = $6, warnings = $7
+          WHERE id = $1 AND lease_token = $2 AND status = ANY($8) RETURNING id`,
+        [
+          lease.chunk.id,
+          lease.token,
+          counts.rowsRead,
+          counts.rowsWritten,
+          counts.rowsDeleted ?? 0,
+          counts.watermark ? JSON.stringify(counts.watermark) : null,
+          JSON.stringify(sumValueLosses(counts.warnings)),
+          CHUNK_MOVES.done,
+        ],
+      );
+      if (!updated.length) return false;
+      await tx.db.query(
+        `UPDATE run_table SET chunks_done = chunks_done + 1, rows_read = rows_read + $2, rows_written = rows_written + $3,
+                rows_deleted = rows_deleted + $4, status = CASE WHEN status = 'pending' THEN 'running' ELSE status END
+          WHERE id = $1`,
+        [lease.table.id, counts.rowsRead, counts.rowsWritten, counts.rowsDeleted ?? 0],
+      );
+      if (counts.warnings.length || lease.chunk.warnings?.length) await tx.sumWarnings(lease.table);
+      await tx.db.query('UPDATE run SET rows_read = rows_read + $2, rows_written = rows_written + $3, rows_deleted = rows_deleted + $4 WHERE id = $1', [
+        lease.table.runId,
+        counts.rowsRead,
+        counts.rowsWritten,
+        counts.rowsDeleted ?? 0,
+      ]);
+      await tx.storeRejects(lease, counts.rejects ?? []);
+      return true;
+    });
+  }
+
+  /** running → failed under the lease, keeping the rows the target refused when that is why. False when the lease was lost. */
+  fail(lease: ChunkLease, error: string, rejects: StoredReject[] = []): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const [updated] = await tx.db.query(
+        `UPDATE run_chunk SET status = 'failed', error = $3, finished_at = now(), lease_token = NULL WHERE id = $1 AND lease_token = $2 AND status = ANY($4) RETURNING id`,
+        [lease.chunk.id, lease.token, error, CHUNK_MOVES.failed],
+      );
+      if (updated.length) await tx.storeRejects(lease, rejects);
+      return updated.length > 0;
+    });
+  }
+
+  /** running → pending under the lease, for a retry, its error kept for the log. False when the lease was lost. */
+  async release(lease: ChunkLease, error: string): Promise<boolean> {
+    const [rows] = await this.db.query(
+      `UPDATE run_chunk SET status = 'pending', error = $3, lease_token = NULL WHERE id = $1 AND lease_token = $2 AND status = ANY($4) RETURNING id`,
+      [lease.chunk.id, lease.token, error, CHUNK_MOVES.pending],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * The table's warnings, one sentence per (column, kind) from the counts summed over its
+   * chunks. Runs after this transaction updated the run_table row: holding that row's lock, a
+   * chunk completing beside this one waits, then sums with this chunk's counts committed.
+   */
+  private async sumWarnings(table: RunTableEntity): Promise<void> {
+    const rows: { warnings: ValueLoss[] }[] = await this.db.query('SELECT warnings FROM run_chunk WHERE run_table_id = $1 ORDER BY ordinal', [table.id]);
+    const sentences = sumValueLosses(...rows.map((r) => r.warnings)).map((w) => describeValueLoss(w, table.sourceName));
+    await this.db.query('UPDATE run_table SET warnings = $2 WHERE id = $1', [table.id, JSON.stringify(sentences)]);
+  }
+
+  /**
+   * Replaces the chunk's stored rejects (a chunk stored again never counts a row twice) and
+   * moves the table's and the run's counts by the difference. Called under the chunk's lease.
+   */
+  private async storeRejects(lease: ChunkLease, rejects: StoredReject[]): Promise<void> {
+    if (!rejects.length && !lease.chunk.rejects) return;
+    const [dropped] = await this.db.query('DELETE FROM run_reject WHERE run_chunk_id = $1 RETURNING id', [lease.chunk.id]);
+    const rows = rejects.map((r) => ({ key: r.key, column_name: r.column, error: r.error.slice(0, MAX_REJECT_ERROR) }));
+    if (rows.length) {
+      await this.db.query(
+        `INSERT INTO run_reject (run_id, run_table_id, run_chunk_id, key, column_name, error)
+         SELECT $1, $2, $3, r.key, r.column_name, r.error FROM jsonb_to_recordset($4::jsonb) AS r(key jsonb, column_name text, error text)`,
+        [lease.table.runId, lease.table.id, lease.chunk.id, JSON.stringify(rows)],
+      );
+    }
+    const delta = rows.length - dropped.length;
+    await this.db.query('UPDATE run_chunk SET rejects = $2 WHERE id = $1', [lease.chunk.id, rows.length]);
+    if (delta) {
+      await this.db.query('UPDATE run_table SET rejects = rejects + $2 WHERE id = $1', [lease.table.id, delta]);
+      await this.db.query('UPDATE run SET rejects = rejects + $2 WHERE id = $1', [lease.table.runId, delta]);
+    }
+  }
+
+  // ---- the run's log ----
+
+  /**
+   * Appends to the run's log while the run is queued or running: a run's log is closed when it
+   * ends, so a worker that wakes up late (a pause, a lost lease) adds nothing to a finished run.
+   * With `error`, the line keeps its class, code and stack (scrubbed) in `detail`.
+   */
+  async log(runId: string, level: LogLevel, message: string, tableName?: string, error?: unknown): Promise<void> {
+    await this.db.query(
+      `INSERT INTO run_log (run_id, level, table_name, message, detail)
+       SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM run WHERE id = $1 AND status IN ('queued', 'running'))`,
+      [runId, level, tableName ?? null, message, detailOf(error)],
+    );
+  }
+
+  /** The lines that close a run's log, written by whoever just ended it (the outcome, its alert). */
+  async logEnd(runId: string, level: LogLevel, message: string, tableName?: string, error?: unknown): Promise<void> {
+    await this.db.query('INSERT INTO run_log (run_id, level, table_name, message, detail) VALUES ($1, $2, $3, $4, $5)', [runId, level, tableName ?? null, message, detailOf(error)]);
+  }
+
+  /**
+   * A retry line, coalesced: at most one per `subject` (e.g. "chunk 3 will retry") and table per
+   * RETRY_LOG_WINDOW_SECONDS, so a flapping database writes a line a minute, each saying which
+   * attempt it is, instead of one per attempt. Returns whether it was written.
+   */
+  async logRetry(runId: string, subject: string, message: string, tableName?: string, error?: unknown): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `INSERT INTO run_log (run_id, level, table_name, message, detail)
+       SELECT $1, 'warn', $2, $3, $6
+        WHERE EXISTS (SELECT 1 FROM run WHERE id = $1 AND status IN ('queued', 'running'))
+          AND NOT EXISTS (SELECT 1 FROM run_log WHERE run_id = $1 AND table_name IS NOT DISTINCT FROM $2 AND left(message, length($4)) = $4
+                             AND at > now() - make_interval(secs => $5))
+       RETURNING id`,
+      [runId, tableName ?? null, message, subject, RETRY_LOG_WINDOW_SECONDS, detailOf(error)],
+    );
+    return rows.length > 0;
+  }
+
+  /** How many of the run's log lines start with `prefix`. */
+  async countLog(runId: string, prefix: string): Promise<number> {
+    const [row] = await this.db.query('SELECT count(*)::int AS n FROM run_log WHERE run_id = $1 AND left(message, length($2)) = $2', [runId, prefix]);
+    return row.n as number;
+  }
+
+  // ---- watermarks ----
+
+  /** The job's stored watermark row of a table (encoded), locked until the transaction ends when `lock`. */
+  async watermark(jobId: string, sourceTable: string, lock = false): Promise<{ column: string; value: unknown; key: unknown[] } | null> {
+    const [row] = await this.db.query(`SELECT column_value, key_value FROM sync_watermark WHERE job_id = $1 AND source_table = $2${lock ? ' FOR UPDATE' : ''}`, [jobId, sourceTable]);
+    if (!row?.column_value) return null;
+    return { column: row.column_value.column as string, value: row.column_value.value, key: (row.key_value ?? []) as unknown[] };
+  }
+
+  /** Stores a table's watermark (encoded value and key), taken on `column`. */
+  async saveWatermark(jobId: string, sourceTable: string, column: string, value: unknown, key: unknown[]): Promise<void> {
+    await this.db.query(
+      `INSERT INTO sync_watermark (job_id, source_table, column_value, key_value) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (job_id, source_table) DO UPDATE SET column_value = EXCLUDED.column_value, key_value = EXCLUDED.key_value, updated_at = now()`,
+      [jobId, sourceTable, JSON.stringify({ column, value }), JSON.stringify(key)],
+    );
+  }
+}
