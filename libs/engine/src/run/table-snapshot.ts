@@ -16,8 +16,9 @@ const LOOKUP_KINDS = new Set<string>(LOOKUP_KEY_KINDS);
  */
 export interface TableSnapshot {
   v: 1;
-  source: { dialect: DialectName; table: TableRef };
-  target: { dialect: DialectName; table: TableRef };
+  /** Each end's database, and the stored connection it was planned on (the worker opens that one, not the job's current one). */
+  source: { dialect: DialectName; table: TableRef; connectionId?: string };
+  target: { dialect: DialectName; table: TableRef; connectionId?: string };
   /** The columns copied, typed as the source holds them, in copy order. */
   columns: NeutralColumn[];
   /** Key column names, in key order (empty for a keyless table). */
@@ -62,8 +63,8 @@ export interface SnapshotJobSettings {
 
 export interface SnapshotTableInput {
   plan: TablePlan;
-  source: { dialect: DialectName; data: DataPlane };
-  target: { dialect: DialectName; data: DataPlane };
+  source: { dialect: DialectName; data: DataPlane; connectionId?: string };
+  target: { dialect: DialectName; data: DataPlane; connectionId?: string };
   job: SnapshotJobSettings;
   /** An incremental run's inclusive lower bound (the watermark less the lookback); absent: read everything. */
   since?: NeutralValue;
@@ -111,8 +112,8 @@ export async function snapshotTable(input: SnapshotTableInput): Promise<TableSna
   const window = column ? { column, ...(input.since !== undefined && { since: input.since }) } : undefined;
   return {
     v: 1,
-    source: { dialect: input.source.dialect, table: plan.source },
-    target: { dialect: input.target.dialect, table: plan.target },
+    source: { dialect: input.source.dialect, table: plan.source, ...(input.source.connectionId && { connectionId: input.source.connectionId }) },
+    target: { dialect: input.target.dialect, table: plan.target, ...(input.target.connectionId && { connectionId: input.target.connectionId }) },
     columns: plan.columns,
     keyColumns: plan.resumable ? plan.keyColumns : [],
     targetKeyColumns: targetKeys,
