@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from 'sqlite3';
 import request from 'supertest';
@@ -172,6 +173,21 @@ describe('jobs (e2e)', () => {
     expect(orders.mapping.find((m: { column: string }) => m.column === 'order')).toMatchObject({ targetType: 'text' });
     const after = await request(api.http).get(`/api/connections/${pgId}/tables/public/orders`).set(auth()).expect(404);
     expect(after.body.message).toMatch(/not found/);
+  });
+
+  it('previews a SQLite target file that a run would create as empty, and creates no file', async () => {
+    const fresh = join(api.env.SQLITE_ROOT, 'not-yet', 'copy.db');
+    const targetId = (await request(api.http).post('/api/connections').set(auth()).send({ name: 'fresh copy', dialect: 'sqlite', database: 'not-yet/copy.db' }).expect(201)).body.id;
+    const created = (await create(job({ name: 'into a new file', targetId, tables: [{ source: 'main.orders' }] })).expect(201)).body;
+    const res = await request(api.http).post(`/api/jobs/${created.id}/preview`).set(auth(operator)).expect(200);
+    expect(res.body.tables).toEqual([expect.objectContaining({ target: { schema: 'main', name: 'orders' }, targetExists: false })]);
+    expect(res.body.tables[0].ddl[0]).toMatch(/^CREATE TABLE "main"\."orders" \(/);
+    expect(existsSync(fresh)).toBe(false);
+    // Without createTables a run would fail on the missing file: preview still does not create it.
+    await request(api.http).patch(`/api/jobs/${created.id}`).set(auth(operator)).send({ createTables: false }).expect(200);
+    const refused = await request(api.http).post(`/api/jobs/${created.id}/preview`).set(auth(operator));
+    expect(refused.status).not.toBe(200);
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('answers 422 naming the table when a preview cannot be planned', async () => {

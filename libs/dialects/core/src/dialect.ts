@@ -56,6 +56,12 @@ export interface ConnectOptions {
    * false: never (a connection test); true: create (a run that may create tables).
    */
   create?: boolean;
+  /**
+   * A file-based database that does not exist yet (and is not created) opens as an empty
+   * in-memory one instead of failing: what a run that may create it would find. Only for
+   * reading catalogues (a preview); nothing written there is kept.
+   */
+  missingAsEmpty?: boolean;
 }
 
 /**

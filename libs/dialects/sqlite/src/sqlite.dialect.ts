@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { Database, OPEN_READONLY, OPEN_READWRITE } from 'sqlite3';
 import {
   booleanOption,
@@ -34,6 +35,16 @@ function all<T>(db: Database, sql: string, params: unknown[] = []): Promise<T[]>
   return new Promise((resolve, reject) => {
     db.all<T>(sql, params, (error, rows) => (error ? reject(error) : resolve(rows)));
   });
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 function open(path: string, mode: number): Promise<Database> {
@@ -118,7 +129,9 @@ export class SqliteDialect implements Dialect {
     let db: Database | undefined;
     try {
       if (create) await createSqliteFile(spec.database).catch((error: unknown) => this.refuseCreate(error));
-      db = await open(spec.database, spec.readOnly ? OPEN_READONLY : OPEN_READWRITE);
+      // A preview of a run that would create the file plans against what it would find: nothing.
+      const empty = !create && options.missingAsEmpty === true && !(await fileExists(spec.database));
+      db = empty ? await open(':memory:', OPEN_READWRITE) : await open(spec.database, spec.readOnly ? OPEN_READONLY : OPEN_READWRITE);
       db.configure('busyTimeout', Math.max(1, Math.round(options.timeoutMs)));
       const [row] = await all<{ version: string }>(db, 'SELECT sqlite_version() AS version, (SELECT count(*) FROM sqlite_master) AS tables');
       return new SqliteSession(db, `SQLite ${row?.version ?? 'unknown'}`, this);

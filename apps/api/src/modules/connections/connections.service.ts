@@ -15,6 +15,7 @@ import {
 import {
   ConnectionSpec,
   ConnectionSpecError,
+  ConnectOptions,
   DbError,
   DialectSession,
   EgressPolicy,
@@ -285,15 +286,23 @@ export class ConnectionsService {
   }
 
   /** Opens a session on a stored connection (egress re-checked) for the length of `use`. */
-  async withConnection<T>(id: string, use: (session: DialectSession, stored: StoredConnection) => Promise<T>): Promise<T> {
+  async withConnection<T>(
+    id: string,
+    use: (session: DialectSession, stored: StoredConnection) => Promise<T>,
+    connect: Pick<ConnectOptions, 'missingAsEmpty'> = {},
+  ): Promise<T> {
     const stored = await this.load(id);
-    return this.withSession(stored, (session) => use(session, stored));
+    return this.withSession(stored, (session) => use(session, stored), connect);
   }
 
-  private async withSession<T>(stored: StoredConnection, use: (session: DialectSession) => Promise<T>): Promise<T> {
+  private async withSession<T>(
+    stored: StoredConnection,
+    use: (session: DialectSession) => Promise<T>,
+    connect: Pick<ConnectOptions, 'missingAsEmpty'> = {},
+  ): Promise<T> {
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
     // The API only reads catalogues: it never creates a missing SQLite file (a run may).
-    const session = await dialectFor(stored.dialect).connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs, create: false });
+    const session = await dialectFor(stored.dialect).connect(resolved, { ...connect, timeoutMs: this.security.connectionTestTimeoutMs, create: false });
     try {
       return await use(session);
     } finally {

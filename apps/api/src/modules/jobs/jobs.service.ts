@@ -234,13 +234,17 @@ export class JobsService {
     let planned: Awaited<ReturnType<typeof planTablesEach>>;
     try {
       planned = await this.connectionsService.withConnection(job.sourceId, (source, sourceSpec) =>
-        this.connectionsService.withConnection(job.targetId, (target, targetSpec) =>
-          planTablesEach({
-            source: { dialect: sourceSpec.dialect, session: source },
-            target: { dialect: targetSpec.dialect, session: target, defaultSchema: defaultSchema(targetSpec) },
-            tables: job.tables,
-            options: { createTables: job.createTables, evolveSchema: job.evolveSchema },
-          }),
+        this.connectionsService.withConnection(
+          job.targetId,
+          (target, targetSpec) =>
+            planTablesEach({
+              source: { dialect: sourceSpec.dialect, session: source },
+              target: { dialect: targetSpec.dialect, session: target, defaultSchema: defaultSchema(targetSpec) },
+              tables: job.tables,
+              options: { createTables: job.createTables, evolveSchema: job.evolveSchema },
+            }),
+          // A SQLite target file a run would create (createTables) is previewed as empty.
+          { missingAsEmpty: job.createTables },
         ),
       );
     } catch (error) {
