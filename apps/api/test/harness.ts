@@ -1,5 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { type DialectName, type NeutralColumn, normalizeValue, type ResolvedConnectionSpec, type TableRef } from '@dbferry/dialects-core';
+import { dialectFor } from '@dbferry/dialects';
 import {
   applyTestEnv,
   createPostgresDatabase,
@@ -113,5 +115,40 @@ export async function runJobToEnd(api: ApiHarness, token: string, jobId: string,
     }, options.timeoutMs ?? 90_000, `run ${runId} to end`);
   } catch (error) {
     throw new Error(`${(error as Error).message}${options.context ? `\n${options.context().slice(-800)}` : ''}`);
+  }
+}
+
+/**
+ * Every row of a table read through its own dialect (a session opened and closed here), each
+ * value normalised by its side's neutral type, so two databases' copies compare as text.
+ * `keyColumns` is the read order (default: the table's primary key; [] for a keyless table);
+ * `columns` narrows the read to those columns, in that order.
+ */
+export async function readTableRows(
+  dialect: DialectName,
+  spec: Omit<ResolvedConnectionSpec, 'dialect'>,
+  table: TableRef,
+  options: { columns?: string[]; keyColumns?: string[] } = {},
+): Promise<string[][]> {
+  const session = await dialectFor(dialect).connect({ dialect, ...spec }, { timeoutMs: 10_000 });
+  try {
+    const data = session.data;
+    if (!data) throw new Error(`${dialect} has no data plane`);
+    const described = await data.introspector.describeTable(table);
+    if (!described) throw new Error(`${table.schema}.${table.name} not found on ${dialect}`);
+    const columns = options.columns
+      ? options.columns.map((name) => {
+          const column = described.columns.find((c) => c.name === name);
+          if (!column) throw new Error(`${table.schema}.${table.name} on ${dialect} has no column ${name}`);
+          return column;
+        })
+      : described.columns;
+    const rows: string[][] = [];
+    for await (const batch of data.reader.read({ table, columns, keyColumns: options.keyColumns ?? described.primaryKey, batchSize: 1000 })) {
+      for (const row of batch.rows) rows.push(row.map((value, i) => normalizeValue((columns[i] as NeutralColumn).type, value)));
+    }
+    return rows;
+  } finally {
+    await session.close();
   }
 }

@@ -3,10 +3,9 @@ import request from 'supertest';
 import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { Database } from 'sqlite3';
-import { type DialectName, type NeutralColumn, normalizeValue, parseConnectionUrl, type ResolvedConnectionSpec, type TableRef } from '@dbferry/dialects-core';
-import { dialectFor } from '@dbferry/dialects';
+import { type DialectName, parseConnectionUrl, type ResolvedConnectionSpec, type TableRef } from '@dbferry/dialects-core';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, runJobToEnd, startApi } from './harness';
+import { ApiHarness, readTableRows, runJobToEnd, startApi } from './harness';
 
 /**
  * Issue 8 item 1: keys that SQLite keeps as TEXT (unsigned 64-bit, decimals, uuid, text with
@@ -44,19 +43,7 @@ function sqliteFile(path: string, sql: string[] = []): Promise<void> {
 
 /** The key of every row of a table, normalised by its own side's neutral type, sorted. */
 async function keysOf(dialect: DialectName, spec: Omit<ResolvedConnectionSpec, 'dialect'>, table: TableRef, key = 'id'): Promise<string[]> {
-  const session = await dialectFor(dialect).connect({ dialect, ...spec }, { timeoutMs: 10_000 });
-  try {
-    const data = session.data!;
-    const described = (await data.introspector.describeTable(table))!;
-    const column = described.columns.find((c) => c.name === key) as NeutralColumn;
-    const keys: string[] = [];
-    for await (const batch of data.reader.read({ table, columns: [column], keyColumns: [], batchSize: 1000 })) {
-      for (const row of batch.rows) keys.push(normalizeValue(column.type, row[0] ?? null));
-    }
-    return keys.sort();
-  } finally {
-    await session.close();
-  }
+  return (await readTableRows(dialect, spec, table, { columns: [key], keyColumns: [] })).map(([value]) => value as string).sort();
 }
 
 describe('key orders and the row-count guard through the worker (e2e, issue 8 items 1-2)', () => {

@@ -1,31 +1,16 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
-import { dialectFor } from '@dbferry/dialects';
-import { NeutralColumn, NeutralValue, normalizeValue, parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
+import { parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, runJobToEnd, startApi } from './harness';
+import { ApiHarness, readTableRows, runJobToEnd, startApi } from './harness';
 
 /**
  * Every row of a table, each value normalised by its own side's neutral type, sorted: the
  * two sides compare whatever order a keyless table comes back in.
  */
 async function snapshot(url: string, dialect: 'postgres' | 'mysql', table: TableRef): Promise<string[]> {
-  const session = await dialectFor(dialect).connect({ dialect, ...parseConnectionUrl(dialect, url) }, { timeoutMs: 10_000 });
-  try {
-    const data = session.data!;
-    const described = await data.introspector.describeTable(table);
-    if (!described) throw new Error(`${table.schema}.${table.name} not found on ${dialect}`);
-    const rows: string[] = [];
-    for await (const batch of data.reader.read({ table, columns: described.columns, keyColumns: described.primaryKey, batchSize: 1000 })) {
-      for (const row of batch.rows) {
-        rows.push(JSON.stringify(row.map((v: NeutralValue, i: number) => normalizeValue((described.columns[i] as NeutralColumn).type, v))));
-      }
-    }
-    return rows.sort();
-  } finally {
-    await session.close();
-  }
+  return (await readTableRows(dialect, parseConnectionUrl(dialect, url), table)).map((row) => JSON.stringify(row)).sort();
 }
 
 describe('a pattern job over a whole schema (e2e)', () => {

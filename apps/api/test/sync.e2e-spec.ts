@@ -1,28 +1,15 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
-import { NeutralColumn, NeutralValue, normalizeValue, parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
-import { dialectFor } from '@dbferry/dialects';
+import { parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, runJobToEnd, startApi } from './harness';
+import { ApiHarness, readTableRows, runJobToEnd, startApi } from './harness';
 
 const ROWS = 5000;
 
-/** Every row of a table, each value normalised by its own side's neutral type. */
-async function snapshot(url: string, dialect: 'postgres' | 'mysql', table: TableRef, keyColumns = ['id']): Promise<string[][]> {
-  const session = await dialectFor(dialect).connect({ dialect, ...parseConnectionUrl(dialect, url) }, { timeoutMs: 10_000 });
-  try {
-    const data = session.data!;
-    const described = (await data.introspector.describeTable(table))!;
-    const rows: string[][] = [];
-    for await (const batch of data.reader.read({ table, columns: described.columns, keyColumns, batchSize: 1000 })) {
-      for (const row of batch.rows) rows.push(row.map((v: NeutralValue, i: number) => normalizeValue((described.columns[i] as NeutralColumn).type, v)));
-    }
-    return rows;
-  } finally {
-    await session.close();
-  }
-}
+/** Every row of a table, each value normalised by its own side's neutral type, in key order. */
+const snapshot = (url: string, dialect: 'postgres' | 'mysql', table: TableRef, keyColumns = ['id']): Promise<string[][]> =>
+  readTableRows(dialect, parseConnectionUrl(dialect, url), table, { keyColumns });
 
 describe('sync runs on a worker (e2e)', () => {
   let api: ApiHarness;
