@@ -60,9 +60,23 @@ describe('SqliteDialect on a real file', () => {
     const error = await dialect.connect({ dialect: 'sqlite', database: missing }, { timeoutMs: 2000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DbError);
     expect((error as DbError).code).toBe('unknown-database');
+    expect((error as DbError).message).toMatch(/^unknown database: the SQLite file does not exist yet \(a run of a job with createTables creates it/);
     expect(existsSync(missing)).toBe(false);
     const result = await testConnection(dialect, { dialect: 'sqlite', database: missing }, 2000);
     expect(result).toMatchObject({ ok: false, errorCode: 'unknown-database' });
+    expect(result.error).toMatch(/does not exist yet/);
+  });
+
+  it('opens a missing file as an empty database for a preview (missingAsEmpty), creating nothing', async () => {
+    const later = join(root, 'later', 'target.db');
+    const session = await dialect.connect({ dialect: 'sqlite', database: later }, { timeoutMs: 2000, create: false, missingAsEmpty: true });
+    expect(await session.listTables()).toEqual([]);
+    await session.close();
+    expect(existsSync(later)).toBe(false);
+    // An existing file is opened as itself.
+    const real = await dialect.connect({ dialect: 'sqlite', database: file }, { timeoutMs: 2000, missingAsEmpty: true });
+    expect((await real.listTables()).length).toBe(4);
+    await real.close();
   });
 
   it('creates the file only when asked to', async () => {

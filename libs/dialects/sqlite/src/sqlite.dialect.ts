@@ -37,12 +37,17 @@ function all<T>(db: Database, sql: string, params: unknown[] = []): Promise<T[]>
   });
 }
 
+/** Said for a missing file (SQLITE_CANTOPEN alone does not tell a new user what to do). */
+export const SQLITE_FILE_MISSING =
+  'the SQLite file does not exist yet (a run of a job with createTables creates it, inside SQLITE_ROOT with mode 0600; a connection test never does)';
+
 async function fileExists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return false;
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw error;
   }
 }
@@ -129,9 +134,10 @@ export class SqliteDialect implements Dialect {
     let db: Database | undefined;
     try {
       if (create) await createSqliteFile(spec.database).catch((error: unknown) => this.refuseCreate(error));
+      const missing = !create && !(await fileExists(spec.database));
       // A preview of a run that would create the file plans against what it would find: nothing.
-      const empty = !create && options.missingAsEmpty === true && !(await fileExists(spec.database));
-      db = empty ? await open(':memory:', OPEN_READWRITE) : await open(spec.database, spec.readOnly ? OPEN_READONLY : OPEN_READWRITE);
+      if (missing && options.missingAsEmpty !== true) throw new TerminalDbError('unknown-database', SQLITE_FILE_MISSING);
+      db = missing ? await open(':memory:', OPEN_READWRITE) : await open(spec.database, spec.readOnly ? OPEN_READONLY : OPEN_READWRITE);
       db.configure('busyTimeout', Math.max(1, Math.round(options.timeoutMs)));
       const [row] = await all<{ version: string }>(db, 'SELECT sqlite_version() AS version, (SELECT count(*) FROM sqlite_master) AS tables');
       return new SqliteSession(db, `SQLite ${row?.version ?? 'unknown'}`, this);
