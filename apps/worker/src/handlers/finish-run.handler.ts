@@ -32,8 +32,9 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     const marks: { table: string; text: string }[] = [];
     const outcome = await this.store.transaction(async (tx) => {
       // Two finish-runs of one run (the flow's and a reconciler's) settle it once: the second waits here, then finds it ended.
-      const [locked] = await tx.query('SELECT status FROM run WHERE id = $1 FOR UPDATE', [runId]);
-      if (!locked || !['running', 'queued'].includes(locked.status)) return null;
+      const runs = this.store.runsIn(tx);
+      const locked = await runs.lockRun(runId);
+      if (locked !== 'running' && locked !== 'queued') return null;
       let failed = 0;
       let unfinished = 0;
       for (const table of tables) {
@@ -49,11 +50,12 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
         const status = run.cancelRequested && (open || bad) ? 'cancelled' : bad || open || rejected ? 'failed' : 'succeeded';
         if (status === 'failed') failed++;
         unfinished += open;
-        await tx.query('UPDATE run_table SET status = $2, error = $3 WHERE id = $1', [
+        // pending | running → its end (RunRepository refuses any other move).
+        await runs.endTable(
           table.id,
           status,
           bad?.error ?? (open && !run.cancelRequested ? `${open} chunk(s) never finished` : null) ?? (rejected ? `${table.rejects} row(s) rejected by the target` : null),
-        ]);
+        );
         // Only a table that finished whole advances its watermark, with the run's settlement.
         if (status === 'succeeded' && table.incrementalColumn) {
           // Ordered by the neutral types the run's snapshot froze, never guessed from a value's shape.
@@ -65,7 +67,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
       const status = run.cancelRequested ? 'cancelled' : failed ? 'failed' : 'succeeded';
       const rejectsNote = tooManyRejects ? `; ${run.rejects} row(s) rejected by the target, more than maxRejects ${maxRejects}` : '';
       const error = failed ? `${failed} table(s) failed${rejectsNote}` : null;
-      await tx.query(`UPDATE run SET status = $2, error = $3, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId, status, error]);
+      await runs.end(runId, status, error);
       return { status, unfinished };
     });
     if (!outcome) return { status: 'already settled' };

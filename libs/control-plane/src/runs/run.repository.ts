@@ -54,6 +54,12 @@ export interface StoredReject {
   error: string;
 }
 
+/** A sync_watermark row: the column it was taken on with its encoded value (and types), and the key. */
+export interface StoredWatermark {
+  columnValue: { column: string; value: unknown } & Record<string, unknown>;
+  key: unknown[];
+}
+
 export interface ChunkCounts {
   rowsRead: number;
   rowsWritten: number;
@@ -101,6 +107,12 @@ export class RunRepository {
   chunks(runTableIds: string[]): Promise<RunChunkEntity[]> {
     if (!runTableIds.length) return Promise.resolve([]);
     return this.db.getRepository(RunChunkEntity).createQueryBuilder('c').where('c.runTableId IN (:...ids)', { ids: runTableIds }).orderBy('c.ordinal').getMany();
+  }
+
+  /** How many runs are in each status (statuses without a run are absent). */
+  async countByStatus(): Promise<Map<string, number>> {
+    const rows: { status: string; n: string }[] = await this.db.query('SELECT status, count(*) AS n FROM run GROUP BY status');
+    return new Map(rows.map((r) => [r.status, Number(r.n)]));
   }
 
   /** Each connection's own cap on parallel chunks, where it has one. */
@@ -321,19 +333,19 @@ export class RunRepository {
 
   // ---- watermarks ----
 
-  /** The job's stored watermark row of a table (encoded), locked until the transaction ends when `lock`. */
-  async watermark(jobId: string, sourceTable: string, lock = false): Promise<{ column: string; value: unknown; key: unknown[] } | null> {
+  /** The job's stored watermark of a table (as encoded), locked until the transaction ends when `lock`. */
+  async watermark(jobId: string, sourceTable: string, lock = false): Promise<StoredWatermark | null> {
     const [row] = await this.db.query(`SELECT column_value, key_value FROM sync_watermark WHERE job_id = $1 AND source_table = $2${lock ? ' FOR UPDATE' : ''}`, [jobId, sourceTable]);
     if (!row?.column_value) return null;
-    return { column: row.column_value.column as string, value: row.column_value.value, key: (row.key_value ?? []) as unknown[] };
+    return { columnValue: row.column_value, key: (row.key_value ?? []) as unknown[] };
   }
 
-  /** Stores a table's watermark (encoded value and key), taken on `column`. */
-  async saveWatermark(jobId: string, sourceTable: string, column: string, value: unknown, key: unknown[]): Promise<void> {
+  /** Stores a table's watermark (as encoded: the column it was taken on, its value and types; the key). */
+  async saveWatermark(jobId: string, sourceTable: string, mark: StoredWatermark): Promise<void> {
     await this.db.query(
       `INSERT INTO sync_watermark (job_id, source_table, column_value, key_value) VALUES ($1, $2, $3, $4)
        ON CONFLICT (job_id, source_table) DO UPDATE SET column_value = EXCLUDED.column_value, key_value = EXCLUDED.key_value, updated_at = now()`,
-      [jobId, sourceTable, JSON.stringify({ column, value }), JSON.stringify(key)],
+      [jobId, sourceTable, JSON.stringify(mark.columnValue), JSON.stringify(mark.key)],
     );
   }
 }

@@ -1,8 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { RUN_STATUSES } from '@dbferry/control-plane';
+import { RUN_STATUSES, RunRepository } from '@dbferry/control-plane';
 import { JobProducer, registerQueueDepthGauge } from '@dbferry/queue';
 import { Public } from '../../common/auth.decorators';
 
@@ -13,7 +12,7 @@ import { Public } from '../../common/auth.decorators';
 export class MetricsController {
   private readonly registry = new Registry();
 
-  constructor(producer: JobProducer, dataSource: DataSource) {
+  constructor(producer: JobProducer, runs: RunRepository) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_api_' });
     registerQueueDepthGauge(this.registry, producer);
     new Gauge({
@@ -23,9 +22,9 @@ export class MetricsController {
       registers: [this.registry],
       async collect() {
         try {
-          const rows = (await dataSource.query('SELECT status, count(*) AS n FROM run GROUP BY status')) as { status: string; n: string }[];
+          const counts = await runs.countByStatus();
           this.reset();
-          for (const status of RUN_STATUSES) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+          for (const status of RUN_STATUSES) this.set({ status }, counts.get(status) ?? 0);
         } catch {
           this.reset(); // the store is down: no series rather than stale ones
         }

@@ -1,5 +1,5 @@
 import { ConflictException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { insertQueuedRun, InjectRepo, Repository, RunEntity, RunLogEntity, RunRejectEntity, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
+import { insertQueuedRun, InjectRepo, Repository, RunEntity, RunLogEntity, RunRejectEntity, RunRepository, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
 import { JobProducer, QueueUnavailableError, startRun } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import type { AuthUser } from '../../common/auth.decorators';
@@ -66,6 +66,7 @@ export class RunsService {
     @InjectRepo(RunLogEntity) private readonly logs: Repository<RunLogEntity>,
     @InjectRepo(RunRejectEntity) private readonly rejects: Repository<RunRejectEntity>,
     @InjectRepo(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
+    private readonly runState: RunRepository,
     private readonly producer: JobProducer,
     private readonly audit: AuditService,
   ) {}
@@ -134,16 +135,7 @@ export class RunsService {
   async cancel(id: string, actor: AuthUser) {
     const run = await this.load(id);
     if (!['queued', 'running'].includes(run.status)) throw new ConflictException(`run ${id} is already ${run.status}`);
-    const ended = await this.runs.manager.transaction(async (tx) => {
-      const [rows] = await tx.query(
-        `UPDATE run SET cancel_requested = true, status = 'cancelled', finished_at = now() WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
-        [id],
-      );
-      if (!rows.length) return false;
-      await tx.query(`UPDATE run_table SET status = 'cancelled' WHERE run_id = $1 AND status IN ('pending', 'running')`, [id]);
-      await tx.query(`INSERT INTO run_log (run_id, level, message) VALUES ($1, 'warn', $2)`, [id, `run cancelled by ${actor.username}`]);
-      return true;
-    });
+    const ended = await this.runState.cancel(id, actor.username);
     if (!ended) throw new ConflictException(`run ${id} has just ended`);
     // A plan still waiting is dropped; one being worked on finds the run ended and adds nothing that runs.
     await this.producer.removeJob(JobName.PlanRun, syncJobId.plan(id)).catch(() => false);
