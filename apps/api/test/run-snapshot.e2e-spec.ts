@@ -5,10 +5,11 @@ import { ApiHarness, runJobToEnd, startApi } from './harness';
 
 /**
  * Issue 10 item 1: a run executes the plan snapshot plan-run stored, never the live job. Each
- * run is held mid-way deterministically: the test holds an ACCESS EXCLUSIVE lock on the source
- * table (plan-run only reads the catalogue: one chunk, the row estimate from ANALYZE), so the
- * planned chunk waits on its first read until the test lets it go, after changing the job or
- * the source.
+ * run is held mid-way deterministically by an ACCESS EXCLUSIVE lock the test holds on the source
+ * table. `items` has no row estimate (never analysed), so plan-run, having read the job, waits
+ * on counting its rows: the job is edited then, and the chunks all start after the edit. `wide`
+ * is analysed (one chunk, plan-run reads only the catalogue), so its planned chunk waits on its
+ * first read while the test drops a column.
  */
 describe('a run executes its stored snapshot (e2e)', () => {
   let api: ApiHarness;
@@ -37,7 +38,7 @@ describe('a run executes its stored snapshot (e2e)', () => {
                      INSERT INTO items SELECT g, 'l' || g FROM generate_series(1, 40) g;
                      CREATE TABLE wide (id bigint PRIMARY KEY, label text NOT NULL, note text);
                      INSERT INTO wide SELECT g, 'l' || g, 'n' || g FROM generate_series(1, 40) g;
-                     ANALYZE items; ANALYZE wide`);
+                     ANALYZE wide`);
     await dst.query('CREATE TABLE items (id bigint PRIMARY KEY, label text NOT NULL)');
     worker = await spawnWorker({ WORKER_CONCURRENCY: '2', LOG_LEVEL: 'warn' });
     await worker.ready();
@@ -58,8 +59,11 @@ describe('a run executes its stored snapshot (e2e)', () => {
     await target.drop();
   }, 60_000);
 
-  /** Starts a run while the source table is locked; resolves once plan-run has stored its table (the chunk is then held). */
-  async function startHeld(jobId: string, table: string): Promise<{ runId: string; release: (sql?: string) => Promise<void> }> {
+  /**
+   * Starts a run while the source table is locked; resolves once the run waits on that lock
+   * (`planning`: plan-run counting the table's rows; `copying`: the planned chunk reading them).
+   */
+  async function startHeld(jobId: string, table: string, until: 'planning' | 'copying'): Promise<{ runId: string; release: (sql?: string) => Promise<void> }> {
     const lock = new Client({ connectionString: source.url });
     await lock.connect();
     await lock.query('BEGIN');
@@ -68,8 +72,11 @@ describe('a run executes its stored snapshot (e2e)', () => {
     await waitFor(async () => {
       const run = (await request(api.http).get(`/api/runs/${runId}`).set(auth()).expect(200)).body;
       expect(['queued', 'running']).toContain(run.status);
-      return run.tables?.length === 1 && run.tables[0].chunksTotal === 1;
-    }, 60_000, 'the run planned');
+      const planned = run.tables?.length === 1 && run.tables[0].chunksTotal === 1;
+      if (planned !== (until === 'copying')) return false;
+      const [waiting] = (await src.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [source.name])).rows;
+      return waiting.n > 0;
+    }, 60_000, `the run held while ${until}`);
     return {
       runId,
       release: async (sql?: string) => {
@@ -99,10 +106,10 @@ describe('a run executes its stored snapshot (e2e)', () => {
     // A target row the source lacks: insert (replace-range) removes it, upsert leaves it.
     await dst.query("INSERT INTO items VALUES (1000, 'stale')");
 
-    const held = await startHeld(job.id, 'items');
+    const held = await startHeld(job.id, 'items', 'planning');
     await request(api.http).patch(`/api/jobs/${job.id}`).set(auth()).send({ writeMode: 'upsert', tables: [{ source: 'public.items', where: 'id > 30' }] }).expect(200);
-    // Still held: the edit lands before the chunk has read a row.
-    expect((await request(api.http).get(`/api/runs/${held.runId}`).set(auth()).expect(200)).body).toMatchObject({ status: 'running', rowsRead: 0, tables: [{ chunksDone: 0 }] });
+    // Still held: plan-run read the job before the edit, no chunk has started yet.
+    expect((await request(api.http).get(`/api/runs/${held.runId}`).set(auth()).expect(200)).body).toMatchObject({ status: 'running', rowsRead: 0, tables: [] });
     await held.release();
     const first = await endOf(held.runId);
     expect(first).toMatchObject({ status: 'succeeded', rowsRead: 20, rowsWritten: 20, error: null });
@@ -119,7 +126,7 @@ describe('a run executes its stored snapshot (e2e)', () => {
       name: 'snapshot drop', sourceId, targetId, mode: 'full', writeMode: 'upsert', createTables: true,
       tables: [{ source: 'public.wide' }],
     }).expect(201)).body;
-    const held = await startHeld(job.id, 'wide');
+    const held = await startHeld(job.id, 'wide', 'copying');
     const dropped = Date.now();
     await held.release('ALTER TABLE wide DROP COLUMN note');
     const run = await endOf(held.runId);
