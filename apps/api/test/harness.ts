@@ -119,6 +119,16 @@ export async function runJobToEnd(api: ApiHarness, token: string, jobId: string,
 }
 
 /**
+ * Saves a test database as a connection (POST /api/connections as `token`, which must be an
+ * admin's) and returns its id: host, port and user from the database's URL, no password.
+ */
+export async function saveConnection(api: ApiHarness, token: string, name: string, dialect: 'postgres' | 'mysql', db: EphemeralDatabase): Promise<string> {
+  const url = new URL(db.url);
+  const body = { name, dialect, host: url.hostname, port: Number(url.port), database: db.name, username: decodeURIComponent(url.username) };
+  return (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${token}`).send(body).expect(201)).body.id as string;
+}
+
+/**
  * Every row of a table read through its own dialect (a session opened and closed here), each
  * value normalised by its side's neutral type, so two databases' copies compare as text.
  * `keyColumns` is the read order (default: the table's primary key; [] for a keyless table);

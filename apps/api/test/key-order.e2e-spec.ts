@@ -5,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import { Database } from 'sqlite3';
 import { type DialectName, parseConnectionUrl, type ResolvedConnectionSpec, type TableRef } from '@dbferry/dialects-core';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, readTableRows, runJobToEnd, startApi } from './harness';
+import { ApiHarness, readTableRows, runJobToEnd, saveConnection, startApi } from './harness';
 
 /**
  * Issue 8 item 1: keys that SQLite keeps as TEXT (unsigned 64-bit, decimals, uuid, text with
@@ -94,10 +94,10 @@ describe('key orders and the row-count guard through the worker (e2e, issue 8 it
 
     worker = await spawnWorker({ WORKER_CONCURRENCY: '3', LOG_LEVEL: 'warn' });
     await worker.ready();
-    const make = async (body: object) => (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`).send(body).expect(201)).body.id as string;
-    ids.maria = await make({ name: 'maria', dialect: 'mysql', host: '127.0.0.1', port: Number(new URL(maria.url).port), database: maria.name, username: 'root' });
-    ids.pg = await make({ name: 'pg', dialect: 'postgres', host: '127.0.0.1', port: Number(new URL(pg.url).port), database: pg.name, username: 'postgres' });
-    ids.sqlite = await make({ name: 'keys', dialect: 'sqlite', database: 'keys.db' });
+    ids.maria = await saveConnection(api, admin, 'maria', 'mysql', maria);
+    ids.pg = await saveConnection(api, admin, 'pg', 'postgres', pg);
+    const sqlite = { name: 'keys', dialect: 'sqlite', database: 'keys.db' };
+    ids.sqlite = (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`).send(sqlite).expect(201)).body.id as string;
   }, 180_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, readTableRows, runJobToEnd, startApi } from './harness';
+import { ApiHarness, readTableRows, runJobToEnd, saveConnection, startApi } from './harness';
 
 /**
  * Every row of a table, each value normalised by its own side's neutral type, sorted: the
@@ -88,11 +88,8 @@ describe('a pattern job over a whole schema (e2e)', () => {
     worker = await spawnWorker({ WORKER_CONCURRENCY: '3', LOG_LEVEL: 'warn' });
     await worker.ready();
 
-    const make = async (body: object) => (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`).send(body).expect(201)).body.id as string;
-    const pgUrl = new URL(pg.url);
-    const mariaUrl = new URL(maria.url);
-    const src = await make({ name: 'pg-shop', dialect: 'postgres', host: '127.0.0.1', port: Number(pgUrl.port), database: pg.name, username: 'postgres' });
-    const dst = await make({ name: 'maria-shop', dialect: 'mysql', host: '127.0.0.1', port: Number(mariaUrl.port), database: maria.name, username: 'root' });
+    const src = await saveConnection(api, admin, 'pg-shop', 'postgres', pg);
+    const dst = await saveConnection(api, admin, 'maria-shop', 'mysql', maria);
     jobId = (await request(api.http).post('/api/jobs').set(auth()).send({
       name: 'whole shop', sourceId: src, targetId: dst, mode: 'full', writeMode: 'replace', chunkRows: 300, batchSize: 100, tables: [{ source: 'shop.*' }],
     }).expect(201)).body.id;

@@ -4,7 +4,7 @@ import { createConnection } from 'mysql2/promise';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { QueueName, syncJobId } from '@dbferry/queue-contracts';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, startApi } from './harness';
+import { ApiHarness, saveConnection, startApi } from './harness';
 
 /** 64 bytes: MariaDB takes it, PostgreSQL (63) cannot (issue 8, item 3). */
 const LONG = `p_${'x'.repeat(58)}_end`;
@@ -94,11 +94,8 @@ describe('one bad table never takes the system down (e2e)', () => {
       'CREATE TABLE big (id int PRIMARY KEY, v varchar(40))',
       `INSERT INTO big SELECT seq, repeat('b', 40) FROM seq_1_to_${BIG_ROWS}`,
     );
-    const make = async (body: object) => (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`).send(body).expect(201)).body.id as string;
-    const mariaUrl = new URL(maria.url);
-    const pgUrl = new URL(pg.url);
-    srcId = await make({ name: 'maria-src', dialect: 'mysql', host: '127.0.0.1', port: Number(mariaUrl.port), database: maria.name, username: 'root' });
-    dstId = await make({ name: 'pg-dst', dialect: 'postgres', host: '127.0.0.1', port: Number(pgUrl.port), database: pg.name, username: 'postgres' });
+    srcId = await saveConnection(api, admin, 'maria-src', 'mysql', maria);
+    dstId = await saveConnection(api, admin, 'pg-dst', 'postgres', pg);
   }, 180_000);
 
   afterAll(async () => {

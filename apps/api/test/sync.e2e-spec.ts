@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { parseConnectionUrl, TableRef } from '@dbferry/dialects-core';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
-import { ApiHarness, readTableRows, runJobToEnd, startApi } from './harness';
+import { ApiHarness, readTableRows, runJobToEnd, saveConnection, startApi } from './harness';
 
 const ROWS = 5000;
 
@@ -48,11 +48,8 @@ describe('sync runs on a worker (e2e)', () => {
     worker = await spawnWorker({ WORKER_CONCURRENCY: '3', LOG_LEVEL: 'warn' });
     await worker.ready();
 
-    const make = async (body: object) => (await request(api.http).post('/api/connections').set('Authorization', `Bearer ${admin}`).send(body).expect(201)).body.id as string;
-    const pgUrl = new URL(pg.url);
-    const mariaUrl = new URL(maria.url);
-    process.env.SRC_ID = await make({ name: 'pg-source', dialect: 'postgres', host: '127.0.0.1', port: Number(pgUrl.port), database: pg.name, username: 'postgres' });
-    process.env.DST_ID = await make({ name: 'maria-target', dialect: 'mysql', host: '127.0.0.1', port: Number(mariaUrl.port), database: maria.name, username: 'root' });
+    process.env.SRC_ID = await saveConnection(api, admin, 'pg-source', 'postgres', pg);
+    process.env.DST_ID = await saveConnection(api, admin, 'maria-target', 'mysql', maria);
   }, 180_000);
 
   afterAll(async () => {
