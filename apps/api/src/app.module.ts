@@ -2,7 +2,7 @@ import { DynamicModule, Injectable, Module, OnApplicationBootstrap, RequestMetho
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { Options as HttpLogOptions } from 'pino-http';
 import { alertsConfig, apiConfig, logDestination, securityConfig, storeConfig } from '@dbferry/config';
@@ -66,9 +66,17 @@ export function httpLogOptions(config: Pick<ConfigType<typeof apiConfig>, 'logLe
     serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }) },
     // The request line says what was asked in its message and as fields: method, route, status.
     customSuccessMessage: (req, res, ms) => `${req.method} ${requestRoute(req)} ${res.statusCode} ${ms}ms`,
-    customErrorMessage: (req, res) => `${req.method} ${requestRoute(req)} ${res.statusCode}`,
+    // pino-http passes the response time as a fourth argument its types do not declare.
+    customErrorMessage: ((req: IncomingMessage, res: ServerResponse, _error: Error, ms: number) =>
+      `${req.method} ${requestRoute(req)} ${res.statusCode} ${ms}ms`) as HttpLogOptions['customErrorMessage'],
     customSuccessObject: (req, _res, value: object) => ({ ...value, route: requestRoute(req) }),
-    customErrorObject: (req, _res, _error, value: object) => ({ ...value, route: requestRoute(req) }),
+    // A 5xx without an error of its own (a 502 or 503 the filter answered) gets pino-http's made-up
+    // "failed with status code N" and a stack of pino-http's frames: noise, dropped. A real error stays.
+    customErrorObject: (req, _res, error, value: object) => {
+      const line: Record<string, unknown> = { ...value, route: requestRoute(req) };
+      if (/^failed with status code \d+$/.test(error.message)) delete line.err;
+      return line;
+    },
   };
 }
 

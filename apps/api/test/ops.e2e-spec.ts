@@ -59,6 +59,19 @@ describe('operations (e2e)', () => {
     expect(api.logs.text).not.toMatch(/hunter2|s3cr3t/);
   });
 
+  it('logs a 502 request line with its time and without a made-up error stack', async () => {
+    const token = await api.adminToken();
+    const made = await request(api.http).post('/api/connections').set('Authorization', `Bearer ${token}`)
+      .send({ name: 'no such database', dialect: 'postgres', host: '127.0.0.1', database: 'dbferry_q_absent_db', username: 'postgres' }).expect(201);
+    await request(api.http).get(`/api/connections/${made.body.id}/tables`).set('Authorization', `Bearer ${token}`).set('x-request-id', 'gateway-1').expect(502);
+    const lines = api.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.req?.id === 'gateway-1' && l.res);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ route: '/api/connections/:id/tables', res: { statusCode: 502 } });
+    expect(lines[0].msg).toMatch(/^GET \/api\/connections\/:id\/tables 502 \d+ms$/);
+    expect(lines[0].err).toBeUndefined();
+    expect(JSON.stringify(lines[0])).not.toContain('failed with status code');
+  });
+
   it('redacts the Authorization header from request logs', async () => {
     const token = await api.adminToken();
     await request(api.http).get('/api/connections').set('Authorization', `Bearer ${token}`).set('x-request-id', 'with-token').expect(200);
