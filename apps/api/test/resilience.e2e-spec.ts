@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from '@dbferry/queue';
 import { QueueName, syncJobId } from '@dbferry/queue-contracts';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
 import { ApiHarness, saveConnection, startApi } from './harness';

@@ -10,5 +10,5 @@ export * from './retry-rule';
 export * from './queue.module';
 export * from './bull-board';
 export * from './queue-metrics';
-export { Queue, QueueEvents, UnrecoverableError } from 'bullmq';
+export { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 export * from './connection-slots';

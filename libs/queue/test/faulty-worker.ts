@@ -17,7 +17,7 @@ import {
   QueueModule,
   QueueModuleOptions,
   QueueProcessor,
-} from '@dbferry/queue';
+} from '../src';
 import { FAULTS } from './faults';
 
 /**

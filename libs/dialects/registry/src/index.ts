@@ -6,15 +6,16 @@ import {
   DIALECT_NAMES,
   type DialectName,
   type EgressPolicy,
+  type NeutralKind,
   type ResolvedConnectionSpec,
   stringOption,
   type TypeMapper,
 } from '@dbferry/dialects-core';
-import { MssqlDialect, mssqlTypeMapper } from '@dbferry/dialect-mssql';
-import { MysqlDialect, mysqlTypeMapper } from '@dbferry/dialect-mysql';
-import { OracleDialect, oracleTypeMapper } from '@dbferry/dialect-oracle';
-import { PostgresDialect, postgresTypeMapper } from '@dbferry/dialect-postgres';
-import { resolveSqlitePath, SqliteDialect, sqliteTypeMapper } from '@dbferry/dialect-sqlite';
+import { MSSQL_ORDERED_KEY_KINDS, MssqlDialect, mssqlTypeMapper } from '@dbferry/dialect-mssql';
+import { MYSQL_ORDERED_KEY_KINDS, MysqlDialect, mysqlTypeMapper } from '@dbferry/dialect-mysql';
+import { ORACLE_ORDERED_KEY_KINDS, OracleDialect, oracleTypeMapper } from '@dbferry/dialect-oracle';
+import { POSTGRES_ORDERED_KEY_KINDS, PostgresDialect, postgresTypeMapper } from '@dbferry/dialect-postgres';
+import { resolveSqlitePath, SQLITE_ORDERED_KEY_KINDS, SqliteDialect, sqliteTypeMapper } from '@dbferry/dialect-sqlite';
 
 const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
   postgres: new PostgresDialect(),
@@ -42,6 +43,17 @@ const TYPE_MAPPERS: Readonly<Record<DialectName, TypeMapper>> = {
 
 /** The native ↔ neutral type rules of a dialect (what previews show per column). */
 export const typeMapperFor = (name: DialectName): TypeMapper => TYPE_MAPPERS[name];
+
+const ORDERED_KEY_KINDS: Readonly<Record<DialectName, readonly NeutralKind[]>> = {
+  postgres: POSTGRES_ORDERED_KEY_KINDS,
+  mysql: MYSQL_ORDERED_KEY_KINDS,
+  mssql: MSSQL_ORDERED_KEY_KINDS,
+  oracle: ORACLE_ORDERED_KEY_KINDS,
+  sqlite: SQLITE_ORDERED_KEY_KINDS,
+};
+
+/** The key kinds a dialect's data plane compares in the neutral order (DataPlane.orderedKeyKinds), without opening one. */
+export const orderedKeyKindsFor = (name: DialectName): readonly NeutralKind[] => ORDERED_KEY_KINDS[name];
 
 /**
  * Where a table lands when a job names no target schema: the connection's own namespace

@@ -1,19 +1,9 @@
-import type { NeutralColumn, NeutralType } from '@dbferry/dialects-core';
-import { MSSQL_ORDERED_KEY_KINDS } from '@dbferry/dialect-mssql';
-import { MYSQL_ORDERED_KEY_KINDS } from '@dbferry/dialect-mysql';
-import { ORACLE_ORDERED_KEY_KINDS } from '@dbferry/dialect-oracle';
-import { POSTGRES_ORDERED_KEY_KINDS } from '@dbferry/dialect-postgres';
-import { SQLITE_ORDERED_KEY_KINDS } from '@dbferry/dialect-sqlite';
+import { DIALECT_NAMES, type DialectName, type NeutralColumn, type NeutralType } from '@dbferry/dialects-core';
+import { orderedKeyKindsFor } from '@dbferry/dialects';
 import { keyOrderAgrees } from './key-order';
 
 const key = (type: NeutralType, name = 'id'): NeutralColumn => ({ name, type, nativeType: '', nullable: false });
-const planes = {
-  postgres: { orderedKeyKinds: POSTGRES_ORDERED_KEY_KINDS },
-  mysql: { orderedKeyKinds: MYSQL_ORDERED_KEY_KINDS },
-  sqlite: { orderedKeyKinds: SQLITE_ORDERED_KEY_KINDS },
-  mssql: { orderedKeyKinds: MSSQL_ORDERED_KEY_KINDS },
-  oracle: { orderedKeyKinds: ORACLE_ORDERED_KEY_KINDS },
-};
+const planes = Object.fromEntries(DIALECT_NAMES.map((name) => [name, { orderedKeyKinds: orderedKeyKindsFor(name) }])) as { [N in DialectName]: { orderedKeyKinds: ReturnType<typeof orderedKeyKindsFor> } };
 type Name = keyof typeof planes;
 const agrees = (from: Name, to: Name, type: NeutralType, targetType: NeutralType = type) => keyOrderAgrees(planes[from], planes[to], [key(type)], [key(targetType)]);
 
