@@ -289,8 +289,8 @@ describe('sync runs on a worker (e2e)', () => {
     await client.end();
     const run = await runToEnd(job.body.id);
     expect(run.status).toBe('failed');
-    // The table fails alone with its reason; the run says how many failed.
-    expect(run.error).toBe('1 table(s) failed');
+    // The table fails with its reason; with no table left to copy the run fails at once with it.
+    expect(run.error).toMatch(/^tables\[0\]\.source: table public\.nope not found/);
     expect(run.tables).toEqual([expect.objectContaining({ source: 'public.nope', status: 'failed', error: expect.stringMatching(/public\.nope not found/) })]);
   }, 120_000);
 });
