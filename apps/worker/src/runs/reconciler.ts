@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { DataSource } from 'typeorm';
 import { workerConfig } from '@dbferry/config';
 import { enqueuePlanRun, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
@@ -36,7 +35,6 @@ export class Reconciler implements OnApplicationBootstrap {
   private busy = false;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly store: RunStore,
     private readonly alerts: RunAlerts,
     private readonly producer: JobProducer,
@@ -67,28 +65,12 @@ export class Reconciler implements OnApplicationBootstrap {
 
   /** One pass, under the fleet-wide lock; a worker that cannot take it does nothing. */
   async reconcile(): Promise<ReconcileReport> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [LOCK_KEY])) as { locked: boolean }[];
-      if (!locked) return { locked: false, plans: 0, flows: 0, failed: 0 };
-      try {
-        return { locked: true, ...(await this.pass()) };
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_KEY]);
-      }
-    } finally {
-      await runner.release();
-    }
+    const pass = await this.store.exclusively(LOCK_KEY, () => this.pass());
+    return pass.locked ? { locked: true, ...pass.value } : { locked: false, plans: 0, flows: 0, failed: 0 };
   }
 
   private async pass(): Promise<{ plans: number; flows: number; failed: number }> {
-    const runs = (await this.dataSource.query(
-      `SELECT id, status FROM run
-        WHERE status IN ('queued', 'running') AND queued_at < now() - make_interval(secs => $1)
-        ORDER BY queued_at`,
-      [GRACE_SECONDS],
-    )) as { id: string; status: 'queued' | 'running' }[];
+    const runs = await this.store.activeOlderThan(GRACE_SECONDS);
     let plans = 0;
     let flows = 0;
     let failed = 0;

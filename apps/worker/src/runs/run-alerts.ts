@@ -157,14 +157,8 @@ export class RunAlerts {
   private async alert(runId: string): Promise<void> {
     const run = await this.store.run(runId);
     if (!run || !run.finishedAt) return;
-    const previous = (await this.dataSource.query(
-      `SELECT id, status FROM run
-        WHERE job_id = $1 AND id <> $2 AND status IN ('succeeded', 'failed')
-          AND finished_at <= (SELECT finished_at FROM run WHERE id = $2)
-        ORDER BY finished_at DESC LIMIT 1`,
-      [run.jobId, run.id],
-    )) as { id: string; status: RunStatus }[];
-    const kind = runAlertKind(run.status, previous[0]?.status ?? null);
+    const previous = await this.store.previousSettled(run.jobId, run.id);
+    const kind = runAlertKind(run.status, previous?.status ?? null);
     if (!kind) return;
     const delivery = resolveAlertDelivery(await this.settings.load(), this.env);
     if (!delivery?.enabled || !delivery.recipients.length) return;
@@ -179,7 +173,7 @@ export class RunAlerts {
       pinHost: async (host) => (await this.egress.resolve(host)).address,
     });
     try {
-      const alert = await this.describe(kind, run, previous[0]?.id);
+      const alert = await this.describe(kind, run, previous?.id);
       const sent = await mailer.send(alert.content, alert.secrets);
       await claim.sent();
       await this.store.logEnd(runId, 'info', `${kind === 'run-failed' ? 'failure' : 'recovery'} alert mailed to ${sent.accepted.length} recipient(s)`);
@@ -197,14 +191,7 @@ export class RunAlerts {
     const tables = await this.store.tables(run.id);
     const failing = tables.filter((t) => t.status === 'failed').map((t) => t.id);
     const failedChunks = (await this.store.chunks(failing)).filter((c) => c.status === 'failed');
-    const rejects = failing.length
-      ? ((await this.dataSource.query(
-          `SELECT run_table_id AS "runTableId", key, column_name AS "columnName", error FROM (
-             SELECT r.*, row_number() OVER (PARTITION BY run_table_id ORDER BY id) AS n FROM run_reject r
-              WHERE run_id = $1 AND run_table_id = ANY($2::uuid[])) first WHERE n <= $3`,
-          [run.id, failing, MAX_REJECTS],
-        )) as RunAlertFacts['rejects'])
-      : [];
+    const rejects = (await this.store.firstRejects(run.id, failing, MAX_REJECTS)) as RunAlertFacts['rejects'];
     // Driver errors rarely echo a password, but if one does it must not reach a mailbox.
     const ends = job ? await Promise.all([job.sourceId, job.targetId].map((id) => this.connections.load(id).catch(() => null))) : [];
     const secrets = ends.map((c) => c?.password).filter((p): p is string => !!p);

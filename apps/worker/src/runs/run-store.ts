@@ -104,6 +104,26 @@ export class RunStore {
     return decodeWatermark(best);
   }
 
+  /** The job's last run that succeeded or failed before this one ended, if any. */
+  previousSettled(jobId: string, runId: string): Promise<{ id: string; status: RunEntity['status'] } | null> {
+    return this.runs.previousSettled(jobId, runId);
+  }
+
+  /** The first `perTable` refused rows of each of these tables of a run. */
+  firstRejects(runId: string, tableIds: string[], perTable: number) {
+    return this.runs.firstRejects(runId, tableIds, perTable);
+  }
+
+  /** Queued or running runs queued more than `graceSeconds` ago, oldest first. */
+  activeOlderThan(graceSeconds: number): Promise<{ id: string; status: 'queued' | 'running' }[]> {
+    return this.runs.activeOlderThan(graceSeconds);
+  }
+
+  /** Runs `work` under the fleet-wide advisory lock `key`, if no other process holds it. */
+  exclusively<T>(key: string, work: () => Promise<T>) {
+    return this.runs.exclusively(key, work);
+  }
+
   /** Each connection's own cap on parallel chunks, where it has one. */
   connectionLimits(ids: string[]): Promise<Map<string, number>> {
     return this.runs.connectionLimits(ids);

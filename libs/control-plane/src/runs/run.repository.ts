@@ -109,6 +109,58 @@ export class RunRepository {
     return this.db.getRepository(RunChunkEntity).createQueryBuilder('c').where('c.runTableId IN (:...ids)', { ids: runTableIds }).orderBy('c.ordinal').getMany();
   }
 
+  /** The job's last run that succeeded or failed before `runId` ended (by finished_at), if any. */
+  async previousSettled(jobId: string, runId: string): Promise<{ id: string; status: RunEntity['status'] } | null> {
+    const [row] = await this.db.query(
+      `SELECT id, status FROM run
+        WHERE job_id = $1 AND id <> $2 AND status IN ('succeeded', 'failed')
+          AND finished_at <= (SELECT finished_at FROM run WHERE id = $2)
+        ORDER BY finished_at DESC LIMIT 1`,
+      [jobId, runId],
+    );
+    return row ?? null;
+  }
+
+  /** The first `perTable` refused rows of each of these tables of a run, in the order they were stored. */
+  async firstRejects(runId: string, tableIds: string[], perTable: number): Promise<{ runTableId: string; key: unknown; columnName: string | null; error: string }[]> {
+    if (!tableIds.length) return [];
+    return this.db.query(
+      `SELECT run_table_id AS "runTableId", key, column_name AS "columnName", error FROM (
+         SELECT r.*, row_number() OVER (PARTITION BY run_table_id ORDER BY id) AS n FROM run_reject r
+          WHERE run_id = $1 AND run_table_id = ANY($2::uuid[])) first WHERE n <= $3`,
+      [runId, tableIds, perTable],
+    );
+  }
+
+  /** Queued or running runs queued more than `graceSeconds` ago, oldest first. */
+  async activeOlderThan(graceSeconds: number): Promise<{ id: string; status: 'queued' | 'running' }[]> {
+    return this.db.query(
+      `SELECT id, status FROM run WHERE status IN ('queued', 'running') AND queued_at < now() - make_interval(secs => $1) ORDER BY queued_at`,
+      [graceSeconds],
+    );
+  }
+
+  /**
+   * Runs `work` while holding the session-level advisory lock named `key`, if no other process
+   * holds it; `locked: false` (and `work` not run) otherwise.
+   */
+  async exclusively<T>(key: string, work: () => Promise<T>): Promise<{ locked: false } | { locked: true; value: T }> {
+    if (!('createQueryRunner' in this.db)) throw new Error('exclusively: needs the repository of the DataSource, not of a transaction');
+    const runner = (this.db as DataSource).createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key])) as { locked: boolean }[];
+      if (!locked) return { locked: false };
+      try {
+        return { locked: true, value: await work() };
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
   /** How many runs are in each status (statuses without a run are absent). */
   async countByStatus(): Promise<Map<string, number>> {
     const rows: { status: string; n: string }[] = await this.db.query('SELECT status, count(*) AS n FROM run GROUP BY status');
