@@ -99,36 +99,30 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       }
     }
     const chunkIds = await this.store.transaction(async (tx) => {
+      const runs = this.store.runsIn(tx);
       const ids: string[] = [];
       for (const [ordinal, plan] of plans.entries()) {
-        const [table] = await tx.query(
-          `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
-                                  source_table, target_table, key_columns, resumable, chunks_total, ddl, losses,
-                                  incremental_column, since_value, snapshot)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
-          [runId, ordinal, plan.specIndex, plan.source.schema, plan.source.name, plan.target.schema, plan.target.name,
-            qualified(plan.source), qualified(plan.target), plan.keyColumns, plan.resumable, ranges[ordinal].length, plan.ddl,
-            JSON.stringify(plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy }))),
-            reads[ordinal].column ?? null, reads[ordinal].since === undefined ? null : JSON.stringify(encodeValue(reads[ordinal].since)),
-            JSON.stringify(snapshots[ordinal])],
+        const since = reads[ordinal].since;
+        ids.push(
+          ...(await runs.addTable(runId, {
+            ordinal,
+            specIndex: plan.specIndex,
+            source: plan.source,
+            target: plan.target,
+            keyColumns: plan.keyColumns,
+            resumable: plan.resumable,
+            ddl: plan.ddl,
+            losses: plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy })),
+            incrementalColumn: reads[ordinal].column ?? null,
+            sinceValue: since === undefined ? null : encodeValue(since),
+            snapshot: snapshots[ordinal],
+            chunks: ranges[ordinal].map((range) => ({ lower: encodeKey(range.lower), upper: encodeKey(range.upper) })),
+          })),
         );
-        for (const [i, range] of ranges[ordinal].entries()) {
-          const [chunk] = await tx.query(
-            'INSERT INTO run_chunk (run_table_id, ordinal, lower_key, upper_key) VALUES ($1, $2, $3, $4) RETURNING id',
-            [table.id, i, JSON.stringify(encodeKey(range.lower)), JSON.stringify(encodeKey(range.upper))],
-          );
-          ids.push(chunk.id);
-        }
       }
       // A table that could not be planned is stored failed, with no chunks: finish-run keeps it so.
       for (const [i, failure] of failures.entries()) {
-        await tx.query(
-          `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
-                                  source_table, target_table, key_columns, resumable, chunks_total, ddl, losses, status, error)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', false, 0, '{}', '[]', 'failed', $10)`,
-          [runId, plans.length + i, failure.specIndex, failure.source.schema, failure.source.name, failure.target.schema, failure.target.name,
-            qualified(failure.source), qualified(failure.target), failure.reason],
-        );
+        await runs.addFailedTable(runId, { ordinal: plans.length + i, specIndex: failure.specIndex, source: failure.source, target: failure.target }, failure.reason);
       }
       return ids;
     });

@@ -60,6 +60,27 @@ export interface StoredWatermark {
   key: unknown[];
 }
 
+/** Where a planned (or unplannable) table of a run reads and writes. */
+export interface RunTableRef {
+  ordinal: number;
+  specIndex: number;
+  source: { schema: string; name: string };
+  target: { schema: string; name: string };
+}
+
+/** A table plan-run stored with its chunks; values already encoded (JSON) by the engine. */
+export interface PlannedRunTable extends RunTableRef {
+  keyColumns: string[];
+  resumable: boolean;
+  ddl: string[];
+  losses: unknown[];
+  incrementalColumn: string | null;
+  sinceValue: unknown;
+  snapshot: unknown;
+  /** Each chunk's key range, lower and upper as encoded keys (null: unbounded). */
+  chunks: { lower: unknown; upper: unknown }[];
+}
+
 export interface ChunkCounts {
   rowsRead: number;
   rowsWritten: number;
@@ -216,6 +237,45 @@ export class RunRepository {
   async lockRun(runId: string): Promise<RunEntity['status'] | null> {
     const [row] = await this.db.query('SELECT status FROM run WHERE id = $1 FOR UPDATE', [runId]);
     return row ? (row.status as RunEntity['status']) : null;
+  }
+
+  // ---- planned tables ----
+
+  /** Stores a planned table (pending) and its chunks (pending); returns the chunks' ids in order. */
+  async addTable(runId: string, t: PlannedRunTable): Promise<string[]> {
+    const [table] = await this.db.query(
+      `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
+                              source_table, target_table, key_columns, resumable, chunks_total, ddl, losses,
+                              incremental_column, since_value, snapshot)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+      [
+        runId, t.ordinal, t.specIndex, t.source.schema, t.source.name, t.target.schema, t.target.name,
+        `${t.source.schema}.${t.source.name}`, `${t.target.schema}.${t.target.name}`, t.keyColumns, t.resumable, t.chunks.length, t.ddl,
+        JSON.stringify(t.losses), t.incrementalColumn, t.sinceValue === undefined || t.sinceValue === null ? null : JSON.stringify(t.sinceValue),
+        JSON.stringify(t.snapshot),
+      ],
+    );
+    const ids: string[] = [];
+    for (const [i, range] of t.chunks.entries()) {
+      const [chunk] = await this.db.query('INSERT INTO run_chunk (run_table_id, ordinal, lower_key, upper_key) VALUES ($1, $2, $3, $4) RETURNING id', [
+        table.id,
+        i,
+        JSON.stringify(range.lower),
+        JSON.stringify(range.upper),
+      ]);
+      ids.push(chunk.id);
+    }
+    return ids;
+  }
+
+  /** Stores a table that could not be planned: failed with its reason, no chunks (finish-run keeps it so). */
+  async addFailedTable(runId: string, t: RunTableRef, reason: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name,
+                              source_table, target_table, key_columns, resumable, chunks_total, ddl, losses, status, error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}', false, 0, '{}', '[]', 'failed', $10)`,
+      [runId, t.ordinal, t.specIndex, t.source.schema, t.source.name, t.target.schema, t.target.name, `${t.source.schema}.${t.source.name}`, `${t.target.schema}.${t.target.name}`, reason],
+    );
   }
 
   // ---- table transitions ----
