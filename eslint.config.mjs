@@ -42,7 +42,30 @@ export default [
     ignores: ['libs/dialects/**', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**'],
     rules: { 'no-restricted-syntax': ['error', ...dialectNameBranches()] },
   },
+  // Run state has one owner, RunRepository in libs/control-plane (issue 10, item 4): no SQL on the
+  // run tables elsewhere. A later block's no-restricted-syntax replaces an earlier one for the
+  // same file, so files outside both libs/dialects and libs/control-plane get both lists.
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['libs/dialects/**', 'libs/control-plane/**', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**'],
+    rules: { 'no-restricted-syntax': ['error', ...dialectNameBranches(), ...runTableSql()] },
+  },
+  {
+    files: ['libs/dialects/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**'],
+    rules: { 'no-restricted-syntax': ['error', ...runTableSql()] },
+  },
 ];
+
+/** SQL text (a string or a template's text) reading or writing a run table. */
+function runTableSql() {
+  const sql = String.raw`/\b(from|update|into|join)[ \t\r\n]+(run|run_table|run_chunk|run_log|run_reject|sync_watermark)\b/i`;
+  const message = 'SQL on a run table outside libs/control-plane: go through RunRepository (@dbferry/control-plane), the one owner of run state.';
+  return [
+    { selector: `Literal[value=${sql}]`, message },
+    { selector: `TemplateElement[value.raw=${sql}]`, message },
+  ];
+}
 
 function dialectNameBranches() {
   const name = `Literal[value=${DIALECT_NAME}]`;
