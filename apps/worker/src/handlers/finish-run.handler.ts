@@ -30,9 +30,8 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     const tooManyRejects = Number(run.rejects) > maxRejects;
 
     const marks: { table: string; text: string }[] = [];
-    const outcome = await this.store.transaction(async (tx) => {
+    const outcome = await this.store.transaction(async (runs) => {
       // Two finish-runs of one run (the flow's and a reconciler's) settle it once: the second waits here, then finds it ended.
-      const runs = this.store.runsIn(tx);
       const locked = await runs.lockRun(runId);
       if (locked !== 'running' && locked !== 'queued') return null;
       let failed = 0;
@@ -60,7 +59,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
         if (status === 'succeeded' && table.incrementalColumn) {
           // Ordered by the neutral types the run's snapshot froze, never guessed from a value's shape.
           const order = table.snapshot ? watermarkOrder(readSnapshot(table.snapshot)) : undefined;
-          const mark = order ? await this.store.commitWatermark(tx, run.jobId, table, own, order) : null;
+          const mark = order ? await this.store.commitWatermark(runs, run.jobId, table, own, order) : null;
           if (mark) marks.push({ table: table.sourceTable, text: `watermark ${table.incrementalColumn} = ${String(mark.value)}` });
         }
       }

@@ -98,8 +98,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         failures.push({ ...plan, field: `tables[${plan.specIndex}]`, reason: `table ${qualified(plan.source)}: ${(error as Error).message}` });
       }
     }
-    const chunkIds = await this.store.transaction(async (tx) => {
-      const runs = this.store.runsIn(tx);
+    const chunkIds = await this.store.transaction(async (runs) => {
       const ids: string[] = [];
       for (const [ordinal, plan] of plans.entries()) {
         const since = reads[ordinal].since;

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { createControlDataSource, migrateUnderLock } from '@dbferry/control-plane';
+import { createControlDataSource, migrateUnderLock, RunRepository } from '@dbferry/control-plane';
 import { createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
 import type { ValueLoss } from '@dbferry/dialects-core';
 import { RunStore } from './run-store';
@@ -30,7 +30,7 @@ describe('RunStore rejects', () => {
     dataSource = createControlDataSource({ url: db.url, applicationName: 'run-store-test' });
     await dataSource.initialize();
     await migrateUnderLock(dataSource);
-    store = new RunStore(dataSource);
+    store = new RunStore(new RunRepository(dataSource));
     const [conn] = await dataSource.query(`INSERT INTO connection (name, dialect, database) VALUES ('c', 'postgres', 'd') RETURNING id`);
     const [job] = await dataSource.query(
       `INSERT INTO sync_job (name, source_id, target_id, tables, mode, write_mode) VALUES ('j', $1, $1, '[]', 'full', 'replace') RETURNING id`,

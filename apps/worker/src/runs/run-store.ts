@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { ChunkLease, LogLevel, RunChunkEntity, RunEntity, RunRepository, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
 import { type NeutralType, type NeutralValue, type ValueLoss } from '@dbferry/dialects-core';
 import { decodeKey, decodeValue, decodeWatermark, EncodedValue, encodeKey, laterTypedWatermark, RejectedRow, TypedWatermark, Watermark } from '@dbferry/engine';
@@ -24,10 +23,7 @@ const storedRejects = (rejects: RejectedRow[]) => rejects.map((r) => ({ key: enc
  */
 @Injectable()
 export class RunStore {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly runs: RunRepository = new RunRepository(dataSource),
-  ) {}
+  constructor(private readonly runs: RunRepository) {}
 
   run(id: string): Promise<RunEntity | null> {
     return this.runs.run(id);
@@ -84,7 +80,7 @@ export class RunStore {
    * types of the run's snapshot (watermarkOrder), and stored with its type.
    */
   async commitWatermark(
-    tx: EntityManager,
+    tx: RunRepository,
     jobId: string,
     table: RunTableEntity,
     chunks: RunChunkEntity[],
@@ -93,11 +89,10 @@ export class RunStore {
     const typed = (w: { value: EncodedValue; key: EncodedValue[] }): TypedWatermark => ({ value: w.value, key: w.key, ...order });
     let best: TypedWatermark | null = null;
     for (const chunk of chunks) if (chunk.watermark) best = laterTypedWatermark(best, typed(chunk.watermark as EncodedWatermark));
-    const runs = this.runsIn(tx);
-    const row = await runs.watermark(jobId, table.sourceTable, true);
+    const row = await tx.watermark(jobId, table.sourceTable, true);
     if (row && row.columnValue.column === table.incrementalColumn) best = laterTypedWatermark(best, typed({ value: row.columnValue.value as EncodedValue, key: row.key as EncodedValue[] }));
     if (!best) return null;
-    await runs.saveWatermark(jobId, table.sourceTable, {
+    await tx.saveWatermark(jobId, table.sourceTable, {
       columnValue: { column: table.incrementalColumn as string, value: best.value, type: order.type, keyTypes: order.keyTypes },
       key: best.key,
     });
@@ -137,13 +132,9 @@ export class RunStore {
     return (await this.runs.start(runId)) || (await this.runs.run(runId))?.status === 'running';
   }
 
-  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
-  /** The run repository bound to a transaction of `transaction`. */
-  runsIn(tx: EntityManager): RunRepository {
-    return new RunRepository(tx);
+  /** Runs `work` in one control-store transaction, with the run repository bound to it. */
+  transaction<T>(work: (tx: RunRepository) => Promise<T>): Promise<T> {
+    return this.runs.transaction(work);
   }
 
   /** Takes (or takes over) a chunk; null when it is already done. */
