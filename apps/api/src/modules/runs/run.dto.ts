@@ -74,7 +74,7 @@ export class RunTriggeredView {
 export class RunLogErrorView {
   @ApiProperty({ example: 'PlanError', description: 'the error class' }) class!: string;
   @ApiPropertyOptional({ example: 'permission-denied', description: 'its code, when it has one' }) code?: string;
-  @ApiPropertyOptional({ description: 'its stack trace' }) stack?: string;
+  @ApiPropertyOptional({ example: 'PlanError: column "note" is not in the source table public.orders\n    at planTable (libs/engine/src/plan/plan-tables.ts:88:11)', description: 'its stack trace' }) stack?: string;
 }
 
 export class RunLogView {
