@@ -1,17 +1,11 @@
-import { Inject, Injectable, INestApplicationContext, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { Injectable, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { storeConfig } from '@dbferry/config';
 import { JobName, QueueName } from '@dbferry/queue-contracts';
 import { applyTestEnv, deleteRedisPrefix, randomQueuePrefix, waitFor } from '@dbferry/testing';
-import { HandlerRegistry } from './handler-registry';
 import { JobContext, JobHandler, JobHandlerOf } from './job-handler';
 import { JobProducer } from './job-producer';
-import { QueueModule } from './queue.module';
-import { QueueProcessor } from './queue-processor';
-import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from './tokens';
+import { maintenanceTestModule } from '../test/maintenance-module';
 
 /** What the slow handler saw, shared with the test. */
 const seen = { started: 0, finished: 0, aborted: 0 };
@@ -35,39 +29,8 @@ class SlowHandler implements JobHandlerOf<JobName.PruneAuditLog> {
   }
 }
 
-/** The registry wants one handler per job name; the other jobs get ones that do nothing. */
-const otherHandlers = Object.values(JobName)
-  .filter((name) => name !== JobName.PruneAuditLog)
-  .map((name) => {
-    class IdleHandler {
-      async handle() {
-        return null;
-      }
-    }
-    Object.defineProperty(IdleHandler, 'name', { value: `Idle${name}Handler` });
-    JobHandler(name)(IdleHandler);
-    Injectable()(IdleHandler);
-    return IdleHandler;
-  });
-
-@Injectable()
-class TestProcessor extends QueueProcessor {
-  readonly queueName = QueueName.Maintenance;
-  constructor(registry: HandlerRegistry, @Inject(QUEUE_REDIS) redis: Redis, @Inject(QUEUE_OPTIONS) options: QueueModuleOptions) {
-    super(registry, redis, options);
-  }
-}
-
 async function boot(shutdownTimeoutMs: number): Promise<INestApplicationContext> {
-  @Module({
-    imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [storeConfig] }),
-      QueueModule.forRoot({ role: 'worker', concurrency: 1, shutdownTimeoutMs }),
-    ],
-    providers: [SlowHandler, ...otherHandlers, TestProcessor],
-  })
-  class DrainTestModule {}
-  const app = await NestFactory.createApplicationContext(DrainTestModule, { logger: false });
+  const app = await NestFactory.createApplicationContext(maintenanceTestModule(SlowHandler, { concurrency: 1, shutdownTimeoutMs }), { logger: false });
   await app.init();
   return app;
 }

@@ -1,24 +1,11 @@
 import 'reflect-metadata';
 import { createServer } from 'node:http';
-import { Inject, Injectable, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { Injectable } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Redis } from 'ioredis';
-import { storeConfig } from '@dbferry/config';
-import { JobName, QueueName } from '@dbferry/queue-contracts';
-import {
-  HandlerRegistry,
-  installProcessGuards,
-  JobContext,
-  JobHandler,
-  JobHandlerOf,
-  QUEUE_OPTIONS,
-  QUEUE_REDIS,
-  QueueModule,
-  QueueModuleOptions,
-  QueueProcessor,
-} from '../src';
+import { JobName } from '@dbferry/queue-contracts';
+import { installProcessGuards, JobContext, JobHandler, JobHandlerOf } from '../src';
 import { FAULTS } from './faults';
+import { maintenanceTestModule } from './maintenance-module';
 
 /**
  * A worker process for handler-faults.int-spec.ts: the real QueueProcessor and process guards
@@ -64,36 +51,7 @@ class FaultyHandler implements JobHandlerOf<JobName.PruneAuditLog> {
   }
 }
 
-const otherHandlers = Object.values(JobName)
-  .filter((name) => name !== JobName.PruneAuditLog)
-  .map((name) => {
-    class IdleHandler {
-      async handle() {
-        return null;
-      }
-    }
-    Object.defineProperty(IdleHandler, 'name', { value: `Idle${name}Handler` });
-    JobHandler(name)(IdleHandler);
-    Injectable()(IdleHandler);
-    return IdleHandler;
-  });
-
-@Injectable()
-class FaultyProcessor extends QueueProcessor {
-  readonly queueName = QueueName.Maintenance;
-  constructor(registry: HandlerRegistry, @Inject(QUEUE_REDIS) redis: Redis, @Inject(QUEUE_OPTIONS) options: QueueModuleOptions) {
-    super(registry, redis, options);
-  }
-}
-
-@Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [storeConfig] }),
-    QueueModule.forRoot({ role: 'worker', concurrency: 1, shutdownTimeoutMs: 2000 }),
-  ],
-  providers: [FaultyHandler, ...otherHandlers, FaultyProcessor],
-})
-class FaultyWorkerModule {}
+const FaultyWorkerModule = maintenanceTestModule(FaultyHandler, { concurrency: 1, shutdownTimeoutMs: 2000 });
 
 async function main(): Promise<void> {
   installProcessGuards({ error: (message) => process.stderr.write(`${message}\n`) }, { onUncaughtException: () => process.exit(1) });
