@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from 'sqlite3';
+import { Client } from 'pg';
 import request from 'supertest';
-import { ApiHarness, startApi } from './harness';
+import { createMysqlDatabase, createPostgresDatabase } from '@dbferry/testing';
+import { ApiHarness, saveConnection, startApi } from './harness';
 
 const sqliteExec = (file: string, sql: string) =>
   new Promise<void>((resolve, reject) => {
@@ -200,6 +202,141 @@ describe('jobs (e2e)', () => {
     const res = await request(api.http).post(`/api/jobs/${created.id}/preview`).set(auth(operator)).expect(422);
     expect(res.body.details[0].field).toBe('tables[0].source');
     expect(res.body.message).toMatch(/main\.ghost not found/);
+  });
+
+  it('lists each job with its newest run and, while enabled with a schedule, when it next fires (UTC)', async () => {
+    const every15 = (await create(job({ name: 'list every 15', schedule: '*/15 * * * *' })).expect(201)).body;
+    const paris = (await create(job({ name: 'list paris 2am', schedule: '0 2 * * *', scheduleTz: 'Europe/Paris' })).expect(201)).body;
+    const off = (await create(job({ name: 'list disabled', schedule: '*/15 * * * *', enabled: false })).expect(201)).body;
+    const manual = (await create(job({ name: 'list manual' })).expect(201)).body;
+    const before = Date.now();
+    const listed = async () => {
+      const res = await request(api.http).get('/api/jobs?limit=500').set(auth(viewerToken)).expect(200);
+      return new Map<string, Record<string, unknown>>(res.body.items.map((j: { id: string }) => [j.id, j]));
+    };
+    const viewerToken = await api.tokenFor('viewer');
+    let jobs = await listed();
+
+    const next15 = new Date(jobs.get(every15.id)?.nextRunAt as string);
+    expect(next15.getTime()).toBeGreaterThan(before - 1000);
+    expect(next15.getTime()).toBeLessThanOrEqual(before + 15 * 60_000);
+    expect([next15.getUTCMinutes() % 15, next15.getUTCSeconds(), next15.getUTCMilliseconds()]).toEqual([0, 0, 0]);
+    // Read in Paris: 02:00 there, within the next day, said in UTC.
+    const nextParis = jobs.get(paris.id)?.nextRunAt as string;
+    expect(nextParis).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z$/);
+    expect(new Date(nextParis).getTime() - before).toBeLessThanOrEqual(86_400_000);
+    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' }).format(new Date(nextParis))).toBe('02:00');
+    expect(jobs.get(off.id)).toMatchObject({ nextRunAt: null, lastRun: null });
+    expect(jobs.get(manual.id)).toMatchObject({ nextRunAt: null, lastRun: null });
+
+    // The newest run, whatever its status: cancelled first, then the one queued after it.
+    const first = (await request(api.http).post(`/api/jobs/${manual.id}/run`).set(auth(operator)).expect(202)).body.runId;
+    jobs = await listed();
+    expect(jobs.get(manual.id)?.lastRun).toEqual({ id: first, status: 'queued', queuedAt: expect.any(String), finishedAt: null });
+    await request(api.http).post(`/api/runs/${first}/cancel`).set(auth(operator)).expect((res) => expect(res.status).toBeLessThan(300));
+    jobs = await listed();
+    expect(jobs.get(manual.id)?.lastRun).toMatchObject({ id: first, status: 'cancelled', finishedAt: expect.any(String) });
+    const second = (await request(api.http).post(`/api/jobs/${manual.id}/run`).set(auth(operator)).expect(202)).body.runId;
+    jobs = await listed();
+    expect(jobs.get(manual.id)?.lastRun).toMatchObject({ id: second, status: 'queued', finishedAt: null });
+    expect(jobs.get(every15.id)?.lastRun).toBeNull();
+    // One job reads the same.
+    const one = (await request(api.http).get(`/api/jobs/${manual.id}`).set(auth(viewerToken)).expect(200)).body;
+    expect(one).toMatchObject({ lastRun: { id: second, status: 'queued' }, nextRunAt: null });
+    // Disabling drops the next fire time; a PATCH answers with it.
+    const patched = (await request(api.http).patch(`/api/jobs/${every15.id}`).set(auth(operator)).send({ enabled: false }).expect(200)).body;
+    expect(patched.nextRunAt).toBeNull();
+  });
+
+  it('previews the next fire times of a cron in its zone, and refuses a bad one naming schedule', async () => {
+    const res = await request(api.http)
+      .get('/api/jobs/schedule-preview')
+      .query({ schedule: '30 6 * * 1-5', scheduleTz: 'America/New_York' })
+      .set(auth(await api.tokenFor('viewer')))
+      .expect(200);
+    expect(res.body).toMatchObject({ schedule: '30 6 * * 1-5', scheduleTz: 'America/New_York' });
+    expect(res.body.next).toHaveLength(3);
+    const local = (iso: string) =>
+      new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+    for (const iso of res.body.next) {
+      expect(iso).toMatch(/Z$/);
+      expect(local(iso)).toMatch(/^(Mon|Tue|Wed|Thu|Fri),? 06:30$/);
+    }
+    expect([...res.body.next].sort()).toEqual(res.body.next);
+    expect(new Set(res.body.next).size).toBe(3);
+    const five = await request(api.http).get('/api/jobs/schedule-preview').query({ schedule: '0 * * * *', count: 5 }).set(auth()).expect(200);
+    expect(five.body).toMatchObject({ scheduleTz: 'UTC' });
+    expect(five.body.next).toHaveLength(5);
+
+    const bad = await request(api.http).get('/api/jobs/schedule-preview').query({ schedule: '61 * * * *' }).set(auth()).expect(400);
+    expect(bad.body.details).toEqual([expect.objectContaining({ field: 'schedule' })]);
+    expect(bad.body.message).toMatch(/^schedule: not a cron expression/);
+    const zone = await request(api.http).get('/api/jobs/schedule-preview').query({ schedule: '0 * * * *', scheduleTz: 'Mars/Olympus' }).set(auth()).expect(400);
+    expect(zone.body.details).toEqual([expect.objectContaining({ field: 'scheduleTz' })]);
+    const missing = await request(api.http).get('/api/jobs/schedule-preview').set(auth()).expect(400);
+    expect(missing.body.message).toContain('schedule');
+    const many = await request(api.http).get('/api/jobs/schedule-preview').query({ schedule: '0 * * * *', count: 21 }).set(auth()).expect(400);
+    expect(many.body.message).toContain('count');
+  });
+
+  it('previews a job not saved yet (the body of a create, no name needed) and stores nothing', async () => {
+    const before = (await request(api.http).get('/api/jobs').set(auth())).body.total;
+    const body = { ...job(), name: undefined, tables: [{ source: 'main.orders', target: 'public.draft_orders', where: "status = 'paid'", columns: ['id', 'status', 'amount'] }] };
+    const res = await request(api.http).post('/api/jobs/preview').set(auth(operator)).send(body).expect(200);
+    expect(res.body.tables).toHaveLength(1);
+    const [orders] = res.body.tables;
+    expect(orders).toMatchObject({ source: { schema: 'main', name: 'orders' }, target: { schema: 'public', name: 'draft_orders' }, keyColumns: ['id'], targetExists: false, losses: [] });
+    expect(orders.where).toBe(`"status" = 'paid'`);
+    expect(orders.ddl[0]).toMatch(/^CREATE TABLE "public"\."draft_orders" \(/);
+    expect(orders.mapping.map((m: { column: string }) => m.column)).toEqual(['id', 'status', 'amount']);
+    expect((await request(api.http).get('/api/jobs').set(auth())).body.total).toBe(before);
+    await request(api.http).get(`/api/connections/${pgId}/tables/public/draft_orders`).set(auth()).expect(404);
+    // A pattern expands to the tables it matches.
+    const pattern = await request(api.http).post('/api/jobs/preview').set(auth(operator)).send({ ...body, tables: [{ source: 'main.*', target: 'public.*' }] }).expect(200);
+    expect(pattern.body.tables.map((t: { source: { name: string } }) => t.source.name)).toContain('orders');
+    // A viewer cannot, like a create.
+    await request(api.http).post('/api/jobs/preview').set(auth(await api.tokenFor('viewer'))).send(body).expect(403);
+  });
+
+  it.each<[string, number, string, object]>([
+    ['a bad filter', 400, 'tables[0].where', { tables: [{ source: 'main.orders', where: 'nope = 1' }] }],
+    ['a bad cron', 400, 'schedule', { schedule: 'every day' }],
+    ['a missing table', 422, 'tables[0].source', { tables: [{ source: 'main.ghost_table' }] }],
+    ['an unknown write mode', 400, 'writeMode', { writeMode: 'merge' }],
+    ['a missing source', 400, 'sourceId', { sourceId: undefined }],
+  ])('refuses a preview with %s: %i naming %s', async (_label, status, field, overrides) => {
+    const res = await request(api.http).post('/api/jobs/preview').set(auth(operator)).send({ ...job(), name: undefined, ...overrides }).expect(status);
+    expect(res.body.details).toContainEqual(expect.objectContaining({ field }));
+    expect(res.body.message).toContain(field);
+  });
+
+  it('previews the lossy columns of a PostgreSQL to MariaDB job before it is saved', async () => {
+    const pg = await createPostgresDatabase('dbferry_jobs_src');
+    const maria = await createMysqlDatabase('dbferry_jobs_dst');
+    try {
+      const client = new Client({ connectionString: pg.url });
+      await client.connect();
+      await client.query('CREATE TABLE ledger (id bigint PRIMARY KEY, amount numeric, booked timestamptz, note text)');
+      await client.end();
+      const sourceId = await saveConnection(api, admin, 'pg ledger', 'postgres', pg);
+      const targetId = await saveConnection(api, admin, 'maria ledger', 'mysql', maria);
+      const res = await request(api.http)
+        .post('/api/jobs/preview')
+        .set(auth(operator))
+        .send({ sourceId, targetId, tables: [{ source: 'public.ledger' }], mode: 'full', writeMode: 'upsert' })
+        .expect(200);
+      const [ledger] = res.body.tables;
+      expect(ledger.target).toEqual({ schema: maria.name, name: 'ledger' });
+      expect(ledger.ddl[0]).toMatch(/^CREATE TABLE `[^`]+`\.`ledger`/);
+      expect(ledger.losses).toEqual([
+        { column: 'amount', kind: 'unbounded-decimal-bounded', description: expect.stringMatching(/decimal\(65,30\)/) },
+        { column: 'booked', kind: 'timezone-offset-dropped', description: expect.any(String) },
+      ]);
+      expect(ledger.mapping.find((m: { column: string }) => m.column === 'amount')).toMatchObject({ lossy: { kind: 'unbounded-decimal-bounded' } });
+    } finally {
+      await pg.drop();
+      await maria.drop();
+    }
   });
 
   it('updates, refuses a duplicate name, and keeps a used connection from being deleted', async () => {

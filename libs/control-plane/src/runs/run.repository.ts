@@ -142,6 +142,19 @@ export class RunRepository {
     return row ?? null;
   }
 
+  /** Each of these jobs' newest run (by queued_at), keyed by job id; a job without runs is absent. */
+  async lastRuns(jobIds: string[]): Promise<Map<string, { id: string; status: RunEntity['status']; queuedAt: Date; finishedAt: Date | null }>> {
+    if (!jobIds.length) return new Map();
+    // One index probe of run_job_queued_idx per job, however many runs each has.
+    const rows: { jobId: string; id: string; status: RunEntity['status']; queuedAt: Date; finishedAt: Date | null }[] = await this.db.query(
+      `SELECT j.id AS "jobId", r.id, r.status, r.queued_at AS "queuedAt", r.finished_at AS "finishedAt"
+         FROM unnest($1::uuid[]) AS j(id)
+         CROSS JOIN LATERAL (SELECT id, status, queued_at, finished_at FROM run WHERE job_id = j.id ORDER BY queued_at DESC LIMIT 1) r`,
+      [jobIds],
+    );
+    return new Map(rows.map(({ jobId, ...run }) => [jobId, run]));
+  }
+
   /** The first `perTable` refused rows of each of these tables of a run, in the order they were stored. */
   async firstRejects(runId: string, tableIds: string[], perTable: number): Promise<{ runTableId: string; key: unknown; columnName: string | null; error: string }[]> {
     if (!tableIds.length) return [];

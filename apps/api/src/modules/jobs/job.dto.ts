@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -17,12 +17,14 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { JOB_WRITE_MODES, SYNC_MODES, type JobWriteMode, type SyncMode } from '@dbferry/control-plane';
+import { JOB_WRITE_MODES, RUN_STATUSES, SYNC_MODES, type JobWriteMode, type RunStatus, type SyncMode } from '@dbferry/control-plane';
 
 const EXAMPLE_JOB_ID = '9b2d4f61-3c8a-4e57-b1d0-6a7f8e9c0d12';
 const EXAMPLE_SOURCE_ID = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const EXAMPLE_TARGET_ID = '2a4b6c8d-1e3f-4a5b-8c7d-9e0f1a2b3c4d';
 const EXAMPLE_TIME = '2026-11-23T09:30:00.000Z';
+const EXAMPLE_RUN_ID = '5b0f2c1e-8f6b-4c1e-9f1a-2d3c4b5a6e7f';
+const EXAMPLE_LAST_RUN = { id: EXAMPLE_RUN_ID, status: 'succeeded', queuedAt: EXAMPLE_TIME, finishedAt: '2026-11-23T09:30:15.000Z' };
 const EXAMPLE_TYPES = { amount: 'numeric(20,4)', payload: 'jsonb' };
 const EXAMPLE_TABLES = [{ source: 'sales.orders', target: 'public.orders', keyColumns: ['id'], types: EXAMPLE_TYPES }, { source: 'sales.*', target: 'public.*' }];
 
@@ -228,6 +230,58 @@ export class UpdateJobDto extends JobSettings {
   writeMode?: JobWriteMode;
 }
 
+/** The body of POST /api/jobs/preview: a job as it would be created, its name optional. */
+export class PreviewJobDto extends OmitType(CreateJobDto, ['name'] as const) {
+  @ApiPropertyOptional({ example: 'orders to warehouse', maxLength: 100, description: 'not needed to preview; checked like a create when given' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+}
+
+export class ScheduleQuery {
+  @ApiProperty({ example: '*/15 * * * *', maxLength: 120, description: 'cron (5 or 6 fields)' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(120)
+  schedule!: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Paris', maxLength: 64, description: 'IANA time zone the cron is read in (default UTC)' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  scheduleTz?: string;
+
+  @ApiPropertyOptional({ example: 3, minimum: 1, maximum: 20, default: 3, description: 'how many fire times to list' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  count = 3;
+}
+
+export class ScheduleView {
+  @ApiProperty({ example: '0 2 * * *' }) schedule!: string;
+  @ApiProperty({ example: 'Europe/Paris', description: 'the zone the cron was read in' }) scheduleTz!: string;
+  @ApiProperty({
+    type: [String],
+    format: 'date-time',
+    example: ['2026-11-24T01:00:00.000Z', '2026-11-25T01:00:00.000Z', '2026-11-26T01:00:00.000Z'],
+    description: 'the next fire times from now, UTC',
+  })
+  next!: string[];
+}
+
+export class JobLastRunView {
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_RUN_ID, description: 'follow it at GET /api/runs/:id' }) id!: string;
+  @ApiProperty({ enum: RUN_STATUSES, example: 'succeeded' }) status!: RunStatus;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) queuedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:15.000Z', description: 'null while queued or running' }) finishedAt!: Date | null;
+}
+
 export class JobView {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_JOB_ID }) id!: string;
   @ApiProperty({ example: 'orders to warehouse' }) name!: string;
@@ -249,6 +303,16 @@ export class JobView {
   @ApiProperty({ example: 0 }) lookbackSeconds!: number;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) updatedAt!: Date;
+  @ApiProperty({ type: JobLastRunView, nullable: true, example: EXAMPLE_LAST_RUN, description: 'the newest run, whatever its status; null before the first' })
+  lastRun!: JobLastRunView | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-11-23T09:45:00.000Z',
+    description: 'when the schedule next fires (UTC, read in scheduleTz); null without a schedule or while disabled',
+  })
+  nextRunAt!: Date | null;
   @ApiPropertyOptional({
     type: [String],
     example: ['the source shop could not be reached (timed out), so its tables were not checked; a run checks them again'],
@@ -282,6 +346,12 @@ export class ColumnMappingView {
   note?: string;
 }
 
+export class ValueLossView {
+  @ApiProperty({ example: 'amount' }) column!: string;
+  @ApiProperty({ example: 'decimal-precision-reduced' }) kind!: string;
+  @ApiProperty({ example: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }) description!: string;
+}
+
 export class TablePlanView {
   @ApiProperty({ example: 0, description: 'the index in the job’s tables this table came from' }) specIndex!: number;
   @ApiProperty({ type: TableRefView, example: { schema: 'sales', name: 'orders' } }) source!: TableRefView;
@@ -303,6 +373,12 @@ export class TablePlanView {
   @ApiProperty({ type: [ColumnMappingView], example: [{ column: 'amount', sourceType: 'numeric(12,2)', neutralType: 'decimal(12,2)', targetType: 'numeric(20,4)', typeSource: 'override' }] })
   mapping!: ColumnMappingView[];
   @ApiProperty({ nullable: true, type: Number, example: 120000 }) rowEstimate!: number | null;
+  @ApiProperty({
+    type: [ValueLossView],
+    example: [{ column: 'amount', kind: 'decimal-precision-reduced', description: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }],
+    description: 'the columns whose target type cannot hold every source value (the lossy mappings)',
+  })
+  losses!: ValueLossView[];
 }
 
 export class JobPreviewView {

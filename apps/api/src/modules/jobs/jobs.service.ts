@@ -6,6 +6,7 @@ import {
   JobTableSpec,
   Repository,
   RunEntity,
+  RunRepository,
   SyncJobEntity,
   isUniqueViolation,
 } from '@dbferry/control-plane';
@@ -20,10 +21,31 @@ import type { Page } from '../../common/pagination.dto';
 import { FieldProblem, fieldError } from '../../common/validation';
 import { AuditService } from '../audit/audit.service';
 import { ConnectionsService } from '../connections/connections.service';
-import { CreateJobDto, JobView, UpdateJobDto } from './job.dto';
+import { CreateJobDto, JobLastRunView, JobView, PreviewJobDto, ScheduleView, UpdateJobDto } from './job.dto';
 import { runSummary } from '../runs/runs.service';
 
-const view = (job: SyncJobEntity): JobView => ({
+/**
+ * The next `count` fire times of a cron read in `tz` (default UTC), after `from`. Throws
+ * cron-parser's error on an expression it cannot read.
+ */
+export function nextFireTimes(schedule: string, tz: string | null | undefined, count: number, from = new Date()): Date[] {
+  const cron = CronExpressionParser.parse(schedule, { tz: tz ?? 'UTC', currentDate: from });
+  return cron.take(count).map((d) => new Date(d.getTime()));
+}
+
+/** When a job's scheduler next fires: null without a schedule, while disabled, or for a cron no longer readable. */
+function nextRunAt(job: Pick<SyncJobEntity, 'enabled' | 'schedule' | 'scheduleTz'>, now: Date): Date | null {
+  if (!job.enabled || !job.schedule) return null;
+  try {
+    return nextFireTimes(job.schedule, job.scheduleTz, 1, now)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+type LastRun = JobLastRunView | null;
+
+const view = (job: SyncJobEntity, lastRun: LastRun = null, now = new Date()): JobView => ({
   id: job.id,
   name: job.name,
   sourceId: job.sourceId,
@@ -44,7 +66,12 @@ const view = (job: SyncJobEntity): JobView => ({
   lookbackSeconds: job.lookbackSeconds,
   createdAt: job.createdAt,
   updatedAt: job.updatedAt,
+  lastRun,
+  nextRunAt: nextRunAt(job, now),
 });
+
+/** What a preview shows of a plan: the engine's plan and its lossy mappings side by side. */
+const planView = (plan: TablePlan) => ({ ...plan, losses: plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...(m.lossy as { kind: string; description: string }) })) });
 
 const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
 
@@ -111,6 +138,20 @@ const isTimeZone = (tz: string) => {
   }
 };
 
+/** Why a schedule (and its zone) cannot be used: nothing when it can, or when there is none. */
+function scheduleProblems(schedule: string | null | undefined, tz: string | null | undefined): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (tz && !isTimeZone(tz)) problems.push({ field: 'scheduleTz', message: 'not an IANA time zone' });
+  if (schedule) {
+    try {
+      CronExpressionParser.parse(schedule, { tz: tz && isTimeZone(tz) ? tz : 'UTC' });
+    } catch (error) {
+      problems.push({ field: 'schedule', message: `not a cron expression (${(error as Error).message})` });
+    }
+  }
+  return problems;
+}
+
 /** What a 503 for a job's write says: a schedule lives in Redis, so the store was left as it was. */
 const NOT_SAVED = 'the job holds a schedule, which lives there, so nothing was saved';
 
@@ -125,6 +166,7 @@ export class JobsService {
     @InjectRepo(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
     @InjectRepo(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
     @InjectRepo(RunEntity) private readonly runs: Repository<RunEntity>,
+    private readonly runState: RunRepository,
     private readonly connectionsService: ConnectionsService,
     private readonly audit: AuditService,
     private readonly producer: JobProducer,
@@ -161,16 +203,31 @@ export class JobsService {
 
   async list(limit: number, offset: number): Promise<Page<JobView>> {
     const [rows, total] = await this.jobs.findAndCount({ order: { name: 'ASC' }, take: limit, skip: offset });
-    return { items: rows.map(view), total };
+    const lastRuns = await this.runState.lastRuns(rows.map((r) => r.id));
+    const now = new Date();
+    return { items: rows.map((job) => view(job, lastRuns.get(job.id) ?? null, now)), total };
   }
 
   async get(id: string): Promise<JobView> {
-    return view(await this.load(id));
+    return this.viewOf(await this.load(id));
   }
 
-  async create(dto: CreateJobDto, actor: AuthUser): Promise<JobView> {
-    const job = this.jobs.create({
-      name: dto.name,
+  /** A cron's next fire times, or a 400 naming `schedule` (or `scheduleTz`). */
+  schedulePreview(schedule: string, scheduleTz: string | undefined, count: number): ScheduleView {
+    const problems = scheduleProblems(schedule, scheduleTz);
+    if (problems.length) throw fieldError(problems);
+    return { schedule, scheduleTz: scheduleTz ?? 'UTC', next: nextFireTimes(schedule, scheduleTz, count).map((d) => d.toISOString()) };
+  }
+
+  private async viewOf(job: SyncJobEntity, warnings: string[] = []): Promise<JobView> {
+    const lastRun = (await this.runState.lastRuns([job.id])).get(job.id) ?? null;
+    return withWarnings(view(job, lastRun), warnings);
+  }
+
+  /** A job entity from a create body, not saved. */
+  private draft(dto: CreateJobDto | PreviewJobDto, createdBy: string): SyncJobEntity {
+    return this.jobs.create({
+      name: dto.name ?? '',
       sourceId: dto.sourceId,
       targetId: dto.targetId,
       tables: dto.tables.map((t) => ({ ...t })),
@@ -187,8 +244,12 @@ export class JobsService {
       maxRejects: dto.maxRejects ?? 0,
       nul: dto.nul ?? 'strip',
       lookbackSeconds: dto.lookbackSeconds ?? 0,
-      createdBy: actor.id,
+      createdBy,
     });
+  }
+
+  async create(dto: CreateJobDto, actor: AuthUser): Promise<JobView> {
+    const job = this.draft(dto, actor.id);
     if (hasScheduler(job)) await assertQueueAnswers(this.producer, NOT_SAVED);
     const warnings = await this.check(job, true);
     const saved = await this.saveWithSchedule(job, false);
@@ -206,7 +267,7 @@ export class JobsService {
     const warnings = await this.check(job, dto.tables !== undefined || dto.sourceId !== undefined);
     const saved = await this.saveWithSchedule(job, hadScheduler);
     await this.audit.record({ actor, action: 'job.update', targetType: 'job', targetId: id, details: { fields: Object.keys(dto) } });
-    return withWarnings(view(saved), warnings);
+    return this.viewOf(saved, warnings);
   }
 
   async remove(id: string, actor: AuthUser): Promise<void> {
@@ -229,8 +290,22 @@ export class JobsService {
    * What a run would do, changing nothing: the tables it would touch (patterns expanded), the
    * DDL it would run on the target, and the type chosen for each column.
    */
-  async preview(id: string): Promise<{ tables: TablePlan[] }> {
-    const job = await this.load(id);
+  async preview(id: string): Promise<{ tables: ReturnType<typeof planView>[] }> {
+    return this.plan(await this.load(id));
+  }
+
+  /**
+   * The preview of a job not saved yet (the body of a create): refused like a create (400/422
+   * naming the field) when it could not be saved, then planned like a saved one. Nothing is stored.
+   */
+  async previewDraft(dto: PreviewJobDto, actor: AuthUser): Promise<{ tables: ReturnType<typeof planView>[] }> {
+    const job = this.draft(dto, actor.id);
+    // check() reads the tables on the source: an unreachable source fails the plan below with its reason.
+    await this.check(job, true);
+    return this.plan(job);
+  }
+
+  private async plan(job: SyncJobEntity): Promise<{ tables: ReturnType<typeof planView>[] }> {
     let planned: Awaited<ReturnType<typeof planTablesEach>>;
     try {
       planned = await this.connectionsService.withConnection(job.sourceId, (source, sourceSpec) =>
@@ -251,7 +326,7 @@ export class JobsService {
       if (error instanceof PlanError) throw new UnprocessableEntityException({ message: error.message, details: [{ field: error.field, message: error.message }] });
       if (error instanceof HttpException || error instanceof DbError) throw error;
       // Never a 500 for a job the plan cannot read: the reason is the job's, said as a 422.
-      this.logger.warn(`preview of job ${id} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      this.logger.warn(`preview of job ${job.id ?? '(not saved)'} failed: ${error instanceof Error ? error.stack : String(error)}`);
       const message = `the plan failed: ${error instanceof Error ? error.message : String(error)}`;
       throw new UnprocessableEntityException({ message, details: [{ field: 'tables', message }] });
     }
@@ -262,7 +337,7 @@ export class JobsService {
         details: planned.failures.map((f) => ({ field: f.field, message: f.reason })),
       });
     }
-    return { tables: planned.plans };
+    return { tables: planned.plans.map(planView) };
   }
 
   async runsOf(id: string, limit: number, offset: number): Promise<Page<ReturnType<typeof runSummary>>> {
@@ -306,14 +381,7 @@ export class JobsService {
     if (job.mode === 'incremental' && job.writeMode !== 'upsert') {
       add('writeMode', 'incremental mode writes with upsert (a re-read row must replace, not duplicate)');
     }
-    if (job.schedule) {
-      try {
-        CronExpressionParser.parse(job.schedule, { tz: job.scheduleTz ?? 'UTC' });
-      } catch (error) {
-        add('schedule', `not a cron expression (${(error as Error).message})`);
-      }
-    }
-    if (job.scheduleTz && !isTimeZone(job.scheduleTz)) add('scheduleTz', 'not an IANA time zone');
+    for (const p of scheduleProblems(job.schedule, job.scheduleTz)) add(p.field, p.message);
 
     job.tables.forEach((table, i) => this.checkTable(table, i, job, add));
     if (problems.length) throw fieldError(problems);
