@@ -9,7 +9,18 @@
 import type { ServerInfo } from './servers';
 import { withMysql, withPg } from './servers';
 
-export const BENCH_DATABASES = { src: 'dbferry_bench_src', dst: 'dbferry_bench_dst', pgloader: 'dbferry_bench_pgloader' } as const;
+/**
+ * The bench's databases are named `<prefix>_src`, `_dst`, `_pgloader` (and `_control`, see e2e.ts);
+ * BENCH_DB_PREFIX gives a run its own set, so two benches on one server never drop each other's.
+ */
+export const BENCH_DB_PREFIX = benchPrefix(process.env['BENCH_DB_PREFIX'] ?? 'dbferry_bench');
+
+function benchPrefix(text: string): string {
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(text)) throw new Error(`BENCH_DB_PREFIX must be a lower-case identifier of up to 41 characters, got "${text}"`);
+  return text;
+}
+
+export const BENCH_DATABASES = { src: `${BENCH_DB_PREFIX}_src`, dst: `${BENCH_DB_PREFIX}_dst`, pgloader: `${BENCH_DB_PREFIX}_pgloader` } as const;
 
 export const ORDERS_ROWS = 1_000_000;
 export const EVENTS_ROWS = 5_000_000;

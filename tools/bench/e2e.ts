@@ -9,11 +9,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deleteRedisPrefix } from '@dbferry/testing';
 import type { DialectName } from '@dbferry/dialects-core';
+import { BENCH_DB_PREFIX } from './datasets';
 import type { Endpoint } from './dbferry-copy';
 import { peakRss, type Service, startService } from './services';
 import { pgUrl, type ServerInfo, withPg } from './servers';
 
-export const CONTROL_DATABASE = 'dbferry_bench_control';
+export const CONTROL_DATABASE = `${BENCH_DB_PREFIX}_control`;
 
 /** How often the bench asks GET /api/runs/:id whether the run has ended. */
 const POLL_MS = 50;
