@@ -294,6 +294,17 @@ describe('connections (e2e)', () => {
       expect(table('t-sqlite', 't')).toMatchObject({ schema: 'main', rowEstimate: 0 });
       expect(byName['t-closed']).toMatchObject({ reachable: false, tables: [] });
       expect(byName['t-closed'].error).toMatch(/connection refused/);
+      // How many tables and rows in all, for the console's list: unknown estimates are left out of the sum.
+      expect(byName['pg-live']).toMatchObject({ tableCount: 2, rowEstimate: 437 });
+      expect(byName['t-closed']).toMatchObject({ tableCount: null, rowEstimate: null });
+    });
+
+    it('leaves the tables out with withTables=false but keeps the counts, and names a bad value', async () => {
+      const res = await request(api.http).get('/api/connections/status?withTables=false').set(auth()).expect(200);
+      const live = res.body.items.find((s: { name: string }) => s.name === 'pg-live');
+      expect(live).toMatchObject({ reachable: true, tableCount: 2, rowEstimate: 437, tables: [] });
+      const bad = await request(api.http).get('/api/connections/status?withTables=no').set(auth()).expect(400);
+      expect(bad.body.details).toEqual([expect.objectContaining({ field: 'withTables' })]);
     });
   });
 });

@@ -39,6 +39,9 @@ describe('introspection over HTTP (e2e)', () => {
     await client.query(`CREATE INDEX order_lines_placed ON "Sales"."Order Lines" (placed, amount)`);
     await client.query(`INSERT INTO "Sales"."Order Lines" (region, amount, sku) SELECT 'eu', g, 's' || g FROM generate_series(1, 250) g`);
     await client.query(`ANALYZE "Sales"."Order Lines"`);
+    // A catalogue as wide as the console's table browser must page: 2,000 small tables in one schema.
+    await client.query(`CREATE SCHEMA "Wide"`);
+    await client.query(`DO $$ BEGIN FOR i IN 0..1999 LOOP EXECUTE format('CREATE TABLE "Wide".%I (id int PRIMARY KEY)', 't' || lpad(i::text, 4, '0')); END LOOP; END $$`);
     await mysql.query(`CREATE TABLE order_lines (
       id bigint unsigned NOT NULL AUTO_INCREMENT,
       flag tinyint(1) NOT NULL DEFAULT 1,
@@ -109,6 +112,49 @@ describe('introspection over HTTP (e2e)', () => {
         { name: 'ix_made', columns: ['made', 'status'], unique: false },
       ]),
     );
+  });
+
+  it('lists the schemas a connection can see, without the system ones', async () => {
+    const res = await request(api.http).get(`/api/connections/${ids['pg']}/schemas`).set(auth()).expect(200);
+    const names = res.body.items.map((s: { name: string }) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['Sales', 'Wide', 'public']));
+    expect(names).not.toContain('pg_catalog');
+    expect(names).not.toContain('information_schema');
+    expect(res.body.total).toBe(names.length);
+    const mysql = await request(api.http).get(`/api/connections/${ids['my']}/schemas`).set(auth()).expect(200);
+    expect(mysql.body.items).toContainEqual({ name: my.name });
+    expect(mysql.body.items).not.toContainEqual({ name: 'mysql' });
+  });
+
+  it('pages 2,000 tables on the server and searches their names', async () => {
+    const page = await request(api.http).get(`/api/connections/${ids['pg']}/tables?schema=Wide&limit=50&offset=1950`).set(auth()).expect(200);
+    expect(page.body.total).toBe(2000);
+    expect(page.body.items).toHaveLength(50);
+    expect(page.body.items[0]).toMatchObject({ schema: 'Wide', name: 't1950', primaryKey: ['id'] });
+    expect(page.body.items[49]).toMatchObject({ name: 't1999' });
+    // Search ignores case and looks at schema.name; total counts the matches, not the page.
+    const found = await request(api.http).get(`/api/connections/${ids['pg']}/tables?schema=Wide&search=T123&limit=5`).set(auth()).expect(200);
+    expect(found.body.total).toBe(10); // t1230..t1239
+    expect(found.body.items.map((t: { name: string }) => t.name)).toEqual(['t1230', 't1231', 't1232', 't1233', 't1234']);
+    const bySchema = await request(api.http).get(`/api/connections/${ids['pg']}/tables?search=wide.t000&limit=50`).set(auth()).expect(200);
+    expect(bySchema.body.total).toBe(10); // Wide.t0000..t0009
+    const none = await request(api.http).get(`/api/connections/${ids['pg']}/tables?search=no-such-table`).set(auth()).expect(200);
+    expect(none.body).toEqual({ items: [], total: 0 });
+    // Without a limit: every table, as before.
+    const all = await request(api.http).get(`/api/connections/${ids['pg']}/tables?schema=Wide`).set(auth()).expect(200);
+    expect(all.body.items).toHaveLength(2000);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=1001', 'limit'],
+    ['offset=-1', 'offset'],
+    ['limit=ten', 'limit'],
+    [`search=${'x'.repeat(129)}`, 'search'],
+  ])('answers a table list with %s by 400 naming %s', async (query, field) => {
+    const res = await request(api.http).get(`/api/connections/${ids['pg']}/tables?${query}`).set(auth()).expect(400);
+    expect(res.body.details.length).toBeGreaterThan(0);
+    expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(res.body.details.map(() => field));
   });
 
   it('answers 404 for a table that does not exist', async () => {

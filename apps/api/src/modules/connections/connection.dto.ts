@@ -16,8 +16,10 @@ import {
   ValidatorConstraintInterface,
   ValidationArguments,
 } from 'class-validator';
+import { Type } from 'class-transformer';
 import { DIALECT_NAMES, type DialectName } from '@dbferry/dialects-core';
 import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
+import { MAX_OFFSET } from '../../common/pagination.dto';
 
 const OPTION_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 /** Options are sent back in responses, so a secret put there would leak: refuse such keys. */
@@ -163,6 +165,43 @@ export class TablesQuery {
   @MinLength(1)
   @MaxLength(128)
   schema?: string;
+
+  @ApiPropertyOptional({ example: 'order', maxLength: 128, description: 'only tables whose name (or schema.name) contains this, ignoring case' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  search?: string;
+
+  @ApiPropertyOptional({ example: 100, minimum: 1, maximum: 1000, description: 'a page of this many; omitted: every table' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ example: 0, minimum: 0, maximum: MAX_OFFSET })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_OFFSET)
+  offset = 0;
+}
+
+export class StatusQuery {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    example: 'false',
+    description: "false: each connection's tables are left out (tableCount and rowEstimate still say how many and how big)",
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  withTables?: 'true' | 'false';
+}
+
+export class SchemaView {
+  @ApiProperty({ example: 'public' }) name!: string;
 }
 
 export class ConnectionView {
@@ -204,7 +243,11 @@ export class ConnectionStatusView {
   @ApiPropertyOptional({ example: '16.4', description: 'when reachable' }) serverVersion?: string;
   @ApiPropertyOptional({ example: 'connection refused: 10.0.0.5:5432', description: 'why it is unreachable, or why its tables could not be listed' })
   error?: string;
-  @ApiProperty({ type: [TableSummaryView], description: 'empty when unreachable' }) tables!: TableSummaryView[];
+  @ApiProperty({ example: 42, nullable: true, type: Number, description: 'how many tables it has; null when they could not be listed' })
+  tableCount!: number | null;
+  @ApiProperty({ example: 1250000, nullable: true, type: Number, description: "the sum of its tables' row estimates; null when none has one" })
+  rowEstimate!: number | null;
+  @ApiProperty({ type: [TableSummaryView], description: 'empty when unreachable, or when asked withTables=false' }) tables!: TableSummaryView[];
 }
 
 export class TableParams {

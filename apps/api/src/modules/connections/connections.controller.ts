@@ -17,6 +17,8 @@ import {
   ConnectionTestView,
   ConnectionView,
   CreateConnectionDto,
+  SchemaView,
+  StatusQuery,
   TableDetailView,
   TableParams,
   TablesQuery,
@@ -39,9 +41,9 @@ export class ConnectionsController {
 
   /** Declared before `:id` so "status" is never taken for an id. */
   @Get('status')
-  @ApiPageResponse(ConnectionStatusView, 'every connection probed: reachable, latency, and its tables with row estimates')
-  status() {
-    return this.connections.status();
+  @ApiPageResponse(ConnectionStatusView, 'every connection probed: reachable, latency, how many tables and rows, and its tables with row estimates')
+  status(@Query() query: StatusQuery) {
+    return this.connections.status(query.withTables !== 'false');
   }
 
   @Post()
@@ -96,8 +98,18 @@ export class ConnectionsController {
 
   @Get(':id/tables')
   @ApiIdParam('connection')
-  @ApiPageResponse(TableSummaryView, 'the tables (and views) of the connection, each with a row estimate; every one, not paged')
+  @ApiPageResponse(
+    TableSummaryView,
+    'the tables of the connection (of one schema with ?schema=, else of its default ones), each with a row estimate; searched with ?search= and paged with ?limit=&offset= (every one without a limit)',
+  )
   tables(@Param('id', UuidParamPipe) id: string, @Query() query: TablesQuery) {
-    return this.connections.tables(id, query.schema);
+    return this.connections.tables(id, query);
+  }
+
+  @Get(':id/schemas')
+  @ApiIdParam('connection')
+  @ApiPageResponse(SchemaView, "the schemas the connection can see (MySQL/MariaDB: databases), system ones left out, by name")
+  schemas(@Param('id', UuidParamPipe) id: string) {
+    return this.connections.schemas(id);
   }
 }

@@ -33,7 +33,9 @@ import {
   ConnectionTestView,
   ConnectionView,
   CreateConnectionDto,
+  SchemaView,
   TableDetailView,
+  TablesQuery,
   TableSummaryView,
   UpdateConnectionDto,
 } from './connection.dto';
@@ -205,10 +207,27 @@ export class ConnectionsService {
     return result;
   }
 
-  async tables(id: string, schema?: string): Promise<Page<TableSummaryView>> {
+  /**
+   * The catalogue is read whole (one query, milliseconds for thousands of tables) and searched
+   * and paged here, so a browser gets only the page it shows.
+   */
+  async tables(id: string, query: Omit<TablesQuery, 'offset'> & { offset?: number }): Promise<Page<TableSummaryView>> {
     const stored = await this.load(id);
-    const items = await this.withSession(stored, (session) => session.listTables(schema));
-    return { items, total: items.length };
+    const all = await this.withSession(stored, (session) => session.listTables(query.schema));
+    const needle = query.search?.trim().toLowerCase();
+    const found = needle ? all.filter((t) => `${t.schema}.${t.name}`.toLowerCase().includes(needle)) : all;
+    const offset = query.offset ?? 0;
+    const items = query.limit === undefined ? found.slice(offset) : found.slice(offset, offset + query.limit);
+    return { items, total: found.length };
+  }
+
+  async schemas(id: string): Promise<Page<SchemaView>> {
+    const stored = await this.load(id);
+    const names = await this.withSession(stored, (session) => {
+      if (!session.data) throw new ServiceUnavailableException(`${stored.dialect} introspection is not available yet`);
+      return session.data.introspector.listSchemas();
+    });
+    return { items: names.map((name) => ({ name })), total: names.length };
   }
 
   /** The jobs reading from or writing to a connection, by name (the first few, for a message). */
@@ -245,26 +264,30 @@ export class ConnectionsService {
     };
   }
 
-  async status(): Promise<Page<ConnectionStatusView>> {
+  async status(withTables = true): Promise<Page<ConnectionStatusView>> {
     const rows = await this.connections.createQueryBuilder('c').addSelect(['c.secretKeyId', 'c.secretCiphertext']).orderBy('lower(c.name)').getMany();
     const results: ConnectionStatusView[] = new Array(rows.length);
     let next = 0;
     const work = async () => {
-      for (let i = next++; i < rows.length; i = next++) results[i] = await this.statusOf(this.secrets.toSpec(rows[i]));
+      for (let i = next++; i < rows.length; i = next++) results[i] = await this.statusOf(this.secrets.toSpec(rows[i]), withTables);
     };
     await Promise.all(Array.from({ length: Math.min(STATUS_PARALLELISM, rows.length) }, work));
     return { items: results, total: results.length };
   }
 
-  private async statusOf(stored: StoredConnection): Promise<ConnectionStatusView> {
+  private async statusOf(stored: StoredConnection, withTables: boolean): Promise<ConnectionStatusView> {
     const base = { id: stored.id, name: stored.name, dialect: stored.dialect };
     const probe = await this.probe(stored);
-    if (!probe.ok) return { ...base, reachable: false, latencyMs: probe.latencyMs, error: probe.error, tables: [] };
+    const unknown = { tableCount: null, rowEstimate: null, tables: [] };
+    if (!probe.ok) return { ...base, reachable: false, latencyMs: probe.latencyMs, error: probe.error, ...unknown };
+    const reached = { ...base, reachable: true, latencyMs: probe.latencyMs, serverVersion: probe.serverVersion };
     try {
       const tables = await this.withSession(stored, (session) => session.listTables());
-      return { ...base, reachable: true, latencyMs: probe.latencyMs, serverVersion: probe.serverVersion, tables };
+      const estimates = tables.map((t) => t.rowEstimate).filter((n): n is number => n !== null);
+      const rowEstimate = estimates.length ? estimates.reduce((sum, n) => sum + n, 0) : null;
+      return { ...reached, tableCount: tables.length, rowEstimate, tables: withTables ? tables : [] };
     } catch (error) {
-      return { ...base, reachable: true, latencyMs: probe.latencyMs, serverVersion: probe.serverVersion, error: (error as Error).message, tables: [] };
+      return { ...reached, error: (error as Error).message, ...unknown };
     }
   }
 
