@@ -86,7 +86,9 @@ export class RunChunkEntity {
   @Column({ type: 'text', nullable: true }) error!: string | null;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Least to most severe. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 @Entity({ name: 'run_log' })
 export class RunLogEntity {

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { RUN_STATUSES, RUN_TABLE_STATUSES } from '@dbferry/control-plane';
+import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { LOG_LEVELS, RUN_STATUSES, RUN_TABLE_STATUSES } from '@dbferry/control-plane';
 import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
+import { PageQuery } from '../../common/pagination.dto';
 
 const COUNT = 'a JSON number while exact, else a decimal string';
 const TRIGGERS = ['manual', 'schedule', 'recovery'];
@@ -63,8 +65,39 @@ export class RunSummaryView {
   @ApiProperty({ nullable: true, type: String, example: null, description: 'why the run failed' }) error!: string | null;
 }
 
+/** A run as GET /api/runs lists it: the summary and its job's name. */
+export class RunListItemView extends RunSummaryView {
+  @ApiProperty({ example: 'orders to the warehouse' }) jobName!: string;
+}
+
 export class RunView extends RunSummaryView {
   @ApiProperty({ type: [RunTableView] }) tables!: RunTableView[];
+}
+
+/** GET /api/runs: every filter is optional and they combine (AND). */
+export class RunListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: RUN_STATUSES, example: 'failed', description: 'only runs in this status' })
+  @IsOptional()
+  @IsIn(RUN_STATUSES)
+  status?: (typeof RUN_STATUSES)[number];
+
+  @ApiPropertyOptional({ format: 'uuid', example: EXAMPLE_ID.job, description: "only this job's runs" })
+  @IsOptional()
+  @IsUUID()
+  jobId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', example: EXAMPLE_TIME, description: 'only runs queued at or after this time (ISO-8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+}
+
+/** GET /api/runs/:id/logs: a level is a floor, so `warn` gives warnings and errors. */
+export class RunLogQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: LOG_LEVELS, example: 'warn', description: 'only lines at this level or above (debug < info < warn < error)' })
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
+  level?: (typeof LOG_LEVELS)[number];
 }
 
 export class RunTriggeredView {
@@ -79,7 +112,7 @@ export class RunLogErrorView {
 
 export class RunLogView {
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) at!: Date;
-  @ApiProperty({ enum: ['debug', 'info', 'warn', 'error'], example: 'info' }) level!: string;
+  @ApiProperty({ enum: LOG_LEVELS, example: 'info' }) level!: string;
   @ApiProperty({ nullable: true, type: String, example: 'public.orders', description: 'the source table the line is about, if any' }) table!: string | null;
   @ApiProperty({ example: 'ran on the target: CREATE TABLE "shop"."orders" (…)' }) message!: string;
   @ApiPropertyOptional({

@@ -3,9 +3,9 @@ import { UuidParamPipe } from '../../common/input-guard';
 import { concatMap, distinctUntilChanged, from, Observable, takeWhile, timer } from 'rxjs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
-import { ApiIdParam, EXAMPLE_ID } from '../../common/openapi';
+import { ApiIdParam, ApiPageResponse, EXAMPLE_ID } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
-import { RunLogPage, RunRejectPage, RunTriggeredView, RunView } from './run.dto';
+import { RunListItemView, RunListQuery, RunLogPage, RunLogQuery, RunRejectPage, RunTriggeredView, RunView } from './run.dto';
 import { RunsService } from './runs.service';
 
 @ApiTags('runs')
@@ -21,6 +21,12 @@ export class RunsController {
   @ApiConflictResponse({ description: 'the job already has a queued or running run' })
   trigger(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.runs.trigger(id, actor);
+  }
+
+  @Get('runs')
+  @ApiPageResponse(RunListItemView, 'every run, newest first (by queue time)')
+  list(@Query() query: RunListQuery) {
+    return this.runs.list(query);
   }
 
   @Get('runs/:id')
@@ -61,8 +67,8 @@ export class RunsController {
   @Get('runs/:id/logs')
   @ApiIdParam('run')
   @ApiOkResponse({ type: RunLogPage })
-  logs(@Param('id', UuidParamPipe) id: string, @Query() page: PageQuery) {
-    return this.runs.logsOf(id, page.limit, page.offset);
+  logs(@Param('id', UuidParamPipe) id: string, @Query() query: RunLogQuery) {
+    return this.runs.logsOf(id, query);
   }
 
   /** Rows the target refused (a value too long, a NOT NULL or check violation…), paged, oldest first. */

@@ -1,10 +1,23 @@
 import { ConflictException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { insertQueuedRun, InjectRepo, Repository, RunEntity, RunLogEntity, RunRejectEntity, RunRepository, RunTableEntity, SyncJobEntity } from '@dbferry/control-plane';
+import { type FindOptionsWhere, In, MoreThanOrEqual } from 'typeorm';
+import {
+  insertQueuedRun,
+  InjectRepo,
+  LOG_LEVELS,
+  Repository,
+  RunEntity,
+  RunLogEntity,
+  RunRejectEntity,
+  RunRepository,
+  RunTableEntity,
+  SyncJobEntity,
+} from '@dbferry/control-plane';
 import { JobProducer, QueueUnavailableError, startRun } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import type { AuthUser } from '../../common/auth.decorators';
 import { AuditService } from '../audit/audit.service';
-import type { RunRejectPage } from './run.dto';
+import type { Page } from '../../common/pagination.dto';
+import type { RunListQuery, RunLogQuery, RunRejectPage } from './run.dto';
 
 /** bigint counters as JSON numbers while exact (they always are in practice), else strings. */
 const count = (value: string) => (Number.isSafeInteger(Number(value)) ? Number(value) : value);
@@ -97,14 +110,34 @@ export class RunsService {
     return { runId };
   }
 
+  /**
+   * Every run, newest first, filtered by status, job and queue time. The order (queued_at, then
+   * id between runs of one instant) follows run_queued_at_idx, run_status_queued_idx and
+   * run_job_queued_idx, so a page is read in index order however many runs there are.
+   */
+  async list(query: RunListQuery): Promise<Page<ReturnType<typeof runSummary> & { jobName: string }>> {
+    const where: FindOptionsWhere<RunEntity> = {
+      ...(query.status && { status: query.status }),
+      ...(query.jobId && { jobId: query.jobId }),
+      ...(query.since && { queuedAt: MoreThanOrEqual(new Date(query.since)) }),
+    };
+    const [rows, total] = await Promise.all([
+      this.runs.find({ where, order: { queuedAt: 'DESC', id: 'DESC' }, take: query.limit, skip: query.offset }),
+      this.runs.countBy(where),
+    ]);
+    const names = await this.jobNames(rows.map((r) => r.jobId));
+    return { items: rows.map((r) => ({ ...runSummary(r), jobName: names.get(r.jobId) ?? '' })), total };
+  }
+
   async get(id: string) {
     const run = await this.load(id);
     return runView(run, await this.tables.find({ where: { runId: id }, order: { ordinal: 'ASC' } }));
   }
 
-  async logsOf(id: string, limit: number, offset: number) {
+  async logsOf(id: string, { level, limit, offset }: RunLogQuery) {
     await this.load(id);
-    const [rows, total] = await this.logs.findAndCount({ where: { runId: id }, order: { id: 'ASC' }, take: limit, skip: offset });
+    const where = { runId: id, ...(level && { level: In(LOG_LEVELS.slice(LOG_LEVELS.indexOf(level))) }) };
+    const [rows, total] = await this.logs.findAndCount({ where, order: { id: 'ASC' }, take: limit, skip: offset });
     return { items: rows.map((l) => ({ at: l.at, level: l.level, table: l.tableName, message: l.message, ...(l.detail && { error: l.detail }) })), total };
   }
 
@@ -141,6 +174,13 @@ export class RunsService {
     await this.producer.removeJob(JobName.PlanRun, syncJobId.plan(id)).catch(() => false);
     await this.audit.record({ actor, action: 'run.cancel', targetType: 'run', targetId: id });
     return this.get(id);
+  }
+
+  private async jobNames(ids: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return new Map();
+    const jobs = await this.jobs.find({ where: { id: In(unique) }, select: { id: true, name: true } });
+    return new Map(jobs.map((j) => [j.id, j.name]));
   }
 
   private async load(id: string): Promise<RunEntity> {
