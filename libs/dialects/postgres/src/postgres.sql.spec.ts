@@ -4,6 +4,7 @@ import { IdentifierError, type NeutralColumn, type NeutralType, type TableRef } 
 import { PostgresDdlBuilder } from './postgres.ddl';
 import {
   buildChecksumSql,
+  buildCopySql,
   buildDeleteRangeSql,
   buildSelectSql,
   buildSplitPointsSql,
@@ -12,6 +13,7 @@ import {
   checksumExpression,
   digestFromSignedSum,
   fitIdentifier,
+  literalRangePredicate,
 } from './postgres.sql';
 
 const GOLDEN_DIR = join(__dirname, '..', 'golden');
@@ -162,6 +164,17 @@ describe('data SQL', () => {
     expect(sql).toBe('DELETE FROM "public"."Orders" WHERE "order no" > $1');
     expect(params).toEqual(['5']);
     expect(buildDeleteRangeSql(table, ['order no'], columns).sql).toBe('DELETE FROM "public"."Orders"');
+  });
+
+  it('copies into a range only (the row-count guard: COPY stores and counts only the rows the target orders into it)', () => {
+    const where = literalRangePredicate(['tenant', 'order no'], columns, { lower: [1, 10n], upper: [2, 9223372036854775807n] });
+    expect(buildCopySql('"public"."Orders"', ['tenant', 'order no'], 'binary', where)).toBe(
+      `COPY "public"."Orders" ("tenant", "order no") FROM STDIN (FORMAT binary) WHERE ("tenant", "order no") > ('1', '10') AND ("tenant", "order no") <= ('2', '9223372036854775807')`,
+    );
+    expect(buildCopySql('"public"."Orders"', ['note'], 'text', literalRangePredicate(['note'], columns, { upper: ["it's"] }))).toBe(
+      `COPY "public"."Orders" ("note") FROM STDIN WHERE "note" <= 'it''s'`,
+    );
+    expect(buildCopySql('"public"."Orders"', ['note'], 'text', literalRangePredicate(['note'], columns, undefined))).toBe('COPY "public"."Orders" ("note") FROM STDIN');
   });
 
   it('splits on every n-th key', () => {

@@ -301,10 +301,36 @@ export function buildCountRangeSql(table: TableRef, keyColumns: string[], column
   return { sql: `SELECT count(*) AS n FROM ${qualifyTable(table)}${whereClause(conditions, undefined)}`, params };
 }
 
-export function buildCopySql(table: string, columns: string[], format: 'text' | 'binary' = 'text'): string {
+/**
+ * `COPY … FROM STDIN`; with `where` (conditions such as `literalRangePredicate`'s, PostgreSQL 12+)
+ * the server stores only the rows satisfying them, and COPY's row count is the rows it stored.
+ */
+export function buildCopySql(table: string, columns: string[], format: 'text' | 'binary' = 'text', where: string[] = []): string {
   const options = format === 'binary' ? ' (FORMAT binary)' : '';
-  return `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN${options}`;
+  return `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN${options}${whereClause(where, undefined)}`;
 }
+
+/**
+ * Whether anything on the table can change or remove a row after COPY stored it: a trigger that
+ * is not disabled, on the table or (partitioned) on any of its partitions; `$1` is the qualified,
+ * quoted table name. Internal triggers (foreign-key checks) only read. COPY FROM fires no rules.
+ * PostgreSQL 12+ (pg_partition_tree, which lists nothing for a plain table). A name that does not
+ * resolve answers true, so the caller counts.
+ */
+export const POSTGRES_TABLE_TRIGGERS_SQL = `
+SELECT to_regclass($1::text) IS NULL OR EXISTS (
+  SELECT 1 FROM pg_trigger t
+  WHERE (t.tgrelid = to_regclass($1::text) OR t.tgrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1::text))))
+    AND NOT t.tgisinternal AND t.tgenabled <> 'D'
+) AS triggers`;
+
+/**
+ * For the guard's count of a range (not the whole table): the key's index, never a seq scan of the
+ * whole table. A table created by the run has no statistics, so a one-sided range (the first or
+ * last chunk) is estimated at a third of the table and planned as a parallel seq scan of every
+ * row written so far. SET LOCAL: until the transaction ends.
+ */
+export const POSTGRES_RANGE_COUNT_PLAN_SQL = `SELECT set_config('enable_seqscan', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`;
 
 /**
  * The target's column types as pg_type names them, for choosing binary COPY encoders; `$1` is the

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { Database } from 'sqlite3';
 import { type DataPlane, type DialectSession, type NeutralColumn, parseConnectionUrl, RowCountMismatchError, type TableRef } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
@@ -150,6 +151,127 @@ describe('copyRange guard: the target range holds the rows written', () => {
       expect(result.rowsWritten).toBe(500);
       const held = (await ids(targets[dialect].side, { schema: targets[dialect].schema, name: 'lossy' })).filter((id) => Number(id) <= 500);
       expect(held).toHaveLength(499);
+    });
+  });
+
+  /**
+   * PostgreSQL proves a replace-range without reading the range back when it can: COPY … WHERE
+   * <range> stores only the rows the target orders into the range and says how many, and a table
+   * with no trigger (on it or its partitions) can change nothing after that. These pin both halves:
+   * that proof catches rows landing outside the range, and a trigger anywhere sends it to the count.
+   */
+  describe('into postgres: COPY keeps to the range, a trigger brings the count back', () => {
+    let pg: Side;
+    let textColumns: NeutralColumn[];
+    const rangeCounts: string[] = [];
+    let spy: jest.SpyInstance;
+
+    beforeAll(async () => {
+      pg = await open('postgres', pgDb.url);
+      await pg.data.execute([
+        // Keys as text on the source, bigint on the target: '10' < '9' on one side only.
+        'CREATE TABLE src_text (id text PRIMARY KEY, v text NOT NULL)',
+        "INSERT INTO src_text SELECT g::text, 'v' || g FROM generate_series(1, 100) g",
+        'CREATE TABLE by_value (id bigint PRIMARY KEY, v text NOT NULL)',
+        'CREATE TABLE quiet (id bigint PRIMARY KEY, v text NOT NULL)',
+        // A trigger that exists but is disabled changes nothing: no count.
+        'CREATE FUNCTION keep_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$',
+        'CREATE TRIGGER keep_row BEFORE INSERT ON quiet FOR EACH ROW EXECUTE FUNCTION keep_row()',
+        'ALTER TABLE quiet DISABLE TRIGGER keep_row',
+        // A BEFORE trigger dropping a row: COPY's own count leaves it out.
+        `CREATE FUNCTION drop_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = ${LOST} THEN RETURN NULL; END IF; RETURN NEW; END $$`,
+        'CREATE TABLE dropping (id bigint PRIMARY KEY, v text NOT NULL)',
+        'CREATE TRIGGER drop_one BEFORE INSERT ON dropping FOR EACH ROW EXECUTE FUNCTION drop_one()',
+        // A partitioned table whose one partition has an AFTER trigger moving a row out of the range.
+        'CREATE TABLE parted (id bigint PRIMARY KEY, v text NOT NULL) PARTITION BY RANGE (id)',
+        'CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (MINVALUE) TO (1000)',
+        'CREATE TABLE parted_high PARTITION OF parted FOR VALUES FROM (1000) TO (MAXVALUE)',
+        `CREATE FUNCTION move_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE parted SET id = 5000 WHERE id = ${LOST}; RETURN NULL; END $$`,
+        `CREATE TRIGGER move_one AFTER INSERT ON parted_low FOR EACH ROW WHEN (NEW.id = ${LOST}) EXECUTE FUNCTION move_one()`,
+      ]);
+      textColumns = (await pg.data.introspector.describeTable({ schema: 'public', name: 'src_text' }))!.columns;
+      const query = Client.prototype.query as (...args: unknown[]) => unknown;
+      spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+        if (typeof args[0] === 'string' && args[0].startsWith('SELECT count(*)')) rangeCounts.push(args[0]);
+        return query.apply(this, args);
+      } as never);
+    }, 60_000);
+
+    afterAll(async () => {
+      spy?.mockRestore();
+      await pg?.session.close();
+    });
+
+    beforeEach(() => {
+      rangeCounts.length = 0;
+    });
+
+    const into = (table: string, overrides: Partial<CopyRangeInput> = {}) =>
+      copyRange({
+        source: source.data,
+        target: pg.data,
+        from: { schema: 'public', name: 'src' },
+        to: { schema: 'public', name: table },
+        columns,
+        keyColumns: ['id'],
+        range: { lower: [0n], upper: [500n] },
+        mode: 'replace-range',
+        verify: 'range',
+        batchSize: 100,
+        ...overrides,
+      });
+
+    it('a table without an enabled trigger passes, run after run, without counting the range back', async () => {
+      for (const range of [{ upper: [200n] }, { lower: [200n], upper: [600n] }, { lower: [600n] }, { lower: [200n], upper: [600n] }]) {
+        await expect(into('quiet', { range })).resolves.toMatchObject({ rowsWritten: range.upper ? Number(range.upper[0]) - Number(range.lower?.[0] ?? 0) : ROWS - 600 });
+      }
+      expect(rangeCounts).toEqual([]);
+      expect(await ids(pg, { schema: 'public', name: 'quiet' })).toHaveLength(ROWS);
+    });
+
+    it('rows the target orders outside the range fail the chunk terminally before the commit, with both numbers', async () => {
+      // The source's text range ('1', '5'] holds 1, 10–19, 2, 20–29, … 5: 45 rows, of which the
+      // target's bigint range (1, 5] holds 4 (2, 3, 4, 5).
+      const textCopy = (verify: CopyRangeInput['verify']) =>
+        copyRange({
+          source: pg.data,
+          target: pg.data,
+          from: { schema: 'public', name: 'src_text' },
+          to: { schema: 'public', name: 'by_value' },
+          columns: textColumns,
+          keyColumns: ['id'],
+          range: { lower: ['1'], upper: ['5'] },
+          mode: 'replace-range',
+          verify,
+          batchSize: 10,
+        });
+      const failure = await textCopy('range').catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(RowCountMismatchError);
+      expect(failure).toMatchObject({ expected: 45, found: 4, transient: false });
+      expect((failure as Error).message).toMatch(/holds 4 row\(s\) after 45 were written into it, in the same transaction \(rolled back\)/);
+      expect(await ids(pg, { schema: 'public', name: 'by_value' })).toEqual([]);
+      expect(rangeCounts).toEqual([]);
+      // Without the guard the chunk says 45 while 41 of them sit outside its range.
+      await expect(textCopy(undefined)).resolves.toMatchObject({ rowsWritten: 45 });
+      expect(await ids(pg, { schema: 'public', name: 'by_value' })).toHaveLength(45);
+    });
+
+    it('a BEFORE trigger dropping a row: the range is counted and the chunk fails with both numbers', async () => {
+      const failure = await into('dropping').catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(RowCountMismatchError);
+      expect(failure).toMatchObject({ expected: 500, found: 499, transient: false });
+      expect(rangeCounts).toHaveLength(1);
+      expect(await ids(pg, { schema: 'public', name: 'dropping' })).toEqual([]);
+    });
+
+    it('a trigger on a partition moving a row out of the range: counted, fails with both numbers', async () => {
+      const failure = await into('parted').catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(RowCountMismatchError);
+      expect(failure).toMatchObject({ expected: 500, found: 499, transient: false });
+      expect(rangeCounts).toHaveLength(1);
+      expect(await ids(pg, { schema: 'public', name: 'parted' })).toEqual([]);
+      await expect(into('parted', { verify: undefined })).resolves.toMatchObject({ rowsWritten: 500 });
+      expect((await ids(pg, { schema: 'public', name: 'parted' })).filter((id) => Number(id) <= 500)).toHaveLength(499);
     });
   });
 });
