@@ -103,7 +103,7 @@ class JobSettings {
   @IsBoolean()
   deleteMissing?: boolean;
 
-  @ApiPropertyOptional({ example: '*/15 * * * *', nullable: true, description: 'cron (5 or 6 fields); null removes the schedule' })
+  @ApiPropertyOptional({ example: '*/15 * * * *', nullable: true, type: String, maxLength: 120, description: 'cron (5 or 6 fields); null removes the schedule' })
   @IsOptional()
   @IsString()
   @MaxLength(120)
