@@ -9,6 +9,8 @@ import { ChunkWarnings1763940000000 } from './1763940000000-ChunkWarnings';
 import { TokenVersion1763953000000 } from './1763953000000-TokenVersion';
 import { RunTableSnapshot1763960000000 } from './1763960000000-RunTableSnapshot';
 import { RunLogDetail1763961000000 } from './1763961000000-RunLogDetail';
+import { RunQueuedIndex1763970000000 } from './1763970000000-RunQueuedIndex';
+import { RunStatusQueuedIndex1763971000000 } from './1763971000000-RunStatusQueuedIndex';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -19,4 +21,6 @@ export const MIGRATIONS = [
   TokenVersion1763953000000,
   RunTableSnapshot1763960000000,
   RunLogDetail1763961000000,
+  RunQueuedIndex1763970000000,
+  RunStatusQueuedIndex1763971000000,
 ];

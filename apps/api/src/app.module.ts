@@ -13,6 +13,7 @@ import { AlertsModule } from './modules/alerts/alerts.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
+import { DashboardModule } from './modules/dashboard/dashboard.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { RunsModule } from './modules/runs/runs.module';
@@ -119,6 +120,7 @@ export class AppModule {
         JobsModule,
         RunsModule,
         AlertsModule,
+        DashboardModule,
         HealthModule,
         MetricsModule,
         QueueBoardModule,

@@ -6,6 +6,7 @@ export * from './entities/sync-job.entity';
 export * from './entities/run.entity';
 export * from './run-start';
 export * from './runs/run.repository';
+export * from './runs/run-stats';
 export * from './data-source';
 export * from './migrator';
 export * from './secret-rotation';

@@ -7,6 +7,30 @@ export const QUEUE_DEPTH_STATES = ['waiting', 'prioritized', 'waiting-children',
 /** A scrape that waits on a lost Redis (commands queue until it is back) gives up after this. */
 const COUNT_TIMEOUT_MS = 5000;
 
+export type QueueDepthState = (typeof QUEUE_DEPTH_STATES)[number];
+export interface QueueDepth {
+  queue: string;
+  counts: Record<QueueDepthState, number>;
+}
+
+/**
+ * Every queue's jobs by depth state, counted in Redis now. Rejects when Redis does not answer
+ * within `timeoutMs` (commands would otherwise queue until it is back).
+ */
+export async function queueDepths(producer: JobProducer, timeoutMs = COUNT_TIMEOUT_MS): Promise<QueueDepth[]> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.all(
+      producer.all().map(async (queue) => {
+        const byState = await queue.getJobCounts(...QUEUE_DEPTH_STATES);
+        const counts = Object.fromEntries(QUEUE_DEPTH_STATES.map((state) => [state, byState[state] ?? 0])) as Record<QueueDepthState, number>;
+        return { queue: queue.name, counts };
+      }),
+    ),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`queue counts timed out after ${timeoutMs} ms`)), timeoutMs))),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * `dbferry_queue_jobs{queue,state}`, counted in Redis at each scrape. When Redis does not
  * answer in time, the series are left out (the scrape still serves every other metric).
@@ -19,14 +43,10 @@ export function registerQueueDepthGauge(registry: Registry, producer: JobProduce
     registers: [registry],
     async collect() {
       try {
-        let timer: NodeJS.Timeout | undefined;
-        const counts = await Promise.race([
-          Promise.all(producer.all().map(async (queue) => [queue.name, await queue.getJobCounts(...QUEUE_DEPTH_STATES)] as const)),
-          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('queue counts timed out')), COUNT_TIMEOUT_MS))),
-        ]).finally(() => clearTimeout(timer));
+        const depths = await queueDepths(producer);
         this.reset();
-        for (const [queue, byState] of counts) {
-          for (const state of QUEUE_DEPTH_STATES) this.set({ queue, state }, byState[state] ?? 0);
+        for (const { queue, counts } of depths) {
+          for (const state of QUEUE_DEPTH_STATES) this.set({ queue, state }, counts[state]);
         }
       } catch {
         this.reset();

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { DASHBOARD_RANGES, type DashboardRange, RunStats } from '@dbferry/control-plane';
+import { JobProducer, queueDepths } from '@dbferry/queue';
+import { ConnectionHealthService } from './connection-health.service';
+import type { DashboardView, QueueDepthView } from './dashboard.dto';
+
+/** Redis that does not answer within this leaves the queue depths out rather than stalling the page. */
+const QUEUE_COUNT_TIMEOUT_MS = 1000;
+/** The very first reachability check is waited for this long at most (later ones are cached). */
+const FIRST_HEALTH_WAIT_MS = 1000;
+const RECENT_RUNS = 30;
+const FAILING_JOBS = 50;
+
+const count = (value: string) => (Number.isSafeInteger(Number(value)) ? Number(value) : value);
+
+@Injectable()
+export class DashboardService {
+  constructor(
+    private readonly stats: RunStats,
+    private readonly producer: JobProducer,
+    private readonly health: ConnectionHealthService,
+  ) {}
+
+  async overview(range: DashboardRange): Promise<DashboardView> {
+    const now = new Date();
+    const [counts, runsOverTime, recent, failingJobs, queues, health] = await Promise.all([
+      this.stats.counts(),
+      this.stats.perBucket(range, now),
+      this.stats.recentRates(RECENT_RUNS),
+      this.stats.failingJobs(FAILING_JOBS),
+      this.queues(),
+      this.health.read(FIRST_HEALTH_WAIT_MS),
+    ]);
+    return {
+      generatedAt: now,
+      range,
+      bucket: DASHBOARD_RANGES[range].unit,
+      counts,
+      runsOverTime,
+      recentRuns: recent.map((r) => ({ ...r, rowsWritten: count(r.rowsWritten) })),
+      queues: queues.items,
+      queuesError: queues.error,
+      failingJobs,
+      connectionsDown: health?.down ?? [],
+      connectionsCheckedAt: health?.checkedAt ?? null,
+    };
+  }
+
+  private async queues(): Promise<{ items: QueueDepthView[]; error: string | null }> {
+    try {
+      const depths = await queueDepths(this.producer, QUEUE_COUNT_TIMEOUT_MS);
+      return {
+        items: depths.map(({ queue, counts }) => ({
+          name: queue,
+          waiting: counts.waiting,
+          prioritized: counts.prioritized,
+          waitingChildren: counts['waiting-children'],
+          active: counts.active,
+          delayed: counts.delayed,
+          failed: counts.failed,
+        })),
+        error: null,
+      };
+    } catch (error) {
+      return { items: [], error: `queue depths unavailable: ${(error as Error).message}` };
+    }
+  }
+}
