@@ -1,5 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 // Framework-free layers: no NestJS, no ORM, no queue library, no control store.
 const frameworkFree = ['@nestjs/*', 'typeorm', 'bullmq', '@bull-board/*', 'ioredis'];
@@ -13,7 +14,7 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -23,7 +24,7 @@ export default [
   },
   {
     // Tests may use the test helpers and the dialect libs whatever their project's tag.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', 'apps/console/e2e/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': ['error', boundaries(['@dbferry/testing', '@dbferry/migrations'], [])],
       '@typescript-eslint/no-non-null-assertion': 'off',
@@ -33,6 +34,12 @@ export default [
   {
     files: ['tools/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The web console: the classic rules of hooks (the React Compiler's stricter set is not adopted).
+    files: ['apps/console/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
   {
     // SQL behind the dialect contract: outside libs/dialects, code branches on a dialect's declared
@@ -116,6 +123,7 @@ function boundaries(allow, bannedDrivers) {
               bannedExternalImports: ban(['bullmq']),
             },
             { sourceTag: 'type:migrations', onlyDependOnLibsWithTags: [], bannedExternalImports: ban(['@nestjs/*', 'bullmq']) },
+            { sourceTag: 'type:api-client', onlyDependOnLibsWithTags: [], bannedExternalImports: ban(frameworkFree) },
             { sourceTag: 'type:queue-contracts', onlyDependOnLibsWithTags: ['type:dialect-core'], bannedExternalImports: ban(frameworkFree) },
             { sourceTag: 'type:queue', onlyDependOnLibsWithTags: ['type:queue-contracts', 'type:config', 'type:util'], bannedExternalImports: ban() },
             {

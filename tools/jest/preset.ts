@@ -25,6 +25,14 @@ const swc = {
   sourceMaps: 'inline',
 };
 
+/** The console's .tsx: TSX syntax and React's automatic JSX runtime (kept apart: `<T>x` casts in .ts files are not TSX). */
+export const tsxTransform: Config['transform'] = {
+  '^.+\\.tsx$': [
+    '@swc/jest',
+    { ...swc, jsc: { ...swc.jsc, parser: { syntax: 'typescript', tsx: true }, transform: { ...swc.jsc.transform, react: { runtime: 'automatic' } } } },
+  ],
+};
+
 /** Shared by every jest project. NestJS 12 ships ESM only, so jest transforms it too. */
 export const base: Config = {
   rootDir: root,

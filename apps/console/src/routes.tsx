@@ -1,0 +1,49 @@
+import { type ComponentType, lazy, type LazyExoticComponent } from 'react';
+import type { Role } from './api/session';
+
+/**
+ * One page of the console: its URL, its lazily loaded component (each page is its own chunk,
+ * so the first page loads only what it shows), who may open it, and its left-nav entry.
+ */
+export interface ConsoleRoute {
+  /** react-router path under `/`, e.g. 'jobs' or 'jobs/:id'. */
+  path: string;
+  page: LazyExoticComponent<ComponentType>;
+  /** The least role that may open it (default viewer); the API enforces roles again. */
+  role?: Role;
+  /** Shown in the left navigation, sorted by `order`. */
+  nav?: { label: string; order: number };
+}
+
+/** A left-nav link to a page the console does not render (Bull Board, Swagger UI). */
+export interface ExternalNavLink {
+  label: string;
+  href: string;
+  order: number;
+  role?: Role;
+}
+
+/** The login and password pages, outside the signed-in layout. */
+export const LoginPage = lazy(() => import('./pages/login/LoginPage'));
+export const ChangePasswordPage = lazy(() => import('./pages/login/ChangePasswordPage'));
+
+/** Where a sign-in lands when no page was asked for. */
+export const HOME_PATH = '/dashboard';
+
+/**
+ * Every page behind the sign-in. Each area adds its own lines in its own block (pages in
+ * src/pages/<area>/). Nav order: dashboard 10, connections 20, jobs 30, runs 40, alerts 80,
+ * users 90; external links 100+.
+ */
+export const routes: ConsoleRoute[] = [
+  // dashboard
+  // connections
+  // jobs
+  // runs
+  // alerts
+  // users
+];
+
+export const externalLinks: ExternalNavLink[] = [
+  // Bull Board (admin)
+];
