@@ -235,6 +235,12 @@ describe('connections (e2e)', () => {
       expect((await request(api.http).get('/api/connections').set(auth())).body.total).toBe(before);
     });
 
+    it('names the part of a URL that is wrong, under url', async () => {
+      const res = await create({ name: 'u', dialect: 'postgres', url: 'postgres://postgres@127.0.0.1:70000/db' }).expect(400);
+      const message = 'url: invalid connection settings: port: must be a number from 1 to 65535';
+      expect(res.body).toMatchObject({ message, details: [{ field: 'url', message }] });
+    });
+
     it('answers malformed JSON with 400', async () => {
       const res = await request(api.http).post('/api/connections').set(auth()).set('Content-Type', 'application/json').send('{"name": ').expect(400);
       expect(res.body.statusCode).toBe(400);
