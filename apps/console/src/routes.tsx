@@ -39,6 +39,9 @@ export const routes: ConsoleRoute[] = [
   // dashboard
   // connections
   // jobs
+  { path: 'jobs', page: lazy(() => import('./pages/jobs/JobsListPage')), nav: { label: 'Jobs', order: 30 } },
+  { path: 'jobs/new', page: lazy(() => import('./pages/jobs/JobFormPage')), role: 'operator' },
+  { path: 'jobs/:id', page: lazy(() => import('./pages/jobs/JobFormPage')) },
   // runs
   // alerts
   // users

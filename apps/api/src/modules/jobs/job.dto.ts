@@ -326,6 +326,11 @@ export class TableRefView {
   @ApiProperty({ example: 'orders' }) name!: string;
 }
 
+export class MappingLossView {
+  @ApiProperty({ example: 'decimal-precision-reduced' }) kind!: string;
+  @ApiProperty({ example: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }) description!: string;
+}
+
 export class ColumnMappingView {
   @ApiProperty({ example: 'amount' }) column!: string;
   @ApiProperty({ example: 'numeric(12,2)', description: 'the type as the source declares it' }) sourceType!: string;
@@ -337,7 +342,11 @@ export class ColumnMappingView {
     description: 'override: the table’s types; source: the source’s own type (same database kind); neutral: mapped through the neutral model; existing: the target column as it is',
   })
   typeSource!: 'override' | 'source' | 'neutral' | 'existing';
-  @ApiPropertyOptional({ example: { kind: 'decimal-precision-reduced', description: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }, description: 'what the target type cannot hold' })
+  @ApiPropertyOptional({
+    type: MappingLossView,
+    example: { kind: 'decimal-precision-reduced', description: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." },
+    description: 'what the target type cannot hold',
+  })
   lossy?: { kind: string; description: string };
   @ApiPropertyOptional({
     example: 'type public.hstore does not exist on the target (install its extension or create it there first); created with the neutral mapping instead',
