@@ -5,15 +5,23 @@ import { RunEntity } from '@dbferry/control-plane';
 import { copyChunk, decodeKey, EncodedValue, readSnapshot, RejectLimitError, SnapshotError } from '@dbferry/engine';
 import { asError, ConnectionSlots, JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
-import { ConnectionOpener } from '../runs/connection-opener';
 import { WorkerMetrics } from '../ops/worker-metrics';
 import { RunStore } from '../runs/run-store';
+import { SessionPool } from '../runs/session-pool';
 
 /** A chunk that found its databases busy waits about this long (plus jitter) before trying again. */
 const SLOT_RETRY_MS = 1000;
 
 /** A chunk's lease outlives BullMQ's lock renewal by a margin; a stalled holder loses it. */
 const LEASE_MS = 10 * 60_000;
+
+/** Runs whose connection ids this worker remembers (a run's snapshot never changes, so neither do they). */
+const RUN_ENDS_REMEMBERED = 64;
+
+interface RunEnds {
+  sourceId: string;
+  targetId: string;
+}
 
 /**
  * Lease → engine → complete: takes the chunk's lease, has the engine copy its key range from
@@ -24,23 +32,21 @@ const LEASE_MS = 10 * 60_000;
 export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
   constructor(
     private readonly store: RunStore,
-    private readonly opener: ConnectionOpener,
+    private readonly sessions: SessionPool,
     private readonly metrics: WorkerMetrics,
     private readonly slots: ConnectionSlots,
     @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
   ) {}
+
+  private readonly runEnds = new Map<string, RunEnds>();
 
   async handle(job: JobContext<JobName.CopyChunk>): Promise<{ rows: number } | { skipped: string }> {
     const { runId } = job.data;
     const run = await this.store.run(runId);
     if (!run || run.status !== 'running') return { skipped: `run is ${run?.status ?? 'gone'}` };
     if (run.cancelRequested) return { skipped: 'run cancelled' };
-    // The connections the run was planned on, from its snapshot: the job is never read again.
-    const frozen = (await this.store.tables(runId)).find((t) => t.snapshot);
-    if (!frozen) return { skipped: 'run has no planned table' };
-    const { source, target } = readSnapshot(frozen.snapshot);
-    if (!source.connectionId || !target.connectionId) throw new SnapshotError("the run's snapshot names no connections");
-    const ends = { sourceId: source.connectionId, targetId: target.connectionId };
+    const ends = await this.endsOf(runId);
+    if (!ends) return { skipped: 'run has no planned table' };
     // The fleet-wide cap on chunks per database: no free slot, back in the queue, no attempt spent.
     const limits = await this.store.connectionLimits([ends.sourceId, ends.targetId]);
     const slots = await this.slots.acquire(
@@ -62,7 +68,9 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     try {
       // Everything but the databases comes from the run's snapshot, frozen at plan time: an edited job changes nothing here.
       const snapshot = readSnapshot(lease.table.snapshot);
-      const ends = await this.opener.openPair(connections.sourceId, connections.targetId);
+      // Sessions kept from this worker's earlier chunks where the connection's settings are unchanged.
+      const ends = await this.sessions.acquirePair(connections.sourceId, connections.targetId);
+      let broken = true;
       try {
         const started = Date.now();
         const range = { lower: decodeKey(lease.chunk.lowerKey as EncodedValue[] | null), upper: decodeKey(lease.chunk.upperKey as EncodedValue[] | null) };
@@ -72,6 +80,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           rejectsElsewhere: Number(run.rejects) - lease.chunk.rejects,
           signal: job.signal,
         });
+        broken = false;
         const labels = { source_dialect: snapshot.source.dialect, target_dialect: snapshot.target.dialect };
         this.metrics.rowsCopied.inc(labels, result.rowsWritten);
         this.metrics.chunkSeconds.observe(labels, (Date.now() - started) / 1000);
@@ -83,7 +92,8 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
         }
         return { rows: result.rowsWritten };
       } finally {
-        await ends.close();
+        // A copy that failed or was aborted may have left a transaction or a stream open: those sessions are closed.
+        await ends.release(broken);
       }
     } catch (error) {
       const message = asError(error).message;
@@ -102,5 +112,19 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
       // Thrown as it is (class, code, cause): the queue layer makes it a retry or a failure.
       throw error;
     }
+  }
+
+  /** The connections the run was planned on, from its snapshot (the job is never read again); read once per run. */
+  private async endsOf(runId: string): Promise<RunEnds | null> {
+    const known = this.runEnds.get(runId);
+    if (known) return known;
+    const frozen = (await this.store.tables(runId)).find((t) => t.snapshot);
+    if (!frozen) return null;
+    const { source, target } = readSnapshot(frozen.snapshot);
+    if (!source.connectionId || !target.connectionId) throw new SnapshotError("the run's snapshot names no connections");
+    const ends = { sourceId: source.connectionId, targetId: target.connectionId };
+    if (this.runEnds.size >= RUN_ENDS_REMEMBERED) this.runEnds.delete(this.runEnds.keys().next().value as string);
+    this.runEnds.set(runId, ends);
+    return ends;
   }
 }

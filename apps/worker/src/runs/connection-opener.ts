@@ -38,12 +38,24 @@ export class ConnectionOpener {
    * `write`: the run writes here (DDL, rows, deletes, staging): a read-only connection is refused before connecting.
    */
   async open(connectionId: string, options: { create?: boolean; write?: boolean } = {}): Promise<OpenConnection> {
+    return this.connect(await this.load(connectionId, options), options);
+  }
+
+  /**
+   * The stored connection with its password unsealed, checked for `write` (read at every load,
+   * so a connection made read-only after the job was saved is never written).
+   */
+  async load(connectionId: string, options: { write?: boolean } = {}): Promise<StoredConnection> {
     const stored = await this.secrets.load(connectionId);
     if (!stored) throw new TerminalDbError('invalid-spec', `connection ${connectionId} no longer exists`);
-    // Read at every open, so a connection made read-only after the job was saved is never written.
     if (options.write && stored.readOnly) {
       throw new TerminalDbError('permission-denied', `connection "${stored.name}" is read-only; a run never writes to it (change the job's target or clear readOnly)`);
     }
+    return stored;
+  }
+
+  /** Connects to a loaded connection (egress policy applied again); refuses a dialect that cannot move rows. */
+  async connect(stored: StoredConnection, options: { create?: boolean } = {}): Promise<OpenConnection> {
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
     const session = await dialectFor(stored.dialect).connect(resolved, {
       timeoutMs: Math.max(this.security.connectionTestTimeoutMs, 10_000),
