@@ -13,3 +13,4 @@ export * from './copy/copy-keyless';
 export * from './copy/key-order';
 export * from './run/table-snapshot';
 export * from './run/copy-chunk';
+export * from './run/chunk-count';

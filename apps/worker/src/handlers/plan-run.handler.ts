@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { workerConfig } from '@dbferry/config';
 import { defaultSchema } from '@dbferry/dialects';
 import { DataPlane, isTerminal, KeyRange, NeutralValue } from '@dbferry/dialects-core';
 import { SyncJobEntity } from '@dbferry/control-plane';
-import { countRows, encodeKey, encodeValue, lookbackFrom, planTablesEach, snapshotTable, TableFailure, TablePlan, TableSnapshot } from '@dbferry/engine';
+import { chunkCount, countRows, encodeKey, encodeValue, lookbackFrom, planTablesEach, snapshotTable, TableFailure, TablePlan, TableSnapshot } from '@dbferry/engine';
 import { asError, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import { ConnectionOpener, OpenPair } from '../runs/connection-opener';
@@ -32,6 +34,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     private readonly opener: ConnectionOpener,
     private readonly producer: JobProducer,
     private readonly alerts: RunAlerts,
+    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
   ) {}
 
   async handle(job: JobContext<JobName.PlanRun>): Promise<{ tables: number; chunks: number } | { skipped: string }> {
@@ -164,7 +167,8 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     const keyColumns = plan.columns.filter((c) => plan.keyColumns.includes(c.name));
     keyColumns.sort((a, b) => plan.keyColumns.indexOf(a.name) - plan.keyColumns.indexOf(b.name));
     const estimate = plan.rowEstimate ?? (await countRows(source, plan.source, keyColumns, plan.where));
-    const parts = Math.max(1, Math.ceil(estimate / chunkRows));
+    // At least one chunk per slot of this worker, so a table of chunkRows rows is not copied by one slot alone.
+    const parts = chunkCount(estimate, chunkRows, this.config.concurrency);
     return parts === 1 ? [{}] : source.reader.splitRanges(plan.source, keyColumns, parts, plan.where);
   }
 
