@@ -145,6 +145,11 @@ describe('Redis down: writes answer 503 at once, login works, and what was accep
     const held = await request(api.http).post('/api/auth/login').send({ username: `ghost-${tag}`, password: 'guess' }).expect(429);
     expect(held.headers['retry-after']).toMatch(/^\d+$/);
 
+    // The dashboard still answers from the store, its queue depths left out with the reason.
+    const dashboard = await timed(() => request(api.http).get('/api/dashboard').set(auth()));
+    expect({ status: dashboard.result.status, fast: dashboard.ms < 2500 }).toEqual({ status: 200, fast: true });
+    expect(dashboard.result.body).toMatchObject({ queues: [], queuesError: expect.stringMatching(/^queue depths unavailable: /), counts: { runs: { queued: expect.any(Number) } } });
+
     const ready = await timed(() => request(api.http).get('/health/ready'));
     expect({ status: ready.result.status, fast: ready.ms < 2500 }).toEqual({ status: 503, fast: true });
     expect(ready.result.body).toMatchObject({ status: 'error', checks: { postgres: { status: 'up' }, redis: { status: 'down' } } });

@@ -37,7 +37,7 @@ export class ConnectionHealthService {
     if (this.refreshing) return;
     const checkedAt = new Date();
     this.refreshing = this.connections
-      .status()
+      .status(false)
       .then((page) => {
         const down = page.items
           .filter((c) => !c.reachable)
