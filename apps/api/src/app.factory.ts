@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import { apiConfig, logDestination } from '@dbferry/config';
 import { bullBoardRouter, JobProducer } from '@dbferry/queue';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { consoleStatic } from './common/console-static';
 import { securityHeaders } from './common/security-headers';
 import { bodyDepthGuard, InputGuardPipe, pathDecodeGuard } from './common/input-guard';
 import { validationPipe } from './common/validation';
@@ -45,6 +46,7 @@ export async function createApiApp(options: ApiModuleOptions = {}): Promise<Nest
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   const board = bullBoardRouter(app.get(JobProducer).all(), QUEUE_BOARD_PATH, [{ text: 'Sign out', url: LOGOUT_PATH }]);
   app.use(QUEUE_BOARD_PATH, queueBoardAccess(app.get(AuthService), board));
+  app.use(consoleStatic(config.consoleDir));
   await app.init();
   return app;
 }
@@ -54,6 +56,7 @@ const MOUNTED_ROUTES = [
   { method: 'GET', path: '/docs', note: 'Swagger UI' },
   { method: 'GET', path: '/docs-json', note: 'OpenAPI document' },
   { method: 'GET', path: '/queues', note: 'Bull Board, admin' },
+  { method: 'GET', path: '/', note: 'web console (CONSOLE_DIR), its pages and files' },
 ];
 
 /**

@@ -179,6 +179,11 @@ export class ApiEnv extends SharedEnv {
   @Min(1)
   @Max(3600)
   LOGIN_USER_BACKOFF_SECONDS = 30;
+
+  /** The built web console (`npm run build:console`), served at `/`; relative to the working directory. */
+  @IsString()
+  @MinLength(1)
+  CONSOLE_DIR = 'apps/console/dist';
 }
 
 /** Variables of a worker process. */

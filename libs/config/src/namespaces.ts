@@ -47,6 +47,7 @@ export const apiConfig = registerAs('api', () => {
     loginUserLimit: env.LOGIN_USER_LIMIT,
     loginUserWindowSeconds: env.LOGIN_USER_WINDOW_SECONDS,
     loginUserBackoffSeconds: env.LOGIN_USER_BACKOFF_SECONDS,
+    consoleDir: resolve(env.CONSOLE_DIR),
   };
 });
 
