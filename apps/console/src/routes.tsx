@@ -37,6 +37,7 @@ export const HOME_PATH = '/dashboard';
  */
 export const routes: ConsoleRoute[] = [
   // dashboard
+  { path: 'dashboard', page: lazy(() => import('./pages/dashboard/DashboardPage')), nav: { label: 'Dashboard', order: 10 } },
   // connections
   // jobs
   { path: 'jobs', page: lazy(() => import('./pages/jobs/JobsListPage')), nav: { label: 'Jobs', order: 30 } },
@@ -44,9 +45,12 @@ export const routes: ConsoleRoute[] = [
   { path: 'jobs/:id', page: lazy(() => import('./pages/jobs/JobFormPage')) },
   // runs
   // alerts
+  { path: 'alerts', page: lazy(() => import('./pages/alerts/AlertsPage')), role: 'admin', nav: { label: 'Alerts', order: 80 } },
   // users
+  { path: 'users', page: lazy(() => import('./pages/users/UsersPage')), role: 'admin', nav: { label: 'Users', order: 90 } },
 ];
 
 export const externalLinks: ExternalNavLink[] = [
   // Bull Board (admin)
+  { label: 'Queues (Bull Board)', href: '/queues', order: 100, role: 'admin' },
 ];
