@@ -5,18 +5,26 @@ import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
 
 const COUNT = 'a JSON number while exact, else a decimal string';
+/** A bigint counter: typed as number or decimal string, so the generated client says so. */
+const COUNTER = { oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^[0-9]+$' }] };
 const TRIGGERS = ['manual', 'schedule', 'recovery'];
 /** A key value in the lossless JSON encoding of @dbferry/engine's key codec. */
 const KEY_EXAMPLE = [{ $int: '9223372036854775807' }, 'eu', { $bytes: 'AP8=' }];
+
+export class RunTableLossView {
+  @ApiProperty({ example: 'amount' }) column!: string;
+  @ApiProperty({ example: 'decimal-precision-reduced' }) kind!: string;
+  @ApiProperty({ example: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }) description!: string;
+}
 
 export class RunTableView {
   @ApiProperty({ example: 'public.orders' }) source!: string;
   @ApiProperty({ example: 'shop.orders' }) target!: string;
   @ApiProperty({ enum: RUN_TABLE_STATUSES, example: 'succeeded' }) status!: string;
-  @ApiProperty({ example: 120000, description: COUNT }) rowsRead!: number | string;
-  @ApiProperty({ example: 119998, description: COUNT }) rowsWritten!: number | string;
-  @ApiProperty({ example: 2, description: `rows the target refused, left out (see GET /api/runs/:id/rejects); ${COUNT}` }) rejects!: number | string;
-  @ApiProperty({ example: 0, description: `target rows removed because their keys vanished from the source (deleteMissing); ${COUNT}` })
+  @ApiProperty({ ...COUNTER, example: 120000, description: COUNT }) rowsRead!: number | string;
+  @ApiProperty({ ...COUNTER, example: 119998, description: COUNT }) rowsWritten!: number | string;
+  @ApiProperty({ ...COUNTER, example: 2, description: `rows the target refused, left out (see GET /api/runs/:id/rejects); ${COUNT}` }) rejects!: number | string;
+  @ApiProperty({ ...COUNTER, example: 0, description: `target rows removed because their keys vanished from the source (deleteMissing); ${COUNT}` })
   rowsDeleted!: number | string;
   @ApiProperty({ nullable: true, type: Number, example: 8500, description: "this table's rows written per second of the run so far" }) rowsPerSecond!: number | null;
   @ApiProperty({ nullable: true, type: String, example: null, description: 'incremental runs: the column the watermark is taken on' })
@@ -27,14 +35,14 @@ export class RunTableView {
   @ApiProperty({ type: [String], example: ['id'] }) keyColumns!: string[];
   @ApiProperty({ type: [String], example: ['CREATE TABLE "shop"."orders" ("id" bigint NOT NULL, "amount" numeric(12,2), PRIMARY KEY ("id"))'], description: 'DDL the run executed on the target' })
   ddl!: string[];
+  @ApiProperty({ type: [RunTableLossView], description: 'each lossy type mapping the plan chose for this table' })
+  losses!: RunTableLossView[];
   @ApiProperty({
-    type: 'array',
-    items: { type: 'object' },
-    example: [{ column: 'amount', kind: 'decimal-precision-reduced', description: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }],
-    description: '{column, kind, description} of each lossy type mapping',
+    type: [String],
+    example: ["orders.shipped_at: 3 zero dates ('0000-00-00') became NULL"],
+    description: 'value-level losses of the rows written so far, one sentence per column and kind',
   })
-  losses!: object[];
-  @ApiProperty({ type: [String], example: [] }) warnings!: string[];
+  warnings!: string[];
   @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
 }
 
@@ -49,11 +57,11 @@ export class RunSummaryView {
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) queuedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:01.000Z' }) startedAt!: Date | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-23T09:30:15.000Z' }) finishedAt!: Date | null;
-  @ApiProperty({ example: 120000, description: COUNT }) rowsRead!: number | string;
-  @ApiProperty({ example: 119998, description: COUNT }) rowsWritten!: number | string;
-  @ApiProperty({ example: 2, description: `rows the target refused across all tables; above the job's maxRejects the run fails; ${COUNT}` })
+  @ApiProperty({ ...COUNTER, example: 120000, description: COUNT }) rowsRead!: number | string;
+  @ApiProperty({ ...COUNTER, example: 119998, description: COUNT }) rowsWritten!: number | string;
+  @ApiProperty({ ...COUNTER, example: 2, description: `rows the target refused across all tables; above the job's maxRejects the run fails; ${COUNT}` })
   rejects!: number | string;
-  @ApiProperty({ example: 0, description: `target rows removed by deleteMissing; ${COUNT}` }) rowsDeleted!: number | string;
+  @ApiProperty({ ...COUNTER, example: 0, description: `target rows removed by deleteMissing; ${COUNT}` }) rowsDeleted!: number | string;
   @ApiProperty({
     nullable: true,
     type: Number,
@@ -111,6 +119,7 @@ export class RunLogErrorView {
 }
 
 export class RunLogView {
+  @ApiProperty({ description: 'position in the run (ascending)', example: '42' }) id!: string;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) at!: Date;
   @ApiProperty({ enum: LOG_LEVELS, example: 'info' }) level!: string;
   @ApiProperty({ nullable: true, type: String, example: 'public.orders', description: 'the source table the line is about, if any' }) table!: string | null;

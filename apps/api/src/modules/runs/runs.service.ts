@@ -138,7 +138,7 @@ export class RunsService {
     await this.load(id);
     const where = { runId: id, ...(level && { level: In(LOG_LEVELS.slice(LOG_LEVELS.indexOf(level))) }) };
     const [rows, total] = await this.logs.findAndCount({ where, order: { id: 'ASC' }, take: limit, skip: offset });
-    return { items: rows.map((l) => ({ at: l.at, level: l.level, table: l.tableName, message: l.message, ...(l.detail && { error: l.detail }) })), total };
+    return { items: rows.map((l) => ({ id: l.id, at: l.at, level: l.level, table: l.tableName, message: l.message, ...(l.detail && { error: l.detail }) })), total };
   }
 
   /** The rows the target refused, in the order they were stored, each with its table, key (lossless JSON), column and reason. */
