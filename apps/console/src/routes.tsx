@@ -44,6 +44,8 @@ export const routes: ConsoleRoute[] = [
   { path: 'jobs/new', page: lazy(() => import('./pages/jobs/JobFormPage')), role: 'operator' },
   { path: 'jobs/:id', page: lazy(() => import('./pages/jobs/JobFormPage')) },
   // runs
+  { path: 'runs', page: lazy(() => import('./pages/runs/RunsPage')), nav: { label: 'Runs', order: 40 } },
+  { path: 'runs/:id', page: lazy(() => import('./pages/runs/RunPage')) },
   // alerts
   { path: 'alerts', page: lazy(() => import('./pages/alerts/AlertsPage')), role: 'admin', nav: { label: 'Alerts', order: 80 } },
   // users
