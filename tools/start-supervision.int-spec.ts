@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { applyTestEnv, createPostgresDatabase, deleteRedisPrefix, EphemeralDatabase, freePort, randomQueuePrefix, waitFor } from '@dbferry/testing';
 
@@ -15,7 +16,9 @@ describe('npm start supervision (process)', () => {
   beforeAll(async () => {
     db = await createPostgresDatabase('dbferry_start');
     prefix = randomQueuePrefix();
-  });
+    // npm start builds before it starts the services: the supervised worker runs the compiled dist/.
+    await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  }, 600_000);
 
   afterAll(async () => {
     await deleteRedisPrefix(prefix);
