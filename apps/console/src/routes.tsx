@@ -39,6 +39,11 @@ export const routes: ConsoleRoute[] = [
   // dashboard
   { path: 'dashboard', page: lazy(() => import('./pages/dashboard/DashboardPage')), nav: { label: 'Dashboard', order: 10 } },
   // connections
+  { path: 'connections', page: lazy(() => import('./pages/connections/ConnectionsPage')), nav: { label: 'Connections', order: 20 } },
+  { path: 'connections/new', page: lazy(() => import('./pages/connections/ConnectionFormPage')), role: 'admin' },
+  { path: 'connections/:id', page: lazy(() => import('./pages/connections/ConnectionPage')) },
+  { path: 'connections/:id/edit', page: lazy(() => import('./pages/connections/ConnectionFormPage')), role: 'admin' },
+  { path: 'connections/:id/tables/:schema/:table', page: lazy(() => import('./pages/connections/TablePage')) },
   // jobs
   { path: 'jobs', page: lazy(() => import('./pages/jobs/JobsListPage')), nav: { label: 'Jobs', order: 30 } },
   { path: 'jobs/new', page: lazy(() => import('./pages/jobs/JobFormPage')), role: 'operator' },
