@@ -19,7 +19,11 @@ export default function ChangePasswordPage() {
   const [problems, setProblems] = useState<ReturnType<typeof validatePasswordChange>>({});
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const set = (key: keyof PasswordChangeInput) => (e: React.ChangeEvent<HTMLInputElement>) => setInput({ ...input, [key]: e.target.value });
+  const set = (key: keyof PasswordChangeInput) => (e: React.ChangeEvent<HTMLInputElement>) => {
+    setInput({ ...input, [key]: e.target.value });
+    // An edited field's old complaint no longer applies; the next submit checks again.
+    if (problems[key]) setProblems({ ...problems, [key]: undefined });
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
