@@ -15,8 +15,12 @@ node tools/check-graph.js tmp/graph.json
 step "dependency engines (every locked package runs on the README's minimum Node.js)"
 node tools/check-engines.js
 
-step "typecheck"
+step "API client types from the OpenAPI document (libs/api-client; the console is typed by them)"
+npm run --silent gen:api-client
+
+step "typecheck (server code, then the console)"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p apps/console/tsconfig.json --noEmit
 
 step "lint"
 npx eslint . --max-warnings=0
@@ -24,7 +28,10 @@ npx eslint . --max-warnings=0
 step "unit tests"
 npx jest --selectProjects unit --json --outputFile=tmp/jest-unit.json
 
-step "integration and e2e tests (real PostgreSQL, MariaDB, Redis)"
+step "console production build (the browser e2e tests load it from the API)"
+npx vite build --config apps/console/vite.config.mts --logLevel warn
+
+step "integration and e2e tests (real PostgreSQL, MariaDB, Redis, Chromium)"
 npx jest --selectProjects integration --maxWorkers=2 --json --outputFile=tmp/jest-integration.json
 
 node -e '
