@@ -62,6 +62,29 @@ export default [
     ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**'],
     rules: { 'no-restricted-syntax': ['error', ...runTableSql()] },
   },
+  // The control store has one owner (issue 10, item 4): TypeORM's DataSource is opened and held
+  // by libs/control-plane, and everything else goes through its named classes (RunRepository,
+  // ControlStoreProbe, AdminBootstrap, AuditLogRepository, …). migrations/ and libs/testing are
+  // held to it too: migrations get a QueryRunner, and the test helpers open no control store.
+  // Tests may reach the app's DataSource to check or force what the store holds.
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts', 'migrations/**/*.ts'],
+    ignores: ['libs/control-plane/**', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'typeorm',
+              importNames: ['DataSource'],
+              message: 'The raw DataSource stays in libs/control-plane: use (or add) a named repository or service there (@dbferry/control-plane).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];
 
 /** SQL text (a string or a template's text) reading or writing a run table. */

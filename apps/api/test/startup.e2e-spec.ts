@@ -1,8 +1,7 @@
 import { Client } from 'pg';
 import { MIGRATIONS } from '@dbferry/migrations';
-import { MIGRATION_LOCK_KEY } from '@dbferry/control-plane';
+import { ADMIN_BOOTSTRAP_LOCK_KEY, MIGRATION_LOCK_KEY } from '@dbferry/control-plane';
 import { applyTestEnv, createPostgresDatabase, deleteRedisPrefix, randomQueuePrefix, waitFor } from '@dbferry/testing';
-import { BOOTSTRAP_LOCK_KEY } from '../src/modules/auth/auth.service';
 import { ApiProcess, spawnApi } from './api-process';
 
 /** The API as a real process: the first start on an empty store, and the refusal of a bad environment. */
@@ -58,7 +57,7 @@ describe('API start-up (processes)', () => {
     holder.on('error', () => undefined);
     await holder.connect();
     cleanups.push(() => holder.end());
-    await holder.query('SELECT pg_advisory_lock($1), pg_advisory_lock($2)', [MIGRATION_LOCK_KEY, BOOTSTRAP_LOCK_KEY]);
+    await holder.query('SELECT pg_advisory_lock($1), pg_advisory_lock($2)', [MIGRATION_LOCK_KEY, ADMIN_BOOTSTRAP_LOCK_KEY]);
 
     const [a, b] = await Promise.all([start(env), start(env)]);
     const context = () => `\n--- api A:\n${a.output().slice(-1500)}\n--- api B:\n${b.output().slice(-1500)}`;
@@ -69,8 +68,8 @@ describe('API start-up (processes)', () => {
 
     await both(2, MIGRATION_LOCK_KEY, 'both APIs waiting for the migration lock');
     await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-    await both(2, BOOTSTRAP_LOCK_KEY, 'both APIs waiting for the admin bootstrap lock');
-    await holder.query('SELECT pg_advisory_unlock($1)', [BOOTSTRAP_LOCK_KEY]);
+    await both(2, ADMIN_BOOTSTRAP_LOCK_KEY, 'both APIs waiting for the admin bootstrap lock');
+    await holder.query('SELECT pg_advisory_unlock($1)', [ADMIN_BOOTSTRAP_LOCK_KEY]);
     await Promise.all([a.ready(), b.ready()]);
 
     const migrations = await holder.query<{ name: string; n: number }>('SELECT name, count(*)::int AS n FROM migrations GROUP BY name ORDER BY name');

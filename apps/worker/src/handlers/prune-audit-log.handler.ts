@@ -1,26 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { AuditLogRepository } from '@dbferry/control-plane';
 import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
 
-/** Deletes audit rows past retention, in batches so a large backlog never holds a long lock. */
+/** Deletes audit rows past retention (in batches, see AuditLogRepository.prune); stops between batches when aborted. */
 @Injectable()
 @JobHandler(JobName.PruneAuditLog)
 export class PruneAuditLogHandler implements JobHandlerOf<JobName.PruneAuditLog> {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly auditLog: AuditLogRepository) {}
 
   async handle(job: JobContext<JobName.PruneAuditLog>): Promise<{ deleted: number }> {
-    let deleted = 0;
-    for (;;) {
-      if (job.signal.aborted) break;
-      const [, count] = (await this.dataSource.query(
-        `DELETE FROM audit_log WHERE id IN (
-           SELECT id FROM audit_log WHERE at < now() - make_interval(days => $1) LIMIT 5000)`,
-        [job.data.olderThanDays],
-      )) as [unknown, number];
-      deleted += count;
-      if (count < 5000) break;
-    }
-    return { deleted };
+    return { deleted: await this.auditLog.prune(job.data.olderThanDays, { signal: job.signal }) };
   }
 }

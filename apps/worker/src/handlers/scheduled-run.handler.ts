@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { insertQueuedRun, SyncJobEntity } from '@dbferry/control-plane';
+import { RunRepository } from '@dbferry/control-plane';
 import { JobContext, JobHandler, JobHandlerOf, JobProducer, startRun } from '@dbferry/queue';
 import { JobName, jobScheduleId } from '@dbferry/queue-contracts';
 
@@ -14,20 +13,20 @@ export class ScheduledRunHandler implements JobHandlerOf<JobName.ScheduledRun> {
   private readonly logger = new Logger(ScheduledRunHandler.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly runs: RunRepository,
     private readonly producer: JobProducer,
   ) {}
 
   async handle(job: JobContext<JobName.ScheduledRun>): Promise<{ runId: string } | { skipped: string }> {
     const { jobId } = job.data;
-    const syncJob = await this.dataSource.getRepository(SyncJobEntity).findOneBy({ id: jobId });
+    const syncJob = await this.runs.job(jobId);
     if (!syncJob) {
       // The job was deleted while its scheduler survived (a Redis restored from an old dump).
       await this.producer.removeSchedule(jobScheduleId(jobId), JobName.ScheduledRun);
       return { skipped: 'job deleted' };
     }
     if (!syncJob.enabled || !syncJob.schedule) return { skipped: 'job disabled or unscheduled' };
-    const runId = await startRun(this.producer, () => insertQueuedRun(this.dataSource, { jobId, trigger: 'schedule', requestedBy: null }));
+    const runId = await startRun(this.producer, () => this.runs.queue({ jobId, trigger: 'schedule', requestedBy: null }));
     if (!runId) {
       this.logger.log(`job ${jobId}: schedule tick coalesced, a run is already active`);
       return { skipped: 'a run is already active' };

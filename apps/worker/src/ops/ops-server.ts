@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { ConfigType } from '@nestjs/config';
 import { createServer, Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
 import { workerConfig } from '@dbferry/config';
+import { ControlStoreProbe } from '@dbferry/control-plane';
 import { QUEUE_REDIS } from '@dbferry/queue';
 import { WorkerMetrics } from './worker-metrics';
 
@@ -22,7 +22,7 @@ export class OpsServer implements OnApplicationBootstrap, BeforeApplicationShutd
 
   constructor(
     @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
-    private readonly dataSource: DataSource,
+    private readonly store: ControlStoreProbe,
     @Inject(QUEUE_REDIS) private readonly redis: Redis,
     private readonly metrics: WorkerMetrics,
   ) {}
@@ -56,7 +56,7 @@ export class OpsServer implements OnApplicationBootstrap, BeforeApplicationShutd
     if (path === '/health') {
       const check = async (probe: () => Promise<unknown>) =>
         withTimeout(probe(), 2000).then(() => 'up' as const, () => 'down' as const);
-      const [postgres, redis] = await Promise.all([check(() => this.dataSource.query('SELECT 1')), check(() => this.redis.ping())]);
+      const [postgres, redis] = await Promise.all([check(() => this.store.ping()), check(() => this.redis.ping())]);
       const ok = !this.draining && postgres === 'up' && redis === 'up';
       const body = { status: this.draining ? 'draining' : ok ? 'ok' : 'error', checks: { postgres: { status: postgres }, redis: { status: redis } } };
       return { status: ok ? 200 : 503, type: 'application/json', body: JSON.stringify(body) };

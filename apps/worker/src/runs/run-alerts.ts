@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
 import { alertsConfig, securityConfig } from '@dbferry/config';
 import {
   AlertSettingsSecrets,
@@ -12,7 +11,6 @@ import {
   RunStatus,
   RunTableEntity,
 } from '@dbferry/control-plane';
-import { SecretBox } from '@dbferry/crypto';
 import { EgressPolicy } from '@dbferry/dialects-core';
 import { type Alert, AlertDeduper, type AlertKeyStore, AlertMailer, AlertSendError, resolveAlertDelivery, type RunAlertKind } from '@dbferry/notify';
 import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from '@dbferry/queue';
@@ -116,21 +114,18 @@ export class RedisAlertKeyStore implements AlertKeyStore {
 @Injectable()
 export class RunAlerts {
   private readonly logger = new Logger(RunAlerts.name);
-  private readonly settings: AlertSettingsSecrets;
   private readonly keys: RedisAlertKeyStore;
   private readonly egress: EgressPolicy;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly store: RunStore,
     private readonly connections: ConnectionSecrets,
-    box: SecretBox,
+    private readonly settings: AlertSettingsSecrets,
     @Inject(QUEUE_REDIS) redis: Redis,
     @Inject(QUEUE_OPTIONS) private readonly queue: QueueModuleOptions,
     @Inject(alertsConfig.KEY) private readonly env: ConfigType<typeof alertsConfig>,
     @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
   ) {
-    this.settings = new AlertSettingsSecrets(dataSource, box);
     // Saved SMTP hosts obey the same egress policy as database hosts, checked again at each send.
     this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
     this.keys = new RedisAlertKeyStore(redis);

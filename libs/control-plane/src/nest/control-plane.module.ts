@@ -4,10 +4,14 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { DataSource, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
 import { securityConfig, storeConfig } from '@dbferry/config';
 import { parseKeyring, SecretBox } from '@dbferry/crypto';
+import { AlertSettingsSecrets } from '../alert-settings';
 import { ConnectionSecrets } from '../connection-secrets';
 import { createControlDataSource, ENTITIES } from '../data-source';
 import { isSchemaCurrent, migrateUnderLock } from '../migrator';
 import { RunRepository } from '../runs/run.repository';
+import { AdminBootstrap } from '../store/admin-bootstrap';
+import { AuditLogRepository } from '../store/audit-log.repository';
+import { ControlStoreProbe } from '../store/control-store-probe';
 
 export const repositoryToken = (entity: EntityTarget<ObjectLiteral>) =>
   `ControlRepository:${typeof entity === 'function' ? entity.name : String(entity)}`;
@@ -93,9 +97,25 @@ export class ControlPlaneModule {
           useFactory: (security: ConfigType<typeof securityConfig>) => new SecretBox(parseKeyring(security.secretsKey)),
         },
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
-        { provide: RunRepository, inject: [DataSource], useFactory: (ds: DataSource) => new RunRepository(ds) },
+        { provide: AlertSettingsSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new AlertSettingsSecrets(ds, box) },
+        ...[RunRepository, ControlStoreProbe, AdminBootstrap, AuditLogRepository].map((store) => ({
+          provide: store,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new store(ds),
+        })),
       ],
-      exports: [DataSource, SecretBox, ConnectionSecrets, RunRepository, ...repositories.map((p) => (p as { provide: string }).provide)],
+      // The DataSource itself stays inside this module (issue 10, item 4): the apps reach the
+      // store only through these named classes and the entity repositories.
+      exports: [
+        SecretBox,
+        ConnectionSecrets,
+        AlertSettingsSecrets,
+        RunRepository,
+        ControlStoreProbe,
+        AdminBootstrap,
+        AuditLogRepository,
+        ...repositories.map((p) => (p as { provide: string }).provide),
+      ],
     };
   }
 }

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { describeValueLoss, errorDetail, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
 import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity } from '../entities/run.entity';
 import { SyncJobEntity } from '../entities/sync-job.entity';
+import { insertQueuedRun } from '../run-start';
 
 /**
  * The legal moves of a run, a table and a chunk: target state → the states it may come from.
@@ -208,6 +209,11 @@ export class RunRepository {
   }
 
   // ---- run transitions ----
+
+  /** A new `queued` run of the job; null when the job already has an active run. */
+  queue(run: Parameters<typeof insertQueuedRun>[1]): Promise<string | null> {
+    return insertQueuedRun(this.db, run);
+  }
 
   /** queued → running; false when the run was not queued. */
   async start(runId: string): Promise<boolean> {

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { hostname } from 'node:os';
-import { DataSource } from 'typeorm';
 import { alertsConfig, securityConfig } from '@dbferry/config';
 import {
   ALERT_SETTINGS_ID,
@@ -10,7 +9,6 @@ import {
   InjectRepo,
   Repository,
 } from '@dbferry/control-plane';
-import { SecretBox } from '@dbferry/crypto';
 import { DbError, EgressPolicy } from '@dbferry/dialects-core';
 import { AlertMailer, AlertSendError, DEFAULT_DEDUPE_WINDOW_MS, resolveAlertDelivery } from '@dbferry/notify';
 import type { AuthUser } from '../../common/auth.decorators';
@@ -72,18 +70,15 @@ const distinct = (addresses: string[]) => {
 
 @Injectable()
 export class AlertsService {
-  private readonly secrets: AlertSettingsSecrets;
   private readonly egress: EgressPolicy;
 
   constructor(
     @InjectRepo(AlertSettingsEntity) private readonly settings: Repository<AlertSettingsEntity>,
-    dataSource: DataSource,
-    box: SecretBox,
+    private readonly secrets: AlertSettingsSecrets,
     private readonly audit: AuditService,
     @Inject(alertsConfig.KEY) private readonly env: ConfigType<typeof alertsConfig>,
     @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
   ) {
-    this.secrets = new AlertSettingsSecrets(dataSource, box);
     // The SMTP host obeys the egress policy of database hosts: when saved, and again at each send.
     this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
   }

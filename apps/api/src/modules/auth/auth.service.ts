@@ -3,9 +3,8 @@ import type { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { isUUID } from 'class-validator';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { apiConfig } from '@dbferry/config';
-import { InjectRepo, Repository, UserEntity } from '@dbferry/control-plane';
+import { AdminBootstrap, InjectRepo, Repository, UserEntity } from '@dbferry/control-plane';
 import type { AuthUser } from '../../common/auth.decorators';
 import { fieldError } from '../../common/validation';
 import { AuditService } from '../audit/audit.service';
@@ -27,9 +26,6 @@ export const toAuthUser = (user: UserEntity): AuthUser => ({
   mustChangePassword: user.mustChangePassword,
 });
 
-/** Serialises first-start admin creation across APIs booting together. */
-export const BOOTSTRAP_LOCK_KEY = 0x64626661;
-
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
@@ -37,7 +33,7 @@ export class AuthService implements OnApplicationBootstrap {
   constructor(
     @Inject(apiConfig.KEY) private readonly config: ConfigType<typeof apiConfig>,
     @InjectRepo(UserEntity) private readonly users: Repository<UserEntity>,
-    private readonly dataSource: DataSource,
+    private readonly bootstrap: AdminBootstrap,
     private readonly passwords: PasswordService,
     private readonly jwt: JwtService,
     private readonly audit: AuditService,
@@ -46,23 +42,15 @@ export class AuthService implements OnApplicationBootstrap {
 
   /** First start: creates the admin, with ADMIN_PASSWORD or a random one printed once. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
-      if ((await tx.getRepository(UserEntity).count()) > 0) return;
-      const generated = !this.config.adminPassword;
-      const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
-      await tx.getRepository(UserEntity).insert({
-        username: this.config.adminUsername,
-        passwordHash: await this.passwords.hash(password),
-        role: 'admin',
-        mustChangePassword: true,
-      });
-      this.logger.warn(
-        generated
-          ? `created admin user "${this.config.adminUsername}" with the one-time password: ${password} (it must be changed at first login; it is not shown again)`
-          : `created admin user "${this.config.adminUsername}" with ADMIN_PASSWORD (it must be changed at first login)`,
-      );
-    });
+    const generated = !this.config.adminPassword;
+    const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
+    const created = await this.bootstrap.createIfNoUsers({ username: this.config.adminUsername, passwordHash: () => this.passwords.hash(password) });
+    if (!created) return;
+    this.logger.warn(
+      generated
+        ? `created admin user "${this.config.adminUsername}" with the one-time password: ${password} (it must be changed at first login; it is not shown again)`
+        : `created admin user "${this.config.adminUsername}" with ADMIN_PASSWORD (it must be changed at first login)`,
+    );
   }
 
   /**

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
+import { ControlStoreProbe } from '@dbferry/control-plane';
 import { QUEUE_REDIS } from '@dbferry/queue';
 import { Public } from '../../common/auth.decorators';
 import { HealthView, LivenessView } from './health.dto';
@@ -19,7 +19,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly dataSource: DataSource,
+    private readonly store: ControlStoreProbe,
     @Inject(QUEUE_REDIS) private readonly redis: Redis,
   ) {}
 
@@ -53,7 +53,7 @@ export class HealthController {
   /** The stores' state in the API.md shape, for HTTP and for the start-up banner. */
   async check(stores: Store[]) {
     const probes = {
-      postgres: () => this.indicators.check('postgres').attempt(async () => void (await this.dataSource.query('SELECT 1'))).withTimeout(TIMEOUT_MS),
+      postgres: () => this.indicators.check('postgres').attempt(() => this.store.ping()).withTimeout(TIMEOUT_MS),
       redis: () => this.indicators.check('redis').attempt(async () => void (await this.redis.ping())).withTimeout(TIMEOUT_MS),
     };
     try {
