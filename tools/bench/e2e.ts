@@ -11,10 +11,13 @@ import { deleteRedisPrefix } from '@dbferry/testing';
 import type { DialectName } from '@dbferry/dialects-core';
 import { BENCH_DB_PREFIX } from './datasets';
 import type { Endpoint } from './dbferry-copy';
-import { peakRss, type Service, startService } from './services';
+import { buildWorker, peakRss, type Service, startService } from './services';
 import { pgUrl, type ServerInfo, withPg } from './servers';
 
 export const CONTROL_DATABASE = `${BENCH_DB_PREFIX}_control`;
+
+/** The worker's node flags under npm start (package.json start:worker:supervised), so the bench measures that process. */
+const WORKER_NODE_ARGS = ['--enable-source-maps'];
 
 /** How often the bench asks GET /api/runs/:id whether the run has ended. */
 const POLL_MS = 50;
@@ -133,7 +136,9 @@ export class EndToEnd {
       await mkdir(dir, { recursive: true });
       nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=worker.cpuprofile'];
     }
-    this.worker = await startService({ label: 'worker', script: 'apps/worker/src/main.ts', portVariable: 'WORKER_PORT', env: { ...env, LOG_LEVEL: 'info' }, nodeArgs });
+    // Compiled, as npm start runs it: no swc at run time (its first-use compile and its memory).
+    const script = await buildWorker(log);
+    this.worker = await startService({ label: 'worker', script, portVariable: 'WORKER_PORT', env: { ...env, LOG_LEVEL: 'info' }, nodeArgs: [...WORKER_NODE_ARGS, ...nodeArgs] });
     await this.worker.ready('/health');
     this.token = await this.login(env['ADMIN_PASSWORD'] as string);
     this.startedRss = await peakRss(this.worker.child.pid);

@@ -25,7 +25,7 @@ export interface Service {
 
 export async function startService(options: {
   label: string;
-  /** The TypeScript entry point, from the repository root. */
+  /** The entry point, from the repository root: TypeScript (run through tools/register.js) or compiled JavaScript (run as it is). */
   script: string;
   portVariable: string;
   /** The whole environment besides PATH and HOME. */
@@ -34,7 +34,8 @@ export async function startService(options: {
 }): Promise<Service> {
   const port = await freePort();
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env, [options.portVariable]: String(port) };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '-r', './tools/register.js', options.script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const register = options.script.endsWith('.ts') ? ['-r', './tools/register.js'] : [];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...register, options.script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (data: Buffer) => {
     output = (output + data.toString('utf8')).slice(-OUTPUT_KEEP);
@@ -76,3 +77,34 @@ export async function peakRss(pid: number | undefined, field: 'VmHWM' | 'VmRSS' 
   const kb = status && new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
   return kb ? Number(kb) * 1024 : null;
 }
+
+/**
+ * Compiles the worker as `npm run build` does (tsc, then tsc-alias for the @dbferry/* paths), but
+ * only the worker's own imports (tools/bench/tsconfig.worker.json, into tmp/bench-dist): work in
+ * progress elsewhere in the tree cannot stop the bench. Returns the compiled entry point; fails
+ * with the compiler's output.
+ */
+export async function buildWorker(log: (line: string) => void): Promise<string> {
+  const started = performance.now();
+  const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
+  const step = (command: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(bin(command), ['-p', WORKER_TSCONFIG], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      const keep = (data: Buffer) => {
+        text = (text + data.toString('utf8')).slice(-OUTPUT_KEEP);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} -p ${WORKER_TSCONFIG} exited ${String(code)}:\n${text.slice(-3000)}`))));
+    });
+  await step('tsc');
+  await step('tsc-alias');
+  log(`  compiled the worker (${WORKER_TSCONFIG}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return WORKER_BUILD;
+}
+
+const WORKER_TSCONFIG = 'tools/bench/tsconfig.worker.json';
+/** The worker's entry point under tsconfig.worker.json's outDir (rootDir is the repository root). */
+export const WORKER_BUILD = 'tmp/bench-dist/apps/worker/src/main.js';
