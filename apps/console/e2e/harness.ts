@@ -11,6 +11,7 @@ import {
   spawnService,
   spawnWorker,
   TEST_ADMIN_PASSWORD,
+  waitFor,
   type WorkerProcess,
 } from '@dbferry/testing';
 
@@ -200,4 +201,25 @@ export async function startConsole(options: { worker?: boolean; env?: Record<str
     close: cleanUp,
   };
   return harness;
+}
+
+/**
+ * Saves a test database as a connection through the API (as the admin) and returns its id:
+ * host, port and user from the database's URL, no password. The console e2e counterpart of
+ * apps/api/test/harness.ts's saveConnection (apps may not import one another's files).
+ */
+export async function saveConnection(h: ConsoleHarness, name: string, dialect: 'postgres' | 'mysql', db: EphemeralDatabase): Promise<string> {
+  const url = new URL(db.url);
+  const body = { name, dialect, host: url.hostname, port: Number(url.port), database: db.name, username: decodeURIComponent(url.username) };
+  return (await h.call<{ id: string }>('POST', '/api/connections', body, await h.token('admin'))).id;
+}
+
+/** Starts a run of the job through the API and waits until it ends; returns the run as GET /api/runs/:id answers. */
+export async function runJobToEnd<Run extends { status: string } = { id: string; status: string }>(h: ConsoleHarness, jobId: string, timeoutMs = 90_000): Promise<Run> {
+  const token = await h.token('admin');
+  const { runId } = await h.call<{ runId: string }>('POST', `/api/jobs/${jobId}/run`, undefined, token);
+  return waitFor(async () => {
+    const run = await h.call<Run>('GET', `/api/runs/${runId}`, undefined, token);
+    return ['succeeded', 'failed', 'cancelled'].includes(run.status) && run;
+  }, timeoutMs, `run ${runId} to end`);
 }
