@@ -41,9 +41,9 @@ const columns: Column<ListedRun>[] = [
   { key: 'status', header: 'Status', render: (r) => <StatusBadge status={r.status} title={r.error ?? undefined} /> },
   { key: 'trigger', header: 'Trigger', render: (r) => r.trigger },
   { key: 'queued', header: 'Queued', className: 'nowrap', render: (r) => <time dateTime={r.queuedAt}>{formatTime(r.queuedAt)}</time> },
-  { key: 'duration', header: 'Duration', className: 'num', render: (r) => formatDuration(secondsBetween(r.startedAt, r.finishedAt)) },
+  { key: 'duration', header: 'Duration', className: 'num nowrap', render: (r) => formatDuration(secondsBetween(r.startedAt, r.finishedAt)) },
   { key: 'rows', header: 'Rows written', className: 'num', render: (r) => formatCount(r.rowsWritten) },
-  { key: 'rate', header: 'Rows/s', className: 'num', render: (r) => formatRate(r.rowsPerSecond) },
+  { key: 'rate', header: 'Rows/s', className: 'num nowrap', render: (r) => formatRate(r.rowsPerSecond) },
   { key: 'rejects', header: 'Rejects', className: 'num', render: (r) => (Number(r.rejects) > 0 ? <strong>{formatCount(r.rejects)}</strong> : '0') },
   { key: 'error', header: 'Error', render: (r) => (r.error ? <span className="run-error-cell" title={r.error}>{r.error}</span> : null) },
 ];
