@@ -55,6 +55,9 @@ describe('the web console served at / (e2e)', () => {
     expect((await request(api.http).get('/queues').set('Accept', 'text/html').expect(303)).headers.location).toBe('/queues/login');
     expect((await request(api.http).get('/metrics').expect(200)).text).toContain('# HELP');
     await request(api.http).post('/').send({}).expect(404);
+    // Not a browser's page load: the API's own 404, not the app.
+    expect((await request(api.http).get('/no/such/route').expect(404)).body).toMatchObject({ statusCode: 404 });
+    await request(api.http).get('/jobs').set('Accept', 'application/json').expect(404);
   });
 
   it('serves nothing outside its folder', async () => {

@@ -55,7 +55,9 @@ export function consoleStatic(dir: string): RequestHandler {
     if (path !== '/' && file.startsWith(root + sep) && isFile(file)) {
       return send(res, next, file, path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     }
-    if (ASSET.test(path) || !req.accepts('html')) return next();
+    // Only a browser's page load (it asks for text/html by name) gets the app; curl, scripts and
+    // fetches of an unknown path keep the API's JSON 404.
+    if (ASSET.test(path) || !/\btext\/html\b/.test(req.headers.accept ?? '')) return next();
     if (!isFile(index)) {
       res.status(503).type('html').set('Cache-Control', 'no-store').send(NOT_BUILT);
       return;
