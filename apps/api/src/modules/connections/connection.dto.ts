@@ -22,8 +22,8 @@ import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
 import { MAX_OFFSET } from '../../common/pagination.dto';
 
 const OPTION_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-/** The OpenAPI shape of the options object: string keys, scalar values (so the generated client types it). */
-const OPTIONS_SCHEMA = { type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } } as const;
+/** The OpenAPI shape of the options object (string keys, scalar values), so the generated client types it. */
+const OPTION_VALUE = { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] };
 /** Options are sent back in responses, so a secret put there would leak: refuse such keys. */
 const SECRET_LIKE = /pass|secret|token|credential|private|apikey|api_key/i;
 
@@ -89,7 +89,7 @@ class ConnectionFields {
   @MaxLength(1024)
   password?: string;
 
-  @ApiPropertyOptional({ ...OPTIONS_SCHEMA, example: { sslmode: 'require' }, description: 'driver settings: strings, numbers, booleans' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: OPTION_VALUE, example: { sslmode: 'require' }, description: 'driver settings: strings, numbers, booleans' })
   @IsOptional()
   @Validate(ConnectionOptionsConstraint)
   options?: Record<string, string | number | boolean>;
@@ -216,7 +216,7 @@ export class ConnectionView {
   @ApiProperty({ example: 'sales', description: 'database; Oracle service name; SQLite file path' }) database!: string;
   @ApiProperty({ nullable: true, type: String, example: 'dbferry' }) username!: string | null;
   @ApiProperty({ example: true, description: 'whether a password is stored (it is never returned)' }) hasPassword!: boolean;
-  @ApiProperty({ ...OPTIONS_SCHEMA, example: { sslmode: 'require' }, description: 'driver settings' }) options!: Record<string, string | number | boolean>;
+  @ApiProperty({ type: 'object', additionalProperties: OPTION_VALUE, example: { sslmode: 'require' }, description: 'driver settings' }) options!: Record<string, string | number | boolean>;
   @ApiProperty({ example: false, description: 'refused as a write target' }) readOnly!: boolean;
   @ApiProperty({ nullable: true, type: Number, example: 4, description: 'null: the server default' }) maxParallelChunks!: number | null;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) createdAt!: Date;
