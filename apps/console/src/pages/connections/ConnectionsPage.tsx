@@ -24,9 +24,9 @@ export default function ConnectionsPage() {
   const probe = (id: string): ConnectionStatus | undefined => byId.get(id);
 
   const columns: Column<ConnectionView>[] = [
-    { key: 'name', header: 'Name', render: (c) => <Link to={`/connections/${c.id}`}>{c.name}</Link> },
+    { key: 'name', header: 'Name', className: 'nowrap', render: (c) => <Link to={`/connections/${c.id}`}>{c.name}</Link> },
     { key: 'dialect', header: 'Dialect', render: (c) => dialectInfo(c.dialect).label, className: 'nowrap' },
-    { key: 'where', header: 'Host / database', render: (c) => <code>{whereText(c)}</code> },
+    { key: 'where', header: 'Host / database', className: 'where', render: (c) => <code>{whereText(c)}</code> },
     { key: 'readOnly', header: 'Read-only', render: (c) => (c.readOnly ? 'yes' : 'no') },
     {
       key: 'reachable',
@@ -38,13 +38,13 @@ export default function ConnectionsPage() {
         return <StatusBadge status={s.reachable ? 'reachable' : 'unreachable'} title={s.error ?? s.serverVersion ?? undefined} />;
       },
     },
-    { key: 'latency', header: 'Latency', className: 'num', render: (c) => (probe(c.id) ? `${probe(c.id)?.latencyMs} ms` : '') },
+    { key: 'latency', header: 'Latency', className: 'num nowrap', render: (c) => (probe(c.id) ? `${probe(c.id)?.latencyMs} ms` : '') },
     { key: 'tables', header: 'Tables', className: 'num', render: (c) => formatCount(probe(c.id)?.tableCount) },
     { key: 'rows', header: 'Rows (est.)', className: 'num', render: (c) => formatCount(probe(c.id)?.rowEstimate) },
   ];
 
   return (
-    <section>
+    <section className="connections-list">
       <div className="toolbar">
         <h1>Connections</h1>
         <span className="spacer" />
@@ -63,7 +63,6 @@ export default function ConnectionsPage() {
         </p>
       ) : null}
       <DataTable<ConnectionView>
-        caption="Connections"
         columns={columns}
         rowKey={(c) => c.id}
         load={(page, signal) => unwrap(api.GET('/api/connections', { params: { query: page }, signal }))}
