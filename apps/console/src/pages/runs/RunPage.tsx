@@ -1,4 +1,4 @@
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { Schema } from '@dbferry/api-client';
 import { api, unwrap } from '../../api/client';
@@ -11,7 +11,7 @@ import { useCan } from '../../components/role';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../components/useApi';
 import { useEventSource } from '../../components/useEventSource';
-import { formatCount, formatTime, secondsBetween } from './format';
+import { formatCount, formatTime, keyText, secondsBetween } from './format';
 import { addSample, currentRate, etaSeconds, formatDuration, formatRate, isEnded, percentDone, runPercent, type Sample, toNumber } from './progress';
 import './runs.css';
 
@@ -35,20 +35,6 @@ function ProgressBar({ percent, label }: { percent: number; label: string }) {
       <span className="run-progress-text">{percent}%</span>
     </div>
   );
-}
-
-/** A reject's key as its values, decoding the API's lossless JSON ({"$int": "…"}, {"$bytes": "<base64>"}). */
-export function keyText(key: unknown[]): string {
-  return key
-    .map((v) => {
-      if (v && typeof v === 'object') {
-        const o = v as Record<string, unknown>;
-        if (typeof o.$int === 'string') return o.$int;
-        if (typeof o.$bytes === 'string') return `0x${[...atob(o.$bytes)].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('')}`;
-      }
-      return typeof v === 'string' ? v : JSON.stringify(v);
-    })
-    .join(', ');
 }
 
 function Header({ run, jobName, now }: { run: RunView; jobName?: string; now: number }) {
@@ -295,6 +281,13 @@ export default function RunPage() {
       return copy;
     });
 
+  // On their first page the log and the rejects follow the run as it goes; on a later page they
+  // hold still while the reader is there (a change of deps would send the table back to page one).
+  const logTick = useRef('');
+  const rejectTick = useRef('');
+  if (run && !params.get('logs')) logTick.current = `${run.status}:${run.tables.reduce((n, t) => n + t.chunksDone, 0)}`;
+  if (run && !params.get('rejects')) rejectTick.current = `${run.status}:${run.rejects}`;
+
   if (!run || run.id !== id) {
     return (
       <section>
@@ -364,7 +357,7 @@ export default function RunPage() {
             urlKey="rejects"
             defaultPageSize={25}
             columns={rejectColumns}
-            deps={[id, run.status]}
+            deps={[id, rejectTick.current]}
             rowKey={(r) => r.id}
             load={(page, signal) => unwrap(api.GET('/api/runs/{id}/rejects', { params: { path: { id }, query: page }, signal }))}
           />
@@ -387,7 +380,7 @@ export default function RunPage() {
         <DataTable<LogLine>
           urlKey="logs"
           columns={logColumns}
-          deps={[id, level, run.status]}
+          deps={[id, level, logTick.current]}
           rowKey={(l) => l.id}
           empty={level ? `No line at ${level} or above.` : 'No log line yet.'}
           load={(page, signal) => unwrap(api.GET('/api/runs/{id}/logs', { params: { path: { id }, query: { ...page, ...(level && { level }) } }, signal }))}

@@ -5,27 +5,13 @@ import { type Column, DataTable } from '../../components/DataTable';
 import { Field } from '../../components/Field';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../components/useApi';
-import { formatCount, formatTime, secondsBetween } from './format';
+import { formatCount, formatTime, SINCE_CHOICES, secondsBetween, sinceFor } from './format';
 import { formatDuration, formatRate } from './progress';
 
 type ListedRun = Schema<'RunListItemView'>;
 type RunStatus = NonNullable<ListedRun['status']>;
 
 export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-
-/** "Queued since" choices, kept in the URL by name so a shared link means the same window later. */
-export const SINCE_CHOICES = [
-  { value: '1h', label: 'Last hour', ms: 3_600_000 },
-  { value: '24h', label: 'Last 24 hours', ms: 86_400_000 },
-  { value: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
-  { value: '30d', label: 'Last 30 days', ms: 30 * 86_400_000 },
-] as const;
-
-/** The `since` query parameter of GET /api/runs for a choice (undefined: any time). */
-export function sinceFor(choice: string | null, now = Date.now()): string | undefined {
-  const found = SINCE_CHOICES.find((c) => c.value === choice);
-  return found ? new Date(now - found.ms).toISOString() : undefined;
-}
 
 const columns: Column<ListedRun>[] = [
   {
