@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { ConnectionEntity, ConnectionSecrets, createControlDataSource, migrateUnderLock } from '@dbferry/control-plane';
 import { workerConfig } from '@dbferry/config';
 import { parseKeyring, SecretBox } from '@dbferry/crypto';
-import { createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
+import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
+import { createConnection } from 'mysql2/promise';
 import { ConnectionOpener } from './connection-opener';
 import { SessionPool } from './session-pool';
 
@@ -213,5 +214,51 @@ describe('SessionPool', () => {
     expect(sessions.stats.reused).toBe(1);
     await pair.release(false);
     expect(sessions.idleCount).toBe(2);
+  });
+
+  describe('on MariaDB', () => {
+    let mysql: EphemeralDatabase;
+    const mysqlServer = new URL(process.env['TEST_MYSQL_URL'] as string);
+    beforeAll(async () => {
+      mysql = await createMysqlDatabase('dbferry_pool_my');
+    });
+    afterAll(async () => {
+      await mysql?.drop();
+    });
+
+    /** The server's sessions on the test database (a session's default database is the connection's). */
+    const mysqlSessions = async (): Promise<number> => {
+      const admin = await createConnection(mysqlServer.toString());
+      try {
+        const [rows] = await admin.query('SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ?', [mysql.name]);
+        return Number((rows as { n: number }[])[0]?.n);
+      } finally {
+        await admin.end();
+      }
+    };
+
+    it('reuses a MariaDB session that still works, and closes it when its work failed', async () => {
+      const id = randomUUID();
+      await store.getRepository(ConnectionEntity).insert({
+        id,
+        name: 'mariadb',
+        dialect: 'mysql',
+        host: mysqlServer.hostname,
+        port: Number(mysqlServer.port || 3306),
+        database: mysql.name,
+        username: decodeURIComponent(mysqlServer.username) || 'root',
+        options: {},
+      });
+      const sessions = pool();
+      const first = await sessions.acquire(id, { write: true });
+      await first.release(false);
+      const second = await sessions.acquire(id, { write: true });
+      expect(second.connection).toBe(first.connection);
+      await expect(second.connection.session.listTables(mysql.name)).resolves.toEqual([]);
+      expect(await mysqlSessions()).toBe(1);
+      await second.release(true);
+      expect(await mysqlSessions()).toBe(0);
+      expect(sessions.stats).toMatchObject({ opened: 1, reused: 1, discarded: 1 });
+    });
   });
 });

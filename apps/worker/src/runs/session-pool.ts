@@ -137,7 +137,11 @@ export class SessionPool implements OnApplicationShutdown {
     const closing: Promise<void>[] = [];
     for (const [id, list] of this.idle) {
       const keep = list.filter((s) => s.since > before);
-      for (const s of list) if (s.since <= before) closing.push(this.close(s.connection).then(() => void this.stats.closedIdle++));
+      for (const s of list) {
+        if (s.since > before) continue;
+        this.stats.closedIdle++;
+        closing.push(this.close(s.connection));
+      }
       if (keep.length) this.idle.set(id, keep);
       else this.idle.delete(id);
     }
