@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
-import { Link, useLocation, useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { fieldErrors } from '../../api/errors';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -23,12 +23,17 @@ const TIME_ZONES: string[] = (() => {
   }
 })();
 
+/**
+ * What the page a create lands on says first ("Saved job …"). Read while rendering (a render may
+ * be tried more than once) and cleared once the page has mounted.
+ */
+let flash: string | undefined;
+
 /** Create (`/jobs/new`) or edit (`/jobs/:id`) a sync job; a viewer sees it read-only. */
 export default function JobFormPage() {
   const { id } = useParams();
   const editing = id !== undefined && id !== 'new';
   const navigate = useNavigate();
-  const location = useLocation();
   const canEdit = useCan();
   const connections = useApi((signal) => loadConnections(signal), []);
   const saved = useApi((signal) => (editing ? loadJob(id, signal) : Promise.resolve(null)), [id]);
@@ -36,7 +41,10 @@ export default function JobFormPage() {
   const [form, setForm] = useState<JobForm>(emptyJobForm);
   const [errors, setErrors] = useState<FormErrors>({});
   const [apiError, setApiError] = useState<unknown>();
-  const [notice, setNotice] = useState<string | undefined>((location.state as { notice?: string } | null)?.notice);
+  const [notice, setNotice] = useState<string | undefined>(() => flash);
+  useEffect(() => {
+    flash = undefined;
+  }, []);
   const [busy, setBusy] = useState<'save' | 'preview' | 'run'>();
   const [preview, setPreview] = useState<{ for: string; result: JobPreview }>();
 
@@ -91,7 +99,9 @@ export default function JobFormPage() {
         setForm(jobToForm(result));
         setNotice(message);
       } else {
-        navigate(`/jobs/${result.id}`, { replace: true, state: { notice: message } });
+        flash = message;
+        setNotice(message);
+        navigate(`/jobs/${result.id}`, { replace: true });
       }
     } catch (e) {
       setApiError(e);
@@ -248,6 +258,7 @@ export default function JobFormPage() {
               sourceId={form.sourceId}
               mode={form.mode}
               errors={allErrors}
+              editable={canEdit}
               onChange={(next) => set({ tables: form.tables.map((t) => (t.uid === entry.uid ? next : t)) })}
               onRemove={() => set({ tables: form.tables.filter((t) => t.uid !== entry.uid) })}
             />

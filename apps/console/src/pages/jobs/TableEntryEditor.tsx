@@ -11,12 +11,14 @@ const KNOWN = ['source', 'target', 'where', 'keyColumns', 'incrementalColumn', '
  * incremental columns and the column subset picked from the table's real columns (read from
  * the source), and a filter. A pattern takes only a target schema.
  */
-export function TableEntryEditor({ entry, index, sourceId, mode, errors, onChange, onRemove }: {
+export function TableEntryEditor({ entry, index, sourceId, mode, errors, editable, onChange, onRemove }: {
   entry: TableEntry;
   index: number;
   sourceId: string;
   mode: SyncMode;
   errors: FormErrors;
+  /** False for a viewer: no Remove button (the fields around are disabled). */
+  editable: boolean;
   onChange: (entry: TableEntry) => void;
   onRemove: () => void;
 }) {
@@ -37,9 +39,11 @@ export function TableEntryEditor({ entry, index, sourceId, mode, errors, onChang
         <span className="source">{entry.source}</span>
         {ref?.pattern ? <span className="badge badge-pending">pattern</span> : null}
         {detail.data ? <span className="muted">{detail.data.rowEstimate !== null ? `~${detail.data.rowEstimate.toLocaleString()} rows` : ''}</span> : null}
-        <button type="button" className="link-button" onClick={onRemove} aria-label={`Remove ${entry.source}`}>
-          Remove
-        </button>
+        {editable ? (
+          <button type="button" className="link-button" onClick={onRemove} aria-label={`Remove ${entry.source}`}>
+            Remove
+          </button>
+        ) : null}
       </div>
       {err('source') ? <div className="field-error">{err('source')}</div> : null}
       {others.map(([k, message]) => (
