@@ -92,6 +92,25 @@ describe('GET /api/dashboard (e2e)', () => {
     const cached = await dashboard();
     expect(Date.now() - again).toBeLessThan(1500);
     expect(cached.connectionsCheckedAt).toBe(checked!.connectionsCheckedAt);
+
+    // A connection added since the check outdates it at once, not after the 30 s it is kept.
+    const body = { name: 'dash-refused-2', dialect: 'postgres', host: '127.0.0.1', port: await freePort(), database: 'nowhere', username: 'postgres' };
+    const addedId = (await request(api.http).post('/api/connections').set(auth()).send(body).expect(201)).body.id as string;
+    const added = Date.now();
+    let rechecked: DashboardView | undefined;
+    while (!rechecked && Date.now() - added < 15_000) {
+      const view = await dashboard();
+      if (view.connectionsDown.some((c) => c.id === addedId)) rechecked = view;
+      else await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(rechecked?.connectionsDown.map((c) => c.id).sort()).toEqual([refusedId, silentId, addedId].sort());
+    await request(api.http).delete(`/api/connections/${addedId}`).set(auth()).expect(204);
+    // Deleted: gone from the next check, likewise started at once.
+    const deleted = Date.now();
+    for (let view = await dashboard(); view.connectionsDown.some((c) => c.id === addedId); view = await dashboard()) {
+      expect(Date.now() - deleted).toBeLessThan(15_000);
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }, 60_000);
 
   it('counts runs per status over time from real runs and 10,000 stored ones, with rates, queue depths and failing jobs', async () => {
@@ -117,6 +136,7 @@ describe('GET /api/dashboard (e2e)', () => {
     expect(ran.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'failed']);
     const all = [...stored, ...ran.map((r) => ({ at: new Date(r.queuedAt), status: r.status }))];
 
+    await dashboard(); // warms the pool's connections and the planner's statistics
     const started = Date.now();
     const day = await dashboard();
     const elapsed = Date.now() - started;

@@ -8,6 +8,8 @@ export const HEALTH_TTL_MS = 30_000;
 export interface ConnectionHealth {
   checkedAt: Date;
   down: ConnectionDownView[];
+  /** How many connections the check covered. */
+  checked: number;
 }
 
 /**
@@ -23,10 +25,16 @@ export class ConnectionHealthService {
 
   constructor(private readonly connections: ConnectionsService) {}
 
-  /** The last check (starting a new one when stale); waits at most `waitMs` for the very first. */
-  async read(waitMs: number): Promise<ConnectionHealth | null> {
-    if (!this.last || Date.now() - this.last.checkedAt.getTime() > HEALTH_TTL_MS) this.refresh();
-    if (!this.last && this.refreshing) {
+  /**
+   * The last check, starting a new one when it is stale. While there is none, or it covered
+   * another number of connections than `connections` (one was added or deleted since), the new
+   * check is waited for, `waitMs` at most.
+   */
+  async read(waitMs: number, connections: number): Promise<ConnectionHealth | null> {
+    const last = this.last;
+    const outdated = !last || last.checked !== connections;
+    if (outdated || Date.now() - last.checkedAt.getTime() > HEALTH_TTL_MS) this.refresh();
+    if (outdated && this.refreshing) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.refreshing, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]).finally(() => clearTimeout(timer));
     }
@@ -42,7 +50,7 @@ export class ConnectionHealthService {
         const down = page.items
           .filter((c) => !c.reachable)
           .map((c) => ({ id: c.id, name: c.name, dialect: c.dialect, latencyMs: c.latencyMs, error: c.error ?? null }));
-        this.last = { checkedAt, down };
+        this.last = { checkedAt, down, checked: page.items.length };
       })
       .catch((error: unknown) => this.logger.warn(`connection reachability check failed: ${(error as Error).message}`))
       .finally(() => (this.refreshing = null));

@@ -6,8 +6,8 @@ import type { DashboardView, QueueDepthView } from './dashboard.dto';
 
 /** Redis that does not answer within this leaves the queue depths out rather than stalling the page. */
 const QUEUE_COUNT_TIMEOUT_MS = 1000;
-/** The very first reachability check is waited for this long at most (later ones are cached). */
-const FIRST_HEALTH_WAIT_MS = 1000;
+/** A reachability check is waited for this long at most, and only when there is none for the current connections. */
+const HEALTH_WAIT_MS = 1000;
 const RECENT_RUNS = 30;
 const FAILING_JOBS = 50;
 
@@ -23,13 +23,14 @@ export class DashboardService {
 
   async overview(range: DashboardRange): Promise<DashboardView> {
     const now = new Date();
-    const [counts, runsOverTime, recent, failingJobs, queues, health] = await Promise.all([
-      this.stats.counts(),
+    // The count first: a connection added or deleted since the last reachability check makes it outdated.
+    const counts = await this.stats.counts();
+    const [runsOverTime, recent, failingJobs, queues, health] = await Promise.all([
       this.stats.perBucket(range, now),
       this.stats.recentRates(RECENT_RUNS),
       this.stats.failingJobs(FAILING_JOBS),
       this.queues(),
-      this.health.read(FIRST_HEALTH_WAIT_MS),
+      this.health.read(HEALTH_WAIT_MS, counts.connections),
     ]);
     return {
       generatedAt: now,
