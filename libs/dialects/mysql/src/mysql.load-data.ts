@@ -14,7 +14,7 @@ import { INTEGER, jsonText, mysqlTimeText, numberLiteral, PLAIN_DECIMAL } from '
  * warning, so the result is as strict as the INSERT path (`loadDataWarningError`).
  */
 
-type FieldText = (value: Exclude<NeutralValue, null>) => string;
+export type FieldText = (value: Exclude<NeutralValue, null>) => string;
 
 type Kind = NeutralType['kind'];
 const NUMERIC_KINDS = new Set<Kind>(['bool', 'decimal', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64']);
@@ -58,7 +58,7 @@ function stringField(kind: Kind, value: string, column: string, losses?: ValueLo
   }
 }
 
-function fieldText(column: NeutralColumn, losses?: ValueLossCounter): FieldText {
+export function fieldText(column: NeutralColumn, losses?: ValueLossCounter): FieldText {
   const kind = column.type.kind;
   const name = column.name;
   const transport = transportOf(kind);
@@ -103,7 +103,10 @@ export function loadDataSql(table: TableRef, columns: NeutralColumn[]): string {
   );
 }
 
-/** Rows → LOAD DATA lines, gathered into text chunks. */
+/**
+ * Rows → LOAD DATA lines, gathered into text chunks: the definition of the lines. The writer
+ * uses LoadDataEncoder (mysql.load-data-encoder.ts), which writes the same lines as UTF-8 bytes.
+ */
 export class LoadDataLines {
   private readonly fields: FieldText[];
   private text = '';

@@ -6,7 +6,8 @@ import { checkReplacedRangeCount, type NeutralColumn, type NeutralKind, type Neu
 import type { MysqlFlavor } from './mysql.sql';
 import { type ErrorMapper, guarded, type MysqlConnector } from './mysql.reader';
 import { keyColumnsOf, qualify, quoteId, whereClause } from './mysql.sql';
-import { LoadDataLines, loadDataSql, loadDataWarningError } from './mysql.load-data';
+import { loadDataSql, loadDataWarningError } from './mysql.load-data';
+import { LoadDataEncoder } from './mysql.load-data-encoder';
 import { sqlLiteral } from './mysql.values';
 
 /** Share of max_allowed_packet one statement may use: headroom for the protocol and the server's own copy. */
@@ -130,7 +131,7 @@ export interface MysqlWriteRequest extends WriteRequest {
   via?: 'auto' | 'insert';
 }
 
-/** Characters of LOAD DATA lines gathered before one stream write. */
+/** Bytes of LOAD DATA lines gathered before one stream write. */
 const LOAD_CHUNK = 64 * 1024;
 
 export class MysqlWriter implements Writer {
@@ -212,7 +213,7 @@ export class MysqlWriter implements Writer {
    * connection at once: the server rolls the transaction back.
    */
   private async loadRows(core: CoreConnection, request: WriteRequest, batches: AsyncIterable<RowBatch>, losses: ValueLossCounter): Promise<number> {
-    const lines = new LoadDataLines(request.columns, losses);
+    const lines = new LoadDataEncoder(request.columns, losses, LOAD_CHUNK);
     const body = new PassThrough({ highWaterMark: LOAD_CHUNK * 4 });
     let failure: unknown;
     const load = new Promise<ResultSetHeader>((resolve, reject) => {
@@ -223,8 +224,8 @@ export class MysqlWriter implements Writer {
     load.catch((error: unknown) => {
       failure ??= error;
     });
-    const send = async (text: string): Promise<void> => {
-      if (failure === undefined && !body.write(text)) await Promise.race([once(body, 'drain'), load]);
+    const send = async (bytes: Buffer): Promise<void> => {
+      if (failure === undefined && !body.write(bytes)) await Promise.race([once(body, 'drain'), load]);
       if (failure !== undefined) throw failure;
     };
     let rows = 0;
