@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { ApiHarness, startApi } from './harness';
 
@@ -10,6 +11,9 @@ function fakeConsoleBuild(): string {
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>');
   writeFileSync(join(dir, 'assets', 'index-abc123.js'), `console.log(${JSON.stringify('x'.repeat(5000))});`);
+  // The build's gzip copy (vite.config.mts writes one per script); different text here, to tell which was sent.
+  writeFileSync(join(dir, 'assets', 'chunk-def456.js'), `console.log(${JSON.stringify('y'.repeat(5000))});`);
+  writeFileSync(join(dir, 'assets', 'chunk-def456.js.gz'), gzipSync("console.log('from the gz copy');"));
   return dir;
 }
 
@@ -34,13 +38,22 @@ describe('the web console served at / (e2e)', () => {
     }
   });
 
-  it('serves the hashed bundles gzip-compressed and cached for a year; a missing one is a 404, not the page', async () => {
+  it('serves the hashed bundles gzip-compressed (the build\'s .gz copy when there is one) and cached for a year; a missing one is a 404, not the page', async () => {
     // supertest inflates the body; the header says it came gzip-compressed.
     const res = await request(api.http).get('/assets/index-abc123.js').set('Accept-Encoding', 'gzip').buffer(true).expect(200);
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(res.headers['content-type']).toMatch(/javascript/);
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(res.text).toContain('console.log(');
+
+    const packed = await request(api.http).get('/assets/chunk-def456.js').set('Accept-Encoding', 'gzip, deflate').buffer(true).expect(200);
+    expect(packed.headers).toMatchObject({ 'content-encoding': 'gzip', vary: 'Accept-Encoding', 'cache-control': 'public, max-age=31536000, immutable' });
+    expect(packed.headers['content-type']).toMatch(/javascript/);
+    expect(packed.text).toBe("console.log('from the gz copy');");
+    // A client that takes no gzip gets the plain file.
+    const plain = await request(api.http).get('/assets/chunk-def456.js').set('Accept-Encoding', 'identity').buffer(true).expect(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.text).toContain('yyyy');
 
     await request(api.http).get('/assets/index-gone.js').set('Accept', '*/*').expect(404);
     await request(api.http).get('/favicon.ico').expect(404);

@@ -1,7 +1,7 @@
 import compression from 'compression';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { statSync } from 'node:fs';
-import { join, normalize, sep } from 'node:path';
+import { extname, join, normalize, sep } from 'node:path';
 
 /** Paths the API itself answers: never the console's files or its page, whatever is built. */
 export const SERVER_PATHS = ['/api', '/docs', '/docs-json', '/queues', '/health', '/metrics'];
@@ -28,7 +28,7 @@ function isFile(path: string): boolean {
 const isServerPath = (path: string) => SERVER_PATHS.some((p) => path === p || path.startsWith(`${p}/`));
 
 /**
- * The web console at `/`: its built files from `dir` (gzip-compressed; Vite's hashed
+ * The web console at `/`: its built files from `dir` (gzip: the build's .gz copy, else compressed here; Vite's hashed
  * /assets/* cached for a year, the rest revalidated), and index.html for any other page path
  * a browser asks for (the console routes in the browser). API paths pass through untouched.
  * Looks at `dir` on each request, so building the console needs no API restart; while nothing
@@ -53,7 +53,16 @@ export function consoleStatic(dir: string): RequestHandler {
     }
     const file = normalize(join(root, path));
     if (path !== '/' && file.startsWith(root + sep) && isFile(file)) {
-      return send(res, next, file, path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      const cacheControl = path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+      // The build's gzip -9 copy (vite.config.mts) when the browser takes gzip: no compression per request.
+      const packed = `${file}.gz`;
+      if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && isFile(packed)) {
+        res.setHeader('Content-Encoding', 'gzip');
+        res.setHeader('Vary', 'Accept-Encoding');
+        res.type(extname(file));
+        return send(res, next, packed, cacheControl);
+      }
+      return send(res, next, file, cacheControl);
     }
     // Only a browser's page load (it asks for text/html by name) gets the app; curl, scripts and
     // fetches of an unknown path keep the API's JSON 404.

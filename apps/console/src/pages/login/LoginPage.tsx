@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { fieldErrors } from '../../api/errors';
@@ -17,6 +17,8 @@ export default function LoginPage() {
   const [error, setError] = useState<unknown>();
   const [missing, setMissing] = useState<{ username?: string; password?: string }>({});
   const [busy, setBusy] = useState(false);
+  // When the first page of a visit is usable: the speed check (auth e2e) reads this mark.
+  useEffect(() => void performance.mark?.('dbferry:login-ready'), []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
