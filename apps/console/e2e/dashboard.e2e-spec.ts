@@ -159,7 +159,7 @@ describe('console: dashboard, alerts, users (e2e)', () => {
     expect(admin.problems).toEqual([]);
   }, 60_000);
 
-  it('lets an admin add a viewer and delete a user after confirming; the viewer sees no edit controls and no Bull Board link', async () => {
+  it('lets an admin add a viewer, change a role and reset a password, and delete a user after confirming; the viewer sees no edit controls and no Bull Board link', async () => {
     // The admin's Bull Board link opens the board in a new tab, signed in by the console's login.
     const boardLink = nav(page).getByRole('link', { name: /Queues \(Bull Board\)/ });
     expect(await boardLink.getAttribute('href')).toBe('/queues');
@@ -189,6 +189,24 @@ describe('console: dashboard, alerts, users (e2e)', () => {
     await page.getByRole('alert').getByText('409: username "vera" is taken').waitFor();
 
     const temp = page.getByRole('row', { name: /temp-ops/ });
+    const userOf = async (username: string) =>
+      (await call<{ items: { username: string; role: string; mustChangePassword: boolean }[] }>('GET', '/api/users')).items.find((u) => u.username === username);
+    // A role change asks first.
+    await temp.getByLabel('Role of temp-ops').selectOption('viewer');
+    await page.getByRole('dialog', { name: 'Make temp-ops a viewer?' }).getByRole('button', { name: 'Change role' }).click();
+    await page.getByRole('status').getByText('temp-ops is now a viewer.').waitFor();
+    expect((await userOf('temp-ops'))?.role).toBe('viewer');
+    // A password reset: its own form, checked before sending.
+    await temp.getByRole('button', { name: 'Reset password' }).click();
+    const reset = page.getByRole('form', { name: 'Reset the password of temp-ops' });
+    await reset.getByLabel('New password').fill('short');
+    await reset.getByRole('button', { name: 'Reset password' }).click();
+    await reset.getByText('password must be at least 12 characters').waitFor();
+    await reset.getByLabel('New password').fill('another-temporary-2');
+    await reset.getByRole('button', { name: 'Reset password' }).click();
+    await page.getByRole('status').getByText('Password of temp-ops reset; they must change it at next login.').waitFor();
+    expect(await reset.count()).toBe(0);
+
     await temp.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete user temp-ops?' });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
