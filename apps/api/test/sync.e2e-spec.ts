@@ -93,6 +93,8 @@ describe('sync runs on a worker (e2e)', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${worker!.port}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`dbferry_rows_copied_total\\{source_dialect="postgres",target_dialect="mysql"\\} ${ROWS + 1}\\b`));
     expect(metrics).toMatch(/dbferry_chunk_duration_seconds_count\{source_dialect="postgres",target_dialect="mysql"\} [3-9]/);
+    // More chunks than the worker's three slots: the later chunks ran on the earlier ones' sessions.
+    expect(metrics).toMatch(/dbferry_worker_sessions_total\{outcome="reused"\} [1-9]/);
 
     const logs = (await request(api.http).get(`/api/runs/${runId}/logs`).set(auth()).expect(200)).body.items.map((l: { message: string }) => l.message);
     expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(/^planned 1 table\(s\) in \d+ chunk\(s\)$/), 'run succeeded']));

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JobProducer, type ProcessorEvents, registerQueueDepthGauge } from '@dbferry/queue';
+import { SessionPool } from '../runs/session-pool';
 
 /** The worker's Prometheus registry: process metrics, job outcomes and durations, queue depths. */
 @Injectable()
@@ -41,9 +42,29 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
-  constructor(producer: JobProducer) {
+  constructor(producer: JobProducer, sessions: SessionPool) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_worker_' });
     registerQueueDepthGauge(this.registry, producer);
+    // Read from the pool's own counts at each scrape.
+    new Counter({
+      name: 'dbferry_worker_sessions_total',
+      help: "copy-chunk's database sessions by outcome: opened anew, reused from the pool, discarded (failed work, no ping answer, changed settings), closed_idle",
+      labelNames: ['outcome'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const { opened, reused, discarded, closedIdle } = sessions.stats;
+        for (const [outcome, n] of [['opened', opened], ['reused', reused], ['discarded', discarded], ['closed_idle', closedIdle]] as const) this.inc({ outcome }, n);
+      },
+    });
+    new Gauge({
+      name: 'dbferry_worker_sessions_idle',
+      help: 'Database sessions kept open in the pool for the next chunks',
+      registers: [this.registry],
+      collect() {
+        this.set(sessions.idleCount);
+      },
+    });
   }
 
   eventsFor(queue: string): ProcessorEvents {
