@@ -29,6 +29,8 @@ export function ConnectionForm({ original }: { original?: ConnectionView }) {
   const [submitted, setSubmitted] = useState(false);
   const [apiError, setApiError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  /** The URL may hold a password, so it is masked like one unless the user asks to see it. */
+  const [showUrl, setShowUrl] = useState(false);
   const info = dialectInfo(values.dialect);
   const useUrl = !original && values.mode === 'url';
 
@@ -98,9 +100,14 @@ export function ConnectionForm({ original }: { original?: ConnectionView }) {
         ) : null}
 
         {useUrl ? (
-          <Field label="URL" required error={errorFor('url')} hint={<>e.g. <code>{info.urlExample}</code>; a password in it is sealed like the password field and never shown again.</>}>
-            <input {...text('url')} type="password" autoComplete="off" maxLength={2000} spellCheck={false} />
-          </Field>
+          <>
+            <Field label="URL" required error={errorFor('url')} hint={<>e.g. <code>{info.urlExample}</code>; a password in it is sealed like the password field and never shown again.</>}>
+              <input {...text('url')} type={showUrl ? 'text' : 'password'} autoComplete="off" maxLength={2000} spellCheck={false} />
+            </Field>
+            <label className="checkbox">
+              <input type="checkbox" checked={showUrl} onChange={(e) => setShowUrl(e.target.checked)} /> Show the URL as typed
+            </label>
+          </>
         ) : (
           <>
             {info.networked ? (
