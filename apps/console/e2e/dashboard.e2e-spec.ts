@@ -120,6 +120,12 @@ describe('console: dashboard, alerts, users (e2e)', () => {
     await page.getByLabel('Period').selectOption('24h');
     await runsChart.waitFor();
     await screenshot(page, 'dashboard');
+
+    // A narrow window: one column, nothing wider than the window, the charts still drawn.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await eventually(async () => expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390));
+    expect(await inkOf(page, /^Runs per status/)).toBeGreaterThan(500);
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(admin.problems).toEqual([]);
   }, 180_000);
 
