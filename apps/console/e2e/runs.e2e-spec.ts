@@ -81,7 +81,7 @@ describe('console: runs (e2e)', () => {
     const { page, problems } = await open('operator', `/runs/${runId}`);
     await page.getByRole('heading', { name: /^Run / }).waitFor();
     // Marks this document: if it is still there at the end, every update came live, not by reloading.
-    await page.evaluate(() => Object.assign(window, { runsE2eMarker: true }));
+    await page.evaluate('window.runsE2eMarker = true');
 
     const bar = page.getByRole('progressbar', { name: 'Run progress' });
     const events = page.locator('tr[data-table="public.events"]');
@@ -108,7 +108,7 @@ describe('console: runs (e2e)', () => {
     expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
     expect(seen[seen.length - 1]).toBe(100);
     expect(liveFigures).toBeDefined();
-    expect(await page.evaluate(() => (window as unknown as { runsE2eMarker?: boolean }).runsE2eMarker)).toBe(true);
+    expect(await page.evaluate('window.runsE2eMarker')).toBe(true);
 
     await expect(events.locator('td').nth(2).innerText()).resolves.toBe(EVENTS.toLocaleString('en-US'));
     await expect(events.locator('td').nth(3).innerText()).resolves.toBe(`${EVENTS / 1000} / ${EVENTS / 1000}`);
@@ -130,7 +130,7 @@ describe('console: runs (e2e)', () => {
     await screenshot(page, 'run');
     // On a phone-sized window nothing but the tables' own scroll boxes is wider than the screen.
     await page.setViewportSize({ width: 390, height: 800 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     expect(problems).toEqual([]);
   }, 240_000);
 
@@ -139,12 +139,12 @@ describe('console: runs (e2e)', () => {
     const log = page.getByRole('region', { name: 'Log' });
     const levels = async () => (await log.locator('tbody td:nth-child(2)').allInnerTexts()).map((l) => l.toLowerCase());
     await log.locator('tbody tr').first().waitFor();
-    await page.waitForFunction(() => !document.querySelector('[aria-labelledby="logs-title"] .data-table[aria-busy="true"]'));
+    await log.locator('.data-table[aria-busy="false"]').waitFor();
     expect(await levels()).toContain('info');
 
     await log.getByLabel('Level').selectOption('warn');
     await page.waitForURL(/level=warn/);
-    await page.waitForFunction(() => !document.querySelector('[aria-labelledby="logs-title"] .data-table[aria-busy="true"]'));
+    await log.locator('.data-table[aria-busy="false"]').waitFor();
     await waitFor(async () => (await levels()).every((l) => l === 'warn' || l === 'error') && (await levels()).length > 0, 10_000, 'only warn lines');
     const messages = await log.locator('tbody td:nth-child(4)').allInnerTexts();
     expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^amount: /), expect.stringMatching(/row\(s\) rejected by the target/)]));
