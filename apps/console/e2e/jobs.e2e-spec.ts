@@ -95,7 +95,7 @@ describe('console: jobs (e2e)', () => {
     // Nothing was saved by the preview.
     expect((await h.call<Page1<unknown>>('GET', '/api/jobs', undefined, admin)).total).toBe(0);
 
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'job-form');
     await page.getByRole('button', { name: 'Create job' }).click();
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
