@@ -18,9 +18,10 @@ node tools/check-engines.js
 step "API client types from the OpenAPI document (libs/api-client; the console is typed by them)"
 npm run --silent gen:api-client
 
-step "typecheck (server code, then the console)"
+step "typecheck (server code, the console, its browser tests: code in page.evaluate needs the DOM's types)"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p apps/console/tsconfig.json --noEmit
+npx tsc -p apps/console/e2e/tsconfig.json --noEmit
 
 step "lint"
 npx eslint . --max-warnings=0
