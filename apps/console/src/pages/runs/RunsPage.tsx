@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { Schema } from '@dbferry/api-client';
 import { api, unwrap } from '../../api/client';
@@ -12,6 +13,9 @@ type ListedRun = Schema<'RunListItemView'>;
 type RunStatus = NonNullable<ListedRun['status']>;
 
 export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+/** How often the first page of the list is read again. */
+const REFRESH_MS = 10_000;
 
 const columns: Column<ListedRun>[] = [
   {
@@ -42,6 +46,15 @@ export default function RunsPage() {
   const jobId = params.get('jobId') ?? '';
   const since = SINCE_CHOICES.find((c) => c.value === params.get('since'))?.value ?? '';
   const jobs = useApi((signal) => unwrap(api.GET('/api/jobs', { params: { query: { limit: 500 } }, signal })), []);
+  // The first page (where new runs appear) refreshes itself; a later page holds still while read
+  // (a change of the table's deps would send it back to page one).
+  const [clock, setClock] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => document.visibilityState === 'visible' && setClock((n) => n + 1), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const tick = useRef(0);
+  if (!params.get('offset')) tick.current = clock;
 
   const setFilter = (name: string, value: string) =>
     setParams((current) => {
@@ -90,7 +103,7 @@ export default function RunsPage() {
       </form>
       <DataTable<ListedRun>
         columns={columns}
-        deps={[status, jobId, since]}
+        deps={[status, jobId, since, tick.current]}
         rowKey={(r) => r.id}
         caption="Newest first"
         empty={status || jobId || since ? 'No run matches these filters.' : 'No run yet: run a job from its page.'}
