@@ -141,6 +141,13 @@ describe('console: jobs (e2e)', () => {
     await page.getByLabel('Mode', { exact: true }).selectOption('incremental');
     await page.getByRole('button', { name: 'Preview DDL' }).click();
     await page.getByTestId('table-entry-0').getByText('Incremental mode needs the column').waitFor();
+    // A narrow window: the form reflows, nothing wider than the window but the tables' own scrollers.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await eventually(async () => expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390));
+    await page.goto('/jobs');
+    await page.getByRole('link', { name: 'New job' }).waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('shows a viewer the jobs without any control that changes them', async () => {

@@ -132,7 +132,7 @@ export default function JobsListPage() {
   if (canEdit) {
     columns.push({
       key: 'actions',
-      header: <span className="visually-hidden">Actions</span>,
+      header: 'Actions',
       render: (j) => (
         <div className="jobs-actions">
           <button type="button" className="primary" onClick={() => runNow(j)} disabled={busy === j.id}>
