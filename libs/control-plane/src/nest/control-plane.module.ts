@@ -9,6 +9,7 @@ import { ConnectionSecrets } from '../connection-secrets';
 import { createControlDataSource, ENTITIES } from '../data-source';
 import { isSchemaCurrent, migrateUnderLock } from '../migrator';
 import { RunRepository } from '../runs/run.repository';
+import { RunStats } from '../runs/run-stats';
 import { AdminBootstrap } from '../store/admin-bootstrap';
 import { AuditLogRepository } from '../store/audit-log.repository';
 import { ControlStoreProbe } from '../store/control-store-probe';
@@ -98,7 +99,7 @@ export class ControlPlaneModule {
         },
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
         { provide: AlertSettingsSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new AlertSettingsSecrets(ds, box) },
-        ...[RunRepository, ControlStoreProbe, AdminBootstrap, AuditLogRepository].map((store) => ({
+        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository].map((store) => ({
           provide: store,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new store(ds),
@@ -111,6 +112,7 @@ export class ControlPlaneModule {
         ConnectionSecrets,
         AlertSettingsSecrets,
         RunRepository,
+        RunStats,
         ControlStoreProbe,
         AdminBootstrap,
         AuditLogRepository,
