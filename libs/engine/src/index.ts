@@ -14,3 +14,5 @@ export * from './copy/key-order';
 export * from './run/table-snapshot';
 export * from './run/copy-chunk';
 export * from './run/chunk-count';
+export * from './diff/row-compare';
+export * from './diff/diff-segment';

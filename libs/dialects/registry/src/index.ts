@@ -137,3 +137,4 @@ export function sameDatabase(a: ConnectionEndpoint, b: ConnectionEndpoint): bool
 export function tableNamesIgnoreCase(dialect: DialectName): boolean {
   return dialect === 'mysql' || dialect === 'mssql' || dialect === 'sqlite';
 }
+export { emptyTextIsNull } from './diff-traits';

@@ -1,0 +1,237 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DataPlane, type DialectName, type DialectSession, parseConnectionUrl, type TableRef } from '@dbferry/dialects-core';
+import { dialectFor } from '@dbferry/dialects';
+import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase } from '@dbferry/testing';
+import { planTables } from '../plan/plan-tables';
+import { copyChunk } from '../run/copy-chunk';
+import { snapshotTable } from '../run/table-snapshot';
+import { decodeValue, type EncodedValue } from '../plan/key-codec';
+import { diffSegment, diffTable, DiffPlanError, type DiffPorts, type DiffSnapshot, initialSegment, planDiff } from './diff-segment';
+
+/**
+ * Issue 12 (engine core): a table with every column kind on PostgreSQL (the reference) is copied
+ * to MariaDB and SQLite with the engine's own copy, then the reference is changed: 100 rows
+ * updated in one column each (the last decimal digit, one microsecond, a JSON value, a byte...),
+ * 50 deleted, 50 inserted, and 60 rows rewritten with the same values in another representation
+ * (0.5 → 0.50, 1.2 → 1.200, JSON keys reordered with spaces). The diff, bisected down to small
+ * segments, reports exactly those rows and columns on both other databases and nothing else.
+ * Then a composite key, and text keys with case and accents (collations order them differently).
+ */
+type Side = { dialect: DialectName; session: DialectSession; data: DataPlane; schema: string };
+
+async function open(dialect: DialectName, database: string, schema: string): Promise<Side> {
+  const spec = dialect === 'sqlite' ? { database } : parseConnectionUrl(dialect, database);
+  const session = await dialectFor(dialect).connect({ dialect, ...spec }, { timeoutMs: 10_000 });
+  return { dialect, session, data: session.data!, schema };
+}
+
+const ROWS = 2000;
+const JOB = { mode: 'full', writeMode: 'insert', deleteMissing: false, batchSize: 500, nul: 'strip', maxRejects: 0 } as const;
+
+/** Copies `public.<name>` from the reference to `other` with the engine (plan, DDL, one chunk). */
+async function copyTable(ref: Side, other: Side, name: string): Promise<TableRef> {
+  const [plan] = await planTables({
+    source: { dialect: ref.dialect, session: ref.session },
+    target: { dialect: other.dialect, session: other.session, defaultSchema: other.schema },
+    tables: [{ source: `public.${name}` }],
+    options: { createTables: true, evolveSchema: false },
+  });
+  if (plan.ddl.length) await other.data.execute(plan.ddl);
+  const snapshot = await snapshotTable({ plan, source: ref, target: other, job: JOB, stagingTag: 'diff' });
+  await copyChunk(snapshot, {}, { source: ref.data, target: other.data });
+  return plan.target;
+}
+
+const keysOf = (keys: EncodedValue[][]) => keys.map((k) => k.map((v) => String(decodeValue(v))).join('|')).sort();
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+
+describe('diff engine core: checksum bisection and exact row comparison across PostgreSQL, MariaDB and SQLite', () => {
+  let pgDb: EphemeralDatabase;
+  let mariaDb: EphemeralDatabase;
+  let ref: Side;
+  let maria: Side;
+  let lite: Side;
+  const copies: Record<string, Record<string, TableRef>> = { mysql: {}, sqlite: {} };
+
+  const ports = (): DiffPorts => ({ reference: ref.data, others: { maria: maria.data, lite: lite.data } });
+  const plan = (name: string, extra: { bisectionFactor?: number; bisectionThreshold?: number } = {}) =>
+    planDiff({
+      reference: { connectionId: 'ref', dialect: 'postgres', data: ref.data, table: { schema: 'public', name } },
+      others: [
+        { connectionId: 'maria', dialect: 'mysql', data: maria.data, table: copies.mysql[name] },
+        { connectionId: 'lite', dialect: 'sqlite', data: lite.data, table: copies.sqlite[name] },
+      ],
+      ...extra,
+    });
+
+  beforeAll(async () => {
+    pgDb = await createPostgresDatabase('dbferry_diff');
+    mariaDb = await createMysqlDatabase('dbferry_diff');
+    ref = await open('postgres', pgDb.url, 'public');
+    maria = await open('mysql', mariaDb.url, mariaDb.name);
+    const file = join(mkdtempSync(join(tmpdir(), 'dbferry-diff-')), 'diff.db');
+    writeFileSync(file, '', { mode: 0o600 });
+    lite = await open('sqlite', file, 'main');
+    await ref.data.execute([
+      `CREATE TABLE kinds (
+        id bigint PRIMARY KEY, i32 integer, i16 smallint, price numeric(12,2), qty numeric, ratio double precision,
+        flag boolean, label varchar(40), code char(6), body text, uid uuid, doc json, docb jsonb, raw bytea,
+        day date, at_time time(6), at timestamp(6), at_tz timestamptz(6))`,
+      `INSERT INTO kinds SELECT g, g * 7, (g % 300)::smallint, (g * 1.25)::numeric(12,2), (g / 4.0)::numeric, g / 3.0,
+        g % 2 = 0, 'label ' || g, 'c' || (g % 1000), CASE WHEN g % 10 = 0 THEN '' WHEN g % 10 = 1 THEN NULL ELSE 'Zoë ' || repeat('ß', g % 5) END,
+        md5(g::text)::uuid, json_build_object('n', g, 'tags', json_build_array('a', g % 3)), jsonb_build_object('k', g, 'z', 'x'),
+        decode(lpad(to_hex(g), 8, '0'), 'hex'), date '2024-01-01' + g, time '00:00:00' + g * interval '1.000123 second',
+        timestamp '2024-01-01 00:00:00' + g * interval '1 hour 0.5 second', timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute 0.000001 second'
+        FROM generate_series(1, ${ROWS}) g`,
+      'CREATE TABLE composite (region integer, seq bigint, v text, amount numeric(10,3), PRIMARY KEY (region, seq))',
+      "INSERT INTO composite SELECT r, s, 'v' || r || '-' || s, r * 1.5 + s / 1000.0 FROM generate_series(1, 6) r, generate_series(1, 300) s",
+      'CREATE TABLE words (word varchar(40) COLLATE "C" PRIMARY KEY, n integer)',
+      "INSERT INTO words VALUES ('apple', 1), ('Banana', 2), ('cherry', 3), ('Éclair', 4), ('zebra', 5), ('Ölfass', 6), ('_under', 7), ('Zoë', 8), ('ångström', 9), ('Mango', 10), ('naïve', 11), ('Quince', 12)",
+    ]);
+    for (const other of [maria, lite]) {
+      for (const name of ['kinds', 'composite', 'words']) copies[other.dialect][name] = await copyTable(ref, other, name);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await ref?.session.close();
+    await maria?.session.close();
+    await lite?.session.close();
+    await pgDb?.drop();
+    await mariaDb?.drop();
+  });
+
+  it('finds nothing in a fresh copy of every column kind, with its checksums equal at the top', async () => {
+    const snapshot = await plan('kinds', { bisectionFactor: 8, bisectionThreshold: 64 });
+    expect(snapshot.partition).toBe('ranges');
+    const result = await diffTable(snapshot, ports());
+    for (const id of ['maria', 'lite']) expect(result.byConnection[id]).toEqual({ missing: [], extra: [], different: [] });
+    expect(result.rowsCompared).toBe(ROWS);
+    // Each database's checksum of the whole table (in SQL on MariaDB where it can, in the worker on SQLite) agrees: one segment.
+    expect(result.segments).toBe(1);
+    // A column that cannot be compared exactly is said so, per connection and column (no silent rule).
+    expect(snapshot.notes.every((n) => n.note.length > 0)).toBe(true);
+  }, 120_000);
+
+  it('reports exactly 100 different (with their column), 50 missing and 50 extra, and no representation-only difference', async () => {
+    // On the reference: 100 updates of one column each (ids 1..100, the column by id % 10).
+    const updates: [string, string][] = [
+      ['price', 'price = price + 0.01'],
+      ['at', "at = at + interval '1 microsecond'"],
+      ['at_tz', "at_tz = at_tz + interval '1 microsecond'"],
+      ['qty', 'qty = qty + 0.000001'],
+      ['doc', `doc = json_build_object('n', id, 'tags', json_build_array('a', 99))`],
+      ['raw', "raw = raw || '\\x00'::bytea"],
+      ['body', "body = CASE WHEN body IS NULL THEN '' ELSE body || '!' END"],
+      ['flag', 'flag = NOT flag'],
+      ['ratio', 'ratio = ratio + 0.5'],
+      ['code', "code = 'x' || id"],
+    ];
+    const expected: Record<string, string[]> = {};
+    for (let id = 1; id <= 100; id++) {
+      const [column, set] = updates[id % 10];
+      expected[String(id)] = [column];
+      await ref.data.execute([`UPDATE kinds SET ${set} WHERE id = ${id}`]);
+    }
+    // The same values written another way: numeric trailing zeros, JSON key order and spaces.
+    await ref.data.execute([
+      "UPDATE kinds SET qty = (qty::text || '000')::numeric WHERE id BETWEEN 201 AND 260 AND qty::text LIKE '%.%'",
+      "UPDATE kinds SET qty = (qty::text || '.0')::numeric WHERE id BETWEEN 201 AND 260 AND qty::text NOT LIKE '%.%'",
+      `UPDATE kinds SET doc = ('{ "tags" : ' || (doc->'tags')::text || ', "n": ' || id || ' }')::json WHERE id BETWEEN 201 AND 260`,
+      'DELETE FROM kinds WHERE id BETWEEN 1001 AND 1050',
+      `INSERT INTO kinds (id, price, label) SELECT g, 0.50, 'new' FROM generate_series(${ROWS + 1}, ${ROWS + 50}) g`,
+    ]);
+    const changed = await ref.data.checksummer.checksum({ table: { schema: 'public', name: 'kinds' }, columns: (await ref.data.introspector.describeTable({ schema: 'public', name: 'kinds' }))!.columns, keyColumns: ['id'], range: { lower: [200n], upper: [260n] } });
+    expect(changed.rows).toBe(60);
+
+    const snapshot = await plan('kinds', { bisectionFactor: 8, bisectionThreshold: 64 });
+    const result = await diffTable(snapshot, ports());
+    for (const id of ['maria', 'lite']) {
+      const found = result.byConnection[id];
+      expect(keysOf(found.missing)).toEqual(range(ROWS + 1, ROWS + 50).sort());
+      expect(keysOf(found.extra)).toEqual(range(1001, 1050).sort());
+      expect(Object.fromEntries(found.different.map((d) => [String(decodeValue(d.key[0])), d.columns]))).toEqual(expected);
+    }
+    expect(result.rowsCompared).toBe(ROWS);
+    // Bisection left the unchanged ranges at their checksum: far fewer rows streamed than the table.
+    expect(result.segments).toBeGreaterThan(1);
+  }, 180_000);
+
+  it('returns sub-segments to enqueue instead of recursing, each carrying the connections still unequal', async () => {
+    const snapshot = await plan('kinds', { bisectionFactor: 4, bisectionThreshold: 64 });
+    const first = await diffSegment(snapshot, initialSegment(snapshot), ports());
+    expect(first.kind).toBe('split');
+    if (first.kind !== 'split') return;
+    expect(first.segments).toHaveLength(4);
+    expect(first.segments[0].lower).toBeUndefined();
+    expect(first.segments[3].upper).toBeUndefined();
+    expect(first.segments[1].lower).toEqual(first.segments[0].upper);
+    // JSON-safe: a queue job carries it as is.
+    expect(first.equal).toEqual([]);
+    expect(first.segments.every((s) => s.depth === 1 && s.others.join() === 'maria,lite')).toBe(true);
+    // JSON-safe: a queue job carries it as is.
+    const again = JSON.parse(JSON.stringify(first.segments[1]));
+    expect((await diffSegment(snapshot, again, ports())).kind).toMatch(/split|done/);
+    // A range nothing changed in is done at its checksums, for both connections, with no row streamed.
+    const quiet = await diffSegment(snapshot, { lower: [{ $int: '1500' }], upper: [{ $int: '1600' }], others: ['maria', 'lite'], depth: 1 }, ports());
+    expect(quiet).toEqual({ kind: 'done', equal: ['maria', 'lite'], rowsEqual: 100, compared: [] });
+    // Only the connection named in a segment is checksummed there.
+    const one = await diffSegment(snapshot, { lower: [{ $int: '1000' }], upper: [{ $int: '1060' }], others: ['lite'], depth: 1 }, ports());
+    expect(one).toMatchObject({ kind: 'done', equal: [], compared: [{ connectionId: 'lite', rowsCompared: 10 }] });
+    if (one.kind === 'done') expect(keysOf(one.compared[0].extra)).toEqual(range(1001, 1050).sort());
+  }, 120_000);
+
+  it('diffs a composite key range by range', async () => {
+    await ref.data.execute([
+      'UPDATE composite SET amount = amount + 0.001 WHERE region = 2 AND seq = 150',
+      "UPDATE composite SET v = 'changed' WHERE region = 5 AND seq = 1",
+      'DELETE FROM composite WHERE region = 3 AND seq = 300',
+      "INSERT INTO composite VALUES (4, 1000, 'new', 1.000), (7, 1, 'newer', 0.500)",
+    ]);
+    const snapshot = await plan('composite', { bisectionFactor: 4, bisectionThreshold: 50 });
+    expect(snapshot.partition).toBe('ranges');
+    expect(snapshot.keyCount).toBe(2);
+    const result = await diffTable(snapshot, ports());
+    for (const id of ['maria', 'lite']) {
+      const found = result.byConnection[id];
+      expect(keysOf(found.missing)).toEqual(['4|1000', '7|1']);
+      expect(keysOf(found.extra)).toEqual(['3|300']);
+      expect(found.different.map((d) => [keysOf([d.key])[0], d.columns]).sort()).toEqual([['2|150', ['amount']], ['5|1', ['v']]]);
+    }
+    expect(result.rowsCompared).toBe(1801);
+  }, 120_000);
+
+  it('matches text keys by code points whatever order each collation returns them in', async () => {
+    const snapshot = await plan('words', { bisectionThreshold: 4 });
+    // Text has no neutral order: the table is one segment, checksummed whole, rows matched by key.
+    expect(snapshot.partition).toBe('whole');
+    expect((await diffTable(snapshot, ports())).byConnection).toEqual({
+      maria: { missing: [], extra: [], different: [] },
+      lite: { missing: [], extra: [], different: [] },
+    });
+    await ref.data.execute(["UPDATE words SET n = 80 WHERE word = 'Zoë'", "DELETE FROM words WHERE word = 'Ölfass'", "INSERT INTO words VALUES ('Apple', 13)"]);
+    // SQLite (binary collation) can hold a key differing only in case or accent from one the reference has.
+    await lite.data.execute(["INSERT INTO words (word, n) VALUES ('APPLE', 1), ('Zoe', 8)"]);
+    const result = await diffTable(snapshot, ports());
+    expect(keysOf(result.byConnection.maria.missing)).toEqual(['Apple']);
+    expect(keysOf(result.byConnection.maria.extra)).toEqual(['Ölfass']);
+    expect(result.byConnection.maria.different).toEqual([{ key: ['Zoë'], columns: ['n'] }]);
+    expect(keysOf(result.byConnection.lite.missing)).toEqual(['Apple']);
+    expect(keysOf(result.byConnection.lite.extra)).toEqual(['APPLE', 'Zoe', 'Ölfass']);
+    expect(result.byConnection.lite.different).toEqual([{ key: ['Zoë'], columns: ['n'] }]);
+  }, 120_000);
+
+  it('refuses a diff it cannot plan, naming the field', async () => {
+    await expect(planDiff({ reference: { connectionId: 'ref', dialect: 'postgres', data: ref.data, table: { schema: 'public', name: 'kinds' } }, others: [], keyColumns: ['nope'] })).rejects.toMatchObject({ field: 'keyColumns' });
+    await expect(plan('kinds', { bisectionFactor: 1 })).rejects.toBeInstanceOf(DiffPlanError);
+    await expect(planDiff({ reference: { connectionId: 'ref', dialect: 'postgres', data: ref.data, table: { schema: 'public', name: 'absent' } }, others: [] })).rejects.toMatchObject({ field: 'tables' });
+  }, 60_000);
+
+  it('keeps the snapshot plain JSON', async () => {
+    const snapshot: DiffSnapshot = await plan('composite');
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+    expect(snapshot).toMatchObject({ v: 1, bisectionFactor: 32, bisectionThreshold: 16_384 });
+  }, 60_000);
+});

@@ -1,0 +1,379 @@
+import type { ChecksumResult, DataPlane, DialectName, KeyRange, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
+import { emptyTextIsNull } from '@dbferry/dialects';
+import { keyOrderAgrees } from '../copy/key-order';
+import { decodeKey, type EncodedValue, encodeValue } from '../plan/key-codec';
+import { type ColumnComparator, columnComparator, differingColumns, keyText } from './row-compare';
+
+export const DEFAULT_BISECTION_FACTOR = 32;
+export const DEFAULT_BISECTION_THRESHOLD = 16_384;
+/** Rows per batch when a segment's rows or keys are streamed. */
+const READ_BATCH = 5000;
+/** Splits beyond this depth stop and compare rows (32^12 ranges would be reached long before on a unique key). */
+const MAX_DEPTH = 12;
+
+/** One side of a diff: a table on one connection, its columns typed as that database holds them. */
+export interface DiffSide {
+  connectionId: string;
+  dialect: DialectName;
+  table: TableRef;
+  /** The compared columns (same order on every side: keys first, then the rest), as this side holds them. */
+  columns: NeutralColumn[];
+  /** A validated filter in this side's SQL. */
+  where?: string;
+}
+
+export interface DiffColumnNote {
+  connectionId: string;
+  column: string;
+  note: string;
+}
+
+/**
+ * Everything a diff segment needs, resolved once by `planDiff` (plain JSON, like a run's
+ * TableSnapshot): the sides, the key, how segments are cut and the per-column notes.
+ */
+export interface DiffSnapshot {
+  v: 1;
+  reference: DiffSide;
+  others: DiffSide[];
+  /** Number of leading columns (of `columns`) that form the key. */
+  keyCount: number;
+  /**
+   * 'ranges': every side orders every key column in the neutral order (keyOrderAgrees), so a key
+   * range cut on one side is the same set of keys on each; segments are bisected. 'whole': some
+   * side orders a key column by its own collation (text keys): the table is one segment, its
+   * checksum taken whole (order-independent) and, when unequal, its rows matched by key in the
+   * worker whatever order each side returns them in.
+   */
+  partition: 'ranges' | 'whole';
+  bisectionFactor: number;
+  bisectionThreshold: number;
+  notes: DiffColumnNote[];
+}
+
+/** A key range to diff (bounds in the lossless key codec), and the connections still to compare there. */
+export interface DiffSegment {
+  lower?: EncodedValue[];
+  upper?: EncodedValue[];
+  /** Connection ids of the others still unequal to the reference in this range. */
+  others: string[];
+  depth: number;
+}
+
+export interface DiffPorts {
+  reference: DataPlane;
+  /** Each other connection's data plane, by connection id. */
+  others: Record<string, DataPlane>;
+  signal?: AbortSignal;
+}
+
+export interface RowDifference {
+  key: EncodedValue[];
+  columns: string[];
+}
+
+export interface SegmentComparison {
+  connectionId: string;
+  /** Reference rows of the segment compared against this connection. */
+  rowsCompared: number;
+  /** Keys the reference has and this connection lacks. */
+  missing: EncodedValue[][];
+  /** Keys only this connection has. */
+  extra: EncodedValue[][];
+  different: RowDifference[];
+}
+
+export type SegmentOutcome =
+  /** Equal (or compared) for every connection of the segment: `compared` per connection. */
+  | { kind: 'done'; equal: string[]; rowsEqual: number; compared: SegmentComparison[] }
+  /** Too large to compare yet: diff these sub-segments (enqueue them); `equal` connections are done here. */
+  | { kind: 'split'; equal: string[]; rowsEqual: number; segments: DiffSegment[] };
+
+/** A diff request the sides cannot satisfy (a missing key or column): names the field. */
+export class DiffPlanError extends Error {
+  readonly transient = false;
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DiffPlanError';
+  }
+}
+
+export interface PlanDiffSideInput {
+  connectionId: string;
+  dialect: DialectName;
+  data: DataPlane;
+  table: TableRef;
+  where?: string;
+}
+
+export interface PlanDiffInput {
+  reference: PlanDiffSideInput;
+  others: PlanDiffSideInput[];
+  /** Default: the reference's primary key. */
+  keyColumns?: string[];
+  /** Default: every column of the reference that each other side has too (noted where one lacks it). */
+  columns?: string[];
+  bisectionFactor?: number;
+  bisectionThreshold?: number;
+}
+
+const findColumn = (columns: NeutralColumn[], name: string) => columns.find((c) => c.name === name) ?? columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+
+/** Describes every side once and freezes the diff of one table. */
+export async function planDiff(input: PlanDiffInput): Promise<DiffSnapshot> {
+  const factor = input.bisectionFactor ?? DEFAULT_BISECTION_FACTOR;
+  const threshold = input.bisectionThreshold ?? DEFAULT_BISECTION_THRESHOLD;
+  if (!Number.isInteger(factor) || factor < 2 || factor > 1024) throw new DiffPlanError('bisectionFactor', 'bisectionFactor must be an integer from 2 to 1024');
+  if (!Number.isInteger(threshold) || threshold < 1) throw new DiffPlanError('bisectionThreshold', 'bisectionThreshold must be a positive integer');
+  const describe = async (side: PlanDiffSideInput) => {
+    const schema = await side.data.introspector.describeTable(side.table);
+    if (!schema) throw new DiffPlanError('tables', `table ${side.table.schema}.${side.table.name} does not exist on connection ${side.connectionId}`);
+    return schema;
+  };
+  const refSchema = await describe(input.reference);
+  const otherSchemas = await Promise.all(input.others.map(describe));
+  const keyNames = input.keyColumns?.length ? input.keyColumns : refSchema.primaryKey;
+  if (!keyNames.length) throw new DiffPlanError('keyColumns', `table ${refSchema.schema}.${refSchema.name} has no primary key: name its keyColumns`);
+  const notes: DiffColumnNote[] = [];
+  const refKeys = keyNames.map((k) => {
+    const column = findColumn(refSchema.columns, k);
+    if (!column) throw new DiffPlanError('keyColumns', `key column ${k} is not a column of ${refSchema.schema}.${refSchema.name}`);
+    return column;
+  });
+  const requested = input.columns?.length ? input.columns : refSchema.columns.map((c) => c.name);
+  const refRest: NeutralColumn[] = [];
+  for (const name of requested) {
+    const column = findColumn(refSchema.columns, name);
+    if (!column) throw new DiffPlanError('columns', `column ${name} is not a column of ${refSchema.schema}.${refSchema.name}`);
+    if (refKeys.includes(column)) continue;
+    const lacking = input.others.filter((_, i) => !findColumn(otherSchemas[i].columns, column.name));
+    if (lacking.length && input.columns?.length) throw new DiffPlanError('columns', `column ${name} is not a column of the table on connection ${lacking[0].connectionId}`);
+    if (lacking.length) {
+      for (const o of lacking) notes.push({ connectionId: o.connectionId, column: column.name, note: 'not a column of this side: not compared' });
+      continue;
+    }
+    refRest.push(column);
+  }
+  const refColumns = [...refKeys, ...refRest];
+  const others: DiffSide[] = input.others.map((o, i) => {
+    const columns = refColumns.map((c, j) => {
+      const found = findColumn(otherSchemas[i].columns, c.name);
+      if (!found) throw new DiffPlanError(j < refKeys.length ? 'keyColumns' : 'columns', `column ${c.name} is not a column of the table on connection ${o.connectionId}`);
+      return found;
+    });
+    const traits = { refEmptyTextIsNull: emptyTextIsNull(input.reference.dialect), otherEmptyTextIsNull: emptyTextIsNull(o.dialect) };
+    refColumns.forEach((c, j) => {
+      const note = columnComparator(c, columns[j], traits).note;
+      if (note) notes.push({ connectionId: o.connectionId, column: c.name, note });
+    });
+    return { connectionId: o.connectionId, dialect: o.dialect, table: o.table, columns, ...(o.where !== undefined && { where: o.where }) };
+  });
+  const ordered = input.others.every((o, i) => keyOrderAgrees(input.reference.data, o.data, refKeys, others[i].columns.slice(0, refKeys.length)));
+  return {
+    v: 1,
+    reference: { connectionId: input.reference.connectionId, dialect: input.reference.dialect, table: input.reference.table, columns: refColumns, ...(input.reference.where !== undefined && { where: input.reference.where }) },
+    others,
+    keyCount: refKeys.length,
+    partition: ordered ? 'ranges' : 'whole',
+    bisectionFactor: factor,
+    bisectionThreshold: threshold,
+    notes,
+  };
+}
+
+/** The first segment of a diff: the whole table, every other connection. */
+export function initialSegment(snapshot: DiffSnapshot): DiffSegment {
+  return { others: snapshot.others.map((o) => o.connectionId), depth: 0 };
+}
+
+const keyNamesOf = (side: DiffSide, keyCount: number) => side.columns.slice(0, keyCount).map((c) => c.name);
+
+function rangeOf(segment: DiffSegment): KeyRange {
+  const lower = decodeKey(segment.lower);
+  const upper = decodeKey(segment.upper);
+  return { ...(lower && { lower }), ...(upper && { upper }) };
+}
+
+function sideById(snapshot: DiffSnapshot, id: string): DiffSide {
+  const side = snapshot.others.find((o) => o.connectionId === id);
+  if (!side) throw new DiffPlanError('otherIds', `connection ${id} is not part of this diff`);
+  return side;
+}
+
+function planeOf(ports: DiffPorts, id: string): DataPlane {
+  const plane = ports.others[id];
+  if (!plane) throw new Error(`no open data plane for connection ${id}`);
+  return plane;
+}
+
+function checksumOf(plane: DataPlane, side: DiffSide, keyCount: number, range: KeyRange): Promise<ChecksumResult> {
+  return plane.checksummer.checksum({ table: side.table, columns: side.columns, keyColumns: keyNamesOf(side, keyCount), range, ...(side.where !== undefined && { where: side.where }) });
+}
+
+/**
+ * One step of the diff of one key range: count and checksum inside every database of the
+ * segment (the dialect's checksum SQL, or the worker-side reference where the dialect computes
+ * it there); connections equal to the reference are done; if any differ, the segment is either
+ * compared row by row (at most `bisectionThreshold` rows on every side, or a 'whole' partition)
+ * or split into `bisectionFactor` sub-segments for the caller to enqueue. Never recurses.
+ */
+export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, ports: DiffPorts): Promise<SegmentOutcome> {
+  const range = rangeOf(segment);
+  const sides = segment.others.map((id) => sideById(snapshot, id));
+  const [refSum, ...otherSums] = await Promise.all([
+    checksumOf(ports.reference, snapshot.reference, snapshot.keyCount, range),
+    ...sides.map((s) => checksumOf(planeOf(ports, s.connectionId), s, snapshot.keyCount, range)),
+  ]);
+  const equal = sides.filter((_, i) => otherSums[i].rows === refSum.rows && otherSums[i].hash === refSum.hash).map((s) => s.connectionId);
+  const unequal = sides.filter((s) => !equal.includes(s.connectionId));
+  const unequalSums = otherSums.filter((_, i) => !equal.includes(sides[i].connectionId));
+  if (!unequal.length) return { kind: 'done', equal, rowsEqual: refSum.rows, compared: [] };
+  const largest = Math.max(refSum.rows, ...unequalSums.map((s) => s.rows));
+  // A key column that is not unique could hold more rows than the threshold under one key: depth bounds the splitting.
+  if (snapshot.partition === 'whole' || largest <= snapshot.bisectionThreshold || segment.depth >= MAX_DEPTH) {
+    const compared = await compareSegment(snapshot, { ...segment, others: unequal.map((s) => s.connectionId) }, ports);
+    return { kind: 'done', equal, rowsEqual: refSum.rows, compared };
+  }
+  // Split on the side holding the most rows of the range, so every sub-range shrinks on it.
+  const counts = [refSum.rows, ...unequalSums.map((s) => s.rows)];
+  const at = counts.indexOf(largest);
+  const splitSide = at === 0 ? snapshot.reference : unequal[at - 1];
+  const splitPlane = at === 0 ? ports.reference : planeOf(ports, splitSide.connectionId);
+  const bounds = await splitBounds(snapshot, splitSide, splitPlane, range, largest, ports.signal);
+  if (!bounds.length) {
+    const compared = await compareSegment(snapshot, { ...segment, others: unequal.map((s) => s.connectionId) }, ports);
+    return { kind: 'done', equal, rowsEqual: refSum.rows, compared };
+  }
+  const edges: (NeutralValue[] | undefined)[] = [range.lower, ...bounds, range.upper];
+  const segments: DiffSegment[] = [];
+  for (let i = 0; i + 1 < edges.length; i++) {
+    const lower = edges[i];
+    const upper = edges[i + 1];
+    segments.push({
+      ...(lower && { lower: lower.map(encodeValue) }),
+      ...(upper && { upper: upper.map(encodeValue) }),
+      others: unequal.map((s) => s.connectionId),
+      depth: segment.depth + 1,
+    });
+  }
+  return { kind: 'split', equal, rowsEqual: 0, segments };
+}
+
+/**
+ * Inner boundaries cutting `range` into about `bisectionFactor` parts of equal rows on `side`:
+ * the whole table through the reader's own splitter, a sub-range by streaming its keys once.
+ */
+async function splitBounds(snapshot: DiffSnapshot, side: DiffSide, plane: DataPlane, range: KeyRange, rows: number, signal?: AbortSignal): Promise<NeutralValue[][]> {
+  const keyColumns = side.columns.slice(0, snapshot.keyCount);
+  if (!range.lower && !range.upper) {
+    const ranges = await plane.reader.splitRanges(side.table, keyColumns, snapshot.bisectionFactor, side.where);
+    const inner = ranges.map((r) => r.upper).filter((u): u is NeutralValue[] => u !== undefined);
+    if (inner.length) return inner;
+  }
+  const step = Math.ceil(rows / snapshot.bisectionFactor);
+  const bounds: NeutralValue[][] = [];
+  let seen = 0;
+  let last: NeutralValue[] | undefined;
+  const request = { table: side.table, columns: keyColumns, keyColumns: keyColumns.map((c) => c.name), range, batchSize: READ_BATCH, ...(side.where !== undefined && { where: side.where }), ...(signal && { signal }) };
+  for await (const batch of plane.reader.read(request)) {
+    for (const row of batch.rows) {
+      seen++;
+      last = row;
+      if (seen % step === 0) bounds.push(row);
+    }
+  }
+  // The last boundary must leave rows above it, or the range's upper bound closes the last part anyway.
+  if (bounds.length && last && bounds[bounds.length - 1] === last) bounds.pop();
+  return bounds;
+}
+
+async function readAll(plane: DataPlane, side: DiffSide, keyCount: number, range: KeyRange, signal?: AbortSignal): Promise<NeutralValue[][]> {
+  const rows: NeutralValue[][] = [];
+  const request = { table: side.table, columns: side.columns, keyColumns: keyNamesOf(side, keyCount), range, batchSize: READ_BATCH, ...(side.where !== undefined && { where: side.where }), ...(signal && { signal }) };
+  for await (const batch of plane.reader.read(request)) for (const row of batch.rows) rows.push(row);
+  return rows;
+}
+
+/** The comparators of every column between the reference and one other side, in column order. */
+export function comparatorsFor(snapshot: DiffSnapshot, other: DiffSide): ColumnComparator[] {
+  const traits = { refEmptyTextIsNull: emptyTextIsNull(snapshot.reference.dialect), otherEmptyTextIsNull: emptyTextIsNull(other.dialect) };
+  return snapshot.reference.columns.map((c, i) => columnComparator(c, other.columns[i], traits));
+}
+
+/**
+ * Streams the segment's rows from the reference and each other connection and compares them
+ * row by row with the exact normalisation (row-compare.ts). Rows are matched by their key's
+ * comparison text, not by position, so each side may return them in its own order (text keys
+ * under different collations): memory holds one segment's rows, which bisection keeps at most
+ * `bisectionThreshold` per side for a 'ranges' partition (a 'whole' partition holds the table).
+ */
+export async function compareSegment(snapshot: DiffSnapshot, segment: DiffSegment, ports: DiffPorts): Promise<SegmentComparison[]> {
+  const range = rangeOf(segment);
+  const refRows = await readAll(ports.reference, snapshot.reference, snapshot.keyCount, range, ports.signal);
+  const out: SegmentComparison[] = [];
+  for (const id of segment.others) {
+    const side = sideById(snapshot, id);
+    const comparators = comparatorsFor(snapshot, side);
+    const keyComparators = comparators.slice(0, snapshot.keyCount);
+    const otherRows = await readAll(planeOf(ports, id), side, snapshot.keyCount, range, ports.signal);
+    const byKey = new Map<string, NeutralValue[]>();
+    for (const row of otherRows) byKey.set(keyText(keyComparators, row.slice(0, snapshot.keyCount), 'other'), row);
+    const result: SegmentComparison = { connectionId: id, rowsCompared: refRows.length, missing: [], extra: [], different: [] };
+    for (const row of refRows) {
+      const key = row.slice(0, snapshot.keyCount);
+      const text = keyText(keyComparators, key, 'ref');
+      const match = byKey.get(text);
+      if (!match) {
+        result.missing.push(key.map(encodeValue));
+        continue;
+      }
+      byKey.delete(text);
+      const columns = differingColumns(comparators, row, match);
+      if (columns.length) result.different.push({ key: key.map(encodeValue), columns });
+    }
+    for (const row of byKey.values()) result.extra.push(row.slice(0, snapshot.keyCount).map(encodeValue));
+    out.push(result);
+  }
+  return out;
+}
+
+export interface TableDiffResult {
+  rowsCompared: number;
+  /** Per other connection. */
+  byConnection: Record<string, { missing: EncodedValue[][]; extra: EncodedValue[][]; different: RowDifference[] }>;
+  notes: DiffColumnNote[];
+  /** Segments diffed (checksummed), all depths. */
+  segments: number;
+}
+
+/**
+ * Drives a whole table's diff in this process (a queue of segments, first in first out): what a
+ * worker fleet does with `diffSegment` jobs, for a single worker, a verify step or a test.
+ */
+export async function diffTable(snapshot: DiffSnapshot, ports: DiffPorts): Promise<TableDiffResult> {
+  const byConnection: TableDiffResult['byConnection'] = Object.fromEntries(snapshot.others.map((o) => [o.connectionId, { missing: [], extra: [], different: [] }]));
+  const queue: DiffSegment[] = [initialSegment(snapshot)];
+  let rowsCompared = 0;
+  let segments = 0;
+  while (queue.length) {
+    ports.signal?.throwIfAborted();
+    const segment = queue.shift() as DiffSegment;
+    const outcome = await diffSegment(snapshot, segment, ports);
+    segments++;
+    rowsCompared += outcome.rowsEqual;
+    if (outcome.kind === 'split') {
+      queue.push(...outcome.segments);
+      continue;
+    }
+    for (const c of outcome.compared) {
+      const into = byConnection[c.connectionId];
+      into.missing.push(...c.missing);
+      into.extra.push(...c.extra);
+      into.different.push(...c.different);
+    }
+  }
+  return { rowsCompared, byConnection, notes: snapshot.notes, segments };
+}
