@@ -52,30 +52,42 @@ describe('console sign-in in a real browser (e2e)', () => {
     await page.context().close();
   });
 
-  it('a protected URL while signed out goes through the login page and back to it', async () => {
+  it('a protected URL while signed out goes through the login page and back to it; a narrow window folds the navigation', async () => {
     await h.token('admin');
     const { page, problems } = await h.newPage();
     await page.goto('/runs?status=failed');
     await page.waitForURL(/\/login\?next=%2Fruns%3Fstatus%3Dfailed$/);
     await login(page, 'admin', ADMIN_PASSWORD);
     expect(page.url()).toBe(`${h.origin}/runs?status=failed`);
+
+    // A narrow window: the navigation folds behind the menu button and closes after a choice.
+    await page.setViewportSize({ width: 390, height: 760 });
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await nav.getByRole('link', { name: 'Jobs' }).click();
+    await page.waitForURL((url) => url.pathname === '/jobs');
+    await nav.waitFor({ state: 'hidden' });
+    // The shell itself (top bar, folded navigation, a page of its own) fits the width.
+    await page.goto('/no-such-page');
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(problems).toEqual([]);
     await page.context().close();
   });
 
   it('a session the API no longer accepts (401) sends the user to log in, then back where they were', async () => {
-    const { page, problems } = await h.signedInPage('viewer', '/connections?offset=50');
+    const { page, problems } = await h.signedInPage('operator', '/connections?offset=50');
     expect(page.url()).toBe(`${h.origin}/connections?offset=50`);
-    // The token expires or is revoked: the next call the page makes answers 401.
-    await page.evaluate(() => {
-      const session = JSON.parse(sessionStorage.getItem('dbferry.session') ?? '{}') as { token: string };
-      sessionStorage.setItem('dbferry.session', JSON.stringify({ ...session, token: `${session.token}x` }));
-    });
+    // Meanwhile the user changes the password elsewhere: every token issued before it is revoked,
+    // so the next call this page makes answers 401.
+    const { username, password } = h.credentials('operator');
+    const elsewhere = await h.call<{ accessToken: string }>('POST', '/api/auth/login', { username, password });
+    await h.call('POST', '/api/auth/password', { currentPassword: password, newPassword: `${password}-renewed` }, elsewhere.accessToken);
     await page.reload();
     await page.waitForURL(/\/login\?next=%2Fconnections%3Foffset%3D50$/);
     await page.getByText('Your session has ended').waitFor();
-    const { username, password } = h.credentials('viewer');
-    await login(page, username, password);
+    await login(page, username, `${password}-renewed`);
     expect(page.url()).toBe(`${h.origin}/connections?offset=50`);
     expect(problems).toEqual([]);
     await page.context().close();
