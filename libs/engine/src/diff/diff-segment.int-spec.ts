@@ -176,7 +176,7 @@ describe('diff engine core: checksum bisection and exact row comparison across P
     expect((await diffSegment(snapshot, again, ports())).kind).toMatch(/split|done/);
     // A range nothing changed in is done at its checksums, for both connections, with no row streamed.
     const quiet = await diffSegment(snapshot, { lower: [{ $int: '1500' }], upper: [{ $int: '1600' }], others: ['maria', 'lite'], depth: 1 }, ports());
-    expect(quiet).toEqual({ kind: 'done', equal: ['maria', 'lite'], rowsEqual: 100, compared: [] });
+    expect(quiet).toEqual({ kind: 'done', equal: ['maria', 'lite'], rowsCompared: 100, compared: [] });
     // Only the connection named in a segment is checksummed there.
     const one = await diffSegment(snapshot, { lower: [{ $int: '1000' }], upper: [{ $int: '1060' }], others: ['lite'], depth: 1 }, ports());
     expect(one).toMatchObject({ kind: 'done', equal: [], compared: [{ connectionId: 'lite', rowsCompared: 10 }] });
@@ -204,23 +204,32 @@ describe('diff engine core: checksum bisection and exact row comparison across P
   }, 120_000);
 
   it('matches text keys by code points whatever order each collation returns them in', async () => {
-    const snapshot = await plan('words', { bisectionThreshold: 4 });
-    // Text has no neutral order: the table is one segment, checksummed whole, rows matched by key.
-    expect(snapshot.partition).toBe('whole');
-    expect((await diffTable(snapshot, ports())).byConnection).toEqual({
-      maria: { missing: [], extra: [], different: [] },
-      lite: { missing: [], extra: [], different: [] },
-    });
+    // Text has no neutral order: checksummed whole; compared in memory when small, else by key lookups in each side's own order.
+    const small = await plan('words');
+    const large = await plan('words', { bisectionFactor: 4, bisectionThreshold: 4 });
+    expect([small.partition, large.partition]).toEqual(['lookup', 'lookup']);
+    for (const snapshot of [small, large]) {
+      expect((await diffTable(snapshot, ports())).byConnection).toEqual({
+        maria: { missing: [], extra: [], different: [] },
+        lite: { missing: [], extra: [], different: [] },
+      });
+    }
     await ref.data.execute(["UPDATE words SET n = 80 WHERE word = 'Zoë'", "DELETE FROM words WHERE word = 'Ölfass'", "INSERT INTO words VALUES ('Apple', 13)"]);
     // SQLite (binary collation) can hold a key differing only in case or accent from one the reference has.
     await lite.data.execute(["INSERT INTO words (word, n) VALUES ('APPLE', 1), ('Zoe', 8)"]);
-    const result = await diffTable(snapshot, ports());
-    expect(keysOf(result.byConnection.maria.missing)).toEqual(['Apple']);
-    expect(keysOf(result.byConnection.maria.extra)).toEqual(['Ölfass']);
-    expect(result.byConnection.maria.different).toEqual([{ key: ['Zoë'], columns: ['n'] }]);
-    expect(keysOf(result.byConnection.lite.missing)).toEqual(['Apple']);
-    expect(keysOf(result.byConnection.lite.extra)).toEqual(['APPLE', 'Zoe', 'Ölfass']);
-    expect(result.byConnection.lite.different).toEqual([{ key: ['Zoë'], columns: ['n'] }]);
+    for (const snapshot of [small, large]) {
+      const result = await diffTable(snapshot, ports());
+      // MariaDB's case-insensitive collation finds 'apple' when asked for 'Apple': still missing, by code points.
+      expect(keysOf(result.byConnection.maria.missing)).toEqual(['Apple']);
+      expect(keysOf(result.byConnection.maria.extra)).toEqual(['Ölfass']);
+      expect(result.byConnection.maria.different).toEqual([{ key: ['Zoë'], columns: ['n'] }]);
+      expect(keysOf(result.byConnection.lite.missing)).toEqual(['Apple']);
+      expect(keysOf(result.byConnection.lite.extra)).toEqual(['APPLE', 'Zoe', 'Ölfass']);
+      expect(result.byConnection.lite.different).toEqual([{ key: ['Zoë'], columns: ['n'] }]);
+      expect(result.rowsCompared).toBe(12);
+    }
+    // The lookup path went through segments cut on each side (more than the one whole-table checksum).
+    expect((await diffTable(large, ports())).segments).toBeGreaterThan(3);
   }, 120_000);
 
   it('refuses a diff it cannot plan, naming the field', async () => {

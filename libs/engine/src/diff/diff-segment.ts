@@ -1,6 +1,8 @@
 import type { ChecksumResult, DataPlane, DialectName, KeyRange, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
 import { emptyTextIsNull } from '@dbferry/dialects';
 import { keyOrderAgrees } from '../copy/key-order';
+import { LOOKUP_KEY_KINDS } from '../incremental/sql-literal';
+import { keyInPredicate } from '../incremental/watermark';
 import { decodeKey, type EncodedValue, encodeValue } from '../plan/key-codec';
 import { type ColumnComparator, columnComparator, differingColumns, keyText } from './row-compare';
 
@@ -40,12 +42,16 @@ export interface DiffSnapshot {
   keyCount: number;
   /**
    * 'ranges': every side orders every key column in the neutral order (keyOrderAgrees), so a key
-   * range cut on one side is the same set of keys on each; segments are bisected. 'whole': some
-   * side orders a key column by its own collation (text keys): the table is one segment, its
-   * checksum taken whole (order-independent) and, when unequal, its rows matched by key in the
-   * worker whatever order each side returns them in.
+   * range cut on one side is the same set of keys on each; segments are bisected.
+   * 'lookup': some side orders a key column by its own collation (text keys), so a range means
+   * other keys on each side: the checksum is taken over the whole table (order-independent) and,
+   * when unequal, each side is cut in ranges of its OWN order and its rows' keys are looked up on
+   * the other sides in batches (`key IN (…)`), matched by code points in the worker: the
+   * reference's ranges give missing and different rows, each other's give its extra rows.
+   * 'whole': as 'lookup' but a key kind has no exact SQL literal: the table's rows are compared
+   * in memory at once.
    */
-  partition: 'ranges' | 'whole';
+  partition: 'ranges' | 'lookup' | 'whole';
   bisectionFactor: number;
   bisectionThreshold: number;
   notes: DiffColumnNote[];
@@ -58,7 +64,16 @@ export interface DiffSegment {
   /** Connection ids of the others still unequal to the reference in this range. */
   others: string[];
   depth: number;
+  /**
+   * A lookup segment ('lookup' partition): stream this side's rows of the range (bounds in ITS
+   * order) and look their keys up on the others: REFERENCE_SIDE gives missing and different rows
+   * for `others`; a connection id gives that connection's extra rows.
+   */
+  lookup?: string;
 }
+
+/** `DiffSegment.lookup` naming the reference. */
+export const REFERENCE_SIDE = '$reference';
 
 export interface DiffPorts {
   reference: DataPlane;
@@ -84,10 +99,13 @@ export interface SegmentComparison {
 }
 
 export type SegmentOutcome =
-  /** Equal (or compared) for every connection of the segment: `compared` per connection. */
-  | { kind: 'done'; equal: string[]; rowsEqual: number; compared: SegmentComparison[] }
+  /**
+   * Equal (or compared) for every connection of the segment: `compared` per connection;
+   * `rowsCompared` the reference rows this step settled (a table's total is their sum).
+   */
+  | { kind: 'done'; equal: string[]; rowsCompared: number; compared: SegmentComparison[] }
   /** Too large to compare yet: diff these sub-segments (enqueue them); `equal` connections are done here. */
-  | { kind: 'split'; equal: string[]; rowsEqual: number; segments: DiffSegment[] };
+  | { kind: 'split'; equal: string[]; rowsCompared: number; segments: DiffSegment[] };
 
 /** A diff request the sides cannot satisfy (a missing key or column): names the field. */
 export class DiffPlanError extends Error {
@@ -119,6 +137,8 @@ export interface PlanDiffInput {
   bisectionFactor?: number;
   bisectionThreshold?: number;
 }
+
+const LOOKUP_KINDS = new Set<string>(LOOKUP_KEY_KINDS);
 
 const findColumn = (columns: NeutralColumn[], name: string) => columns.find((c) => c.name === name) ?? columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
 
@@ -172,12 +192,13 @@ export async function planDiff(input: PlanDiffInput): Promise<DiffSnapshot> {
     return { connectionId: o.connectionId, dialect: o.dialect, table: o.table, columns, ...(o.where !== undefined && { where: o.where }) };
   });
   const ordered = input.others.every((o, i) => keyOrderAgrees(input.reference.data, o.data, refKeys, others[i].columns.slice(0, refKeys.length)));
+  const lookups = [refKeys, ...others.map((o) => o.columns.slice(0, refKeys.length))].every((keys) => keys.every((k) => LOOKUP_KINDS.has(k.type.kind)));
   return {
     v: 1,
     reference: { connectionId: input.reference.connectionId, dialect: input.reference.dialect, table: input.reference.table, columns: refColumns, ...(input.reference.where !== undefined && { where: input.reference.where }) },
     others,
     keyCount: refKeys.length,
-    partition: ordered ? 'ranges' : 'whole',
+    partition: ordered ? 'ranges' : lookups ? 'lookup' : 'whole',
     bisectionFactor: factor,
     bisectionThreshold: threshold,
     notes,
@@ -221,6 +242,10 @@ function checksumOf(plane: DataPlane, side: DiffSide, keyCount: number, range: K
  * or split into `bisectionFactor` sub-segments for the caller to enqueue. Never recurses.
  */
 export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, ports: DiffPorts): Promise<SegmentOutcome> {
+  if (segment.lookup !== undefined) {
+    const { rowsCompared, compared } = await lookupSegment(snapshot, segment, ports);
+    return { kind: 'done', equal: [], rowsCompared, compared };
+  }
   const range = rangeOf(segment);
   const sides = segment.others.map((id) => sideById(snapshot, id));
   const [refSum, ...otherSums] = await Promise.all([
@@ -230,12 +255,15 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
   const equal = sides.filter((_, i) => otherSums[i].rows === refSum.rows && otherSums[i].hash === refSum.hash).map((s) => s.connectionId);
   const unequal = sides.filter((s) => !equal.includes(s.connectionId));
   const unequalSums = otherSums.filter((_, i) => !equal.includes(sides[i].connectionId));
-  if (!unequal.length) return { kind: 'done', equal, rowsEqual: refSum.rows, compared: [] };
+  if (!unequal.length) return { kind: 'done', equal, rowsCompared: refSum.rows, compared: [] };
   const largest = Math.max(refSum.rows, ...unequalSums.map((s) => s.rows));
+  if (snapshot.partition === 'lookup' && largest > snapshot.bisectionThreshold) {
+    return { kind: 'split', equal, rowsCompared: 0, segments: await lookupSegments(snapshot, unequal, ports) };
+  }
   // A key column that is not unique could hold more rows than the threshold under one key: depth bounds the splitting.
   if (snapshot.partition === 'whole' || largest <= snapshot.bisectionThreshold || segment.depth >= MAX_DEPTH) {
     const compared = await compareSegment(snapshot, { ...segment, others: unequal.map((s) => s.connectionId) }, ports);
-    return { kind: 'done', equal, rowsEqual: refSum.rows, compared };
+    return { kind: 'done', equal, rowsCompared: refSum.rows, compared };
   }
   // Split on the side holding the most rows of the range, so every sub-range shrinks on it.
   const counts = [refSum.rows, ...unequalSums.map((s) => s.rows)];
@@ -245,7 +273,7 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
   const bounds = await splitBounds(snapshot, splitSide, splitPlane, range, largest, ports.signal);
   if (!bounds.length) {
     const compared = await compareSegment(snapshot, { ...segment, others: unequal.map((s) => s.connectionId) }, ports);
-    return { kind: 'done', equal, rowsEqual: refSum.rows, compared };
+    return { kind: 'done', equal, rowsCompared: refSum.rows, compared };
   }
   const edges: (NeutralValue[] | undefined)[] = [range.lower, ...bounds, range.upper];
   const segments: DiffSegment[] = [];
@@ -259,7 +287,114 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
       depth: segment.depth + 1,
     });
   }
-  return { kind: 'split', equal, rowsEqual: 0, segments };
+  return { kind: 'split', equal, rowsCompared: 0, segments };
+}
+
+/** Each side cut in `bisectionFactor` ranges of its own key order: the reference's for `others`, each other's for its extras. */
+async function lookupSegments(snapshot: DiffSnapshot, unequal: DiffSide[], ports: DiffPorts): Promise<DiffSegment[]> {
+  const cut = async (side: DiffSide, plane: DataPlane, lookup: string, others: string[]): Promise<DiffSegment[]> => {
+    const ranges = await plane.reader.splitRanges(side.table, side.columns.slice(0, snapshot.keyCount), snapshot.bisectionFactor, side.where);
+    return (ranges.length ? ranges : [{}]).map((r) => ({
+      ...(r.lower && { lower: r.lower.map(encodeValue) }),
+      ...(r.upper && { upper: r.upper.map(encodeValue) }),
+      others,
+      depth: 1,
+      lookup,
+    }));
+  };
+  const ids = unequal.map((s) => s.connectionId);
+  const fromReference = await cut(snapshot.reference, ports.reference, REFERENCE_SIDE, ids);
+  const fromOthers = await Promise.all(unequal.map((s) => cut(s, planeOf(ports, s.connectionId), s.connectionId, [s.connectionId])));
+  return [...fromReference, ...fromOthers.flat()];
+}
+
+/** A key value in the form the lookup side's column takes as a literal (the same value, spelled for its kind). */
+function asLookupValue(column: NeutralColumn, value: NeutralValue): NeutralValue {
+  if (value === null) return null;
+  switch (column.type.kind) {
+    case 'timestamp':
+      return String(value).replace(/(Z|[+-]00(:?00)?)$/, '');
+    case 'timestamptz':
+      return /[+-]\d\d:\d\d$/.test(String(value)) ? String(value) : `${String(value)}+00:00`;
+    case 'bool':
+      return typeof value === 'boolean' ? value : Number(value) !== 0;
+    case 'string': case 'char': case 'text': case 'enum': case 'uuid':
+      return typeof value === 'string' ? value : String(value);
+    default:
+      return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  }
+}
+
+/** Rows of `side` whose keys are `keys` (any side's values), read in batches of a `key IN (…)` predicate. */
+async function lookupRows(plane: DataPlane, side: DiffSide, columns: NeutralColumn[], keyCount: number, keys: NeutralValue[][], signal?: AbortSignal): Promise<NeutralValue[][]> {
+  const keyColumns = side.columns.slice(0, keyCount);
+  const predicate = keyInPredicate(side.dialect, keyColumns, keys.map((k) => k.map((v, i) => asLookupValue(keyColumns[i], v))));
+  const where = side.where !== undefined ? `(${side.where}) AND ${predicate}` : predicate;
+  const rows: NeutralValue[][] = [];
+  const request = { table: side.table, columns, keyColumns: keyColumns.map((c) => c.name), where, batchSize: READ_BATCH, ...(signal && { signal }) };
+  for await (const batch of plane.reader.read(request)) for (const row of batch.rows) rows.push(row);
+  return rows;
+}
+
+/** Keys per `key IN (…)` lookup. */
+const LOOKUP_BATCH = 500;
+
+/**
+ * One lookup segment: the range's rows of one side streamed in its own order, LOOKUP_BATCH at a
+ * time, their keys looked up on the others and matched by comparison text (code points), so a
+ * collation that finds 'Apple' for 'apple' (or 'a' for 'a ') never makes two rows one. Memory
+ * holds one batch per side.
+ */
+async function lookupSegment(snapshot: DiffSnapshot, segment: DiffSegment, ports: DiffPorts): Promise<{ rowsCompared: number; compared: SegmentComparison[] }> {
+  const range = rangeOf(segment);
+  const fromReference = segment.lookup === REFERENCE_SIDE;
+  const stream = fromReference ? snapshot.reference : sideById(snapshot, segment.lookup as string);
+  const streamPlane = fromReference ? ports.reference : planeOf(ports, stream.connectionId);
+  const others = segment.others.map((id) => sideById(snapshot, id));
+  const results = others.map((o): SegmentComparison => ({ connectionId: o.connectionId, rowsCompared: 0, missing: [], extra: [], different: [] }));
+  const comparators = others.map((o) => comparatorsFor(snapshot, o));
+  const k = snapshot.keyCount;
+  const columns = fromReference ? stream.columns : stream.columns.slice(0, k);
+  let rowsCompared = 0;
+  const settle = async (batch: NeutralValue[][]) => {
+    const keys = batch.map((row) => row.slice(0, k));
+    if (fromReference) {
+      rowsCompared += batch.length;
+      for (let i = 0; i < others.length; i++) {
+        const found = await lookupRows(planeOf(ports, others[i].connectionId), others[i], others[i].columns, k, keys, ports.signal);
+        const keyComparators = comparators[i].slice(0, k);
+        const byKey = new Map(found.map((row) => [keyText(keyComparators, row.slice(0, k), 'other'), row]));
+        results[i].rowsCompared += batch.length;
+        for (const row of batch) {
+          const key = row.slice(0, k);
+          const match = byKey.get(keyText(keyComparators, key, 'ref'));
+          if (!match) results[i].missing.push(key.map(encodeValue));
+          else {
+            const differing = differingColumns(comparators[i], row, match);
+            if (differing.length) results[i].different.push({ key: key.map(encodeValue), columns: differing });
+          }
+        }
+      }
+    } else {
+      const keyComparators = comparators[0].slice(0, k);
+      const found = await lookupRows(ports.reference, snapshot.reference, snapshot.reference.columns.slice(0, k), k, keys, ports.signal);
+      const present = new Set(found.map((row) => keyText(keyComparators, row, 'ref')));
+      for (const key of keys) if (!present.has(keyText(keyComparators, key, 'other'))) results[0].extra.push(key.map(encodeValue));
+    }
+  };
+  let pending: NeutralValue[][] = [];
+  const request = { table: stream.table, columns, keyColumns: stream.columns.slice(0, k).map((c) => c.name), range, batchSize: READ_BATCH, ...(stream.where !== undefined && { where: stream.where }), ...(ports.signal && { signal: ports.signal }) };
+  for await (const batch of streamPlane.reader.read(request)) {
+    for (const row of batch.rows) {
+      pending.push(row);
+      if (pending.length >= LOOKUP_BATCH) {
+        await settle(pending);
+        pending = [];
+      }
+    }
+  }
+  if (pending.length) await settle(pending);
+  return { rowsCompared, compared: results };
 }
 
 /**
@@ -308,7 +443,7 @@ export function comparatorsFor(snapshot: DiffSnapshot, other: DiffSide): ColumnC
  * row by row with the exact normalisation (row-compare.ts). Rows are matched by their key's
  * comparison text, not by position, so each side may return them in its own order (text keys
  * under different collations): memory holds one segment's rows, which bisection keeps at most
- * `bisectionThreshold` per side for a 'ranges' partition (a 'whole' partition holds the table).
+ * `bisectionThreshold` per side ('ranges'; a 'lookup' table that small; a 'whole' one entirely).
  */
 export async function compareSegment(snapshot: DiffSnapshot, segment: DiffSegment, ports: DiffPorts): Promise<SegmentComparison[]> {
   const range = rangeOf(segment);
@@ -363,13 +498,14 @@ export async function diffTable(snapshot: DiffSnapshot, ports: DiffPorts): Promi
     const segment = queue.shift() as DiffSegment;
     const outcome = await diffSegment(snapshot, segment, ports);
     segments++;
-    rowsCompared += outcome.rowsEqual;
+    rowsCompared += outcome.rowsCompared;
     if (outcome.kind === 'split') {
       queue.push(...outcome.segments);
       continue;
     }
     for (const c of outcome.compared) {
       const into = byConnection[c.connectionId];
+      // A lookup segment of another side reports extras only; its rows are the reference's elsewhere.
       into.missing.push(...c.missing);
       into.extra.push(...c.extra);
       into.different.push(...c.different);
