@@ -87,11 +87,13 @@ describe('diff engine core: checksum bisection and exact row comparison across P
         FROM generate_series(1, ${ROWS}) g`,
       'CREATE TABLE composite (region integer, seq bigint, v text, amount numeric(10,3), PRIMARY KEY (region, seq))',
       "INSERT INTO composite SELECT r, s, 'v' || r || '-' || s, r * 1.5 + s / 1000.0 FROM generate_series(1, 6) r, generate_series(1, 300) s",
+      'CREATE TABLE events (at timestamptz(6) PRIMARY KEY, v integer)',
+      "INSERT INTO events SELECT timestamptz '2025-03-01 00:00:00+00' + g * interval '1 minute 0.000007 second', g FROM generate_series(1, 300) g",
       'CREATE TABLE words (word varchar(40) COLLATE "C" PRIMARY KEY, n integer)',
       "INSERT INTO words VALUES ('apple', 1), ('Banana', 2), ('cherry', 3), ('Éclair', 4), ('zebra', 5), ('Ölfass', 6), ('_under', 7), ('Zoë', 8), ('ångström', 9), ('Mango', 10), ('naïve', 11), ('Quince', 12)",
     ]);
     for (const other of [maria, lite]) {
-      for (const name of ['kinds', 'composite', 'words']) copies[other.dialect][name] = await copyTable(ref, other, name);
+      for (const name of ['kinds', 'composite', 'words', 'events']) copies[other.dialect][name] = await copyTable(ref, other, name);
     }
   }, 120_000);
 
@@ -201,6 +203,41 @@ describe('diff engine core: checksum bisection and exact row comparison across P
       expect(found.different.map((d) => [keysOf([d.key])[0], d.columns]).sort()).toEqual([['2|150', ['amount']], ['5|1', ['v']]]);
     }
     expect(result.rowsCompared).toBe(1801);
+  }, 120_000);
+
+  it('bisects a timestamptz key held as a plain timestamp on the other side, and honours each side\'s filter', async () => {
+    await ref.data.execute(["UPDATE events SET at = at + interval '1 microsecond' WHERE v = 100", 'UPDATE events SET v = -v WHERE v = 200']);
+    // SQLite keeps timestamps as text (no neutral order there): key lookups; MariaDB alone orders them: ranges.
+    const snapshot = await plan('events', { bisectionFactor: 4, bisectionThreshold: 16 });
+    expect(snapshot.partition).toBe('lookup');
+    const result = await diffTable(snapshot, ports());
+    const mariaOnly = await planDiff({
+      reference: { connectionId: 'ref', dialect: 'postgres', data: ref.data, table: { schema: 'public', name: 'events' } },
+      others: [{ connectionId: 'maria', dialect: 'mysql', data: maria.data, table: copies.mysql.events }],
+      bisectionFactor: 4,
+      bisectionThreshold: 16,
+    });
+    expect(mariaOnly.partition).toBe('ranges');
+    const ranged = await diffTable(mariaOnly, { reference: ref.data, others: { maria: maria.data } });
+    expect(ranged.byConnection.maria).toEqual(result.byConnection.maria);
+    expect(ranged.segments).toBeGreaterThan(4);
+    for (const id of ['maria', 'lite']) {
+      expect(result.byConnection[id].missing).toHaveLength(1);
+      expect(result.byConnection[id].extra).toHaveLength(1);
+      expect(String(decodeValue(result.byConnection[id].missing[0][0]))).toMatch(/^2025-03-01 01:40:00\.000701/);
+      expect(result.byConnection[id].different).toHaveLength(1);
+      expect(result.byConnection[id].different[0].columns).toEqual(['v']);
+    }
+    const filtered = await planDiff({
+      reference: { connectionId: 'ref', dialect: 'postgres', data: ref.data, table: { schema: 'public', name: 'events' }, where: '"v" < 150 AND "v" > 0' },
+      others: [{ connectionId: 'maria', dialect: 'mysql', data: maria.data, table: copies.mysql.events, where: '`v` < 150' }],
+      bisectionFactor: 4,
+      bisectionThreshold: 16,
+    });
+    const only = await diffTable(filtered, { reference: ref.data, others: { maria: maria.data } });
+    expect([only.byConnection.maria.missing.length, only.byConnection.maria.extra.length, only.byConnection.maria.different.length]).toEqual([1, 1, 0]);
+    expect(filtered.partition).toBe('ranges');
+    expect(only.rowsCompared).toBe(149);
   }, 120_000);
 
   it('matches text keys by code points whatever order each collation returns them in', async () => {
