@@ -2,6 +2,7 @@ import { type NeutralColumn, type NeutralType, TerminalDbError } from '@dbferry/
 import { ValueLossCounter } from '@dbferry/dialects-core';
 import { bitsFromBytes, isZeroDate, RowDecoder, shortestFloat32, sqlLiteral, stringLiteral, utcDatetimeText } from './mysql.values';
 import { selectSql } from './mysql.reader';
+import { dirname, join } from 'node:path';
 
 const col = (name: string, type: NeutralType, nativeType = 'x'): NeutralColumn => ({ name, type, nativeType, nullable: true });
 const raw = (text: string) => Buffer.from(text, 'utf8');
@@ -185,5 +186,87 @@ describe('sqlLiteral', () => {
   it('refuses values MySQL cannot hold instead of writing something else', () => {
     expect(() => sqlLiteral({ kind: 'float64' }, Number.NaN, 'f')).toThrow(TerminalDbError);
     expect(() => sqlLiteral({ kind: 'float64' }, Number.POSITIVE_INFINITY, 'f')).toThrow(/f: MySQL cannot store Infinity/);
+  });
+});
+
+/**
+ * The typeCast fast paths (mysql2's own integer parse for INT-sized fields, a BIGINT's short text
+ * through a double) against `decode` of the same bytes, the path without them. The fields are read
+ * by mysql2's real Packet, as its text-protocol row parser reads them.
+ */
+describe('RowDecoder.typeCast fast paths', () => {
+  // mysql2 does not export its Packet class; its file is loaded by path.
+  const Packet = require(join(dirname(require.resolve('mysql2')), 'lib/packets/packet.js')) as new (
+    id: number,
+    buffer: Buffer,
+    start: number,
+    end: number,
+  ) => {
+    readLengthCodedString(encoding: string): string | null;
+    parseLengthCodedIntNoBigCheck(): number | null;
+  };
+
+  /** One text-protocol row packet: each value length-coded (all shorter than 251 bytes here), NULL as 0xfb. */
+  const rowPacket = (values: (string | null)[]) => {
+    const parts = values.map((v) => (v === null ? Buffer.from([0xfb]) : Buffer.concat([Buffer.from([Buffer.byteLength(v)]), Buffer.from(v)])));
+    // A packet starts with its 4-byte header (length and sequence id), which the reader skips.
+    const buffer = Buffer.concat([Buffer.alloc(4), ...parts]);
+    return new Packet(0, buffer, 0, buffer.length);
+  };
+
+  /** Casts one row the way mysql2's compiled parser calls typeCast, with `next` reading by the field's type. */
+  const castRow = (decoder: RowDecoder, columns: NeutralColumn[], types: string[], values: (string | null)[]) => {
+    const packet = rowPacket(values);
+    const cast = decoder.typeCast({ bytes: 0 });
+    return columns.map((column, i) => {
+      const type = types[i] as string;
+      const next = () =>
+        ['TINY', 'SHORT', 'LONG', 'INT24', 'YEAR'].includes(type) ? packet.parseLengthCodedIntNoBigCheck() : packet.readLengthCodedString('binary');
+      const field = { name: column.name, type, string: (encoding = 'utf8') => packet.readLengthCodedString(encoding), buffer: () => null };
+      return cast(field, next);
+    });
+  };
+
+  const columns = [
+    col('i8', { kind: 'int8' }),
+    col('u8', { kind: 'uint8' }),
+    col('i16', { kind: 'int16' }),
+    col('u16', { kind: 'uint16' }),
+    col('i24', { kind: 'int32' }),
+    col('i32', { kind: 'int32' }),
+    col('u32', { kind: 'uint32' }),
+    col('yr', { kind: 'int16' }),
+    col('flag', { kind: 'bool' }, 'tinyint(1)'),
+    col('big', { kind: 'int64' }),
+    col('ubig', { kind: 'uint64' }),
+    col('expr', { kind: 'int32' }),
+  ];
+  const types = ['TINY', 'TINY', 'SHORT', 'SHORT', 'INT24', 'LONG', 'LONG', 'YEAR', 'TINY', 'LONGLONG', 'LONGLONG', 'NEWDECIMAL'];
+  const rows: (string | null)[][] = [
+    ['-128', '255', '-32768', '65535', '-8388608', '-2147483648', '4294967295', '2155', '1', '-9223372036854775808', '18446744073709551615', '-7'],
+    ['127', '0', '32767', '0', '8388607', '2147483647', '0', '0000', '0', '9223372036854775807', '0', '2147483647'],
+    ['0', '1', '-1', '1', '0', '0', '1', '1901', '-3', '999999999999999', '100000000000000', '0'],
+    ['-1', '9', '10', '99', '-1', '-1000000', '123456789', '1999', '127', '-99999999999999', '1000000000000000', '-2147483648'],
+    ['005', '010', '-0', '00000', '0', '7', '42', '2024', '-128', '1234567890123456', '-1', '1'],
+    [null, null, null, null, null, null, null, null, null, null, null, null],
+  ];
+
+  it('gives the values decode gives for the same bytes, of the same JS types', () => {
+    const decoder = new RowDecoder(columns, 'db.t');
+    for (const values of rows) {
+      const viaCast = castRow(decoder, columns, types, values);
+      const viaDecode = decoder.decode(values.map((v) => (v === null ? null : Buffer.from(v))));
+      expect(viaCast).toEqual(viaDecode);
+      expect(viaCast.map((v) => typeof v)).toEqual(viaDecode.map((v) => typeof v));
+    }
+  });
+
+  it('keeps 64-bit integers exact at every length around the double shortcut', () => {
+    const decoder = new RowDecoder([col('big', { kind: 'int64' })], 'db.t');
+    for (let digits = 1; digits <= 19; digits++) {
+      for (const text of ['9'.repeat(digits), `-${'9'.repeat(Math.min(digits, 18))}`, `1${'0'.repeat(digits - 1)}`, `-${'8'.repeat(Math.min(digits, 18))}7`]) {
+        expect(castRow(decoder, [col('big', { kind: 'int64' })], ['LONGLONG'], [text])).toEqual([BigInt(text)]);
+      }
+    }
   });
 });

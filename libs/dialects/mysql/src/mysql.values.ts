@@ -34,7 +34,14 @@ export function bitsFromBytes(bytes: Buffer, length: number): string {
  */
 type FieldDecoder =
   | { input: 'bytes'; decode: (bytes: Buffer) => NeutralValue }
-  | { input: 'latin1' | 'utf8'; decode: (text: string) => NeutralValue };
+  | {
+      input: 'latin1' | 'utf8';
+      decode: (text: string) => NeutralValue;
+      /** The value from mysql2's own parse of a SMALL_INTEGER_FIELD_TYPES field (the same number `decode` gives). */
+      fromInteger?: (n: number) => NeutralValue;
+      /** The value of a BIGINT field's text (digits and a sign, as the server prints them): `decode`'s result, faster. */
+      fromBigintText?: (text: string) => NeutralValue;
+    };
 
 const fromLatin1 = (decode: (text: string) => NeutralValue): FieldDecoder => ({ input: 'latin1', decode });
 const fromUtf8 = (decode: (text: string) => NeutralValue): FieldDecoder => ({ input: 'utf8', decode });
@@ -57,8 +64,33 @@ export function shortestFloat32(value: number): number {
 
 function decodeBool(nativeType: string): FieldDecoder {
   if (/^bit\b/i.test(nativeType)) return { input: 'bytes', decode: (raw) => raw.some((b) => b !== 0) };
-  return fromLatin1((text) => text !== '' && Number(text) !== 0);
+  return { input: 'latin1', decode: (text) => text !== '' && Number(text) !== 0, fromInteger: (n) => n !== 0 };
 }
+
+/** The integer kinds up to 32 bits: the neutral value is the JS number itself. */
+const asNumber = (n: number): NeutralValue => n;
+const numberDecoder: FieldDecoder = { input: 'latin1', decode: Number, fromInteger: asNumber };
+
+/**
+ * MySQL field types (mysql2's names) whose text mysql2 parses into a JS number from the packet's
+ * bytes without a string (`parseLengthCodedIntNoBigCheck`: digits with an optional sign, at most
+ * 11 characters, so always exact). Other field types (a BIGINT, a DECIMAL, an expression) keep
+ * the text path.
+ */
+export const SMALL_INTEGER_FIELD_TYPES: ReadonlySet<string> = new Set(['TINY', 'SHORT', 'LONG', 'INT24', 'YEAR']);
+
+/** mysql2's name of a BIGINT field, whose text is an integer with an optional '-'. */
+export const BIGINT_FIELD_TYPE = 'LONGLONG';
+
+/**
+ * A BIGINT's text as a bigint: through a double when it has at most 15 characters (below 10^15,
+ * so exact, and about three times as fast as parsing the string), else BigInt(text).
+ */
+export function bigintFromIntegerText(text: string): bigint {
+  return text.length <= 15 && text.length > 0 ? BigInt(Number(text)) : BigInt(text);
+}
+
+const bigintDecoder: FieldDecoder = { input: 'latin1', decode: BigInt, fromBigintText: bigintFromIntegerText };
 
 function decoderFor(column: NeutralColumn, onZeroDate: (() => void) | null): FieldDecoder {
   const type = column.type;
@@ -71,13 +103,14 @@ function decoderFor(column: NeutralColumn, onZeroDate: (() => void) | null): Fie
     case 'uint8':
     case 'uint16':
     case 'uint32':
+      return numberDecoder;
     case 'float64':
       return fromLatin1(Number);
     case 'float32':
       return fromLatin1((text) => shortestFloat32(Number(text)));
     case 'int64':
     case 'uint64':
-      return fromLatin1(BigInt);
+      return bigintDecoder;
     case 'decimal':
     case 'time':
     case 'interval':
@@ -122,6 +155,8 @@ function jsonArrayElements(text: string): NeutralValue[] {
 /** What mysql2 hands a `typeCast` function for one field of one row. */
 export interface CastField {
   name: string;
+  /** mysql2's name of the field's MySQL type ('LONG', 'VAR_STRING', …). */
+  type?: string;
   string(encoding?: string): string | null;
   buffer(): Buffer | null;
 }
@@ -174,9 +209,14 @@ export class RowDecoder {
   typeCast(counter: { bytes: number }): (field: CastField, next: () => unknown) => NeutralValue {
     const names = this.columns.map((c) => c.name);
     const byName = new Map(names.map((name, i) => [name, i]));
+    // Per column: whether mysql2's own integer parse (`next()`) reads it (see SMALL_INTEGER_FIELD_TYPES),
+    // decided from the first field of that column (a result's field types do not change).
+    const viaNext: (boolean | undefined)[] = names.map(() => undefined);
+    // Per column: whether the field is a BIGINT (its text is canonical digits: fromBigintText).
+    const bigintField: (boolean | undefined)[] = names.map(() => undefined);
     // mysql2 casts the fields of a row in order: the next field is almost always the next column.
     let next = 0;
-    return (field) => {
+    return (field, parse) => {
       let index = next;
       if (names[index] !== field.name) {
         const found = byName.get(field.name);
@@ -191,9 +231,25 @@ export class RowDecoder {
         counter.bytes += bytes.length + 1;
         return decoder.decode(bytes);
       }
+      if (decoder.fromInteger) {
+        let fast = viaNext[index];
+        if (fast === undefined) fast = viaNext[index] = field.type !== undefined && SMALL_INTEGER_FIELD_TYPES.has(field.type);
+        if (fast) {
+          const n = parse() as number | null;
+          if (n === null) return null;
+          // About the bytes read: an integer's text is short; its length is not known here.
+          counter.bytes += 5;
+          return decoder.fromInteger(n);
+        }
+      }
       const text = field.string(decoder.input);
       if (text === null) return null;
       counter.bytes += text.length + 1;
+      if (decoder.fromBigintText) {
+        let typed = bigintField[index];
+        if (typed === undefined) typed = bigintField[index] = field.type === BIGINT_FIELD_TYPE;
+        if (typed) return decoder.fromBigintText(text);
+      }
       return decoder.decode(text);
     };
   }
