@@ -162,7 +162,12 @@ describe('diff engine core: checksum bisection and exact row comparison across P
   }, 180_000);
 
   it('returns sub-segments to enqueue instead of recursing, each carrying the connections still unequal', async () => {
+    // With statistics saying the table is over factor × threshold rows, the first step splits at once (no whole-table checksum).
+    await ref.data.execute(['ANALYZE kinds']);
     const snapshot = await plan('kinds', { bisectionFactor: 4, bisectionThreshold: 64 });
+    expect(snapshot.referenceRowEstimate).toBeGreaterThan(4 * 64);
+    const whole = await diffTable(snapshot, ports());
+    expect([whole.byConnection.lite.missing.length, whole.byConnection.lite.extra.length, whole.byConnection.lite.different.length, whole.rowsCompared]).toEqual([50, 50, 100, 2000]);
     const first = await diffSegment(snapshot, initialSegment(snapshot), ports());
     expect(first.kind).toBe('split');
     if (first.kind !== 'split') return;

@@ -55,6 +55,13 @@ export interface DiffSnapshot {
   bisectionFactor: number;
   bisectionThreshold: number;
   notes: DiffColumnNote[];
+  /**
+   * The reference's row estimate (catalogue statistics) at plan time. Above `bisectionFactor` ×
+   * `bisectionThreshold` rows a 'ranges' diff splits the whole table at once instead of first
+   * checksumming it whole: its sub-segments' checksums sum to one pass of the table either way,
+   * and a table with any difference saves a whole pass.
+   */
+  referenceRowEstimate?: number;
 }
 
 /** A key range to diff (bounds in the lossless key codec), and the connections still to compare there. */
@@ -202,6 +209,7 @@ export async function planDiff(input: PlanDiffInput): Promise<DiffSnapshot> {
     bisectionFactor: factor,
     bisectionThreshold: threshold,
     notes,
+    ...(refSchema.rowEstimate !== null && { referenceRowEstimate: refSchema.rowEstimate }),
   };
 }
 
@@ -248,6 +256,10 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
   }
   const range = rangeOf(segment);
   const sides = segment.others.map((id) => sideById(snapshot, id));
+  if (snapshot.partition === 'ranges' && !range.lower && !range.upper && (snapshot.referenceRowEstimate ?? 0) > snapshot.bisectionFactor * snapshot.bisectionThreshold) {
+    const bounds = await splitBounds(snapshot, snapshot.reference, ports.reference, range, snapshot.referenceRowEstimate ?? 0, ports.signal);
+    if (bounds.length) return { kind: 'split', equal: [], rowsCompared: 0, segments: subSegments(range, bounds, segment.others, segment.depth) };
+  }
   const [refSum, ...otherSums] = await Promise.all([
     checksumOf(ports.reference, snapshot.reference, snapshot.keyCount, range),
     ...sides.map((s) => checksumOf(planeOf(ports, s.connectionId), s, snapshot.keyCount, range)),
@@ -275,19 +287,19 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
     const compared = await compareSegment(snapshot, { ...segment, others: unequal.map((s) => s.connectionId) }, ports);
     return { kind: 'done', equal, rowsCompared: refSum.rows, compared };
   }
+  return { kind: 'split', equal, rowsCompared: 0, segments: subSegments(range, bounds, unequal.map((s) => s.connectionId), segment.depth) };
+}
+
+/** The sub-segments of `range` cut at `bounds` (ascending), one level deeper. */
+function subSegments(range: KeyRange, bounds: NeutralValue[][], others: string[], depth: number): DiffSegment[] {
   const edges: (NeutralValue[] | undefined)[] = [range.lower, ...bounds, range.upper];
   const segments: DiffSegment[] = [];
   for (let i = 0; i + 1 < edges.length; i++) {
     const lower = edges[i];
     const upper = edges[i + 1];
-    segments.push({
-      ...(lower && { lower: lower.map(encodeValue) }),
-      ...(upper && { upper: upper.map(encodeValue) }),
-      others: unequal.map((s) => s.connectionId),
-      depth: segment.depth + 1,
-    });
+    segments.push({ ...(lower && { lower: lower.map(encodeValue) }), ...(upper && { upper: upper.map(encodeValue) }), others, depth: depth + 1 });
   }
-  return { kind: 'split', equal, rowsCompared: 0, segments };
+  return segments;
 }
 
 /** Each side cut in `bisectionFactor` ranges of its own key order: the reference's for `others`, each other's for its extras. */
