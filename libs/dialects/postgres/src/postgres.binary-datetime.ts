@@ -102,16 +102,19 @@ function clockMicros(hours: number, minutes: number, seconds: number, fraction: 
   return micros;
 }
 
+/** Where the text after the clock canonicalClock last read starts (a module scratch: no object per value). */
+let clockEnd = 0;
+
 /**
- * 'HH:MM:SS[.fraction]' at `from` by char code: microseconds since midnight and where the text
- * after it starts, or null (then the regex path judges).
+ * 'HH:MM:SS[.fraction]' at `from` by char code: microseconds since midnight (where the text
+ * after it starts in `clockEnd`), or -1 (then the regex path judges).
  */
-function canonicalClock(text: string, from: number): { micros: number; end: number } | null {
-  if (text.length < from + 8 || text.charCodeAt(from + 2) !== 58 || text.charCodeAt(from + 5) !== 58) return null;
+function canonicalClock(text: string, from: number): number {
+  if (text.length < from + 8 || text.charCodeAt(from + 2) !== 58 || text.charCodeAt(from + 5) !== 58) return -1;
   const hours = digitsAt(text, from, 2);
   const minutes = digitsAt(text, from + 3, 2);
   const seconds = digitsAt(text, from + 6, 2);
-  if (hours < 0 || minutes < 0 || seconds < 0) return null;
+  if (hours < 0 || minutes < 0 || seconds < 0) return -1;
   let end = from + 8;
   let fraction = 0;
   if (text.charCodeAt(end) === 46) {
@@ -124,13 +127,14 @@ function canonicalClock(text: string, from: number): { micros: number; end: numb
     }
   }
   const micros = clockMicros(hours, minutes, seconds, fraction);
-  return micros === null ? null : { micros, end };
+  clockEnd = end;
+  return micros === null ? -1 : micros;
 }
 
 /** 'HH:MM:SS[.fraction]' → PostgreSQL's int64 microseconds since midnight; null when invalid. */
 export function timeToPgMicros(value: string): number | null {
   const fast = canonicalClock(value, 0);
-  if (fast && fast.end === value.length) return fast.micros > US_PER_DAY_NUMBER ? null : fast.micros;
+  if (fast >= 0 && clockEnd === value.length) return fast > US_PER_DAY_NUMBER ? null : fast;
   const m = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d*))?)?$/.exec(value.trim());
   if (!m) return null;
   const micros = clockMicros(Number(m[1]), Number(m[2]), m[3] === undefined ? 0 : Number(m[3]), m[4] ? fractionMicros(m[4]) : 0);
@@ -159,31 +163,32 @@ const TIMESTAMP_NEG_INFINITY = INT64_MIN;
 
 /**
  * The canonical 'HH:MM:SS[.f][±HH:MM|±HH]' from offset 11 by char code: microseconds into the
- * date, less the offset when `withZone`; undefined for the regex path.
+ * date, less the offset when `withZone`; NaN for the regex path.
  */
-function canonicalClockAndOffset(text: string, withZone: boolean): { micros: number } | undefined {
-  const clock = canonicalClock(text, 11);
-  if (!clock) return undefined;
-  const rest = text.length - clock.end;
+function canonicalClockAndOffset(text: string, withZone: boolean): number {
+  const micros = canonicalClock(text, 11);
+  if (micros < 0) return Number.NaN;
+  const end = clockEnd;
+  const rest = text.length - end;
   let offset = 0;
   if (rest !== 0) {
-    const sign = text.charCodeAt(clock.end);
-    if ((sign !== 43 && sign !== 45) || (rest !== 3 && rest !== 6)) return undefined;
-    const hours = digitsAt(text, clock.end + 1, 2);
-    const minutes = rest === 3 ? 0 : text.charCodeAt(clock.end + 3) === 58 ? digitsAt(text, clock.end + 4, 2) : -1;
-    if (hours < 0 || minutes < 0) return undefined;
+    const sign = text.charCodeAt(end);
+    if ((sign !== 43 && sign !== 45) || (rest !== 3 && rest !== 6)) return Number.NaN;
+    const hours = digitsAt(text, end + 1, 2);
+    const minutes = rest === 3 ? 0 : text.charCodeAt(end + 3) === 58 ? digitsAt(text, end + 4, 2) : -1;
+    if (hours < 0 || minutes < 0) return Number.NaN;
     if (withZone) offset = (sign === 45 ? -1 : 1) * (hours * 3600 + minutes * 60) * 1_000_000;
   }
-  return { micros: clock.micros - offset };
+  return micros - offset;
 }
 
 /** The canonical 'YYYY-MM-DD HH:MM:SS[.f][±HH:MM|±HH]' by char code, null when invalid, undefined for the regex path. */
 function canonicalInstant(text: string, withZone: boolean): PgInstant | null | undefined {
   const date = text.length >= 19 && text.charCodeAt(10) === 32 ? canonicalDate(text) : null;
-  const clock = date ? canonicalClockAndOffset(text, withZone) : undefined;
-  if (!date || !clock) return undefined;
+  const micros = date ? canonicalClockAndOffset(text, withZone) : Number.NaN;
+  if (!date || Number.isNaN(micros)) return undefined;
   const days = civilDays(date.year, date.month, date.day, false);
-  return days === null ? null : { days, micros: clock.micros };
+  return days === null ? null : { days, micros };
 }
 
 /** Days and microseconds of a timestamp as written; 'infinity' forms as themselves; null when invalid. */
@@ -248,10 +253,10 @@ function timestampEncoder(withZone: boolean, form: string): BinaryEncoder {
           cachedDays = days;
         }
       }
-      const offset = days === null ? undefined : canonicalClockAndOffset(value, withZone);
-      if (days !== null && offset) {
+      const micros = days === null ? Number.NaN : canonicalClockAndOffset(value, withZone);
+      if (days !== null && !Number.isNaN(micros)) {
         if (fractionCut) warnings?.fractionTruncated(column);
-        out.int64DaysField(days, offset.micros);
+        out.int64DaysField(days, micros);
         return;
       }
     }

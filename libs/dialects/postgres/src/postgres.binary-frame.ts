@@ -112,6 +112,25 @@ export class BinaryCopyBuffer {
     this.pos += 12;
   }
 
+  /**
+   * A numeric field: ndigits, weight, sign, dscale, then the base-10000 digits
+   * `digits[first, end)`, with one bounds check (the numeric encoder's fast path).
+   */
+  numericField(digits: readonly number[], first: number, end: number, weight: number, sign: number, dscale: number): void {
+    const count = end - first;
+    this.ensure(12 + 2 * count);
+    const view = this.view;
+    let at = this.pos;
+    view.setInt32(at, 8 + 2 * count);
+    view.setInt16(at + 4, count);
+    view.setInt16(at + 6, weight);
+    view.setUint16(at + 8, sign);
+    view.setInt16(at + 10, dscale);
+    at += 12;
+    for (let i = first; i < end; i++, at += 2) view.setInt16(at, digits[i] as number);
+    this.pos = at;
+  }
+
   float32Field(value: number): void {
     this.ensure(8);
     this.view.setInt32(this.pos, 4);

@@ -34,15 +34,25 @@ export function isDigitCode(code: number): boolean {
 }
 
 /**
- * Base-10000 groups of the digits text[intStart, intEnd) '.' text[fracStart, fracEnd): the
- * integer digits end on a group boundary, the fraction is zero-filled to one.
+ * The last numericGroups result: base-10000 digits in `GROUPS[groupsFirst, groupsEnd)` (no
+ * leading or trailing zero groups), weight, display scale. A scratch array reused by every value,
+ * so the encoder's fast path allocates nothing per value; numericParts copies it out.
  */
-function numericGroups(text: string, negative: boolean, intStart: number, intEnd: number, fracStart: number, fracEnd: number): NumericParts {
+const GROUPS: number[] = [];
+let groupsFirst = 0;
+let groupsEnd = 0;
+let groupsWeight = 0;
+let groupsDscale = 0;
+
+/**
+ * Base-10000 groups of the digits text[intStart, intEnd) '.' text[fracStart, fracEnd) into
+ * GROUPS: the integer digits end on a group boundary, the fraction is zero-filled to one.
+ */
+function numericGroups(text: string, intStart: number, intEnd: number, fracStart: number, fracEnd: number): void {
   while (intStart < intEnd && text.charCodeAt(intStart) === ZERO_CODE) intStart++;
   const intLength = intEnd - intStart;
-  const dscale = fracEnd - fracStart;
   const intPad = (4 - (intLength % 4)) % 4;
-  const digits: number[] = [];
+  let count = 0;
   let group = 0;
   let filled = intPad;
   // The integer digits, then the fraction's, as one run of decimal digits.
@@ -51,29 +61,39 @@ function numericGroups(text: string, negative: boolean, intStart: number, intEnd
   for (let k = intStart; k < end; k++) {
     group = group * 10 + (text.charCodeAt(k < intEnd ? k : k + gap) - ZERO_CODE);
     if (++filled === 4) {
-      digits.push(group);
+      GROUPS[count++] = group;
       group = 0;
       filled = 0;
     }
   }
   if (filled > 0) {
     for (; filled < 4; filled++) group *= 10;
-    digits.push(group);
+    GROUPS[count++] = group;
   }
   let weight = (intPad + intLength) / 4 - 1;
   let first = 0;
-  while (first < digits.length && digits[first] === 0) {
+  while (first < count && GROUPS[first] === 0) {
     first++;
     weight--;
   }
-  let last = digits.length;
-  while (last > first && digits[last - 1] === 0) last--;
-  if (first === last) return { digits: [], weight: 0, sign: NUMERIC_POS, dscale };
-  return { digits: first === 0 && last === digits.length ? digits : digits.slice(first, last), weight, sign: negative ? NUMERIC_NEG : NUMERIC_POS, dscale };
+  let last = count;
+  while (last > first && GROUPS[last - 1] === 0) last--;
+  groupsDscale = fracEnd - fracStart;
+  if (first === last) {
+    groupsFirst = groupsEnd = 0;
+    groupsWeight = 0;
+    return;
+  }
+  groupsFirst = first;
+  groupsEnd = last;
+  groupsWeight = weight;
 }
 
-/** '[+-]digits[.digits]' scanned by char code (the canonical form, the fast path); null for anything else. */
-function plainNumericParts(text: string): NumericParts | null {
+/**
+ * '[+-]digits[.digits]' scanned by char code (the canonical form, the fast path) into GROUPS;
+ * the sign (NUMERIC_POS/NEG, positive for zero), or -1 for anything else.
+ */
+function plainNumericGroups(text: string): number {
   let i = 0;
   const first = text.charCodeAt(0);
   const negative = first === 45; // '-'
@@ -89,9 +109,16 @@ function plainNumericParts(text: string): NumericParts | null {
     while (i < text.length && isDigitCode(text.charCodeAt(i))) i++;
     fracEnd = i;
   }
-  if (i !== text.length || (intEnd === intStart && fracEnd === fracStart)) return null;
-  if (fracEnd - fracStart > NUMERIC_DSCALE_MAX) return null;
-  return numericGroups(text, negative, intStart, intEnd, fracStart, fracEnd);
+  if (i !== text.length || (intEnd === intStart && fracEnd === fracStart)) return -1;
+  if (fracEnd - fracStart > NUMERIC_DSCALE_MAX) return -1;
+  numericGroups(text, intStart, intEnd, fracStart, fracEnd);
+  return negative && groupsEnd > groupsFirst ? NUMERIC_NEG : NUMERIC_POS;
+}
+
+function plainNumericParts(text: string): NumericParts | null {
+  const sign = plainNumericGroups(text);
+  if (sign < 0) return null;
+  return { digits: GROUPS.slice(groupsFirst, groupsEnd), weight: groupsWeight, sign, dscale: groupsDscale };
 }
 
 /** A decimal string (plain, or with an exponent and blanks as numeric_in takes it) → numeric parts, exactly. */
@@ -118,6 +145,14 @@ export function numericParts(text: string): NumericParts | null {
 const INT16 = 0x7fff;
 
 export const numericEncoder: BinaryEncoder = (out, value, column) => {
+  if (typeof value === 'string') {
+    // The canonical form straight from the scratch groups: no parts object, no digits array.
+    const sign = plainNumericGroups(value);
+    if (sign >= 0) {
+      out.numericField(GROUPS, groupsFirst, groupsEnd, groupsWeight, sign, groupsDscale);
+      return;
+    }
+  }
   const text = typeof value === 'string' || typeof value === 'bigint' || typeof value === 'number' ? String(value) : '';
   const parts = numericParts(text);
   if (!parts) throw invalidValue(column, value, 'a decimal number');

@@ -293,3 +293,99 @@ describe('choosing binary or text', () => {
     expect(binaryEncoderFor(type, base(typname)) !== undefined).toBe(expected);
   });
 });
+
+/**
+ * numeric's fast path (a canonical decimal string straight from scratch groups into the buffer)
+ * against the form numeric_send defines, computed here independently from the digits: int16
+ * ndigits, weight, sign, dscale, then base-10000 digits without leading or trailing zero groups.
+ */
+describe('numeric fast path', () => {
+  function referenceNumeric(text: string): string {
+    const negative = text.startsWith('-');
+    const unsigned = text.replace(/^[+-]/, '');
+    const [intPart = '', fracPart = ''] = unsigned.split('.');
+    const intDigits = intPart.replace(/^0+/, '');
+    const padded = '0'.repeat((4 - (intDigits.length % 4)) % 4) + intDigits;
+    const fraction = fracPart + '0'.repeat((4 - (fracPart.length % 4)) % 4);
+    const groups = (padded + fraction).match(/.{4}/g)?.map(Number) ?? [];
+    let weight = padded.length / 4 - 1;
+    while (groups.length && groups[0] === 0) {
+      groups.shift();
+      weight--;
+    }
+    while (groups.length && groups[groups.length - 1] === 0) groups.pop();
+    const words = groups.length === 0 ? [0, 0, 0, fracPart.length] : [groups.length, weight, negative ? 0x4000 : 0, fracPart.length, ...groups];
+    const out = Buffer.alloc(words.length * 2);
+    words.forEach((w, i) => out.writeInt16BE(w, i * 2));
+    return out.toString('hex');
+  }
+
+  it('writes the bytes numeric_send defines for random and edge decimals, and the same as for the number or bigint', () => {
+    const numeric = encoder({ kind: 'decimal' }, 'numeric');
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const digits = (n: number) => Array.from({ length: n }, () => String(random(10))).join('');
+    const texts = ['0', '-0', '0.00', '1', '-1', '10000', '9999', '0.0001', '-0.00010', '12345678901234567890.123456789', '+5.5', '.5', '5.', '-.25', '00012.3400'];
+    for (let i = 0; i < 2000; i++) {
+      const sign = ['', '-', '+'][random(3)] as string;
+      const intPart = digits(random(25));
+      const frac = random(3) === 0 ? '' : `.${digits(random(20))}`;
+      if (intPart === '' && (frac === '' || frac === '.')) continue;
+      texts.push(sign + intPart + frac);
+    }
+    for (const text of texts) {
+      const bytes = binaryFieldBytes(numeric, text).toString('hex');
+      expect({ text, bytes }).toEqual({ text, bytes: referenceNumeric(text) });
+      const parts = numericParts(text);
+      expect(parts?.digits.length).toBe(Buffer.from(bytes, 'hex').readInt16BE(0));
+    }
+    for (const n of [0, 7, -123456789, 2 ** 53 - 1]) expect(binaryFieldBytes(numeric, n)).toEqual(binaryFieldBytes(numeric, String(n)));
+    expect(binaryFieldBytes(numeric, -9223372036854775808n)).toEqual(binaryFieldBytes(numeric, '-9223372036854775808'));
+  });
+
+  it('still takes the forms outside the fast path, and refuses what is not a number', () => {
+    const numeric = encoder({ kind: 'decimal' }, 'numeric');
+    expect(binaryFieldBytes(numeric, '1.5e3').toString('hex')).toBe(referenceNumeric('1500'));
+    expect(binaryFieldBytes(numeric, ' 42 ').toString('hex')).toBe(referenceNumeric('42'));
+    expect(binaryFieldBytes(numeric, 'NaN').toString('hex')).toBe('00000000c0000000');
+    expect(() => binaryFieldBytes(numeric, '1.2.3')).toThrow(TerminalDbError);
+  });
+});
+
+/**
+ * The timestamp encoders' canonical fast path (scratch numbers instead of an object per value)
+ * against microseconds computed independently through Date.UTC, for random instants, fractions
+ * of every length up to microseconds, and offsets.
+ */
+describe('timestamp fast path', () => {
+  it('writes the microseconds since 2000-01-01 UTC that Date.UTC gives, offsets applied for timestamptz only', () => {
+    const ts = encoder({ kind: 'timestamp' }, 'timestamp');
+    const tstz = encoder({ kind: 'timestamptz' }, 'timestamptz');
+    let seed = 99;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    const int64 = (micros: bigint) => {
+      const out = Buffer.alloc(8);
+      out.writeBigInt64BE(micros);
+      return out.toString('hex');
+    };
+    for (let i = 0; i < 3000; i++) {
+      const [y, mo, d, h, mi, s] = [1900 + random(250), 1 + random(12), 1 + random(28), random(24), random(60), random(60)];
+      const digits = random(7);
+      const fraction = digits === 0 ? '' : `.${pad(random(10 ** digits), digits)}`;
+      const micros = digits === 0 ? 0 : Number(fraction.slice(1).padEnd(6, '0'));
+      const offsetMinutes = (random(2) ? 1 : -1) * random(14 * 60);
+      const zone = `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`;
+      const text = `${pad(y, 4)}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}:${pad(s)}${fraction}`;
+      const local = BigInt(Date.UTC(y, mo - 1, d, h, mi, s)) * 1000n + BigInt(micros) - 946_684_800_000_000n;
+      expect({ text, bytes: binaryFieldBytes(ts, text).toString('hex') }).toEqual({ text, bytes: int64(local) });
+      expect({ text, bytes: binaryFieldBytes(tstz, text + zone).toString('hex') }).toEqual({ text, bytes: int64(local - BigInt(offsetMinutes) * 60_000_000n) });
+    }
+  });
+});
