@@ -274,6 +274,20 @@ describe('diff engine core: checksum bisection and exact row comparison across P
     expect((await diffTable(large, ports())).segments).toBeGreaterThan(3);
   }, 120_000);
 
+  it('notes a float column against a decimal one and compares them at the float, without false differences', async () => {
+    await ref.data.execute(['CREATE TABLE measures (id integer PRIMARY KEY, x double precision, t text)', "INSERT INTO measures VALUES (1, 2.5, ''), (2, 0.1, 'a'), (3, 1234.5678, NULL), (4, NULL, 'b')"]);
+    await maria.data.execute(['CREATE TABLE measures (id integer PRIMARY KEY, x decimal(10,4), t varchar(10))', "INSERT INTO measures VALUES (1, 2.5000, ''), (2, 0.1, 'a'), (3, 1234.5678, NULL), (4, NULL, 'b')"]);
+    const input = {
+      reference: { connectionId: 'ref', dialect: 'postgres' as const, data: ref.data, table: { schema: 'public', name: 'measures' } },
+      others: [{ connectionId: 'maria', dialect: 'mysql' as const, data: maria.data, table: { schema: maria.schema, name: 'measures' } }],
+    };
+    const snapshot = await planDiff(input);
+    expect(snapshot.notes).toEqual([{ connectionId: 'maria', column: 'x', note: expect.stringMatching(/^float64 against decimal: compared as float64/) }]);
+    expect((await diffTable(snapshot, { reference: ref.data, others: { maria: maria.data } })).byConnection.maria).toEqual({ missing: [], extra: [], different: [] });
+    await maria.data.execute(['UPDATE measures SET x = 2.5001 WHERE id = 1', "UPDATE measures SET t = NULL WHERE id = 1"]);
+    expect((await diffTable(snapshot, { reference: ref.data, others: { maria: maria.data } })).byConnection.maria.different).toEqual([{ key: [1], columns: ['x', 't'] }]);
+  }, 60_000);
+
   it('refuses a diff it cannot plan, naming the field', async () => {
     await expect(planDiff({ reference: { connectionId: 'ref', dialect: 'postgres', data: ref.data, table: { schema: 'public', name: 'kinds' } }, others: [], keyColumns: ['nope'] })).rejects.toMatchObject({ field: 'keyColumns' });
     await expect(plan('kinds', { bisectionFactor: 1 })).rejects.toBeInstanceOf(DiffPlanError);

@@ -1,4 +1,5 @@
 import type { NeutralColumn, NeutralType, NeutralValue } from '@dbferry/dialects-core';
+import { emptyTextIsNull } from '@dbferry/dialects';
 import { columnComparator, differingColumns, keyText } from './row-compare';
 
 const col = (name: string, type: NeutralType): NeutralColumn => ({ name, nativeType: '', nullable: true, type });
@@ -50,6 +51,8 @@ describe('row-compare: the exact cross-dialect value comparison', () => {
     expect(equal({ kind: 'text' }, { kind: 'text' }, '', null, { otherEmptyTextIsNull: true })).toBe(true);
     expect(columnComparator(col('c', { kind: 'text' }), col('c', { kind: 'text' }), { otherEmptyTextIsNull: true }).note).toMatch(/'' and NULL compare equal/);
     expect(columnComparator(col('c', { kind: 'int32' }), col('c', { kind: 'int32' }), { otherEmptyTextIsNull: true }).note).toBeUndefined();
+    // The trait comes from the registry: Oracle only.
+    expect((['postgres', 'mysql', 'sqlite', 'mssql', 'oracle'] as const).filter(emptyTextIsNull)).toEqual(['oracle']);
   });
 
   it('compares floats at the float precision and notes float against decimal', () => {
