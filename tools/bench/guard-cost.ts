@@ -18,7 +18,7 @@ import { BENCH_DATABASES as DB, buildDataSets, dropDatabases } from './datasets'
 import { dbferryCopy, type Endpoint } from './dbferry-copy';
 import { mysqlServer, mysqlUrl, pgServer, pgUrl } from './servers';
 import { Client } from 'pg';
-import { POSTGRES_RANGE_COUNT_PLAN_SQL, POSTGRES_TABLE_TRIGGERS_SQL } from '@dbferry/dialect-postgres';
+import { POSTGRES_RANGE_COUNT_PLAN_SQL } from '@dbferry/dialect-postgres';
 
 function flag(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -29,13 +29,9 @@ function flag(name: string, fallback: number): number {
 
 /**
  * Times the guard's own statements where they run, inside each chunk's write transaction (same
- * process, same `pg` module): the PostgreSQL writer's trigger check after a `COPY … WHERE <range>`
- * (the proof without reading the range back), and, where that cannot prove it, the plan setting
- * and the `SELECT count(*) AS n …` of the range. The WHERE's own cost is inside the COPY: it is
- * only in the on/off difference.
+ * process, same `pg` module): the plan setting and the `SELECT count(*) AS n …` of the range.
  */
 const GUARD_STATEMENTS: Record<string, (sql: string) => boolean> = {
-  'trigger checks': (sql) => sql === POSTGRES_TABLE_TRIGGERS_SQL,
   'range counts': (sql) => sql === POSTGRES_RANGE_COUNT_PLAN_SQL || sql.startsWith('SELECT count(*) AS n FROM'),
 };
 const guardTime = { seconds: 0, statements: new Map<string, number>() };

@@ -183,9 +183,7 @@ export interface WriteRequest {
   /**
    * Count the rows of `range` on the target inside the write's transaction, after the rows are
    * written (WriteResult.rangeRows). In replace-range mode a count other than the rows written
-   * fails the write with RowCountMismatchError before anything is committed. A writer may prove
-   * the count without reading the range back when its database can (PostgreSQL: COPY … WHERE
-   * <range> and no trigger on the table); it must then be the same number. Ignored by a
+   * fails the write with RowCountMismatchError before anything is committed. Ignored by a
    * rolled-back probe.
    */
   verify?: boolean;

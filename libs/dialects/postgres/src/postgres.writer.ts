@@ -14,10 +14,8 @@ import {
   buildStageSql,
   buildUpsertSql,
   ident,
-  literalRangePredicate,
   POSTGRES_COPY_TARGET_TYPES_SQL,
   POSTGRES_RANGE_COUNT_PLAN_SQL,
-  POSTGRES_TABLE_TRIGGERS_SQL,
   qualifyTable,
 } from './postgres.sql';
 import { copyLine, ValueWarnings } from './postgres.values';
@@ -102,14 +100,8 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('the write was aborted');
 }
 
-/** Rows a COPY was given, and the rows the server says it stored (fewer when `where` or a trigger left some out). */
-interface CopyCount {
-  sent: number;
-  stored: number;
-}
-
 /**
- * Streams the batches into `COPY … FROM STDIN [WHERE …]` without holding more than one batch: a
+ * Streams the batches into `COPY … FROM STDIN` without holding more than one batch: a
  * full socket buffer (write() → false) waits for 'drain' before the next pull.
  */
 async function copyBatches(
@@ -118,9 +110,8 @@ async function copyBatches(
   request: WriteRequest,
   batches: AsyncIterable<RowBatch>,
   encoding: CopyEncoding,
-  where: string[] = [],
-): Promise<CopyCount> {
-  const stream = client.query(copyFrom(buildCopySql(table, request.columns.map((c) => c.name), encoding.format, where)));
+): Promise<number> {
+  const stream = client.query(copyFrom(buildCopySql(table, request.columns.map((c) => c.name), encoding.format)));
   let failure: Error | undefined;
   stream.on('error', (error: Error) => {
     failure ??= error;
@@ -155,7 +146,7 @@ async function copyBatches(
     stream.end();
     await done;
     if (failure) throw failure;
-    return { sent: rows, stored: stream.rowCount };
+    return rows;
   } catch (error) {
     // A failure on our side (source, abort, a rejected value) ends the COPY with a CopyFail so
     // the connection is ready for the ROLLBACK; after a server error it already is.
@@ -183,36 +174,15 @@ export const POSTGRES_ORDERED_KEY_KINDS: readonly NeutralKind[] = [
   'uuid', 'binary', 'blob', 'date', 'timestamp', 'timestamptz',
 ];
 
-/** PostgreSQL 12+ (COPY … WHERE, pg_partition_tree), asked once per connection. */
-const copyWhereByClient = new WeakMap<Client, boolean>();
-
-async function copyTakesWhere(client: Client): Promise<boolean> {
-  let known = copyWhereByClient.get(client);
-  if (known === undefined) {
-    const result = await client.query<{ n: string }>("SELECT current_setting('server_version_num') AS n");
-    known = Number(result.rows[0]?.n) >= 120_000;
-    copyWhereByClient.set(client, known);
-  }
-  return known;
-}
 
 /**
- * The rows the request's range holds inside the write's transaction (WriteRequest.verify).
- *
- * After a replace-range COPY that kept to the range (`storedInRange`, COPY's own count of the rows
- * it stored under `WHERE <range>`), the range was emptied by this transaction's DELETE and then
- * given exactly those rows: nothing else can have changed it but a trigger (COPY FROM fires no
- * rules), so without one on the table or its partitions that count is the answer, proven without
- * reading the rows back. The trigger check runs after the COPY, when this transaction's lock on
- * the table (and on every partition COPY touched) keeps CREATE/ENABLE TRIGGER out until the
- * commit. With a trigger, for upsert, or before PostgreSQL 12, the range is counted, through the
- * key's index.
+ * The rows the request's range holds inside the write's transaction (WriteRequest.verify),
+ * counted through the key's index: a freshly created table has no statistics, and its one-sided
+ * first and last ranges were otherwise planned as a parallel scan of every row written so far.
+ * (`COPY … WHERE <range>` with COPY's own count was tried instead: it cost the COPY 13.6% more
+ * server CPU, against 4.4% for this count; docs/benchmarks.md.)
  */
-async function rowsInRange(client: Client, request: WriteRequest, storedInRange: number | undefined): Promise<number> {
-  if (storedInRange !== undefined) {
-    const triggers = await client.query<{ triggers: boolean }>(POSTGRES_TABLE_TRIGGERS_SQL, [qualifyTable(request.table)]);
-    if (triggers.rows[0]?.triggers === false) return storedInRange;
-  }
+async function rowsInRange(client: Client, request: WriteRequest): Promise<number> {
   if (request.range && (request.range.lower || request.range.upper)) await client.query(POSTGRES_RANGE_COUNT_PLAN_SQL);
   const count = buildCountRangeSql(request.table, request.keyColumns, request.columns, request.range);
   const counted = await client.query<{ n: string }>(count.sql, count.params);
@@ -238,8 +208,6 @@ export class PostgresWriter implements Writer {
           const encoding = await chooseEncoding(client, request, warnings);
           const verify = request.verify === true && !request.rollback;
           let rowsWritten: number;
-          // The range's rows as COPY stored them, when COPY itself kept to the range (see below).
-          let storedInRange: number | undefined;
           if (request.mode === 'upsert') {
             const stage = `dbferry_stage_${randomBytes(6).toString('hex')}`;
             await client.query(buildStageSql(stage, request.table));
@@ -251,15 +219,10 @@ export class PostgresWriter implements Writer {
               const { sql, params } = buildDeleteRangeSql(request.table, request.keyColumns, request.columns, request.range);
               await client.query(sql, params);
             }
-            // The guard's cheap proof (replace-range): COPY … WHERE <the range> stores only the rows
-            // the target itself orders into the range, and says how many it stored.
-            const where = verify && request.mode === 'replace-range' && (await copyTakesWhere(client)) ? literalRangePredicate(request.keyColumns, request.columns, request.range) : undefined;
-            const copied = await copyBatches(client, target, request, batches, encoding, where);
-            rowsWritten = copied.sent;
-            if (where) storedInRange = copied.stored;
+            rowsWritten = await copyBatches(client, target, request, batches, encoding);
           }
           if (!verify) return { rowsWritten, warnings: warnings.list() };
-          const rangeRows = await rowsInRange(client, request, storedInRange);
+          const rangeRows = await rowsInRange(client, request);
           checkReplacedRangeCount(request, rowsWritten, rangeRows);
           return { rowsWritten, warnings: warnings.list(), rangeRows };
         }, request.rollback ? 'ROLLBACK' : 'COMMIT'),
