@@ -154,7 +154,9 @@ export function pathDecodeGuard(templates: string[]) {
     const segments = req.path.split('/').filter(Boolean);
     const bad = segments.findIndex((s) => !decodes(s));
     if (bad === -1) return next();
-    const template = split.find((t) => t.length === segments.length && t.every((part, i) => /^\{.+\}$/.test(part) || part === segments[i] || i === bad));
+    // The bad segment must sit where the template has a parameter (`/api/jobs/{id}`, not `/api/jobs/preview`).
+    const isParam = (part: string) => /^\{.+\}$/.test(part);
+    const template = split.find((t) => t.length === segments.length && t.every((part, i) => (i === bad ? isParam(part) : isParam(part) || part === segments[i])));
     const param = template?.[bad]?.match(/^\{(.+)\}$/)?.[1] ?? 'path';
     const message = `${param} is not valid percent-encoding`;
     res.status(400).json({ statusCode: 400, error: 'Bad Request', message, details: [{ field: param, message }] });

@@ -10,6 +10,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsTimeZone,
   IsUUID,
   Max,
   MaxLength,
@@ -252,6 +253,7 @@ export class ScheduleQuery {
   @IsString()
   @MinLength(1)
   @MaxLength(64)
+  @IsTimeZone({ message: 'scheduleTz must be an IANA time zone' })
   scheduleTz?: string;
 
   @ApiPropertyOptional({ example: 3, minimum: 1, maximum: 20, default: 3, description: 'how many fire times to list' })
