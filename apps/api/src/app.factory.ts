@@ -94,5 +94,5 @@ export async function logStartup(app: NestExpressApplication, port: number): Pro
   logger.log(`routes:\n  ${routeTable(app).join('\n  ')}`);
   const stores = await app.get(HealthController).check(['postgres', 'redis']);
   logger.log(`stores: ${Object.entries(stores.checks).map(([name, s]) => `${name} ${(s as { status: string }).status}`).join(', ')}`);
-  logger.log(`listening on http://localhost:${port} (Swagger UI at /docs)`);
+  logger.log(`listening on http://localhost:${port} (web console at /, Swagger UI at /docs)`);
 }
