@@ -65,9 +65,10 @@ describe('a worker stopped with SIGTERM mid-run (e2e)', () => {
     // Two chunks of about 500,000 rows (any estimate up to 1.2M splits in two), both taken at once,
     // each several times longer than the 1 s drain bound.
     const jobId = await rig.createJob({
-      // 200-row batches keep each chunk copying for seconds: on a quiet machine 5000-row batches
-      // finished both chunks inside the bound, leaving nothing to roll back.
-      name: 'aborted', sourceId: rig.sourceId, targetId: rig.pgTargetId, chunkRows: 600_000, batchSize: 200,
+      // 50-row batches keep each chunk copying for many seconds: with 5000-row batches, and later
+      // with 200-row ones once sessions were pooled, both chunks could finish inside the bound,
+      // leaving nothing to roll back.
+      name: 'aborted', sourceId: rig.sourceId, targetId: rig.pgTargetId, chunkRows: 600_000, batchSize: 50,
       tables: [{ source: 'public.big', target: 'public.aborted' }],
     });
     const timeoutMs = 1000;
