@@ -2,20 +2,7 @@ import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
 import type { Page } from 'playwright-core';
 import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase } from '@dbferry/testing';
-import { type ConsoleHarness, type ConsolePage, screenshot, startConsole } from './harness';
-
-/** Retries `check` until it passes (the page fills in as answers come), or throws its last failure. */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
-}
+import { type ConsoleHarness, type ConsolePage, screenshot, startConsole, eventually } from './harness';
 
 const expectText = async (page: Page, text: string | RegExp) =>
   eventually(async () => {

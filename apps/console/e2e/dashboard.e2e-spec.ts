@@ -1,23 +1,10 @@
 import { Client } from 'pg';
 import type { Page } from 'playwright-core';
 import { createPostgresDatabase, type EphemeralDatabase, freePort, readableMail, type SmtpSink, startSmtpSink, waitFor } from '@dbferry/testing';
-import { type ConsoleHarness, type ConsolePage, login, screenshot, startConsole } from './harness';
+import { type ConsoleHarness, type ConsolePage, login, screenshot, startConsole, eventually } from './harness';
 
 /** Must never appear on a page, in the DOM or in what the browser received. */
 const SMTP_CANARY = 'smtp-canary-Pw-5d1e7a';
-
-/** Retries `check` until it passes (the page renders as answers come in), or throws its last failure. */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
-}
 
 /** How many pixels of a chart's canvas are not blank: a drawn chart has thousands. */
 const inkOf = (page: Page, label: RegExp) =>

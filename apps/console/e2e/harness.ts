@@ -223,3 +223,16 @@ export async function runJobToEnd<Run extends { status: string } = { id: string;
     return ['succeeded', 'failed', 'cancelled'].includes(run.status) && run;
   }, timeoutMs, `run ${runId} to end`);
 }
+
+/** Retries `check` until it passes (the page fills in as answers come), or throws its last failure. */
+export async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+}

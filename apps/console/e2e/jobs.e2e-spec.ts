@@ -1,20 +1,7 @@
 import { Client } from 'pg';
 import type { Page } from 'playwright-core';
 import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase, waitFor } from '@dbferry/testing';
-import { type ConsoleHarness, type ConsolePage, saveConnection, screenshot, startConsole } from './harness';
-
-/** Retries `check` until it passes (the page renders as answers come in), or throws its last failure. */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+import { type ConsoleHarness, type ConsolePage, saveConnection, screenshot, startConsole, eventually } from './harness';
 
 interface Page1<T> {
   items: T[];
