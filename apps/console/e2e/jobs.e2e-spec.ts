@@ -52,7 +52,7 @@ describe('console: jobs (e2e)', () => {
     await page.goto('/jobs');
     await page.getByRole('link', { name: 'New job' }).click();
     await page.waitForURL('**/jobs/new');
-    await page.getByLabel('Name').fill('orders to warehouse');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('orders to warehouse');
     await page.getByLabel('Source connection').selectOption({ label: 'pg-sales (postgres)' });
     await page.getByLabel('Target connection').selectOption({ label: 'maria-warehouse (mysql)' });
 
@@ -111,7 +111,7 @@ describe('console: jobs (e2e)', () => {
 
   it('shows the API’s message naming the field when it refuses the job (a filter on an unknown column)', async () => {
     await page.goto('/jobs/new');
-    await page.getByLabel('Name').fill('bad filter');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('bad filter');
     await page.getByLabel('Source connection').selectOption({ label: 'pg-sales (postgres)' });
     await page.getByLabel('Target connection').selectOption({ label: 'maria-warehouse (mysql)' });
     await page.getByLabel('Find source tables').fill('orders');
@@ -147,8 +147,8 @@ describe('console: jobs (e2e)', () => {
     expect(await v.getByRole('button', { name: /Run now|Delete/ }).count()).toBe(0);
     expect(await v.getByRole('checkbox').count()).toBe(0);
     await v.getByRole('link', { name: 'customers nightly' }).click();
-    await v.getByLabel('Name').waitFor();
-    expect(await v.getByLabel('Name').isDisabled()).toBe(true);
+    await v.getByRole('textbox', { name: 'Name', exact: true }).waitFor();
+    expect(await v.getByRole('textbox', { name: 'Name', exact: true }).isDisabled()).toBe(true);
     expect(await v.getByRole('button', { name: /Save|Preview|Run now|Delete|Remove/ }).count()).toBe(0);
     expect(viewer.problems).toEqual([]);
   });

@@ -5,6 +5,8 @@
 export enum QueueName {
   Sync = 'sync',
   Maintenance = 'maintenance',
+  /** Diffs and repairs: their segments spread over the fleet beside, not behind, copy chunks. */
+  Arbitration = 'arbitration',
 }
 
 export enum JobName {
@@ -13,6 +15,11 @@ export enum JobName {
   FinishRun = 'finish-run',
   ScheduledRun = 'scheduled-run',
   PruneAuditLog = 'prune-audit-log',
+  PlanDiff = 'plan-diff',
+  DiffSegment = 'diff-segment',
+  FinishDiff = 'finish-diff',
+  PlanRepair = 'plan-repair',
+  ApplyRepair = 'apply-repair',
 }
 
 export interface JobPayloads {
@@ -21,6 +28,11 @@ export interface JobPayloads {
   [JobName.FinishRun]: { v: 1; runId: string };
   [JobName.ScheduledRun]: { v: 1; jobId: string };
   [JobName.PruneAuditLog]: { v: 1; olderThanDays: number };
+  [JobName.PlanDiff]: { v: 1; diffId: string };
+  [JobName.DiffSegment]: { v: 1; diffId: string; segmentId: string };
+  [JobName.FinishDiff]: { v: 1; diffId: string };
+  [JobName.PlanRepair]: { v: 1; repairId: string };
+  [JobName.ApplyRepair]: { v: 1; repairId: string };
 }
 
 export type JobData<N extends JobName> = JobPayloads[N];
@@ -34,6 +46,11 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.FinishRun]: QueueName.Sync,
   [JobName.ScheduledRun]: QueueName.Sync,
   [JobName.PruneAuditLog]: QueueName.Maintenance,
+  [JobName.PlanDiff]: QueueName.Arbitration,
+  [JobName.DiffSegment]: QueueName.Arbitration,
+  [JobName.FinishDiff]: QueueName.Arbitration,
+  [JobName.PlanRepair]: QueueName.Arbitration,
+  [JobName.ApplyRepair]: QueueName.Arbitration,
 };
 
 /**
@@ -44,6 +61,15 @@ export const syncJobId = {
   plan: (runId: string) => `plan-run.${runId}`,
   chunk: (chunkId: string) => `copy-chunk.${chunkId}`,
   finish: (runId: string) => `finish-run.${runId}`,
+};
+
+/** Stable ids of arbitration jobs, for the same reason. */
+export const arbitrationJobId = {
+  planDiff: (diffId: string) => `plan-diff.${diffId}`,
+  segment: (segmentId: string) => `diff-segment.${segmentId}`,
+  finishDiff: (diffId: string) => `finish-diff.${diffId}`,
+  planRepair: (repairId: string) => `plan-repair.${repairId}`,
+  applyRepair: (repairId: string) => `apply-repair.${repairId}`,
 };
 
 /** The BullMQ job scheduler of a sync job's cron schedule: one per job, whatever the replicas. */
@@ -60,6 +86,12 @@ export interface JobDefaults {
 export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobDefaults> = {
   // Transient failures (a target refusing connections) retry for about five minutes.
   [QueueName.Sync]: {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
+  [QueueName.Arbitration]: {
     attempts: 8,
     backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
