@@ -10,6 +10,7 @@ import { ControlPlaneModule } from '@dbferry/control-plane';
 import { JobProducer, QueueModule } from '@dbferry/queue';
 import { SYSTEM_SCHEDULES } from '@dbferry/queue-contracts';
 import { AlertsModule } from './modules/alerts/alerts.module';
+import { ArbiterModule } from './modules/arbitration/arbiter.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
@@ -124,6 +125,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         QueueBoardModule,
+        ArbiterModule,
       ],
       providers: [SystemSchedules],
     };
