@@ -22,6 +22,10 @@ export class RunEntity {
   @Column({ name: 'rows_deleted', type: 'bigint', default: 0 }) rowsDeleted!: string;
   @Column({ name: 'cancel_requested', type: 'boolean', default: false }) cancelRequested!: boolean;
   @Column({ type: 'text', nullable: true }) error!: string | null;
+  /** Rows the closing verify found differing across the tables (missing + extra + different); null when not verified. */
+  @Column({ type: 'bigint', nullable: true }) drift!: string | null;
+  /** Why the closing verify could not finish (some or all tables unverified). */
+  @Column({ name: 'verify_error', type: 'text', nullable: true }) verifyError!: string | null;
 }
 
 export const RUN_TABLE_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -58,6 +62,19 @@ export class RunTableEntity {
   /** Rows the target refused, left out of the table (see run_reject). */
   @Column({ type: 'bigint', default: 0 }) rejects!: string;
   @Column({ type: 'text', nullable: true }) error!: string | null;
+  /** What the run's closing verify found in this table; null when it was not verified. */
+  @Column({ type: 'jsonb', nullable: true }) drift!: TableDrift | null;
+  /** Why this table's verify could not finish. */
+  @Column({ name: 'verify_error', type: 'text', nullable: true }) verifyError!: string | null;
+}
+
+/** A verified table's drift: target rows missing, extra and different against the source, and a few keys of each (lossless JSON). */
+export interface TableDrift {
+  missing: number;
+  extra: number;
+  different: number;
+  total: number;
+  samples: { kind: 'missing' | 'extra' | 'different'; key: unknown[]; columns?: string[] }[];
 }
 
 export type ChunkStatus = 'pending' | 'running' | 'done' | 'failed';

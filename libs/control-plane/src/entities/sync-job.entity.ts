@@ -39,6 +39,8 @@ export class SyncJobEntity {
   @Column({ name: 'lookback_seconds', type: 'integer', default: 0 }) lookbackSeconds!: number;
   /** U+0000 in text for a PostgreSQL target: stripped (with a warning) or the row rejected. */
   @Column({ type: 'text', default: 'strip' }) nul!: 'strip' | 'reject';
+  /** Every run that copied successfully ends with a diff of the tables it wrote (drift on the run). */
+  @Column({ type: 'boolean', default: false }) verify!: boolean;
   @Column({ name: 'created_by', type: 'uuid', nullable: true }) createdBy!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
