@@ -11,6 +11,7 @@ import { RunTableSnapshot1763960000000 } from './1763960000000-RunTableSnapshot'
 import { RunLogDetail1763961000000 } from './1763961000000-RunLogDetail';
 import { RunQueuedIndex1763970000000 } from './1763970000000-RunQueuedIndex';
 import { RunStatusQueuedIndex1763971000000 } from './1763971000000-RunStatusQueuedIndex';
+import { Diffs1763980000000 } from './1763980000000-Diffs';
 import { JobVerify1763985000000 } from './1763985000000-JobVerify';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   RunLogDetail1763961000000,
   RunQueuedIndex1763970000000,
   RunStatusQueuedIndex1763971000000,
+  Diffs1763980000000,
   JobVerify1763985000000,
 ];

@@ -3,11 +3,12 @@ import { MIGRATIONS } from '@dbferry/migrations';
 import { AlertSettingsEntity } from './entities/alert-settings.entity';
 import { AuditLogEntity } from './entities/audit-log.entity';
 import { ConnectionEntity } from './entities/connection.entity';
+import { DiffEntity, DiffRowEntity, DiffSegmentEntity, DiffTableEntity } from './entities/diff.entity';
 import { RunChunkEntity, RunEntity, RunLogEntity, RunRejectEntity, RunTableEntity } from './entities/run.entity';
 import { SyncJobEntity } from './entities/sync-job.entity';
 import { UserEntity } from './entities/user.entity';
 
-export const ENTITIES = [UserEntity, ConnectionEntity, AuditLogEntity, SyncJobEntity, RunEntity, RunTableEntity, RunChunkEntity, RunLogEntity, RunRejectEntity, AlertSettingsEntity];
+export const ENTITIES = [UserEntity, ConnectionEntity, AuditLogEntity, SyncJobEntity, RunEntity, RunTableEntity, RunChunkEntity, RunLogEntity, RunRejectEntity, AlertSettingsEntity, DiffEntity, DiffTableEntity, DiffSegmentEntity, DiffRowEntity];
 
 export interface ControlStoreOptions {
   url: string;

@@ -4,6 +4,7 @@ export * from './entities/audit-log.entity';
 export * from './entities/alert-settings.entity';
 export * from './entities/sync-job.entity';
 export * from './entities/run.entity';
+export * from './entities/diff.entity';
 export * from './run-start';
 export * from './runs/run.repository';
 export * from './runs/run-stats';
