@@ -7,6 +7,7 @@ export * from './entities/run.entity';
 export * from './entities/diff.entity';
 export * from './run-start';
 export * from './runs/run.repository';
+export * from './diffs/diff.repository';
 export * from './runs/run-stats';
 export * from './store/control-store-probe';
 export * from './store/admin-bootstrap';

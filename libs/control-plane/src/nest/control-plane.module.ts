@@ -8,6 +8,7 @@ import { AlertSettingsSecrets } from '../alert-settings';
 import { ConnectionSecrets } from '../connection-secrets';
 import { createControlDataSource, ENTITIES } from '../data-source';
 import { isSchemaCurrent, migrateUnderLock } from '../migrator';
+import { DiffRepository } from '../diffs/diff.repository';
 import { RunRepository } from '../runs/run.repository';
 import { RunStats } from '../runs/run-stats';
 import { AdminBootstrap } from '../store/admin-bootstrap';
@@ -99,7 +100,7 @@ export class ControlPlaneModule {
         },
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
         { provide: AlertSettingsSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new AlertSettingsSecrets(ds, box) },
-        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository].map((store) => ({
+        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository].map((store) => ({
           provide: store,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new store(ds),
@@ -116,6 +117,7 @@ export class ControlPlaneModule {
         ControlStoreProbe,
         AdminBootstrap,
         AuditLogRepository,
+        DiffRepository,
         ...repositories.map((p) => (p as { provide: string }).provide),
       ],
     };
