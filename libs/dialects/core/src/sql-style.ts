@@ -1,3 +1,4 @@
+import type { NeutralValue, TableRef } from './data-plane';
 import type { NeutralColumn } from './types';
 
 /**
@@ -22,6 +23,23 @@ export interface SqlStyle {
   deleteWhere(qualifiedTable: string, predicate: string): string;
   /** Present where a same-dialect copy keeps the source's own column types (PostgreSQL, MySQL). */
   readonly nativeTypes?: NativeTypeRules;
+  /** The SQL of a repair plan (issue 12), for a DBA to read or run by hand. */
+  readonly repair: RepairSqlStyle;
+}
+
+/**
+ * A repair plan as SQL: every value (any kind, in its VALUE_FORMS form) spelled as a literal of
+ * the target column through the same encoding the dialect's writer applies, every name quoted
+ * by the dialect. Golden-SQL tests snapshot each dialect's statements.
+ */
+export interface RepairSqlStyle {
+  /** `value` as a literal written into `column`; NULL for null. */
+  valueLiteral(column: NeutralColumn, value: NeutralValue): string;
+  /**
+   * One statement inserting `rows` (values in `columns` order) and, where a row with the same
+   * key exists, updating its other columns instead (ON CONFLICT, ON DUPLICATE KEY, MERGE).
+   */
+  upsert(table: TableRef, columns: NeutralColumn[], keyColumns: string[], rows: NeutralValue[][]): string;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   standardLiterals,
   TRANSACTIONAL_STAGING_SWAP,
 } from '@dbferry/dialects-core';
+import { mssqlRepairSql } from './mssql.repair-sql';
 import { quoteMssqlIdentifier } from './mssql.sql';
 
 /** What the engine writes in SQL Server's T-SQL (see SqlStyle). */
@@ -46,4 +47,5 @@ export const mssqlSqlStyle: SqlStyle = {
   },
   staging: TRANSACTIONAL_STAGING_SWAP,
   deleteWhere: plainDeleteWhere,
+  repair: mssqlRepairSql(() => mssqlSqlStyle.literals),
 };

@@ -142,7 +142,7 @@ export const mssqlTruncateStageSql = (): string => `TRUNCATE TABLE ${mssqlIdenti
 export const mssqlDropStageSql = (): string => `DROP TABLE ${mssqlIdentifier(MSSQL_STAGE_TABLE)};`;
 
 /** Explicit values into an identity column need IDENTITY_INSERT, on for this statement only. */
-function withIdentityInsert(table: TableRef, columns: NeutralColumn[], statement: string): string {
+export function withIdentityInsert(table: TableRef, columns: NeutralColumn[], statement: string): string {
   if (!columns.some((c) => c.identity)) return `SET DATEFORMAT ymd;\n${statement}`;
   const target = qualifyMssql(table);
   return `SET DATEFORMAT ymd;\nSET IDENTITY_INSERT ${target} ON;\n${statement}\nSET IDENTITY_INSERT ${target} OFF;`;

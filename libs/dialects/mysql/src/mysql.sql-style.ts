@@ -1,4 +1,5 @@
 import { plainDeleteWhere, type SqlStyle, standardFilterCall, standardFilterCast, standardFilterSyntax, standardLiterals } from '@dbferry/dialects-core';
+import { mysqlRepairSql } from './mysql.repair-sql';
 import { quoteMysqlIdentifier } from './mysql.sql';
 
 // NO_BACKSLASH_ESCAPES is off by default, so a backslash is an escape character there.
@@ -38,6 +39,7 @@ export const mysqlSqlStyle: SqlStyle = {
     leavesOldTable: true,
   },
   deleteWhere: plainDeleteWhere,
+  repair: mysqlRepairSql,
   nativeTypes: {
     mode: 'verbatim',
     // An enum read from a CHECK on a text column keeps the neutral mapping, which keeps the CHECK.

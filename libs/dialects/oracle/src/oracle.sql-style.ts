@@ -8,6 +8,7 @@ import {
   standardFilterSyntax,
   standardLiterals,
 } from '@dbferry/dialects-core';
+import { oracleRepairSql } from './oracle.repair-sql';
 import { quoteOracleIdentifier } from './oracle.sql';
 
 /** What the engine writes in Oracle's SQL (see SqlStyle). */
@@ -52,4 +53,5 @@ export const oracleSqlStyle: SqlStyle = {
     leavesOldTable: false,
   },
   deleteWhere: plainDeleteWhere,
+  repair: oracleRepairSql(() => oracleSqlStyle.literals),
 };

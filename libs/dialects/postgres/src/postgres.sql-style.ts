@@ -9,6 +9,7 @@ import {
   standardLiterals,
   TRANSACTIONAL_STAGING_SWAP,
 } from '@dbferry/dialects-core';
+import { postgresRepairSql } from './postgres.repair-sql';
 import { quotePostgresIdentifier } from './postgres.sql';
 
 /** What the engine writes in PostgreSQL's SQL (see SqlStyle). */
@@ -35,6 +36,7 @@ export const postgresSqlStyle: SqlStyle = {
   },
   staging: TRANSACTIONAL_STAGING_SWAP,
   deleteWhere: plainDeleteWhere,
+  repair: postgresRepairSql((v) => postgresSqlStyle.quoteString(v, false)),
   nativeTypes: {
     mode: 'catalog',
     createEnum: (qualifiedName, labels) => `CREATE TYPE ${qualifiedName} AS ENUM (${labels.map((l) => postgresSqlStyle.quoteString(l, false)).join(', ')})`,

@@ -9,6 +9,7 @@ import {
   standardLiterals,
   TRANSACTIONAL_STAGING_SWAP,
 } from '@dbferry/dialects-core';
+import { sqliteRepairSql } from './sqlite.repair-sql';
 import { quoteSqliteIdentifier } from './sqlite.sql';
 
 const castAs = standardFilterCast({ integer: () => 'INTEGER', decimal: () => 'NUMERIC', float: () => 'REAL', text: () => 'TEXT' });
@@ -50,4 +51,5 @@ export const sqliteSqlStyle: SqlStyle = {
   },
   staging: TRANSACTIONAL_STAGING_SWAP,
   deleteWhere: plainDeleteWhere,
+  repair: sqliteRepairSql((v) => plainStringLiteral(v)),
 };
