@@ -19,6 +19,7 @@ import { ConnectionOpener } from './runs/connection-opener';
 import { Reconciler } from './runs/reconciler';
 import { RunAlerts } from './runs/run-alerts';
 import { RunStore } from './runs/run-store';
+import { RunVerifier } from './runs/run-verifier';
 import { SessionPool } from './runs/session-pool';
 
 export interface WorkerModuleOptions {
@@ -55,6 +56,7 @@ export class WorkerModule {
         OpsServer,
         RunStore,
         RunAlerts,
+        RunVerifier,
         ConnectionOpener,
         SessionPool,
         ConnectionSlots,

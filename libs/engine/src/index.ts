@@ -14,5 +14,6 @@ export * from './copy/key-order';
 export * from './run/table-snapshot';
 export * from './run/copy-chunk';
 export * from './run/chunk-count';
+export * from './run/verify-table';
 export * from './diff/row-compare';
 export * from './diff/diff-segment';

@@ -32,6 +32,25 @@ describe('AlertDeduper', () => {
     expect(await mailed(events)).toEqual(expected);
   });
 
+  it('mails drift once per window, apart from failures, and again at once after a clean verify', async () => {
+    let now = 0;
+    const deduper = new AlertDeduper(new MemoryAlertKeyStore(() => now), { windowMs: HOUR });
+    const claimed = async (kind: RunAlertKind, run: string) => {
+      const claim = await deduper.claim(kind, 'job-1', run);
+      await claim?.sent();
+      return !!claim;
+    };
+    expect(await claimed('run-drift', 'r1')).toBe(true);
+    // A failure is another incident: the drift mail does not hold it back, nor it the drift.
+    expect(await claimed('run-failed', 'r2')).toBe(true);
+    now = 10 * MIN;
+    expect(await claimed('run-drift', 'r3')).toBe(false);
+    await deduper.driftCleared('job-1');
+    expect(await claimed('run-drift', 'r4')).toBe(true);
+    now = 71 * MIN;
+    expect(await claimed('run-drift', 'r5')).toBe(true);
+  });
+
   it('honours a shorter window', async () => {
     expect(await mailed([[0, 'run-failed'], [4, 'run-failed'], [5, 'run-failed']], 5 * MIN)).toEqual([true, false, true]);
   });

@@ -8,7 +8,7 @@ export interface AlertKeyStore {
   clear(key: string): Promise<void>;
 }
 
-export type RunAlertKind = 'run-failed' | 'run-recovered';
+export type RunAlertKind = 'run-failed' | 'run-recovered' | 'run-drift';
 
 /** The right to mail one alert, taken before sending. */
 export interface AlertClaim {
@@ -46,8 +46,17 @@ export class AlertDeduper {
     this.namespace = options.namespace ? `${options.namespace}:alerts` : 'alerts';
   }
 
-  /** A claim to mail this alert now, or null when it is a duplicate. */
+  /**
+   * A claim to mail this alert now, or null when it is a duplicate. Drift (a verified run that
+   * found differences, or could not verify) is its own incident: at most one mail per job per
+   * window, ended by a clean verify (`driftCleared`).
+   */
   async claim(kind: RunAlertKind, jobId: string, runId: string): Promise<AlertClaim | null> {
+    if (kind === 'run-drift') {
+      const driftKey = this.driftKey(jobId);
+      if (!(await this.store.claim(driftKey, runId, this.windowMs))) return null;
+      return { sent: async () => undefined, release: () => this.store.release(driftKey, runId) };
+    }
     const failedKey = `${this.namespace}:failed:${jobId}`;
     if (kind === 'run-failed') {
       if (!(await this.store.claim(failedKey, runId, this.windowMs))) return null;
@@ -56,6 +65,15 @@ export class AlertDeduper {
     const recoveredKey = `${this.namespace}:recovered:${runId}`;
     if (!(await this.store.claim(recoveredKey, runId, RECOVERY_CLAIM_MS))) return null;
     return { sent: () => this.store.clear(failedKey), release: () => this.store.release(recoveredKey, runId) };
+  }
+
+  /** A verified run found no drift: the next drift is news, window or not. */
+  async driftCleared(jobId: string): Promise<void> {
+    await this.store.clear(this.driftKey(jobId));
+  }
+
+  private driftKey(jobId: string): string {
+    return `${this.namespace}:drift:${jobId}`;
   }
 }
 

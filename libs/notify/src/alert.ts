@@ -1,4 +1,4 @@
-export type AlertKind = 'run-failed' | 'run-recovered' | 'test';
+export type AlertKind = 'run-failed' | 'run-recovered' | 'run-drift' | 'test';
 
 export interface Alert {
   kind: AlertKind;
@@ -26,6 +26,7 @@ const REDACTED = '[redacted]';
 const HEADINGS: Record<AlertKind, string> = {
   'run-failed': 'run failed',
   'run-recovered': 'run recovered',
+  'run-drift': 'drift found after a run',
   test: 'test alert',
 };
 

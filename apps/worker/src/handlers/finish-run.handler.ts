@@ -1,9 +1,38 @@
 import { Injectable } from '@nestjs/common';
+import type { RunChunkEntity, RunEntity, RunTableEntity } from '@dbferry/control-plane';
 import { readSnapshot, watermarkOrder } from '@dbferry/engine';
-import { JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
+import { asError, JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
 import { RunAlerts } from '../runs/run-alerts';
 import { RunStore } from '../runs/run-store';
+import { RunVerifier, type RunVerifyOutcome, tablesToVerify } from '../runs/run-verifier';
+
+/** Keys of each kind the run log's drift line quotes. */
+const LOG_SAMPLE_KEYS = 3;
+
+/** How a table ends, from its stored chunks alone (the run's settlement and the verify decision share it). */
+function tableEnd(table: RunTableEntity, own: RunChunkEntity[], run: RunEntity, tooManyRejects: boolean) {
+  // A table plan-run could not plan was stored failed, with its reason and no chunks.
+  if (table.status === 'failed' && !own.length) return { status: 'failed' as const, planFailed: true, open: 0, error: table.error };
+  const bad = own.find((c) => c.status === 'failed');
+  const open = own.filter((c) => c.status !== 'done' && c.status !== 'failed').length;
+  const rejected = tooManyRejects && Number(table.rejects) > 0;
+  const status = run.cancelRequested && (open || bad) ? ('cancelled' as const) : bad || open || rejected ? ('failed' as const) : ('succeeded' as const);
+  const error = bad?.error ?? (open && !run.cancelRequested ? `${open} chunk(s) never finished` : null) ?? (rejected ? `${table.rejects} row(s) rejected by the target` : null);
+  return { status, planFailed: false, open, error };
+}
+
+/** One drift line of the run log: the counts and a few keys of each kind (lossless JSON). */
+function driftLine(drift: NonNullable<RunTableEntity['drift']>, rowsCompared: number): string {
+  const keys = (kind: 'missing' | 'extra' | 'different') => {
+    const of = drift.samples.filter((s) => s.kind === kind).slice(0, LOG_SAMPLE_KEYS);
+    return of.length ? ` ${kind} e.g. ${of.map((s) => JSON.stringify(s.key) + (s.columns ? ` (${s.columns.join(', ')})` : '')).join(', ')}` : '';
+  };
+  return (
+    `verify: drift of ${drift.total} row(s) against the source: ${drift.missing} missing, ${drift.extra} extra, ${drift.different} different ` +
+    `(${rowsCompared} source row(s) compared);${keys('missing')}${keys('extra')}${keys('different')}`
+  );
+}
 
 /**
  * Runs once every copy-chunk child has finished (or failed for good): settles each table
@@ -15,6 +44,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
   constructor(
     private readonly store: RunStore,
     private readonly alerts: RunAlerts,
+    private readonly verifier: RunVerifier,
   ) {}
 
   async handle(job: JobContext<JobName.FinishRun>): Promise<{ status: string }> {
@@ -29,6 +59,13 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     const maxRejects = frozen ? readSnapshot(frozen.snapshot).maxRejects : 0;
     const tooManyRejects = Number(run.rejects) > maxRejects;
 
+    const ends = new Map(tables.map((t) => [t.id, tableEnd(t, chunks.filter((c) => c.runTableId === t.id), run, tooManyRejects)]));
+    const copied = !run.cancelRequested && [...ends.values()].every((e) => e.status === 'succeeded');
+    // Verified sync: a run whose copy succeeded ends with a diff of what it wrote, before it is
+    // settled (read only: a retried finish-run diffs again). Drift never fails the copy.
+    const toVerify = copied ? tablesToVerify(tables) : [];
+    const verified = toVerify.length ? await this.verify(job, toVerify) : null;
+
     const marks: { table: string; text: string }[] = [];
     const outcome = await this.store.transaction(async (runs) => {
       // Two finish-runs of one run (the flow's and a reconciler's) settle it once: the second waits here, then finds it ended.
@@ -38,23 +75,16 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
       let unfinished = 0;
       for (const table of tables) {
         const own = chunks.filter((c) => c.runTableId === table.id);
-        // A table plan-run could not plan was stored failed, with its reason and no chunks.
-        if (table.status === 'failed' && !own.length) {
+        const end = ends.get(table.id) as ReturnType<typeof tableEnd>;
+        if (end.planFailed) {
           failed++;
           continue;
         }
-        const bad = own.find((c) => c.status === 'failed');
-        const open = own.filter((c) => c.status !== 'done' && c.status !== 'failed').length;
-        const rejected = tooManyRejects && Number(table.rejects) > 0;
-        const status = run.cancelRequested && (open || bad) ? 'cancelled' : bad || open || rejected ? 'failed' : 'succeeded';
+        const status = end.status;
         if (status === 'failed') failed++;
-        unfinished += open;
+        unfinished += end.open;
         // pending | running → its end (RunRepository refuses any other move).
-        await runs.endTable(
-          table.id,
-          status,
-          bad?.error ?? (open && !run.cancelRequested ? `${open} chunk(s) never finished` : null) ?? (rejected ? `${table.rejects} row(s) rejected by the target` : null),
-        );
+        await runs.endTable(table.id, status, end.error);
         // Only a table that finished whole advances its watermark, with the run's settlement.
         if (status === 'succeeded' && table.incrementalColumn) {
           // Ordered by the neutral types the run's snapshot froze, never guessed from a value's shape.
@@ -63,6 +93,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
           if (mark) marks.push({ table: table.sourceTable, text: `watermark ${table.incrementalColumn} = ${String(mark.value)}` });
         }
       }
+      if (verified) await runs.recordVerify(runId, verified.tables.map((t) => ({ id: t.table.id, drift: t.drift, verifyError: t.verifyError })), verified.verifyError);
       const status = run.cancelRequested ? 'cancelled' : failed ? 'failed' : 'succeeded';
       const rejectsNote = tooManyRejects ? `; ${run.rejects} row(s) rejected by the target, more than maxRejects ${maxRejects}` : '';
       const error = failed ? `${failed} table(s) failed${rejectsNote}` : null;
@@ -73,8 +104,38 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     // The run has ended: these lines close its log (store.log would refuse them now).
     for (const mark of marks) await this.store.logEnd(runId, 'info', mark.text, mark.table);
     if (Number(run.rejects) > 0) await this.store.logEnd(runId, tooManyRejects ? 'error' : 'warn', `${run.rejects} row(s) rejected by the target (maxRejects ${maxRejects})`);
+    if (verified) await this.logVerify(runId, verified);
     await this.store.logEnd(runId, outcome.status === 'succeeded' ? 'info' : 'error', `run ${outcome.status}`);
     await this.alerts.runEnded(runId);
+    if (verified) await this.alerts.verifyEnded(runId);
     return { status: outcome.status };
+  }
+
+  /**
+   * Diffs the run's tables. A transient error goes back to the queue (the run stays running and
+   * the retry diffs again) until the job's last attempt, when it is recorded as the run's
+   * verifyError: an unfinished verify is said, never passed silently.
+   */
+  private async verify(job: JobContext<JobName.FinishRun>, tables: ReturnType<typeof tablesToVerify>): Promise<RunVerifyOutcome> {
+    const { runId } = job.data;
+    await this.store.log(runId, 'info', `verify: diffing ${tables.length} table(s) against the source`);
+    try {
+      return await this.verifier.verify(tables, job.signal);
+    } catch (error) {
+      const message = asError(error).message;
+      if (!job.endsJob(error)) {
+        await this.store.logRetry(runId, 'verify will retry', `verify will retry (attempt ${job.attemptsMade + 1} of ${job.attempts}): ${message}`, undefined, error).catch(() => false);
+        throw error;
+      }
+      return { tables: tables.map(({ table }) => ({ table, drift: null, rowsCompared: 0, verifyError: message })), verifyError: message };
+    }
+  }
+
+  private async logVerify(runId: string, verified: RunVerifyOutcome): Promise<void> {
+    for (const t of verified.tables) {
+      if (t.verifyError) await this.store.logEnd(runId, 'error', `verify failed: ${t.verifyError}`, t.table.sourceTable);
+      else if (t.drift?.total) await this.store.logEnd(runId, 'warn', driftLine(t.drift, t.rowsCompared), t.table.sourceTable);
+      else await this.store.logEnd(runId, 'info', `verify: no drift, the target matches the source (${t.rowsCompared} row(s) compared)`, t.table.sourceTable);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { renderAlert } from '@dbferry/notify';
-import { describeRunAlert, runAlertKind, type RunAlertFacts } from './run-alerts';
+import { describeDriftAlert, describeRunAlert, runAlertKind, type RunAlertFacts } from './run-alerts';
 
 const run: RunAlertFacts['run'] = {
   id: '6f1c2a8e-0000-4000-8000-000000000001',
@@ -121,5 +121,37 @@ describe('describeRunAlert', () => {
       expect(body).not.toMatch(/hunter[23]-canary/);
       expect(body).toContain('mysql://db:3306/x');
     }
+  });
+});
+
+describe('describeDriftAlert', () => {
+  it('gives the drift per table with a few keys, and a table that could not be verified', () => {
+    const alert = describeDriftAlert(
+      {
+        jobName: 'orders nightly',
+        run: { id: run.id, status: 'succeeded', drift: '6', verifyError: 'shop.logs: no usable key', rowsWritten: '1200', finishedAt: run.finishedAt },
+        tables: [
+          {
+            sourceTable: 'shop.orders',
+            targetTable: 'dst.orders',
+            verifyError: null,
+            drift: { missing: 2, extra: 1, different: 3, total: 6, samples: [{ kind: 'missing', key: [{ $int: '9007199254740993' }] }, { kind: 'different', key: [7], columns: ['amount'] }] },
+          },
+          { sourceTable: 'shop.items', targetTable: 'dst.items', verifyError: null, drift: { missing: 0, extra: 0, different: 0, total: 0, samples: [] } },
+          { sourceTable: 'shop.logs', targetTable: 'dst.logs', verifyError: 'no usable key', drift: null },
+        ],
+      },
+      new Date('2025-11-23T08:31:00.000Z'),
+    );
+    expect(alert.kind).toBe('run-drift');
+    const { subject, text } = renderAlert(alert);
+    expect(subject).toBe('[dbferry] drift found after a run: orders nightly');
+    expect(text).toContain('found 6 row(s) on the target that differ from the source');
+    expect(text).toContain('- shop.orders → dst.orders: 2 missing, 1 extra, 3 different');
+    expect(text).toContain('missing [{"$int":"9007199254740993"}]');
+    expect(text).toContain('different [7] (amount)');
+    expect(text).toContain('- shop.logs → dst.logs: not verified: no usable key');
+    expect(text).not.toContain('shop.items');
+    expect(text).toContain('Drift: 6');
   });
 });

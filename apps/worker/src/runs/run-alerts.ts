@@ -24,6 +24,8 @@ const MAX_ERROR = 300;
 /** An alert never holds a job past this, whatever SMTP or Redis do. */
 const ALERT_BUDGET_MS = 60_000;
 const SMTP_TIMEOUT_MS = 10_000;
+/** What the run log calls each mail. */
+const ALERT_WORDS: Record<RunAlertKind, string> = { 'run-failed': 'failure', 'run-recovered': 'recovery', 'run-drift': 'drift' };
 
 /**
  * Which mail a settled run calls for: a failure always (the deduper may still hold it back),
@@ -90,6 +92,36 @@ export function describeRunAlert(facts: RunAlertFacts, at = new Date()): Alert {
   return { kind: 'run-failed', jobName: facts.jobName, runId: run.id, summary: lines.join('\n'), details, at };
 }
 
+export interface DriftAlertFacts {
+  jobName: string;
+  run: Pick<RunEntity, 'id' | 'status' | 'drift' | 'verifyError' | 'rowsWritten' | 'finishedAt'>;
+  tables: Pick<RunTableEntity, 'sourceTable' | 'targetTable' | 'drift' | 'verifyError'>[];
+}
+
+/** The mail for a verified run that found drift (or could not verify): the counts per table and a few keys of each kind. */
+export function describeDriftAlert(facts: DriftAlertFacts, at = new Date()): Alert {
+  const { run } = facts;
+  const lines: string[] = [];
+  if (run.drift !== null && Number(run.drift) > 0) lines.push(`The run's verify found ${run.drift} row(s) on the target that differ from the source.`);
+  if (run.verifyError) lines.push(`The verify could not finish: ${short(run.verifyError)}`);
+  const drifted = facts.tables.filter((t) => (t.drift?.total ?? 0) > 0 || t.verifyError);
+  for (const table of drifted.slice(0, MAX_TABLES)) {
+    if (table.verifyError) {
+      lines.push(`- ${table.sourceTable} → ${table.targetTable}: not verified: ${short(table.verifyError)}`);
+      continue;
+    }
+    const d = table.drift as NonNullable<RunTableEntity['drift']>;
+    lines.push(`- ${table.sourceTable} → ${table.targetTable}: ${d.missing} missing, ${d.extra} extra, ${d.different} different`);
+    for (const sample of d.samples.slice(0, MAX_REJECTS * 3)) {
+      lines.push(`    ${sample.kind} ${JSON.stringify(sample.key).slice(0, 80)}${sample.columns ? ` (${sample.columns.join(', ')})` : ''}`);
+    }
+  }
+  if (drifted.length > MAX_TABLES) lines.push(`… and ${drifted.length - MAX_TABLES} more table(s)`);
+  const details: Record<string, string> = { Status: run.status, Drift: run.drift ?? 'not verified', 'Rows written': run.rowsWritten };
+  if (run.finishedAt) details.Finished = run.finishedAt.toISOString();
+  return { kind: 'run-drift', jobName: facts.jobName, runId: run.id, summary: lines.join('\n'), details, at };
+}
+
 /** The deduper's keys in Redis: SET NX PX to claim, a compare-and-delete to give a claim back. */
 export class RedisAlertKeyStore implements AlertKeyStore {
   constructor(private readonly redis: Redis) {}
@@ -133,6 +165,18 @@ export class RunAlerts {
 
   /** Called once a run has been settled (failed, succeeded or cancelled); reads the outcome from the store. */
   async runEnded(runId: string): Promise<void> {
+    await this.withinBudget(runId, () => this.alert(runId));
+  }
+
+  /**
+   * Called once a verified run has been settled: mails its drift (or its unfinished verify),
+   * at most once per job per window; a clean verify ends the incident.
+   */
+  async verifyEnded(runId: string): Promise<void> {
+    await this.withinBudget(runId, () => this.driftAlert(runId));
+  }
+
+  private async withinBudget(runId: string, send: () => Promise<void>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const budget = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -140,7 +184,7 @@ export class RunAlerts {
         resolve();
       }, ALERT_BUDGET_MS);
     });
-    const work = this.alert(runId).catch(async (error: unknown) => {
+    const work = send().catch(async (error: unknown) => {
       const message = `alert mail not sent: ${(error as Error).message}`;
       this.logger.warn(`run ${runId}: ${message}`);
       await this.store.logEnd(runId, 'warn', message).catch(() => undefined);
@@ -155,23 +199,49 @@ export class RunAlerts {
     const previous = await this.store.previousSettled(run.jobId, run.id);
     const kind = runAlertKind(run.status, previous?.status ?? null);
     if (!kind) return;
-    const delivery = resolveAlertDelivery(await this.settings.load(), this.env);
-    if (!delivery?.enabled || !delivery.recipients.length) return;
+    await this.mail(run, kind, () => this.describe(kind, run, previous?.id));
+  }
 
-    const deduper = new AlertDeduper(this.keys, { windowMs: delivery.windowMs, namespace: this.queue.prefix });
+  private async driftAlert(runId: string): Promise<void> {
+    const run = await this.store.run(runId);
+    if (!run || !run.finishedAt) return;
+    const drifted = (run.drift !== null && Number(run.drift) > 0) || !!run.verifyError;
+    if (!drifted) {
+      // Clearing a key needs only the namespace, not the saved window.
+      if (run.drift !== null) await new AlertDeduper(this.keys, { namespace: this.queue.prefix }).driftCleared(run.jobId);
+      return;
+    }
+    await this.mail(run, 'run-drift', async () => {
+      const job = await this.store.job(run.jobId);
+      const tables = await this.store.tables(run.id);
+      return { content: describeDriftAlert({ jobName: job?.name ?? run.jobId, run, tables }), secrets: await this.passwords(job) };
+    });
+  }
+
+  /** The deduper of the saved delivery settings' window (null when alerts are off). */
+  private deduperFor(delivery: ReturnType<typeof resolveAlertDelivery>): AlertDeduper | null {
+    if (!delivery?.enabled || !delivery.recipients.length) return null;
+    return new AlertDeduper(this.keys, { windowMs: delivery.windowMs, namespace: this.queue.prefix });
+  }
+
+  private async mail(run: RunEntity, kind: RunAlertKind, describe: () => Promise<{ content: Alert; secrets: string[] }>): Promise<void> {
+    const delivery = resolveAlertDelivery(await this.settings.load(), this.env);
+    const deduper = this.deduperFor(delivery);
+    if (!delivery || !deduper) return;
     const claim = await deduper.claim(kind, run.jobId, run.id);
     if (!claim) {
-      await this.store.logEnd(runId, 'info', `alert mail held back: this job's failure was already mailed within the last ${delivery.windowMs / 1000} s`);
+      const what = kind === 'run-drift' ? 'drift' : 'failure';
+      await this.store.logEnd(run.id, 'info', `alert mail held back: this job's ${what} was already mailed within the last ${delivery.windowMs / 1000} s`);
       return;
     }
     const mailer = new AlertMailer({ ...delivery.smtp, timeoutMs: SMTP_TIMEOUT_MS }, delivery.recipients, {
       pinHost: async (host) => (await this.egress.resolve(host)).address,
     });
     try {
-      const alert = await this.describe(kind, run, previous?.id);
+      const alert = await describe();
       const sent = await mailer.send(alert.content, alert.secrets);
       await claim.sent();
-      await this.store.logEnd(runId, 'info', `${kind === 'run-failed' ? 'failure' : 'recovery'} alert mailed to ${sent.accepted.length} recipient(s)`);
+      await this.store.logEnd(run.id, 'info', `${ALERT_WORDS[kind]} alert mailed to ${sent.accepted.length} recipient(s)`);
     } catch (error) {
       await claim.release().catch(() => undefined);
       const message = error instanceof AlertSendError ? error.message : mailer.scrub((error as Error).message ?? 'sending failed');
@@ -181,15 +251,19 @@ export class RunAlerts {
     }
   }
 
+  /** The passwords of the job's ends: driver errors rarely echo one, but if one does it must not reach a mailbox. */
+  private async passwords(job: { sourceId: string; targetId: string } | null): Promise<string[]> {
+    const ends = job ? await Promise.all([job.sourceId, job.targetId].map((id) => this.connections.load(id).catch(() => null))) : [];
+    return ends.map((c) => c?.password).filter((p): p is string => !!p);
+  }
+
   private async describe(kind: RunAlertKind, run: RunEntity, previousRunId: string | undefined): Promise<{ content: Alert; secrets: string[] }> {
     const job = await this.store.job(run.jobId);
     const tables = await this.store.tables(run.id);
     const failing = tables.filter((t) => t.status === 'failed').map((t) => t.id);
     const failedChunks = (await this.store.chunks(failing)).filter((c) => c.status === 'failed');
     const rejects = (await this.store.firstRejects(run.id, failing, MAX_REJECTS)) as RunAlertFacts['rejects'];
-    // Driver errors rarely echo a password, but if one does it must not reach a mailbox.
-    const ends = job ? await Promise.all([job.sourceId, job.targetId].map((id) => this.connections.load(id).catch(() => null))) : [];
-    const secrets = ends.map((c) => c?.password).filter((p): p is string => !!p);
+    const secrets = await this.passwords(job);
     const content = describeRunAlert({ kind, jobName: job?.name ?? run.jobId, run, tables, failedChunks, rejects, previousRunId });
     return { content, secrets };
   }

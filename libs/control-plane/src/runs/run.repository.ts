@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { describeValueLoss, errorDetail, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
-import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity } from '../entities/run.entity';
+import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity, type TableDrift } from '../entities/run.entity';
 import { SyncJobEntity } from '../entities/sync-job.entity';
 import { insertQueuedRun } from '../run-start';
 
@@ -250,6 +250,27 @@ export class RunRepository {
       await tx.logEnd(runId, 'warn', `run cancelled by ${by}`);
       return true;
     });
+  }
+
+  /**
+   * What the run's closing verify found, stored while the run is still queued or running (in the
+   * transaction that settles it): per table its drift or why it could not be verified, and the
+   * run's total (null when no table could be verified). False when the run had already ended.
+   */
+  async recordVerify(runId: string, tables: { id: string; drift: TableDrift | null; verifyError: string | null }[], verifyError: string | null): Promise<boolean> {
+    const verified = tables.filter((t) => t.drift);
+    const total = verified.length ? verified.reduce((sum, t) => sum + (t.drift as TableDrift).total, 0) : null;
+    const [rows] = await this.db.query('UPDATE run SET drift = $2, verify_error = $3 WHERE id = $1 AND status = ANY($4) RETURNING id', [
+      runId,
+      total,
+      verifyError,
+      ['queued', 'running'],
+    ]);
+    if (!rows.length) return false;
+    for (const t of tables) {
+      await this.db.query('UPDATE run_table SET drift = $3, verify_error = $4 WHERE id = $2 AND run_id = $1', [runId, t.id, t.drift === null ? null : JSON.stringify(t.drift), t.verifyError]);
+    }
+    return true;
   }
 
   /** Holds the run's row until the transaction ends and returns its status (null: no such run). */

@@ -49,6 +49,11 @@ export interface TableSnapshot {
   stagingTag: string;
   /** The DDL plan-run applied to the target for this table. */
   ddl: string[];
+  /**
+   * The job's `verify` option as planned: once every chunk is copied, finish-run diffs the table
+   * (source with `filter` against the whole target, see verifyTable). Absent in older snapshots: off.
+   */
+  diffAfterCopy?: boolean;
 }
 
 /** The job settings a snapshot freezes (read from the job at plan time only). */
@@ -59,6 +64,8 @@ export interface SnapshotJobSettings {
   batchSize: number;
   nul: 'strip' | 'reject';
   maxRejects: number;
+  /** Diff the table once the run copied it (verified sync); default off. */
+  verify?: boolean;
 }
 
 export interface SnapshotTableInput {
@@ -131,6 +138,7 @@ export async function snapshotTable(input: SnapshotTableInput): Promise<TableSna
     maxRejects: job.maxRejects,
     stagingTag: input.stagingTag,
     ddl: plan.ddl,
+    diffAfterCopy: job.verify ?? false,
   };
 }
 

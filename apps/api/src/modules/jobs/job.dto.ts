@@ -159,6 +159,17 @@ class JobSettings {
   @IsOptional()
   @IsIn(['strip', 'reject'])
   nul?: 'strip' | 'reject';
+
+  @ApiPropertyOptional({
+    default: false,
+    example: false,
+    description:
+      'verified sync: a run whose copy succeeded ends with a diff of each table it wrote (the source under the table’s filter, the whole filtered table even for an incremental run, against the whole target table, on the columns copied and the key used); ' +
+      'the run shows the drift found (`drift`, 0 when clean), drift is logged and mailed as an alert but never fails the copy',
+  })
+  @IsOptional()
+  @IsBoolean()
+  verify?: boolean;
 }
 
 export class CreateJobDto extends JobSettings {
@@ -303,6 +314,7 @@ export class JobView {
   @ApiProperty({ example: 0 }) maxRejects!: number;
   @ApiProperty({ enum: ['strip', 'reject'], example: 'strip' }) nul!: 'strip' | 'reject';
   @ApiProperty({ example: 0 }) lookbackSeconds!: number;
+  @ApiProperty({ example: false, description: 'runs end with a diff of the tables they wrote (drift on the run)' }) verify!: boolean;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) updatedAt!: Date;
   @ApiProperty({ type: JobLastRunView, nullable: true, example: EXAMPLE_LAST_RUN, description: 'the newest run, whatever its status; null before the first' })

@@ -64,6 +64,7 @@ const view = (job: SyncJobEntity, lastRun: LastRun = null, now = new Date()): Jo
   maxRejects: job.maxRejects,
   nul: job.nul,
   lookbackSeconds: job.lookbackSeconds,
+  verify: job.verify,
   createdAt: job.createdAt,
   updatedAt: job.updatedAt,
   lastRun,
@@ -244,6 +245,7 @@ export class JobsService {
       maxRejects: dto.maxRejects ?? 0,
       nul: dto.nul ?? 'strip',
       lookbackSeconds: dto.lookbackSeconds ?? 0,
+      verify: dto.verify ?? false,
       createdBy,
     });
   }

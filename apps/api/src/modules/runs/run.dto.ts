@@ -17,6 +17,20 @@ export class RunTableLossView {
   @ApiProperty({ example: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }) description!: string;
 }
 
+export class RunDriftSampleView {
+  @ApiProperty({ enum: ['missing', 'extra', 'different'], example: 'different', description: 'missing: the target lacks the source row; extra: only the target has it; different: both have it, values differ' })
+  kind!: string;
+  @ApiProperty({ type: 'array', items: {}, example: [42], description: 'the key, one value per key column, lossless JSON (as rejects)' }) key!: unknown[];
+  @ApiPropertyOptional({ type: [String], example: ['amount'], description: 'for `different`: the columns that differ' }) columns?: string[];
+}
+
+export class RunTableDriftView {
+  @ApiProperty({ example: 2, description: 'source rows the target lacks' }) missing!: number;
+  @ApiProperty({ example: 1, description: 'target rows the source (under the table’s filter) does not have' }) extra!: number;
+  @ApiProperty({ example: 3, description: 'rows on both sides whose copied columns differ' }) different!: number;
+  @ApiProperty({ type: [RunDriftSampleView], description: 'up to 10 keys of each kind' }) samples!: RunDriftSampleView[];
+}
+
 export class RunTableView {
   @ApiProperty({ example: 'public.orders' }) source!: string;
   @ApiProperty({ example: 'shop.orders' }) target!: string;
@@ -44,6 +58,16 @@ export class RunTableView {
   })
   warnings!: string[];
   @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 0,
+    description: 'verified sync: rows of this table the closing diff found differing (missing + extra + different), 0 when clean; null when not verified (the job’s verify off, the copy failed, or verifyError)',
+  })
+  drift!: number | null;
+  @ApiProperty({ type: RunTableDriftView, nullable: true, description: 'the drift by kind, with sample keys; null when not verified' })
+  driftDetail!: RunTableDriftView | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'why this table could not be verified' }) verifyError!: string | null;
 }
 
 /** A run without its tables, as GET /api/jobs/:id/runs lists it. */
@@ -71,6 +95,15 @@ export class RunSummaryView {
   rowsPerSecond!: number | null;
   @ApiProperty({ example: false, description: 'POST /api/runs/:id/cancel was called' }) cancelRequested!: boolean;
   @ApiProperty({ nullable: true, type: String, example: null, description: 'why the run failed' }) error!: string | null;
+  @ApiProperty({
+    ...COUNTER,
+    nullable: true,
+    example: 0,
+    description: `verified sync: rows the run's closing diff found differing across its tables, 0 when clean; null when the run was not verified (the job's verify off, or the copy did not succeed); ${COUNT}`,
+  })
+  drift!: number | string | null;
+  @ApiProperty({ nullable: true, type: String, example: null, description: 'why the closing verify could not finish (a verify that errors is never a silent pass)' })
+  verifyError!: string | null;
 }
 
 /** A run as GET /api/runs lists it: the summary and its job's name. */

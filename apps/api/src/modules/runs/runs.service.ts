@@ -46,6 +46,8 @@ export const runSummary = (run: RunEntity) => ({
   rowsPerSecond: rate(run.rowsWritten, run),
   cancelRequested: run.cancelRequested,
   error: run.error,
+  drift: run.drift === null ? null : count(run.drift),
+  verifyError: run.verifyError,
 });
 
 export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
@@ -68,6 +70,9 @@ export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
     losses: t.losses,
     warnings: t.warnings,
     error: t.error,
+    drift: t.drift ? t.drift.total : null,
+    driftDetail: t.drift ? { missing: t.drift.missing, extra: t.drift.extra, different: t.drift.different, samples: t.drift.samples } : null,
+    verifyError: t.verifyError,
   })),
 });
 
