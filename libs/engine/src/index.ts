@@ -17,3 +17,6 @@ export * from './run/chunk-count';
 export * from './run/verify-table';
 export * from './diff/row-compare';
 export * from './diff/diff-segment';
+export * from './diff/arbiter';
+export * from './diff/rows-by-key';
+export * from './repair/repair';
