@@ -6,13 +6,20 @@ import type { DestinationStream } from 'pino';
 import { alertsConfig, logDestination, securityConfig, storeConfig, workerConfig } from '@dbferry/config';
 import { ControlPlaneModule } from '@dbferry/control-plane';
 import { ConnectionSlots, QueueModule } from '@dbferry/queue';
+import { DiffReconciler } from './diffs/diff-reconciler';
+import { DiffSamples } from './diffs/diff-samples';
+import { DiffSessionPool } from './diffs/diff-sessions';
 import { CopyChunkHandler } from './handlers/copy-chunk.handler';
+import { DiffSegmentHandler } from './handlers/diff-segment.handler';
+import { FinishDiffHandler } from './handlers/finish-diff.handler';
 import { FinishRunHandler } from './handlers/finish-run.handler';
+import { PlanDiffHandler } from './handlers/plan-diff.handler';
 import { PlanRunHandler } from './handlers/plan-run.handler';
 import { PruneAuditLogHandler } from './handlers/prune-audit-log.handler';
 import { ScheduledRunHandler } from './handlers/scheduled-run.handler';
 import { OpsServer } from './ops/ops-server';
 import { WorkerMetrics } from './ops/worker-metrics';
+import { ArbitrationProcessor } from './processors/arbitration.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { SyncProcessor } from './processors/sync.processor';
 import { ConnectionOpener } from './runs/connection-opener';
@@ -68,6 +75,13 @@ export class WorkerModule {
         Reconciler,
         SyncProcessor,
         MaintenanceProcessor,
+        DiffSessionPool,
+        DiffSamples,
+        PlanDiffHandler,
+        DiffSegmentHandler,
+        FinishDiffHandler,
+        DiffReconciler,
+        ArbitrationProcessor,
       ],
     };
   }

@@ -18,3 +18,4 @@ export * from './run/verify-table';
 export * from './diff/row-compare';
 export * from './diff/diff-segment';
 export * from './diff/arbiter';
+export * from './diff/rows-by-key';

@@ -42,6 +42,34 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  /** Diffs (issue 12): how long one takes from start to settled, rows compared, differences found. */
+  readonly diffSeconds = new Histogram({
+    name: 'dbferry_diff_duration_seconds',
+    help: 'Duration of diffs settled by this worker (start to finish-diff), by outcome',
+    labelNames: ['status'],
+    buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  readonly diffSegmentSeconds = new Histogram({
+    name: 'dbferry_diff_segment_duration_seconds',
+    help: 'Duration of diff-segment jobs, by reference dialect and outcome (done or split)',
+    labelNames: ['reference_dialect', 'outcome'],
+    buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+  readonly diffRowsCompared = new Counter({
+    name: 'dbferry_diff_rows_compared_total',
+    help: 'Reference rows settled by diff segments (at their checksum or row by row)',
+    labelNames: ['reference_dialect'],
+    registers: [this.registry],
+  });
+  readonly diffDifferences = new Counter({
+    name: 'dbferry_diff_differences_total',
+    help: 'Differing rows found by diff segments, by kind (missing, extra, different)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
   constructor(producer: JobProducer, sessions: SessionPool) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_worker_' });
     registerQueueDepthGauge(this.registry, producer);
