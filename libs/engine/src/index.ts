@@ -19,3 +19,4 @@ export * from './diff/row-compare';
 export * from './diff/diff-segment';
 export * from './diff/arbiter';
 export * from './diff/rows-by-key';
+export * from './repair/repair';
