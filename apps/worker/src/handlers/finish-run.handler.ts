@@ -93,7 +93,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
           if (mark) marks.push({ table: table.sourceTable, text: `watermark ${table.incrementalColumn} = ${String(mark.value)}` });
         }
       }
-      if (verified) await runs.recordVerify(runId, verified.tables.map((t) => ({ id: t.table.id, drift: t.drift, verifyError: t.verifyError })), verified.verifyError);
+      if (verified) await runs.recordVerify(runId, verified.tables.map((t) => ({ id: t.table.id, drift: t.drift, verifyError: t.verifyError })), verified.verifyError, verified.diff);
       const status = run.cancelRequested ? 'cancelled' : failed ? 'failed' : 'succeeded';
       const rejectsNote = tooManyRejects ? `; ${run.rejects} row(s) rejected by the target, more than maxRejects ${maxRejects}` : '';
       const error = failed ? `${failed} table(s) failed${rejectsNote}` : null;
@@ -127,7 +127,9 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
         await this.store.logRetry(runId, 'verify will retry', `verify will retry (attempt ${job.attemptsMade + 1} of ${job.attempts}): ${message}`, undefined, error).catch(() => false);
         throw error;
       }
-      return { tables: tables.map(({ table }) => ({ table, drift: null, rowsCompared: 0, verifyError: message })), verifyError: message };
+      // No diff record: nothing was compared.
+      const failed = tables.map(({ table }) => ({ table, drift: null, rowsCompared: 0, verifyError: message, diff: { referenceTable: table.sourceTable, otherTables: {}, rowsCompared: 0, rows: [] } }));
+      return { tables: failed, verifyError: message };
     }
   }
 

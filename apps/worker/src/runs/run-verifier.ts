@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { RunTableEntity, TableDrift } from '@dbferry/control-plane';
+import type { FinishedDiffTable, NewDiff, RunTableEntity, StoredDiffRow, TableDrift } from '@dbferry/control-plane';
 import { isTerminal } from '@dbferry/dialects-core';
 import { readSnapshot, type TableSnapshot, verifyTable } from '@dbferry/engine';
 import { asError } from '@dbferry/queue';
@@ -11,12 +11,23 @@ export interface TableVerifyOutcome {
   drift: TableDrift | null;
   rowsCompared: number;
   verifyError: string | null;
+  /** The table as a finished diff's table (every differing key), for the run's diff record. */
+  diff: FinishedDiffTable;
 }
 
 export interface RunVerifyOutcome {
   tables: TableVerifyOutcome[];
   /** Why some table could not be verified (null when every table was). */
   verifyError: string | null;
+  /** The verify as a finished diff (trigger 'run'); absent when the snapshot names no connections. */
+  diff?: { diff: NewDiff; tables: FinishedDiffTable[] };
+}
+
+const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+
+/** A verified table as a diff table: the source is the reference, the target the one other connection. */
+function diffTableOf(snapshot: TableSnapshot, targetId: string): Pick<FinishedDiffTable, 'referenceTable' | 'otherTables'> {
+  return { referenceTable: qualified(snapshot.source.table), otherTables: { [targetId]: qualified(snapshot.target.table) } };
 }
 
 /** The tables a run verifies: those whose snapshot froze the job's verify option on. */
@@ -50,20 +61,29 @@ export class RunVerifier {
         const { connectionId: sourceId } = snapshot.source;
         const { connectionId: targetId } = snapshot.target;
         if (!sourceId || !targetId) {
-          outcomes.push({ table, drift: null, rowsCompared: 0, verifyError: "the run's snapshot names no connections" });
+          const verifyError = "the run's snapshot names no connections";
+          outcomes.push({ table, drift: null, rowsCompared: 0, verifyError, diff: { ...diffTableOf(snapshot, 'target'), rowsCompared: 0, rows: [], status: 'failed', error: verifyError } });
           continue;
         }
         try {
           const source = await connect(sourceId);
           const target = await connect(targetId);
-          const found = await verifyTable(snapshot, { source: source.data, target: target.data, ...(signal && { signal }) });
+          const found = await verifyTable(snapshot, { source: source.data, target: target.data, ...(signal && { signal }) }, { keepKeys: true });
           const drift: TableDrift = { missing: found.missing, extra: found.extra, different: found.different, total: found.total, samples: found.samples };
-          outcomes.push({ table, drift, rowsCompared: found.rowsCompared, verifyError: null });
+          const keys = found.keys ?? { missing: [], extra: [], different: [] };
+          const rows: StoredDiffRow[] = [
+            ...keys.missing.map((key): StoredDiffRow => ({ connectionId: targetId, kind: 'missing', key })),
+            ...keys.extra.map((key): StoredDiffRow => ({ connectionId: targetId, kind: 'extra', key })),
+            ...keys.different.map((d): StoredDiffRow => ({ connectionId: targetId, kind: 'different', key: d.key, columns: d.columns })),
+          ];
+          const diff: FinishedDiffTable = { ...diffTableOf(snapshot, targetId), snapshot: found.diff, rowsCompared: found.rowsCompared, notes: found.notes, rows };
+          outcomes.push({ table, drift, rowsCompared: found.rowsCompared, verifyError: null, diff });
         } catch (error) {
           // Terminal: the diff refusing the table (DiffPlanError: a key or column the target lacks; VerifyError: no key), a database refusing for good.
           // A blip (or a worker shutting down) is the caller's to retry; what can never pass is this table's reason.
           if (!isTerminal(error)) throw error;
-          outcomes.push({ table, drift: null, rowsCompared: 0, verifyError: asError(error).message });
+          const verifyError = asError(error).message;
+          outcomes.push({ table, drift: null, rowsCompared: 0, verifyError, diff: { ...diffTableOf(snapshot, targetId), rowsCompared: 0, rows: [], status: 'failed', error: verifyError } });
         }
       }
     } finally {
@@ -71,6 +91,20 @@ export class RunVerifier {
     }
     const failed = outcomes.filter((o) => o.verifyError);
     const verifyError = failed.length ? failed.map((o) => `${o.table.sourceTable}: ${o.verifyError}`).join('; ') : null;
-    return { tables: outcomes, verifyError };
+    return { tables: outcomes, verifyError, ...this.diffRecord(tables, outcomes) };
+  }
+
+  /** The verify as a finished diff: the run's source against its target, one table per table verified. */
+  private diffRecord(tables: { snapshot: TableSnapshot }[], outcomes: TableVerifyOutcome[]): Pick<RunVerifyOutcome, 'diff'> {
+    const { connectionId: referenceId } = tables[0]?.snapshot.source ?? {};
+    const { connectionId: targetId } = tables[0]?.snapshot.target ?? {};
+    if (!referenceId || !targetId) return {};
+    const request = tables.map(({ snapshot }) => ({
+      reference: qualified(snapshot.source.table),
+      others: { [targetId]: qualified(snapshot.target.table) },
+      keyColumns: snapshot.keyColumns,
+      columns: snapshot.columns.map((c) => c.name),
+    }));
+    return { diff: { diff: { referenceId, otherIds: [targetId], request, createdBy: null, trigger: 'run' }, tables: outcomes.map((o) => o.diff) } };
   }
 }

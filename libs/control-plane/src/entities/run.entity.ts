@@ -26,6 +26,8 @@ export class RunEntity {
   @Column({ type: 'bigint', nullable: true }) drift!: string | null;
   /** Why the closing verify could not finish (some or all tables unverified). */
   @Column({ name: 'verify_error', type: 'text', nullable: true }) verifyError!: string | null;
+  /** The closing verify stored as a finished diff (trigger 'run'): its differing keys are paged there. */
+  @Column({ name: 'diff_id', type: 'uuid', nullable: true }) diffId!: string | null;
 }
 
 export const RUN_TABLE_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { describeValueLoss, errorDetail, sumValueLosses, type ValueLoss } from '@dbferry/dialects-core';
 import { LogLevel, RunChunkEntity, RunEntity, RunTableEntity, type TableDrift } from '../entities/run.entity';
 import { SyncJobEntity } from '../entities/sync-job.entity';
+import { DiffRepository, type FinishedDiffTable, type NewDiff } from '../diffs/diff.repository';
 import { insertQueuedRun } from '../run-start';
 
 /**
@@ -254,23 +255,28 @@ export class RunRepository {
 
   /**
    * What the run's closing verify found, stored while the run is still queued or running (in the
-   * transaction that settles it): per table its drift or why it could not be verified, and the
-   * run's total (null when no table could be verified). False when the run had already ended.
+   * transaction that settles it): per table its drift or why it could not be verified, the run's
+   * total (null when no table could be verified) and, with `diff`, the verify as a finished diff
+   * whose id the run keeps, all or nothing. False when the run had already ended.
    */
-  async recordVerify(runId: string, tables: { id: string; drift: TableDrift | null; verifyError: string | null }[], verifyError: string | null): Promise<boolean> {
+  async recordVerify(
+    runId: string,
+    tables: { id: string; drift: TableDrift | null; verifyError: string | null }[],
+    verifyError: string | null,
+    diff?: { diff: NewDiff; tables: FinishedDiffTable[] },
+  ): Promise<boolean> {
     const verified = tables.filter((t) => t.drift);
     const total = verified.length ? verified.reduce((sum, t) => sum + (t.drift as TableDrift).total, 0) : null;
-    const [rows] = await this.db.query('UPDATE run SET drift = $2, verify_error = $3 WHERE id = $1 AND status = ANY($4) RETURNING id', [
-      runId,
-      total,
-      verifyError,
-      ['queued', 'running'],
-    ]);
-    if (!rows.length) return false;
-    for (const t of tables) {
-      await this.db.query('UPDATE run_table SET drift = $3, verify_error = $4 WHERE id = $2 AND run_id = $1', [runId, t.id, t.drift === null ? null : JSON.stringify(t.drift), t.verifyError]);
-    }
-    return true;
+    return this.transaction(async (tx) => {
+      const status = await tx.lockRun(runId);
+      if (status !== 'running' && status !== 'queued') return false;
+      const diffId = diff?.tables.length ? await new DiffRepository(tx.db).createFinishedDiff(diff.diff, diff.tables) : null;
+      await tx.db.query('UPDATE run SET drift = $2, verify_error = $3, diff_id = $4 WHERE id = $1', [runId, total, verifyError, diffId]);
+      for (const t of tables) {
+        await tx.db.query('UPDATE run_table SET drift = $3, verify_error = $4 WHERE id = $2 AND run_id = $1', [runId, t.id, t.drift === null ? null : JSON.stringify(t.drift), t.verifyError]);
+      }
+      return true;
+    });
   }
 
   /** Holds the run's row until the transaction ends and returns its status (null: no such run). */

@@ -48,11 +48,8 @@ export class VerifyError extends Error {
   }
 }
 
-/** The connection ids the diff names each end by (the stored ones when the snapshot has them). */
-export const verifySides = (snapshot: TableSnapshot) => ({
-  source: snapshot.source.connectionId ?? 'source',
-  target: snapshot.target.connectionId && snapshot.target.connectionId !== snapshot.source.connectionId ? snapshot.target.connectionId : 'target',
-});
+/** The connection ids the diff names each end by: the stored ones the run was planned on (the reference is apart from the others, so both may be one connection). */
+export const verifySides = (snapshot: TableSnapshot) => ({ source: snapshot.source.connectionId ?? 'source', target: snapshot.target.connectionId ?? 'target' });
 
 /**
  * Verified sync (issue 12, item 4): diffs one table a run copied, from its snapshot alone. The

@@ -104,6 +104,14 @@ export class RunSummaryView {
   drift!: number | string | null;
   @ApiProperty({ nullable: true, type: String, example: null, description: 'why the closing verify could not finish (a verify that errors is never a silent pass)' })
   verifyError!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    example: null,
+    description: "the closing verify stored as a diff: every differing key is paged at GET /api/diffs/:id/rows; null when the run was not verified",
+  })
+  diffId!: string | null;
 }
 
 /** A run as GET /api/runs lists it: the summary and its job's name. */

@@ -48,6 +48,7 @@ export const runSummary = (run: RunEntity) => ({
   error: run.error,
   drift: run.drift === null ? null : count(run.drift),
   verifyError: run.verifyError,
+  diffId: run.diffId,
 });
 
 export const runView = (run: RunEntity, tables: RunTableEntity[] = []) => ({
