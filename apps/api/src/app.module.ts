@@ -11,6 +11,7 @@ import { JobProducer, QueueModule } from '@dbferry/queue';
 import { SYSTEM_SCHEDULES } from '@dbferry/queue-contracts';
 import { AlertsModule } from './modules/alerts/alerts.module';
 import { ArbiterModule } from './modules/arbitration/arbiter.module';
+import { DiffsModule } from './modules/arbitration/diffs.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
@@ -126,6 +127,7 @@ export class AppModule {
         MetricsModule,
         QueueBoardModule,
         ArbiterModule,
+        DiffsModule,
       ],
       providers: [SystemSchedules],
     };

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { RUN_STATUSES, RunRepository } from '@dbferry/control-plane';
+import { DIFF_STATUSES, DiffRepository, RUN_STATUSES, RunRepository } from '@dbferry/control-plane';
 import { JobProducer, registerQueueDepthGauge } from '@dbferry/queue';
 import { Public } from '../../common/auth.decorators';
 
@@ -12,7 +12,7 @@ import { Public } from '../../common/auth.decorators';
 export class MetricsController {
   private readonly registry = new Registry();
 
-  constructor(producer: JobProducer, runs: RunRepository) {
+  constructor(producer: JobProducer, runs: RunRepository, diffs: DiffRepository) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_api_' });
     registerQueueDepthGauge(this.registry, producer);
     new Gauge({
@@ -27,6 +27,21 @@ export class MetricsController {
           for (const status of RUN_STATUSES) this.set({ status }, counts.get(status) ?? 0);
         } catch {
           this.reset(); // the store is down: no series rather than stale ones
+        }
+      },
+    });
+    new Gauge({
+      name: 'dbferry_diffs',
+      help: 'Diffs in the control store by status (queued and running are the ones in flight)',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        try {
+          const counts = await diffs.countByStatus();
+          this.reset();
+          for (const status of DIFF_STATUSES) this.set({ status }, counts.get(status) ?? 0);
+        } catch {
+          this.reset();
         }
       },
     });
