@@ -13,6 +13,7 @@ import { RunQueuedIndex1763970000000 } from './1763970000000-RunQueuedIndex';
 import { RunStatusQueuedIndex1763971000000 } from './1763971000000-RunStatusQueuedIndex';
 import { Diffs1763980000000 } from './1763980000000-Diffs';
 import { JobVerify1763985000000 } from './1763985000000-JobVerify';
+import { Repairs1763990000000 } from './1763990000000-Repairs';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   RunStatusQueuedIndex1763971000000,
   Diffs1763980000000,
   JobVerify1763985000000,
+  Repairs1763990000000,
 ];

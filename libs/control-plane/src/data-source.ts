@@ -4,11 +4,12 @@ import { AlertSettingsEntity } from './entities/alert-settings.entity';
 import { AuditLogEntity } from './entities/audit-log.entity';
 import { ConnectionEntity } from './entities/connection.entity';
 import { DiffEntity, DiffRowEntity, DiffSegmentEntity, DiffTableEntity } from './entities/diff.entity';
+import { RepairEntity, RepairSegmentEntity, RepairTargetEntity } from './entities/repair.entity';
 import { RunChunkEntity, RunEntity, RunLogEntity, RunRejectEntity, RunTableEntity } from './entities/run.entity';
 import { SyncJobEntity } from './entities/sync-job.entity';
 import { UserEntity } from './entities/user.entity';
 
-export const ENTITIES = [UserEntity, ConnectionEntity, AuditLogEntity, SyncJobEntity, RunEntity, RunTableEntity, RunChunkEntity, RunLogEntity, RunRejectEntity, AlertSettingsEntity, DiffEntity, DiffTableEntity, DiffSegmentEntity, DiffRowEntity];
+export const ENTITIES = [UserEntity, ConnectionEntity, AuditLogEntity, SyncJobEntity, RunEntity, RunTableEntity, RunChunkEntity, RunLogEntity, RunRejectEntity, AlertSettingsEntity, DiffEntity, DiffTableEntity, DiffSegmentEntity, DiffRowEntity, RepairEntity, RepairTargetEntity, RepairSegmentEntity];
 
 export interface ControlStoreOptions {
   url: string;

@@ -9,6 +9,7 @@ import { ConnectionSecrets } from '../connection-secrets';
 import { createControlDataSource, ENTITIES } from '../data-source';
 import { isSchemaCurrent, migrateUnderLock } from '../migrator';
 import { DiffRepository } from '../diffs/diff.repository';
+import { RepairRepository } from '../repairs/repair.repository';
 import { RunRepository } from '../runs/run.repository';
 import { RunStats } from '../runs/run-stats';
 import { AdminBootstrap } from '../store/admin-bootstrap';
@@ -100,7 +101,7 @@ export class ControlPlaneModule {
         },
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
         { provide: AlertSettingsSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new AlertSettingsSecrets(ds, box) },
-        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository].map((store) => ({
+        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository, RepairRepository].map((store) => ({
           provide: store,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new store(ds),
@@ -118,6 +119,7 @@ export class ControlPlaneModule {
         AdminBootstrap,
         AuditLogRepository,
         DiffRepository,
+        RepairRepository,
         ...repositories.map((p) => (p as { provide: string }).provide),
       ],
     };
