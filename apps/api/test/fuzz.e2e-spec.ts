@@ -23,6 +23,7 @@ interface Schema {
 interface Parameter {
   name: string;
   in: 'path' | 'query' | 'header' | 'cookie';
+  required?: boolean;
   schema?: Schema;
 }
 interface Operation {
@@ -187,6 +188,12 @@ describe('fuzzing every documented route (e2e)', () => {
   };
   /** Documented examples that would name rows this store lacks. */
   const exampleOverrides = (): Record<string, unknown> => ({ sourceId: ids['pg'], targetId: ids['my'] });
+  /** The same for required query parameters (GET /api/arbiter reads these connections' items). */
+  const queryOverrides = (): Record<string, string> => ({ connections: `${ids['pg']},${ids['my']}`, table: 'items' });
+
+  /** The required query parameters at their documented examples, so one bad parameter is the only fault. */
+  const exampleQuery = (params: Parameter[]): Record<string, string> =>
+    Object.fromEntries(params.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, queryOverrides()[p.name] ?? String(p.schema?.example ?? '')]));
 
   /** A body built from the documented examples: valid-looking, so one bad field is the only fault. */
   const exampleBody = (schema: Schema): Record<string, unknown> => {
@@ -252,11 +259,12 @@ describe('fuzzing every documented route (e2e)', () => {
             cases.push({ ...base, label: `${key} unknown ${param.name}`, path: fill({ [param.name]: unknown }), body: example, names: [param.name, unknown] });
           }
         }
+        const query = exampleQuery(params);
         for (const param of params.filter((p) => p.in === 'query')) {
-          for (const bad of BAD_QUERY_VALUES) cases.push({ ...base, label: `${key} ?${param.name}=${String(bad).slice(0, 20)}`, path: fill(), query: { [param.name]: bad }, body: example, names: [param.name, ...named] });
+          for (const bad of BAD_QUERY_VALUES) cases.push({ ...base, label: `${key} ?${param.name}=${String(bad).slice(0, 20)}`, path: fill(), query: { ...query, [param.name]: bad }, body: example, names: [param.name, ...named] });
         }
         if (params.some((p) => p.in === 'query')) {
-          cases.push({ ...base, label: `${key} unknown query`, path: fill(), query: { 'evil\u0000': 'x' }, body: example, names: ['evil', ...named] });
+          cases.push({ ...base, label: `${key} unknown query`, path: fill(), query: { ...query, 'evil\u0000': 'x' }, body: example, names: ['evil', ...named] });
         }
         if (!bodySchema || !example) continue;
         const path = fill();
