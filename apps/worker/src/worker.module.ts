@@ -17,11 +17,15 @@ import { PlanDiffHandler } from './handlers/plan-diff.handler';
 import { PlanRunHandler } from './handlers/plan-run.handler';
 import { PruneAuditLogHandler } from './handlers/prune-audit-log.handler';
 import { ScheduledRunHandler } from './handlers/scheduled-run.handler';
+import { ApplyRepairHandler } from './handlers/apply-repair.handler';
+import { PlanRepairHandler } from './handlers/plan-repair.handler';
 import { OpsServer } from './ops/ops-server';
 import { WorkerMetrics } from './ops/worker-metrics';
 import { ArbitrationProcessor } from './processors/arbitration.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { SyncProcessor } from './processors/sync.processor';
+import { RepairAlerts } from './repairs/repair-alerts';
+import { RepairSessionPool } from './repairs/repair-sessions';
 import { ConnectionOpener } from './runs/connection-opener';
 import { Reconciler } from './runs/reconciler';
 import { RunAlerts } from './runs/run-alerts';
@@ -80,6 +84,10 @@ export class WorkerModule {
         PlanDiffHandler,
         DiffSegmentHandler,
         FinishDiffHandler,
+        RepairSessionPool,
+        RepairAlerts,
+        PlanRepairHandler,
+        ApplyRepairHandler,
         DiffReconciler,
         ArbitrationProcessor,
       ],
