@@ -12,6 +12,7 @@ import { SYSTEM_SCHEDULES } from '@dbferry/queue-contracts';
 import { AlertsModule } from './modules/alerts/alerts.module';
 import { ArbiterModule } from './modules/arbitration/arbiter.module';
 import { DiffsModule } from './modules/arbitration/diffs.module';
+import { RepairsModule } from './modules/arbitration/repairs.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
@@ -128,6 +129,7 @@ export class AppModule {
         QueueBoardModule,
         ArbiterModule,
         DiffsModule,
+        RepairsModule,
       ],
       providers: [SystemSchedules],
     };
