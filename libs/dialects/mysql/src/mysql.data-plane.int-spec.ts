@@ -16,7 +16,10 @@ import {
   type ValueLoss,
 } from '@dbferry/dialects-core';
 import { createMysqlDatabase, type EphemeralDatabase } from '@dbferry/testing';
+import { createConnection as createCoreConnection } from 'mysql2';
 import { MysqlDialect } from './mysql.dialect';
+import { parseRowsWith, selectSql } from './mysql.reader';
+import { RowDecoder } from './mysql.values';
 
 const dialect = new MysqlDialect();
 const ONE_MB_TEXT = 'ab😀ü'.repeat(262_144); // 1 048 576 characters, 2.5 MB of UTF-8
@@ -188,6 +191,33 @@ describe('MySQL data plane on a live MariaDB', () => {
     expect(sizes.every((n) => n <= 3)).toBe(true);
     // Batches of up to 3 rows: the zero dates of one row come in one batch, summed per column here.
     expect(sumValueLosses(warnings)).toEqual(['dt6', 'ts6', 'd'].map((column) => ({ column, kind: 'zero-date', count: 1 })));
+  });
+
+  it("reads a result with its own row parser in mysql2's place, the same values as mysql2's typeCast path", async () => {
+    const core = createCoreConnection({ uri: db.url });
+    try {
+      await core.promise().query("SET time_zone = '+00:00'");
+      const sql = selectSql({ table: torture, columns: torture.columns, keyColumns: ['id'] });
+      const run = (withParser: boolean) =>
+        new Promise<{ rows: NeutralValue[][]; parsed: number; warnings: ValueLoss[] }>((resolve, reject) => {
+          const decoder = new RowDecoder(torture.columns, 'torture');
+          const query = core.query({ sql, rowsAsArray: true, typeCast: decoder.typeCast({ bytes: 0 }) });
+          const parsed = withParser ? parseRowsWith(query, decoder.textRowParser({ bytes: 0 })) : () => 0;
+          const rows: NeutralValue[][] = [];
+          query.on('result', (row) => rows.push(row as unknown as NeutralValue[]));
+          query.on('error', reject);
+          query.on('end', () => resolve({ rows, parsed: parsed(), warnings: decoder.takeWarnings() }));
+        });
+      const own = await run(true);
+      const theirs = await run(false);
+      expect(own.parsed).toBe(EXPECTED.length);
+      expect(own.rows).toEqual(EXPECTED);
+      expect(own.rows).toEqual(theirs.rows);
+      expect(own.warnings).toEqual(theirs.warnings);
+      expect(own.warnings.map((w) => w.column)).toEqual(['dt6', 'ts6', 'd']);
+    } finally {
+      core.destroy();
+    }
   });
 
   it('finds key bounds and splits into ranges that cover each row once', async () => {

@@ -1,6 +1,6 @@
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { Readable } from 'node:stream';
+import type { EventEmitter } from 'node:events';
 import {
   type KeyBounds,
   type KeyRange,
@@ -13,7 +13,7 @@ import {
   type TableRef,
 } from '@dbferry/dialects-core';
 import { keyColumnsOf, orderBy, qualify, quoteId, tableLabel, whereClause } from './mysql.sql';
-import { type RawValue, RowDecoder } from './mysql.values';
+import { type RawValue, type ResultField, RowDecoder, type TextRowPacket } from './mysql.values';
 
 /**
  * Opens a dedicated connection with the data session settings (mysql.data-plane.ts). The core
@@ -55,6 +55,34 @@ export function selectSql(request: Pick<ReadRequest, 'table' | 'columns' | 'keyC
   return `SELECT ${list} FROM ${qualify(request.table)}${whereClause(keys, request.range, request.where)}${orderBy(request.keyColumns)}`;
 }
 
+/**
+ * Makes a mysql2 query read its rows with `parse` (RowDecoder.textRowParser) instead of the parser
+ * mysql2 compiles for the result: mysql2 keeps that parser in the query's `_rowParser` and calls
+ * its `next(packet, fields)` for each row packet. Should a mysql2 version stop doing so, its own
+ * parser runs with the query's `typeCast`, which gives the same values, slower. Returns how many
+ * rows `parse` has read (for tests).
+ */
+export function parseRowsWith(query: object, parse: (packet: TextRowPacket, fields: readonly ResultField[]) => NeutralValue[]): () => number {
+  let rows = 0;
+  let current: { next(packet: TextRowPacket, fields: readonly ResultField[]): NeutralValue[] } | null = null;
+  const own = {
+    next(packet: TextRowPacket, fields: readonly ResultField[]): NeutralValue[] {
+      rows++;
+      return parse(packet, fields);
+    },
+  };
+  Object.defineProperty(query, '_rowParser', {
+    configurable: true,
+    enumerable: false,
+    get: () => current,
+    // mysql2 stores its compiled parser once the result's fields are known; ours takes its place.
+    set: (theirs: unknown) => {
+      current = theirs ? own : null;
+    },
+  });
+  return () => rows;
+}
+
 class AbortError extends Error {
   constructor() {
     super('read aborted');
@@ -74,10 +102,10 @@ export class MysqlReader implements Reader {
   }
 
   /**
-   * Streams on a dedicated connection inside a consistent read-only snapshot; mysql2 pauses the
-   * socket when the stream's buffer is full, so memory stays at about one batch. Stopping early
-   * (abort, a consumer's break or error) destroys that connection: the rest of the result is
-   * never pulled.
+   * Reads on a dedicated connection inside a consistent read-only snapshot; the rows are cut into
+   * batches as they are parsed and the socket is paused while batches wait for the consumer
+   * (ResultBatches), so memory stays at a few batches. Stopping early (abort, a consumer's break
+   * or error) destroys that connection: the rest of the result is never pulled.
    */
   async *read(request: ReadRequest): AsyncIterable<RowBatch> {
     const sql = selectSql(request);
@@ -88,9 +116,9 @@ export class MysqlReader implements Reader {
     const core = await this.guard(() => this.connect());
     const connection = core.promise();
     let finished = false;
-    let stream: Readable | undefined;
+    let result: ResultBatches | undefined;
     const onAbort = () => {
-      stream?.destroy(new AbortError());
+      result?.fail(new AbortError());
       connection.destroy();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -98,28 +126,28 @@ export class MysqlReader implements Reader {
       await this.guard(() => connection.query('START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT'));
       if (signal?.aborted) throw new AbortError();
       const read = { bytes: 0 };
-      stream = core.query({ sql, rowsAsArray: true, typeCast: decoder.typeCast(read) }).stream({ highWaterMark: Math.min(batchSize, 1000) });
+      const query = core.query({ sql, rowsAsArray: true, typeCast: decoder.typeCast(read) });
+      parseRowsWith(query, decoder.textRowParser(read));
       const maxBytes = READ_BATCH_BYTES;
-      let rows: NeutralValue[][] = [];
+      result = new ResultBatches(
+        core,
+        query,
+        (rows) => rows.length >= batchSize || read.bytes >= maxBytes,
+        (rows) => {
+          read.bytes = 0;
+          return this.batch(request.columns, rows, decoder);
+        },
+      );
       try {
-        // Rows the stream holds are taken in one synchronous run, not one await per row.
-        for await (const ready of drainEach<NeutralValue[]>(stream)) {
-          for (const row of ready) {
-            rows.push(row);
-            if (rows.length >= batchSize || read.bytes >= maxBytes) {
-              yield this.batch(request.columns, rows, decoder);
-              rows = [];
-              read.bytes = 0;
-              if (signal?.aborted) throw new AbortError();
-            }
-          }
+        for await (const batch of result.batches()) {
+          yield batch;
+          if (signal?.aborted) throw new AbortError();
         }
       } catch (error) {
         if (signal?.aborted) throw new AbortError();
         throw this.mapError(error);
       }
       if (signal?.aborted) throw new AbortError();
-      if (rows.length > 0) yield this.batch(request.columns, rows, decoder);
       await this.guard(() => connection.query('COMMIT'));
       finished = true;
     } finally {
@@ -306,41 +334,75 @@ export function histogramSql(table: TableRef, keyName: string, low: bigint, high
   return `SELECT ${bucket} AS ${quoteId('_dbferry_bucket')}, COUNT(*), MIN(${key}), MAX(${key}) FROM ${qualify(table)} WHERE ${filter} GROUP BY 1 ORDER BY 1`;
 }
 
+/** Batches a read holds parsed before it pauses the socket until the consumer takes one. */
+const READY_BATCHES = 2;
+
 /**
- * The items of an object-mode stream, in runs of whatever it holds at the moment: one await per
- * run instead of one per item. Ends with the stream, throws its error.
+ * A mysql2 query's rows, cut into batches as they are parsed (no object-mode stream and no await
+ * per row between the parser and the batch). While READY_BATCHES batches wait for the consumer
+ * the connection is paused: mysql2 then holds the packets already received unparsed, and reads
+ * no more from the socket.
  */
-export async function* drainEach<T>(stream: Readable): AsyncGenerator<T[]> {
-  let ended = false;
-  let failure: unknown;
-  let wake: () => void = () => undefined;
-  const onReadable = () => wake();
-  const onEnd = () => {
-    ended = true;
-    wake();
-  };
-  const onError = (error: unknown) => {
-    failure ??= error;
-    wake();
-  };
-  stream.on('readable', onReadable);
-  stream.on('end', onEnd);
-  stream.on('error', onError);
-  try {
-    for (;;) {
-      const items: T[] = [];
-      for (let item: T | null = stream.read() as T | null; item !== null; item = stream.read() as T | null) items.push(item);
-      if (items.length) yield items;
-      if (failure !== undefined) throw failure;
-      if (ended) return;
-      if (!items.length) await new Promise<void>((resolve) => (wake = resolve));
+export class ResultBatches {
+  private ready: RowBatch[] = [];
+  private rows: NeutralValue[][] = [];
+  private ended = false;
+  private failure: unknown;
+  private paused = false;
+  private wake: () => void = () => undefined;
+
+  constructor(
+    private readonly connection: Pick<CoreConnection, 'pause' | 'resume'>,
+    query: Pick<EventEmitter, 'on'>,
+    /** Whether the rows parsed so far make a batch. */
+    private readonly full: (rows: NeutralValue[][]) => boolean,
+    private readonly cut: (rows: NeutralValue[][]) => RowBatch,
+  ) {
+    query.on('result', (row: NeutralValue[]) => {
+      this.rows.push(row);
+      if (this.full(this.rows)) this.flush();
+    });
+    query.on('end', () => {
+      this.flush();
+      this.ended = true;
+      this.wake();
+    });
+    query.on('error', (error: unknown) => this.fail(error));
+  }
+
+  /** Ends the batches with `error` (the first one given wins). */
+  fail(error: unknown): void {
+    this.failure ??= error;
+    this.wake();
+  }
+
+  private flush(): void {
+    if (this.rows.length === 0) return;
+    this.ready.push(this.cut(this.rows));
+    this.rows = [];
+    if (this.ready.length >= READY_BATCHES && !this.paused) {
+      this.paused = true;
+      this.connection.pause();
     }
-  } finally {
-    stream.off('readable', onReadable);
-    stream.off('end', onEnd);
-    stream.off('error', onError);
-    // A consumer that stopped early destroys the stream; its error then has no one to tell.
-    stream.on('error', () => undefined);
+    this.wake();
+  }
+
+  async *batches(): AsyncGenerator<RowBatch> {
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      const batch = this.ready.shift();
+      if (batch) {
+        if (this.paused && this.ready.length < READY_BATCHES) {
+          this.paused = false;
+          // Parses the packets held meanwhile, which may pause it again.
+          this.connection.resume();
+        }
+        yield batch;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
   }
 }
 

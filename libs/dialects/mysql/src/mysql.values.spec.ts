@@ -1,6 +1,6 @@
 import { type NeutralColumn, type NeutralType, TerminalDbError } from '@dbferry/dialects-core';
 import { ValueLossCounter } from '@dbferry/dialects-core';
-import { bitsFromBytes, isZeroDate, RowDecoder, shortestFloat32, sqlLiteral, stringLiteral, utcDatetimeText } from './mysql.values';
+import { bitsFromBytes, isZeroDate, type RawValue, type ResultField, RowDecoder, shortestFloat32, sqlLiteral, stringLiteral, type TextRowPacket, utcDatetimeText } from './mysql.values';
 import { selectSql } from './mysql.reader';
 import { dirname, join } from 'node:path';
 
@@ -268,5 +268,136 @@ describe('RowDecoder.typeCast fast paths', () => {
         expect(castRow(decoder, [col('big', { kind: 'int64' })], ['LONGLONG'], [text])).toEqual([BigInt(text)]);
       }
     }
+  });
+});
+
+/**
+ * The row parser (RowDecoder.textRowParser) against `decode` of the same bytes: every decoder
+ * input (bytes, latin1, utf8, mysql2's integer parse, a BIGINT's text), NULLs, values longer than
+ * 250 bytes (a 3-byte length) and multi-byte UTF-8, read from mysql2's real Packet.
+ */
+describe('RowDecoder.textRowParser', () => {
+  const Packet = require(join(dirname(require.resolve('mysql2')), 'lib/packets/packet.js')) as new (
+    id: number,
+    buffer: Buffer,
+    start: number,
+    end: number,
+  ) => TextRowPacket;
+
+  const lengthCoded = (bytes: Buffer): Buffer => {
+    if (bytes.length < 251) return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+    const head = Buffer.alloc(4);
+    head[0] = 0xfd;
+    head.writeUIntLE(bytes.length, 1, 3);
+    return Buffer.concat([head, bytes]);
+  };
+  /** Row packets one after another in one buffer (as they arrive), each with its 4-byte header. */
+  const packets = (rows: RawValue[][]) => {
+    const bodies = rows.map((values) => Buffer.concat(values.map((v) => (v === null ? Buffer.from([0xfb]) : lengthCoded(v)))));
+    const buffer = Buffer.concat(bodies.flatMap((body) => [Buffer.alloc(4), body]));
+    let start = 0;
+    return bodies.map((body) => {
+      const packet = new Packet(0, buffer, start, start + 4 + body.length);
+      start += 4 + body.length;
+      return packet;
+    });
+  };
+
+  const TYPE = { TINY: 1, SHORT: 2, LONG: 3, DOUBLE: 5, TIMESTAMP: 7, LONGLONG: 8, INT24: 9, DATETIME: 12, YEAR: 13, NEWDECIMAL: 246, BLOB: 252, VAR_STRING: 253, STRING: 254 };
+  const columns = [
+    col('id', { kind: 'int32' }),
+    col('i8', { kind: 'int8' }),
+    col('i24', { kind: 'int32' }),
+    col('yr', { kind: 'int16' }),
+    col('flag', { kind: 'bool' }, 'tinyint(1)'),
+    col('bit1', { kind: 'bool' }, 'bit(1)'),
+    col('big', { kind: 'int64' }),
+    col('ubig', { kind: 'uint64' }),
+    col('expr', { kind: 'int32' }),
+    col('dec', { kind: 'decimal', precision: 38, scale: 10 }),
+    col('f', { kind: 'float64' }),
+    col('f32', { kind: 'float32' }),
+    col('ts', { kind: 'timestamptz', precision: 6 }, 'timestamp(6)'),
+    col('dt', { kind: 'timestamp', precision: 6 }, 'datetime(6)'),
+    col('t', { kind: 'text' }),
+    col('j', { kind: 'json' }),
+    col('bin', { kind: 'binary', length: 4 }),
+    col('bits', { kind: 'bit', length: 10 }, 'bit(10)'),
+    col('s', { kind: 'set', values: ['a', 'b'] }),
+    col('u', { kind: 'uuid' }),
+  ];
+  const fields: ResultField[] = columns.map((c, i) => ({
+    name: c.name,
+    columnType: [TYPE.LONG, TYPE.TINY, TYPE.INT24, TYPE.YEAR, TYPE.TINY, 16, TYPE.LONGLONG, TYPE.LONGLONG, TYPE.NEWDECIMAL, TYPE.NEWDECIMAL,
+      TYPE.DOUBLE, TYPE.DOUBLE, TYPE.TIMESTAMP, TYPE.DATETIME, TYPE.VAR_STRING, TYPE.BLOB, TYPE.STRING, 16, TYPE.STRING, TYPE.STRING][i] as number,
+  }));
+  const text = (v: string) => Buffer.from(v, 'utf8');
+  const rows: RawValue[][] = [
+    ['1', '-128', '-8388608', '2155', '1', '\x01', '-9223372036854775808', '18446744073709551615', '-7', '-12345678901234567890123456.0123456789',
+      '1.5e-300', '3.4028234663852886e38', '2021-03-04 05:06:07.000001', '9999-12-31 23:59:59.999999', 'emoji 😀 café 東京 ✓',
+      '{"κλειδί": "值", "n": [1, 2]}', '\x00\xff\x00\x00', '\x02\xaa', 'a,b', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'].map((v, i) =>
+      i === 5 || i === 16 || i === 17 ? Buffer.from(v, 'latin1') : text(v),
+    ),
+    [text('2'), text('127'), text('0'), text('0000'), text('0'), Buffer.from([0]), text('999999999999999'), text('1000000000000000'), text('2147483647'),
+      text('0.0000000001'), text('-0'), text('0.1'), text('1970-01-01 00:00:01.000000'), text('1000-01-01 00:00:00.000000'), text('ü'.repeat(300)),
+      text(`{"long": "${'值'.repeat(200)}"}`), Buffer.alloc(0), Buffer.from([0, 0]), text(''), text('00000000-0000-0000-0000-000000000000')],
+    [text('3'), ...Array.from({ length: columns.length - 1 }, () => null)],
+    [text('4'), text('005'), text('-1'), text('1999'), text('-3'), Buffer.from([1]), text('-99999999999999'), text('0'), text('0'),
+      text('5'), text('1e308'), text('-2.5'), text('0000-00-00 00:00:00'), text('2000-00-01 00:00:00'), text('a'.repeat(70_000)),
+      text('[]'), Buffer.alloc(300, 7), Buffer.from([3, 255]), text('b'), text('ffffffff-ffff-ffff-ffff-ffffffffffff')],
+  ];
+
+  it('gives the values decode gives for the same bytes, of the same JS types, and the same zero-date warnings', () => {
+    const viaParser = new RowDecoder(columns, 'db.t');
+    const viaDecode = new RowDecoder(columns, 'db.t');
+    const counter = { bytes: 0 };
+    const parse = viaParser.textRowParser(counter);
+    const packetRows = packets(rows);
+    rows.forEach((values, r) => {
+      const packet = packetRows[r] as TextRowPacket;
+      const parsed = parse(packet, fields);
+      const decoded = viaDecode.decode(values);
+      expect(parsed).toEqual(decoded);
+      expect(parsed.map((v) => typeof v)).toEqual(decoded.map((v) => typeof v));
+      parsed.forEach((v, i) => {
+        if (typeof v === 'number') expect(Object.is(v, decoded[i])).toBe(true);
+      });
+    });
+    // Every field consumed: each packet's cursor is at its end.
+    for (const packet of packetRows) expect(packet.offset).toBe((packet as unknown as { end: number }).end);
+    expect(viaParser.takeWarnings()).toEqual(viaDecode.takeWarnings());
+    const total = rows.flat().reduce((sum, v) => sum + (v === null ? 1 : v.length + 1), 0);
+    expect(counter.bytes).toBe(total);
+  });
+
+  it('copies binary values out of the packet buffer', () => {
+    const decoder = new RowDecoder([col('bin', { kind: 'blob' })], 'db.t');
+    const [packet] = packets([[Buffer.from([1, 2, 3])]]);
+    const [value] = decoder.textRowParser({ bytes: 0 })(packet as TextRowPacket, [{ name: 'bin', columnType: TYPE.BLOB }]);
+    (packet as TextRowPacket).buffer.fill(0);
+    expect(value).toEqual(Buffer.from([1, 2, 3]));
+  });
+
+  it('keeps 64-bit integers exact at every length around the double shortcut', () => {
+    const decoder = new RowDecoder([col('big', { kind: 'int64' })], 'db.t');
+    const parse = decoder.textRowParser({ bytes: 0 });
+    for (let digits = 1; digits <= 19; digits++) {
+      // The last: a ZEROFILL column's text.
+      for (const t of ['9'.repeat(digits), `-${'9'.repeat(Math.min(digits, 18))}`, `1${'0'.repeat(digits - 1)}`, `-${'8'.repeat(Math.min(digits, 18))}7`, `${'0'.repeat(digits)}42`]) {
+        const [packet] = packets([[text(t)]]);
+        expect(parse(packet as TextRowPacket, [{ name: 'big', columnType: TYPE.LONGLONG }])).toEqual([BigInt(t)]);
+      }
+    }
+  });
+
+  it('refuses a result whose columns are not the ones asked for', () => {
+    const decoder = new RowDecoder([col('a', { kind: 'int32' }), col('b', { kind: 'text' })], 'db.t');
+    const [packet] = packets([[text('1'), text('x')]]);
+    expect(() =>
+      decoder.textRowParser({ bytes: 0 })(packet as TextRowPacket, [
+        { name: 'b', columnType: TYPE.VAR_STRING },
+        { name: 'a', columnType: TYPE.LONG },
+      ]),
+    ).toThrow(/not the ones asked for/);
   });
 });
