@@ -5,7 +5,8 @@
  * `succeeded`. The run's own timestamps in the control store split that time into its phases.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deleteRedisPrefix } from '@dbferry/testing';
 import type { DialectName } from '@dbferry/dialects-core';
@@ -16,8 +17,28 @@ import { pgUrl, type ServerInfo, withPg } from './servers';
 
 export const CONTROL_DATABASE = `${BENCH_DB_PREFIX}_control`;
 
-/** The worker's node flags under npm start (package.json start:worker:supervised), so the bench measures that process. */
-const WORKER_NODE_ARGS = ['--enable-source-maps'];
+/**
+ * The worker's node flags under npm start, read from package.json's start:worker:supervised (the
+ * words between `-- node` and the script), so the bench measures that process and the two cannot
+ * drift apart. BENCH_WORKER_NODE_ARGS (space-separated) adds flags for an experiment.
+ */
+export function workerNodeArgs(script: string, extra = ''): string[] {
+  const words = script.trim().split(/\s+/);
+  const node = words.indexOf('node', words.indexOf('--'));
+  const entry = words.findIndex((w, i) => i > node && w.endsWith('.js'));
+  if (node < 0 || entry < 0) throw new Error(`start:worker:supervised is not "… -- node [flags] <script>.js": ${script}`);
+  return [...words.slice(node + 1, entry), ...extra.split(/\s+/).filter(Boolean)];
+}
+const WORKER_NODE_ARGS = workerNodeArgs(
+  (JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:worker:supervised'] ?? '',
+  process.env['BENCH_WORKER_NODE_ARGS'],
+);
+/**
+ * BENCH_WORKER_HEAPSNAPSHOTS=<dir>: a heap snapshot of the worker after each end-to-end case (to
+ * see what it retains). Writing one raises the worker's RSS, so the peaks of such a run are not the
+ * figures to report.
+ */
+const HEAPSNAPSHOT_DIR = process.env['BENCH_WORKER_HEAPSNAPSHOTS'];
 
 /** How often the bench asks GET /api/runs/:id whether the run has ended. */
 const POLL_MS = 50;
@@ -136,6 +157,12 @@ export class EndToEnd {
       await mkdir(dir, { recursive: true });
       nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-name=worker.cpuprofile'];
     }
+    if (HEAPSNAPSHOT_DIR) {
+      // SIGWINCH: NestJS's shutdown hooks take SIGUSR2 (and most others) as a request to stop.
+      await mkdir(resolve(HEAPSNAPSHOT_DIR), { recursive: true });
+      nodeArgs.push('--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${resolve(HEAPSNAPSHOT_DIR)}`);
+    }
+    log(`  worker node flags: ${[...WORKER_NODE_ARGS, ...nodeArgs].join(' ')}`);
     // Compiled, as npm start runs it: no swc at run time (its first-use compile and its memory).
     const script = await buildWorker(log);
     this.worker = await startService({ label: 'worker', script, portVariable: 'WORKER_PORT', env: { ...env, LOG_LEVEL: 'info' }, nodeArgs: [...WORKER_NODE_ARGS, ...nodeArgs] });
@@ -156,7 +183,8 @@ export class EndToEnd {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
+    // A 5xx says "see the server log": the API's last lines are that log.
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}${res.status >= 500 ? `\n${api.output().slice(-1500)}` : ''}`);
     return (text ? JSON.parse(text) : {}) as Json;
   }
 
@@ -289,9 +317,31 @@ export class EndToEnd {
     };
   }
 
-  /** The worker's peak RSS since it started (VmHWM). */
-  workerPeakRss(): Promise<number | null> {
-    return peakRss(this.worker?.child.pid);
+  /** The worker's peak RSS since it started (VmHWM); with BENCH_WORKER_HEAPSNAPSHOTS, a heap snapshot after it is read. */
+  async workerPeakRss(): Promise<number | null> {
+    const peak = await peakRss(this.worker?.child.pid);
+    if (HEAPSNAPSHOT_DIR && this.worker) await this.heapSnapshot(resolve(HEAPSNAPSHOT_DIR), this.worker);
+    return peak;
+  }
+
+  /** Signals the worker to write a heap snapshot and waits until the new file stops growing. */
+  private async heapSnapshot(dir: string, worker: Service): Promise<void> {
+    const before = new Set(await readdir(dir));
+    worker.child.kill('SIGWINCH');
+    const deadline = Date.now() + 120_000;
+    let last = -1;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const file = (await readdir(dir)).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+      if (!file) continue;
+      const size = (await stat(join(dir, file))).size;
+      if (size > 0 && size === last) {
+        this.options.log(`  worker heap snapshot: ${join(dir, file)} (${Math.round(size / 1048576)} MB)`);
+        return;
+      }
+      last = size;
+    }
+    this.options.log('  worker heap snapshot: none written within 120 s');
   }
 
   /** Stops the worker (writing its CPU profile) and the API, then drops the control store (unless kept) and the queue keys. */

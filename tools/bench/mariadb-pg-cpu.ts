@@ -31,13 +31,13 @@ SELECT seq, (seq * 7919) % 100000, CAST(((seq * 104729) % 10000000) / 100 AS DEC
   TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND + INTERVAL (seq % 999983) MICROSECOND,
   seq % 3 = 0,
   IF(seq % 10 = 0, NULL, JSON_OBJECT('sku', CONCAT('S', seq % 5000), 'qty', seq % 9 + 1, 'gift', seq % 2))
-FROM seq_1_to_${n}`;
+FROM ${SRC}.seq_1_to_${n}`;
 
 async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   await withMysql(mysql, async (c) => {
     const [found] = await c.query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'orders'`, [SRC]);
-    const have = (found as { n: number }[])[0]?.n ? Number(((await c.query(`SELECT COUNT(*) AS n FROM ${SRC}.orders`))[0] as { n: number }[])[0]?.n) : 0;
+    const have = Number((found as { n: number | string }[])[0]?.n ?? 0) ? Number(((await c.query(`SELECT COUNT(*) AS n FROM ${SRC}.orders`))[0] as { n: number }[])[0]?.n) : 0;
     if (have === rows) return;
     log(`generating ${rows} orders in ${SRC}`);
     await c.query(`DROP DATABASE IF EXISTS ${SRC}`);
