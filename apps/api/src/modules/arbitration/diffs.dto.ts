@@ -101,7 +101,7 @@ export class DiffCreatedView {
 }
 
 export class DiffListQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: DIFF_STATUSES })
+  @ApiPropertyOptional({ enum: DIFF_STATUSES, example: 'succeeded' })
   @IsOptional()
   @IsIn(DIFF_STATUSES)
   status?: (typeof DIFF_STATUSES)[number];
@@ -120,7 +120,7 @@ export class DiffRowsQuery extends PageQuery {
   @IsUUID()
   connectionId?: string;
 
-  @ApiPropertyOptional({ enum: DIFF_ROW_KINDS, description: 'missing: the other lacks the row; extra: only the other has it; different: same key, other values' })
+  @ApiPropertyOptional({ enum: DIFF_ROW_KINDS, example: 'different', description: 'missing: the other lacks the row; extra: only the other has it; different: same key, other values' })
   @IsOptional()
   @IsIn(DIFF_ROW_KINDS)
   kind?: DiffRowKind;
@@ -190,7 +190,8 @@ export class DiffRowView {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_OTHER_ID }) connectionId!: string;
   @ApiProperty({ example: 'public.orders' }) table!: string;
   @ApiPropertyOptional({ type: [String], example: ['amount'], description: 'for different: the columns whose values differ' }) columns?: string[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: ROW_DESCRIPTION }) values!: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { [EXAMPLE_ID.connection]: { id: { $int: '42' }, amount: '10.50' }, [EXAMPLE_OTHER_ID]: null }, description: ROW_DESCRIPTION })
+  values!: Record<string, unknown>;
 }
 
 export class DiffRowPage {
