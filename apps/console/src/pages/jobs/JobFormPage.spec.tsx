@@ -94,6 +94,7 @@ describe('JobFormPage', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Add public.orders' }, { timeout: 10_000 }));
     await screen.findByText(/none ticked: the primary key, id/, {}, { timeout: 10_000 });
     fireEvent.change(field('Filter (where)'), { target: { value: 'discount > 5' } });
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Verify after copy' }));
     fireEvent.change(field('Cron'), { target: { value: 'every day' } });
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create job' })));
     // The form's own check first: a cron of words is refused before any call.
@@ -110,7 +111,7 @@ describe('JobFormPage', () => {
         path: '/api/jobs',
         body: {
           name: 'orders', sourceId: SOURCE, targetId: TARGET, tables: [{ source: 'public.orders', where: 'discount > 5' }], mode: 'full', writeMode: 'upsert',
-          createTables: true, deleteMissing: false, enabled: true, batchSize: 5000, chunkRows: 200000, schedule: null, scheduleTz: null,
+          createTables: true, deleteMissing: false, verify: true, enabled: true, batchSize: 5000, chunkRows: 200000, schedule: null, scheduleTz: null,
         },
       },
     ]);

@@ -237,6 +237,9 @@ export default function JobFormPage() {
             <label>
               <input type="checkbox" name="deleteMissing" checked={form.deleteMissing} onChange={(e) => set({ deleteMissing: e.target.checked })} /> Delete target rows gone from the source
             </label>
+            <label title="Each run that copied successfully ends with a diff of the tables it wrote; drift is shown on the run and raises an alert">
+              <input type="checkbox" name="verify" checked={form.verify} onChange={(e) => set({ verify: e.target.checked })} /> Verify after copy
+            </label>
             <label>
               <input type="checkbox" name="enabled" checked={form.enabled} onChange={(e) => set({ enabled: e.target.checked })} /> Enabled (the schedule fires)
             </label>

@@ -121,11 +121,11 @@ describe('formToBody and jobToForm', () => {
     const job = {
       id: 'j', name: 'n', sourceId: 's', targetId: 't', mode: 'incremental', writeMode: 'upsert', createTables: false, evolveSchema: true, deleteMissing: true,
       schedule: '0 2 * * *', scheduleTz: 'Europe/Paris', enabled: false, batchSize: 100, chunkRows: 1000, maxRejects: 0, nul: 'strip', lookbackSeconds: 0,
-      createdAt: '', updatedAt: '', lastRun: null, nextRunAt: null,
+      verify: true, createdAt: '', updatedAt: '', lastRun: null, nextRunAt: null,
       tables: [{ source: 'public.orders', incrementalColumn: 'updated_at', columns: ['id', 'updated_at'], types: { id: 'bigint' } }],
     } as JobView;
     const body = formToBody(jobToForm(job));
-    expect(body).toMatchObject({ name: 'n', mode: 'incremental', createTables: false, deleteMissing: true, enabled: false, batchSize: 100, chunkRows: 1000, schedule: '0 2 * * *', scheduleTz: 'Europe/Paris' });
+    expect(body).toMatchObject({ name: 'n', mode: 'incremental', createTables: false, deleteMissing: true, verify: true, enabled: false, batchSize: 100, chunkRows: 1000, schedule: '0 2 * * *', scheduleTz: 'Europe/Paris' });
     expect(body.tables).toEqual(job.tables);
   });
 });

@@ -39,6 +39,8 @@ export interface JobForm {
   writeMode: WriteMode;
   createTables: boolean;
   deleteMissing: boolean;
+  /** Verified sync: each run ends with a diff of the tables it wrote. */
+  verify: boolean;
   enabled: boolean;
   batchSize: string;
   chunkRows: string;
@@ -63,6 +65,7 @@ export const emptyJobForm = (): JobForm => ({
   writeMode: 'upsert',
   createTables: true,
   deleteMissing: false,
+  verify: false,
   enabled: true,
   batchSize: '5000',
   chunkRows: '200000',
@@ -90,6 +93,7 @@ export function jobToForm(job: JobView): JobForm {
     writeMode: job.writeMode,
     createTables: job.createTables,
     deleteMissing: job.deleteMissing,
+    verify: job.verify,
     enabled: job.enabled,
     batchSize: String(job.batchSize),
     chunkRows: String(job.chunkRows),
@@ -225,6 +229,7 @@ export function formToBody(form: JobForm): JobBody {
     writeMode: form.writeMode,
     createTables: form.createTables,
     deleteMissing: form.deleteMissing,
+    verify: form.verify,
     enabled: form.enabled,
     batchSize: Number(form.batchSize),
     chunkRows: Number(form.chunkRows),

@@ -51,6 +51,7 @@ function Header({ run, jobName, now }: { run: RunView; jobName?: string; now: nu
     ['Rows/s (average)', formatRate(run.rowsPerSecond)],
     ['Rejects', formatCount(run.rejects)],
     ['Rows deleted', formatCount(run.rowsDeleted)],
+    ['Drift', run.drift === null ? <span className="muted">not verified</span> : <DriftBadge drift={run.drift} />],
   ];
   return (
     <dl className="run-facts">
@@ -113,6 +114,77 @@ function TablesProgress({ run, samples, now }: { run: RunView; samples: Record<s
         </tbody>
       </table>
     </div>
+  );
+}
+
+function DriftBadge({ drift }: { drift: number | string }) {
+  return toNumber(drift) === 0 ? <span className="badge badge-ok">0 (clean)</span> : <span className="badge badge-warn">{formatCount(drift)} row(s)</span>;
+}
+
+/**
+ * Verified sync: what the run's closing diff found per table (missing, extra, different, a few
+ * keys of each) and why a table could not be verified; the full key list is the linked diff.
+ */
+function Verify({ run }: { run: RunView }) {
+  if (run.drift === null && !run.verifyError) return null;
+  return (
+    <section aria-labelledby="verify-title">
+      <h2 id="verify-title">Verify</h2>
+      <p>
+        Drift: {run.drift === null ? <span className="muted">not verified</span> : <DriftBadge drift={run.drift} />}
+        {run.diffId ? (
+          <>
+            {' '}
+            · every differing key is stored in diff <span className="mono">{run.diffId}</span>
+          </>
+        ) : null}
+      </p>
+      {run.verifyError ? (
+        <div className="run-table-error" role="alert">
+          The verify could not finish: {run.verifyError}
+        </div>
+      ) : null}
+      <div className="table-scroll">
+        <table className="run-tables" aria-label="Drift per table">
+          <thead>
+            <tr>
+              <th scope="col">Table</th>
+              <th scope="col" className="num">Missing</th>
+              <th scope="col" className="num">Extra</th>
+              <th scope="col" className="num">Different</th>
+              <th scope="col">Sample keys</th>
+            </tr>
+          </thead>
+          <tbody>
+            {run.tables.map((t, i) => (
+              <tr key={tableKey(t, i)} data-drift-table={t.source}>
+                <th scope="row">
+                  <span className="mono">{t.source}</span>
+                  {t.verifyError ? <div className="run-table-error">not verified: {t.verifyError}</div> : null}
+                </th>
+                <td className="num">{t.driftDetail ? t.driftDetail.missing : '—'}</td>
+                <td className="num">{t.driftDetail ? t.driftDetail.extra : '—'}</td>
+                <td className="num">{t.driftDetail ? t.driftDetail.different : '—'}</td>
+                <td>
+                  {t.driftDetail?.samples.length ? (
+                    <ul className="run-drift-samples">
+                      {t.driftDetail.samples.slice(0, 9).map((sample) => (
+                        <li key={`${sample.kind}:${JSON.stringify(sample.key)}`}>
+                          <span className="badge badge-muted">{sample.kind}</span> <span className="mono">{keyText(sample.key)}</span>
+                          {sample.columns?.length ? <span className="muted"> ({sample.columns.join(', ')})</span> : null}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <span className="muted">{t.driftDetail ? 'none' : '—'}</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 
@@ -347,6 +419,7 @@ export default function RunPage() {
       <TablesProgress run={run} samples={samples} now={now} />
       <TablePlans run={run} />
 
+      <Verify run={run} />
       <ValueLosses run={run} />
 
       {toNumber(run.rejects) > 0 ? (
