@@ -264,4 +264,28 @@ describe('diffs across MariaDB ↔ SQLite, PostgreSQL ↔ PostgreSQL and three d
     expect(await keysOf('three', 'public.trio', ids.maria, 'missing')).toEqual(['5', '6']);
     expect(await keysOf('three', 'public.trio', ids.maria, 'extra')).toEqual(['500']);
   });
+
+  it('arbitrates the three databases row by row: the majority of equal rows, absent counting as a value', async () => {
+    const arbiter = async (key: string) =>
+      (await request(api.http).get('/api/arbiter').query({ connections: [ids.pgA, ids.pgB, ids.maria].join(','), table: 'public.trio', key }).set('Authorization', `Bearer ${operator}`).expect(200))
+        .body as { consistent: boolean; majority: string[]; differingColumns: string[]; rows: Record<string, unknown> };
+    expect(await arbiter('1')).toMatchObject({ consistent: true, majority: [ids.pgA, ids.pgB, ids.maria] });
+    expect(await arbiter('10')).toMatchObject({ consistent: false, majority: [ids.pgA, ids.maria], differingColumns: ['v'] });
+    // Present on 2 of 3.
+    expect(await arbiter('5')).toMatchObject({ consistent: false, majority: [ids.pgA, ids.pgB], rows: { [ids.maria]: null } });
+    // Present on 1 of 3: the majority is absent.
+    expect(await arbiter('500')).toMatchObject({ consistent: false, majority: [ids.pgA, ids.pgB], rows: { [ids.pgA]: null, [ids.pgB]: null } });
+  });
+
+  it('saw real representation-only differences on SQLite: the same row spelled otherwise is consistent', async () => {
+    const res = await request(api.http)
+      .get('/api/arbiter')
+      .query({ connections: `${ids.maria},${ids.lite}`, table: 'kinds', key: '201' })
+      .set('Authorization', `Bearer ${operator}`)
+      .expect(200);
+    const { rows } = res.body as { rows: Record<string, { doc: string; qty: string }> };
+    expect(rows[ids.lite].doc).not.toBe(rows[ids.maria].doc);
+    expect(JSON.parse(rows[ids.lite].doc)).toEqual(JSON.parse(rows[ids.maria].doc));
+    expect(res.body).toMatchObject({ consistent: true, differingColumns: [] });
+  });
 });
