@@ -179,6 +179,27 @@ describe('verified sync (e2e)', () => {
     expect((await logsOf(run.id)).filter((l) => l.message.startsWith('verify'))).toEqual([]);
   }, 120_000);
 
+  it('says so when a table cannot be verified: verifyError on the run and the table, an error line and a mail, the copy still succeeded', async () => {
+    await source.query("CREATE TABLE events (at timestamp NOT NULL, msg text); INSERT INTO events SELECT timestamp '2025-01-01' + g * interval '1 minute', 'e' || g FROM generate_series(1, 40) g");
+    const created = await request(api.http)
+      .post('/api/jobs')
+      .set(auth())
+      .send({ name: 'events verified', sourceId: srcId, targetId: dstId, mode: 'full', writeMode: 'replace', verify: true, tables: [{ source: 'public.events' }] })
+      .expect(201);
+    const before = sink.mails.length;
+    const run = await runJobToEnd(api, operator, created.body.id, { context: () => worker?.output() ?? '' });
+    expect(run).toMatchObject({ status: 'succeeded', rowsWritten: 40, drift: null, verifyError: expect.stringContaining('public.events: no usable key') });
+    expect(run.tables[0]).toMatchObject({ status: 'succeeded', drift: null, driftDetail: null, verifyError: expect.stringMatching(/^no usable key/) });
+    const line = await waitForLog(run.id, /^verify failed: no usable key/);
+    expect(line).toMatchObject({ level: 'error', table: 'public.events' });
+    await waitForLog(run.id, /^drift alert mailed to 1 recipient\(s\)$/);
+    expect(sink.mails).toHaveLength(before + 1);
+    const { headers, body } = readableMail(sink.mails[before].raw);
+    expect(headers).toContain('Subject: [dbferry] drift found after a run: events verified');
+    expect(body).toContain('The verify could not finish');
+    expect(body).toContain('Drift: not verified');
+  }, 120_000);
+
   it('refuses a verify that is not a boolean, naming the field', async () => {
     const res = await request(api.http).patch(`/api/jobs/${jobId}`).set(auth()).send({ verify: 'yes' }).expect(400);
     expect(JSON.stringify(res.body)).toContain('verify');
