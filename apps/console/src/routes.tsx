@@ -36,7 +36,7 @@ export const HOME_PATH = '/dashboard';
 
 /**
  * Every page behind the sign-in. Each area adds its own lines in its own block (pages in
- * src/pages/<area>/). Nav order: dashboard 10, connections 20, jobs 30, runs 40, alerts 80,
+ * src/pages/<area>/). Nav order: dashboard 10, connections 20, jobs 30, runs 40, diffs 50, arbiter 55, repairs 60, alerts 80,
  * users 90; external links 100+.
  */
 export const routes: ConsoleRoute[] = [
@@ -55,6 +55,13 @@ export const routes: ConsoleRoute[] = [
   // runs
   { path: 'runs', page: lazy(() => import('./pages/runs/RunsPage')), nav: { label: 'Runs', order: 40 } },
   { path: 'runs/:id', page: lazy(() => import('./pages/runs/RunPage')) },
+  // arbitration: diffs, the arbiter, repairs (repairs hold rows: operators and admins, as the API)
+  { path: 'diffs', page: lazy(() => import('./pages/arbitration/DiffsPage')), nav: { label: 'Diffs', order: 50 } },
+  { path: 'diffs/new', page: lazy(() => import('./pages/arbitration/DiffFormPage')), role: 'operator' },
+  { path: 'diffs/:id', page: lazy(() => import('./pages/arbitration/DiffPage')) },
+  { path: 'arbiter', page: lazy(() => import('./pages/arbitration/ArbiterPage')), nav: { label: 'Arbiter', order: 55 } },
+  { path: 'repairs', page: lazy(() => import('./pages/arbitration/RepairsPage')), role: 'operator', nav: { label: 'Repairs', order: 60 } },
+  { path: 'repairs/:id', page: lazy(() => import('./pages/arbitration/RepairPage')), role: 'operator' },
   // alerts
   { path: 'alerts', page: lazy(() => import('./pages/alerts/AlertsPage')), role: 'admin', nav: { label: 'Alerts', order: 80 } },
   // users
