@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiExtraModels, ApiForbiddenResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser, RequireRole } from '../../common/auth.decorators';
 import { UuidParamPipe } from '../../common/input-guard';
@@ -50,11 +51,13 @@ export class RepairsController {
 
   @Get(':id/sql')
   @RepairIdParam()
-  @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOkResponse({ description: "the plan for one target as that database's SQL", content: { 'text/plain': { schema: { type: 'string', example: 'INSERT INTO "public"."orders" ("id", "amount") VALUES\n  (42, 10.50)\nON CONFLICT ("id") DO UPDATE SET "amount" = EXCLUDED."amount";' } } } })
   @ApiBadRequestResponse({ description: 'connectionId is missing or not a target of the repair' })
   @ApiConflictResponse({ description: 'the repair is still being planned' })
-  sql(@Param('id', UuidParamPipe) id: string, @Query() query: SqlQuery) {
-    return this.repairs.sql(id, query.connectionId);
+  async sql(@Param('id', UuidParamPipe) id: string, @Query() query: SqlQuery, @Res({ passthrough: true }) res: Response): Promise<string> {
+    const text = await this.repairs.sql(id, query.connectionId);
+    // Set only on success: an error stays the JSON every route answers with.
+    res.type('text/plain; charset=utf-8');
+    return text;
   }
 }
