@@ -200,6 +200,40 @@ describe('verified sync (e2e)', () => {
     expect(body).toContain('Drift: not verified');
   }, 120_000);
 
+  it('verifies a run as it was planned when verify is turned off mid-run; the next run is not verified', async () => {
+    // Analysed and small: plan-run reads the catalogue only and plans one chunk, which then waits on the test's lock.
+    await source.query("CREATE TABLE stock (sku int PRIMARY KEY, qty int NOT NULL); INSERT INTO stock SELECT g, g % 17 FROM generate_series(1, 60) g; ANALYZE stock");
+    const job = (await request(api.http)
+      .post('/api/jobs')
+      .set(auth())
+      .send({ name: 'stock verified', sourceId: srcId, targetId: dstId, mode: 'full', writeMode: 'upsert', verify: true, tables: [{ source: 'public.stock' }] })
+      .expect(201)).body as { id: string };
+    const lock = new Client({ connectionString: pg.url });
+    await lock.connect();
+    await lock.query('BEGIN');
+    await lock.query('LOCK TABLE stock IN ACCESS EXCLUSIVE MODE');
+    const { runId } = (await request(api.http).post(`/api/jobs/${job.id}/run`).set(auth()).expect(202)).body as { runId: string };
+    try {
+      await waitFor(async () => {
+        const run = (await request(api.http).get(`/api/runs/${runId}`).set(auth()).expect(200)).body;
+        if (run.status !== 'running' || run.tables?.[0]?.chunksTotal !== 1) return false;
+        const [waiting] = (await source.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [pg.name])).rows;
+        return waiting.n > 0;
+      }, 60_000, 'the run planned and its chunk held by the lock');
+      await request(api.http).patch(`/api/jobs/${job.id}`).set(auth()).send({ verify: false }).expect(200);
+    } finally {
+      await lock.query('COMMIT');
+      await lock.end();
+    }
+    const held = await waitFor(async () => {
+      const run = (await request(api.http).get(`/api/runs/${runId}`).set(auth()).expect(200)).body;
+      return ['succeeded', 'failed', 'cancelled'].includes(run.status) && run;
+    }, 60_000, `run ${runId} to end`);
+    expect(held).toMatchObject({ status: 'succeeded', rowsWritten: 60, drift: 0, verifyError: null });
+    const next = await runJobToEnd(api, operator, job.id, { context: () => worker?.output() ?? '' });
+    expect(next).toMatchObject({ status: 'succeeded', drift: null, diffId: null });
+  }, 120_000);
+
   it('refuses a verify that is not a boolean, naming the field', async () => {
     const res = await request(api.http).patch(`/api/jobs/${jobId}`).set(auth()).send({ verify: 'yes' }).expect(400);
     expect(JSON.stringify(res.body)).toContain('verify');
