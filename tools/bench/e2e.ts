@@ -25,8 +25,8 @@ export const CONTROL_DATABASE = `${BENCH_DB_PREFIX}_control`;
 export function workerNodeArgs(script: string, extra = ''): string[] {
   const words = script.trim().split(/\s+/);
   const node = words.indexOf('node', words.indexOf('--'));
-  const entry = words.findIndex((w, i) => i > node && w.endsWith('.js'));
-  if (node < 0 || entry < 0) throw new Error(`start:worker:supervised is not "… -- node [flags] <script>.js": ${script}`);
+  const entry = words.length - 1;
+  if (node < 0 || entry <= node || !words[entry]?.endsWith('.js')) throw new Error(`start:worker:supervised is not "… -- node [flags] <script>.js": ${script}`);
   return [...words.slice(node + 1, entry), ...extra.split(/\s+/).filter(Boolean)];
 }
 const WORKER_NODE_ARGS = workerNodeArgs(
