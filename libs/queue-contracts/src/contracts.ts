@@ -7,6 +7,8 @@ export enum QueueName {
   Maintenance = 'maintenance',
   /** Diffs and repairs: their segments spread over the fleet beside, not behind, copy chunks. */
   Arbitration = 'arbitration',
+  /** Replica-group sync tasks: the writes a member still owes, applied beside copies and diffs. */
+  Groups = 'groups',
 }
 
 export enum JobName {
@@ -20,6 +22,7 @@ export enum JobName {
   FinishDiff = 'finish-diff',
   PlanRepair = 'plan-repair',
   ApplyRepair = 'apply-repair',
+  ApplySyncTask = 'apply-sync-task',
 }
 
 export interface JobPayloads {
@@ -33,6 +36,7 @@ export interface JobPayloads {
   [JobName.FinishDiff]: { v: 1; diffId: string };
   [JobName.PlanRepair]: { v: 1; repairId: string };
   [JobName.ApplyRepair]: { v: 1; repairId: string };
+  [JobName.ApplySyncTask]: { v: 1; taskId: string };
 }
 
 export type JobData<N extends JobName> = JobPayloads[N];
@@ -51,6 +55,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.FinishDiff]: QueueName.Arbitration,
   [JobName.PlanRepair]: QueueName.Arbitration,
   [JobName.ApplyRepair]: QueueName.Arbitration,
+  [JobName.ApplySyncTask]: QueueName.Groups,
 };
 
 /**
@@ -70,6 +75,14 @@ export const arbitrationJobId = {
   finishDiff: (diffId: string) => `finish-diff.${diffId}`,
   planRepair: (repairId: string) => `plan-repair.${repairId}`,
   applyRepair: (repairId: string) => `apply-repair.${repairId}`,
+};
+
+/**
+ * A sync task's job: one per execution round (a manual execute of a failed task starts a new
+ * round), so the reconciler re-adding a lost job never doubles one.
+ */
+export const groupsJobId = {
+  task: (taskId: string, round: number) => `apply-sync-task.${taskId}.${round}`,
 };
 
 /** The BullMQ job scheduler of a sync job's cron schedule: one per job, whatever the replicas. */
@@ -94,6 +107,13 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobDefaults> = {
   [QueueName.Arbitration]: {
     attempts: 8,
     backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
+  // A member that is down is retried for about eight minutes, then the task is failed (issue 13).
+  [QueueName.Groups]: {
+    attempts: 9,
+    backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: { age: 7 * 24 * 3600 },
   },
