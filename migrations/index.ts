@@ -14,6 +14,7 @@ import { RunStatusQueuedIndex1763971000000 } from './1763971000000-RunStatusQueu
 import { Diffs1763980000000 } from './1763980000000-Diffs';
 import { JobVerify1763985000000 } from './1763985000000-JobVerify';
 import { Repairs1763990000000 } from './1763990000000-Repairs';
+import { ReplicaGroups1764000000000 } from './1764000000000-ReplicaGroups';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   Diffs1763980000000,
   JobVerify1763985000000,
   Repairs1763990000000,
+  ReplicaGroups1764000000000,
 ];

@@ -9,6 +9,7 @@ import { ConnectionSecrets } from '../connection-secrets';
 import { createControlDataSource, ENTITIES } from '../data-source';
 import { isSchemaCurrent, migrateUnderLock } from '../migrator';
 import { DiffRepository } from '../diffs/diff.repository';
+import { GroupRepository } from '../groups/group.repository';
 import { RepairRepository } from '../repairs/repair.repository';
 import { RunRepository } from '../runs/run.repository';
 import { RunStats } from '../runs/run-stats';
@@ -101,7 +102,7 @@ export class ControlPlaneModule {
         },
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
         { provide: AlertSettingsSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new AlertSettingsSecrets(ds, box) },
-        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository, RepairRepository].map((store) => ({
+        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository, RepairRepository, GroupRepository].map((store) => ({
           provide: store,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new store(ds),
@@ -120,6 +121,7 @@ export class ControlPlaneModule {
         AuditLogRepository,
         DiffRepository,
         RepairRepository,
+        GroupRepository,
         ...repositories.map((p) => (p as { provide: string }).provide),
       ],
     };

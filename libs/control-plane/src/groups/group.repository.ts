@@ -1,0 +1,371 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+export type SyncTaskStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+export const SYNC_TASK_STATUSES: readonly SyncTaskStatus[] = ['pending', 'running', 'done', 'failed', 'skipped'];
+
+/** One column of a group: its name, its neutral kind on the first member, and whether it may be null there. */
+export interface GroupColumnRecord {
+  name: string;
+  kind: string;
+  nullable: boolean;
+}
+
+export interface GroupMemberRecord {
+  connectionId: string;
+  ordinal: number;
+  table: { schema: string; name: string };
+  /** The member's NeutralColumn[] (of @dbferry/dialects-core) aligned with the group's columns, keys first. */
+  columns: unknown[];
+}
+
+export interface GroupRecord {
+  id: string;
+  name: string;
+  keyColumns: string[];
+  columns: GroupColumnRecord[];
+  differences: unknown[];
+  autoExecute: boolean;
+  debtAlertSeconds: number;
+  adoptDiffId: string | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  members: GroupMemberRecord[];
+}
+
+export interface NewGroup {
+  name: string;
+  keyColumns: string[];
+  columns: GroupColumnRecord[];
+  differences: unknown[];
+  autoExecute: boolean;
+  debtAlertSeconds: number;
+  members: GroupMemberRecord[];
+  createdBy: string | null;
+}
+
+export interface GroupWriteRecord {
+  version: string;
+  groupId: string;
+  keyDigest: string;
+  key: Record<string, unknown>;
+  op: 'upsert' | 'delete';
+  row: Record<string, unknown> | null;
+  writeTo: string[];
+  createdAt: Date;
+}
+
+export interface SyncTaskRecord {
+  id: string;
+  groupId: string;
+  connectionId: string;
+  version: string;
+  keyDigest: string;
+  key: Record<string, unknown>;
+  op: 'upsert' | 'delete';
+  status: SyncTaskStatus;
+  attempts: number;
+  error: string | null;
+  round: number;
+  queued: boolean;
+  skippedFor: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface MemberDebt {
+  groupId: string;
+  connectionId: string;
+  pending: number;
+  failed: number;
+  oldestPendingAt: Date | null;
+}
+
+/** What applying a key's newest write to one member settled. */
+export interface MemberKeyOutcome {
+  /** The version the member holds now (the newest write of the key, or what it already held). */
+  appliedVersion: string;
+  /** False when the member already held the newest write: nothing was written. */
+  wrote: boolean;
+  /** Open tasks of the key settled: done (the version written) or skipped (an older one). */
+  done: string[];
+  skipped: string[];
+}
+
+const GROUP_COLUMNS = `g.id, g.name, g.key_columns AS "keyColumns", g.columns, g.differences, g.auto_execute AS "autoExecute",
+  g.debt_alert_seconds AS "debtAlertSeconds", g.adopt_diff_id AS "adoptDiffId", g.created_by AS "createdBy", g.created_at AS "createdAt", g.updated_at AS "updatedAt"`;
+const TASK_COLUMNS = `t.id, t.group_id AS "groupId", t.connection_id AS "connectionId", t.version::text AS version, t.key_digest AS "keyDigest", w.key, w.op,
+  t.status, t.attempts, t.error, t.round, t.queued, t.skipped_for::text AS "skippedFor", t.created_at AS "createdAt", t.updated_at AS "updatedAt", t.finished_at AS "finishedAt"`;
+const WRITE_COLUMNS = `version::text AS version, group_id AS "groupId", key_digest AS "keyDigest", key, op, row, write_to AS "writeTo", created_at AS "createdAt"`;
+
+/**
+ * The one owner of replica-group state in the control store: groups and members, writes with
+ * their sync tasks (one transaction), and per member and key the version it holds. Applying a
+ * write to a member happens under that (group, member, key) row's lock, so two appliers of one
+ * key (the API's synchronous write, a worker's task, a retried job) take turns and each applies
+ * the key's newest write or nothing: a late task never overwrites a newer write.
+ */
+export class GroupRepository {
+  constructor(private readonly db: DataSource | EntityManager) {}
+
+  private transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return 'createQueryRunner' in this.db ? (this.db as DataSource).transaction(work) : (this.db as EntityManager).transaction(work);
+  }
+
+  async create(group: NewGroup): Promise<string> {
+    return this.transaction(async (tx) => {
+      const [row] = (await tx.query(
+        `INSERT INTO replica_group (name, key_columns, columns, differences, auto_execute, debt_alert_seconds, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [group.name, group.keyColumns, JSON.stringify(group.columns), JSON.stringify(group.differences), group.autoExecute, group.debtAlertSeconds, group.createdBy],
+      )) as { id: string }[];
+      for (const m of group.members) {
+        await tx.query(`INSERT INTO replica_group_member (group_id, connection_id, ordinal, table_schema, table_name, columns) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          row.id,
+          m.connectionId,
+          m.ordinal,
+          m.table.schema,
+          m.table.name,
+          JSON.stringify(m.columns),
+        ]);
+      }
+      return row.id;
+    });
+  }
+
+  async nameTaken(name: string, exceptId?: string): Promise<boolean> {
+    const rows = (await this.db.query(`SELECT 1 FROM replica_group WHERE name = $1 AND id IS DISTINCT FROM $2`, [name, exceptId ?? null])) as unknown[];
+    return rows.length > 0;
+  }
+
+  async update(id: string, patch: { name?: string; autoExecute?: boolean; debtAlertSeconds?: number }): Promise<boolean> {
+    const [, count] = (await this.db.query(
+      `UPDATE replica_group SET name = coalesce($2, name), auto_execute = coalesce($3, auto_execute), debt_alert_seconds = coalesce($4, debt_alert_seconds), updated_at = now() WHERE id = $1`,
+      [id, patch.name ?? null, patch.autoExecute ?? null, patch.debtAlertSeconds ?? null],
+    )) as [unknown, number];
+    return count > 0;
+  }
+
+  async setAdoptDiff(id: string, diffId: string): Promise<void> {
+    await this.db.query(`UPDATE replica_group SET adopt_diff_id = $2, updated_at = now() WHERE id = $1`, [id, diffId]);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      // Tasks reference writes and members: gone with the group, in one transaction.
+      await tx.query(`DELETE FROM sync_task WHERE group_id = $1`, [id]);
+      await tx.query(`DELETE FROM group_write WHERE group_id = $1`, [id]);
+      const [, count] = (await tx.query(`DELETE FROM replica_group WHERE id = $1`, [id])) as [unknown, number];
+      return count > 0;
+    });
+  }
+
+  async group(id: string): Promise<GroupRecord | null> {
+    const [group] = (await this.db.query(`SELECT ${GROUP_COLUMNS} FROM replica_group g WHERE g.id = $1`, [id])) as Omit<GroupRecord, 'members'>[];
+    if (!group) return null;
+    return { ...group, members: await this.members(id) };
+  }
+
+  async list(limit: number, offset: number): Promise<{ items: GroupRecord[]; total: number }> {
+    const groups = (await this.db.query(`SELECT ${GROUP_COLUMNS} FROM replica_group g ORDER BY g.name LIMIT $1 OFFSET $2`, [limit, offset])) as Omit<GroupRecord, 'members'>[];
+    const [{ total }] = (await this.db.query(`SELECT count(*)::int AS total FROM replica_group`)) as { total: number }[];
+    const items: GroupRecord[] = [];
+    for (const g of groups) items.push({ ...g, members: await this.members(g.id) });
+    return { items, total };
+  }
+
+  private async members(groupId: string): Promise<GroupMemberRecord[]> {
+    const rows = (await this.db.query(
+      `SELECT connection_id AS "connectionId", ordinal, table_schema AS schema, table_name AS name, columns FROM replica_group_member WHERE group_id = $1 ORDER BY ordinal`,
+      [groupId],
+    )) as { connectionId: string; ordinal: number; schema: string; name: string; columns: unknown[] }[];
+    return rows.map((r) => ({ connectionId: r.connectionId, ordinal: r.ordinal, table: { schema: r.schema, name: r.name }, columns: r.columns }));
+  }
+
+  /**
+   * Records a write (the next version) and, in the same transaction, one pending task per
+   * member in `owedBy`. Returns the version and the tasks by connection id.
+   */
+  async recordWrite(write: {
+    groupId: string;
+    keyDigest: string;
+    key: Record<string, unknown>;
+    op: 'upsert' | 'delete';
+    row: Record<string, unknown> | null;
+    writeTo: string[];
+    owedBy: string[];
+    queued: boolean;
+    createdBy: string | null;
+  }): Promise<{ version: string; tasks: Record<string, string> }> {
+    return this.transaction(async (tx) => {
+      const [w] = (await tx.query(
+        `INSERT INTO group_write (group_id, key_digest, key, op, row, write_to, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING version::text AS version`,
+        [write.groupId, write.keyDigest, JSON.stringify(write.key), write.op, write.row === null ? null : JSON.stringify(write.row), write.writeTo, write.createdBy],
+      )) as { version: string }[];
+      const tasks: Record<string, string> = {};
+      for (const connectionId of write.owedBy) {
+        tasks[connectionId] = await this.insertTask(tx, write.groupId, connectionId, w.version, write.keyDigest, write.queued, null, 0);
+      }
+      return { version: w.version, tasks };
+    });
+  }
+
+  /** A task for a member whose synchronous write failed: it owes the write, with the error and one attempt spent. */
+  async failedWriteTask(groupId: string, connectionId: string, version: string, keyDigest: string, error: string, queued: boolean): Promise<string> {
+    return this.insertTask(this.db as EntityManager, groupId, connectionId, version, keyDigest, queued, error, 1);
+  }
+
+  private async insertTask(tx: DataSource | EntityManager, groupId: string, connectionId: string, version: string, keyDigest: string, queued: boolean, error: string | null, attempts: number): Promise<string> {
+    const [t] = (await tx.query(
+      `INSERT INTO sync_task (group_id, connection_id, version, key_digest, queued, error, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [groupId, connectionId, version, keyDigest, queued, error, attempts],
+    )) as { id: string }[];
+    return t.id;
+  }
+
+  async newestWrite(groupId: string, keyDigest: string): Promise<GroupWriteRecord | null> {
+    const [w] = (await this.db.query(`SELECT ${WRITE_COLUMNS} FROM group_write WHERE group_id = $1 AND key_digest = $2 ORDER BY version DESC LIMIT 1`, [groupId, keyDigest])) as GroupWriteRecord[];
+    return w ?? null;
+  }
+
+  /**
+   * Brings one member's copy of one key up to the key's newest write, under the lock of the
+   * (group, member, key) row: `write` is called with that write only when the member holds an
+   * older version (it must write the row to the member in one target transaction and throw on
+   * failure). Then, in the same store transaction, the version held is recorded and the key's
+   * open (and failed, now paid) tasks for the member are settled: the one of the written version done, older ones
+   * skipped. A failure rolls everything back here (the target write is idempotent, so a write
+   * that committed on the target before a crash is simply written again).
+   */
+  async applyNewest(groupId: string, connectionId: string, keyDigest: string, write: (newest: GroupWriteRecord) => Promise<void>): Promise<MemberKeyOutcome> {
+    return this.transaction(async (tx) => {
+      await tx.query(`INSERT INTO group_member_key (group_id, connection_id, key_digest) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [groupId, connectionId, keyDigest]);
+      const [held] = (await tx.query(
+        `SELECT applied_version::text AS version FROM group_member_key WHERE group_id = $1 AND connection_id = $2 AND key_digest = $3 FOR UPDATE`,
+        [groupId, connectionId, keyDigest],
+      )) as { version: string }[];
+      const [newest] = (await tx.query(`SELECT ${WRITE_COLUMNS} FROM group_write WHERE group_id = $1 AND key_digest = $2 ORDER BY version DESC LIMIT 1`, [groupId, keyDigest])) as GroupWriteRecord[];
+      let appliedVersion = held.version;
+      let wrote = false;
+      if (newest && BigInt(newest.version) > BigInt(held.version)) {
+        await write(newest);
+        wrote = true;
+        appliedVersion = newest.version;
+        await tx.query(`UPDATE group_member_key SET applied_version = $4, deleted = $5, updated_at = now() WHERE group_id = $1 AND connection_id = $2 AND key_digest = $3`, [
+          groupId,
+          connectionId,
+          keyDigest,
+          appliedVersion,
+          newest.op === 'delete',
+        ]);
+      }
+      const settled = (await tx.query(
+        `UPDATE sync_task SET status = CASE WHEN version = $4 THEN 'done' ELSE 'skipped' END,
+                skipped_for = CASE WHEN version = $4 THEN NULL ELSE $4::bigint END, finished_at = now(), updated_at = now()
+          WHERE group_id = $1 AND connection_id = $2 AND key_digest = $3 AND status IN ('pending', 'running', 'failed') AND version <= $4
+          RETURNING id, status`,
+        [groupId, connectionId, keyDigest, appliedVersion],
+      )) as [{ id: string; status: string }[], number];
+      const rows = settled[0];
+      return { appliedVersion, wrote, done: rows.filter((r) => r.status === 'done').map((r) => r.id), skipped: rows.filter((r) => r.status === 'skipped').map((r) => r.id) };
+    });
+  }
+
+  async task(id: string): Promise<SyncTaskRecord | null> {
+    const [t] = (await this.db.query(`SELECT ${TASK_COLUMNS} FROM sync_task t JOIN group_write w ON w.version = t.version WHERE t.id = $1`, [id])) as SyncTaskRecord[];
+    return t ?? null;
+  }
+
+  async tasks(filter: { status?: SyncTaskStatus; groupId?: string; connectionId?: string }, limit: number, offset: number): Promise<{ items: SyncTaskRecord[]; total: number }> {
+    const where = `($1::text IS NULL OR t.status = $1) AND ($2::uuid IS NULL OR t.group_id = $2) AND ($3::uuid IS NULL OR t.connection_id = $3)`;
+    const params = [filter.status ?? null, filter.groupId ?? null, filter.connectionId ?? null];
+    const items = (await this.db.query(
+      `SELECT ${TASK_COLUMNS} FROM sync_task t JOIN group_write w ON w.version = t.version WHERE ${where} ORDER BY t.created_at DESC, t.version DESC LIMIT $4 OFFSET $5`,
+      [...params, limit, offset],
+    )) as SyncTaskRecord[];
+    const [{ total }] = (await this.db.query(`SELECT count(*)::int AS total FROM sync_task t WHERE ${where}`, params)) as { total: number }[];
+    return { items, total };
+  }
+
+  /** Open tasks (pending, or running when a worker died) a manual execute asks for: marked queued, returned with their round. */
+  async queueOpen(filter: { taskId?: string; groupId?: string }): Promise<{ id: string; round: number }[]> {
+    const [rows] = (await this.db.query(
+      `UPDATE sync_task SET queued = true, updated_at = now()
+        WHERE status IN ('pending', 'running') AND ($1::uuid IS NULL OR id = $1) AND ($2::uuid IS NULL OR group_id = $2)
+        RETURNING id, round`,
+      [filter.taskId ?? null, filter.groupId ?? null],
+    )) as [{ id: string; round: number }[], number];
+    return rows;
+  }
+
+  /** A failed task executed again by hand: pending in a new round (a new queue job id), attempts kept. */
+  async retryFailed(taskId: string): Promise<{ id: string; round: number } | null> {
+    const [rows] = (await this.db.query(
+      `UPDATE sync_task SET status = 'pending', round = round + 1, queued = true, finished_at = NULL, updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING id, round`,
+      [taskId],
+    )) as [{ id: string; round: number }[], number];
+    return rows[0] ?? null;
+  }
+
+  /** A worker takes a task: running, one more attempt. Null when it is settled already (or gone). */
+  async start(taskId: string): Promise<SyncTaskRecord | null> {
+    const [rows] = (await this.db.query(
+      `UPDATE sync_task SET status = 'running', attempts = attempts + 1, updated_at = now() WHERE id = $1 AND status IN ('pending', 'running') RETURNING id`,
+      [taskId],
+    )) as [{ id: string }[], number];
+    return rows.length ? this.task(taskId) : null;
+  }
+
+  /** An attempt failed: back to pending with its error (the queue retries it), or failed for good. */
+  async attemptFailed(taskId: string, error: string, final: boolean): Promise<boolean> {
+    const [rows] = (await this.db.query(
+      `UPDATE sync_task SET status = $3, error = $2, updated_at = now(), finished_at = CASE WHEN $3 = 'failed' THEN now() END
+        WHERE id = $1 AND status IN ('pending', 'running') RETURNING id`,
+      [taskId, error.slice(0, 2000), final ? 'failed' : 'pending'],
+    )) as [{ id: string }[], number];
+    return rows.length > 0;
+  }
+
+  /**
+   * Open tasks whose queue job may be lost (a Redis flush): those of groups that execute by
+   * themselves, or asked for by hand, older than `graceSeconds` since their last move.
+   */
+  async openTasks(graceSeconds: number, limit = 1000): Promise<{ id: string; round: number }[]> {
+    return (await this.db.query(
+      `SELECT t.id, t.round FROM sync_task t JOIN replica_group g ON g.id = t.group_id
+        WHERE t.status IN ('pending', 'running') AND (g.auto_execute OR t.queued) AND t.updated_at < now() - make_interval(secs => $1)
+        ORDER BY t.created_at LIMIT $2`,
+      [graceSeconds, limit],
+    )) as { id: string; round: number }[];
+  }
+
+  /** Per member of every group (or one): pending (with running) and failed tasks, and the oldest pending task's time. */
+  async debt(groupId?: string): Promise<MemberDebt[]> {
+    const rows = (await this.db.query(
+      `SELECT m.group_id AS "groupId", m.connection_id AS "connectionId",
+              count(t.id) FILTER (WHERE t.status IN ('pending', 'running'))::int AS pending,
+              count(t.id) FILTER (WHERE t.status = 'failed')::int AS failed,
+              min(t.created_at) FILTER (WHERE t.status IN ('pending', 'running')) AS "oldestPendingAt"
+         FROM replica_group_member m
+         LEFT JOIN sync_task t ON t.group_id = m.group_id AND t.connection_id = m.connection_id AND t.status IN ('pending', 'running', 'failed')
+        WHERE ($1::uuid IS NULL OR m.group_id = $1)
+        GROUP BY m.group_id, m.connection_id, m.ordinal
+        ORDER BY m.group_id, m.ordinal`,
+      [groupId ?? null],
+    )) as MemberDebt[];
+    return rows;
+  }
+
+  /** Members whose oldest pending task is older than their group's alert threshold. */
+  async overdue(): Promise<(MemberDebt & { groupName: string; debtAlertSeconds: number })[]> {
+    return (await this.db.query(
+      `SELECT g.id AS "groupId", g.name AS "groupName", g.debt_alert_seconds AS "debtAlertSeconds", t.connection_id AS "connectionId",
+              count(*)::int AS pending, 0 AS failed, min(t.created_at) AS "oldestPendingAt"
+         FROM sync_task t JOIN replica_group g ON g.id = t.group_id
+        WHERE t.status IN ('pending', 'running')
+        GROUP BY g.id, g.name, g.debt_alert_seconds, t.connection_id
+       HAVING min(t.created_at) < now() - make_interval(secs => g.debt_alert_seconds)`,
+    )) as (MemberDebt & { groupName: string; debtAlertSeconds: number })[];
+  }
+}
