@@ -20,3 +20,4 @@ export * from './diff/diff-segment';
 export * from './diff/arbiter';
 export * from './diff/rows-by-key';
 export * from './repair/repair';
+export * from './groups/group-row';
