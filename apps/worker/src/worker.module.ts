@@ -19,12 +19,17 @@ import { PruneAuditLogHandler } from './handlers/prune-audit-log.handler';
 import { ScheduledRunHandler } from './handlers/scheduled-run.handler';
 import { ApplyRepairHandler } from './handlers/apply-repair.handler';
 import { PlanRepairHandler } from './handlers/plan-repair.handler';
+import { ApplySyncTaskHandler } from './handlers/apply-sync-task.handler';
+import { GroupAlerts } from './groups/group-alerts';
+import { GroupReconciler } from './groups/group-reconciler';
+import { GroupsProcessor } from './processors/groups.processor';
 import { OpsServer } from './ops/ops-server';
 import { WorkerMetrics } from './ops/worker-metrics';
 import { ArbitrationProcessor } from './processors/arbitration.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { SyncProcessor } from './processors/sync.processor';
 import { RepairAlerts } from './repairs/repair-alerts';
+import { RepairReconciler } from './repairs/repair-reconciler';
 import { RepairSessionPool } from './repairs/repair-sessions';
 import { ConnectionOpener } from './runs/connection-opener';
 import { Reconciler } from './runs/reconciler';
@@ -88,8 +93,13 @@ export class WorkerModule {
         RepairAlerts,
         PlanRepairHandler,
         ApplyRepairHandler,
+        RepairReconciler,
         DiffReconciler,
         ArbitrationProcessor,
+        GroupAlerts,
+        ApplySyncTaskHandler,
+        GroupReconciler,
+        GroupsProcessor,
       ],
     };
   }
