@@ -156,6 +156,8 @@ describe('fuzzing every documented route (e2e)', () => {
     ids['userVictim'] = await make('/api/users', { username: 'fuzz-viewer-2', password: 'fuzz-viewer-password', role: 'viewer' });
     // A queued run (no worker runs here) for the /api/runs/{id} routes.
     ids['run'] = (await request(api.http).post(`/api/jobs/${ids['job']}/run`).set(auth()).expect(202)).body.runId as string;
+    // A queued diff (no worker here) for the /api/diffs/{id} routes, so a bad query parameter is their only fault.
+    ids['diff'] = (await request(api.http).post('/api/diffs').set(auth()).send({ referenceId: ids['pg'], otherIds: [ids['my']], tables: [{ reference: 'public.items' }] }).expect(202)).body.diffId as string;
     doc = (await request(api.http).get('/docs-json').expect(200)).body as OpenApi;
   }, 60_000);
 
@@ -183,6 +185,7 @@ describe('fuzzing every documented route (e2e)', () => {
     if (path.startsWith('/api/connections')) return ids[`pg${copy}`]!;
     if (path.startsWith('/api/jobs')) return ids[`job${copy}`]!;
     if (path.startsWith('/api/runs')) return ids['run']!;
+    if (path.startsWith('/api/diffs')) return ids['diff']!;
     if (path.startsWith('/api/users')) return ids[`user${copy}`]!;
     return '00000000-0000-4000-8000-000000000000';
   };
