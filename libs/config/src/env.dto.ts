@@ -121,6 +121,11 @@ export class SharedEnv {
   @Transform(list)
   @IsEmail({}, { each: true, message: '$property must be a comma-separated list of e-mail addresses' })
   ALERT_EMAILS: string[] = [];
+
+  /** Fault injection (/api/faults and the hooks in every process): for proving compensation works, never in production by default. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: '$property must be true or false' })
+  FAULTS_ENABLED: 'true' | 'false' = 'false';
 }
 
 /** Variables of the HTTP API. */

@@ -47,6 +47,7 @@ describe('validateEnv', () => {
     ['ALERT_EMAILS', { ALERT_EMAILS: 'ops@example.com, not-an-address' }],
     ['SMTP_URL', { SMTP_URL: 'mail.example.com' }],
     ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'short' }],
+    ['FAULTS_ENABLED', { FAULTS_ENABLED: 'yes' }],
   ])('refuses a bad %s, naming it', (name, override) => {
     expect(problemsOf({ ...good, ...override })).toContain(name);
   });
@@ -54,6 +55,11 @@ describe('validateEnv', () => {
   it('names every missing required variable at once', () => {
     const message = problemsOf({ NODE_ENV: 'production' });
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'SECRETS_KEY', 'JWT_SECRET']) expect(message).toContain(name);
+  });
+
+  it('keeps fault injection off unless FAULTS_ENABLED is exactly true', () => {
+    expect(validateEnv(WorkerEnv, good).FAULTS_ENABLED).toBe('false');
+    expect(validateEnv(WorkerEnv, { ...good, FAULTS_ENABLED: 'true' }).FAULTS_ENABLED).toBe('true');
   });
 
   it('refuses a bad worker setting', () => {

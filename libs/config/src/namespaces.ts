@@ -31,6 +31,12 @@ export const alertsConfig = registerAs('alerts', () => {
   return { smtpUrl: env.SMTP_URL, recipients: env.ALERT_EMAILS };
 });
 
+/** Fault injection: off unless FAULTS_ENABLED=true; when off, no hook is installed anywhere. */
+export const faultsConfig = registerAs('faults', () => {
+  const env = validateEnv(SharedEnv);
+  return { enabled: env.FAULTS_ENABLED === 'true' };
+});
+
 export const apiConfig = registerAs('api', () => {
   const env = validateEnv(ApiEnv);
   return {
