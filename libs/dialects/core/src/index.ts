@@ -14,3 +14,4 @@ export * from './classify-data-plane';
 export * from './golden-sql';
 export * from './sql-text';
 export * from './sql-style';
+export * from './fault-injection';
