@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
+import { JobProducer } from '@dbferry/queue';
+import { arbitrationJobId, JobName } from '@dbferry/queue-contracts';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
 import { changeReference, copyWithJob, type DiffBody, kindsTableSql, pgExec, startDiff, waitForDiff } from './diff-fixture';
 import { FAST_STALLS } from './fault-rig';
@@ -236,6 +238,20 @@ describe('repairs (e2e)', () => {
     await request(api.http).get(`/api/repairs/${missing}`).set(auth()).expect(404);
     await request(api.http).get('/api/repairs/not-a-uuid').set(auth()).expect(400);
   }, 120_000);
+
+  it('plans and applies a repair whose queue job Redis lost (the reconciler enqueues it again)', async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop('SIGTERM', 10_000)));
+    await mysqlExec(maria.url, "UPDATE votes SET label = 'lost' WHERE id = 30");
+    const repairId = await startRepair({ sourceId: pgId, targetIds: [mariaId], table: 'public.votes', keys: [30] });
+    // No worker took it; the queue forgets it, as a flushed Redis would.
+    expect(await api.app.get(JobProducer).removeJob(JobName.PlanRepair, arbitrationJobId.planRepair(repairId))).toBe(true);
+    const worker = await spawnWorker({ WORKER_CONCURRENCY: '1', RECONCILE_INTERVAL: '1000', LOG_LEVEL: 'warn' });
+    workers.push(worker);
+    await worker.ready();
+    const repair = await waitForRepair(repairId, ['succeeded', 'failed'], 120_000);
+    expect(repair).toMatchObject({ status: 'succeeded', verify: { clean: true } });
+    expect(repair.targets[mariaId]).toMatchObject({ upserts: 1, upserted: 1 });
+  }, 300_000);
 
   it('finishes a repair whose worker was SIGKILLed mid-apply, with the same counts and a clean re-verify', async () => {
     await mysqlExec(maria.url, "UPDATE big SET note = CONCAT(note, '*')");
