@@ -19,6 +19,10 @@ import { PruneAuditLogHandler } from './handlers/prune-audit-log.handler';
 import { ScheduledRunHandler } from './handlers/scheduled-run.handler';
 import { ApplyRepairHandler } from './handlers/apply-repair.handler';
 import { PlanRepairHandler } from './handlers/plan-repair.handler';
+import { ApplySyncTaskHandler } from './handlers/apply-sync-task.handler';
+import { GroupAlerts } from './groups/group-alerts';
+import { GroupReconciler } from './groups/group-reconciler';
+import { GroupsProcessor } from './processors/groups.processor';
 import { OpsServer } from './ops/ops-server';
 import { WorkerMetrics } from './ops/worker-metrics';
 import { ArbitrationProcessor } from './processors/arbitration.processor';
@@ -92,6 +96,10 @@ export class WorkerModule {
         RepairReconciler,
         DiffReconciler,
         ArbitrationProcessor,
+        GroupAlerts,
+        ApplySyncTaskHandler,
+        GroupReconciler,
+        GroupsProcessor,
       ],
     };
   }
