@@ -12,3 +12,4 @@ export * from './bull-board';
 export * from './queue-metrics';
 export { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 export * from './connection-slots';
+export * from './fault-registry';

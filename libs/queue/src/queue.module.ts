@@ -1,8 +1,9 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import type { ConfigType } from '@nestjs/config';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
 import type { Redis } from 'ioredis';
-import { storeConfig } from '@dbferry/config';
+import { faultsConfig, storeConfig } from '@dbferry/config';
+import { FaultRegistry } from './fault-registry';
 import { HandlerRegistry } from './handler-registry';
 import { JobProducer } from './job-producer';
 import { assertNoEviction, createRedis } from './redis';
@@ -35,7 +36,7 @@ export class QueueModule {
     return {
       module: QueueModule,
       global: true,
-      imports: worker ? [DiscoveryModule] : [],
+      imports: [ConfigModule.forFeature(faultsConfig), ...(worker ? [DiscoveryModule] : [])],
       providers: [
         {
           provide: QUEUE_OPTIONS,
@@ -57,9 +58,11 @@ export class QueueModule {
         },
         RedisCloser,
         JobProducer,
+        // Both processes: the API creates and checks faults, workers check them (inert unless FAULTS_ENABLED).
+        FaultRegistry,
         ...(worker ? [HandlerRegistry] : []),
       ],
-      exports: [QUEUE_OPTIONS, QUEUE_REDIS, JobProducer, ...(worker ? [HandlerRegistry] : [])],
+      exports: [QUEUE_OPTIONS, QUEUE_REDIS, JobProducer, FaultRegistry, ...(worker ? [HandlerRegistry] : [])],
     };
   }
 }

@@ -72,3 +72,14 @@ export function faultySession(session: DialectSession, check: FaultCheck): Diale
     close: () => session.close(),
   };
 }
+
+/** The id of the active fault on this operation (using up one hit of a counted one unless `consume` is false), or null. */
+export type FaultLookup = (operation: FaultOperation, consume: boolean) => Promise<string | null>;
+
+/** A FaultCheck that throws InjectedFaultError for whatever fault `lookup` finds. */
+export function faultCheck(lookup: FaultLookup): FaultCheck {
+  return async (operation, options) => {
+    const id = await lookup(operation, options?.consume !== false);
+    if (id) throw new InjectedFaultError(id, operation);
+  };
+}
