@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { securityConfig } from '@dbferry/config';
 import { ConnectionSecrets, StoredConnection } from '@dbferry/control-plane';
-import { DataPlane, DialectSession, EgressPolicy, TerminalDbError } from '@dbferry/dialects-core';
+import { DataPlane, DialectSession, EgressPolicy, faultCheck, faultySession, TerminalDbError } from '@dbferry/dialects-core';
 import { dialectFor, prepareConnection } from '@dbferry/dialects';
+import { FaultRegistry } from '@dbferry/queue';
 
 export interface OpenConnection {
   stored: StoredConnection;
@@ -29,6 +30,7 @@ export class ConnectionOpener {
   constructor(
     private readonly secrets: ConnectionSecrets,
     @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
+    @Optional() private readonly faults?: FaultRegistry,
   ) {
     this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny, protectedDatabases: [security.controlStore] });
   }
@@ -57,10 +59,15 @@ export class ConnectionOpener {
   /** Connects to a loaded connection (egress policy applied again); refuses a dialect that cannot move rows. */
   async connect(stored: StoredConnection, options: { create?: boolean } = {}): Promise<OpenConnection> {
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
-    const session = await dialectFor(stored.dialect).connect(resolved, {
+    // Injected faults (FAULTS_ENABLED only; otherwise the session is the dialect's own, unwrapped).
+    const faults = this.faults?.enabled ? this.faults : undefined;
+    const check = faults && faultCheck((operation, consume) => faults.hit(stored.id, operation, consume));
+    await check?.('connect');
+    const opened = await dialectFor(stored.dialect).connect(resolved, {
       timeoutMs: Math.max(this.security.connectionTestTimeoutMs, 10_000),
       ...(options.create ? { create: true } : {}),
     });
+    const session = check ? faultySession(opened, check) : opened;
     if (!session.data) {
       await session.close();
       throw new TerminalDbError('invalid-spec', `${stored.dialect} connections cannot move rows`);
