@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { createConnection } from 'mysql2/promise';
 import { JobProducer } from '@dbferry/queue';
 import { arbitrationJobId, JobName } from '@dbferry/queue-contracts';
-import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
+import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, readableMail, type SmtpSink, spawnWorker, startSmtpSink, waitFor, WorkerProcess } from '@dbferry/testing';
 import { changeReference, copyWithJob, type DiffBody, kindsTableSql, pgExec, startDiff, waitForDiff } from './diff-fixture';
 import { FAST_STALLS } from './fault-rig';
 import { ApiHarness, saveConnection, startApi } from './harness';
@@ -50,6 +50,7 @@ describe('repairs (e2e)', () => {
   let pg2Id: string;
   let mariaId: string;
   let store: Client;
+  let sink: SmtpSink;
   const workers: WorkerProcess[] = [];
   const output = () => workers.map((w) => w.output().slice(-800)).join('\n');
   const auth = (token = operator) => ({ Authorization: `Bearer ${token}` });
@@ -73,6 +74,7 @@ describe('repairs (e2e)', () => {
   const counts = (diff: DiffBody, id: string) => ({ missing: diff.tables[0].missing[id] ?? 0, extra: diff.tables[0].extra[id] ?? 0, different: diff.tables[0].different[id] ?? 0 });
 
   beforeAll(async () => {
+    sink = await startSmtpSink();
     api = await startApi();
     admin = await api.adminToken();
     operator = await api.tokenFor('operator');
@@ -103,6 +105,7 @@ describe('repairs (e2e)', () => {
     await Promise.allSettled(workers.map((w) => w.stop('SIGTERM', 10_000)));
     await store?.end();
     await api?.close();
+    await sink?.close();
     await pg?.drop();
     await pg2?.drop();
     await maria?.drop();
@@ -238,6 +241,37 @@ describe('repairs (e2e)', () => {
     await request(api.http).get(`/api/repairs/${missing}`).set(auth()).expect(404);
     await request(api.http).get('/api/repairs/not-a-uuid').set(auth()).expect(400);
   }, 120_000);
+
+  it('mails a failed repair once per table and window, and audits it', async () => {
+    await request(api.http)
+      .put('/api/alerts/settings')
+      .set(auth(admin))
+      .send({ host: '127.0.0.1', port: sink.port, secure: false, from: 'dbferry@example.com', recipients: ['ops@example.com'], dedupeWindowSeconds: 900, enabled: true })
+      .expect(200);
+    await pgExec(pg.url, 'CREATE TABLE doomed (id int PRIMARY KEY, v text)', "INSERT INTO doomed VALUES (1, 'a'), (2, 'b')");
+    await mysqlExec(maria.url, 'CREATE TABLE doomed (id int PRIMARY KEY, v text)', "INSERT INTO doomed VALUES (1, 'x')");
+    const planned = await startRepair({ sourceId: pgId, targetIds: [mariaId], table: 'public.doomed', keys: [1, 2], dryRun: true });
+    expect((await waitForRepair(planned, ['planned', 'failed'])).targets[mariaId]).toMatchObject({ upserts: 2 });
+    // The target table goes between the plan and the apply: the apply fails, for good.
+    await mysqlExec(maria.url, 'DROP TABLE doomed');
+    await request(api.http).post(`/api/repairs/${planned}/apply`).set(auth()).expect(202);
+    const failed = await waitForRepair(planned, ['succeeded', 'failed'], 240_000);
+    expect(failed).toMatchObject({ status: 'failed', error: expect.stringMatching(new RegExp(`applying to connection ${mariaId} failed: .*doomed`)) });
+    expect(failed.targets[mariaId]).toMatchObject({ errors: 1, upserted: 0 });
+    const mail = await waitFor(async () => sink.mails[0], 30_000, `the alert mail (${output()})`);
+    const { headers, body } = readableMail(mail.raw);
+    expect(headers).toContain('Subject: [dbferry] run failed: repair of public.doomed');
+    expect(body).toContain(`Repair: ${planned}`);
+    expect(body).toContain('The repair failed: applying to connection');
+    const audit = await store.query<{ outcome: string }>(`SELECT outcome FROM audit_log WHERE target_type = 'repair' AND target_id = $1 AND action = 'repair.apply' ORDER BY id`, [planned]);
+    expect(audit.rows.map((r) => r.outcome)).toEqual(['ok', 'failed']);
+
+    // The same table failing again within the window: held back.
+    await request(api.http).post(`/api/repairs/${planned}/apply`).set(auth()).expect(202);
+    expect(await waitForRepair(planned, ['succeeded', 'failed'], 240_000)).toMatchObject({ status: 'failed', applies: 0 });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sink.mails).toHaveLength(1);
+  }, 600_000);
 
   it('plans and applies a repair whose queue job Redis lost (the reconciler enqueues it again)', async () => {
     await Promise.all(workers.splice(0).map((w) => w.stop('SIGTERM', 10_000)));
