@@ -212,6 +212,13 @@ export interface ChecksumRequest {
   keyColumns: string[];
   range?: KeyRange;
   where?: string;
+  /**
+   * 'native': the digest is compared only with this same dialect's (a diff whose sides are all
+   * this dialect), so the checksummer may hash the same normalised row text with a cheaper
+   * function of its own; such a hash starts with '<name>:' and never equals a portable one.
+   * A checksummer without one returns the portable digest. Default 'portable'.
+   */
+  digest?: 'portable' | 'native';
 }
 
 export interface ChecksumResult {
@@ -219,6 +226,7 @@ export interface ChecksumResult {
   /**
    * Order-independent digest: the sum modulo 2^64 of the first 8 bytes (big-endian) of
    * md5(normalised row text), as 16 lower-case hex digits. See checksum.ts for the row text.
+   * With `digest: 'native'` possibly the dialect's own prefixed digest (ChecksumRequest.digest).
    */
   hash: string;
 }

@@ -5,13 +5,21 @@ import {
   type Checksummer,
   type Reader,
 } from '@dbferry/dialects-core';
-import type { PostgresClients } from './postgres.clients';
+import type { ClientLease, PostgresClients } from './postgres.clients';
 import { buildChecksumSql, digestFromSignedSum } from './postgres.sql';
 import { POSTGRES_RAW_TYPES } from './postgres.values';
 import { READ_TRANSACTION } from './postgres.reader';
 
 /** Rows per batch when the checksum is computed in the worker. */
 const WORKER_BATCH = 5000;
+/**
+ * Extra sessions kept open between checksums (a diff checksums many ranges at once): opening a
+ * backend per range cost more server CPU than the checksum of a small range. They close with the
+ * session (PostgresClients.closeAll).
+ */
+const IDLE_SESSIONS = 4;
+/** Marks a native digest (ChecksumRequest.digest): hashtextextended sums, comparable only with PostgreSQL's. */
+const NATIVE_PREFIX = 'pg-hashtext:';
 
 /**
  * md5 in the database when every column's normalised text can be written in SQL; otherwise
@@ -25,11 +33,16 @@ export class PostgresChecksummer implements Checksummer {
     private readonly wrap: <T>(work: () => Promise<T>) => Promise<T>,
   ) {}
 
+  private readonly idle: ClientLease[] = [];
+
   async checksum(request: ChecksumRequest): Promise<ChecksumResult> {
     const query = buildChecksumSql(request);
     if (!query) return this.inWorker(request);
-    return this.wrap(() =>
-      this.clients.with(async (client) => {
+    return this.wrap(async () => {
+      const lease = this.idle.pop() ?? (await this.clients.lease());
+      const client = lease.client;
+      let reusable = false;
+      try {
         await client.query(READ_TRANSACTION);
         try {
           const result = await client.query<[string, string]>({
@@ -39,12 +52,16 @@ export class PostgresChecksummer implements Checksummer {
             types: POSTGRES_RAW_TYPES,
           });
           const [rows, sum] = result.rows[0] ?? ['0', '0'];
-          return { rows: Number(rows), hash: digestFromSignedSum(sum) };
+          return { rows: Number(rows), hash: `${request.digest === 'native' ? NATIVE_PREFIX : ''}${digestFromSignedSum(sum)}` };
         } finally {
-          await client.query('ROLLBACK').catch(() => undefined);
+          reusable = await client.query('ROLLBACK').then(() => true, () => false);
         }
-      }),
-    );
+      } finally {
+        // The main session goes back at once (the reader and writer use it); an extra one waits for the next range.
+        if (reusable && client !== this.clients.main && this.idle.length < IDLE_SESSIONS) this.idle.push(lease);
+        else await lease.release();
+      }
+    });
   }
 
   private async inWorker(request: ChecksumRequest): Promise<ChecksumResult> {

@@ -201,6 +201,12 @@ describe('data SQL', () => {
     expect(query).not.toBeNull();
     expectGolden('checksum', query?.sql ?? '');
     expect(query?.params).toEqual(['1', '100']);
+    // The native digest (every side PostgreSQL): the same row text, hashtextextended under "C".
+    const native = buildChecksumSql({ table, columns: all, keyColumns: ['i'], digest: 'native' })?.sql ?? '';
+    const row = /md5\((concat_ws\(.*\))\), 1, 16\)/.exec(query?.sql ?? '')?.[1];
+    expect(row).toBeDefined();
+    expect(native).toContain(`sum(hashtextextended(${row} COLLATE "C", 0))`);
+    expect(native).not.toContain('md5(');
   });
 
   it.each<[NeutralType]>([
