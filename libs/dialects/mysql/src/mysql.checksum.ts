@@ -36,7 +36,9 @@ export function columnTextExpression(column: NeutralColumn): string {
     case 'uint8': case 'uint16': case 'uint32': case 'uint64':
       return `CAST(${c} AS CHAR)`;
     case 'decimal':
-      // Decimals print without exponent; only a fraction has zeros to trim.
+      // Decimals print without exponent and with exactly the column's scale: a scale prints a
+      // point, so only then are there fraction zeros to trim (known from the type, not per row).
+      if (t.scale !== undefined) return t.scale > 0 ? trimFraction(`CAST(${c} AS CHAR)`) : `CAST(${c} AS CHAR)`;
       return `CASE WHEN INSTR(CAST(${c} AS CHAR), '.') > 0 THEN ${trimFraction(`CAST(${c} AS CHAR)`)} ELSE CAST(${c} AS CHAR) END`;
     case 'char':
       return `TRIM(TRAILING ' ' FROM ${c})`;
@@ -61,9 +63,21 @@ export function columnTextExpression(column: NeutralColumn): string {
   }
 }
 
+/**
+ * Kinds whose normalised text is ASCII whatever the column's character set (digits, hex, dates):
+ * the same bytes in the session's utf8mb4, so no per-row conversion.
+ */
+const ASCII_KINDS = new Set<NeutralKind>([
+  'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
+  'decimal', 'binary', 'blob', 'bit', 'date', 'time', 'timestamp', 'timestamptz',
+]);
+
 /** Row text as checksum.ts builds it: each value or `\N`, joined by U+001F. */
 export function rowTextExpression(columns: NeutralColumn[]): string {
-  const parts = columns.map((col) => `IFNULL(${utf8(columnTextExpression(col))}, '\\\\N')`);
+  const parts = columns.map((col) => {
+    const text = columnTextExpression(col);
+    return `IFNULL(${ASCII_KINDS.has(col.type.kind) ? text : utf8(text)}, '\\\\N')`;
+  });
   return `CONCAT(${parts.join(', CHAR(31 USING utf8mb4), ')})`;
 }
 
@@ -73,6 +87,8 @@ export function rowTextExpression(columns: NeutralColumn[]): string {
  */
 export function checksumSql(request: ChecksumRequest): string {
   const keys = keyColumnsOf(request.columns, request.keyColumns);
+  // No native digest (ChecksumRequest.digest): building the row text is most of the cost here, and
+  // CRC32 + CRC32C of it measured no cheaper than MD5 + CONV on MariaDB 10.11 (docs/benchmarks.md).
   const digest = `CAST(CONV(SUBSTRING(MD5(${rowTextExpression(request.columns)}), 1, 16), 16, 10) AS UNSIGNED)`;
   return (
     `SELECT COUNT(*), CAST(MOD(COALESCE(SUM(${digest}), 0), 18446744073709551616) AS CHAR) ` +
