@@ -8,7 +8,7 @@ import { planTables } from '../plan/plan-tables';
 import { copyChunk } from '../run/copy-chunk';
 import { snapshotTable } from '../run/table-snapshot';
 import { decodeValue, type EncodedValue } from '../plan/key-codec';
-import { diffSegment, diffTable, DiffPlanError, type DiffPorts, type DiffSnapshot, initialSegment, planDiff } from './diff-segment';
+import { DEFAULT_BISECTION_THRESHOLD, diffSegment, diffTable, DiffPlanError, type DiffPorts, type DiffSnapshot, firstSplitParts, initialSegment, planDiff } from './diff-segment';
 
 /**
  * Issue 12 (engine core): a table with every column kind on PostgreSQL (the reference) is copied
@@ -171,10 +171,13 @@ describe('diff engine core: checksum bisection and exact row comparison across P
     const first = await diffSegment(snapshot, initialSegment(snapshot), ports());
     expect(first.kind).toBe('split');
     if (first.kind !== 'split') return;
-    expect(first.segments).toHaveLength(4);
+    // About one part per threshold rows (and a quarter more), not just `bisectionFactor`: an unequal part is compared at once.
+    const parts = firstSplitParts(snapshot);
+    expect(parts).toBe(Math.ceil((1.25 * (snapshot.referenceRowEstimate ?? 0)) / 64));
+    expect(first.segments).toHaveLength(parts);
     expect(first.segments[0].lower).toBeUndefined();
-    expect(first.segments[3].upper).toBeUndefined();
-    expect(first.segments[1].lower).toEqual(first.segments[0].upper);
+    expect(first.segments[parts - 1].upper).toBeUndefined();
+    first.segments.slice(1).forEach((s, i) => expect(s.lower).toEqual(first.segments[i].upper));
     // JSON-safe: a queue job carries it as is.
     expect(first.equal).toEqual([]);
     expect(first.segments.every((s) => s.depth === 1 && s.others.join() === 'maria,lite')).toBe(true);
@@ -188,6 +191,44 @@ describe('diff engine core: checksum bisection and exact row comparison across P
     const one = await diffSegment(snapshot, { lower: [{ $int: '1000' }], upper: [{ $int: '1060' }], others: ['lite'], depth: 1 }, ports());
     expect(one).toMatchObject({ kind: 'done', equal: [], compared: [{ connectionId: 'lite', rowsCompared: 10 }] });
     if (one.kind === 'done') expect(keysOf(one.compared[0].extra)).toEqual(range(1001, 1050).sort());
+  }, 120_000);
+
+  it('diffs PostgreSQL against PostgreSQL with its native digest, the same rows at any concurrency and in the same order', async () => {
+    await ref.data.execute([
+      'DROP TABLE IF EXISTS twin',
+      'CREATE TABLE twin AS SELECT * FROM kinds',
+      'ALTER TABLE twin ADD PRIMARY KEY (id)',
+      "UPDATE twin SET body = body || '?' WHERE id IN (13, 1402)",
+      "UPDATE twin SET at_tz = at_tz + interval '1 microsecond' WHERE id = 777",
+      'UPDATE twin SET price = price + 0.01 WHERE id = 1999',
+      'DELETE FROM twin WHERE id IN (5, 1234)',
+      'INSERT INTO twin (id, price, label) VALUES (-1, 1.00, \'only here\')',
+      'ANALYZE twin',
+    ]);
+    // Columns SQL can normalise, so each side checksums in PostgreSQL (floats and JSON go to the worker).
+    const columns = ['id', 'i32', 'price', 'qty', 'flag', 'label', 'code', 'body', 'uid', 'raw', 'day', 'at', 'at_tz'];
+    const snapshot = await planDiff({
+      reference: { connectionId: 'ref', dialect: 'postgres', data: ref.data, table: { schema: 'public', name: 'kinds' } },
+      others: [{ connectionId: 'twin', dialect: 'postgres', data: ref.data, table: { schema: 'public', name: 'twin' } }],
+      columns,
+      bisectionFactor: 4,
+      bisectionThreshold: 32,
+    });
+    expect(snapshot.digest).toBe('native');
+    const native = await ref.data.checksummer.checksum({ table: { schema: 'public', name: 'kinds' }, columns: snapshot.reference.columns, keyColumns: ['id'], digest: 'native' });
+    const portable = await ref.data.checksummer.checksum({ table: { schema: 'public', name: 'kinds' }, columns: snapshot.reference.columns, keyColumns: ['id'] });
+    expect(native.hash).toMatch(/^pg-hashtext:[0-9a-f]{16}$/);
+    expect(portable.hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(native.rows).toBe(portable.rows);
+    const ports = { reference: ref.data, others: { twin: ref.data } };
+    const one = await diffTable(snapshot, ports, { concurrency: 1 });
+    const many = await diffTable(snapshot, ports, { concurrency: 6 });
+    expect(many).toEqual(one);
+    const found = one.byConnection.twin;
+    expect(keysOf(found.missing)).toEqual(['1234', '5']);
+    expect(keysOf(found.extra)).toEqual(['-1']);
+    expect(found.different.map((d) => [keysOf([d.key])[0], d.columns])).toEqual([['13', ['body']], ['777', ['at_tz']], ['1402', ['body']], ['1999', ['price']]]);
+    expect(one.segments).toBeGreaterThan(4);
   }, 120_000);
 
   it('diffs a composite key range by range', async () => {
@@ -297,6 +338,8 @@ describe('diff engine core: checksum bisection and exact row comparison across P
   it('keeps the snapshot plain JSON', async () => {
     const snapshot: DiffSnapshot = await plan('composite');
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
-    expect(snapshot).toMatchObject({ v: 1, bisectionFactor: 32, bisectionThreshold: 16_384 });
+    expect(snapshot).toMatchObject({ v: 1, bisectionFactor: 32, bisectionThreshold: DEFAULT_BISECTION_THRESHOLD });
+    // Sides of different dialects compare the portable digest.
+    expect(snapshot.digest).toBeUndefined();
   }, 60_000);
 });

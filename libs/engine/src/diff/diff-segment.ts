@@ -7,7 +7,16 @@ import { decodeKey, type EncodedValue, encodeValue } from '../plan/key-codec';
 import { type ColumnComparator, columnComparator, differingColumns, keyText } from './row-compare';
 
 export const DEFAULT_BISECTION_FACTOR = 32;
-export const DEFAULT_BISECTION_THRESHOLD = 16_384;
+/**
+ * Rows a segment may hold on every side to be compared row by row. Each unequal leaf streams its
+ * rows from every side, which costs several times its checksum per row: with 10 differences
+ * spread over 1M rows, leaves of 4,096 rows stream about 4% of the table where 16,384 streamed 16%.
+ */
+export const DEFAULT_BISECTION_THRESHOLD = 4096;
+/** Segments the first split of a large table makes at most (about `referenceRowEstimate` / threshold). */
+export const MAX_FIRST_SPLIT = 1024;
+/** Segments `diffTable` diffs at once by default (the databases checksum them in parallel). */
+export const DEFAULT_DIFF_CONCURRENCY = 4;
 /** Rows per batch when a segment's rows or keys are streamed. */
 const READ_BATCH = 5000;
 /** Splits beyond this depth stop and compare rows (32^12 ranges would be reached long before on a unique key). */
@@ -62,6 +71,12 @@ export interface DiffSnapshot {
    * and a table with any difference saves a whole pass.
    */
   referenceRowEstimate?: number;
+  /**
+   * 'native' when every side is the same dialect: each database may checksum with its own cheaper
+   * hash of the same row text (ChecksumRequest.digest), never compared with another dialect's.
+   * Absent (and in snapshots planned before it): the portable md5 digest.
+   */
+  digest?: 'native';
 }
 
 /** A key range to diff (bounds in the lossless key codec), and the connections still to compare there. */
@@ -210,6 +225,7 @@ export async function planDiff(input: PlanDiffInput): Promise<DiffSnapshot> {
     bisectionThreshold: threshold,
     notes,
     ...(refSchema.rowEstimate !== null && { referenceRowEstimate: refSchema.rowEstimate }),
+    ...(input.others.every((o) => o.dialect === input.reference.dialect) && { digest: 'native' as const }),
   };
 }
 
@@ -238,8 +254,15 @@ function planeOf(ports: DiffPorts, id: string): DataPlane {
   return plane;
 }
 
-function checksumOf(plane: DataPlane, side: DiffSide, keyCount: number, range: KeyRange): Promise<ChecksumResult> {
-  return plane.checksummer.checksum({ table: side.table, columns: side.columns, keyColumns: keyNamesOf(side, keyCount), range, ...(side.where !== undefined && { where: side.where }) });
+function checksumOf(snapshot: DiffSnapshot, plane: DataPlane, side: DiffSide, range: KeyRange): Promise<ChecksumResult> {
+  return plane.checksummer.checksum({
+    table: side.table,
+    columns: side.columns,
+    keyColumns: keyNamesOf(side, snapshot.keyCount),
+    range,
+    ...(side.where !== undefined && { where: side.where }),
+    ...(snapshot.digest && { digest: snapshot.digest }),
+  });
 }
 
 /**
@@ -257,12 +280,12 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
   const range = rangeOf(segment);
   const sides = segment.others.map((id) => sideById(snapshot, id));
   if (snapshot.partition === 'ranges' && !range.lower && !range.upper && (snapshot.referenceRowEstimate ?? 0) > snapshot.bisectionFactor * snapshot.bisectionThreshold) {
-    const bounds = await splitBounds(snapshot, snapshot.reference, ports.reference, range, snapshot.referenceRowEstimate ?? 0, ports.signal);
+    const bounds = await splitBounds(snapshot, snapshot.reference, ports.reference, range, snapshot.referenceRowEstimate ?? 0, ports.signal, firstSplitParts(snapshot));
     if (bounds.length) return { kind: 'split', equal: [], rowsCompared: 0, segments: subSegments(range, bounds, segment.others, segment.depth) };
   }
   const [refSum, ...otherSums] = await Promise.all([
-    checksumOf(ports.reference, snapshot.reference, snapshot.keyCount, range),
-    ...sides.map((s) => checksumOf(planeOf(ports, s.connectionId), s, snapshot.keyCount, range)),
+    checksumOf(snapshot, ports.reference, snapshot.reference, range),
+    ...sides.map((s) => checksumOf(snapshot, planeOf(ports, s.connectionId), s, range)),
   ]);
   const equal = sides.filter((_, i) => otherSums[i].rows === refSum.rows && otherSums[i].hash === refSum.hash).map((s) => s.connectionId);
   const unequal = sides.filter((s) => !equal.includes(s.connectionId));
@@ -410,17 +433,62 @@ async function lookupSegment(snapshot: DiffSnapshot, segment: DiffSegment, ports
 }
 
 /**
- * Inner boundaries cutting `range` into about `bisectionFactor` parts of equal rows on `side`:
- * the whole table through the reader's own splitter, a sub-range by streaming its keys once.
+ * Parts of the first split of a table over `bisectionFactor` × `bisectionThreshold` rows: about
+ * one per `bisectionThreshold` rows (at most MAX_FIRST_SPLIT), so an unequal part is compared at
+ * once instead of re-read to be split again; every part is checksummed once either way, and many
+ * parts let a fleet (or diffTable) checksum them in parallel.
  */
-async function splitBounds(snapshot: DiffSnapshot, side: DiffSide, plane: DataPlane, range: KeyRange, rows: number, signal?: AbortSignal): Promise<NeutralValue[][]> {
+export function firstSplitParts(snapshot: DiffSnapshot): number {
+  const estimate = snapshot.referenceRowEstimate ?? 0;
+  // A quarter more parts than rows / threshold, so the statistics' error rarely leaves a part just over it.
+  return Math.max(snapshot.bisectionFactor, Math.min(MAX_FIRST_SPLIT, Math.ceil((1.25 * estimate) / snapshot.bisectionThreshold)));
+}
+
+const INTEGER_KINDS = new Set<string>(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+/** Parts a reader's splitter is asked for when the key is not a dense integer (a page sample costs more per part). */
+const MAX_SAMPLED_PARTS = 128;
+
+/**
+ * A single integer key whose values fill [min, max] (nearly: the estimate is at least 90% of the
+ * span): `parts` equal key intervals hold about equal rows and cost two index lookups, where the
+ * reader's splitter samples pages (or numbers every key) per part. Null when that does not hold.
+ */
+async function denseIntegerBounds(side: DiffSide, plane: DataPlane, keyCount: number, estimate: number, parts: number): Promise<NeutralValue[][] | null> {
+  const key = side.columns[0];
+  if (keyCount !== 1 || !key || !INTEGER_KINDS.has(key.type.kind) || side.where !== undefined || !(estimate > 0)) return null;
+  const bounds = await plane.reader.keyBounds(side.table, [key]);
+  const [low, high] = [bounds?.min[0], bounds?.max[0]];
+  if ((typeof low !== 'number' && typeof low !== 'bigint') || (typeof high !== 'number' && typeof high !== 'bigint')) return null;
+  const min = BigInt(low);
+  const span = BigInt(high) - min + 1n;
+  if (span <= 0n || BigInt(Math.round(estimate)) * 10n < span * 9n) return null;
+  const asNumber = typeof low === 'number';
+  const cuts: NeutralValue[][] = [];
+  let last: bigint | undefined;
+  for (let i = 1n; i < BigInt(parts); i++) {
+    const cut = min + (span * i) / BigInt(parts) - 1n;
+    if (cut < min || cut >= BigInt(high) || cut === last) continue;
+    cuts.push([asNumber ? Number(cut) : cut]);
+    last = cut;
+  }
+  return cuts;
+}
+
+/**
+ * Inner boundaries cutting `range` into about `parts` (default `bisectionFactor`) parts of equal
+ * rows on `side`: the whole table through the reader's own splitter, a sub-range by streaming its
+ * keys once.
+ */
+async function splitBounds(snapshot: DiffSnapshot, side: DiffSide, plane: DataPlane, range: KeyRange, rows: number, signal?: AbortSignal, parts = snapshot.bisectionFactor): Promise<NeutralValue[][]> {
   const keyColumns = side.columns.slice(0, snapshot.keyCount);
   if (!range.lower && !range.upper) {
-    const ranges = await plane.reader.splitRanges(side.table, keyColumns, snapshot.bisectionFactor, side.where);
+    const dense = parts > snapshot.bisectionFactor ? await denseIntegerBounds(side, plane, snapshot.keyCount, rows, parts) : null;
+    if (dense?.length) return dense;
+    const ranges = await plane.reader.splitRanges(side.table, keyColumns, Math.min(parts, Math.max(snapshot.bisectionFactor, MAX_SAMPLED_PARTS)), side.where);
     const inner = ranges.map((r) => r.upper).filter((u): u is NeutralValue[] => u !== undefined);
     if (inner.length) return inner;
   }
-  const step = Math.ceil(rows / snapshot.bisectionFactor);
+  const step = Math.ceil(rows / parts);
   const bounds: NeutralValue[][] = [];
   let seen = 0;
   let last: NeutralValue[] | undefined;
@@ -496,26 +564,60 @@ export interface TableDiffResult {
   segments: number;
 }
 
+export interface DiffTableOptions {
+  /** Segments diffed at once (default DEFAULT_DIFF_CONCURRENCY); 1 diffs them one after another. */
+  concurrency?: number;
+}
+
+/** Orders results as a one-at-a-time, first-in-first-out drive would: by depth, then by the path of sub-segment positions. */
+const comparePaths = (a: number[], b: number[]): number => {
+  if (a.length !== b.length) return a.length - b.length;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  return 0;
+};
+
 /**
- * Drives a whole table's diff in this process (a queue of segments, first in first out): what a
- * worker fleet does with `diffSegment` jobs, for a single worker, a verify step or a test.
+ * Drives a whole table's diff in this process: what a worker fleet does with `diffSegment` jobs,
+ * for a single worker, a verify step or a test. Up to `concurrency` segments are diffed at once
+ * (each database checksums its ranges in parallel sessions where its data plane has them); the
+ * result lists rows in the order a one-at-a-time drive finds them, whatever the timing.
  */
-export async function diffTable(snapshot: DiffSnapshot, ports: DiffPorts): Promise<TableDiffResult> {
-  const byConnection: TableDiffResult['byConnection'] = Object.fromEntries(snapshot.others.map((o) => [o.connectionId, { missing: [], extra: [], different: [] }]));
-  const queue: DiffSegment[] = [initialSegment(snapshot)];
+export async function diffTable(snapshot: DiffSnapshot, ports: DiffPorts, options: DiffTableOptions = {}): Promise<TableDiffResult> {
+  const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_DIFF_CONCURRENCY));
+  const queue: { segment: DiffSegment; path: number[] }[] = [{ segment: initialSegment(snapshot), path: [] }];
+  const done: { path: number[]; compared: SegmentComparison[] }[] = [];
   let rowsCompared = 0;
   let segments = 0;
-  while (queue.length) {
-    ports.signal?.throwIfAborted();
-    const segment = queue.shift() as DiffSegment;
-    const outcome = await diffSegment(snapshot, segment, ports);
-    segments++;
-    rowsCompared += outcome.rowsCompared;
-    if (outcome.kind === 'split') {
-      queue.push(...outcome.segments);
-      continue;
-    }
-    for (const c of outcome.compared) {
+  await new Promise<void>((resolve, reject) => {
+    let active = 0;
+    let failed = false;
+    const fail = (error: unknown) => {
+      failed = true;
+      reject(error);
+    };
+    const pump = () => {
+      if (failed) return;
+      if (ports.signal?.aborted) return fail(ports.signal.reason ?? new Error('aborted'));
+      if (!queue.length && active === 0) return resolve();
+      while (active < limit && queue.length) {
+        const { segment, path } = queue.shift() as { segment: DiffSegment; path: number[] };
+        active++;
+        diffSegment(snapshot, segment, ports).then((outcome) => {
+          active--;
+          segments++;
+          rowsCompared += outcome.rowsCompared;
+          if (outcome.kind === 'split') outcome.segments.forEach((s, i) => queue.push({ segment: s, path: [...path, i] }));
+          else done.push({ path, compared: outcome.compared });
+          pump();
+        }, fail);
+      }
+    };
+    pump();
+  });
+  const byConnection: TableDiffResult['byConnection'] = Object.fromEntries(snapshot.others.map((o) => [o.connectionId, { missing: [], extra: [], different: [] }]));
+  done.sort((a, b) => comparePaths(a.path, b.path));
+  for (const { compared } of done) {
+    for (const c of compared) {
       const into = byConnection[c.connectionId];
       // A lookup segment of another side reports extras only; its rows are the reference's elsewhere.
       into.missing.push(...c.missing);
