@@ -1,12 +1,14 @@
 import request from 'supertest';
 import { Client } from 'pg';
-import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
+import { createMysqlDatabase, createPostgresDatabase, deleteRedisPrefix, EphemeralDatabase, spawnWorker, waitFor, WorkerProcess } from '@dbferry/testing';
 import { allRows, changeReference, copyWithJob, getDiff, keyText, kindsTableSql, pgExec, startDiff, waitForDiff } from './diff-fixture';
 import { FAST_STALLS } from './fault-rig';
 import { ApiHarness, saveConnection, startApi } from './harness';
 
 const ROWS = 2000;
 const BIG = 100_000;
+/** The big table after the kill test's changes: ids 7, 607, … 89,407 updated (150); 11, 3011, … 99,011 deleted (34); 100,001..100,020 added. */
+const BIG_CHANGES = { status: 'succeeded', rowsCompared: BIG - 34 + 20, missing: {} as Record<string, number>, extra: {} as Record<string, number>, different: {} as Record<string, number>, columns: {} as Record<string, string[]> };
 
 interface SegmentRow {
   id: string;
@@ -65,6 +67,7 @@ describe('diffs (e2e)', () => {
     );
     pgId = await saveConnection(api, admin, 'diff-pg', 'postgres', pg);
     mariaId = await saveConnection(api, admin, 'diff-maria', 'mysql', maria);
+    Object.assign(BIG_CHANGES, { missing: { [mariaId]: 20 }, extra: { [mariaId]: 34 }, different: { [mariaId]: 150 }, columns: { [mariaId]: ['note'] } });
     workers.push(await spawnWorker({ WORKER_CONCURRENCY: '2', LOG_LEVEL: 'warn' }));
     await workers[0].ready();
     for (const name of ['kinds', 'clean_one', 'big']) await copyWithJob(api, operator, pgId, mariaId, name);
@@ -210,21 +213,30 @@ describe('diffs (e2e)', () => {
     workers.push(second);
     await second.ready();
     const diff = await waitForDiff(api, viewer, diffId, 240_000, output);
-    // ids 7, 607, … 89,407 updated (150); 11, 3011, … 99,011 deleted (34); 100,001..100,020 added.
-    const expectedUpdated = 150;
-    expect(diff.tables[0]).toMatchObject({
-      status: 'succeeded',
-      rowsCompared: BIG - 34 + 20,
-      missing: { [mariaId]: 20 },
-      extra: { [mariaId]: 34 },
-      different: { [mariaId]: expectedUpdated },
-      columns: { [mariaId]: ['note'] },
-    });
+    expect(diff.tables[0]).toMatchObject(BIG_CHANGES);
     const after = await segments(diffId);
     expect(after.every((s) => s.status === 'done' || s.status === 'split')).toBe(true);
     // What had settled before the kill was never taken again.
     for (const [id, before] of settled) expect(after.find((s) => s.id === id)).toEqual(before);
     const rows = await allRows(api, viewer, diffId, { kind: 'different' }, 500);
-    expect(new Set(rows.map((r) => keyText(r.key))).size).toBe(expectedUpdated);
+    expect(new Set(rows.map((r) => keyText(r.key))).size).toBe(150);
+    await second.stop('SIGTERM', 10_000);
+    workers.splice(workers.indexOf(second), 1);
   }, 480_000);
+
+  it('finishes a diff whose Redis keys were all deleted mid-way, with the same counts (the reconciler re-enqueues its open segments)', async () => {
+    const worker = await spawnWorker({ WORKER_CONCURRENCY: '1', RECONCILE_INTERVAL: '1000', LOG_LEVEL: 'warn' });
+    workers.push(worker);
+    await worker.ready();
+    const diffId = await startDiff(api, operator, { referenceId: pgId, otherIds: [mariaId], tables: [{ reference: 'public.big' }], options: { bisectionFactor: 8, bisectionThreshold: 200 } });
+    await waitFor(async () => {
+      const s = await segments(diffId);
+      return s.filter((x) => x.status === 'done' || x.status === 'split').length >= 10 && s.some((x) => x.status === 'pending' || x.status === 'running') && s;
+    }, 180_000, `segments part-way (${output()})`);
+    // The test's private prefix stands for FLUSHALL: every queue, job and lock key is gone.
+    await deleteRedisPrefix(process.env.QUEUE_PREFIX!);
+    const diff = await waitForDiff(api, viewer, diffId, 240_000, output);
+    expect(diff.tables[0]).toMatchObject(BIG_CHANGES);
+    expect(worker.output()).toMatch(/reconciled diffs: .*segment\(s\)/);
+  }, 420_000);
 });
