@@ -95,7 +95,7 @@ export default function ArbiterPage() {
             <input value={table} onChange={(e) => setTable(e.target.value)} placeholder="public.orders" />
           </Field>
           <Field label="Key" hint='A one-column key as text, or {"region": 2, "seq": 9} for a composite key.' error={errorOf('key')} required>
-            <input value={key} onChange={(e) => setKey(e.target.value)} placeholder="42" />
+            <input name="key" value={key} onChange={(e) => setKey(e.target.value)} placeholder="42" />
           </Field>
         </div>
         <div className="arb-row">

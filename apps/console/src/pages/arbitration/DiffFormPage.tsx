@@ -9,6 +9,7 @@ import { parseTableRef } from '../jobs/job-form';
 import { describeTable, loadConnections } from '../jobs/jobs-api';
 import { TablePicker } from '../jobs/TablePicker';
 import type { DiffBody } from './arbitration';
+import '../jobs/jobs.css';
 import './arbitration.css';
 
 interface Entry {
