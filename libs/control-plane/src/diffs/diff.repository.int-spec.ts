@@ -71,6 +71,15 @@ describe('DiffRepository', () => {
     expect(await repo.cancel(diffId)).toBe(false);
   });
 
+  it('stores no table for a diff cancelled while it was planned', async () => {
+    const diffId = await repo.create({ referenceId: ref, otherIds: [other], request: [{ reference: 'public.t' }], createdBy: null });
+    await repo.start(diffId);
+    expect(await repo.cancel(diffId)).toBe(true);
+    const table = { position: 0, specIndex: 0, referenceTable: 'public.t', otherTables: {}, snapshot: {}, notes: [], segment: {} };
+    expect(await repo.addTables(diffId, [table], [])).toEqual([]);
+    expect(await repo.tables(diffId)).toEqual([]);
+  });
+
   it('stores a diff computed elsewhere as finished, with its totals', async () => {
     const id = await repo.createFinishedDiff({ referenceId: ref, otherIds: [other], request: [{ reference: 'public.t' }], createdBy: null, trigger: 'repair' }, [
       { referenceTable: 'public.t', otherTables: { [other]: 'db.t' }, rowsCompared: 10, rows: [{ connectionId: other, kind: 'missing', key: [1] }] },

@@ -280,10 +280,12 @@ export class DiffRepository {
 
   /**
    * Stores the planned tables (each with its initial segment) and the failed ones in one
-   * transaction; returns the initial segments' ids.
+   * transaction; returns the initial segments' ids. A diff cancelled while it was planned gets
+   * none (its row is held meanwhile, so a cancel waits for or precedes this, never interleaves).
    */
   addTables(diffId: string, planned: PlannedDiffTable[], failed: FailedDiffTable[]): Promise<string[]> {
     return this.transaction(async (tx) => {
+      if ((await tx.lock(diffId)) !== 'running') return [];
       const ids: string[] = [];
       for (const t of planned) {
         const [table] = await tx.db.query(
