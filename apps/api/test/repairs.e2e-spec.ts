@@ -150,6 +150,10 @@ describe('repairs (e2e)', () => {
     const again = await waitForRepair(repairId, ['succeeded', 'failed']);
     expect(again).toMatchObject({ status: 'succeeded', applies: 2, verify: { clean: true } });
     expect(again.targets[mariaId]).toEqual({ upserts: 150, deletes: 50, errors: 0, unresolved: 0, upserted: 0, deleted: 0 });
+    const metrics = await (await fetch(`http://127.0.0.1:${workers[0].port}/metrics`)).text();
+    expect(metrics).toMatch(/dbferry_repair_rows_total\{kind="upserted"\} 150/);
+    expect(metrics).toMatch(/dbferry_repair_rows_total\{kind="deleted"\} 50/);
+    expect(metrics).toMatch(/dbferry_repair_duration_seconds_count\{status="succeeded"\} 2/);
 
     const audit = await store.query<{ action: string; outcome: string; details: Record<string, unknown> }>(
       `SELECT action, outcome, details FROM audit_log WHERE target_type = 'repair' AND target_id = $1 ORDER BY id`,

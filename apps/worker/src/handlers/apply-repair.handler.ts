@@ -3,6 +3,7 @@ import { DiffRepository, RepairRepository, type RepairEntity, type StoredDiffRow
 import { decodeValue, type EncodedValue, pendingRepairActions, type RepairAction, type RepairSnapshot, verifyRepairKeys, writeRepairActions } from '@dbferry/engine';
 import { asError, JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
+import { WorkerMetrics } from '../ops/worker-metrics';
 import { RepairAlerts } from '../repairs/repair-alerts';
 import { RepairSessionPool } from '../repairs/repair-sessions';
 
@@ -24,6 +25,7 @@ export class ApplyRepairHandler implements JobHandlerOf<JobName.ApplyRepair> {
     private readonly diffs: DiffRepository,
     private readonly sessions: RepairSessionPool,
     private readonly alerts: RepairAlerts,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async handle(job: JobContext<JobName.ApplyRepair>): Promise<{ upserted: number; deleted: number; clean: boolean } | { skipped: string }> {
@@ -37,7 +39,7 @@ export class ApplyRepairHandler implements JobHandlerOf<JobName.ApplyRepair> {
       for (target of snapshot.targets) await this.applyTarget(job, repairId, snapshot, target);
       target = undefined;
       const verify = await this.verify(repair, snapshot);
-      await this.repairs.succeed(repairId, verify.diffId, verify.clean);
+      if (await this.repairs.succeed(repairId, verify.diffId, verify.clean)) this.observe(repair, 'succeeded');
       const counts = await this.repairs.targets(repairId);
       await this.repairs.audit({
         actorId: repair.createdBy,
@@ -74,7 +76,7 @@ export class ApplyRepairHandler implements JobHandlerOf<JobName.ApplyRepair> {
           await this.repairs.stageSegment(segment.id, staged);
         }
         if (staged.length) await writeRepairActions(snapshot, target, staged, plane, job.signal);
-        await this.repairs.completeSegment(segment.id, staged.length);
+        if (await this.repairs.completeSegment(segment.id, staged.length)) this.metrics.repairRows.inc({ kind: segment.kind === 'upsert' ? 'upserted' : 'deleted' }, staged.length);
       }
       broken = false;
     } finally {
@@ -118,10 +120,15 @@ export class ApplyRepairHandler implements JobHandlerOf<JobName.ApplyRepair> {
     return { diffId, clean: rows.length === 0 };
   }
 
+  private observe(repair: RepairEntity, status: 'succeeded' | 'failed'): void {
+    if (repair.startedAt) this.metrics.repairSeconds.observe({ status }, (Date.now() - repair.startedAt.getTime()) / 1000);
+  }
+
   private async failed(repair: RepairEntity, target: string | undefined, message: string): Promise<void> {
     const error = target ? `applying to connection ${target} failed: ${message}` : `re-verify failed: ${message}`;
     if (target) await this.repairs.countError(repair.id, target).catch(() => undefined);
     if (!(await this.repairs.fail(repair.id, error))) return;
+    this.observe(repair, 'failed');
     const counts = await this.repairs.targets(repair.id).catch(() => []);
     await this.repairs
       .audit({

@@ -70,6 +70,21 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  /** Repairs (issue 12): how long an apply takes (re-verify included), and the rows repairs change. */
+  readonly repairSeconds = new Histogram({
+    name: 'dbferry_repair_duration_seconds',
+    help: 'Duration of repair applies settled by this worker (apply start to settled, re-verify included), by outcome',
+    labelNames: ['status'],
+    buckets: [0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  readonly repairRows = new Counter({
+    name: 'dbferry_repair_rows_total',
+    help: 'Rows repair segments changed on their targets, by kind (upserted, deleted)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
   constructor(producer: JobProducer, sessions: SessionPool) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_worker_' });
     registerQueueDepthGauge(this.registry, producer);
