@@ -24,6 +24,7 @@ import {
 } from './datasets';
 import type { ChildInput, ChildResult } from './dbferry-child';
 import type { Endpoint } from './dbferry-copy';
+import { type DiffBenchResult, formatDiffReport, runDiffBench } from './diff';
 import { EndToEnd } from './e2e';
 import { run } from './processes';
 import { type CaseResult, computeRatios, formatReport, RSS_TARGET_BYTES, type Tool } from './report';
@@ -367,6 +368,23 @@ async function main(): Promise<void> {
     if (!options.skipEngine) await dbferry('pg-pg-events', 'PG→PG', sizes.events, pgSrc('events'), pgDst('events_dbferry'));
   }
 
+  // Diff (issue 12): dbferry's diff against a full streamed compare and pt-table-sync --print.
+  let diff: DiffBenchResult | undefined;
+  if (want('diff')) {
+    diff = await runDiffBench({
+      pg,
+      mysql,
+      databases: DB,
+      rows: sizes.orders,
+      repeats: options.diffRepeats,
+      concurrency: options.diffConcurrency,
+      skipBaselines: options.skipBaselines,
+      skipEngine: options.skipEngine,
+      ...(options.skipE2e ? {} : { endToEnd: () => endToEndServices(ctx) }),
+      log,
+    });
+  }
+
   // The worker's peak over the whole bench, read before it stops (VmHWM is gone with the process).
   const workerPeak = (await ctx.e2e?.workerPeakRss()) ?? null;
   const workerStarted = ctx.e2e?.startedRss ?? null;
@@ -378,6 +396,7 @@ async function main(): Promise<void> {
   const report = formatReport(ctx.results, ratios, workerPeak);
   log('');
   log(report);
+  if (diff) log(`\n${formatDiffReport(diff)}`);
   const peak = Math.max(0, ...ctx.results.map((r) => r.peakRssBytes ?? 0));
   // The tree the numbers belong to: the data plane changes under active development.
   const git = async (...args: string[]) => (await run({ cmd: 'git', args }).catch(() => '')).trim();
@@ -391,11 +410,12 @@ async function main(): Promise<void> {
     ratios,
     peakRss: { bytes: peak, targetBytes: RSS_TARGET_BYTES, met: peak > 0 ? peak < RSS_TARGET_BYTES : null },
     workerPeakRss: { bytes: workerPeak, startedBytes: workerStarted, targetBytes: RSS_TARGET_BYTES, met: workerPeak ? workerPeak < RSS_TARGET_BYTES : null },
+    ...(diff && { diff }),
   };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
   log(`\nresults written to ${options.out}`);
-  if (ctx.results.some((r) => r.error)) process.exitCode = 1;
+  if (ctx.results.some((r) => r.error) || diff?.measurements.some((m) => m.error)) process.exitCode = 1;
 }
 
 main().catch((error: Error) => {

@@ -268,6 +268,56 @@ export class EndToEnd {
     }
   }
 
+  /** CPU seconds (user + system) the API and the worker processes have used so far, from /proc. */
+  processCpuSeconds(): number {
+    let ticks = 0;
+    for (const pid of [this.api?.child.pid, this.worker?.child.pid]) {
+      if (!pid) continue;
+      try {
+        const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // exited: its CPU is no longer readable
+      }
+    }
+    return ticks / 100;
+  }
+
+  /**
+   * Timed (issue 12): POST /api/diffs of one table between two connections, then poll GET
+   * /api/diffs/:id until it ends; untimed afterwards, every differing key from GET …/rows. The
+   * connections are created once (untimed) before the clock starts.
+   */
+  async diff(reference: Endpoint, other: Endpoint): Promise<{ seconds: number; rows: { kind: string; key: unknown[]; columns?: string[] }[] }> {
+    const [referenceId, otherId] = [await this.connection(reference), await this.connection(other)];
+    const name = (end: Endpoint) => `${end.table.schema}.${end.table.name}`;
+    const started = performance.now();
+    const { diffId } = (await this.call('POST', '/api/diffs', {
+      referenceId,
+      otherIds: [otherId],
+      tables: [{ reference: name(reference), others: { [otherId]: name(other) } }],
+    })) as { diffId: string };
+    const deadline = Date.now() + RUN_TIMEOUT_MS;
+    let view: Json;
+    for (;;) {
+      view = await this.call('GET', `/api/diffs/${diffId}`);
+      if (['succeeded', 'failed', 'cancelled'].includes(view['status'] as string)) break;
+      if (this.worker && this.worker.child.exitCode !== null) throw new Error(`the worker exited during diff ${diffId}:\n${this.worker.output().slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`diff ${diffId} still ${String(view['status'])} after ${RUN_TIMEOUT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (view['status'] !== 'succeeded') throw new Error(`diff ${diffId} ${String(view['status'])}: ${JSON.stringify(view).slice(0, 800)}`);
+    const rows: { kind: string; key: unknown[]; columns?: string[] }[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const page = (await this.call('GET', `/api/diffs/${diffId}/rows?table=${encodeURIComponent(name(reference))}&connectionId=${otherId}&limit=500&offset=${offset}`)) as { items: { kind: string; key: unknown[]; columns?: string[] }[]; total: number };
+      rows.push(...page.items);
+      if (!page.items.length || rows.length >= page.total) break;
+    }
+    return { seconds, rows };
+  }
+
   /** The run's phases from its timestamps (run, run_chunk, and the plan's "planned …" log line). */
   /** The worker's dbferry_chunk_duration_seconds_sum over every label: seconds its chunks spent copying. */
   private async workerCopySeconds(): Promise<number | null> {
