@@ -17,6 +17,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
 import { DashboardModule } from './modules/dashboard/dashboard.module';
+import { FaultsModule } from './modules/faults/faults.module';
 import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { RunsModule } from './modules/runs/runs.module';
@@ -130,6 +131,7 @@ export class AppModule {
         ArbiterModule,
         DiffsModule,
         RepairsModule,
+        FaultsModule.register(),
       ],
       providers: [SystemSchedules],
     };

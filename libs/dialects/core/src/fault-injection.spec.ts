@@ -42,6 +42,10 @@ function checkFailing(failing: FaultOperation[], calls: string[]): FaultCheck {
 
 const table = { schema: 's', name: 't' };
 
+async function* noBatches(): AsyncGenerator<RowBatch> {
+  yield* [];
+}
+
 async function drain(stream: AsyncIterable<RowBatch>): Promise<number> {
   let n = 0;
   for await (const b of stream) n += b.rows.length;
@@ -60,7 +64,7 @@ describe('faultySession', () => {
     await expect(data.reader.keyBounds(table, [])).rejects.toBeInstanceOf(InjectedFaultError);
     await expect(session.listTables()).rejects.toBeInstanceOf(InjectedFaultError);
     expect(reached).toEqual([]);
-    await data.writer.write({ table, columns: [], keyColumns: [], mode: 'insert' }, (async function* () {})());
+    await data.writer.write({ table, columns: [], keyColumns: [], mode: 'insert' }, noBatches());
     await data.execute(['x']);
     await session.ping();
     expect(reached).toEqual(['write', 'execute', 'ping']);
@@ -79,7 +83,7 @@ describe('faultySession', () => {
     const reached: string[] = [];
     const session = faultySession(recordingSession(reached), checkFailing(['write'], []));
     const data = session.data as DataPlane;
-    const failed = await data.writer.write({ table, columns: [], keyColumns: [], mode: 'upsert' }, (async function* () {})()).catch((e: unknown) => e);
+    const failed = await data.writer.write({ table, columns: [], keyColumns: [], mode: 'upsert' }, noBatches()).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(InjectedFaultError);
     expect(isTerminal(failed)).toBe(false);
     expect((failed as Error).message).toBe('database error: injected fault f-1 (write)');

@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, Optional, ServiceUnavailableException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { securityConfig } from '@dbferry/config';
@@ -17,13 +17,18 @@ import {
   ConnectionSpecError,
   ConnectOptions,
   DbError,
+  type Dialect,
   DialectSession,
   EgressPolicy,
+  faultCheck,
+  type FaultCheck,
+  faultySession,
   parseConnectionUrl,
   renderNeutralType,
   testConnection,
 } from '@dbferry/dialects-core';
 import { dialectFor, prepareConnection } from '@dbferry/dialects';
+import { FaultRegistry } from '@dbferry/queue';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
 import { fieldError } from '../../common/validation';
@@ -79,6 +84,7 @@ export class ConnectionsService {
     private readonly secrets: ConnectionSecrets,
     private readonly audit: AuditService,
     @Inject(securityConfig.KEY) private readonly security: ConfigType<typeof securityConfig>,
+    @Optional() private readonly faults?: FaultRegistry,
   ) {
     this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny, protectedDatabases: [security.controlStore] });
   }
@@ -301,7 +307,7 @@ export class ConnectionsService {
       return { ok: false, latencyMs: Date.now() - started, error: (error as Error).message };
     }
     const { ok, latencyMs, serverVersion, error } = await testConnection(
-      dialectFor(stored.dialect),
+      this.faultyDialect(stored),
       resolved,
       this.security.connectionTestTimeoutMs,
     );
@@ -325,12 +331,31 @@ export class ConnectionsService {
   ): Promise<T> {
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
     // The API only reads catalogues: it never creates a missing SQLite file (a run may).
-    const session = await dialectFor(stored.dialect).connect(resolved, { ...connect, timeoutMs: this.security.connectionTestTimeoutMs, create: false });
+    const session = await this.faultyDialect(stored).connect(resolved, { ...connect, timeoutMs: this.security.connectionTestTimeoutMs, create: false });
     try {
       return await use(session);
     } finally {
       await session.close();
     }
+  }
+
+  /**
+   * The connection's dialect, whose connect and sessions check injected faults when
+   * FAULTS_ENABLED (a connect fault fails the open, read and write faults the session's work);
+   * the dialect itself, untouched, when it is off.
+   */
+  private faultyDialect(stored: StoredConnection): Pick<Dialect, 'connect' | 'classifyError'> {
+    const dialect = dialectFor(stored.dialect);
+    const faults = this.faults?.enabled ? this.faults : undefined;
+    if (!faults) return dialect;
+    const check: FaultCheck = faultCheck((operation, consume) => faults.hit(stored.id, operation, consume));
+    return {
+      connect: async (spec, options) => {
+        await check('connect');
+        return faultySession(await dialect.connect(spec, options), check);
+      },
+      classifyError: (error) => dialect.classifyError(error),
+    };
   }
 
   /**
