@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { createConnection } from 'mysql2/promise';
 import type { Page } from 'playwright-core';
 import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase, waitFor } from '@dbferry/testing';
 import { type ConsoleHarness, type ConsolePage, saveConnection, screenshot, startConsole, eventually } from './harness';
@@ -151,5 +152,46 @@ describe('console: jobs (e2e)', () => {
     expect(await v.getByRole('textbox', { name: 'Name', exact: true }).isDisabled()).toBe(true);
     expect(await v.getByRole('button', { name: /Save|Preview|Run now|Delete|Remove/ }).count()).toBe(0);
     expect(viewer.problems).toEqual([]);
+  });
+
+  it('saves "Verify after copy" and shows a verified run’s drift per table on the run page', async () => {
+    const client = new Client({ connectionString: pg.url });
+    await client.connect();
+    await client.query("CREATE TABLE vendors (id int PRIMARY KEY, name text NOT NULL); INSERT INTO vendors SELECT g, 'vendor ' || g FROM generate_series(1, 30) g");
+    await client.end();
+    const job = await h.call<{ id: string }>('POST', '/api/jobs', { name: 'vendors verified', sourceId, targetId, tables: [{ source: 'public.vendors' }], mode: 'full', writeMode: 'upsert' }, admin);
+    // Ticked in the form and saved: the job now verifies its runs.
+    await page.goto(`/jobs/${job.id}`);
+    const verify = page.getByRole('checkbox', { name: 'Verify after copy' });
+    expect(await verify.isChecked()).toBe(false);
+    await verify.check();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await eventually(async () => expect((await h.call<{ verify: boolean }>('GET', `/api/jobs/${job.id}`, undefined, admin)).verify).toBe(true));
+
+    const runToEnd = async () => {
+      const { runId } = await h.call<{ runId: string }>('POST', `/api/jobs/${job.id}/run`, {}, admin);
+      return waitFor(async () => {
+        const body = await h.call<{ id: string; status: string; drift: number | null }>('GET', `/api/runs/${runId}`, undefined, admin);
+        return ['succeeded', 'failed', 'cancelled'].includes(body.status) && body;
+      }, 90_000, `run ${runId} to end`);
+    };
+    expect(await runToEnd()).toMatchObject({ status: 'succeeded', drift: 0 });
+    // A row only the target has: an upsert run leaves it, the verify finds it.
+    const target = await createConnection(maria.url);
+    await target.query("INSERT INTO vendors (id, name) VALUES (500, 'stray')");
+    await target.end();
+    const run = await runToEnd();
+    expect(run).toMatchObject({ status: 'succeeded', drift: 1 });
+
+    await page.goto(`/runs/${run.id}`);
+    const section = page.getByRole('region', { name: 'Verify' });
+    await section.waitFor();
+    const row = section.locator('[data-drift-table="public.vendors"]');
+    await eventually(async () => expect((await row.locator('td').allInnerTexts()).slice(0, 3)).toEqual(['0', '1', '0']));
+    expect(await row.innerText()).toMatch(/extra\s+500/);
+    expect(await section.getByRole('link', { name: 'every differing key, in its diff' }).getAttribute('href')).toMatch(/^\/diffs\/[0-9a-f-]{36}$/);
+    await section.scrollIntoViewIfNeeded();
+    await screenshot(page, 'run-verify');
+    expect(operator.problems).toEqual([]);
   });
 });

@@ -135,7 +135,7 @@ function Verify({ run }: { run: RunView }) {
         {run.diffId ? (
           <>
             {' '}
-            · every differing key is stored in diff <span className="mono">{run.diffId}</span>
+            · <Link to={`/diffs/${run.diffId}`}>every differing key, in its diff</Link>
           </>
         ) : null}
       </p>
