@@ -13,6 +13,7 @@ import { AlertsModule } from './modules/alerts/alerts.module';
 import { ArbiterModule } from './modules/arbitration/arbiter.module';
 import { DiffsModule } from './modules/arbitration/diffs.module';
 import { RepairsModule } from './modules/arbitration/repairs.module';
+import { GroupsModule } from './modules/groups/groups.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
@@ -131,6 +132,7 @@ export class AppModule {
         ArbiterModule,
         DiffsModule,
         RepairsModule,
+        GroupsModule,
         FaultsModule.register(),
       ],
       providers: [SystemSchedules],
