@@ -30,9 +30,24 @@ export interface RepairSnapshot {
   deleteExtra: boolean;
 }
 
+/** A row value as JSON: the key codec's form, with a float's NaN and ±Infinity as {"$float": "NaN"}. */
+export type RowValue = EncodedValue | { $float: string } | RowValue[];
+
+export function encodeRowValue(value: NeutralValue): RowValue {
+  if (typeof value === 'number' && !Number.isFinite(value)) return { $float: String(value) };
+  if (Array.isArray(value)) return value.map(encodeRowValue);
+  return encodeValue(value);
+}
+
+export function decodeRowValue(value: RowValue): NeutralValue {
+  if (Array.isArray(value)) return value.map(decodeRowValue);
+  if (value !== null && typeof value === 'object' && '$float' in value) return Number(value.$float);
+  return decodeValue(value as EncodedValue);
+}
+
 export type RepairAction =
   /** `row`: the winner's values (connection `from`), in the snapshot's column order; `key` in the target's terms where it has the row. */
-  | { kind: 'upsert'; key: EncodedValue[]; row: EncodedValue[]; from: string }
+  | { kind: 'upsert'; key: EncodedValue[]; row: RowValue[]; from: string }
   /** `key`: the target's own key values. */
   | { kind: 'delete'; key: EncodedValue[] };
 
@@ -229,7 +244,7 @@ export async function planRepairKeys(snapshot: RepairSnapshot, keys: NeutralValu
       const from = snapshot.sides[verdict.winner];
       const winning = verdict.rows[verdict.winner] as NeutralValue[];
       if (mine && !differingColumns(comparators(from, target), winning, mine).length) continue;
-      actions[targetId].push({ kind: 'upsert', key: (mine ?? winning).slice(0, k).map(encodeValue), row: winning.map(encodeValue), from: from.connectionId });
+      actions[targetId].push({ kind: 'upsert', key: (mine ?? winning).slice(0, k).map(encodeValue), row: winning.map(encodeRowValue), from: from.connectionId });
     }
   }
   return { actions, unresolved };
@@ -251,7 +266,7 @@ export async function pendingRepairActions(snapshot: RepairSnapshot, targetId: s
     if (action.kind === 'delete') return current !== undefined;
     if (!current) return true;
     const from = sideOf(snapshot, action.from).side;
-    return differingColumns(comparators(from, target), action.row.map(decodeValue), current).length > 0;
+    return differingColumns(comparators(from, target), action.row.map(decodeRowValue), current).length > 0;
   });
 }
 
@@ -273,7 +288,7 @@ export async function writeRepairActions(snapshot: RepairSnapshot, targetId: str
   const deletes = actions.filter((a) => a.kind === 'delete');
   let upserted = 0;
   if (upserts.length) {
-    const batch: RowBatch = { columns: target.columns, rows: upserts.map((a) => a.row.map(decodeValue)) };
+    const batch: RowBatch = { columns: target.columns, rows: upserts.map((a) => a.row.map(decodeRowValue)) };
     const result = await plane.writer.write({ table: target.table, columns: target.columns, keyColumns: keyColumns.map((c) => c.name), mode: 'upsert', nul: 'reject', ...(signal && { signal }) }, oneBatch(batch));
     upserted = result.rowsWritten;
   }
@@ -308,7 +323,7 @@ export function repairSql(snapshot: RepairSnapshot, targetId: string, actions: R
   const statements: string[] = [];
   for (const segment of repairSegments(actions, size)) {
     if (segment[0].kind === 'upsert') {
-      statements.push(style.repair.upsert(target.table, target.columns, keyColumns.map((c) => c.name), segment.map((a) => (a as Extract<RepairAction, { kind: 'upsert' }>).row.map(decodeValue))));
+      statements.push(style.repair.upsert(target.table, target.columns, keyColumns.map((c) => c.name), segment.map((a) => (a as Extract<RepairAction, { kind: 'upsert' }>).row.map(decodeRowValue))));
     } else {
       statements.push(style.deleteWhere(qualified, keyInPredicate(target.dialect, keyColumns, segment.map((a) => a.key.map(decodeValue)))));
     }

@@ -109,29 +109,34 @@ export class RepairTargetView {
 }
 
 export class RepairVerifyView {
-  @ApiProperty({ format: 'uuid', nullable: true, example: EXAMPLE_DIFF_ID, description: "the re-verify's diff (GET /api/diffs/:id), once applied" }) diffId!: string | null;
-  @ApiProperty({ nullable: true, example: true, description: 'whether every repaired key now holds the winning row on every target' }) clean!: boolean | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, example: EXAMPLE_DIFF_ID, description: "the re-verify's diff (GET /api/diffs/:id), once applied" }) diffId!: string | null;
+  @ApiProperty({ type: Boolean, nullable: true, example: true, description: 'whether every repaired key now holds the winning row on every target' }) clean!: boolean | null;
 }
 
 export class RepairView {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_REPAIR_ID }) id!: string;
   @ApiProperty({ enum: REPAIR_STATUSES, example: 'succeeded', description: 'running while it is planned or applied; planned: a dry run waiting for apply' }) status!: string;
   @ApiProperty({ example: false }) dryRun!: boolean;
-  @ApiProperty({ format: 'uuid', nullable: true, example: EXAMPLE_DIFF_ID }) diffId!: string | null;
-  @ApiProperty({ nullable: true, example: 'public.orders' }) table!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, example: EXAMPLE_DIFF_ID }) diffId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'public.orders' }) table!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { kind: 'source', connectionId: EXAMPLE_ID.connection } }) rule!: Record<string, unknown>;
-  @ApiProperty({ format: 'uuid', nullable: true, example: EXAMPLE_ID.connection }) sourceId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, example: EXAMPLE_ID.connection }) sourceId!: string | null;
   @ApiProperty({ type: [String], example: [EXAMPLE_TARGET_ID] }) targetIds!: string[];
   @ApiProperty({ example: false }) deleteExtra!: boolean;
   @ApiProperty({ example: 15, description: 'keys the plan decided' }) keys!: number;
   @ApiProperty({ example: 1, description: 'applies finished' }) applies!: number;
-  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/RepairTargetView' }, description: 'per target connection id' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/RepairTargetView' },
+    example: { [EXAMPLE_TARGET_ID]: { upserts: 12, deletes: 3, errors: 0, unresolved: 0, upserted: 12, deleted: 3 } },
+    description: 'per target connection id',
+  })
   targets!: Record<string, RepairTargetView>;
   @ApiProperty({ type: RepairVerifyView }) verify!: RepairVerifyView;
-  @ApiProperty({ format: 'uuid', nullable: true, example: EXAMPLE_ID.user }) createdBy!: string | null;
-  @ApiProperty({ example: EXAMPLE_TIME }) createdAt!: Date;
-  @ApiProperty({ nullable: true, example: EXAMPLE_TIME }) plannedAt!: Date | null;
-  @ApiProperty({ nullable: true, example: EXAMPLE_TIME }) startedAt!: Date | null;
-  @ApiProperty({ nullable: true, example: EXAMPLE_TIME }) finishedAt!: Date | null;
-  @ApiProperty({ nullable: true, example: null }) error!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, example: EXAMPLE_ID.user }) createdBy!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) createdAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: EXAMPLE_TIME }) plannedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: EXAMPLE_TIME }) startedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: EXAMPLE_TIME }) finishedAt!: Date | null;
+  @ApiProperty({ type: String, nullable: true, example: null }) error!: string | null;
 }
