@@ -95,7 +95,8 @@ describe('console: arbitration (e2e)', () => {
 
     const counts = page.locator('tr[data-connection="maria-copy"] td');
     await eventually(async () => expect(await page.locator('.arb-page > .toolbar .badge').innerText()).toBe('succeeded'), 90_000);
-    await eventually(async () => expect((await counts.allInnerTexts()).slice(1)).toEqual(['2', '1', '3', 'amount, name']));
+    const differing = [...new Set(Object.values(DIFFERENT))].sort().join(', ');
+    await eventually(async () => expect((await counts.allInnerTexts()).slice(1)).toEqual([String(MISSING.length), '1', String(Object.keys(DIFFERENT).length), differing]));
     const stored = await h.call<{ tables: { rowsCompared: number }[] }>('GET', `/api/diffs/${diffId}`, undefined, await h.token('operator'));
     const table = page.getByRole('region', { name: 'Table public.items' });
     expect(await table.innerText()).toContain(`${stored.tables[0].rowsCompared.toLocaleString('en-US')} rows compared`);
@@ -120,6 +121,7 @@ describe('console: arbitration (e2e)', () => {
     const rows = page.getByRole('region', { name: 'Differing rows' });
     const row300 = rows.locator('.table-scroll > table > tbody > tr').filter({ has: page.locator('td:first-child', { hasText: /^300$/ }) });
     await Promise.all([page.waitForURL(/\/arbiter\?/), row300.getByRole('link', { name: 'Arbiter' }).click()]);
+    expect(new URL(page.url()).searchParams.get('connections')).toBe(`${pgId},${mariaId}`);
     const verdict = page.getByRole('region', { name: /^Key 300/ });
     await verdict.waitFor();
     expect(await verdict.innerText()).toMatch(/inconsistent/);
