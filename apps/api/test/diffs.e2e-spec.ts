@@ -159,7 +159,7 @@ describe('diffs (e2e)', () => {
     expect(kinds.samples.find((s) => s.kind === 'missing')?.values[mariaId]).toBeNull();
 
     const list = (await request(api.http).get('/api/diffs').set(auth(viewer)).expect(200)).body as { items: { id: string }[]; total: number };
-    expect(list.items[0].id).toBe(diffId);
+    expect(list.items[0]).toMatchObject({ id: diffId, status: 'succeeded', tables: ['public.kinds', 'public.clean_one'], differences: 200 });
     const metrics = await (await fetch(`http://127.0.0.1:${workers[0].port}/metrics`)).text();
     expect(metrics).toMatch(/dbferry_diff_differences_total\{kind="different"\} 100/);
     expect((await request(api.http).get('/metrics').expect(200)).text).toMatch(/dbferry_diffs\{status="succeeded"\} 1/);

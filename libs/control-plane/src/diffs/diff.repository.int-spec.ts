@@ -48,6 +48,7 @@ describe('DiffRepository', () => {
     expect(await repo.totals(table.id)).toEqual({ missing: { [other]: 1 }, extra: { [other]: 1 }, different: { [other]: 1 }, columns: { [other]: ['at', 'price'] } });
     expect(await repo.openSegmentCount(diffId)).toBe(0);
     expect((await repo.rows(table.id, { kind: 'different' }, 10, 0)).items.map((r) => r.columns)).toEqual([['price', 'at']]);
+    expect(await repo.summaries([diffId])).toEqual(new Map([[diffId, { tables: ['public.t'], differences: 3 }]]));
   });
 
   it('stores a split with its children in one step; a second split returns the open children instead of adding any', async () => {
@@ -87,5 +88,6 @@ describe('DiffRepository', () => {
     const found = await repo.withTables(id);
     expect(found?.diff).toMatchObject({ status: 'succeeded', trigger: 'repair' });
     expect(found?.tables[0]).toMatchObject({ status: 'succeeded', missing: { [other]: 1 }, extra: {}, rowsCompared: '10' });
+    expect((await repo.summaries([id])).get(id)).toEqual({ tables: ['public.t'], differences: 1 });
   });
 });

@@ -137,6 +137,20 @@ export class DiffRepository {
     return { items, total };
   }
 
+  /** For a page of diffs: each one's tables (reference names, in order) and differing rows found so far (settled tables' counts, else stored rows). */
+  async summaries(diffIds: string[]): Promise<Map<string, { tables: string[]; differences: number }>> {
+    if (!diffIds.length) return new Map();
+    const rows: { diff_id: string; tables: string[]; differences: string }[] = await this.db.query(
+      `SELECT t.diff_id, array_agg(t.reference_table ORDER BY t.position) AS tables,
+              sum(CASE WHEN t.status IN ('pending', 'running') THEN (SELECT count(*) FROM diff_row r WHERE r.diff_table_id = t.id)
+                       ELSE (SELECT coalesce(sum(v::bigint), 0) FROM (SELECT value AS v FROM jsonb_each_text(t.missing)
+                              UNION ALL SELECT value FROM jsonb_each_text(t.extra) UNION ALL SELECT value FROM jsonb_each_text(t.different)) c) END)::text AS differences
+         FROM diff_table t WHERE t.diff_id = ANY($1::uuid[]) GROUP BY t.diff_id`,
+      [diffIds],
+    );
+    return new Map(rows.map((r) => [r.diff_id, { tables: r.tables, differences: Number(r.differences) }]));
+  }
+
   segment(id: string): Promise<DiffSegmentEntity | null> {
     return this.db.getRepository(DiffSegmentEntity).findOneBy({ id });
   }

@@ -4,7 +4,7 @@ import { concatMap, distinctUntilChanged, from, Observable, takeWhile, timer } f
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
 import { UuidParamPipe } from '../../common/input-guard';
 import { ApiPageResponse } from '../../common/openapi';
-import { CreateDiffDto, DiffCreatedView, DiffListQuery, DiffRowPage, DiffRowsQuery, DiffSummaryView, DiffView } from './diffs.dto';
+import { CreateDiffDto, DiffCreatedView, DiffListItemView, DiffListQuery, DiffRowPage, DiffRowsQuery, DiffView } from './diffs.dto';
 import { DiffsService } from './diffs.service';
 
 const DiffIdParam = () => ApiParam({ name: 'id', format: 'uuid', description: "the diff's id", example: '1d7e5c3a-9b2f-4e61-8a0d-5c4b3a2f1e0d' });
@@ -26,7 +26,7 @@ export class DiffsController {
   }
 
   @Get()
-  @ApiPageResponse(DiffSummaryView, 'every diff, newest first')
+  @ApiPageResponse(DiffListItemView, 'every diff, newest first, with its tables and differences found')
   list(@Query() query: DiffListQuery) {
     return this.diffs.list(query);
   }

@@ -179,6 +179,12 @@ export class DiffSummaryView {
   @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
 }
 
+/** A diff as GET /api/diffs lists it. */
+export class DiffListItemView extends DiffSummaryView {
+  @ApiProperty({ type: [String], example: ['public.orders', 'public.customers'], description: 'its tables on the reference (as requested until it is planned)' }) tables!: string[];
+  @ApiProperty({ example: 200, description: 'differing rows found so far over its tables (missing + extra + different)' }) differences!: number;
+}
+
 export class DiffView extends DiffSummaryView {
   @ApiProperty({ type: DiffProgressView }) progress!: DiffProgressView;
   @ApiProperty({ type: [DiffTableView] }) tables!: DiffTableView[];

@@ -97,7 +97,8 @@ export class DiffsService {
   async list(query: DiffListQuery) {
     const where = query.status ? { status: query.status } : {};
     const [items, total] = await this.diffRows.findAndCount({ where, order: { createdAt: 'DESC', id: 'DESC' }, take: query.limit, skip: query.offset });
-    return { items: items.map(diffSummary), total };
+    const more = await this.diffs.summaries(items.map((d) => d.id));
+    return { items: items.map((d) => ({ ...diffSummary(d), tables: more.get(d.id)?.tables ?? d.request.map((t) => t.reference), differences: more.get(d.id)?.differences ?? 0 })), total };
   }
 
   async get(id: string) {
