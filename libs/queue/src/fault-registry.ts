@@ -67,6 +67,9 @@ for _, id in ipairs(ids) do
 end
 return false`;
 
+/** How long boot waits for the fault subscription before going on without it for now. */
+const SUBSCRIBE_WAIT_MS = 2000;
+
 export const FAULT_REGISTRY_OPTIONS = Symbol('dbferry:fault-registry-options');
 
 export interface FaultRegistryOptions {
@@ -131,7 +134,11 @@ export class FaultRegistry implements OnModuleInit, OnApplicationShutdown {
     // A message missed while disconnected: forget what was cached once back.
     subscriber.on('ready', () => this.invalidate());
     subscriber.on('error', (error: Error) => this.logger.warn(`fault subscription: ${error.message}`));
-    await subscriber.subscribe(this.channel);
+    // Boot waits for the subscription a moment, never for a Redis that is down (ioredis subscribes once it is back).
+    const subscribed = subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`fault subscription: ${error.message}`));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([subscribed, new Promise((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {
