@@ -145,6 +145,14 @@ describe('verified sync (e2e)', () => {
     expect(body).toContain('public.orders');
     expect(body).toContain('2 missing, 2 extra, 3 different');
     expect(body).toContain('Drift: 7');
+
+    // The worker's metrics: one clean and one drifted table verified so far, the drift by kind.
+    const metrics = await (await fetch(`http://127.0.0.1:${worker!.port}/metrics`)).text();
+    expect(metrics).toMatch(/dbferry_verify_drift_rows_total\{kind="missing"\} 2\n/);
+    expect(metrics).toMatch(/dbferry_verify_drift_rows_total\{kind="extra"\} 2\n/);
+    expect(metrics).toMatch(/dbferry_verify_drift_rows_total\{kind="different"\} 3\n/);
+    expect(metrics).toMatch(/dbferry_verify_duration_seconds_count\{outcome="clean"\} 1\n/);
+    expect(metrics).toMatch(/dbferry_verify_duration_seconds_count\{outcome="drift"\} 1\n/);
   }, 120_000);
 
   it('holds back the same drift within the window, and a clean verify ends the incident', async () => {

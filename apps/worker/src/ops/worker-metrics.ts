@@ -85,6 +85,21 @@ export class WorkerMetrics {
     registers: [this.registry],
   });
 
+  /** Verified sync: each table's closing diff, by outcome (clean, drift, error), and the drift found by kind. */
+  readonly verifySeconds = new Histogram({
+    name: 'dbferry_verify_duration_seconds',
+    help: 'Duration of the closing diff of one table of a verified run, by outcome (clean, drift, error)',
+    labelNames: ['outcome'],
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  readonly verifyDrift = new Counter({
+    name: 'dbferry_verify_drift_rows_total',
+    help: 'Rows verified runs found differing on their targets, by kind (missing, extra, different)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
   constructor(producer: JobProducer, sessions: SessionPool) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dbferry_worker_' });
     registerQueueDepthGauge(this.registry, producer);

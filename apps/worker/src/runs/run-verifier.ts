@@ -3,6 +3,7 @@ import type { FinishedDiffTable, NewDiff, RunTableEntity, StoredDiffRow, TableDr
 import { isTerminal } from '@dbferry/dialects-core';
 import { readSnapshot, type TableSnapshot, verifyTable } from '@dbferry/engine';
 import { asError } from '@dbferry/queue';
+import { WorkerMetrics } from '../ops/worker-metrics';
 import { ConnectionOpener, type OpenConnection } from './connection-opener';
 
 /** One verified (or unverifiable) table of a run. */
@@ -43,7 +44,10 @@ export function tablesToVerify(tables: RunTableEntity[]): { table: RunTableEntit
  */
 @Injectable()
 export class RunVerifier {
-  constructor(private readonly opener: ConnectionOpener) {}
+  constructor(
+    private readonly opener: ConnectionOpener,
+    private readonly metrics: WorkerMetrics,
+  ) {}
 
   async verify(tables: { table: RunTableEntity; snapshot: TableSnapshot }[], signal?: AbortSignal): Promise<RunVerifyOutcome> {
     const outcomes: TableVerifyOutcome[] = [];
@@ -65,6 +69,7 @@ export class RunVerifier {
           outcomes.push({ table, drift: null, rowsCompared: 0, verifyError, diff: { ...diffTableOf(snapshot, 'target'), rowsCompared: 0, rows: [], status: 'failed', error: verifyError } });
           continue;
         }
+        const started = Date.now();
         try {
           const source = await connect(sourceId);
           const target = await connect(targetId);
@@ -78,9 +83,12 @@ export class RunVerifier {
           ];
           const diff: FinishedDiffTable = { ...diffTableOf(snapshot, targetId), snapshot: found.diff, rowsCompared: found.rowsCompared, notes: found.notes, rows };
           outcomes.push({ table, drift, rowsCompared: found.rowsCompared, verifyError: null, diff });
+          this.metrics.verifySeconds.observe({ outcome: found.total ? 'drift' : 'clean' }, (Date.now() - started) / 1000);
+          for (const kind of ['missing', 'extra', 'different'] as const) if (found[kind]) this.metrics.verifyDrift.inc({ kind }, found[kind]);
         } catch (error) {
           // Terminal: the diff refusing the table (DiffPlanError: a key or column the target lacks; VerifyError: no key), a database refusing for good.
           // A blip (or a worker shutting down) is the caller's to retry; what can never pass is this table's reason.
+          this.metrics.verifySeconds.observe({ outcome: 'error' }, (Date.now() - started) / 1000);
           if (!isTerminal(error)) throw error;
           const verifyError = asError(error).message;
           outcomes.push({ table, drift: null, rowsCompared: 0, verifyError, diff: { ...diffTableOf(snapshot, targetId), rowsCompared: 0, rows: [], status: 'failed', error: verifyError } });
