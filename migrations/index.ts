@@ -15,6 +15,7 @@ import { Diffs1763980000000 } from './1763980000000-Diffs';
 import { JobVerify1763985000000 } from './1763985000000-JobVerify';
 import { Repairs1763990000000 } from './1763990000000-Repairs';
 import { ReplicaGroups1764000000000 } from './1764000000000-ReplicaGroups';
+import { EventSources1764010000000 } from './1764010000000-EventSources';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   JobVerify1763985000000,
   Repairs1763990000000,
   ReplicaGroups1764000000000,
+  EventSources1764010000000,
 ];
