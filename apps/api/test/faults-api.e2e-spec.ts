@@ -123,6 +123,15 @@ describe('fault injection on (e2e)', () => {
     expect((await request(rig.api.http).post(`/api/connections/${rig.sourceId}/test`).set(admin).expect(200)).body).toMatchObject({ ok: true });
   });
 
+  it('fails the API\'s own catalogue reads under a read fault, as a database outage (502 naming the fault), once per count', async () => {
+    const fault = (await createFault({ connectionId: rig.sourceId, operation: 'read', count: 1 }).expect(201)).body;
+    const failed = await request(rig.api.http).get(`/api/connections/${rig.sourceId}/tables`).set(admin).expect(502);
+    expect(failed.body.message).toBe(`database error: injected fault ${fault.id} (read)`);
+    const tables = (await request(rig.api.http).get(`/api/connections/${rig.sourceId}/tables`).set(admin).expect(200)).body.items;
+    expect(tables.map((t: { name: string }) => t.name)).toContain('items');
+    await request(rig.api.http).get(`/api/faults/${fault.id}`).set(admin).expect(404);
+  });
+
   it('is gone for the worker at once when deleted: a run held by a 10-minute write fault succeeds right after the DELETE', async () => {
     if (!rig.workers.length) await rig.spawnWorker({});
     const jobId = await rig.createJob({ name: 'held by a timed fault', sourceId: rig.sourceId, targetId: rig.pgTargetId, tables: [{ source: 'public.items' }] });
