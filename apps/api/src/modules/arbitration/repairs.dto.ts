@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { REPAIR_STATUSES } from '@dbferry/control-plane';
 import { EXAMPLE_ID, EXAMPLE_TIME } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
@@ -94,9 +94,12 @@ export class RepairCreatedView {
 export class RepairListQuery extends PageQuery {}
 
 export class SqlQuery {
-  @ApiProperty({ format: 'uuid', example: EXAMPLE_TARGET_ID, description: 'the target whose plan is shown' })
+  /** A malformed id is a 400 here; a missing one is the service's 400 once the repair is found (an unknown repair stays a 404). */
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_TARGET_ID, description: 'the target whose plan is shown (one of the repair\'s targetIds)' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== '')
   @IsUUID()
-  connectionId!: string;
+  connectionId?: string;
 }
 
 export class RepairTargetView {

@@ -137,8 +137,9 @@ export class RepairsService {
   }
 
   /** The plan for one target as SQL in its own dialect. */
-  async sql(id: string, connectionId: string): Promise<string> {
+  async sql(id: string, connectionId: string | undefined): Promise<string> {
     const repair = await this.found(id);
+    if (!connectionId) throw fieldError([{ field: 'connectionId', message: 'connectionId: required, one of the repair\'s targetIds' }]);
     if (!repair.targetIds.includes(connectionId)) throw fieldError([{ field: 'connectionId', message: `connectionId: ${connectionId} is not a target of this repair (${repair.targetIds.join(', ')})` }]);
     if (!repair.snapshot) throw new ConflictException(repair.status === 'running' ? `repair ${id} is still being planned` : `repair ${id} has no plan: ${repair.error ?? 'unknown'}`);
     const segments = await this.repairs.segments(id, connectionId);
