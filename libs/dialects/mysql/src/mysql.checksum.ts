@@ -82,14 +82,30 @@ export function rowTextExpression(columns: NeutralColumn[]): string {
 }
 
 /**
+ * The native digest's row text (ChecksumRequest.digest, every side MySQL/MariaDB): each value as
+ * the server prints it, as bytes (no normalisation, no collation to mix), joined by U+001F, then
+ * one NULL flag per column. Equal values on two servers of the same types print alike; anything
+ * else (another scale, charset or JSON spacing) only makes a range look unequal, and its rows are
+ * then compared exactly in the worker.
+ */
+export function nativeRowTextExpression(columns: NeutralColumn[]): string {
+  const values = columns.map((c) => `CAST(${quoteId(c.name)} AS BINARY)`);
+  const nulls = columns.map((c) => `ISNULL(${quoteId(c.name)})`);
+  return `CONCAT_WS(0x1f, ${values.join(', ')}, CONCAT(${nulls.join(', ')}))`;
+}
+
+/**
  * Count and digest in one pass: the first 16 hex digits of MD5 read as an unsigned 64-bit
  * integer, summed exactly (SUM over BIGINT UNSIGNED is DECIMAL) and reduced modulo 2^64.
+ * `hash` 'crc': the native digest, CRC32 and CRC32C of the native row text as one 64-bit value
+ * (MariaDB 10.8+); 'md5': MD5 of the native row text. Building the normalised text is most of the
+ * portable digest's cost here (docs/benchmarks.md, "Diff").
  */
-export function checksumSql(request: ChecksumRequest): string {
+export function checksumSql(request: ChecksumRequest, hash: 'crc' | 'md5' = 'md5'): string {
   const keys = keyColumnsOf(request.columns, request.keyColumns);
-  // No native digest (ChecksumRequest.digest): building the row text is most of the cost here, and
-  // CRC32 + CRC32C of it measured no cheaper than MD5 + CONV on MariaDB 10.11 (docs/benchmarks.md).
-  const digest = `CAST(CONV(SUBSTRING(MD5(${rowTextExpression(request.columns)}), 1, 16), 16, 10) AS UNSIGNED)`;
+  const native = request.digest === 'native';
+  const text = native ? nativeRowTextExpression(request.columns) : rowTextExpression(request.columns);
+  const digest = native && hash === 'crc' ? `((CRC32(${text}) << 32) | CRC32C(${text}))` : `CAST(CONV(SUBSTRING(MD5(${text}), 1, 16), 16, 10) AS UNSIGNED)`;
   return (
     `SELECT COUNT(*), CAST(MOD(COALESCE(SUM(${digest}), 0), 18446744073709551616) AS CHAR) ` +
     `FROM ${qualify(request.table)}${whereClause(keys, request.range, request.where)}`
@@ -103,14 +119,21 @@ export class MysqlChecksummer implements Checksummer {
     private readonly mapError: ErrorMapper,
   ) {}
 
+  /** Whether the server has CRC32C (MariaDB 10.8+), probed at the first native request. */
+  private crc32c: boolean | undefined;
+
   async checksum(request: ChecksumRequest): Promise<ChecksumResult> {
-    if (!checksumInDatabase(request.columns)) return this.inWorker(request);
+    const native = request.digest === 'native';
+    // The native text takes every kind as the server prints it; the portable one only kinds SQL can normalise.
+    if (!native && !checksumInDatabase(request.columns)) return this.inWorker(request);
+    if (native && this.crc32c === undefined) this.crc32c = await rawQuery(this.main, "SELECT CRC32C('')").then(() => true, () => false);
+    const hash = this.crc32c ? 'crc' : 'md5';
     return guarded(this.mapError, async () => {
-      const rows = await rawQuery(this.main, checksumSql(request));
+      const rows = await rawQuery(this.main, checksumSql(request, hash));
       const row = rows[0] ?? [];
       const count = Number(row[0]?.toString('latin1') ?? '0');
       const sum = BigInt(row[1]?.toString('latin1') ?? '0');
-      return { rows: count, hash: sum.toString(16).padStart(16, '0') };
+      return { rows: count, hash: `${native ? `mysql-${hash}:` : ''}${sum.toString(16).padStart(16, '0')}` };
     });
   }
 

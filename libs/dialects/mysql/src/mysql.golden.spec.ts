@@ -88,5 +88,8 @@ describe('golden SQL', () => {
       range: { lower: [10n, 'k'], upper: [20n, 'z'] },
     });
     golden('checksum.sql', `${sql};`);
+    // Every side MySQL/MariaDB: each value's own bytes (every kind, JSON too), NULL flags, CRC32 + CRC32C.
+    const native = checksumSql({ table, columns: tricky.columns, keyColumns: ['order', 'MixedCase'], range: { lower: [10n, 'k'], upper: [20n, 'z'] }, digest: 'native' }, 'crc');
+    golden('checksum-native.sql', `${native};`);
   });
 });
