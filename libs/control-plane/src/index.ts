@@ -11,6 +11,7 @@ export * from './runs/run.repository';
 export * from './diffs/diff.repository';
 export * from './repairs/repair.repository';
 export * from './groups/group.repository';
+export * from './events/event.repository';
 export * from './runs/run-stats';
 export * from './store/control-store-probe';
 export * from './store/admin-bootstrap';

@@ -21,3 +21,4 @@ export * from './diff/arbiter';
 export * from './diff/rows-by-key';
 export * from './repair/repair';
 export * from './groups/group-row';
+export * from './events/apply-event';

@@ -10,6 +10,7 @@ import { createControlDataSource, ENTITIES } from '../data-source';
 import { isSchemaCurrent, migrateUnderLock } from '../migrator';
 import { DiffRepository } from '../diffs/diff.repository';
 import { GroupRepository } from '../groups/group.repository';
+import { EventRepository } from '../events/event.repository';
 import { RepairRepository } from '../repairs/repair.repository';
 import { RunRepository } from '../runs/run.repository';
 import { RunStats } from '../runs/run-stats';
@@ -102,7 +103,7 @@ export class ControlPlaneModule {
         },
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
         { provide: AlertSettingsSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new AlertSettingsSecrets(ds, box) },
-        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository, RepairRepository, GroupRepository].map((store) => ({
+        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository, RepairRepository, GroupRepository, EventRepository].map((store) => ({
           provide: store,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new store(ds),
@@ -122,6 +123,7 @@ export class ControlPlaneModule {
         DiffRepository,
         RepairRepository,
         GroupRepository,
+        EventRepository,
         ...repositories.map((p) => (p as { provide: string }).provide),
       ],
     };

@@ -1,0 +1,411 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+export type EventStatus = 'received' | 'applied' | 'skipped' | 'failed';
+export const EVENT_STATUSES: readonly EventStatus[] = ['received', 'applied', 'skipped', 'failed'];
+
+/** A mapping as stored: @dbferry/engine's EventMapping (its columns are NeutralColumn[]). */
+export interface EventMappingRecord {
+  entityType: string;
+  connectionId: string;
+  table: { schema: string; name: string };
+  keyColumn: string;
+  versionColumn: string | null;
+  fields: Record<string, string>;
+  columns: unknown[];
+}
+
+export interface SealedRecord {
+  keyId: string;
+  ciphertext: Buffer;
+}
+
+export interface EventSourceRecord {
+  id: string;
+  name: string;
+  mappings: EventMappingRecord[];
+  fullSync: { url: string; schedule: string | null; hasHeaders: boolean } | null;
+  hasPreviousSecret: boolean;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A source with its sealed secrets, for the ingress (never leaves the API process). */
+export interface EventSourceSecrets {
+  id: string;
+  name: string;
+  mappings: EventMappingRecord[];
+  secret: SealedRecord;
+  previous: SealedRecord | null;
+}
+
+export interface NewEventSource {
+  id: string;
+  name: string;
+  secret: SealedRecord;
+  mappings: EventMappingRecord[];
+  fullSync: { url: string; schedule: string | null } | null;
+  headers: SealedRecord | null;
+  createdBy: string | null;
+}
+
+export interface EventSourceChange {
+  name?: string;
+  /** A new secret: the current one becomes the previous one (accepted until cleared). */
+  secret?: SealedRecord;
+  /** Set explicitly (a previous secret given), or null to stop accepting the previous one. */
+  previous?: SealedRecord | null;
+  mappings?: EventMappingRecord[];
+  fullSync?: { url: string; schedule: string | null } | null;
+  headers?: SealedRecord | null;
+}
+
+/** An event as stored by the ingress. */
+export interface NewInboxEvent {
+  eventId: string;
+  eventType: string;
+  entityType: string;
+  entityId: string;
+  version: string | null;
+  timestamp: Date;
+  ord: string;
+  payload: Record<string, unknown> | null;
+}
+
+export interface InboxEventRecord {
+  id: string;
+  sourceId: string;
+  source: string;
+  eventId: string;
+  eventType: 'CREATED' | 'UPDATED' | 'DELETED';
+  entityType: string;
+  entityId: string;
+  version: string | null;
+  timestamp: Date;
+  ord: string;
+  payload: Record<string, unknown> | null;
+  status: EventStatus;
+  attempts: number;
+  error: string | null;
+  reason: string | null;
+  nextAttemptAt: Date;
+  receivedAt: Date;
+  settledAt: Date | null;
+}
+
+export interface InboxFilter {
+  sourceId?: string;
+  status?: EventStatus;
+  entityType?: string;
+  entityId?: string;
+  limit: number;
+  offset: number;
+}
+
+/** What applying one event came to. */
+export type EventOutcome =
+  | { status: 'applied'; position: { ord: string; deleted: boolean } }
+  | { status: 'skipped'; reason: string }
+  | { status: 'error'; error: string; retryable: boolean };
+
+export interface DrainOptions {
+  limit: number;
+  maxAttempts: number;
+  /** Delay before the attempt after `attempts` failed ones. */
+  backoffMs: (attempts: number) => number;
+}
+
+const SOURCE_COLUMNS = `id, name, mappings, full_sync, headers_key_id IS NOT NULL AS has_headers, previous_key_id IS NOT NULL AS has_previous, created_by, created_at, updated_at`;
+const INBOX_COLUMNS = `i.id::text, i.source_id, s.name AS source, i.event_id, i.event_type, i.entity_type, i.entity_id, i.version::text, i.event_ts, i.ord::text,
+  i.payload, i.status, i.attempts, i.error, i.reason, i.next_attempt_at, i.received_at, i.settled_at`;
+
+type Row = Record<string, unknown>;
+
+const toSource = (r: Row): EventSourceRecord => {
+  const full = r.full_sync as { url: string; schedule: string | null } | null;
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    mappings: r.mappings as EventMappingRecord[],
+    fullSync: full ? { url: full.url, schedule: full.schedule ?? null, hasHeaders: Boolean(r.has_headers) } : null,
+    hasPreviousSecret: Boolean(r.has_previous),
+    createdBy: (r.created_by as string) ?? null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+};
+
+const toInbox = (r: Row): InboxEventRecord => ({
+  id: r.id as string,
+  sourceId: r.source_id as string,
+  source: r.source as string,
+  eventId: r.event_id as string,
+  eventType: r.event_type as InboxEventRecord['eventType'],
+  entityType: r.entity_type as string,
+  entityId: r.entity_id as string,
+  version: (r.version as string) ?? null,
+  timestamp: r.event_ts as Date,
+  ord: r.ord as string,
+  payload: (r.payload as Record<string, unknown>) ?? null,
+  status: r.status as EventStatus,
+  attempts: r.attempts as number,
+  error: (r.error as string) ?? null,
+  reason: (r.reason as string) ?? null,
+  nextAttemptAt: r.next_attempt_at as Date,
+  receivedAt: r.received_at as Date,
+  settledAt: (r.settled_at as Date) ?? null,
+});
+
+/**
+ * The owner of upstream-event state (issue 14): event sources (secrets sealed by the caller), the
+ * inbox and per entity the position its target holds. The ingress stores a delivery in one INSERT
+ * … ON CONFLICT DO NOTHING (a redelivered event id is a duplicate, counted, never stored twice);
+ * workers drain the inbox with FOR UPDATE SKIP LOCKED, each entity under its event_entity row lock,
+ * and record each event's outcome in the transaction that claimed it: a worker killed mid-batch
+ * commits nothing, and the events are claimed again (their target writes are idempotent).
+ */
+export class EventRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async nameTaken(name: string, exceptId?: string): Promise<boolean> {
+    const rows = (await this.db.query(`SELECT 1 FROM event_source WHERE name = $1 AND ($2::uuid IS NULL OR id <> $2)`, [name, exceptId ?? null])) as Row[];
+    return rows.length > 0;
+  }
+
+  async create(source: NewEventSource): Promise<string> {
+    await this.db.query(
+      `INSERT INTO event_source (id, name, secret_key_id, secret_ciphertext, mappings, full_sync, headers_key_id, headers_ciphertext, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        source.id,
+        source.name,
+        source.secret.keyId,
+        source.secret.ciphertext,
+        JSON.stringify(source.mappings),
+        source.fullSync ? JSON.stringify(source.fullSync) : null,
+        source.headers?.keyId ?? null,
+        source.headers?.ciphertext ?? null,
+        source.createdBy,
+      ],
+    );
+    return source.id;
+  }
+
+  async update(id: string, change: EventSourceChange): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = (await tx.query(`SELECT id FROM event_source WHERE id = $1 FOR UPDATE`, [id])) as Row[];
+      if (!rows.length) return false;
+      if (change.secret) {
+        // Rotation: the current secret is accepted as the previous one unless one was given.
+        if (change.previous === undefined) await tx.query(`UPDATE event_source SET previous_key_id = secret_key_id, previous_ciphertext = secret_ciphertext WHERE id = $1`, [id]);
+        await tx.query(`UPDATE event_source SET secret_key_id = $2, secret_ciphertext = $3 WHERE id = $1`, [id, change.secret.keyId, change.secret.ciphertext]);
+      }
+      if (change.previous !== undefined) await tx.query(`UPDATE event_source SET previous_key_id = $2, previous_ciphertext = $3 WHERE id = $1`, [id, change.previous?.keyId ?? null, change.previous?.ciphertext ?? null]);
+      if (change.name !== undefined) await tx.query(`UPDATE event_source SET name = $2 WHERE id = $1`, [id, change.name]);
+      if (change.mappings) await tx.query(`UPDATE event_source SET mappings = $2 WHERE id = $1`, [id, JSON.stringify(change.mappings)]);
+      if (change.fullSync !== undefined) await tx.query(`UPDATE event_source SET full_sync = $2 WHERE id = $1`, [id, change.fullSync ? JSON.stringify(change.fullSync) : null]);
+      if (change.headers !== undefined) await tx.query(`UPDATE event_source SET headers_key_id = $2, headers_ciphertext = $3 WHERE id = $1`, [id, change.headers?.keyId ?? null, change.headers?.ciphertext ?? null]);
+      await tx.query(`UPDATE event_source SET updated_at = now() WHERE id = $1`, [id]);
+      return true;
+    });
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const rows = (await this.db.query(`DELETE FROM event_source WHERE id = $1 RETURNING id`, [id])) as Row[];
+    return rows.length > 0;
+  }
+
+  async get(id: string): Promise<EventSourceRecord | null> {
+    const rows = (await this.db.query(`SELECT ${SOURCE_COLUMNS} FROM event_source WHERE id = $1`, [id])) as Row[];
+    return rows[0] ? toSource(rows[0]) : null;
+  }
+
+  /** A source by id or by name. */
+  async find(idOrName: string): Promise<EventSourceRecord | null> {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
+    const rows = (await this.db.query(`SELECT ${SOURCE_COLUMNS} FROM event_source WHERE ${isUuid ? 'id = $1::uuid OR ' : ''}name = $1 ORDER BY (name = $1) LIMIT 1`, [idOrName])) as Row[];
+    return rows[0] ? toSource(rows[0]) : null;
+  }
+
+  async list(): Promise<EventSourceRecord[]> {
+    return ((await this.db.query(`SELECT ${SOURCE_COLUMNS} FROM event_source ORDER BY name`)) as Row[]).map(toSource);
+  }
+
+  /** The source's sealed secrets and mappings, by name (the ingress's path) or id. */
+  async secrets(idOrName: string): Promise<EventSourceSecrets | null> {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
+    const rows = (await this.db.query(
+      `SELECT id, name, mappings, secret_key_id, secret_ciphertext, previous_key_id, previous_ciphertext FROM event_source
+       WHERE ${isUuid ? 'id = $1::uuid OR ' : ''}name = $1 ORDER BY (name = $1) LIMIT 1`,
+      [idOrName],
+    )) as Row[];
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      name: r.name as string,
+      mappings: r.mappings as EventMappingRecord[],
+      secret: { keyId: r.secret_key_id as string, ciphertext: r.secret_ciphertext as Buffer },
+      previous: r.previous_key_id ? { keyId: r.previous_key_id as string, ciphertext: r.previous_ciphertext as Buffer } : null,
+    };
+  }
+
+  /** The sealed full-sync headers of a source, or null. */
+  async sealedHeaders(id: string): Promise<SealedRecord | null> {
+    const rows = (await this.db.query(`SELECT headers_key_id, headers_ciphertext FROM event_source WHERE id = $1`, [id])) as Row[];
+    const r = rows[0];
+    return r?.headers_key_id ? { keyId: r.headers_key_id as string, ciphertext: r.headers_ciphertext as Buffer } : null;
+  }
+
+  /**
+   * Stores a delivery's events in one statement; those whose (source, eventId) is there already
+   * (a redelivery, or the same id twice in the batch) are duplicates. Durable when it returns.
+   */
+  async receive(sourceId: string, events: NewInboxEvent[]): Promise<{ accepted: number; duplicates: number }> {
+    if (!events.length) return { accepted: 0, duplicates: 0 };
+    const rows = (await this.db.query(
+      `INSERT INTO event_inbox (source_id, event_id, event_type, entity_type, entity_id, version, event_ts, ord, payload)
+       SELECT $1, e.event_id, e.event_type, e.entity_type, e.entity_id, e.version, e.event_ts, e.ord, e.payload
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::timestamptz[], $8::numeric[], $9::jsonb[])
+           AS e(event_id, event_type, entity_type, entity_id, version, event_ts, ord, payload)
+       ON CONFLICT (source_id, event_id) DO NOTHING
+       RETURNING id`,
+      [
+        sourceId,
+        events.map((e) => e.eventId),
+        events.map((e) => e.eventType),
+        events.map((e) => e.entityType),
+        events.map((e) => e.entityId),
+        events.map((e) => e.version),
+        events.map((e) => e.timestamp.toISOString()),
+        events.map((e) => e.ord),
+        events.map((e) => (e.payload === null ? null : JSON.stringify(e.payload))),
+      ],
+    )) as Row[];
+    return { accepted: rows.length, duplicates: events.length - rows.length };
+  }
+
+  async listEvents(filter: InboxFilter): Promise<{ items: InboxEventRecord[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.sourceId) add('i.source_id = ?', filter.sourceId);
+    if (filter.status) add('i.status = ?', filter.status);
+    if (filter.entityType) add('i.entity_type = ?', filter.entityType);
+    if (filter.entityId) add('i.entity_id = ?', filter.entityId);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = Number(((await this.db.query(`SELECT count(*) AS n FROM event_inbox i ${clause}`, params)) as Row[])[0].n);
+    const rows = (await this.db.query(
+      `SELECT ${INBOX_COLUMNS} FROM event_inbox i JOIN event_source s ON s.id = i.source_id ${clause} ORDER BY i.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, filter.limit, filter.offset],
+    )) as Row[];
+    return { items: rows.map(toInbox), total };
+  }
+
+  async event(id: string): Promise<InboxEventRecord | null> {
+    if (!/^\d{1,18}$/.test(id)) return null;
+    const rows = (await this.db.query(`SELECT ${INBOX_COLUMNS} FROM event_inbox i JOIN event_source s ON s.id = i.source_id WHERE i.id = $1`, [id])) as Row[];
+    return rows[0] ? toInbox(rows[0]) : null;
+  }
+
+  /**
+   * Puts settled events back to received (attempts reset, due now): those with the given ids, or
+   * those of a source, in the given status (default failed). Returns how many were requeued.
+   */
+  async redrive(filter: { ids?: string[]; sourceId?: string; status?: EventStatus }): Promise<number> {
+    const status = filter.status ?? 'failed';
+    if (status === 'received') return 0;
+    const params: unknown[] = [status];
+    const where = ['status = $1'];
+    if (filter.ids) {
+      params.push(filter.ids);
+      where.push(`id = ANY($${params.length}::bigint[])`);
+    }
+    if (filter.sourceId) {
+      params.push(filter.sourceId);
+      where.push(`source_id = $${params.length}`);
+    }
+    const rows = (await this.db.query(
+      `UPDATE event_inbox SET status = 'received', attempts = 0, next_attempt_at = now(), settled_at = NULL, reason = NULL WHERE ${where.join(' AND ')} RETURNING id`,
+      params,
+    )) as Row[];
+    // A skipped event redriven is judged again against the entity's position (it is skipped again while older).
+    return rows.length;
+  }
+
+  /** Counts per status (for metrics and the drain's tests). */
+  async counts(sourceId?: string): Promise<Record<EventStatus, number>> {
+    const rows = (await this.db.query(`SELECT status, count(*)::int AS n FROM event_inbox WHERE ($1::uuid IS NULL OR source_id = $1) GROUP BY status`, [sourceId ?? null])) as Row[];
+    const counts = { received: 0, applied: 0, skipped: 0, failed: 0 };
+    for (const r of rows) counts[r.status as EventStatus] = r.n as number;
+    return counts;
+  }
+
+  /** The mappings of the sources named, for a batch being drained. */
+  async mappingsOf(sourceIds: string[]): Promise<Map<string, EventMappingRecord[]>> {
+    const rows = (await this.db.query(`SELECT id, mappings FROM event_source WHERE id = ANY($1::uuid[])`, [sourceIds])) as Row[];
+    return new Map(rows.map((r) => [r.id as string, r.mappings as EventMappingRecord[]]));
+  }
+
+  /**
+   * Claims up to `limit` due events (FOR UPDATE SKIP LOCKED, so workers share the inbox), takes
+   * each of their entities' position row lock (entities in one sorted order: two workers never
+   * deadlock), and calls `apply` per event in the entity's order with the position the target
+   * holds; records every outcome in this same transaction. Returns how many events were claimed.
+   */
+  async drain(options: DrainOptions, apply: (event: InboxEventRecord, held: { ord: string; deleted: boolean } | null) => Promise<EventOutcome>): Promise<number> {
+    return this.db.transaction(async (tx: EntityManager) => {
+      const claimed = ((await tx.query(
+        `WITH due AS (
+           SELECT id FROM event_inbox WHERE status = 'received' AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+         )
+         SELECT ${INBOX_COLUMNS} FROM event_inbox i JOIN due ON due.id = i.id JOIN event_source s ON s.id = i.source_id`,
+        [options.limit],
+      )) as Row[]).map(toInbox);
+      if (!claimed.length) return 0;
+      const entityKey = (e: InboxEventRecord) => `${e.sourceId}\u0000${e.entityType}\u0000${e.entityId}`;
+      const byEntity = new Map<string, InboxEventRecord[]>();
+      for (const e of claimed) byEntity.set(entityKey(e), [...(byEntity.get(entityKey(e)) ?? []), e]);
+      const keys = [...byEntity.keys()].sort();
+      for (const key of keys) {
+        const events = (byEntity.get(key) as InboxEventRecord[]).sort((a, b) => {
+          const d = BigInt(a.ord.split('.')[0]) - BigInt(b.ord.split('.')[0]);
+          return d < 0n ? -1 : d > 0n ? 1 : Number(BigInt(a.id) - BigInt(b.id));
+        });
+        const first = events[0];
+        await tx.query(`INSERT INTO event_entity (source_id, entity_type, entity_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [first.sourceId, first.entityType, first.entityId]);
+        const pos = ((await tx.query(`SELECT ord::text, deleted FROM event_entity WHERE source_id = $1 AND entity_type = $2 AND entity_id = $3 FOR UPDATE`, [first.sourceId, first.entityType, first.entityId])) as Row[])[0];
+        let held = pos?.ord ? { ord: pos.ord as string, deleted: Boolean(pos.deleted) } : null;
+        for (const event of events) {
+          const outcome = await apply(event, held);
+          if (outcome.status === 'applied') {
+            held = outcome.position;
+            await tx.query(`UPDATE event_entity SET ord = $4, deleted = $5, event_row = $6, updated_at = now() WHERE source_id = $1 AND entity_type = $2 AND entity_id = $3`, [
+              event.sourceId,
+              event.entityType,
+              event.entityId,
+              held.ord,
+              held.deleted,
+              event.id,
+            ]);
+            await tx.query(`UPDATE event_inbox SET status = 'applied', attempts = attempts + 1, error = NULL, settled_at = now() WHERE id = $1`, [event.id]);
+          } else if (outcome.status === 'skipped') {
+            await tx.query(`UPDATE event_inbox SET status = 'skipped', attempts = attempts + 1, reason = $2, settled_at = now() WHERE id = $1`, [event.id, outcome.reason]);
+          } else {
+            const attempts = event.attempts + 1;
+            const final = !outcome.retryable || attempts >= options.maxAttempts;
+            await tx.query(
+              `UPDATE event_inbox SET attempts = $2, error = $3, status = $4, settled_at = CASE WHEN $4 = 'failed' THEN now() END,
+                 next_attempt_at = now() + make_interval(secs => $5::double precision / 1000) WHERE id = $1`,
+              [event.id, attempts, outcome.error.slice(0, 2000), final ? 'failed' : 'received', options.backoffMs(attempts)],
+            );
+          }
+        }
+      }
+      return claimed.length;
+    });
+  }
+}
