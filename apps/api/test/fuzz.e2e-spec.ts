@@ -158,6 +158,10 @@ describe('fuzzing every documented route (e2e)', () => {
     ids['run'] = (await request(api.http).post(`/api/jobs/${ids['job']}/run`).set(auth()).expect(202)).body.runId as string;
     // A queued diff (no worker here) for the /api/diffs/{id} routes, so a bad query parameter is their only fault.
     ids['diff'] = (await request(api.http).post('/api/diffs').set(auth()).send({ referenceId: ids['pg'], otherIds: [ids['my']], tables: [{ reference: 'public.items' }] }).expect(202)).body.diffId as string;
+    // Replica groups over the two items tables for the /api/groups/{id} routes (a copy for writes).
+    const group = (name: string) => make('/api/groups', { name, keyColumns: ['id'], members: [{ connectionId: ids['pg'], table: 'public.items' }, { connectionId: ids['my'], table: `${my.name}.items` }] });
+    ids['group'] = await group('fuzz-group');
+    ids['groupVictim'] = await group('fuzz-group-2');
     doc = (await request(api.http).get('/docs-json').expect(200)).body as OpenApi;
   }, 60_000);
 
@@ -182,11 +186,13 @@ describe('fuzzing every documented route (e2e)', () => {
     const copy = ['patch', 'put'].includes(method) ? 'Victim' : '';
     if (name === 'schema') return 'public';
     if (name === 'table') return 'items';
+    if (name === 'key') return '1';
     if (path.startsWith('/api/connections')) return ids[`pg${copy}`]!;
     if (path.startsWith('/api/jobs')) return ids[`job${copy}`]!;
     if (path.startsWith('/api/runs')) return ids['run']!;
     if (path.startsWith('/api/diffs')) return ids['diff']!;
     if (path.startsWith('/api/users')) return ids[`user${copy}`]!;
+    if (path.startsWith('/api/groups')) return ids[`group${copy}`]!;
     return '00000000-0000-4000-8000-000000000000';
   };
   /** Documented examples that would name rows this store lacks. */
