@@ -72,6 +72,14 @@ export class ConnectionDownView {
   @ApiProperty({ nullable: true, type: String, example: 'connection refused: 10.0.0.5:3306' }) error!: string | null;
 }
 
+export class GroupDebtEntryView {
+  @ApiProperty({ format: 'uuid', example: '8d3f1b2a-6c4e-4f7a-9b1d-2e3c4a5b6d7e' }) groupId!: string;
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID.connection }) connectionId!: string;
+  @ApiProperty({ example: 3, description: 'writes the member still owes' }) pending!: number;
+  @ApiProperty({ example: 0, description: 'sync tasks given up on' }) failed!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: EXAMPLE_TIME }) oldestPendingAt!: Date | null;
+}
+
 export class DashboardView {
   @ApiProperty({ type: String, format: 'date-time', example: EXAMPLE_TIME }) generatedAt!: Date;
   @ApiProperty({ enum: RANGES, example: '24h' }) range!: DashboardRange;
@@ -91,4 +99,5 @@ export class DashboardView {
     description: 'when connectionsDown was checked (checks are cached for 30 s and refreshed in the background); null while the first check still runs',
   })
   connectionsCheckedAt!: Date | null;
+  @ApiProperty({ type: [GroupDebtEntryView], description: 'consistency debt: per replica-group member, the sync tasks it still owes (issue 13)' }) groupDebt!: GroupDebtEntryView[];
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DASHBOARD_RANGES, type DashboardRange, RunStats } from '@dbferry/control-plane';
+import { DASHBOARD_RANGES, type DashboardRange, GroupRepository, RunStats } from '@dbferry/control-plane';
 import { JobProducer, queueDepths } from '@dbferry/queue';
 import { ConnectionHealthService } from './connection-health.service';
 import type { DashboardView, QueueDepthView } from './dashboard.dto';
@@ -19,18 +19,20 @@ export class DashboardService {
     private readonly stats: RunStats,
     private readonly producer: JobProducer,
     private readonly health: ConnectionHealthService,
+    private readonly groups: GroupRepository,
   ) {}
 
   async overview(range: DashboardRange): Promise<DashboardView> {
     const now = new Date();
     // The count first: a connection added or deleted since the last reachability check makes it outdated.
     const counts = await this.stats.counts();
-    const [runsOverTime, recent, failingJobs, queues, health] = await Promise.all([
+    const [runsOverTime, recent, failingJobs, queues, health, groupDebt] = await Promise.all([
       this.stats.perBucket(range, now),
       this.stats.recentRates(RECENT_RUNS),
       this.stats.failingJobs(FAILING_JOBS),
       this.queues(),
       this.health.read(HEALTH_WAIT_MS, counts.connections),
+      this.groups.debt(),
     ]);
     return {
       generatedAt: now,
@@ -44,6 +46,7 @@ export class DashboardService {
       failingJobs,
       connectionsDown: health?.down ?? [],
       connectionsCheckedAt: health?.checkedAt ?? null,
+      groupDebt: groupDebt.map((d) => ({ groupId: d.groupId, connectionId: d.connectionId, pending: d.pending, failed: d.failed, oldestPendingAt: d.oldestPendingAt })),
     };
   }
 

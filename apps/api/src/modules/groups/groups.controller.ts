@@ -4,7 +4,7 @@ import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
 import { UuidParamPipe } from '../../common/input-guard';
 import { ApiPageResponse } from '../../common/openapi';
 import { ArbiterView } from '../arbitration/arbiter.dto';
-import { CreateGroupDto, DeleteRowQuery, EXAMPLE_GROUP_ID, GroupDebtView, GroupListQuery, GroupRowDto, GroupView, GroupWriteView, UpdateGroupDto } from './groups.dto';
+import { AdoptView, CreateGroupDto, DeleteRowQuery, EXAMPLE_GROUP_ID, GroupDebtView, GroupListQuery, GroupRowDto, GroupView, GroupWriteView, UpdateGroupDto } from './groups.dto';
 import { GroupsService } from './groups.service';
 
 const GroupIdParam = () => ApiParam({ name: 'id', format: 'uuid', description: "the group's id", example: EXAMPLE_GROUP_ID });
@@ -65,7 +65,7 @@ export class GroupsController {
   @HttpCode(202)
   @GroupIdParam()
   @ApiOperation({ summary: 'adopting existing tables: a diff of the members (GET /api/diffs/:diffId) whose counts are the starting debt' })
-  @ApiAcceptedResponse({ schema: { type: 'object', properties: { diffId: { type: 'string', format: 'uuid' } } } })
+  @ApiAcceptedResponse({ type: AdoptView })
   @ApiNotFoundResponse()
   adopt(@Param('id', UuidParamPipe) id: string, @CurrentUser() actor: AuthUser) {
     return this.groups.adopt(id, actor);

@@ -107,6 +107,10 @@ export class UpdateGroupDto {
 
 export class GroupListQuery extends PageQuery {}
 
+export class AdoptView {
+  @ApiProperty({ format: 'uuid', example: '1d7e5c3a-9b2f-4e61-8a0d-5c4b3a2f1e0d', description: 'the diff of the members (GET /api/diffs/:id): its counts are the starting debt' }) diffId!: string;
+}
+
 export class GroupColumnView {
   @ApiProperty({ example: 'email' }) name!: string;
   @ApiProperty({ example: 'string', description: "the neutral kind on the first member" }) kind!: string;
