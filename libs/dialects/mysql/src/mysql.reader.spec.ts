@@ -1,4 +1,6 @@
-import { equalIntervalCuts, histogramSql, isDenseKey, type KeyBucket, type KeyHistogram, keyQuantiles, rangesBetween } from './mysql.reader';
+import { EventEmitter } from 'node:events';
+import type { NeutralValue, RowBatch } from '@dbferry/dialects-core';
+import { equalIntervalCuts, histogramSql, isDenseKey, type KeyBucket, type KeyHistogram, keyQuantiles, rangesBetween, ResultBatches } from './mysql.reader';
 
 /** A KeyHistogram over sorted keys in memory, counting its calls and the rows each one reads. */
 function memoryHistogram(keys: bigint[]): KeyHistogram & { calls: number; rowsRead: number } {
@@ -110,5 +112,64 @@ describe('dense keys take equal key intervals', () => {
     expect(equalIntervalCuts(1n, 3n, 8)).toEqual([1n, 2n]);
     const full = equalIntervalCuts(-(2n ** 63n), 2n ** 63n - 1n, 2);
     expect(full).toEqual([-1n]);
+  });
+});
+
+describe('ResultBatches', () => {
+  /** A query that emits rows as mysql2 does, and a connection that records pause/resume. */
+  const setup = (batchRows: number) => {
+    const query = new EventEmitter();
+    const calls: string[] = [];
+    let held: (() => void)[] = [];
+    const connection = {
+      pause: () => calls.push('pause'),
+      resume: () => {
+        calls.push('resume');
+        // mysql2 parses the packets it held while paused, which may pause it again.
+        const now = held;
+        held = [];
+        now.forEach((emit) => emit());
+      },
+    };
+    const cut = (rows: NeutralValue[][]): RowBatch => ({ columns: [], rows });
+    const result = new ResultBatches(connection, query, (rows) => rows.length >= batchRows, cut);
+    const row = (n: number) => query.emit('result', [n]);
+    return { query, calls, result, row, hold: (emit: () => void) => held.push(emit) };
+  };
+
+  it('cuts batches as rows arrive, pauses while two wait and resumes as they are taken, ends with the last part', async () => {
+    const { query, calls, result, row } = setup(2);
+    for (let n = 1; n <= 5; n++) row(n);
+    query.emit('end');
+    // 1-2 and 3-4 made two batches: paused once; 5 is the last part.
+    expect(calls).toEqual(['pause']);
+    const seen: number[][] = [];
+    for await (const batch of result.batches()) seen.push(batch.rows.map((r) => r[0] as number));
+    expect(seen).toEqual([[1, 2], [3, 4], [5]]);
+    expect(calls).toEqual(['pause', 'resume']);
+  });
+
+  it('waits for rows that arrive later, and parses held packets on resume', async () => {
+    const { query, calls, result, row, hold } = setup(1);
+    const batches = result.batches();
+    const first = batches.next();
+    row(1);
+    row(2);
+    expect(calls).toEqual(['pause']);
+    hold(() => row(3));
+    hold(() => query.emit('end'));
+    expect((await first).value?.rows).toEqual([[1]]);
+    const rest: NeutralValue[][] = [];
+    for (let next = await batches.next(); !next.done; next = await batches.next()) rest.push(...next.value.rows);
+    expect(rest).toEqual([[2], [3]]);
+    expect(calls[1]).toBe('resume');
+  });
+
+  it('throws the query error, and a failure given first wins', async () => {
+    const { query, result, row } = setup(10);
+    row(1);
+    result.fail(new Error('aborted'));
+    query.emit('error', new Error('connection lost'));
+    await expect(result.batches().next()).rejects.toThrow('aborted');
   });
 });
