@@ -189,6 +189,11 @@ export class ApiEnv extends SharedEnv {
   @IsString()
   @MinLength(1)
   CONSOLE_DIR = 'apps/console/dist';
+
+  /** `npm start` creates the demo (a SQLite shop, an empty target, a job) on a store that never had it. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: '$property must be true or false' })
+  DEMO: 'true' | 'false' = 'true';
 }
 
 /** Variables of a worker process. */
