@@ -28,6 +28,9 @@ function docOnlyEnv(): void {
     SECRETS_KEY: `d1:${randomBytes(32).toString('base64')}`,
     ADMIN_USERNAME: 'admin',
     LOG_LEVEL: 'silent',
+    // /api/faults is mounted only when fault injection is on: the client must know its routes
+    // (the console asks GET /api/faults and hides the page on the 404 of an API where it is off).
+    FAULTS_ENABLED: 'true',
   });
 }
 
