@@ -84,6 +84,15 @@ describe('GroupRepository', () => {
     expect(await repo.applyNewest(groupId, c, '[4]', async () => undefined)).toMatchObject({ done: [w.tasks[c]] });
   });
 
+  it('orders versions as numbers: 100 is newer than 99', async () => {
+    await dataSource.query('ALTER TABLE group_write ALTER COLUMN version RESTART WITH 99');
+    const older = await write(6, 'upsert', [c]);
+    const newer = await write(6, 'upsert', [c]);
+    expect([older.version, newer.version]).toEqual(['99', '100']);
+    expect((await repo.newestWrite(groupId, '[6]'))?.version).toBe('100');
+    expect(await repo.applyNewest(groupId, c, '[6]', async (w) => expect(w.version).toBe('100'))).toMatchObject({ appliedVersion: '100', done: [newer.tasks[c]], skipped: [older.tasks[c]] });
+  });
+
   it('two appliers of one key take turns: the newest is written once', async () => {
     await write(5, 'upsert', [c]);
     const w2 = await write(5, 'upsert', [c]);

@@ -225,7 +225,7 @@ export class GroupRepository {
   }
 
   async newestWrite(groupId: string, keyDigest: string): Promise<GroupWriteRecord | null> {
-    const [w] = (await this.db.query(`SELECT ${WRITE_COLUMNS} FROM group_write WHERE group_id = $1 AND key_digest = $2 ORDER BY version DESC LIMIT 1`, [groupId, keyDigest])) as GroupWriteRecord[];
+    const [w] = (await this.db.query(`SELECT ${WRITE_COLUMNS} FROM group_write w WHERE w.group_id = $1 AND w.key_digest = $2 ORDER BY w.version DESC LIMIT 1`, [groupId, keyDigest])) as GroupWriteRecord[];
     return w ?? null;
   }
 
@@ -245,7 +245,7 @@ export class GroupRepository {
         `SELECT applied_version::text AS version FROM group_member_key WHERE group_id = $1 AND connection_id = $2 AND key_digest = $3 FOR UPDATE`,
         [groupId, connectionId, keyDigest],
       )) as { version: string }[];
-      const [newest] = (await tx.query(`SELECT ${WRITE_COLUMNS} FROM group_write WHERE group_id = $1 AND key_digest = $2 ORDER BY version DESC LIMIT 1`, [groupId, keyDigest])) as GroupWriteRecord[];
+      const [newest] = (await tx.query(`SELECT ${WRITE_COLUMNS} FROM group_write w WHERE w.group_id = $1 AND w.key_digest = $2 ORDER BY w.version DESC LIMIT 1`, [groupId, keyDigest])) as GroupWriteRecord[];
       let appliedVersion = held.version;
       let wrote = false;
       if (newest && BigInt(newest.version) > BigInt(held.version)) {
