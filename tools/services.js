@@ -188,7 +188,7 @@ async function ensureDatabase(url) {
 }
 
 function onPath(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+  return spawnSync('/bin/sh', ['-c', `command -v ${command}`]).status === 0;
 }
 
 async function redisServer(url, dataDir) {
@@ -227,6 +227,45 @@ function runTool(script, args = []) {
     const child = spawn(process.execPath, ['-r', resolve(root, 'tools/register.js'), resolve(root, script), ...args], { cwd: root, stdio: 'inherit' });
     child.once('exit', (code, signal) => (code === 0 ? done() : fail(new Error(`${script} failed (${signal ?? `code ${code}`})`))));
   });
+}
+
+/** Once the API answers, what to open, where the admin password is and how to run the demo job. */
+async function printFirstSteps(running) {
+  const port = Number(process.env.PORT || 3000);
+  const base = `http://localhost:${port}`;
+  const until = Date.now() + 10 * 60_000;
+  const ready = () => fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+  while (!(await ready())) {
+    if (!running() || Date.now() > until) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const lines = [
+    `dbferry is up: the console is at ${base}/ (the API's Swagger UI at ${base}/docs)`,
+    `sign in as "${process.env.ADMIN_USERNAME || 'admin'}": ${process.env.ADMIN_PASSWORD ? 'with ADMIN_PASSWORD from .env' : 'on the first start the API printed its one-time password above ("created admin user … with the one-time password: …")'}; choose a new one`,
+  ];
+  const demo = await demoJob().catch(() => null);
+  if (demo && !demo.ran) {
+    lines.push(`run the demo job: console → Jobs → ${demo.name} → Run (SQLite shop → ${demo.target}), or:`);
+    lines.push(`  curl -X POST ${base}/api/jobs/${demo.id}/run -H "authorization: Bearer $TOKEN"`);
+  }
+  for (const line of lines) say(line);
+}
+
+/** The demo's job (tools/demo-seed.ts names it), and whether it has run. */
+async function demoJob() {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT j.id, j.name, c.name AS target, EXISTS (SELECT 1 FROM run r WHERE r.job_id = j.id) AS ran
+         FROM audit_log a JOIN sync_job j ON j.id::text = a.target_id JOIN connection c ON c.id = j.target_id
+        WHERE a.action = 'demo.create' LIMIT 1`,
+    );
+    return rows[0] ?? null;
+  } finally {
+    await client.end();
+  }
 }
 
 async function main() {
@@ -287,6 +326,7 @@ async function main() {
     return;
   }
   child = spawn(options.command[0], options.command.slice(1), { stdio: 'inherit', detached: true });
+  printFirstSteps(() => !!child).catch(() => undefined);
   const code = await new Promise((r) => child.once('exit', (c, s) => r(c ?? (s ? 128 : 1))));
   child = undefined;
   await stopAll();
