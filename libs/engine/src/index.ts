@@ -22,3 +22,4 @@ export * from './diff/rows-by-key';
 export * from './repair/repair';
 export * from './groups/group-row';
 export * from './events/apply-event';
+export * from './transform/column-transforms';

@@ -35,10 +35,11 @@ export function keylessSwapSql(dialect: DialectName, qualify: (t: TableRef) => s
  */
 export async function copyKeyless(input: KeylessCopyInput): Promise<CopyRangeResult> {
   const { target } = input;
-  const sql = keylessSwapSql(input.targetDialect, (t) => target.ddl.qualify(t), input.to, input.stagingTag, input.columns);
+  const columns = input.transform?.columns ?? input.columns;
+  const sql = keylessSwapSql(input.targetDialect, (t) => target.ddl.qualify(t), input.to, input.stagingTag, columns);
   await target.execute(sql.dropLeftovers);
   if (sql.createLike) await target.execute([sql.createLike]);
-  else await target.execute(target.ddl.createTable(sql.stage, { columns: input.columns, primaryKey: [], indexes: [] }).statements);
+  else await target.execute(target.ddl.createTable(sql.stage, { columns, primaryKey: [], indexes: [] }).statements);
   try {
     const result = await copyRange({ ...input, to: sql.stage, keyColumns: [], mode: 'insert' });
     for (const statements of sql.swap) await target.execute(statements);

@@ -63,6 +63,12 @@ export interface CopyRangeInput {
   onBatch?: (rowsRead: number) => void;
   /** Sees each batch written for real (never a probe's): incremental runs track their watermark here. Must be idempotent. */
   onRows?: (batch: RowBatch) => void;
+  /**
+   * Column transforms (rename, exclude, set, mask): the target's columns and key by their target
+   * names, and the function making each batch as read into the batch written (absent: the rows
+   * pass unchanged, only names differ). Keys, rejects and `onRows` see the rows as read.
+   */
+  transform?: { columns: NeutralColumn[]; keyColumns: string[]; rows?: (batch: RowBatch) => RowBatch };
 }
 
 /** A source row the target refused, by key. */
@@ -140,6 +146,7 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
   const readerWarnings: ValueLoss[] = [];
   const verify = rollback ? undefined : input.verify;
   const keyCheck = verify && verify !== 'range' ? new WrittenKeys(input, verify.keys) : undefined;
+  const mapRows = input.transform?.rows;
   const batches = input.source.reader.read({
     table: input.from,
     columns: input.columns,
@@ -158,15 +165,15 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
       rowsGiven += batchRowCount(kept);
       keyCheck?.add(kept.rows);
       if (!rollback) input.onRows?.(kept);
-      yield kept;
+      yield mapRows ? mapRows(kept) : kept;
       if (!rollback) input.onBatch?.(rowsRead);
     }
   }
   const result = await input.target.writer.write(
     {
       table: input.to,
-      columns: input.columns,
-      keyColumns: input.keyColumns,
+      columns: input.transform?.columns ?? input.columns,
+      keyColumns: input.transform && input.keyColumns.length ? input.transform.keyColumns : input.keyColumns,
       mode: input.mode,
       range,
       nul: input.nul,

@@ -5,6 +5,7 @@ import { dialectFor, typeMapperFor } from '@dbferry/dialects';
 import { FilterError } from '../filter/filter-error';
 import { validateFilter } from '../filter/filter-validator';
 import { isIncrementalKind } from '../incremental/watermark';
+import { type ColumnTransform, planTransforms, TransformError, type TransformPlan } from '../transform/column-transforms';
 import { NativeTypes } from './native-types';
 import { compileGlob, parseTableRef } from './table-ref';
 
@@ -18,6 +19,8 @@ export interface TableSelectionSpec {
   columns?: string[];
   /** Native target type per column name, verbatim (validated by the API), for created tables and added columns. */
   types?: Record<string, string>;
+  /** Column transforms: rename, exclude, set a constant, mask (docs/transforms.md). */
+  transforms?: ColumnTransform[];
 }
 
 export interface PlanOptions {
@@ -37,6 +40,10 @@ export interface ColumnMapping {
   lossy?: { kind: string; description: string };
   /** Why a same-dialect copy could not keep the source's type (shown in the plan, logged by the run). */
   note?: string;
+  /** The source column this target column is read from, when it is named otherwise (a rename); absent for a new column's. */
+  sourceColumn?: string;
+  /** What a transform does to this column (`renamed from email; masked: …`, `new column, set to 1`). */
+  transform?: string;
 }
 
 /** What a run does to one table; preview shows it, plan-run stores it. */
@@ -55,6 +62,8 @@ export interface TablePlan {
   ddl: string[];
   mapping: ColumnMapping[];
   rowEstimate: number | null;
+  /** The table's column transforms resolved: the target's columns and key by their target names (absent: none, the target's columns are `columns`). */
+  transform?: TransformPlan;
 }
 
 /** A problem with one table of the job, placed like an API field (`tables[2].keyColumns`). */
@@ -131,6 +140,7 @@ function tableProblem(error: unknown, field: string, source: TableRef): PlanErro
     return new PlanError(`${field}.target`, `table ${table}: the target cannot hold a name: ${error.message} (rename the table, or give it an entry of its own with a shorter "target")`);
   }
   if (error instanceof FilterError) return new PlanError(`${field}.where`, `table ${table}: ${error.message}`);
+  if (error instanceof TransformError) return new PlanError(`${field}.${error.field}`, `table ${table}: ${error.message.slice(error.field.length + 2)}`);
   if (error instanceof DbError && !error.transient) return new PlanError(field, `table ${table}: ${error.message}`);
   return null;
 }
@@ -211,31 +221,48 @@ async function planOne(
   if (incremental && !isIncrementalKind(incremental)) {
     throw new PlanError(`${field}.incrementalColumn`, `${incremental.name} is ${renderNeutralType(incremental.type)}; an incremental column must be a whole number, decimal, date or timestamp`);
   }
-  const columns = spec.columns ? spec.columns.map((c) => byName.get(c) as NeutralColumn) : described.columns;
-  const keyColumns = spec.keyColumns ?? described.primaryKey.filter((k) => columns.some((c) => c.name === k));
+  const subset = spec.columns ? spec.columns.map((c) => byName.get(c) as NeutralColumn) : described.columns;
+  const keyColumns = spec.keyColumns ?? described.primaryKey.filter((k) => subset.some((c) => c.name === k));
+  // Transforms: the columns read lose the excluded ones; the target's are named and typed as transformed.
+  const transformed = spec.transforms?.length
+    ? planTransforms({ columns: subset, all: described.columns, keyColumns, incrementalColumn: spec.incrementalColumn, transforms: spec.transforms })
+    : undefined;
+  const columns = transformed?.read ?? subset;
+  const targetColumns = transformed?.plan.columns ?? columns;
+  const targetKeys = transformed?.plan.keyColumns ?? keyColumns;
+  const targetName = new Map(columns.map((c, i) => [c.name, transformed ? transformed.plan.columns[i].name : c.name]));
   const where = spec.where
     ? validateFilter({ dialect: input.source.dialect, filter: spec.where, columns: described.columns.map((c) => c.name) }).sql
     : undefined;
 
   const existing = await targetData.introspector.describeTable(target);
   const present = new Set(existing?.columns.map((c) => c.name) ?? []);
-  const created = columns.filter((c) => !present.has(c.name));
+  const created = targetColumns.filter((c) => !present.has(c.name));
   if (!existing && !input.options.createTables) throw new PlanError(`${field}.target`, `${target.schema}.${target.name} does not exist and createTables is off`);
   if (existing && created.length && !input.options.evolveSchema) {
     throw new PlanError(`${field}.target`, `${target.schema}.${target.name} lacks ${created.map((c) => c.name).join(', ')} and evolveSchema is off`);
   }
   // Types only matter for the columns this plan creates: the others exist as they are.
-  const operatorTypes = { ...input.options.typeOverrides, ...spec.types };
+  const operatorTypes = { ...input.options.typeOverrides, ...Object.fromEntries(Object.entries(spec.types ?? {}).map(([name, type]) => [targetName.get(name) ?? name, type])) };
   const { choices, ddl: typeDdl } = created.length ? await nativeTypes.choose({ source, target }, created, operatorTypes) : { choices: new Map(), ddl: [] };
   const typeOverrides = Object.fromEntries([...choices].filter(([, c]) => c.native !== undefined).map(([name, c]) => [name, c.native as string]));
   let ddl: string[] = [];
-  if (!existing) ddl = targetData.ddl.createTable(target, targetShape(described, columns, keyColumns, maxIdentifierBytes), { typeOverrides }).statements;
+  if (!existing) ddl = targetData.ddl.createTable(target, targetShape(described, targetColumns, targetKeys, targetName, maxIdentifierBytes), { typeOverrides }).statements;
   else if (created.length) ddl = targetData.ddl.addColumns(target, created, { typeOverrides }).statements;
   if (ddl.length) ddl = [...typeDdl, ...ddl];
 
   const existingTypes = new Map(existing?.columns.map((c) => [c.name, c.nativeType]) ?? []);
-  const mapping = columns.map((c): ColumnMapping => {
-    const base = { column: c.name, sourceType: c.nativeType, neutralType: renderNeutralType(c.type) };
+  const readFrom = new Map(columns.map((c) => [targetName.get(c.name) as string, c]));
+  const mapping = targetColumns.map((c): ColumnMapping => {
+    const from = readFrom.get(c.name);
+    const note = transformed?.plan.notes[c.name];
+    const base = {
+      column: c.name,
+      sourceType: from?.nativeType ?? '',
+      neutralType: renderNeutralType(c.type),
+      ...(from && from.name !== c.name && { sourceColumn: from.name }),
+      ...(note && { transform: note }),
+    };
     const there = existingTypes.get(c.name);
     if (there !== undefined) return { ...base, targetType: there, typeSource: 'existing' };
     const choice = choices.get(c.name);
@@ -263,17 +290,18 @@ async function planOne(
     ddl,
     mapping,
     rowEstimate: described.rowEstimate,
+    ...(transformed && { transform: transformed.plan }),
   };
 }
 
 /** The target table keeps the source's key and those of its indexes whose columns are all copied. */
-function targetShape(described: TableSchema, columns: NeutralColumn[], keyColumns: string[], maxIdentifierBytes: number) {
-  const copied = new Set(columns.map((c) => c.name));
+function targetShape(described: TableSchema, columns: NeutralColumn[], keyColumns: string[], targetName: Map<string, string>, maxIdentifierBytes: number) {
   return {
     columns,
     primaryKey: keyColumns,
     indexes: described.indexes
-      .filter((i) => i.columns.every((c) => copied.has(c)))
+      .filter((i) => i.columns.every((c) => targetName.has(c)))
+      .map((i) => ({ ...i, columns: i.columns.map((c) => targetName.get(c) as string) }))
       .map((i) => ({ ...i, name: fitIdentifier(`${described.name}_${i.columns.join('_')}${i.unique ? '_key' : '_idx'}`, maxIdentifierBytes) })),
   };
 }

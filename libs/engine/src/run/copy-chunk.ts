@@ -4,6 +4,7 @@ import { copyRange, type RejectedRow } from '../copy/copy-range';
 import { deleteMissingInRange } from '../incremental/delete-missing';
 import { laterWatermark, type Watermark } from '../incremental/watermark';
 import { decodeValue, type EncodedValue, encodeKey, encodeValue } from '../plan/key-codec';
+import { rowTransformer } from '../transform/column-transforms';
 import { keyColumnsOf, type TableSnapshot } from './table-snapshot';
 
 /** Bad rows isolated beyond the job's maxRejects, so a run failed for them still lists some. */
@@ -18,6 +19,8 @@ export interface ChunkPorts {
   /** Progress: rows read so far, after each batch handed to the writer. */
   onProgress?: (rowsRead: number) => void;
   signal?: AbortSignal;
+  /** The job's hash salt, opened (snapshot.transform.salt): required when the table's transforms hash. */
+  salt?: Buffer;
 }
 
 /** A watermark as stored: the values in the lossless codec, each with the neutral type that orders it. */
@@ -72,6 +75,9 @@ export async function copyChunk(snapshot: TableSnapshot, range: KeyRange, ports:
     nul: snapshot.nul,
     signal,
     onBatch: ports.onProgress,
+    ...(snapshot.transform && {
+      transform: { columns: snapshot.transform.columns, keyColumns: snapshot.transform.keyColumns, rows: rowTransformer(snapshot.transform, ports.salt) },
+    }),
   };
   if (!snapshot.resumable) {
     const result = await copyKeyless({ ...common, targetDialect: snapshot.target.dialect, stagingTag: snapshot.stagingTag });

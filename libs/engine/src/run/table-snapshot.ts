@@ -5,6 +5,22 @@ import { decodeValue, type EncodedValue, encodeValue } from '../plan/key-codec';
 import type { TablePlan } from '../plan/plan-tables';
 import { LOOKUP_KEY_KINDS } from '../incremental/sql-literal';
 import { sincePredicate } from '../incremental/watermark';
+import type { TransformOp } from '../transform/column-transforms';
+
+/**
+ * A table's column transforms as a run executes them: `columns` (what the snapshot reads) become
+ * these target columns, named and typed as transformed. `salt` is the job's hash salt as the
+ * control store keeps it (sealed, opaque here); the copy is given it opened.
+ */
+export interface SnapshotTransform {
+  columns: NeutralColumn[];
+  keyColumns: string[];
+  ops?: TransformOp[];
+  hashes: boolean;
+  /** Source column name → target name for the columns copied unchanged (a verify compares those). */
+  unchanged: Record<string, string>;
+  salt?: unknown;
+}
 
 const LOOKUP_KINDS = new Set<string>(LOOKUP_KEY_KINDS);
 
@@ -54,6 +70,8 @@ export interface TableSnapshot {
    * (source with `filter` against the whole target, see verifyTable). Absent in older snapshots: off.
    */
   diffAfterCopy?: boolean;
+  /** The table's column transforms (absent: none; the target gets `columns` as read). */
+  transform?: SnapshotTransform;
 }
 
 /** The job settings a snapshot freezes (read from the job at plan time only). */
@@ -76,6 +94,8 @@ export interface SnapshotTableInput {
   /** An incremental run's inclusive lower bound (the watermark less the lookback); absent: read everything. */
   since?: NeutralValue;
   stagingTag: string;
+  /** The job's hash salt, sealed as the control store keeps it: frozen with a table whose transforms hash. */
+  sealedSalt?: unknown;
 }
 
 /**
@@ -107,7 +127,8 @@ export async function snapshotTable(input: SnapshotTableInput): Promise<TableSna
   let targetKeys = keys;
   if (plan.resumable) {
     const described = await input.target.data.introspector.describeTable(plan.target);
-    if (described) targetKeys = keys.map((k) => described.columns.find((c) => c.name === k.name) ?? k);
+    const named = (k: NeutralColumn, i: number) => plan.transform?.keyColumns[i] ?? k.name;
+    targetKeys = keys.map((k, i) => described?.columns.find((c) => c.name === named(k, i)) ?? { ...k, name: named(k, i) });
   }
   const incremental = job.mode === 'incremental';
   const ordered = plan.resumable && keyOrderAgrees(input.source.data, input.target.data, keys, targetKeys);
@@ -139,6 +160,16 @@ export async function snapshotTable(input: SnapshotTableInput): Promise<TableSna
     stagingTag: input.stagingTag,
     ddl: plan.ddl,
     diffAfterCopy: job.verify ?? false,
+    ...(plan.transform && {
+      transform: {
+        columns: plan.transform.columns,
+        keyColumns: plan.transform.keyColumns,
+        ...(plan.transform.ops && { ops: plan.transform.ops }),
+        hashes: plan.transform.hashes,
+        unchanged: plan.transform.unchanged,
+        ...(plan.transform.hashes && input.sealedSalt !== undefined && { salt: input.sealedSalt }),
+      },
+    }),
   };
 }
 

@@ -63,11 +63,17 @@ export async function verifyTable(snapshot: TableSnapshot, ports: VerifyPorts, o
     throw new VerifyError('no usable key: a table copied whole cannot be diffed row by row (give it keyColumns to verify it)');
   }
   const ids = verifySides(snapshot);
+  const transform = snapshot.transform;
+  if (transform && transform.keyColumns.some((k, i) => k !== snapshot.keyColumns[i])) {
+    throw new VerifyError('the key columns are renamed on the target: a verify compares columns by one name on both sides');
+  }
+  // Transformed columns hold other values (or names) on the target by design: only those copied as they are, under one name, are compared.
+  const compared = transform ? snapshot.columns.filter((c) => transform.unchanged[c.name] === c.name) : snapshot.columns;
   const diff = await planDiff({
     reference: { connectionId: ids.source, dialect: snapshot.source.dialect, data: ports.source, table: snapshot.source.table, ...(snapshot.filter !== undefined && { where: snapshot.filter }) },
     others: [{ connectionId: ids.target, dialect: snapshot.target.dialect, data: ports.target, table: snapshot.target.table }],
     keyColumns: snapshot.keyColumns,
-    columns: snapshot.columns.map((c) => c.name),
+    columns: compared.map((c) => c.name),
   });
   const result = await diffTable(diff, { reference: ports.source, others: { [ids.target]: ports.target }, ...(ports.signal && { signal: ports.signal }) });
   const found = result.byConnection[ids.target];
