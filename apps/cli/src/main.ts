@@ -1,0 +1,142 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT, type ExitCode } from './cli-error';
+import { collect } from './options';
+import { redact } from './redact';
+
+/**
+ * `dbferry`: one-shot engine commands (copy, preview, diff) run in this process, and server
+ * commands (login, connections, jobs, runs) through the API's typed client. Each action loads
+ * its code only when it runs, so `--help` answers at once.
+ */
+interface GlobalOptions {
+  json?: boolean;
+  debug?: boolean;
+}
+
+const COPY_EXAMPLES = `
+Examples:
+  $ dbferry copy postgres://app@db/sales mysql://root@127.0.0.1/warehouse --tables 'public.*'
+  $ dbferry copy postgres://app@db/sales sqlite:///tmp/sales.db --tables public.orders --where "amount > 0" --json
+  $ dbferry copy $SRC $DST --tables sales.orders --mode incremental --incremental-column updated_at --write-mode upsert
+  $ dbferry copy -f replication.yaml
+
+Exit codes: 0 ok, 1 a table failed, 2 bad usage, 3 done but some rows were rejected (--max-rejects).
+Passwords in URLs are never printed; DB_HOSTS_ALLOW / DB_HOSTS_DENY apply as on the server.`;
+
+export function buildProgram(run: (code: Promise<ExitCode>) => void): Command {
+  const program = new Command('dbferry')
+    .description('Copy, preview and compare tables across PostgreSQL, MySQL/MariaDB, SQL Server, Oracle and SQLite; drive a dbferry server.')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('--debug', 'print stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.startsWith('error:') ? `dbferry: ${text.slice(7)}` : text) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dbferry copy postgres://app@db/sales mysql://root@127.0.0.1/wh --tables 'public.*'
+  $ dbferry preview postgres://app@db/sales sqlite:///tmp/out.db --tables public.orders
+  $ dbferry diff postgres://app@db/sales mysql://root@127.0.0.1/wh --tables public.orders
+  $ dbferry login http://localhost:3000 --username admin
+  $ dbferry jobs run 7b1c…  --wait
+
+Exit codes: 0 ok, 1 failed run, 2 bad usage, 3 partial (rows rejected).`,
+    );
+  const globals = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();
+
+  program
+    .command('copy')
+    .description('copy tables from one database to another, in this process (no server needed)')
+    .argument('[SOURCE_URL]', 'source database URL')
+    .argument('[TARGET_URL]', 'target database URL')
+    .option('-f, --file <file>', 'a replication file (YAML) naming the connections, defaults and tables')
+    .option('-t, --tables <patterns>', 'tables to copy: schema.table or schema.* (comma-separated or repeated)', collect)
+    .addOption(new Option('--mode <mode>', 'full, or incremental (read and upsert by --incremental-column)').choices(['full', 'incremental']))
+    .addOption(new Option('--write-mode <mode>', 'how rows are written').choices(['insert', 'upsert', 'replace']))
+    .option('--create-tables', 'create missing target tables (default)')
+    .option('--no-create-tables', 'never create a target table')
+    .option('--delete-missing', 'after an upsert, delete target rows the source no longer has')
+    .option('--where <sql>', "a filter in the source's SQL, for every table")
+    .option('--key-columns <columns>', 'key columns (comma-separated) when a table has no primary key')
+    .option('--incremental-column <column>', 'the column an incremental copy reads from')
+    .option('--target-schema <schema>', "the target schema (default: the target URL's own)")
+    .option('--batch-size <rows>', 'rows per read/write batch (default 5000)')
+    .option('--chunk-rows <rows>', 'rows per key-range chunk (default 100000)')
+    .option('--concurrency <n>', 'chunks copied at once (default 4)')
+    .option('--max-rejects <n>', 'rows the target may refuse before the copy fails (default 0); exit 3 when some were')
+    .option('--transform <spec>', 'a column transform (reserved: not available yet)', collect)
+    .option('--no-progress', 'no progress bar or progress lines')
+    .addHelpText('after', COPY_EXAMPLES)
+    .action((sourceUrl: string | undefined, targetUrl: string | undefined, options: Record<string, unknown>, command: Command) => {
+      run(import('./one-shot/copy.command').then((m) => m.copyCommand(sourceUrl, targetUrl, { ...options, ...globals(command) })));
+    });
+
+  program
+    .command('preview')
+    .description('show what a copy would do, changing nothing: the DDL and each column\'s type mapping with its value-loss notes')
+    .argument('[SOURCE_URL]', 'source database URL')
+    .argument('[TARGET_URL]', 'target database URL')
+    .option('-t, --tables <patterns>', 'tables: schema.table or schema.* (comma-separated or repeated)', collect)
+    .option('--where <sql>', "a filter in the source's SQL")
+    .option('--key-columns <columns>', 'key columns (comma-separated) when a table has no primary key')
+    .option('--incremental-column <column>', 'the column an incremental copy reads from')
+    .option('--target-schema <schema>', "the target schema (default: the target URL's own)")
+    .option('--no-create-tables', 'plan without creating missing target tables')
+    .addHelpText('after', `
+Examples:
+  $ dbferry preview postgres://app@db/sales mysql://root@127.0.0.1/wh --tables 'public.*'
+  $ dbferry preview postgres://app@db/sales sqlite:///tmp/out.db --tables public.orders --json`)
+    .action((sourceUrl: string | undefined, targetUrl: string | undefined, options: Record<string, unknown>, command: Command) => {
+      run(import('./one-shot/preview.command').then((m) => m.previewCommand(sourceUrl, targetUrl, { ...options, ...globals(command) })));
+    });
+
+  program
+    .command('diff')
+    .description('compare tables of two databases row by row (the arbitration engine, in this process)')
+    .argument('[REF_URL]', 'the reference database URL')
+    .argument('[OTHER_URL]', 'the database compared with it')
+    .option('-t, --tables <patterns>', 'reference tables: schema.table or schema.* (comma-separated or repeated)', collect)
+    .option('--other-schema <schema>', "the other side's schema (default: the same schema for the same dialect, else the other URL's own)")
+    .option('--key-columns <columns>', "key columns (default: the reference's primary key)")
+    .option('--where <sql>', "a filter on the reference, in its SQL")
+    .option('--concurrency <n>', 'segments compared at once (default 4)')
+    .option('--limit <n>', 'keys listed per kind and table (default 20; the counts are always whole)')
+    .option('--check', 'exit 1 when the tables differ')
+    .addHelpText('after', `
+Examples:
+  $ dbferry diff postgres://app@db/sales mysql://root@127.0.0.1/wh --tables public.orders
+  $ dbferry diff postgres://app@db/sales postgres://app@replica/sales --tables 'public.*' --check --json`)
+    .action((refUrl: string | undefined, otherUrl: string | undefined, options: Record<string, unknown>, command: Command) => {
+      run(import('./one-shot/diff.command').then((m) => m.diffCommand(refUrl, otherUrl, { ...options, ...globals(command) })));
+    });
+
+  return program;
+}
+
+const USAGE_ERRORS = new Set(['ConnectionSpecError', 'EgressDeniedError']);
+
+function printError(error: unknown, debug: boolean): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`dbferry: ${redact(message.split('\n')[0] ?? message)}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${redact(error.stack)}\n`);
+}
+
+/** Runs the command line; resolves with the exit code (never throws). */
+export async function main(argv: string[]): Promise<ExitCode> {
+  let pending: Promise<ExitCode> | undefined;
+  const program = buildProgram((code) => (pending = code));
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return pending ? await pending : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    printError(error, debug);
+    if (error instanceof CliError) return error.exitCode;
+    // A URL the dialect cannot use, or a host the egress policy refuses, is the caller's to fix.
+    return USAGE_ERRORS.has((error as Error)?.constructor?.name) ? EXIT.usage : EXIT.failed;
+  }
+}

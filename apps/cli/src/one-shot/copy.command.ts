@@ -1,0 +1,119 @@
+import { EXIT, type ExitCode, UsageError } from '../cli-error';
+import { type Endpoint, parseEndpoint } from '../endpoints';
+import { choiceOption, intOption, listOption } from '../options';
+import { formatTable, printErrorLine, printJson, printLine } from '../output';
+import { barProgress, lineProgress } from '../progress';
+import { safeUrl } from '../redact';
+import { loadReplicationFile } from '../replication-file';
+import { type CopyObserver, type CopyResult, type CopySettings, type CopyTableSpec, copyTables, DEFAULT_SETTINGS } from './copy-tables';
+
+export interface CopyCommandOptions {
+  file?: string;
+  tables?: string[];
+  mode?: string;
+  writeMode?: string;
+  createTables?: boolean;
+  deleteMissing?: boolean;
+  batchSize?: string;
+  chunkRows?: string;
+  concurrency?: string;
+  maxRejects?: string;
+  where?: string;
+  keyColumns?: string;
+  incrementalColumn?: string;
+  targetSchema?: string;
+  transform?: string[];
+  json?: boolean;
+  progress?: boolean;
+}
+
+/** The command line's settings over `base` (the defaults, or a replication file's). */
+export function settingsFrom(options: CopyCommandOptions, base: CopySettings = DEFAULT_SETTINGS): CopySettings {
+  return {
+    ...base,
+    mode: choiceOption('--mode', options.mode, ['full', 'incremental'] as const) ?? base.mode,
+    writeMode: choiceOption('--write-mode', options.writeMode, ['insert', 'upsert', 'replace'] as const) ?? base.writeMode,
+    createTables: options.createTables ?? base.createTables,
+    deleteMissing: options.deleteMissing ?? base.deleteMissing,
+    batchSize: intOption('--batch-size', options.batchSize, 1, 1_000_000) ?? base.batchSize,
+    chunkRows: intOption('--chunk-rows', options.chunkRows, 1000) ?? base.chunkRows,
+    concurrency: intOption('--concurrency', options.concurrency, 1, 64) ?? base.concurrency,
+    maxRejects: intOption('--max-rejects', options.maxRejects, 0) ?? base.maxRejects,
+  };
+}
+
+interface CopyPlan {
+  source: Endpoint;
+  target: Endpoint;
+  tables: CopyTableSpec[];
+  settings: CopySettings;
+}
+
+function planFromArguments(sourceUrl: string | undefined, targetUrl: string | undefined, options: CopyCommandOptions): CopyPlan {
+  const source = parseEndpoint('SOURCE_URL', sourceUrl);
+  const target = parseEndpoint('TARGET_URL', targetUrl);
+  const patterns = listOption(options.tables);
+  if (!patterns) throw new UsageError("--tables: name the tables to copy, e.g. --tables 'sales.*' or --tables sales.orders,sales.customers");
+  const keyColumns = listOption(options.keyColumns);
+  const tables = patterns.map(
+    (source): CopyTableSpec => ({
+      source,
+      ...(options.targetSchema && { target: `${options.targetSchema}.${source.slice(source.lastIndexOf('.') + 1)}` }),
+      ...(options.where && { where: options.where }),
+      ...(keyColumns && { keyColumns }),
+      ...(options.incrementalColumn && { incrementalColumn: options.incrementalColumn }),
+      ...(options.transform && { transform: options.transform }),
+    }),
+  );
+  return { source, target, tables, settings: settingsFrom(options) };
+}
+
+async function planFromFile(file: string, sourceUrl: string | undefined, options: CopyCommandOptions): Promise<CopyPlan> {
+  if (sourceUrl) throw new UsageError('SOURCE_URL: give either the URLs or -f FILE, not both (the file names its connections)');
+  const replication = await loadReplicationFile(file);
+  const tables = replication.tables.map((t) => ({ ...t, ...(options.transform && { transform: options.transform }) }));
+  return { source: replication.source, target: replication.target, tables, settings: settingsFrom(options, replication.defaults) };
+}
+
+/** Column transforms are the job of F3; the option is reserved here so the table spec carries them. */
+function refuseTransforms(tables: CopyTableSpec[]): void {
+  const at = tables.findIndex((t) => t.transform && t.transform.length > 0);
+  if (at >= 0) throw new UsageError(`tables[${at}].transform: column transforms are not available in this version yet`);
+}
+
+export function exitCodeOf(result: CopyResult): ExitCode {
+  return result.status === 'failed' ? EXIT.failed : result.status === 'partial' ? EXIT.partial : EXIT.ok;
+}
+
+export async function copyCommand(sourceUrl: string | undefined, targetUrl: string | undefined, options: CopyCommandOptions): Promise<ExitCode> {
+  const plan = options.file ? await planFromFile(options.file, sourceUrl, options) : planFromArguments(sourceUrl, targetUrl, options);
+  refuseTransforms(plan.tables);
+  const tty = process.stderr.isTTY === true && options.progress !== false;
+  const bars = tty ? barProgress() : undefined;
+  const observer: CopyObserver = bars ?? (options.json || options.progress === false ? {} : lineProgress());
+  let result: CopyResult;
+  try {
+    result = await copyTables(plan.source, plan.target, plan.tables, plan.settings, observer);
+  } finally {
+    bars?.stop();
+  }
+  const code = exitCodeOf(result);
+  if (options.json) {
+    printJson({ ...result, exitCode: code, source: safeUrl(plan.source.url), target: safeUrl(plan.target.url) });
+    return code;
+  }
+  printLine();
+  printLine(
+    formatTable(
+      ['table', 'target', 'status', 'rows read', 'rows written', 'rejects', 'seconds', 'rows/s'],
+      result.tables.map((t) => [t.source, t.target, t.status, t.rowsRead, t.rowsWritten, t.rejects, Number(t.seconds.toFixed(1)), t.seconds > 0 ? Math.round(t.rowsRead / t.seconds) : 0]),
+    ),
+  );
+  for (const t of result.tables) {
+    for (const w of t.warnings) printLine(`warning: ${t.source}: ${w}`);
+    for (const r of t.rejected.slice(0, 10)) printLine(`rejected: ${t.source} key (${r.key.join(', ')})${r.column ? ` column ${r.column}` : ''}: ${r.error}`);
+    if (t.error) printErrorLine(`error: ${t.error}`);
+  }
+  printLine(`${result.status}: ${result.rowsWritten} rows written from ${result.tables.length} table(s) in ${result.seconds.toFixed(1)} s`);
+  return code;
+}

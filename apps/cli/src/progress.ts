@@ -1,0 +1,79 @@
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { CopyObserver, TableCopyResult } from './one-shot/copy-tables';
+import { redact } from './redact';
+
+const rate = (rows: number, seconds: number) => (seconds > 0 ? Math.round(rows / seconds) : 0);
+
+/** A bar per table on a terminal: rows, rows/s and ETA (stderr, so --json output on stdout stays clean). */
+export function barProgress(stream: NodeJS.WriteStream = process.stderr): CopyObserver & { stop(): void } {
+  const multi = new MultiBar(
+    {
+      stream,
+      format: '{table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 50,
+      fps: 10,
+    },
+    Presets.shades_classic,
+  );
+  const bars: { bar: SingleBar; started: number; name: string }[] = [];
+  const width = { n: 0 };
+  return {
+    planned(tables) {
+      width.n = Math.max(0, ...tables.map((t) => t.name.length));
+      for (const t of tables) bars.push({ bar: multi.create(Math.max(1, t.total), 0, { table: t.name.padEnd(width.n), rate: 0 }), started: 0, name: t.name });
+    },
+    progress(table, rows) {
+      const b = bars[table];
+      if (!b) return;
+      if (!b.started) b.started = performance.now();
+      if (rows > b.bar.getTotal()) b.bar.setTotal(rows);
+      b.bar.update(rows, { rate: rate(rows, (performance.now() - b.started) / 1000) });
+    },
+    tableDone(table, result) {
+      const b = bars[table];
+      if (!b) return;
+      b.bar.setTotal(Math.max(1, result.rowsRead));
+      b.bar.update(result.rowsRead, { rate: rate(result.rowsRead, result.seconds), table: `${b.name.padEnd(width.n)}${result.status === 'failed' ? ' FAILED' : ''}` });
+      b.bar.stop();
+    },
+    note(table, message) {
+      multi.log(`${redact(`${table}: ${message}`)}\n`);
+    },
+    stop() {
+      multi.stop();
+    },
+  };
+}
+
+/** Plain lines without a terminal: each table's progress at most once a second, and its end. */
+export function lineProgress(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`), everyMs = 1000): CopyObserver {
+  const tables: { name: string; total: number; started: number; last: number }[] = [];
+  return {
+    planned(list) {
+      for (const t of list) tables.push({ ...t, started: 0, last: 0 });
+      write(`planned ${list.length} table(s)`);
+    },
+    progress(index, rows) {
+      const t = tables[index];
+      if (!t) return;
+      const now = performance.now();
+      if (!t.started) t.started = now;
+      if (now - t.last < everyMs) return;
+      t.last = now;
+      const seconds = (now - t.started) / 1000;
+      const pct = t.total > 0 ? ` (${Math.min(100, Math.floor((rows / t.total) * 100))}%)` : '';
+      write(`${t.name}: ${rows}/${t.total} rows${pct}, ${rate(rows, seconds)} rows/s`);
+    },
+    tableDone(index, result: TableCopyResult) {
+      const t = tables[index];
+      const name = t?.name ?? result.source;
+      if (result.status === 'failed') write(redact(`${name}: failed: ${result.error ?? 'unknown error'}`));
+      else write(`${name}: ${result.status === 'partial' ? 'done with rejects' : 'done'}, ${result.rowsWritten} rows written in ${result.seconds.toFixed(1)} s (${rate(result.rowsRead, result.seconds)} rows/s)`);
+    },
+    note(table, message) {
+      write(redact(`${table}: ${message}`));
+    },
+  };
+}

@@ -1,0 +1,224 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionSpec, DataPlane, DialectSession, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
+import { normalizeValue, parseConnectionUrl } from '@dbferry/dialects-core';
+import { dialectFor } from '@dbferry/dialects';
+import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase, TORTURE_COLUMNS, TORTURE_KEY, TORTURE_ROWS } from '@dbferry/testing';
+import { BIN, runCli, shellWords } from './run-cli';
+
+/**
+ * `dbferry copy` run as a user runs it (a child process on the launcher): PostgreSQL → MariaDB
+ * and MariaDB → SQLite of the torture table, read back value by value; progress on a pseudo-TTY
+ * and as plain lines; exit codes; a replication file.
+ */
+async function open(spec: ConnectionSpec): Promise<{ session: DialectSession; data: DataPlane }> {
+  const session = await dialectFor(spec.dialect).connect(spec, { timeoutMs: 10_000 });
+  return { session, data: session.data as DataPlane };
+}
+
+async function* once(columns: NeutralColumn[], rows: NeutralValue[][]) {
+  yield { columns, rows };
+}
+
+async function readAll(data: DataPlane, table: TableRef) {
+  const described = (await data.introspector.describeTable(table))!;
+  const rows: NeutralValue[][] = [];
+  for await (const batch of data.reader.read({ table, columns: described.columns, keyColumns: TORTURE_KEY, batchSize: 1000 })) rows.push(...batch.rows);
+  return { columns: described.columns, rows };
+}
+
+/** Every torture value, normalised by the type each side holds it as. */
+function expectTortureValues(back: { columns: NeutralColumn[]; rows: NeutralValue[][] }) {
+  expect(back.columns.map((c) => c.name)).toEqual(TORTURE_COLUMNS.map((c) => c.name));
+  for (const [i, column] of TORTURE_COLUMNS.entries()) {
+    const expected = TORTURE_ROWS.map((row) => normalizeValue(column.type, row[i]));
+    const actual = back.rows.map((row) => normalizeValue(back.columns[i].type, row[i]));
+    expect({ column: column.name, values: actual }).toEqual({ column: column.name, values: expected });
+  }
+}
+
+const tableResult = (t: Record<string, unknown>) => ({ source: t.source, target: t.target, status: t.status, rowsRead: t.rowsRead, rowsWritten: t.rowsWritten, rejects: t.rejects });
+
+describe('dbferry copy (one-shot, in-process engine)', () => {
+  let pg: EphemeralDatabase;
+  let my: EphemeralDatabase;
+  let pgEnds: { session: DialectSession; data: DataPlane };
+  let myEnds: { session: DialectSession; data: DataPlane };
+  let dir: string;
+
+  beforeAll(async () => {
+    pg = await createPostgresDatabase('dbferry_cli');
+    my = await createMysqlDatabase('dbferry_cli');
+    dir = mkdtempSync(join(tmpdir(), 'dbferry-cli-'));
+    pgEnds = await open({ dialect: 'postgres', ...parseConnectionUrl('postgres', pg.url) });
+    myEnds = await open({ dialect: 'mysql', ...parseConnectionUrl('mysql', my.url) });
+    const torture: TableRef = { schema: 'public', name: 'torture' };
+    await pgEnds.data.execute(pgEnds.data.ddl.createTable(torture, { columns: TORTURE_COLUMNS, primaryKey: TORTURE_KEY, indexes: [] }).statements);
+    const described = (await pgEnds.data.introspector.describeTable(torture))!;
+    await pgEnds.data.writer.write({ table: torture, columns: described.columns, keyColumns: TORTURE_KEY, mode: 'insert' }, once(described.columns, TORTURE_ROWS));
+    // Small tables for progress, exit codes and the replication file.
+    await pgEnds.data.execute([
+      'CREATE TABLE public.items (id int PRIMARY KEY, name text NOT NULL, amount numeric(10,2))',
+      "INSERT INTO public.items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 500) g",
+      'CREATE TABLE public.notes (id int PRIMARY KEY, body text)',
+      "INSERT INTO public.notes SELECT g, repeat('n', g) FROM generate_series(1, 5) g",
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await pgEnds?.session.close();
+    await myEnds?.session.close();
+    await pg?.drop();
+    await my?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('copies the torture table PostgreSQL → MariaDB and reports exact counts in --json', async () => {
+    const run = await runCli(['copy', pg.url, my.url, '--tables', 'public.torture', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect({ status: out.status, exitCode: out.exitCode, rowsRead: out.rowsRead, rowsWritten: out.rowsWritten }).toEqual({ status: 'succeeded', exitCode: 0, rowsRead: 4, rowsWritten: 4 });
+    expect(out.tables.map(tableResult)).toEqual([{ source: 'public.torture', target: `${my.name}.torture`, status: 'succeeded', rowsRead: 4, rowsWritten: 4, rejects: 0 }]);
+    expect(out.tables[0].ddl[0]).toMatch(/^CREATE TABLE/);
+    expectTortureValues(await readAll(myEnds.data, { schema: my.name, name: 'torture' }));
+  });
+
+  it('copies the torture table MariaDB → SQLite (a new file) with every value intact', async () => {
+    // The MariaDB copy is the previous test's target: made by the CLI itself.
+    const file = join(dir, 'torture.db');
+    const run = await runCli(['copy', my.url, `sqlite://${file}`, '--tables', `${my.name}.torture`, '--json', '--batch-size', '2']);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.tables.map(tableResult)).toEqual([{ source: `${my.name}.torture`, target: 'main.torture', status: 'succeeded', rowsRead: 4, rowsWritten: 4, rejects: 0 }]);
+    const sqlite = await open({ dialect: 'sqlite', database: file });
+    try {
+      expectTortureValues(await readAll(sqlite.data, { schema: 'main', name: 'torture' }));
+    } finally {
+      await sqlite.session.close();
+    }
+  });
+
+  it('draws a progress bar per table on a pseudo-terminal', async () => {
+    const file = join(dir, 'tty.db');
+    const command = shellWords([process.execPath, BIN, 'copy', pg.url, `sqlite://${file}`, '--tables', 'public.items,public.notes', '--batch-size', '50']);
+    const run = await runCli([], { shell: `script -qec ${shellWords([command])} /dev/null` });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('█');
+    expect(run.stdout).toMatch(/public\.items\s+\[[█░]+\] 100% \| 500\/500 rows \| \d+ rows\/s \| ETA/);
+    expect(run.stdout).toMatch(/public\.notes\s+\[[█░]+\] 100% \| 5\/5 rows/);
+    // The summary table after the bars.
+    expect(run.stdout).toMatch(/public\.items\s+main\.items\s+succeeded\s+500\s+500\s+0/);
+  });
+
+  it('prints plain progress lines and a summary without a terminal', async () => {
+    const file = join(dir, 'plain.db');
+    const run = await runCli(['copy', pg.url, `sqlite://${file}`, '--tables', 'public.*', '--batch-size', '50']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain('\u001b[');
+    expect(run.stderr).not.toContain('█');
+    expect(run.stderr).toContain('planned 3 table(s)');
+    expect(run.stderr).toMatch(/^public\.items: done, 500 rows written in [\d.]+ s \(\d+ rows\/s\)$/m);
+    expect(run.stdout).toMatch(/^table\s+target\s+status\s+rows read\s+rows written/m);
+    expect(run.stdout).toMatch(/^public\.notes\s+main\.notes\s+succeeded\s+5\s+5\s+0/m);
+    expect(run.stdout).toMatch(/^succeeded: 509 rows written from 3 table\(s\)/m);
+  });
+
+  it('exits 2 on bad usage, with one line naming the argument', async () => {
+    const [noTables, badScheme, badNumber, badChoice, transform] = await Promise.all([
+      runCli(['copy', pg.url, my.url]),
+      runCli(['copy', 'ftp://x/y', my.url, '--tables', 'a.b']),
+      runCli(['copy', pg.url, my.url, '--tables', 'a.b', '--batch-size', '0']),
+      runCli(['copy', pg.url, my.url, '--tables', 'a.b', '--write-mode', 'merge']),
+      runCli(['copy', pg.url, my.url, '--tables', 'public.items', '--transform', 'name=mask']),
+    ]);
+    expect(noTables.code).toBe(2);
+    expect(noTables.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noTables.stderr).toContain('--tables');
+    expect(badScheme.code).toBe(2);
+    expect(badScheme.stderr).toMatch(/^dbferry: SOURCE_URL: unknown scheme "ftp:"/);
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.stderr).toContain('--batch-size');
+    expect(badChoice.code).toBe(2);
+    expect(badChoice.stderr).toContain('--write-mode');
+    expect(transform.code).toBe(2);
+    expect(transform.stderr).toContain('tables[0].transform');
+  }, 180_000);
+
+  it('exits 1 for a failed copy, in one line without the password or a stack', async () => {
+    const secret = 'Sup3rSecretPw';
+    const badPassword = my.url.replace('root@', `root:${secret}@`);
+    const run = await runCli(['copy', pg.url, badPassword, '--tables', 'public.items']);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^dbferry: /);
+    expect(run.stderr + run.stdout).not.toContain(secret);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+
+    const missing = await runCli(['copy', pg.url, my.url, '--tables', 'public.nope', '--json']);
+    expect(missing.code).toBe(1);
+    const out = JSON.parse(missing.stdout);
+    expect(out.status).toBe('failed');
+    expect(out.tables[0]).toMatchObject({ source: 'public.nope', status: 'failed' });
+    expect(out.tables[0].error).toContain('public.nope');
+  });
+
+  it('exits 3 when rows were rejected within --max-rejects, 1 beyond it', async () => {
+    // Rows 4 and 5 (amounts 6.00 and 7.50) break the target's CHECK.
+    await myEnds.data.execute([`CREATE TABLE \`${my.name}\`.\`items\` (id int PRIMARY KEY, name text NOT NULL, amount decimal(10,2) CHECK (amount < 6))`]);
+    const args = ['copy', pg.url, my.url, '--tables', 'public.items', '--target-schema', my.name, '--no-create-tables', '--json', '--where', 'id <= 5'];
+    const renamed = (extra: string[]) => runCli([...args, ...extra]);
+    const within = await renamed(['--max-rejects', '5']);
+    expect(within.code).toBe(3);
+    const partial = JSON.parse(within.stdout);
+    expect(partial.tables.map(tableResult)).toEqual([{ source: 'public.items', target: `${my.name}.items`, status: 'partial', rowsRead: 5, rowsWritten: 3, rejects: 2 }]);
+    expect(partial.tables[0].rejected.map((r: { key: string[] }) => r.key)).toEqual([['4'], ['5']]);
+    const beyond = await renamed(['--max-rejects', '1']);
+    expect(beyond.code).toBe(1);
+    expect(JSON.parse(beyond.stdout).tables[0]).toMatchObject({ status: 'failed', rejects: 2 });
+  });
+
+  it('runs a replication file: two tables, defaults and a per-table override', async () => {
+    const file = join(dir, 'replication.yaml');
+    const target = join(dir, 'replicated.db');
+    writeFileSync(
+      file,
+      [
+        'source: CLI_TEST_SOURCE',
+        'target: CLI_TEST_TARGET',
+        'defaults:',
+        '  writeMode: upsert',
+        '  batchSize: 100',
+        'tables:',
+        '  public.items:',
+        '    where: "id > 450"',
+        '    target: main.items_recent',
+        '  public.notes: {}',
+      ].join('\n'),
+    );
+    const env = { CLI_TEST_SOURCE: pg.url, CLI_TEST_TARGET: `sqlite://${target}` };
+    const run = await runCli(['copy', '-f', file, '--json'], { env });
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.tables.map(tableResult)).toEqual([
+      { source: 'public.items', target: 'main.items_recent', status: 'succeeded', rowsRead: 50, rowsWritten: 50, rejects: 0 },
+      { source: 'public.notes', target: 'main.notes', status: 'succeeded', rowsRead: 5, rowsWritten: 5, rejects: 0 },
+    ]);
+    const sqlite = await open({ dialect: 'sqlite', database: target });
+    try {
+      const items = await sqlite.data.reader.read({ table: { schema: 'main', name: 'items_recent' }, columns: [{ name: 'id', nativeType: 'INTEGER', nullable: false, type: { kind: 'int64' } }], keyColumns: ['id'], batchSize: 1000 });
+      const ids: NeutralValue[] = [];
+      for await (const batch of items) ids.push(...batch.rows.map((r) => r[0]));
+      expect(ids.map(Number)).toEqual(Array.from({ length: 50 }, (_, i) => 451 + i));
+    } finally {
+      await sqlite.session.close();
+    }
+    // Run twice: upsert (the default here) makes the second run rewrite the same rows.
+    const again = await runCli(['copy', '-f', file, '--json'], { env });
+    expect(again.code).toBe(0);
+    const missingVar = await runCli(['copy', '-f', file], { env: { CLI_TEST_SOURCE: pg.url } });
+    expect(missingVar.code).toBe(2);
+    expect(missingVar.stderr).toContain('CLI_TEST_TARGET');
+  });
+});
