@@ -14,6 +14,7 @@ import { bodyDepthGuard, InputGuardPipe, pathDecodeGuard } from './common/input-
 import { validationPipe } from './common/validation';
 import { AppModule, ApiModuleOptions, httpLogOptions, MOUNTED_OUTSIDE_NEST } from './app.module';
 import { AuthService } from './modules/auth/auth.service';
+import { eventIngressBody } from './modules/events/ingress-body';
 import { HealthController } from './modules/health/health.controller';
 import { LOGOUT_PATH, QUEUE_BOARD_PATH, queueBoardAccess } from './modules/queue-board/queue-board.session';
 
@@ -33,6 +34,8 @@ export async function createApiApp(options: ApiModuleOptions = {}): Promise<Nest
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.use(securityHeaders());
+  // Signed event deliveries are read as bytes before the JSON parser: their signature is over the raw body.
+  app.use(eventIngressBody);
   app.useBodyParser('json', { limit: '1mb' });
   app.use(bodyDepthGuard);
   app.useGlobalPipes(new InputGuardPipe(), validationPipe());

@@ -14,6 +14,7 @@ import { ArbiterModule } from './modules/arbitration/arbiter.module';
 import { DiffsModule } from './modules/arbitration/diffs.module';
 import { RepairsModule } from './modules/arbitration/repairs.module';
 import { GroupsModule } from './modules/groups/groups.module';
+import { EventsModule } from './modules/events/events.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
@@ -133,6 +134,7 @@ export class AppModule {
         DiffsModule,
         RepairsModule,
         GroupsModule,
+        EventsModule,
         FaultsModule.register(),
       ],
       providers: [SystemSchedules],

@@ -51,7 +51,7 @@ export interface NewEventSource {
 
 export interface EventSourceChange {
   name?: string;
-  /** A new secret: the current one becomes the previous one (accepted until cleared). */
+  /** A new secret (the caller seals the current one again as `previous` to keep accepting it). */
   secret?: SealedRecord;
   /** Set explicitly (a previous secret given), or null to stop accepting the previous one. */
   previous?: SealedRecord | null;
@@ -120,6 +120,10 @@ const INBOX_COLUMNS = `i.id::text, i.source_id, s.name AS source, i.event_id, i.
   i.payload, i.status, i.attempts, i.error, i.reason, i.next_attempt_at, i.received_at, i.settled_at`;
 
 type Row = Record<string, unknown>;
+
+/** The rows of an UPDATE/DELETE … RETURNING: TypeORM answers those as [rows, affected]. */
+const returned = (result: unknown): Row[] =>
+  Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? (result[0] as Row[]) : (result as Row[]);
 
 const toSource = (r: Row): EventSourceRecord => {
   const full = r.full_sync as { url: string; schedule: string | null } | null;
@@ -196,8 +200,6 @@ export class EventRepository {
       const rows = (await tx.query(`SELECT id FROM event_source WHERE id = $1 FOR UPDATE`, [id])) as Row[];
       if (!rows.length) return false;
       if (change.secret) {
-        // Rotation: the current secret is accepted as the previous one unless one was given.
-        if (change.previous === undefined) await tx.query(`UPDATE event_source SET previous_key_id = secret_key_id, previous_ciphertext = secret_ciphertext WHERE id = $1`, [id]);
         await tx.query(`UPDATE event_source SET secret_key_id = $2, secret_ciphertext = $3 WHERE id = $1`, [id, change.secret.keyId, change.secret.ciphertext]);
       }
       if (change.previous !== undefined) await tx.query(`UPDATE event_source SET previous_key_id = $2, previous_ciphertext = $3 WHERE id = $1`, [id, change.previous?.keyId ?? null, change.previous?.ciphertext ?? null]);
@@ -211,7 +213,7 @@ export class EventRepository {
   }
 
   async remove(id: string): Promise<boolean> {
-    const rows = (await this.db.query(`DELETE FROM event_source WHERE id = $1 RETURNING id`, [id])) as Row[];
+    const rows = returned(await this.db.query(`DELETE FROM event_source WHERE id = $1 RETURNING id`, [id]));
     return rows.length > 0;
   }
 
@@ -223,7 +225,7 @@ export class EventRepository {
   /** A source by id or by name. */
   async find(idOrName: string): Promise<EventSourceRecord | null> {
     const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
-    const rows = (await this.db.query(`SELECT ${SOURCE_COLUMNS} FROM event_source WHERE ${isUuid ? 'id = $1::uuid OR ' : ''}name = $1 ORDER BY (name = $1) LIMIT 1`, [idOrName])) as Row[];
+    const rows = (await this.db.query(`SELECT ${SOURCE_COLUMNS} FROM event_source WHERE id = $2::uuid OR name = $1 ORDER BY (name = $1) DESC LIMIT 1`, [idOrName, isUuid ? idOrName : null])) as Row[];
     return rows[0] ? toSource(rows[0]) : null;
   }
 
@@ -236,8 +238,8 @@ export class EventRepository {
     const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrName);
     const rows = (await this.db.query(
       `SELECT id, name, mappings, secret_key_id, secret_ciphertext, previous_key_id, previous_ciphertext FROM event_source
-       WHERE ${isUuid ? 'id = $1::uuid OR ' : ''}name = $1 ORDER BY (name = $1) LIMIT 1`,
-      [idOrName],
+       WHERE id = $2::uuid OR name = $1 ORDER BY (name = $1) DESC LIMIT 1`,
+      [idOrName, isUuid ? idOrName : null],
     )) as Row[];
     const r = rows[0];
     if (!r) return null;
@@ -328,10 +330,10 @@ export class EventRepository {
       params.push(filter.sourceId);
       where.push(`source_id = $${params.length}`);
     }
-    const rows = (await this.db.query(
+    const rows = returned(await this.db.query(
       `UPDATE event_inbox SET status = 'received', attempts = 0, next_attempt_at = now(), settled_at = NULL, reason = NULL WHERE ${where.join(' AND ')} RETURNING id`,
       params,
-    )) as Row[];
+    ));
     // A skipped event redriven is judged again against the entity's position (it is skipped again while older).
     return rows.length;
   }

@@ -54,7 +54,8 @@ export interface EventProblem {
 }
 
 const MAX_TEXT = 500;
-const hasNul = (s: string) => s.includes('\u0000');
+/** NUL, or a lone surrogate (not UTF-8; PostgreSQL's jsonb refuses both). */
+const hasNul = (s: string) => s.includes('\u0000') || /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
 /** The deterministic id of an event sent without one: a hash of what identifies the change. */
 export function derivedEventId(e: { entityType: string; entityId: string; version: string | null; eventType: string; timestamp: Date }): string {
@@ -153,7 +154,7 @@ export function parseEvent(raw: unknown, index: number | null, mappings: Readonl
     else {
       payload = e.payload as Record<string, unknown>;
       const nul = nulPath(payload, 'payload');
-      if (nul) fail(nul, 'must not contain NUL (U+0000)');
+      if (nul) fail(nul, 'must not contain NUL (U+0000) or a lone surrogate');
     }
   } else if (eventType === 'CREATED' || eventType === 'UPDATED') fail('payload', `is required for ${eventType}`);
   if (problems.length || !mapping || entityId === undefined || !timestamp) return { problems };
