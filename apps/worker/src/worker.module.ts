@@ -20,6 +20,7 @@ import { ScheduledRunHandler } from './handlers/scheduled-run.handler';
 import { ApplyRepairHandler } from './handlers/apply-repair.handler';
 import { PlanRepairHandler } from './handlers/plan-repair.handler';
 import { ApplySyncTaskHandler } from './handlers/apply-sync-task.handler';
+import { EventDrainer } from './events/event-drainer';
 import { GroupAlerts } from './groups/group-alerts';
 import { GroupReconciler } from './groups/group-reconciler';
 import { GroupsProcessor } from './processors/groups.processor';
@@ -100,6 +101,7 @@ export class WorkerModule {
         ApplySyncTaskHandler,
         GroupReconciler,
         GroupsProcessor,
+        EventDrainer,
       ],
     };
   }
