@@ -6,7 +6,7 @@ import { CanEdit } from '../../components/role';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../components/useApi';
 import { QueueDepthChart, RowsPerSecondChart, RunsPerStatusChart } from './DashboardCharts';
-import { ago, type Dashboard, firstSteps, queueDepth } from './dashboard-data';
+import { ago, type Dashboard, demoToRun, firstSteps, queueDepth } from './dashboard-data';
 import './dashboard.css';
 
 const RANGES = [
@@ -41,6 +41,23 @@ function FirstSteps({ counts }: { counts: Dashboard['counts'] }) {
         </li>
         <li>Run it now or give it a schedule, and follow it live under <Link to="/runs">Runs</Link>.</li>
       </ol>
+    </div>
+  );
+}
+
+/** While npm start's demo job has never run: what it is and where to run it. */
+function DemoHint() {
+  const { data } = useApi((signal) => unwrap(api.GET('/api/jobs', { params: { query: { limit: 500 } }, signal })), []);
+  const demo = data ? demoToRun(data.items) : null;
+  if (!demo) return null;
+  return (
+    <div className="notice first-steps" role="note" aria-label="Demo">
+      <h2>Try the demo</h2>
+      <p>
+        <code>npm start</code> made a SQLite shop (customers, products, orders and order items: 106,000 rows with decimals, timestamps, JSON and
+        unicode), an empty target database, and the job <Link to={`/jobs/${demo.id}`}>{demo.name}</Link> between them. Open it and press{' '}
+        <strong>Run now</strong>, then follow the run under <Link to="/runs">Runs</Link>.
+      </p>
     </div>
   );
 }
@@ -148,6 +165,7 @@ export default function DashboardPage() {
       ) : (
         <>
           <FirstSteps counts={data.counts} />
+          {data.counts.jobs > 0 ? <DemoHint /> : null}
           <Counts data={data} />
           <div className="dash-grid">
             <figure className="card dash-wide">

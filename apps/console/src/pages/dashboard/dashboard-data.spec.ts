@@ -1,4 +1,4 @@
-import { ago, bucketLabel, describeTotals, firstSteps, queueDepth, seriesTotals } from './dashboard-data';
+import { ago, bucketLabel, demoToRun, describeTotals, firstSteps, queueDepth, seriesTotals } from './dashboard-data';
 
 const counts = (connections: number, jobs: number) => ({ connections, jobs, enabledJobs: jobs, runs: { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 } });
 
@@ -20,6 +20,14 @@ describe('dashboard data', () => {
     expect(firstSteps(counts(0, 0))).toEqual({ connections: false, jobs: false });
     expect(firstSteps(counts(2, 0))).toEqual({ connections: true, jobs: false });
     expect(firstSteps(counts(2, 1))).toBeNull();
+  });
+
+  it("points at npm start's demo job until it has run", () => {
+    const lastRun = { id: '0f0e0d0c-0b0a-4908-8706-050403020100', status: 'succeeded', queuedAt: '2026-11-23T09:00:00.000Z', finishedAt: null };
+    const other = { id: 'a', name: 'orders', lastRun: null };
+    expect(demoToRun([other, { id: 'b', name: 'demo-shop-copy', lastRun: null }])).toEqual({ id: 'b', name: 'demo-shop-copy' });
+    expect(demoToRun([other, { id: 'b', name: 'demo-shop-copy', lastRun } as never])).toBeNull();
+    expect(demoToRun([other])).toBeNull();
   });
 
   it('counts a queue as everything not done, and says how long ago', () => {

@@ -3,6 +3,16 @@ import type { Schema } from '@dbferry/api-client';
 export type Dashboard = Schema<'DashboardView'>;
 export type RunBucket = Schema<'RunBucketView'>;
 export type QueueDepth = Schema<'QueueDepthView'>;
+type Job = Schema<'JobView'>;
+
+/** The job `npm start`'s demo creates (tools/demo-seed.ts): a SQLite shop into an empty database. */
+export const DEMO_JOB_NAME = 'demo-shop-copy';
+
+/** The demo's job while it has never run (the dashboard then says to run it), else null. */
+export function demoToRun(jobs: readonly Pick<Job, 'id' | 'name' | 'lastRun'>[]): Pick<Job, 'id' | 'name'> | null {
+  const demo = jobs.find((j) => j.name === DEMO_JOB_NAME);
+  return demo && !demo.lastRun ? { id: demo.id, name: demo.name } : null;
+}
 
 export const RUN_STATUSES = ['succeeded', 'failed', 'cancelled', 'running', 'queued'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
