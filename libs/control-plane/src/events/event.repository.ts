@@ -368,45 +368,65 @@ export class EventRepository {
         [options.limit],
       )) as Row[]).map(toInbox);
       if (!claimed.length) return 0;
-      const entityKey = (e: InboxEventRecord) => `${e.sourceId}\u0000${e.entityType}\u0000${e.entityId}`;
+      const entityKey = (e: { sourceId: string; entityType: string; entityId: string }) => JSON.stringify([e.sourceId, e.entityType, e.entityId]);
       const byEntity = new Map<string, InboxEventRecord[]>();
       for (const e of claimed) byEntity.set(entityKey(e), [...(byEntity.get(entityKey(e)) ?? []), e]);
-      const keys = [...byEntity.keys()].sort();
-      for (const key of keys) {
-        const events = (byEntity.get(key) as InboxEventRecord[]).sort((a, b) => {
+      const entities = [...byEntity.values()].map((events) => events[0]);
+      const columns = [entities.map((e) => e.sourceId), entities.map((e) => e.entityType), entities.map((e) => e.entityId)];
+      // Every entity's position row, then all their locks in one statement, in one order (no deadlock between workers).
+      await tx.query(`INSERT INTO event_entity (source_id, entity_type, entity_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, columns);
+      const positions = (await tx.query(
+        `SELECT source_id, entity_type, entity_id, ord::text, deleted FROM event_entity
+          WHERE (source_id, entity_type, entity_id) IN (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]))
+          ORDER BY source_id, entity_type, entity_id FOR UPDATE`,
+        columns,
+      )) as Row[];
+      const held = new Map(positions.map((p) => [entityKey({ sourceId: p.source_id as string, entityType: p.entity_type as string, entityId: p.entity_id as string }), p.ord ? { ord: p.ord as string, deleted: Boolean(p.deleted) } : null]));
+      const settled: { id: string; status: string; attempts: number; error: string | null; reason: string | null; delayMs: number }[] = [];
+      const moved: { sourceId: string; entityType: string; entityId: string; ord: string; deleted: boolean; row: string }[] = [];
+      for (const [key, list] of byEntity) {
+        const events = list.sort((a, b) => {
           const d = BigInt(a.ord.split('.')[0]) - BigInt(b.ord.split('.')[0]);
           return d < 0n ? -1 : d > 0n ? 1 : Number(BigInt(a.id) - BigInt(b.id));
         });
-        const first = events[0];
-        await tx.query(`INSERT INTO event_entity (source_id, entity_type, entity_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [first.sourceId, first.entityType, first.entityId]);
-        const pos = ((await tx.query(`SELECT ord::text, deleted FROM event_entity WHERE source_id = $1 AND entity_type = $2 AND entity_id = $3 FOR UPDATE`, [first.sourceId, first.entityType, first.entityId])) as Row[])[0];
-        let held = pos?.ord ? { ord: pos.ord as string, deleted: Boolean(pos.deleted) } : null;
+        let position = held.get(key) ?? null;
+        let changed = false;
         for (const event of events) {
-          const outcome = await apply(event, held);
+          const outcome = await apply(event, position);
           if (outcome.status === 'applied') {
-            held = outcome.position;
-            await tx.query(`UPDATE event_entity SET ord = $4, deleted = $5, event_row = $6, updated_at = now() WHERE source_id = $1 AND entity_type = $2 AND entity_id = $3`, [
-              event.sourceId,
-              event.entityType,
-              event.entityId,
-              held.ord,
-              held.deleted,
-              event.id,
-            ]);
-            await tx.query(`UPDATE event_inbox SET status = 'applied', attempts = attempts + 1, error = NULL, settled_at = now() WHERE id = $1`, [event.id]);
+            position = outcome.position;
+            changed = true;
+            settled.push({ id: event.id, status: 'applied', attempts: event.attempts + 1, error: null, reason: null, delayMs: 0 });
           } else if (outcome.status === 'skipped') {
-            await tx.query(`UPDATE event_inbox SET status = 'skipped', attempts = attempts + 1, reason = $2, settled_at = now() WHERE id = $1`, [event.id, outcome.reason]);
+            settled.push({ id: event.id, status: 'skipped', attempts: event.attempts + 1, error: null, reason: outcome.reason, delayMs: 0 });
           } else {
             const attempts = event.attempts + 1;
             const final = !outcome.retryable || attempts >= options.maxAttempts;
-            await tx.query(
-              `UPDATE event_inbox SET attempts = $2, error = $3, status = $4, settled_at = CASE WHEN $4 = 'failed' THEN now() END,
-                 next_attempt_at = now() + make_interval(secs => $5::double precision / 1000) WHERE id = $1`,
-              [event.id, attempts, outcome.error.slice(0, 2000), final ? 'failed' : 'received', options.backoffMs(attempts)],
-            );
+            settled.push({ id: event.id, status: final ? 'failed' : 'received', attempts, error: outcome.error.slice(0, 2000), reason: null, delayMs: final ? 0 : options.backoffMs(attempts) });
           }
         }
+        if (changed && position) {
+          const last = settled.filter((x) => x.status === 'applied' && events.some((e) => e.id === x.id)).at(-1) as { id: string };
+          moved.push({ sourceId: events[0].sourceId, entityType: events[0].entityType, entityId: events[0].entityId, ord: position.ord, deleted: position.deleted, row: last.id });
+        }
       }
+      if (moved.length) {
+        await tx.query(
+          `UPDATE event_entity p SET ord = m.ord, deleted = m.deleted, event_row = m.row, updated_at = now()
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::boolean[], $6::bigint[]) AS m(source_id, entity_type, entity_id, ord, deleted, row)
+            WHERE p.source_id = m.source_id AND p.entity_type = m.entity_type AND p.entity_id = m.entity_id`,
+          [moved.map((m) => m.sourceId), moved.map((m) => m.entityType), moved.map((m) => m.entityId), moved.map((m) => m.ord), moved.map((m) => m.deleted), moved.map((m) => m.row)],
+        );
+      }
+      // Every outcome recorded in one statement, in the transaction that claimed the events.
+      await tx.query(
+        `UPDATE event_inbox i SET status = o.status, attempts = o.attempts, error = COALESCE(o.error, CASE WHEN o.status = 'applied' THEN NULL ELSE i.error END),
+            reason = o.reason, settled_at = CASE WHEN o.status = 'received' THEN NULL ELSE now() END,
+            next_attempt_at = now() + make_interval(secs => o.delay_ms::double precision / 1000)
+           FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[]) AS o(id, status, attempts, error, reason, delay_ms)
+          WHERE i.id = o.id`,
+        [settled.map((x) => x.id), settled.map((x) => x.status), settled.map((x) => x.attempts), settled.map((x) => x.error), settled.map((x) => x.reason), settled.map((x) => x.delayMs)],
+      );
       return claimed.length;
     });
   }
