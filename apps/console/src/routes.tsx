@@ -36,7 +36,7 @@ export const HOME_PATH = '/dashboard';
 
 /**
  * Every page behind the sign-in. Each area adds its own lines in its own block (pages in
- * src/pages/<area>/). Nav order: dashboard 10, connections 20, jobs 30, runs 40, diffs 50, arbiter 55, repairs 60, alerts 80,
+ * src/pages/<area>/). Nav order: dashboard 10, connections 20, jobs 30, runs 40, diffs 50, arbiter 55, repairs 60, groups 65, sync tasks 67, faults 70, alerts 80,
  * users 90; external links 100+.
  */
 export const routes: ConsoleRoute[] = [
@@ -62,6 +62,12 @@ export const routes: ConsoleRoute[] = [
   { path: 'arbiter', page: lazy(() => import('./pages/arbitration/ArbiterPage')), nav: { label: 'Arbiter', order: 55 } },
   { path: 'repairs', page: lazy(() => import('./pages/arbitration/RepairsPage')), role: 'operator', nav: { label: 'Repairs', order: 60 } },
   { path: 'repairs/:id', page: lazy(() => import('./pages/arbitration/RepairPage')), role: 'operator' },
+  // replica groups: groups, the row editor (on each group's page), sync tasks; faults (admins, when the API has them on)
+  { path: 'groups', page: lazy(() => import('./pages/groups/GroupsPage')), nav: { label: 'Groups', order: 65 } },
+  { path: 'groups/new', page: lazy(() => import('./pages/groups/GroupFormPage')), role: 'operator' },
+  { path: 'groups/:id', page: lazy(() => import('./pages/groups/GroupPage')) },
+  { path: 'sync-tasks', page: lazy(() => import('./pages/groups/SyncTasksPage')), nav: { label: 'Sync tasks', order: 67 } },
+  { path: 'faults', page: lazy(() => import('./pages/groups/FaultsPage')), role: 'admin', nav: { label: 'Faults', order: 70 } },
   // alerts
   { path: 'alerts', page: lazy(() => import('./pages/alerts/AlertsPage')), role: 'admin', nav: { label: 'Alerts', order: 80 } },
   // users
