@@ -16,6 +16,7 @@ import { JobVerify1763985000000 } from './1763985000000-JobVerify';
 import { Repairs1763990000000 } from './1763990000000-Repairs';
 import { ReplicaGroups1764000000000 } from './1764000000000-ReplicaGroups';
 import { EventSources1764010000000 } from './1764010000000-EventSources';
+import { Transforms1764020000000 } from './1764020000000-Transforms';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   Repairs1763990000000,
   ReplicaGroups1764000000000,
   EventSources1764010000000,
+  Transforms1764020000000,
 ];

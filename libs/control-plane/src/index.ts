@@ -20,6 +20,7 @@ export * from './data-source';
 export * from './migrator';
 export * from './secret-rotation';
 export * from './connection-secrets';
+export * from './job-salts';
 export * from './alert-settings';
 export * from './nest/control-plane.module';
 export * from './pg-errors';

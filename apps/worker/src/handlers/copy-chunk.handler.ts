@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { workerConfig } from '@dbferry/config';
-import { RunEntity } from '@dbferry/control-plane';
+import { FrozenSalt, JobSalts, RunEntity } from '@dbferry/control-plane';
 import { copyChunk, decodeKey, EncodedValue, readSnapshot, RejectLimitError, SnapshotError } from '@dbferry/engine';
 import { asError, ConnectionSlots, JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
@@ -35,6 +35,7 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     private readonly sessions: SessionPool,
     private readonly metrics: WorkerMetrics,
     private readonly slots: ConnectionSlots,
+    private readonly salts: JobSalts,
     @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
   ) {}
 
@@ -79,6 +80,8 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           target: ends.target.data,
           rejectsElsewhere: Number(run.rejects) - lease.chunk.rejects,
           signal: job.signal,
+          // A hashing table's salt, opened from the snapshot's sealed copy for this chunk only.
+          ...(snapshot.transform?.hashes && snapshot.transform.salt !== undefined && { salt: this.salts.open(run.jobId, snapshot.transform.salt as FrozenSalt) }),
         });
         broken = false;
         const labels = { source_dialect: snapshot.source.dialect, target_dialect: snapshot.target.dialect };

@@ -4,7 +4,7 @@ import type { ConfigType } from '@nestjs/config';
 import { workerConfig } from '@dbferry/config';
 import { defaultSchema } from '@dbferry/dialects';
 import { DataPlane, isTerminal, KeyRange, NeutralValue } from '@dbferry/dialects-core';
-import { SyncJobEntity } from '@dbferry/control-plane';
+import { FrozenSalt, JobSalts, SyncJobEntity } from '@dbferry/control-plane';
 import { chunkCount, countRows, encodeKey, encodeValue, lookbackFrom, planTablesEach, snapshotTable, TableFailure, TablePlan, TableSnapshot } from '@dbferry/engine';
 import { asError, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
@@ -34,6 +34,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     private readonly opener: ConnectionOpener,
     private readonly producer: JobProducer,
     private readonly alerts: RunAlerts,
+    private readonly salts: JobSalts,
     @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
   ) {}
 
@@ -71,6 +72,8 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     const ranges: KeyRange[][] = [];
     const reads: IncrementalRead[] = [];
     const snapshots: TableSnapshot[] = [];
+    // The job's hash salt (made on its first hashing run), frozen sealed with each table that hashes.
+    let salt: FrozenSalt | null | undefined;
     for (const plan of planned.plans) {
       try {
         if (plan.ddl.length) {
@@ -78,6 +81,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
           await this.store.log(runId, 'info', `ran on the target: ${plan.ddl.join('; ')}`, qualified(plan.source));
         }
         const read = await this.incrementalRead(syncJob, plan);
+        if (plan.transform?.hashes && salt === undefined) salt = await this.salts.sealed(syncJob.id);
         // Everything the chunks and finish-run need, frozen now: they never read the job again.
         const snapshot = await snapshotTable({
           plan,
@@ -86,6 +90,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
           job: syncJob,
           since: read.since,
           stagingTag: randomUUID(),
+          ...(plan.transform?.hashes && salt && { sealedSalt: salt }),
         });
         // deleteMissing compares each chunk's key range whole, so its ranges cover the table,
         // not only the rows changed since the watermark.

@@ -5,6 +5,15 @@ export type SyncMode = (typeof SYNC_MODES)[number];
 export const JOB_WRITE_MODES = ['insert', 'upsert', 'replace'] as const;
 export type JobWriteMode = (typeof JOB_WRITE_MODES)[number];
 
+/** A column transform as stored: @dbferry/engine's ColumnTransform. */
+export interface JobColumnTransform {
+  column: string;
+  rename?: string;
+  exclude?: boolean;
+  set?: { value: string | number | boolean | null; type?: 'bool' | 'int32' | 'int64' | 'float64' | 'decimal' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'json' | 'uuid' };
+  mask?: 'hash' | 'last4' | 'null' | { keepLast: number };
+}
+
 /** One table selection of a job; `source` is "schema.table" or a pattern "schema.*". */
 export interface JobTableSpec {
   source: string;
@@ -16,6 +25,8 @@ export interface JobTableSpec {
   columns?: string[];
   /** Target type per column name, verbatim (checked against a safe pattern at save time), for created tables and added columns. */
   types?: Record<string, string>;
+  /** Column transforms (rename, exclude, set, mask), checked at save time; see docs/transforms.md. */
+  transforms?: JobColumnTransform[];
 }
 
 @Entity({ name: 'sync_job' })
@@ -42,6 +53,9 @@ export class SyncJobEntity {
   /** Every run that copied successfully ends with a diff of the tables it wrote (drift on the run). */
   @Column({ type: 'boolean', default: false }) verify!: boolean;
   @Column({ name: 'created_by', type: 'uuid', nullable: true }) createdBy!: string | null;
+  /** The job's hash salt for masked columns, sealed (JobSalts); made by its first run that hashes. Never selected unless asked for. */
+  @Column({ name: 'transform_salt_key_id', type: 'text', nullable: true, select: false }) transformSaltKeyId!: string | null;
+  @Column({ name: 'transform_salt_ciphertext', type: 'bytea', nullable: true, select: false }) transformSaltCiphertext!: Buffer | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -6,6 +6,7 @@ import { securityConfig, storeConfig } from '@dbferry/config';
 import { parseKeyring, SecretBox } from '@dbferry/crypto';
 import { AlertSettingsSecrets } from '../alert-settings';
 import { ConnectionSecrets } from '../connection-secrets';
+import { JobSalts } from '../job-salts';
 import { createControlDataSource, ENTITIES } from '../data-source';
 import { isSchemaCurrent, migrateUnderLock } from '../migrator';
 import { DiffRepository } from '../diffs/diff.repository';
@@ -103,6 +104,7 @@ export class ControlPlaneModule {
         },
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
         { provide: AlertSettingsSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new AlertSettingsSecrets(ds, box) },
+        { provide: JobSalts, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new JobSalts(ds, box) },
         ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository, RepairRepository, GroupRepository, EventRepository].map((store) => ({
           provide: store,
           inject: [DataSource],
@@ -115,6 +117,7 @@ export class ControlPlaneModule {
         SecretBox,
         ConnectionSecrets,
         AlertSettingsSecrets,
+        JobSalts,
         RunRepository,
         RunStats,
         ControlStoreProbe,

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  Allow,
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
@@ -18,6 +19,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { CONSTANT_TYPES, type ConstantType } from '@dbferry/engine';
 import { JOB_WRITE_MODES, RUN_STATUSES, SYNC_MODES, type JobWriteMode, type RunStatus, type SyncMode } from '@dbferry/control-plane';
 
 const EXAMPLE_JOB_ID = '9b2d4f61-3c8a-4e57-b1d0-6a7f8e9c0d12';
@@ -28,6 +30,55 @@ const EXAMPLE_RUN_ID = '5b0f2c1e-8f6b-4c1e-9f1a-2d3c4b5a6e7f';
 const EXAMPLE_LAST_RUN = { id: EXAMPLE_RUN_ID, status: 'succeeded', queuedAt: EXAMPLE_TIME, finishedAt: '2026-11-23T09:30:15.000Z' };
 const EXAMPLE_TYPES = { amount: 'numeric(20,4)', payload: 'jsonb' };
 const EXAMPLE_TABLES = [{ source: 'sales.orders', target: 'public.orders', keyColumns: ['id'], types: EXAMPLE_TYPES }, { source: 'sales.*', target: 'public.*' }];
+
+const CONSTANT_TYPE_NAMES = [...CONSTANT_TYPES];
+
+export class TransformConstantDto {
+  @ApiProperty({ example: 'eu-west', nullable: true, oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'the constant; a string, number, boolean or null' })
+  @Allow()
+  value!: string | number | boolean | null;
+
+  @ApiPropertyOptional({ example: 'text', enum: CONSTANT_TYPE_NAMES, description: 'its type; default: the replaced column’s type, else inferred (true/false bool, a whole number int64, another number float64, a string text)' })
+  @IsOptional()
+  @IsIn(CONSTANT_TYPE_NAMES)
+  type?: ConstantType;
+}
+
+export class ColumnTransformDto {
+  @ApiProperty({ example: 'email', description: 'a source column; for `set`, a source column or a new target column' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  column!: string;
+
+  @ApiPropertyOptional({ example: 'email_hash', description: 'its name on the target (alone, or with set or mask); key and incremental columns may be renamed' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  rename?: string;
+
+  @ApiPropertyOptional({ example: true, description: 'leave the column out (not a key or incremental column)' })
+  @IsOptional()
+  @IsBoolean()
+  exclude?: boolean;
+
+  @ApiPropertyOptional({ type: TransformConstantDto, example: { value: 'eu-west', type: 'text' }, description: 'write this constant instead (or as a new column)' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => TransformConstantDto)
+  set?: TransformConstantDto;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string', enum: ['hash', 'last4', 'null'] }, { type: 'object', properties: { keepLast: { type: 'integer', minimum: 0, maximum: 1000 } } }],
+    example: 'hash',
+    description: 'hash: HMAC-SHA256 hex (64 characters, text) with the job’s own salt; last4 / {keepLast: N}: all but the last N characters as *; null: NULL',
+  })
+  @IsOptional()
+  @Allow()
+  mask?: 'hash' | 'last4' | 'null' | { keepLast: number };
+}
 
 export class JobTableDto {
   @ApiProperty({ example: 'sales.orders', description: '"schema.table" or a pattern "schema.*" (quote names holding dots: "my.schema"."t")' })
@@ -86,6 +137,18 @@ export class JobTableDto {
   @IsOptional()
   @IsObject()
   types?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: [ColumnTransformDto],
+    example: [{ column: 'id', rename: 'customer_id' }, { column: 'email', mask: 'hash' }, { column: 'card', mask: 'last4' }, { column: 'notes', exclude: true }, { column: 'region', set: { value: 'eu' } }],
+    description: 'column transforms, one entry per column (docs/transforms.md); preview shows them',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2000)
+  @ValidateNested({ each: true })
+  @Type(() => ColumnTransformDto)
+  transforms?: ColumnTransformDto[];
 }
 
 class JobSettings {
@@ -367,6 +430,8 @@ export class ColumnMappingView {
     description: 'why a same-kind copy could not keep the source’s type',
   })
   note?: string;
+  @ApiPropertyOptional({ example: 'email', description: 'the source column this target column is read from, when a transform renamed it' }) sourceColumn?: string;
+  @ApiPropertyOptional({ example: 'renamed from email; masked: HMAC-SHA256 hex with the job salt', description: 'what the table’s transforms do to this column' }) transform?: string;
 }
 
 export class ValueLossView {
@@ -396,6 +461,14 @@ export class TablePlanView {
   @ApiProperty({ type: [ColumnMappingView], example: [{ column: 'amount', sourceType: 'numeric(12,2)', neutralType: 'decimal(12,2)', targetType: 'numeric(20,4)', typeSource: 'override' }] })
   mapping!: ColumnMappingView[];
   @ApiProperty({ nullable: true, type: Number, example: 120000 }) rowEstimate!: number | null;
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    example: [{ name: 'email_hash', type: { kind: 'string', length: 64 }, nativeType: '', nullable: true }],
+    description: 'with transforms: the target’s columns as transformed (names and types), in write order',
+  })
+  targetColumns?: object[];
+  @ApiPropertyOptional({ type: [String], example: ['customer_id'], description: 'with transforms: the key columns by their target names' }) targetKeyColumns?: string[];
   @ApiProperty({
     type: [ValueLossView],
     example: [{ column: 'amount', kind: 'decimal-precision-reduced', description: "decimal(70,10) exceeds MySQL's 65/30; stored as decimal(65,10)." }],

@@ -10,7 +10,7 @@ import {
   SyncJobEntity,
   isUniqueViolation,
 } from '@dbferry/control-plane';
-import { FilterError, parseTableRef, PlanError, planTablesEach, TablePlan, validateFilter } from '@dbferry/engine';
+import { checkTransformShape, FilterError, parseTableRef, PlanError, planTablesEach, planTransforms, TablePlan, TransformError, validateFilter } from '@dbferry/engine';
 import { DbError } from '@dbferry/dialects-core';
 import { defaultSchema, sameDatabase, tableNamesIgnoreCase } from '@dbferry/dialects';
 import { JobProducer } from '@dbferry/queue';
@@ -72,7 +72,11 @@ const view = (job: SyncJobEntity, lastRun: LastRun = null, now = new Date()): Jo
 });
 
 /** What a preview shows of a plan: the engine's plan and its lossy mappings side by side. */
-const planView = (plan: TablePlan) => ({ ...plan, losses: plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...(m.lossy as { kind: string; description: string }) })) });
+const planView = ({ transform, ...plan }: TablePlan) => ({
+  ...plan,
+  ...(transform && { targetColumns: transform.columns, targetKeyColumns: transform.keyColumns }),
+  losses: plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...(m.lossy as { kind: string; description: string }) })),
+});
 
 const duplicates = (values: string[]) => values.filter((v, i) => values.indexOf(v) !== i);
 
@@ -396,7 +400,7 @@ export class JobsService {
     // A pattern may match nothing yet (tables created later): only single tables are looked up.
     const singles = job.tables.flatMap((t, i) => {
       const ref = parseTableRef(t.source);
-      return ref && !ref.pattern && (lookUpTables || t.where) ? [{ t, i, ref }] : [];
+      return ref && !ref.pattern && (lookUpTables || t.where || t.transforms?.length) ? [{ t, i, ref }] : [];
     });
     if (!singles.length) return [];
     const missing: FieldProblem[] = [];
@@ -408,6 +412,17 @@ export class JobsService {
             const field = `tables[${i}].source`;
             missing.push({ field, message: `${field}: table ${t.source} not found on the source (${source.name})` });
             continue;
+          }
+          if (t.transforms?.length) {
+            // Against the real columns and key: a key masked, a column the table lacks, two targets of one name.
+            const copied = t.columns ? described.columns.filter((c) => t.columns?.includes(c.name)) : described.columns;
+            const keyColumns = t.keyColumns ?? described.primaryKey.filter((k) => copied.some((c) => c.name === k));
+            try {
+              planTransforms({ columns: copied, all: described.columns, keyColumns, incrementalColumn: t.incrementalColumn, transforms: t.transforms });
+            } catch (error) {
+              if (!(error instanceof TransformError)) throw error;
+              add(`tables[${i}].${error.field}`, error.message.slice(error.field.length + 2));
+            }
           }
           if (!t.where) continue;
           try {
@@ -439,7 +454,7 @@ export class JobsService {
       else if (!source.pattern && target.pattern) add(`${field}.target`, 'a single table cannot have a pattern target');
     }
     if (source.pattern) {
-      for (const key of ['where', 'keyColumns', 'columns', 'incrementalColumn', 'types'] as const) {
+      for (const key of ['where', 'keyColumns', 'columns', 'incrementalColumn', 'types', 'transforms'] as const) {
         if (table[key] !== undefined) add(`${field}.${key}`, 'applies to one table, not a pattern');
       }
     }
@@ -462,6 +477,10 @@ export class JobsService {
         valid &&= !problem;
       }
       if (valid) table.types = Object.fromEntries(entries.map(([column, type]) => [column, String(type).trim()]));
+    }
+    if (table.transforms?.length) {
+      const shape = checkTransformShape(table.transforms);
+      if (shape) add(`${field}.${shape.field}`, shape.message.slice(shape.field.length + 2));
     }
     if (chosen) {
       const missing = [...(table.keyColumns ?? []), ...(table.incrementalColumn ? [table.incrementalColumn] : [])].filter(
