@@ -5,6 +5,8 @@ import { createConnection } from 'mysql2/promise';
 import { type DialectName, type DialectSession, parseConnectionUrl } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
 import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase, readableMail, type SmtpSink, spawnWorker, startSmtpSink, waitFor, type WorkerProcess } from '@dbferry/testing';
+import { JobProducer } from '@dbferry/queue';
+import { groupsJobId, JobName } from '@dbferry/queue-contracts';
 import { FAST_STALLS } from './fault-rig';
 import { type ApiHarness, saveConnection, startApi } from './harness';
 
@@ -64,14 +66,24 @@ describe('replica groups (e2e)', () => {
   const write = (row: object, writeTo?: string[], group = groupId) => ok<WriteBody>(post(`/api/groups/${group}/rows`, { row, ...(writeTo && { writeTo }) }));
   const task = (id: string) => ok<TaskBody>(request(api.http).get(`/api/sync-tasks?limit=500`).set(auth())).then((b) => (b as unknown as { items: TaskBody[] }).items.find((t) => t.id === id) as TaskBody);
   const arbiter = (key: string | number, group = groupId) => ok<ArbiterBody>(request(api.http).get(`/api/groups/${group}/rows/${encodeURIComponent(String(key))}`).set(auth(viewer)));
-  const waitTask = async (id: string, statuses: string[], timeoutMs = 60_000) => {
+  const waitTask = async (id: string, statuses: string[], timeoutMs = 40_000) => {
     try {
       return await waitFor(async () => {
         const t = await task(id);
         return statuses.includes(t.status) && t;
       }, timeoutMs, `task ${id} to be ${statuses.join('/')}`);
     } catch (error) {
-      throw new Error(`${(error as Error).message}: ${JSON.stringify(await task(id))} (worker said: ${workerOutput()})`);
+      const t = await task(id);
+      const state = await api.app.get(JobProducer).getJobState(JobName.ApplySyncTask, groupsJobId.task(id, 0));
+      const c = new Client({ connectionString: api.db.url });
+      await c.connect();
+      const dump = {
+        writes: (await c.query(`SELECT version, key_digest, op FROM group_write WHERE group_id = $1 ORDER BY version`, [t.groupId])).rows,
+        ledger: (await c.query(`SELECT * FROM group_member_key WHERE group_id = $1`, [t.groupId])).rows,
+        tasks: (await c.query(`SELECT id, connection_id, version, key_digest, status, attempts FROM sync_task WHERE group_id = $1 ORDER BY version`, [t.groupId])).rows,
+      };
+      await c.end();
+      throw new Error(`${(error as Error).message}: ${JSON.stringify(t)}, job ${state}, store ${JSON.stringify(dump)} (worker said: ${workerOutput()})`);
     }
   };
   const debt = (group = groupId) => ok<{ members: { connectionId: string; pending: number; failed: number; oldestPendingAt: string | null }[] }>(request(api.http).get(`/api/groups/${group}/debt`).set(auth(viewer)));
@@ -113,7 +125,7 @@ describe('replica groups (e2e)', () => {
     api = await startApi();
     [pgDb, mariaDb] = await Promise.all([createPostgresDatabase('dbferry_groups'), createMysqlDatabase('dbferry_groups')]);
     const [pgData, mariaData, liteData] = await Promise.all([open('postgres', pgDb.url), open('mysql', mariaDb.url), open('sqlite', join(api.env.SQLITE_ROOT, 'groups.db'))]);
-    const tables = ['customers', 'auto', 'bulk', 'alerting'];
+    const tables = ['customers', 'auto', 'bulk', 'alerting', 'adopted'];
     await pgData.execute([
       ...tables.map((t) => `CREATE TABLE ${t} (id integer PRIMARY KEY, email varchar(100) NOT NULL, score numeric(10,2), note text)`),
       'CREATE TABLE textkey (id varchar(20) PRIMARY KEY, email varchar(100))',
@@ -135,6 +147,10 @@ describe('replica groups (e2e)', () => {
     pg = await saveConnection(api, admin, 'grp-pg', 'postgres', pgDb);
     maria = await saveConnection(api, admin, 'grp-maria', 'mysql', mariaDb);
     lite = (await request(api.http).post('/api/connections').set(auth(admin)).send({ name: 'grp-lite', dialect: 'sqlite', database: 'groups.db' }).expect(201)).body.id;
+    // Existing rows to adopt: MariaDB lacks 4 and 5, SQLite holds 3 with another email.
+    await pgData.execute(["INSERT INTO adopted (id, email) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e')"]);
+    await mariaData.execute(["INSERT INTO adopted (id, email) VALUES (1, 'a'), (2, 'b'), (3, 'c')"]);
+    await liteData.execute(["INSERT INTO adopted (id, email) VALUES (1, 'a'), (2, 'b'), (3, 'changed'), (4, 'd'), (5, 'e')"]);
     groupId = await createGroup('customers', 'customers', { autoExecute: false });
     await startWorker();
   }, 180_000);
@@ -184,9 +200,40 @@ describe('replica groups (e2e)', () => {
     expect(after).toMatchObject({ consistent: true, majority: [pg, maria, lite] });
     expect(after.rows[lite]).toMatchObject({ email: 'ada@example.com', note: 'first' });
     expect((await debt()).members.map((m) => m.pending)).toEqual([0, 0, 0]);
+    expect((await ok<{ groupDebt: { groupId: string; connectionId: string; pending: number }[] }>(request(api.http).get('/api/dashboard').set(auth(viewer)))).groupDebt).toContainEqual(
+      expect.objectContaining({ groupId, connectionId: lite, pending: 0, failed: 0 }),
+    );
     // Done is done: executing it again is a conflict, not a second write.
     expect((await post(`/api/sync-tasks/${taskId}/execute`, {})).status).toBe(409);
   }, 60_000);
+
+  it('shows the debt in the dashboard and in Prometheus while a member owes writes', async () => {
+    const res = await write({ id: 5, email: 'owed@example.com' }, [pg]);
+    const dashboard = await ok<{ groupDebt: { groupId: string; connectionId: string; pending: number; oldestPendingAt: string | null }[] }>(request(api.http).get('/api/dashboard').set(auth(viewer)));
+    expect(dashboard.groupDebt).toContainEqual({ groupId, connectionId: maria, pending: 1, failed: 0, oldestPendingAt: expect.any(String) });
+    const metrics = (await request(api.http).get('/metrics').expect(200)).text;
+    expect(metrics).toContain(`dbferry_sync_tasks{group="${groupId}",connection="${lite}",status="pending"} 1`);
+    expect(metrics).toMatch(new RegExp(`dbferry_sync_task_oldest_pending_seconds\\{group="${groupId}",connection="${maria}"\\} [0-9.]+`));
+    await ok(post('/api/sync-tasks/execute', { groupId }), 202);
+    for (const t of res.pending) await waitTask(t, ['done']);
+    expect((await request(api.http).get('/metrics').expect(200)).text).toContain(`dbferry_sync_tasks{group="${groupId}",connection="${lite}",status="pending"} 0`);
+  }, 60_000);
+
+  it('adopting existing tables starts a diff of the members whose counts are the starting debt', async () => {
+    const adopted = await ok<{ id: string; adoptDiffId: string }>(
+      post('/api/groups', { name: 'adopted', keyColumns: ['id'], adopt: true, members: [{ connectionId: pg, table: 'adopted' }, { connectionId: maria, table: 'adopted' }, { connectionId: lite, table: 'adopted' }] }),
+      201,
+    );
+    expect(adopted.adoptDiffId).toEqual(expect.any(String));
+    const diff = await waitFor(async () => {
+      const d = await ok<{ status: string; tables: { missing: Record<string, number>; different: Record<string, number>; extra: Record<string, number> }[] }>(request(api.http).get(`/api/diffs/${adopted.adoptDiffId}`).set(auth()));
+      return ['succeeded', 'failed'].includes(d.status) && d;
+    }, 60_000, `the adopt diff to end (${workerOutput()})`);
+    expect(diff.status).toBe('succeeded');
+    // Counts by connection, zeros left out: MariaDB owes 2 rows, SQLite 1 changed row.
+    expect(diff.tables[0]).toMatchObject({ missing: { [maria]: 2 }, different: { [lite]: 1 }, extra: {} });
+    expect([diff.tables[0].missing[lite], diff.tables[0].different[maria]]).toEqual([undefined, undefined]);
+  }, 90_000);
 
   it('skips a pending task superseded by a newer write: v1 everywhere, v2 without SQLite, v3 everywhere → SQLite at v3', async () => {
     await write({ id: 2, email: 'v1@example.com' });
@@ -227,7 +274,7 @@ describe('replica groups (e2e)', () => {
     const view = await arbiter(4);
     expect(view).toMatchObject({ consistent: true });
     expect(view.rows[lite]).toMatchObject({ email: 'n4@example.com', score: '4.00' });
-  }, 60_000);
+  }, 120_000);
 
   it('an auto-executing group drains its debt by itself', async () => {
     const auto = await createGroup('auto', 'auto');
