@@ -111,6 +111,72 @@ Examples:
       run(import('./one-shot/diff.command').then((m) => m.diffCommand(refUrl, otherUrl, { ...options, ...globals(command) })));
     });
 
+  program
+    .command('login')
+    .description('log in to a dbferry server; the token is saved in ~/.config/dbferry/credentials.json (mode 0600)')
+    .argument('[SERVER_URL]', 'the API address, e.g. http://localhost:3000 (or DBFERRY_SERVER)')
+    .option('-u, --username <name>', 'the user (or DBFERRY_USERNAME)')
+    .addHelpText('after', `
+The password is asked without echo, or read from DBFERRY_PASSWORD. DBFERRY_SERVER and DBFERRY_TOKEN,
+when set, are used instead of the saved login by every server command.
+
+Examples:
+  $ dbferry login http://localhost:3000 --username admin
+  $ DBFERRY_PASSWORD=… dbferry login http://localhost:3000 -u ops --json`)
+    .action((server: string | undefined, options: Record<string, unknown>, command: Command) => {
+      run(import('./server/login.command').then((m) => m.loginCommand(server, { ...options, ...globals(command) })));
+    });
+
+  const server = () => import('./server/server.commands');
+  const connections = program.command('connections').description("the server's saved connections");
+  connections
+    .command('ls')
+    .description('list the connections (never their passwords)')
+    .action((_options: Record<string, unknown>, command: Command) => run(server().then((m) => m.connectionsLs(globals(command)))));
+  connections
+    .command('test')
+    .description('test a connection from the server; exit 1 when it fails')
+    .argument('<ID>', 'connection id')
+    .action((id: string, _options: Record<string, unknown>, command: Command) => run(server().then((m) => m.connectionsTest(id, globals(command)))));
+
+  const jobs = program.command('jobs').description("the server's sync jobs").addHelpText('after', `
+Examples:
+  $ dbferry jobs ls
+  $ dbferry jobs run 7b1c0e9e-… --wait        # exit 0 ok, 1 failed, 3 rows rejected
+  $ dbferry jobs logs 7b1c0e9e-… --level warn
+  $ dbferry jobs apply -f replication.yaml`);
+  jobs
+    .command('ls')
+    .description('list the jobs')
+    .action((_options: Record<string, unknown>, command: Command) => run(server().then((m) => m.jobsLs(globals(command)))));
+  jobs
+    .command('run')
+    .description('start a run of the job; --wait follows it to its end (exit code by its status)')
+    .argument('<ID>', 'job id')
+    .option('-w, --wait', 'follow the run until it ends')
+    .action((id: string, options: Record<string, unknown>, command: Command) => run(server().then((m) => m.jobsRun(id, { ...options, ...globals(command) }))));
+  jobs
+    .command('logs')
+    .description("the log of the job's latest run (or of --run ID)")
+    .argument('<ID>', 'job id')
+    .option('--run <id>', 'a run of the job other than the latest')
+    .addOption(new Option('--level <level>', 'only this level').choices(['debug', 'info', 'warn', 'error']))
+    .action((id: string, options: Record<string, unknown>, command: Command) => run(server().then((m) => m.jobsLogs(id, { ...options, ...globals(command) }))));
+  jobs
+    .command('apply')
+    .description('create or update server jobs from a replication file (idempotent by job name)')
+    .option('-f, --file <file>', 'the replication file (YAML)')
+    .option('--name <name>', "the job's name (default: the file's name:)")
+    .action((options: { file?: string; name?: string }, command: Command) => run(server().then((m) => m.jobsApply(options.file, { ...options, ...globals(command) }))));
+
+  program
+    .command('runs')
+    .description('runs on the server')
+    .command('watch')
+    .description('follow a run (server-sent events) until it ends; exit code by its status')
+    .argument('<ID>', 'run id')
+    .action((id: string, _options: Record<string, unknown>, command: Command) => run(server().then((m) => m.runsWatch(id, globals(command)))));
+
   return program;
 }
 
