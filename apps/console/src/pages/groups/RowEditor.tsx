@@ -56,6 +56,7 @@ export function RowEditor({ group, nameOf, onWritten }: { group: GroupView; name
       copy.set('key', key.trim());
       return copy;
     });
+    setTick((t) => t + 1);
   };
 
   const newRow = () => {
