@@ -147,6 +147,8 @@ export interface PlanDiffSideInput {
   data: DataPlane;
   table: TableRef;
   where?: string;
+  /** This side's name of a reference column where it differs (a column renamed by a job's transforms), by reference name. */
+  renamed?: Record<string, string>;
 }
 
 export interface PlanDiffInput {
@@ -191,7 +193,7 @@ export async function planDiff(input: PlanDiffInput): Promise<DiffSnapshot> {
     const column = findColumn(refSchema.columns, name);
     if (!column) throw new DiffPlanError('columns', `column ${name} is not a column of ${refSchema.schema}.${refSchema.name}`);
     if (refKeys.includes(column)) continue;
-    const lacking = input.others.filter((_, i) => !findColumn(otherSchemas[i].columns, column.name));
+    const lacking = input.others.filter((o, i) => !findColumn(otherSchemas[i].columns, o.renamed?.[column.name] ?? column.name));
     if (lacking.length && input.columns?.length) throw new DiffPlanError('columns', `column ${name} is not a column of the table on connection ${lacking[0].connectionId}`);
     if (lacking.length) {
       for (const o of lacking) notes.push({ connectionId: o.connectionId, column: column.name, note: 'not a column of this side: not compared' });
@@ -202,7 +204,7 @@ export async function planDiff(input: PlanDiffInput): Promise<DiffSnapshot> {
   const refColumns = [...refKeys, ...refRest];
   const others: DiffSide[] = input.others.map((o, i) => {
     const columns = refColumns.map((c, j) => {
-      const found = findColumn(otherSchemas[i].columns, c.name);
+      const found = findColumn(otherSchemas[i].columns, o.renamed?.[c.name] ?? c.name);
       if (!found) throw new DiffPlanError(j < refKeys.length ? 'keyColumns' : 'columns', `column ${c.name} is not a column of the table on connection ${o.connectionId}`);
       return found;
     });

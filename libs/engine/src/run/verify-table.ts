@@ -64,14 +64,11 @@ export async function verifyTable(snapshot: TableSnapshot, ports: VerifyPorts, o
   }
   const ids = verifySides(snapshot);
   const transform = snapshot.transform;
-  if (transform && transform.keyColumns.some((k, i) => k !== snapshot.keyColumns[i])) {
-    throw new VerifyError('the key columns are renamed on the target: a verify compares columns by one name on both sides');
-  }
-  // Transformed columns hold other values (or names) on the target by design: only those copied as they are, under one name, are compared.
-  const compared = transform ? snapshot.columns.filter((c) => transform.unchanged[c.name] === c.name) : snapshot.columns;
+  // Masked or set columns hold other values on the target by design: only the columns copied as they are (renamed or not) are compared.
+  const compared = transform ? snapshot.columns.filter((c) => transform.unchanged[c.name] !== undefined) : snapshot.columns;
   const diff = await planDiff({
     reference: { connectionId: ids.source, dialect: snapshot.source.dialect, data: ports.source, table: snapshot.source.table, ...(snapshot.filter !== undefined && { where: snapshot.filter }) },
-    others: [{ connectionId: ids.target, dialect: snapshot.target.dialect, data: ports.target, table: snapshot.target.table }],
+    others: [{ connectionId: ids.target, dialect: snapshot.target.dialect, data: ports.target, table: snapshot.target.table, ...(transform && { renamed: transform.unchanged }) }],
     keyColumns: snapshot.keyColumns,
     columns: compared.map((c) => c.name),
   });
