@@ -1,5 +1,5 @@
 import type { NeutralColumn } from '@dbferry/dialects-core';
-import { checkTransformShape, hashValue, keepLast, planTransforms, rowTransformer, TransformError } from './column-transforms';
+import { checkTransformShape, hashValue, keepLast, parseTransformFlag, parseTransforms, planTransforms, rowTransformer, TransformError } from './column-transforms';
 
 const col = (name: string, type: NeutralColumn['type'], nativeType = '', nullable = true): NeutralColumn => ({ name, type, nativeType, nullable });
 const columns = [
@@ -92,5 +92,27 @@ describe('planTransforms', () => {
     expect(checkTransformShape([{ column: 'a', set: { value: null } }])).toBeNull();
     expect(checkTransformShape([{ column: 'a', rename: 'b' }, { column: 'a', mask: 'null' }])?.field).toBe('transforms[1].column');
     expect(checkTransformShape([{ column: 'a', rename: 'b', mask: 'hash' }])).toBeNull();
+  });
+});
+
+describe('transforms from the CLI', () => {
+  it('parses flags', () => {
+    expect(parseTransformFlag('email:rename=email_hash,mask=hash')).toEqual({ column: 'email', rename: 'email_hash', mask: 'hash' });
+    expect(parseTransformFlag('iban:mask=keepLast:4')).toEqual({ column: 'iban', mask: { keepLast: 4 } });
+    expect(parseTransformFlag('notes:exclude')).toEqual({ column: 'notes', exclude: true });
+    expect(parseTransformFlag('tenant:set=7')).toEqual({ column: 'tenant', set: { value: 7 } });
+    expect(parseTransformFlag('day:set=2026-01-02:date')).toEqual({ column: 'day', set: { value: '2026-01-02', type: 'date' } });
+    expect(parseTransformFlag('region:set=eu')).toEqual({ column: 'region', set: { value: 'eu' } });
+    expect(() => parseTransformFlag('email')).toThrow(TransformError);
+    expect(() => parseTransformFlag('email:mask=sha1')).toThrow(/mask/);
+    expect(() => parseTransformFlag('email:frobnicate')).toThrow(/not rename/);
+  });
+
+  it('checks a replication file list, naming the entry', () => {
+    expect(parseTransforms([{ column: 'id', rename: 'customer_id' }])).toEqual([{ column: 'id', rename: 'customer_id' }]);
+    expect(parseTransforms(undefined)).toEqual([]);
+    expect(() => parseTransforms({ column: 'a' })).toThrow(/list/);
+    expect(fieldOf(() => parseTransforms([{ column: 'a', rename: 'b' }, { column: 'c', hash: true }]))).toBe('transforms[1].hash');
+    expect(fieldOf(() => parseTransforms([{ column: 'a', exclude: 'yes' }]))).toBe('transforms[0].exclude');
   });
 });

@@ -327,3 +327,61 @@ export function rowTransformer(plan: Pick<TransformPlan, 'columns' | 'ops' | 'ha
     ...(batch.warnings && { warnings: batch.warnings }),
   });
 }
+
+/**
+ * A table's transforms as a CLI option or a replication file gives them (YAML/JSON, untyped):
+ * checked entry by entry like the API checks a job (TransformError naming `transforms[j].field`),
+ * returned typed for TableSelectionSpec.transforms.
+ */
+export function parseTransforms(value: unknown): ColumnTransform[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new TransformError('transforms', 'must be a list of {column, rename | exclude | set | mask}');
+  const known = new Set(['column', 'rename', 'exclude', 'set', 'mask']);
+  const list = value.map((entry: unknown, j): ColumnTransform => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new TransformError(`transforms[${j}]`, 'must be an object {column, …}');
+    const extra = Object.keys(entry).find((k) => !known.has(k));
+    if (extra) throw new TransformError(`transforms[${j}].${extra}`, `is not a transform property (column, rename, exclude, set, mask)`);
+    const t = entry as Record<string, unknown>;
+    if (t['exclude'] !== undefined && typeof t['exclude'] !== 'boolean') throw new TransformError(`transforms[${j}].exclude`, 'must be true or false');
+    return t as unknown as ColumnTransform;
+  });
+  const problem = checkTransformShape(list);
+  if (problem) throw problem;
+  return list;
+}
+
+/**
+ * One transform from a command-line flag: `COLUMN:rename=NEW`, `COLUMN:exclude`,
+ * `COLUMN:mask=hash|last4|null|keepLast:N`, `COLUMN:set=VALUE[:TYPE]` (VALUE read as JSON when it
+ * parses, else as text), several joined by `,` on one column (`email:rename=email_hash,mask=hash`).
+ */
+export function parseTransformFlag(text: string): ColumnTransform {
+  const at = text.indexOf(':');
+  if (at <= 0) throw new TransformError('transforms', `"${text}" must be COLUMN:ACTION (e.g. email:mask=hash)`);
+  const transform: ColumnTransform = { column: text.slice(0, at) };
+  for (const part of text.slice(at + 1).split(',')) {
+    const eq = part.indexOf('=');
+    const action = eq < 0 ? part : part.slice(0, eq);
+    const arg = eq < 0 ? '' : part.slice(eq + 1);
+    if (action === 'exclude' && eq < 0) transform.exclude = true;
+    else if (action === 'rename' && arg) transform.rename = arg;
+    else if (action === 'mask' && arg) {
+      const keep = /^keepLast:(\d+)$/.exec(arg);
+      transform.mask = keep ? { keepLast: Number(keep[1]) } : (arg as MaskSpec);
+    } else if (action === 'set' && eq >= 0) {
+      const typed = /^(.*):([a-z0-9]+)$/.exec(arg);
+      const raw = typed && CONSTANT_TYPES.includes(typed[2] as ConstantType) ? typed[1] : arg;
+      let parsed: unknown = raw;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        // plain text
+      }
+      const value = parsed === null || ['string', 'number', 'boolean'].includes(typeof parsed) ? (parsed as string | number | boolean | null) : raw;
+      transform.set = typed && raw !== arg ? { value, type: typed[2] as ConstantType } : { value };
+    } else throw new TransformError('transforms', `"${part}" in "${text}" is not rename=NEW, exclude, mask=… or set=…`);
+  }
+  const problem = checkTransformShape([transform]);
+  if (problem) throw problem;
+  return transform;
+}
