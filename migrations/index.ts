@@ -17,6 +17,7 @@ import { Repairs1763990000000 } from './1763990000000-Repairs';
 import { ReplicaGroups1764000000000 } from './1764000000000-ReplicaGroups';
 import { EventSources1764010000000 } from './1764010000000-EventSources';
 import { Transforms1764020000000 } from './1764020000000-Transforms';
+import { EventFullSync1764030000000 } from './1764030000000-EventFullSync';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   ReplicaGroups1764000000000,
   EventSources1764010000000,
   Transforms1764020000000,
+  EventFullSync1764030000000,
 ];
