@@ -262,7 +262,7 @@ describe('upstream events (e2e)', () => {
     secret = NEW_SECRET;
     await deliver(event('p-rot-1', 'CREATED', 1, { name: 'new' }, { entityType: 'model' })).expect(202);
     await deliver(event('p-rot-2', 'CREATED', 1, { name: 'old' }), { secret: SECRET }).expect(202);
-    const cleared = await request(api.http).patch(`/api/event-sources/${sourceId}`).set(auth(admin)).send({ clearPreviousSecret: true }).expect(200);
+    const cleared = await request(api.http).patch(`/api/event-sources/${sourceId}`).set(auth(admin)).send({ clearPrevious: true }).expect(200);
     expect(cleared.body.hasPreviousSecret).toBe(false);
     await deliver(event('p-rot-3', 'CREATED', 1, { name: 'old' }), { secret: SECRET }).expect(401);
     await deliver(event('p-rot-3', 'CREATED', 1, { name: 'new' })).expect(202);

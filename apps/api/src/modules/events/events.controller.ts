@@ -5,7 +5,6 @@ import {
   ApiBearerAuth,
   ApiBody,
   ApiHeader,
-  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,

@@ -86,7 +86,7 @@ export class FullSyncDto {
   @MaxLength(100)
   schedule?: string;
 
-  @ApiPropertyOptional({ example: { Authorization: 'Bearer …' }, description: 'request headers (sealed, write-only)' })
+  @ApiPropertyOptional({ example: { Authorization: '<bearer-token>' }, writeOnly: true, description: 'request headers (sealed, write-only)' })
   @IsOptional()
   @IsObject()
   headers?: Record<string, string>;
@@ -98,13 +98,13 @@ export class CreateEventSourceDto {
   @Matches(SOURCE_NAME, { message: 'name must be 1 to 100 letters, digits, _ . or - (starting with a letter or digit)' })
   name!: string;
 
-  @ApiProperty({ example: 'a-long-random-signing-secret', minLength: 16, maxLength: 512, writeOnly: true, description: 'the HMAC-SHA256 signing secret (sealed, never returned)' })
+  @ApiProperty({ example: '<signing-secret>', minLength: 16, maxLength: 512, writeOnly: true, description: 'the HMAC-SHA256 signing secret (sealed, never returned)' })
   @IsString()
   @MinLength(16)
   @MaxLength(512)
   secret!: string;
 
-  @ApiPropertyOptional({ example: 'the-previous-signing-secret', minLength: 16, maxLength: 512, writeOnly: true, description: 'a previous secret still accepted (rotation)' })
+  @ApiPropertyOptional({ example: '<previous-signing-secret>', minLength: 16, maxLength: 512, writeOnly: true, description: 'a previous secret still accepted (rotation)' })
   @IsOptional()
   @IsString()
   @MinLength(16)
@@ -132,14 +132,14 @@ export class CreateEventSourceDto {
 }
 
 export class UpdateEventSourceDto {
-  @ApiPropertyOptional({ example: 'a-new-long-random-signing-secret', minLength: 16, maxLength: 512, writeOnly: true, description: 'a new secret: the current one stays accepted as the previous one until clearPreviousSecret' })
+  @ApiPropertyOptional({ example: '<new-signing-secret>', minLength: 16, maxLength: 512, writeOnly: true, description: 'a new secret: the current one stays accepted as the previous one until clearPrevious' })
   @IsOptional()
   @IsString()
   @MinLength(16)
   @MaxLength(512)
   secret?: string;
 
-  @ApiPropertyOptional({ example: 'the-previous-signing-secret', minLength: 16, maxLength: 512, writeOnly: true })
+  @ApiPropertyOptional({ example: '<previous-signing-secret>', minLength: 16, maxLength: 512, writeOnly: true })
   @IsOptional()
   @IsString()
   @MinLength(16)
@@ -149,7 +149,7 @@ export class UpdateEventSourceDto {
   @ApiPropertyOptional({ example: true, description: 'stop accepting the previous secret' })
   @IsOptional()
   @IsBoolean()
-  clearPreviousSecret?: boolean;
+  clearPrevious?: boolean;
 
   @ApiPropertyOptional({ type: [EventMappingDto] })
   @IsOptional()

@@ -86,18 +86,18 @@ export class EventsService {
   async update(id: string, dto: UpdateEventSourceDto, actor: AuthUser): Promise<EventSourceView> {
     const current = await this.events.get(id);
     if (!current) throw new NotFoundException(`event source ${id} not found`);
-    if (dto.previousSecret && dto.clearPreviousSecret) throw fieldError([{ field: 'clearPreviousSecret', message: 'clearPreviousSecret: cannot be given with previousSecret' }]);
+    if (dto.previousSecret && dto.clearPrevious) throw fieldError([{ field: 'clearPrevious', message: 'clearPrevious: cannot be given with previousSecret' }]);
     const mappings = dto.mappings ? await this.resolveMappings(dto.mappings, dto.createTables ?? false) : undefined;
     // Rotation: the current secret stays accepted, as the previous one, unless another is given or it is cleared.
     let previous = dto.previousSecret;
-    if (dto.secret && previous === undefined && !dto.clearPreviousSecret) {
+    if (dto.secret && previous === undefined && !dto.clearPrevious) {
       const sealed = await this.events.secrets(id);
       if (sealed) previous = this.box.open(sealed.secret, secretAad(id));
     }
     await this.events.update(id, {
       ...(dto.secret && { secret: this.box.seal(dto.secret, secretAad(id)) }),
       ...(previous && { previous: this.box.seal(previous, previousAad(id)) }),
-      ...(dto.clearPreviousSecret && { previous: null }),
+      ...(dto.clearPrevious && { previous: null }),
       ...(mappings && { mappings }),
       ...(dto.fullSync !== undefined && {
         fullSync: dto.fullSync ? { url: dto.fullSync.url, schedule: dto.fullSync.schedule ?? null } : null,
@@ -110,7 +110,7 @@ export class EventsService {
       action: 'event-source.update',
       targetType: 'event-source',
       targetId: id,
-      details: { secretRotated: Boolean(dto.secret), previousSecret: dto.previousSecret ? 'set' : dto.clearPreviousSecret ? 'cleared' : 'unchanged', mappings: mappings?.length ?? null, fullSync: dto.fullSync === undefined ? 'unchanged' : dto.fullSync ? 'set' : 'cleared' },
+      details: { secretRotated: Boolean(dto.secret), previousSecret: dto.previousSecret ? 'set' : dto.clearPrevious ? 'cleared' : 'unchanged', mappings: mappings?.length ?? null, fullSync: dto.fullSync === undefined ? 'unchanged' : dto.fullSync ? 'set' : 'cleared' },
     });
     return this.get(id);
   }
@@ -135,7 +135,7 @@ export class EventsService {
     const problems: FieldProblem[] = [];
     for (const [name, value] of Object.entries(headers)) {
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(name)) problems.push({ field: `fullSync.headers.${name}`, message: `fullSync.headers.${name}: is not an HTTP header name` });
-      else if (typeof value !== 'string' || value.length > 4000 || /[\r\n\u0000]/.test(value)) problems.push({ field: `fullSync.headers.${name}`, message: `fullSync.headers.${name}: must be a string of at most 4000 characters without CR, LF or NUL` });
+      else if (typeof value !== 'string' || value.length > 4000 || /[\r\n]/.test(value) || value.includes('\u0000')) problems.push({ field: `fullSync.headers.${name}`, message: `fullSync.headers.${name}: must be a string of at most 4000 characters without CR, LF or NUL` });
     }
     if (problems.length) throw fieldError(problems);
     return this.box.seal(JSON.stringify(headers), headersAad(id));
