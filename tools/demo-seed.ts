@@ -2,16 +2,20 @@
 // a SQLite shop under SQLITE_ROOT (customers, products, orders, order_items: 106,000 rows with
 // decimals, microsecond timestamps, JSON and unicode, 4-byte characters too), an empty target
 // (a `dbferry_demo` database on the control store's PostgreSQL, or a second SQLite file when that
-// database cannot be created), and a job between them. Idempotent: the store's audit log holds a
-// `demo.create` row once the demo exists, and nothing is created again after it (not even when
-// the user has deleted the demo's job or connections).
+// database cannot be created), a job between them, and a replica group (a `loyalty` table on that
+// database and on a SQLite file) to write rows to. Idempotent: the store's audit log holds a
+// `demo.create` row once the demo exists (`demo.group` once its group does), and nothing is created
+// again after it (not even when the user has deleted the demo's job or connections).
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Client } from 'pg';
 import { Database } from 'sqlite3';
-import { ApiEnv, loadEnvFile, validateEnv } from '@dbferry/config';
-import { AuditLogEntity, ConnectionEntity, ConnectionSecrets, createControlDataSource, SyncJobEntity } from '@dbferry/control-plane';
+import { ApiEnv, controlStoreAddress, loadEnvFile, validateEnv } from '@dbferry/config';
+import { AuditLogEntity, ConnectionEntity, ConnectionSecrets, createControlDataSource, GroupRepository, SyncJobEntity } from '@dbferry/control-plane';
 import { parseKeyring, SecretBox } from '@dbferry/crypto';
+import { EgressPolicy, type TableRef, type TableSchema } from '@dbferry/dialects-core';
+import { dialectFor, prepareConnection } from '@dbferry/dialects';
+import { groupMembership, type MembershipInput } from '@dbferry/engine';
 
 export const DEMO = {
   sourceName: 'demo-shop (SQLite)',
@@ -21,6 +25,9 @@ export const DEMO = {
   targetFile: 'demo/warehouse.sqlite',
   targetDatabase: 'dbferry_demo',
   tables: ['customers', 'products', 'orders', 'order_items'],
+  groupName: 'demo-loyalty',
+  groupConnectionName: 'demo-loyalty (SQLite)',
+  groupFile: 'demo/loyalty.sqlite',
   /** Rows per table, exactly. */
   counts: { customers: 5000, products: 1000, orders: 25000, order_items: 75000 } as Record<string, number>,
 } as const;
@@ -158,6 +165,84 @@ async function ensureTargetDatabase(databaseUrl: string): Promise<boolean> {
 export interface DemoResult {
   created: boolean;
   jobId: string | null;
+  groupId?: string | null;
+}
+
+type ApiEnvValues = ApiEnv;
+type ControlDataSource = ReturnType<typeof createControlDataSource>;
+
+/**
+ * The demo's replica group (issue 13): a `loyalty` table on the demo PostgreSQL database and on
+ * a SQLite file, written together with POST /api/groups/:id/rows. Made once (audit row
+ * `demo.group`), when the demo's PostgreSQL target exists; the tables are made empty if missing.
+ */
+async function seedGroup(dataSource: ControlDataSource, env: ApiEnvValues, secrets: ConnectionSecrets): Promise<string | null> {
+  const audit = dataSource.getRepository(AuditLogEntity);
+  if (await audit.findOne({ where: { action: 'demo.group' } })) return null;
+  const connections = dataSource.getRepository(ConnectionEntity);
+  const target = await connections.findOne({ where: { name: `${DEMO.targetName} (PostgreSQL)` } });
+  if (!target) return null;
+
+  const pg = new Client({ connectionString: Object.assign(new URL(env.DATABASE_URL), { pathname: `/${DEMO.targetDatabase}` }).toString() });
+  await pg.connect();
+  try {
+    await pg.query('CREATE TABLE IF NOT EXISTS public.loyalty (customer_id bigint PRIMARY KEY, points integer NOT NULL, tier text NOT NULL, updated_at timestamp(6) NOT NULL)');
+  } finally {
+    await pg.end();
+  }
+  const file = resolve(env.SQLITE_ROOT, DEMO.groupFile);
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const lite = await new Promise<Database>((done, fail) => {
+    const opened: Database = new Database(file, (error) => (error ? fail(error) : done(opened)));
+  });
+  try {
+    await run(lite, 'CREATE TABLE IF NOT EXISTS loyalty (customer_id INTEGER PRIMARY KEY, points INTEGER NOT NULL, tier TEXT NOT NULL, updated_at TIMESTAMP(6) NOT NULL)');
+  } finally {
+    await new Promise<void>((done) => lite.close(() => done()));
+  }
+  const replica =
+    (await connections.findOne({ where: { name: DEMO.groupConnectionName } })) ??
+    (await connections.save(connections.create({ name: DEMO.groupConnectionName, dialect: 'sqlite', database: DEMO.groupFile, options: {} })));
+
+  // Each member's table as the API would read it when a group is created.
+  const egress = new EgressPolicy({ allow: env.DB_HOSTS_ALLOW, deny: env.DB_HOSTS_DENY, protectedDatabases: [controlStoreAddress(env.DATABASE_URL)] });
+  const inputs: MembershipInput[] = [];
+  for (const [id, table] of [[target.id, { schema: 'public', name: 'loyalty' }], [replica.id, { schema: 'main', name: 'loyalty' }]] as [string, TableRef][]) {
+    const spec = await secrets.load(id);
+    if (!spec) return null;
+    const session = await dialectFor(spec.dialect).connect(await prepareConnection(spec, { egress, sqliteRoot: resolve(env.SQLITE_ROOT) }), { timeoutMs: 10_000 });
+    let schema: TableSchema | null;
+    try {
+      schema = (await session.data?.introspector.describeTable(table)) ?? null;
+    } finally {
+      await session.close();
+    }
+    inputs.push({ connectionId: id, dialect: spec.dialect, table, schema, readOnly: spec.readOnly });
+  }
+  const membership = groupMembership(['customer_id'], inputs);
+  if (membership.problems.length) {
+    console.log(`demo: no replica group (${membership.problems.map((p) => p.message).join('; ')})`);
+    return null;
+  }
+  return dataSource.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [DEMO_LOCK_KEY]);
+    if (await tx.getRepository(AuditLogEntity).findOne({ where: { action: 'demo.group' } })) return null;
+    const groups = new GroupRepository(tx);
+    if (await groups.nameTaken(DEMO.groupName)) return null;
+    const id = await groups.create({
+      name: DEMO.groupName,
+      keyColumns: ['customer_id'],
+      columns: membership.columns,
+      differences: membership.differences,
+      autoExecute: true,
+      debtAlertSeconds: 900,
+      members: membership.members.map((m, ordinal) => ({ connectionId: m.connectionId, ordinal, table: m.table, columns: m.columns })),
+      createdBy: null,
+    });
+    await tx.getRepository(AuditLogEntity).insert({ actorName: 'npm start', action: 'demo.group', targetType: 'group', targetId: id, details: { name: DEMO.groupName } });
+    console.log(`demo: created the replica group "${DEMO.groupName}" (${id}): table loyalty on "${target.name}" and "${replica.name}"`);
+    return id;
+  });
 }
 
 export async function seedDemo(): Promise<DemoResult> {
@@ -171,7 +256,9 @@ export async function seedDemo(): Promise<DemoResult> {
     const marker = await audit.findOne({ where: { action: 'demo.create' }, order: { id: 'ASC' } });
     if (marker) {
       const job = await dataSource.getRepository(SyncJobEntity).findOne({ where: { name: DEMO.jobName } });
-      return { created: false, jobId: job?.id ?? null };
+      // A demo made before replica groups existed gets its group now (once).
+      const groupId = await seedGroup(dataSource, env, new ConnectionSecrets(dataSource, new SecretBox(parseKeyring(env.SECRETS_KEY))));
+      return { created: false, jobId: job?.id ?? null, groupId };
     }
 
     const sourcePath = resolve(sqliteRoot, DEMO.sourceFile);
@@ -185,7 +272,7 @@ export async function seedDemo(): Promise<DemoResult> {
     const pgUrl = new URL(env.DATABASE_URL);
     const secrets = new ConnectionSecrets(dataSource, new SecretBox(parseKeyring(env.SECRETS_KEY)));
 
-    return await dataSource.transaction(async (tx) => {
+    const result = await dataSource.transaction(async (tx): Promise<DemoResult> => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [DEMO_LOCK_KEY]);
       const again = await tx.getRepository(AuditLogEntity).findOne({ where: { action: 'demo.create' } });
       if (again) return { created: false, jobId: (await tx.getRepository(SyncJobEntity).findOne({ where: { name: DEMO.jobName } }))?.id ?? null };
@@ -236,6 +323,7 @@ export async function seedDemo(): Promise<DemoResult> {
       console.log(`demo: created the connections "${source.name}" and "${target.name}" and the job "${job.name}" (${job.id}); set DEMO=false in .env to skip the demo on a fresh store`);
       return { created: true, jobId: job.id };
     });
+    return { ...result, groupId: await seedGroup(dataSource, env, secrets) };
   } finally {
     await dataSource.destroy();
   }

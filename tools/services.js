@@ -248,25 +248,35 @@ async function printFirstSteps(running) {
     lines.push(`run the demo job: console → Jobs → ${demo.name} → Run (SQLite shop → ${demo.target}), or:`);
     lines.push(`  curl -X POST ${base}/api/jobs/${demo.id}/run -H "authorization: Bearer $TOKEN"`);
   }
+  const group = await demoGroup().catch(() => null);
+  if (group) {
+    lines.push(`write one row to every member of the demo replica group ${group.name}:`);
+    lines.push(`  curl ${base}/api/groups/${group.id}/rows -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"row":{"customer_id":1,"points":10,"tier":"gold","updated_at":"2026-01-01 00:00:00.000001"}}'`);
+  }
   for (const line of lines) say(line);
 }
 
-/** The demo's job (tools/demo-seed.ts names it), and whether it has run. */
-async function demoJob() {
+async function storeQuery(sql) {
   const { Client } = require('pg');
   const client = new Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
   try {
-    const { rows } = await client.query(
-      `SELECT j.id, j.name, c.name AS target, EXISTS (SELECT 1 FROM run r WHERE r.job_id = j.id) AS ran
-         FROM audit_log a JOIN sync_job j ON j.id::text = a.target_id JOIN connection c ON c.id = j.target_id
-        WHERE a.action = 'demo.create' LIMIT 1`,
-    );
-    return rows[0] ?? null;
+    return (await client.query(sql)).rows[0] ?? null;
   } finally {
     await client.end();
   }
 }
+
+/** The demo's job (tools/demo-seed.ts marks it in the audit log), and whether it has run. */
+const demoJob = () =>
+  storeQuery(`SELECT j.id, j.name, c.name AS target, EXISTS (SELECT 1 FROM run r WHERE r.job_id = j.id) AS ran
+                FROM audit_log a JOIN sync_job j ON j.id::text = a.target_id JOIN connection c ON c.id = j.target_id
+               WHERE a.action = 'demo.create' LIMIT 1`);
+
+/** The demo's replica group while nothing has been written through it. */
+const demoGroup = () =>
+  storeQuery(`SELECT g.id, g.name FROM audit_log a JOIN replica_group g ON g.id::text = a.target_id
+               WHERE a.action = 'demo.group' AND NOT EXISTS (SELECT 1 FROM group_write w WHERE w.group_id = g.id) LIMIT 1`);
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));

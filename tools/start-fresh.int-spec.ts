@@ -9,6 +9,9 @@ import { applyTestEnv, createPostgresDatabase, EphemeralDatabase, freePort, rand
 import { DEMO } from './demo-seed';
 
 const ROOT = join(__dirname, '..');
+/** An answer's JSON, typed as the test reads it. */
+const body = <T>(response: Response) => response.json() as Promise<T>;
+type Page = { items: { id: string; name: string }[] };
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -86,23 +89,36 @@ describe('npm start on a fresh machine (tools/services.js)', () => {
       expect(again.stdout).toMatch(/demo: in place \(job demo-shop-copy, [0-9a-f-]{36}\)/);
 
       const json = { 'content-type': 'application/json' };
-      const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }) }).then((r) => r.json());
+      const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }) }).then(body<{ accessToken: string }>);
       const changed = await fetch(`${api}/api/auth/password`, {
         method: 'POST',
         headers: { ...json, authorization: `Bearer ${login.accessToken}` },
         body: JSON.stringify({ currentPassword: TEST_ADMIN_PASSWORD, newPassword: 'a fresh demo passphrase' }),
-      }).then((r) => r.json());
+      }).then(body<{ accessToken: string }>);
       const auth = { authorization: `Bearer ${changed.accessToken}` };
-      const jobs = await fetch(`${api}/api/jobs`, { headers: auth }).then((r) => r.json());
-      const connections = await fetch(`${api}/api/connections`, { headers: auth }).then((r) => r.json());
-      expect(jobs.items.map((j: { name: string }) => j.name)).toEqual([DEMO.jobName]);
-      expect(connections.items.map((c: { name: string }) => c.name).sort()).toEqual([DEMO.sourceName, `${DEMO.targetName} (PostgreSQL)`].sort());
+      const jobs = await fetch(`${api}/api/jobs`, { headers: auth }).then(body<Page>);
+      const connections = await fetch(`${api}/api/connections`, { headers: auth }).then(body<Page>);
+      expect(jobs.items.map((j) => j.name)).toEqual([DEMO.jobName]);
+      expect(connections.items.map((c) => c.name).sort()).toEqual([DEMO.sourceName, `${DEMO.targetName} (PostgreSQL)`, DEMO.groupConnectionName].sort());
       const job = jobs.items[0];
 
-      const { runId } = await fetch(`${api}/api/jobs/${job.id}/run`, { method: 'POST', headers: auth }).then((r) => r.json());
+      // The demo replica group writes one row to both members (the demo PostgreSQL database and a SQLite file).
+      expect(output).toContain(`write one row to every member of the demo replica group ${DEMO.groupName}`);
+      const groups = await fetch(`${api}/api/groups`, { headers: auth }).then(body<Page>);
+      expect(groups.items.map((g) => g.name)).toEqual([DEMO.groupName]);
+      const write = await fetch(`${api}/api/groups/${groups.items[0].id}/rows`, {
+        method: 'POST',
+        headers: { ...json, ...auth },
+        body: JSON.stringify({ row: { customer_id: 7, points: 120, tier: 'gold ⭐', updated_at: '2026-12-05 01:00:00.123456' } }),
+      }).then(body<{ written: string[]; pending: string[]; failed: string[] }>);
+      expect({ written: write.written.length, pending: write.pending, failed: write.failed }).toEqual({ written: 2, pending: [], failed: [] });
+      const read = await fetch(`${api}/api/groups/${groups.items[0].id}/rows/7`, { headers: auth }).then(body<{ consistent: boolean }>);
+      expect(read.consistent).toBe(true);
+
+      const { runId } = await fetch(`${api}/api/jobs/${job.id}/run`, { method: 'POST', headers: auth }).then(body<{ runId: string }>);
       const run = await waitFor(
         async () => {
-          const r = await fetch(`${api}/api/runs/${runId}`, { headers: auth }).then((res) => res.json());
+          const r = await fetch(`${api}/api/runs/${runId}`, { headers: auth }).then(body<{ status: string }>);
           return ['succeeded', 'failed', 'cancelled'].includes(r.status) ? r : undefined;
         },
         180_000,
