@@ -117,15 +117,25 @@ describe('replica groups (e2e)', () => {
     await worker.ready();
     return worker;
   };
+  const mailToSink = async () =>
+    request(api.http)
+      .put('/api/alerts/settings')
+      .set(auth(await api.adminToken()))
+      .send({ host: '127.0.0.1', port: sink.port, secure: false, from: 'dbferry@example.com', recipients: ['ops@example.com'], dedupeWindowSeconds: 900, enabled: true })
+      .expect(200);
   const createGroup = async (name: string, table: string, extra: object = {}) =>
     (await ok<{ id: string }>(post('/api/groups', { name, keyColumns: ['id'], members: [{ connectionId: pg, table }, { connectionId: maria, table }, { connectionId: lite, table }], ...extra }), 201)).id;
 
+  const faultsBefore = process.env.FAULTS_ENABLED;
+
   beforeAll(async () => {
+    // Fault injection on in the API and (through the environment) in every worker spawned here.
+    process.env.FAULTS_ENABLED = 'true';
     sink = await startSmtpSink();
     api = await startApi();
     [pgDb, mariaDb] = await Promise.all([createPostgresDatabase('dbferry_groups'), createMysqlDatabase('dbferry_groups')]);
     const [pgData, mariaData, liteData] = await Promise.all([open('postgres', pgDb.url), open('mysql', mariaDb.url), open('sqlite', join(api.env.SQLITE_ROOT, 'groups.db'))]);
-    const tables = ['customers', 'auto', 'bulk', 'alerting', 'adopted'];
+    const tables = ['customers', 'auto', 'bulk', 'alerting', 'adopted', 'faulted'];
     await pgData.execute([
       ...tables.map((t) => `CREATE TABLE ${t} (id integer PRIMARY KEY, email varchar(100) NOT NULL, score numeric(10,2), note text)`),
       'CREATE TABLE textkey (id varchar(20) PRIMARY KEY, email varchar(100))',
@@ -162,6 +172,8 @@ describe('replica groups (e2e)', () => {
     await mariaDb?.drop();
     await api?.close();
     await sink?.close();
+    if (faultsBefore === undefined) delete process.env.FAULTS_ENABLED;
+    else process.env.FAULTS_ENABLED = faultsBefore;
   }, 60_000);
 
   it('creates a group over three dialects, listing the differences that do not stop it', async () => {
@@ -286,11 +298,7 @@ describe('replica groups (e2e)', () => {
   }, 90_000);
 
   it('a member that refuses the write: failed with its error and a task; failing for good is mailed once; executed again once repaired', async () => {
-    await request(api.http)
-      .put('/api/alerts/settings')
-      .set(auth(await api.adminToken()))
-      .send({ host: '127.0.0.1', port: sink.port, secure: false, from: 'dbferry@example.com', recipients: ['ops@example.com'], dedupeWindowSeconds: 900, enabled: true })
-      .expect(200);
+    await mailToSink();
     const alerting = await createGroup('alerting', 'alerting');
     // The member's table goes away behind the group: its write is refused for good (not an outage).
     await mariaQuery('RENAME TABLE alerting TO alerting_away');
@@ -319,6 +327,30 @@ describe('replica groups (e2e)', () => {
     expect(await arbiter(1, alerting)).toMatchObject({ consistent: true });
     expect(await arbiter(2, alerting)).toMatchObject({ consistent: true });
   }, 180_000);
+
+  it('a write fault on one member: the write answers its failure and a task, the debt is mailed, and once the fault ends the worker applies it by itself', async () => {
+    await mailToSink();
+    const faulted = await createGroup('faulted', 'faulted', { debtAlertSeconds: 10 });
+    const admin = auth(await api.adminToken());
+    const fault = (await request(api.http).post('/api/faults').set(admin).send({ connectionId: maria, operation: 'write', seconds: 15 }).expect(201)).body as { id: string };
+    const mailsBefore = sink.mails.length;
+    const res = await write({ id: 1, email: 'fault@example.com' }, undefined, faulted);
+    expect(res.written).toEqual([pg, lite]);
+    expect(res.failed).toEqual([{ connectionId: maria, error: expect.stringContaining(`injected fault ${fault.id}`), taskId: expect.any(String) }]);
+    expect(['pending', 'running']).toContain((await task(res.failed[0].taskId)).status);
+    expect(await arbiter(1, faulted)).toMatchObject({ consistent: false, majority: [pg, lite] });
+    // Owed for longer than the group's 10 s: mailed (by the worker's reconciler), once.
+    await waitFor(async () => sink.mails.length > mailsBefore, 45_000, `the debt alert (${workerOutput()})`);
+    const { headers, body } = readableMail(sink.mails[sink.mails.length - 1].raw);
+    expect(headers).toContain('replica group faulted');
+    expect(body).toContain(maria);
+    // The fault ends after 15 s; the queue's backoff brings the task back and it applies by itself.
+    const done = await waitTask(res.failed[0].taskId, ['done'], 90_000);
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    expect(await arbiter(1, faulted)).toMatchObject({ consistent: true, majority: [pg, maria, lite] });
+    expect((await debt(faulted)).members.every((m) => m.pending === 0 && m.failed === 0)).toBe(true);
+    expect(sink.mails.length).toBe(mailsBefore + 1);
+  }, 150_000);
 
   it('a worker SIGKILLed while applying tasks loses none and applies none twice in effect', async () => {
     const bulk = await createGroup('bulk', 'bulk', { autoExecute: false });
