@@ -82,6 +82,8 @@ export interface CopyResult {
   rowsRead: number;
   rowsWritten: number;
   seconds: number;
+  /** Seconds before the first chunk could start: connect, plan, DDL, split. */
+  setupSeconds: number;
 }
 
 const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
@@ -169,6 +171,7 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
   } finally {
     await Promise.allSettled(planning.map((p) => p.session.close()));
   }
+  const setupSeconds = (performance.now() - started) / 1000;
   observer.planned?.(states.map((s) => ({ name: s.result.source, total: s.total })));
 
   const queue = [...chunks];
@@ -251,5 +254,6 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
     rowsRead: results.reduce((a, r) => a + r.rowsRead, 0),
     rowsWritten: results.reduce((a, r) => a + r.rowsWritten, 0),
     seconds: (performance.now() - started) / 1000,
+    setupSeconds,
   };
 }
