@@ -4,8 +4,8 @@
  * on the same data, and prints rows/s, the ratios issue 4 sets as targets and the dbferry
  * copies' peak RSS. Results also go to tmp/bench-results.json. See docs/benchmarks.md.
  */
-import { cpus, totalmem } from 'node:os';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DialectName } from '@dbferry/dialects-core';
 import { type BenchOptions, type CaseId, HELP, parseArgs, selected } from './args';
@@ -26,6 +26,7 @@ import type { ChildInput, ChildResult } from './dbferry-child';
 import type { Endpoint } from './dbferry-copy';
 import { type DiffBenchResult, formatDiffReport, runDiffBench } from './diff';
 import { EndToEnd } from './e2e';
+import { stringify } from 'yaml';
 import { run } from './processes';
 import { type CaseResult, computeRatios, formatReport, RSS_TARGET_BYTES, type Tool } from './report';
 import { mysqlCount, mysqlServer, mysqlUrl, pgCount, pgServer, pgUrl, type ServerInfo, withMysql, withPg } from './servers';
@@ -141,6 +142,7 @@ function skip(ctx: Context, spec: Omit<CaseSpec, 'run' | 'target' | 'prepare'>, 
 }
 
 const CHILD = join(__dirname, 'dbferry-child.ts');
+const CLI = join(__dirname, '..', '..', 'apps', 'cli', 'bin', 'dbferry.js');
 const REGISTER = join(__dirname, '..', 'register.js');
 
 /** Runs one dbferry copy in its own process (dbferry-child.ts) and returns what it measured. */
@@ -228,6 +230,47 @@ async function main(): Promise<void> {
     });
   };
 
+  /**
+   * `dbferry copy -f replication.yaml --json`, as a user runs it (issue 15): the CLI's own copy
+   * time (connect to close, as the engine case's) is the figure; the process's wall is logged.
+   */
+  const dbferryCli = async (group: CaseId, route: string, rows: number, source: Endpoint, target: Endpoint): Promise<void> => {
+    await runCase(ctx, {
+      group,
+      tool: 'dbferry CLI',
+      route,
+      table: source.table.name,
+      rows,
+      target: placeOf(target),
+      run: async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'dbferry-bench-cli-'));
+        try {
+          const file = join(dir, 'replication.yaml');
+          const table = `${source.table.schema}.${source.table.name}`;
+          await writeFile(
+            file,
+            stringify({
+              source: 'DBFERRY_BENCH_SOURCE',
+              target: 'DBFERRY_BENCH_TARGET',
+              defaults: { batchSize: options.batchSize, chunkRows: options.chunkRows, concurrency: options.concurrency },
+              tables: { [table]: { target: `${target.table.schema}.${target.table.name}` } },
+            }),
+          );
+          const started = performance.now();
+          const out = await run({ cmd: process.execPath, args: [CLI, 'copy', '-f', file, '--json', '--no-progress'], env: { DBFERRY_BENCH_SOURCE: source.url, DBFERRY_BENCH_TARGET: target.url } });
+          const wall = (performance.now() - started) / 1000;
+          const result = JSON.parse(out) as { status: string; rowsWritten: number; seconds: number; setupSeconds: number; tables: { chunks: number; warnings: string[] }[] };
+          if (result.status !== 'succeeded' || result.rowsWritten !== rows) throw new Error(`dbferry copy: ${result.status}, ${result.rowsWritten} rows of ${rows}`);
+          log(`  the CLI process: ${wall.toFixed(2)} s wall with its start-up; its copy ${result.seconds.toFixed(2)} s`);
+          const warnings = result.tables.flatMap((t) => t.warnings);
+          return { seconds: result.seconds, ranges: result.tables[0]?.chunks, setupSeconds: result.setupSeconds, ...(warnings.length ? { warnings } : {}) };
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+    });
+  };
+
   /** API → queue → one worker: POST /api/jobs/:id/run until the run has succeeded. */
   const endToEnd = async (group: CaseId, route: string, rows: number, source: Endpoint, target: Endpoint): Promise<void> => {
     if (options.skipE2e) return;
@@ -286,6 +329,7 @@ async function main(): Promise<void> {
       });
     }
     if (!options.skipEngine) await dbferry('pg-pg', 'PG→PG', sizes.orders, pgSrc('orders'), pgDst('orders_dbferry_pg'));
+    if (!options.skipEngine) await dbferryCli('pg-pg', 'PG→PG', sizes.orders, pgSrc('orders'), pgDst('orders_cli'));
     await endToEnd('pg-pg', 'PG→PG', sizes.orders, pgSrc('orders'), pgDst('orders_e2e_pg'));
   }
 
