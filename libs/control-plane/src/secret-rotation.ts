@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { SecretBox } from '@dbferry/crypto';
 import { alertSettingsSecretAad } from './entities/alert-settings.entity';
 import { connectionSecretAad } from './entities/connection.entity';
+import { eventSourceHeadersAad, eventSourcePreviousSecretAad, eventSourceSecretAad } from './events/event.repository';
 
 /** A table column pair that holds sealed secrets, and how its associated data is formed. */
 interface SealedColumn {
@@ -15,6 +16,9 @@ interface SealedColumn {
 export const SEALED_COLUMNS: SealedColumn[] = [
   { table: 'connection', keyIdColumn: 'secret_key_id', ciphertextColumn: 'secret_ciphertext', aad: connectionSecretAad },
   { table: 'alert_settings', keyIdColumn: 'secret_key_id', ciphertextColumn: 'secret_ciphertext', aad: alertSettingsSecretAad },
+  { table: 'event_source', keyIdColumn: 'secret_key_id', ciphertextColumn: 'secret_ciphertext', aad: eventSourceSecretAad },
+  { table: 'event_source', keyIdColumn: 'previous_key_id', ciphertextColumn: 'previous_ciphertext', aad: eventSourcePreviousSecretAad },
+  { table: 'event_source', keyIdColumn: 'headers_key_id', ciphertextColumn: 'headers_ciphertext', aad: eventSourceHeadersAad },
 ];
 
 export interface RotationReport {

@@ -1,5 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
+/** The associated data each sealed secret of an event source is bound to. */
+export const eventSourceSecretAad = (id: string) => `event-source:${id}:secret`;
+export const eventSourcePreviousSecretAad = (id: string) => `event-source:${id}:previous-secret`;
+export const eventSourceHeadersAad = (id: string) => `event-source:${id}:full-sync-headers`;
+
 export type EventStatus = 'received' | 'applied' | 'skipped' | 'failed';
 export const EVENT_STATUSES: readonly EventStatus[] = ['received', 'applied', 'skipped', 'failed'];
 

@@ -1,7 +1,18 @@
 import { HttpException, Injectable, Logger, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { In } from 'typeorm';
-import { ConnectionEntity, type EventMappingRecord, EventRepository, type EventSourceRecord, type InboxEventRecord, InjectRepo, Repository } from '@dbferry/control-plane';
+import {
+  ConnectionEntity,
+  eventSourceHeadersAad,
+  eventSourcePreviousSecretAad,
+  eventSourceSecretAad,
+  type EventMappingRecord,
+  EventRepository,
+  type EventSourceRecord,
+  type InboxEventRecord,
+  InjectRepo,
+  Repository,
+} from '@dbferry/control-plane';
 import { SecretBox } from '@dbferry/crypto';
 import { type NeutralColumn, type NeutralType, type TableRef } from '@dbferry/dialects-core';
 import { defaultSchema } from '@dbferry/dialects';
@@ -18,9 +29,9 @@ export const SIGNATURE_TOLERANCE_S = 300;
 /** Events one delivery may carry. */
 export const MAX_EVENTS_PER_DELIVERY = 1000;
 
-const secretAad = (id: string) => `event-source:${id}:secret`;
-const previousAad = (id: string) => `event-source:${id}:previous-secret`;
-const headersAad = (id: string) => `event-source:${id}:full-sync-headers`;
+const secretAad = eventSourceSecretAad;
+const previousAad = eventSourcePreviousSecretAad;
+const headersAad = eventSourceHeadersAad;
 const PATH = /^payload(\.[^.\s]{1,128}){1,16}$/;
 const INTEGER_KINDS = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'decimal']);
 /** The kinds a mapping may create a column of (createTables), as neutral types. */
