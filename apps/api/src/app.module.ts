@@ -15,6 +15,7 @@ import { DiffsModule } from './modules/arbitration/diffs.module';
 import { RepairsModule } from './modules/arbitration/repairs.module';
 import { GroupsModule } from './modules/groups/groups.module';
 import { EventsModule } from './modules/events/events.module';
+import { FullSyncModule } from './modules/event-full-sync/full-sync.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ConnectionsModule } from './modules/connections/connections.module';
@@ -135,6 +136,7 @@ export class AppModule {
         RepairsModule,
         GroupsModule,
         EventsModule,
+        FullSyncModule,
         FaultsModule.register(),
       ],
       providers: [SystemSchedules],

@@ -21,6 +21,7 @@ import { ApplyRepairHandler } from './handlers/apply-repair.handler';
 import { PlanRepairHandler } from './handlers/plan-repair.handler';
 import { ApplySyncTaskHandler } from './handlers/apply-sync-task.handler';
 import { EventDrainer } from './events/event-drainer';
+import { EventFullSyncHandler, ScheduledFullSyncHandler } from './events/full-sync.handler';
 import { GroupAlerts } from './groups/group-alerts';
 import { GroupReconciler } from './groups/group-reconciler';
 import { GroupsProcessor } from './processors/groups.processor';
@@ -102,6 +103,8 @@ export class WorkerModule {
         GroupReconciler,
         GroupsProcessor,
         EventDrainer,
+        EventFullSyncHandler,
+        ScheduledFullSyncHandler,
       ],
     };
   }

@@ -12,6 +12,7 @@ export * from './diffs/diff.repository';
 export * from './repairs/repair.repository';
 export * from './groups/group.repository';
 export * from './events/event.repository';
+export * from './events/full-sync.repository';
 export * from './runs/run-stats';
 export * from './store/control-store-probe';
 export * from './store/admin-bootstrap';

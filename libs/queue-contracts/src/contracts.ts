@@ -23,6 +23,10 @@ export enum JobName {
   PlanRepair = 'plan-repair',
   ApplyRepair = 'apply-repair',
   ApplySyncTask = 'apply-sync-task',
+  /** An event source's full sync (issue 14): pull the upstream snapshot, reconcile. */
+  EventFullSync = 'event-full-sync',
+  /** A tick of an event source's full-sync cron schedule: starts a full-sync run. */
+  ScheduledFullSync = 'scheduled-full-sync',
 }
 
 export interface JobPayloads {
@@ -37,6 +41,8 @@ export interface JobPayloads {
   [JobName.PlanRepair]: { v: 1; repairId: string };
   [JobName.ApplyRepair]: { v: 1; repairId: string };
   [JobName.ApplySyncTask]: { v: 1; taskId: string };
+  [JobName.EventFullSync]: { v: 1; runId: string };
+  [JobName.ScheduledFullSync]: { v: 1; sourceId: string };
 }
 
 export type JobData<N extends JobName> = JobPayloads[N];
@@ -56,6 +62,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.PlanRepair]: QueueName.Arbitration,
   [JobName.ApplyRepair]: QueueName.Arbitration,
   [JobName.ApplySyncTask]: QueueName.Groups,
+  [JobName.EventFullSync]: QueueName.Maintenance,
+  [JobName.ScheduledFullSync]: QueueName.Maintenance,
 };
 
 /**
@@ -88,6 +96,11 @@ export const groupsJobId = {
 /** The BullMQ job scheduler of a sync job's cron schedule: one per job, whatever the replicas. */
 export const JOB_SCHEDULE_PREFIX = 'job-schedule.';
 export const jobScheduleId = (jobId: string) => `${JOB_SCHEDULE_PREFIX}${jobId}`;
+
+/** An event source's full sync: one BullMQ job per run, one job scheduler per source (its cron). */
+export const eventFullSyncJobId = (runId: string) => `event-full-sync.${runId}`;
+export const FULL_SYNC_SCHEDULE_PREFIX = 'event-full-sync-schedule.';
+export const fullSyncScheduleId = (sourceId: string) => `${FULL_SYNC_SCHEDULE_PREFIX}${sourceId}`;
 
 export interface JobDefaults {
   attempts: number;

@@ -12,6 +12,7 @@ import { isSchemaCurrent, migrateUnderLock } from '../migrator';
 import { DiffRepository } from '../diffs/diff.repository';
 import { GroupRepository } from '../groups/group.repository';
 import { EventRepository } from '../events/event.repository';
+import { FullSyncRepository } from '../events/full-sync.repository';
 import { RepairRepository } from '../repairs/repair.repository';
 import { RunRepository } from '../runs/run.repository';
 import { RunStats } from '../runs/run-stats';
@@ -105,7 +106,7 @@ export class ControlPlaneModule {
         { provide: ConnectionSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new ConnectionSecrets(ds, box) },
         { provide: AlertSettingsSecrets, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new AlertSettingsSecrets(ds, box) },
         { provide: JobSalts, inject: [DataSource, SecretBox], useFactory: (ds: DataSource, box: SecretBox) => new JobSalts(ds, box) },
-        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository, RepairRepository, GroupRepository, EventRepository].map((store) => ({
+        ...[RunRepository, RunStats, ControlStoreProbe, AdminBootstrap, AuditLogRepository, DiffRepository, RepairRepository, GroupRepository, EventRepository, FullSyncRepository].map((store) => ({
           provide: store,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new store(ds),
@@ -127,6 +128,7 @@ export class ControlPlaneModule {
         RepairRepository,
         GroupRepository,
         EventRepository,
+        FullSyncRepository,
         ...repositories.map((p) => (p as { provide: string }).provide),
       ],
     };
