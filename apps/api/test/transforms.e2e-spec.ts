@@ -122,7 +122,7 @@ describe('column transforms (e2e)', () => {
 
   it('previews the transformed columns with their target types, and lands them as previewed', async () => {
     const preview = (await request(api.http).post('/api/jobs/preview').set(auth()).send(body('people_a')).expect(200)).body.tables[0];
-    const mapping = Object.fromEntries((preview.mapping as { column: string }[]).map((m) => [m.column, m]));
+    const mapping = Object.fromEntries((preview.mapping as { column: string; targetType: string; transform?: string }[]).map((m) => [m.column, m]));
     expect(Object.keys(mapping)).toEqual(['person_id', 'email_hash', 'card', 'phone', 'iban', 'notes', 'points', 'region']);
     expect(mapping['person_id']).toMatchObject({ sourceColumn: 'id', transform: 'renamed from id' });
     expect(mapping['email_hash']).toMatchObject({ sourceColumn: 'email', targetType: 'varchar(64)', transform: expect.stringContaining('HMAC-SHA256') });
@@ -140,7 +140,7 @@ describe('column transforms (e2e)', () => {
     // The created table is typed as previewed.
     const types = await targetTypes('people_a');
     expect(Object.keys(types)).toEqual(Object.keys(mapping));
-    for (const [column, m] of Object.entries(mapping)) expect(`${column} ${types[column]}`).toBe(`${column} ${(m as { targetType: string }).targetType}`);
+    for (const [column, m] of Object.entries(mapping)) expect(`${column} ${types[column]}`).toBe(`${column} ${m.targetType}`);
 
     const salt = await saltOf(job.id);
     const rows = await targetRows('people_a');

@@ -50,7 +50,10 @@ export function DdlPreview({ preview }: { preview: JobPreview }) {
               <tbody>
                 {t.mapping.map((m) => (
                   <tr key={m.column} className={m.lossy ? 'jobs-lossy' : undefined}>
-                    <td>{m.column}</td>
+                    <td>
+                      {m.column}
+                      {m.transform ? <div className="muted">{m.transform}</div> : null}
+                    </td>
                     <td className="mono">{m.sourceType}</td>
                     <td className="mono">{m.neutralType}</td>
                     <td className="mono">

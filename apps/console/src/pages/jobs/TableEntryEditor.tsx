@@ -3,6 +3,7 @@ import { Field } from '../../components/Field';
 import { useApi } from '../../components/useApi';
 import { type FormErrors, parseTableRef, type SyncMode, type TableEntry } from './job-form';
 import { describeTable } from './jobs-api';
+import { TransformsEditor } from './TransformsEditor';
 
 const KNOWN = ['source', 'target', 'where', 'keyColumns', 'incrementalColumn', 'columns'];
 
@@ -28,7 +29,9 @@ export function TableEntryEditor({ entry, index, sourceId, mode, errors, editabl
   const columns = detail.data?.columns ?? [];
   const err = (field: string) => errors[`tables[${index}].${field}`];
   const prefix = `tables[${index}]`;
-  const others = Object.entries(errors).filter(([k]) => (k === prefix || k.startsWith(`${prefix}.`)) && !KNOWN.some((f) => k === `${prefix}.${f}`));
+  const others = Object.entries(errors).filter(
+    ([k]) => (k === prefix || k.startsWith(`${prefix}.`)) && !KNOWN.some((f) => k === `${prefix}.${f}`) && !k.startsWith(`${prefix}.transforms[`),
+  );
   const set = (patch: Partial<TableEntry>) => onChange({ ...entry, ...patch });
   const toggle = (list: string[], column: string, on: boolean) => (on ? [...list.filter((c) => c !== column), column] : list.filter((c) => c !== column));
   const id = (what: string) => `table-${entry.uid}-${what}`;
@@ -109,6 +112,7 @@ export function TableEntryEditor({ entry, index, sourceId, mode, errors, editabl
               ) : null}
             </>
           ) : null}
+          <TransformsEditor rows={entry.transforms} columns={columns} at={prefix} errors={errors} editable={editable} onChange={(transforms) => set({ transforms })} />
           <Field label="Filter (where)" hint="One condition over the table's columns, e.g. status = 'paid' AND amount >= 10. Checked against the source when saved." error={err('where')}>
             <textarea id={id('where')} value={entry.where} onChange={(e) => set({ where: e.target.value })} rows={2} maxLength={4000} />
           </Field>

@@ -1,4 +1,5 @@
 import type { Schema } from '@dbferry/api-client';
+import { rowToTransform, transformToRow, type TransformRow, validateTransformRows } from './transforms-form';
 
 export type JobView = Schema<'JobView'>;
 export type JobBody = Schema<'CreateJobDto'>;
@@ -28,6 +29,8 @@ export interface TableEntry {
   columns: string[];
   /** Target types set through the API; the form keeps them as they are. */
   types?: Record<string, string>;
+  /** Column transforms, a row each (transforms-form.ts). */
+  transforms: TransformRow[];
 }
 
 export interface JobForm {
@@ -54,7 +57,7 @@ export type FormErrors = Record<string, string>;
 let uids = 0;
 export const newUid = () => `t${++uids}`;
 
-export const emptyEntry = (source: string): TableEntry => ({ uid: newUid(), source, target: '', where: '', keyColumns: [], incrementalColumn: '', columns: [] });
+export const emptyEntry = (source: string): TableEntry => ({ uid: newUid(), source, target: '', where: '', keyColumns: [], incrementalColumn: '', columns: [], transforms: [] });
 
 export const emptyJobForm = (): JobForm => ({
   name: '',
@@ -88,6 +91,7 @@ export function jobToForm(job: JobView): JobForm {
       incrementalColumn: t.incrementalColumn ?? '',
       columns: t.columns ?? [],
       ...(t.types ? { types: t.types } : {}),
+      transforms: (t.transforms ?? []).map(transformToRow),
     })),
     mode: job.mode,
     writeMode: job.writeMode,
@@ -194,6 +198,7 @@ export function validateJobForm(form: JobForm, options: { requireName?: boolean 
     }
     if (form.mode === 'incremental' && !t.incrementalColumn) errors[at('incrementalColumn')] = 'Incremental mode needs the column that grows (e.g. updated_at).';
     if (t.where.length > 4000) errors[at('where')] = 'At most 4000 characters.';
+    Object.assign(errors, validateTransformRows(t.transforms, `tables[${i}]`, t.keyColumns));
     if (t.columns.length) {
       const needed = [...t.keyColumns, ...(t.incrementalColumn ? [t.incrementalColumn] : [])].filter((c) => !t.columns.includes(c));
       if (needed.length) errors[at('columns')] = `The copied columns must include ${needed.join(', ')} (key and incremental columns).`;
@@ -223,6 +228,7 @@ export function formToBody(form: JobForm): JobBody {
       if (single && t.incrementalColumn) table.incrementalColumn = t.incrementalColumn;
       if (single && t.columns.length) table.columns = t.columns;
       if (single && t.types && Object.keys(t.types).length) table.types = t.types;
+      if (single && t.transforms.length) table.transforms = t.transforms.map(rowToTransform);
       return table;
     }),
     mode: form.mode,
