@@ -278,6 +278,14 @@ const demoGroup = () =>
   storeQuery(`SELECT g.id, g.name FROM audit_log a JOIN replica_group g ON g.id::text = a.target_id
                WHERE a.action = 'demo.group' AND NOT EXISTS (SELECT 1 FROM group_write w WHERE w.group_id = g.id) LIMIT 1`);
 
+function signalGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const envFile = resolve(root, '.env');
@@ -292,7 +300,9 @@ async function main() {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      if (child) child.kill(signal);
+      // To the command's whole process group, as a terminal's Ctrl-C reaches it without this
+      // wrapper (npm and sh pass no SIGINT on to the processes they wait for).
+      if (child) signalGroup(child, signal);
       else stopAll().finally(() => process.exit(0));
     });
   }

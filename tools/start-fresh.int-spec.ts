@@ -55,9 +55,9 @@ describe('npm start on a fresh machine (tools/services.js)', () => {
     const register = join(ROOT, 'tools/register.js');
     const services = spawn(
       process.execPath,
-      [join(ROOT, 'tools/services.js'), '--data-dir', join(dir, 'data'), '--',
-        join(ROOT, 'node_modules/.bin/concurrently'), '-k', '--raw',
-        `node -r ${register} apps/api/src/main.ts`, `node -r ${register} apps/worker/src/main.ts`],
+      // Behind a shell, as npm runs start:services: a Ctrl-C must reach the api and worker, which sh does not pass on.
+      [join(ROOT, 'tools/services.js'), '--data-dir', join(dir, 'data'), '--', '/bin/sh', '-c',
+        `${join(ROOT, 'node_modules/.bin/concurrently')} -k --raw "node -r ${register} apps/api/src/main.ts" "node -r ${register} apps/worker/src/main.ts"`],
       { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
