@@ -91,10 +91,18 @@ export async function copyCommand(sourceUrl: string | undefined, targetUrl: stri
   const tty = process.stderr.isTTY === true && options.progress !== false;
   const bars = tty ? barProgress() : undefined;
   const observer: CopyObserver = bars ?? (options.json || options.progress === false ? {} : lineProgress());
+  // Ctrl-C: give the terminal its cursor back; each chunk's open transaction rolls back with its session.
+  const interrupted = () => {
+    bars?.stop();
+    process.stderr.write('dbferry: interrupted\n');
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   let result: CopyResult;
   try {
     result = await copyTables(plan.source, plan.target, plan.tables, plan.settings, observer);
   } finally {
+    process.off('SIGINT', interrupted);
     bars?.stop();
   }
   const code = exitCodeOf(result);
