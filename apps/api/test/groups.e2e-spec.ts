@@ -19,6 +19,7 @@ interface WriteBody {
 }
 interface TaskBody {
   id: string;
+  groupId: string;
   connectionId: string;
   version: string;
   status: string;
