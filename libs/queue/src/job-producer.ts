@@ -52,6 +52,15 @@ export class JobProducer implements OnApplicationShutdown {
   }
 
   /**
+   * Many jobs of one name in one Redis round trip (BullMQ addBulk, the queue's defaults applied);
+   * each keeps its stable id, so one already there is not added twice.
+   */
+  async enqueueBulk<N extends JobName>(name: N, jobs: { data: JobData<N>; jobId: string }[]): Promise<void> {
+    if (!jobs.length) return;
+    await this.queue(JOB_QUEUE[name]).addBulk(jobs.map((j) => ({ name, data: j.data, opts: { jobId: j.jobId } })));
+  }
+
+  /**
    * A parent that runs once all its children have finished. Children that fail for good do
    * not block the parent: it runs anyway and reads their outcome from the control store.
    */
