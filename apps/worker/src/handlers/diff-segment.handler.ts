@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { workerConfig } from '@dbferry/config';
-import { DiffRepository, RunRepository, type StoredDiffRow } from '@dbferry/control-plane';
+import { DiffRepository, type StoredDiffRow } from '@dbferry/control-plane';
 import { diffSegment, type DiffSegment, type DiffSnapshot, type SegmentOutcome } from '@dbferry/engine';
 import { asError, ConnectionSlots, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { arbitrationJobId, JobName } from '@dbferry/queue-contracts';
@@ -10,6 +10,8 @@ import { WorkerMetrics } from '../ops/worker-metrics';
 
 /** A segment that found its databases busy waits about this long (plus jitter) before trying again. */
 const SLOT_RETRY_MS = 1000;
+/** Tables whose frozen snapshot a worker keeps between its segments. */
+const SNAPSHOTS_KEPT = 32;
 
 /** The rows a 'done' outcome found, as stored (one per connection and key). */
 export function differingRows(outcome: Extract<SegmentOutcome, { kind: 'done' }>): StoredDiffRow[] {
@@ -31,9 +33,11 @@ export function differingRows(outcome: Extract<SegmentOutcome, { kind: 'done' }>
 @Injectable()
 @JobHandler(JobName.DiffSegment)
 export class DiffSegmentHandler implements JobHandlerOf<JobName.DiffSegment> {
+  /** Snapshots by diff table id: frozen at plan time, so one read per table and worker instead of one per segment. */
+  private readonly snapshots = new Map<string, DiffSnapshot>();
+
   constructor(
     private readonly diffs: DiffRepository,
-    private readonly runs: RunRepository,
     private readonly sessions: DiffSessionPool,
     private readonly producer: JobProducer,
     private readonly metrics: WorkerMetrics,
@@ -43,10 +47,10 @@ export class DiffSegmentHandler implements JobHandlerOf<JobName.DiffSegment> {
 
   async handle(job: JobContext<JobName.DiffSegment>): Promise<object> {
     const { diffId, segmentId } = job.data;
-    const diff = await this.diffs.diff(diffId);
-    if (!diff || diff.status !== 'running') return { skipped: `diff is ${diff?.status ?? 'gone'}` };
-    const stored = await this.diffs.segment(segmentId);
+    // The diff's state, the segment and the connections' limits in one query: a diff runs hundreds of these jobs.
+    const stored = await this.diffs.segmentToRun(diffId, segmentId);
     if (!stored) return { skipped: 'segment is gone' };
+    if (stored.diffStatus !== 'running') return { skipped: `diff is ${stored.diffStatus}` };
     if (stored.status === 'split') {
       // Split by an attempt that died before enqueueing its children: they are enqueued now (same ids).
       await this.enqueueChildren(diffId, await this.diffs.openChildren(segmentId));
@@ -56,12 +60,11 @@ export class DiffSegmentHandler implements JobHandlerOf<JobName.DiffSegment> {
       await this.finishIfSettled(diffId);
       return { skipped: `segment is ${stored.status}` };
     }
-    const table = await this.diffs.table(stored.diffTableId);
-    if (!table?.snapshot) return { skipped: 'table has no snapshot' };
-    const snapshot = table.snapshot as DiffSnapshot;
+    const snapshot = await this.snapshotOf(stored.diffTableId);
+    if (!snapshot) return { skipped: 'table has no snapshot' };
     const segment = stored.segment as DiffSegment;
     const connections = [snapshot.reference.connectionId, ...segment.others];
-    const limits = await this.runs.connectionLimits([...new Set(connections)]);
+    const limits = stored.limits;
     const slots = await this.slots.acquire([...new Set(connections)].map((id) => ({ connectionId: id, limit: limits.get(id) ?? this.config.connectionMaxParallelChunks })));
     if (!slots) return job.postpone(SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS));
     try {
@@ -111,8 +114,19 @@ export class DiffSegmentHandler implements JobHandlerOf<JobName.DiffSegment> {
     }
   }
 
+  /** One Redis round trip for all of them (a first split has up to 1,024), each under its stable id. */
   private async enqueueChildren(diffId: string, ids: string[]): Promise<void> {
-    for (const id of ids) await this.producer.enqueue(JobName.DiffSegment, { v: 1, diffId, segmentId: id }, { jobId: arbitrationJobId.segment(id) });
+    await this.producer.enqueueBulk(JobName.DiffSegment, ids.map((id) => ({ data: { v: 1 as const, diffId, segmentId: id }, jobId: arbitrationJobId.segment(id) })));
+  }
+
+  private async snapshotOf(diffTableId: string): Promise<DiffSnapshot | null> {
+    const kept = this.snapshots.get(diffTableId);
+    if (kept) return kept;
+    const snapshot = (await this.diffs.snapshot(diffTableId)) as DiffSnapshot | null;
+    if (!snapshot) return null;
+    if (this.snapshots.size >= SNAPSHOTS_KEPT) this.snapshots.delete(this.snapshots.keys().next().value as string);
+    this.snapshots.set(diffTableId, snapshot);
+    return snapshot;
   }
 
   /**

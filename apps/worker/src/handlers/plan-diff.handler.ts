@@ -100,7 +100,7 @@ export class PlanDiffHandler implements JobHandlerOf<JobName.PlanDiff> {
   }
 
   private async enqueueSegments(diffId: string, ids: string[]): Promise<void> {
-    for (const segmentId of ids) await this.producer.enqueue(JobName.DiffSegment, { v: 1, diffId, segmentId }, { jobId: arbitrationJobId.segment(segmentId) });
+    await this.producer.enqueueBulk(JobName.DiffSegment, ids.map((segmentId) => ({ data: { v: 1 as const, diffId, segmentId }, jobId: arbitrationJobId.segment(segmentId) })));
   }
 
   /** The entry's tables: the reference's (by name, or each match of a pattern) and their names on the others. */

@@ -72,6 +72,25 @@ describe('DiffRepository', () => {
     expect(await repo.cancel(diffId)).toBe(false);
   });
 
+  it("stores a first split's children in one statement, each in its place, and reads what a segment job needs in one", async () => {
+    const { diffId, segmentId } = await planned();
+    expect(await repo.segmentToRun(diffId, segmentId)).toMatchObject({ diffStatus: 'running', status: 'pending', segment: { others: [other], depth: 0 }, limits: new Map() });
+    expect(await repo.segmentToRun('00000000-0000-4000-8000-0000000000ff', segmentId)).toBeNull();
+    expect(await repo.takeSegment(segmentId)).toEqual({ diffTableId: expect.any(String) });
+    const children = Array.from({ length: 300 }, (_, i) => ({ segment: { lower: [{ $int: String(i * 1000) }], others: [other], depth: 1 }, depth: 1 }));
+    const { childIds } = await repo.splitSegment(segmentId, 0, children);
+    expect(childIds).toHaveLength(300);
+    for (const i of [0, 1, 150, 299]) {
+      expect(await repo.segmentToRun(diffId, childIds[i])).toMatchObject({ status: 'pending', segment: children[i].segment });
+      expect((await repo.segment(childIds[i]))?.ordinal).toBe(i);
+    }
+    const [table] = await repo.tables(diffId);
+    expect(await repo.snapshot(table.id)).toEqual({ v: 1 });
+    expect([table.segmentsDone, table.segmentsTotal]).toEqual([1, 301]);
+    await repo.cancel(diffId);
+    expect((await repo.segmentToRun(diffId, childIds[0]))?.diffStatus).toBe('cancelled');
+  });
+
   it('stores no table for a diff cancelled while it was planned', async () => {
     const diffId = await repo.create({ referenceId: ref, otherIds: [other], request: [{ reference: 'public.t' }], createdBy: null });
     await repo.start(diffId);

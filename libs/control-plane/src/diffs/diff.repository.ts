@@ -74,9 +74,19 @@ export interface FinishedDiffTable {
   error?: string;
 }
 
+/** A segment taken to run: which table it belongs to. */
 export interface DiffSegmentLease {
-  segment: DiffSegmentEntity;
-  table: DiffTableEntity;
+  diffTableId: string;
+}
+
+/** What a diff-segment job reads before it runs: its diff's state, the segment, and the limits of the diff's connections. */
+export interface SegmentToRun {
+  diffStatus: DiffEntity['status'];
+  status: DiffSegmentEntity['status'];
+  segment: unknown;
+  diffTableId: string;
+  /** max_parallel_chunks of the diff's connections that set one, by id. */
+  limits: Map<string, number>;
 }
 
 export interface DiffProgress {
@@ -153,6 +163,30 @@ export class DiffRepository {
 
   segment(id: string): Promise<DiffSegmentEntity | null> {
     return this.db.getRepository(DiffSegmentEntity).findOneBy({ id });
+  }
+
+  /**
+   * One round trip for a segment job's reads (it runs hundreds of times per diff): the diff's
+   * status, the segment, and the connection limits of the diff's sides. Null when the segment
+   * (or its diff) is gone.
+   */
+  async segmentToRun(diffId: string, segmentId: string): Promise<SegmentToRun | null> {
+    const [row] = await this.db.query(
+      `SELECT d.status AS "diffStatus", s.status, s.segment, s.diff_table_id AS "diffTableId",
+              (SELECT coalesce(jsonb_object_agg(c.id, c.max_parallel_chunks), '{}'::jsonb) FROM connection c
+                WHERE (c.id = d.reference_id OR c.id = ANY(d.other_ids)) AND c.max_parallel_chunks IS NOT NULL) AS limits
+         FROM diff_segment s JOIN diff_table t ON t.id = s.diff_table_id JOIN diff d ON d.id = t.diff_id
+        WHERE s.id = $1 AND d.id = $2`,
+      [segmentId, diffId],
+    );
+    if (!row) return null;
+    return { diffStatus: row.diffStatus, status: row.status, segment: row.segment, diffTableId: row.diffTableId, limits: new Map(Object.entries(row.limits as Record<string, number>)) };
+  }
+
+  /** A table's frozen DiffSnapshot (null when planning failed or the table is gone). */
+  async snapshot(diffTableId: string): Promise<unknown> {
+    const [row] = await this.db.query('SELECT snapshot FROM diff_table WHERE id = $1', [diffTableId]);
+    return row?.snapshot ?? null;
   }
 
   /** The diff's segments still pending or running (ids and their table). */
@@ -332,19 +366,45 @@ export class DiffRepository {
       `UPDATE diff_segment SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL WHERE id = $1 AND status = ANY($2) RETURNING diff_table_id`,
       [segmentId, OPEN_SEGMENT],
     );
-    if (!rows.length) return null;
-    const segment = await this.db.getRepository(DiffSegmentEntity).findOneByOrFail({ id: segmentId });
-    const table = await this.db.getRepository(DiffTableEntity).findOneByOrFail({ id: segment.diffTableId });
-    return { segment, table };
+    return rows.length ? { diffTableId: rows[0].diff_table_id as string } : null;
   }
 
   /**
    * running → done with its differing rows and counts rolled into its table, in one
    * transaction; false when another attempt settled it first (nothing is written then).
    */
-  completeSegment(segmentId: string, rowsCompared: number, rows: StoredDiffRow[]): Promise<boolean> {
+  async completeSegment(segmentId: string, rowsCompared: number, rows: StoredDiffRow[]): Promise<boolean> {
+    const count = (kind: DiffRowKind) => rows.filter((r) => r.kind === kind).length;
+    if (rows.length <= ROW_BATCH) {
+      // The usual case (a few rows at most) in one statement, so one round trip: the segment's
+      // mark, its rows and its table's counts commit together, and only if the segment was open.
+      const [row] = await this.db.query(
+        `WITH seg AS (
+           UPDATE diff_segment SET status = 'done', rows_compared = $2, missing = $3, extra = $4, different = $5, finished_at = now()
+            WHERE id = $1 AND status = ANY($6) RETURNING diff_table_id),
+         ins AS (
+           INSERT INTO diff_row (diff_table_id, connection_id, kind, key, columns, segment_id)
+           SELECT seg.diff_table_id, r.connection_id, r.kind, r.key, ARRAY(SELECT jsonb_array_elements_text(r.columns)), $1
+             FROM seg, jsonb_to_recordset($7::jsonb) AS r(connection_id uuid, kind text, key jsonb, columns jsonb)
+           ON CONFLICT (diff_table_id, connection_id, key_hash) DO NOTHING),
+         tab AS (
+           UPDATE diff_table SET segments_done = segments_done + 1, rows_compared = rows_compared + $2,
+                  status = CASE WHEN status = 'pending' THEN 'running' ELSE status END, started_at = coalesce(started_at, now())
+            WHERE id = (SELECT diff_table_id FROM seg))
+         SELECT count(*)::int AS n FROM seg`,
+        [
+          segmentId,
+          rowsCompared,
+          count('missing'),
+          count('extra'),
+          count('different'),
+          OPEN_SEGMENT,
+          JSON.stringify(rows.map((r) => ({ connection_id: r.connectionId, kind: r.kind, key: r.key, columns: r.columns ?? [] }))),
+        ],
+      );
+      return row.n > 0;
+    }
     return this.transaction(async (tx) => {
-      const count = (kind: DiffRowKind) => rows.filter((r) => r.kind === kind).length;
       const [updated] = await tx.db.query(
         `UPDATE diff_segment SET status = 'done', rows_compared = $2, missing = $3, extra = $4, different = $5, finished_at = now()
           WHERE id = $1 AND status = ANY($6) RETURNING diff_table_id`,
@@ -376,14 +436,14 @@ export class DiffRepository {
       );
       if (!updated.length) return { split: false, childIds: await tx.openChildren(segmentId) };
       const tableId = updated[0].diff_table_id as string;
-      const ids: string[] = [];
-      for (const [ordinal, child] of children.entries()) {
-        const [row] = await tx.db.query(
-          `INSERT INTO diff_segment (diff_table_id, parent_id, ordinal, segment, depth) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-          [tableId, segmentId, ordinal, JSON.stringify(child.segment), child.depth],
-        );
-        ids.push(row.id);
-      }
+      // Every child in one statement (a first split makes up to 1,024 of them).
+      const inserted: { id: string; ordinal: number }[] = await tx.db.query(
+        `INSERT INTO diff_segment (diff_table_id, parent_id, ordinal, segment, depth)
+         SELECT $1, $2, (c.n - 1)::int, c.value -> 'segment', (c.value ->> 'depth')::int FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c(value, n)
+         RETURNING id, ordinal`,
+        [tableId, segmentId, JSON.stringify(children.map((c) => ({ segment: c.segment, depth: c.depth })))],
+      );
+      const ids = inserted.sort((a, b) => a.ordinal - b.ordinal).map((r) => r.id);
       await tx.db.query(
         `UPDATE diff_table SET segments_done = segments_done + 1, segments_total = segments_total + $2, rows_compared = rows_compared + $3,
                 status = CASE WHEN status = 'pending' THEN 'running' ELSE status END, started_at = coalesce(started_at, now())
