@@ -4,7 +4,7 @@ import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
 import { UuidParamPipe } from '../../common/input-guard';
 import { ApiPageResponse } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
-import { FullSyncDetailView, FullSyncTriggeredView, FullSyncView, StartFullSyncDto } from './full-sync.dto';
+import { FullSyncRunDetailView, FullSyncRunTriggeredView, FullSyncRunView, StartFullSyncDto } from './full-sync.dto';
 import { FullSyncService } from './full-sync.service';
 
 /** Full syncs of event sources (issue 14 item 4): pull the upstream snapshot and reconcile the targets. */
@@ -18,7 +18,7 @@ export class FullSyncController {
   @HttpCode(202)
   @ApiParam({ name: 'id', format: 'uuid', description: "the event source's id" })
   @ApiOperation({ summary: "pull the source's upstream snapshot (fullSync.url, paged by `next`) and upsert every entity through the event apply path; deleteMissing also deletes target rows it no longer has" })
-  @ApiAcceptedResponse({ type: FullSyncTriggeredView, description: 'the full sync is queued' })
+  @ApiAcceptedResponse({ type: FullSyncRunTriggeredView, description: 'the full sync is queued' })
   @ApiBadRequestResponse({ description: 'the source has no fullSync.url, or deleteMissing is not a boolean' })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'a full sync of this source is queued or running' })
@@ -29,21 +29,21 @@ export class FullSyncController {
 
   @Get('event-sources/:id/full-syncs')
   @ApiParam({ name: 'id', format: 'uuid', description: "the event source's id" })
-  @ApiPageResponse(FullSyncView, "the source's full syncs, newest first")
+  @ApiPageResponse(FullSyncRunView, "the source's full syncs, newest first")
   @ApiNotFoundResponse()
   listOfSource(@Param('id', UuidParamPipe) id: string, @Query() query: PageQuery) {
     return this.service.list(id, query.limit, query.offset);
   }
 
   @Get('event-full-syncs')
-  @ApiPageResponse(FullSyncView, 'every full sync, newest first')
+  @ApiPageResponse(FullSyncRunView, 'every full sync, newest first')
   list(@Query() query: PageQuery) {
     return this.service.list(undefined, query.limit, query.offset);
   }
 
   @Get('event-full-syncs/:id')
   @ApiParam({ name: 'id', format: 'uuid', description: "the full sync's run id" })
-  @ApiOkResponse({ type: FullSyncDetailView, description: 'status, progress and log' })
+  @ApiOkResponse({ type: FullSyncRunDetailView, description: 'status, progress and log' })
   @ApiNotFoundResponse()
   get(@Param('id', UuidParamPipe) id: string) {
     return this.service.get(id);

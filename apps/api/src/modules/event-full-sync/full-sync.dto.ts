@@ -11,18 +11,18 @@ export class StartFullSyncDto {
   deleteMissing?: boolean;
 }
 
-export class FullSyncTriggeredView {
+export class FullSyncRunTriggeredView {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_RUN, description: 'follow it at GET /api/event-full-syncs/:id' }) runId!: string;
 }
 
-export class FullSyncLogView {
+export class FullSyncRunLogView {
   @ApiProperty({ example: '42' }) id!: string;
   @ApiProperty({ format: 'date-time', example: '2026-01-31T12:00:00.000Z' }) at!: string;
   @ApiProperty({ enum: ['info', 'warn', 'error'], example: 'info' }) level!: string;
   @ApiProperty({ example: 'snapshot pulled: 3 page(s); waiting for the drain to apply it' }) message!: string;
 }
 
-export class FullSyncView {
+export class FullSyncRunView {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_RUN }) id!: string;
   @ApiProperty({ format: 'uuid', example: EXAMPLE_SOURCE }) sourceId!: string;
   @ApiProperty({ example: 'catalogue' }) source!: string;
@@ -42,6 +42,6 @@ export class FullSyncView {
   @ApiProperty({ format: 'date-time', nullable: true, type: String, example: '2026-01-31T12:00:05.000Z' }) finishedAt!: string | null;
 }
 
-export class FullSyncDetailView extends FullSyncView {
-  @ApiProperty({ type: [FullSyncLogView], description: 'the run log, oldest first (at most 500 lines)' }) logs!: FullSyncLogView[];
+export class FullSyncRunDetailView extends FullSyncRunView {
+  @ApiProperty({ type: [FullSyncRunLogView], description: 'the run log, oldest first (at most 500 lines)' }) logs!: FullSyncRunLogView[];
 }

@@ -6,7 +6,7 @@ import type { AuthUser } from '../../common/auth.decorators';
 import { asQueueUnavailable } from '../../common/queue-unavailable';
 import { fieldError } from '../../common/validation';
 import { AuditService } from '../audit/audit.service';
-import type { FullSyncDetailView, FullSyncView } from './full-sync.dto';
+import type { FullSyncRunDetailView, FullSyncRunView } from './full-sync.dto';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -40,13 +40,13 @@ export class FullSyncService {
     return { runId };
   }
 
-  async list(sourceId: string | undefined, limit: number, offset: number): Promise<{ items: FullSyncView[]; total: number }> {
+  async list(sourceId: string | undefined, limit: number, offset: number): Promise<{ items: FullSyncRunView[]; total: number }> {
     if (sourceId && !(await this.events.get(sourceId))) throw new NotFoundException(`event source ${sourceId} not found`);
     const page = await this.runs.list({ sourceId, limit, offset });
     return { items: page.items.map(view), total: page.total };
   }
 
-  async get(id: string): Promise<FullSyncDetailView> {
+  async get(id: string): Promise<FullSyncRunDetailView> {
     const run = await this.runs.get(id);
     if (!run) throw new NotFoundException(`full sync ${id} not found`);
     const logs = await this.runs.logs(id);
@@ -78,7 +78,7 @@ export class FullSyncService {
   }
 }
 
-function view(r: FullSyncRecord): FullSyncView {
+function view(r: FullSyncRecord): FullSyncRunView {
   return {
     id: r.id,
     sourceId: r.sourceId,
