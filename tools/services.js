@@ -296,6 +296,7 @@ async function main() {
   const stopAll = async () => {
     for (const service of started.reverse()) await stopService(service, service.name === 'postgres' ? 'SIGINT' : 'SIGTERM');
   };
+  let idle = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => {
       if (stopping) return;
@@ -303,9 +304,14 @@ async function main() {
       // To the command's whole process group, as a terminal's Ctrl-C reaches it without this
       // wrapper (npm and sh pass no SIGINT on to the processes they wait for).
       if (child) signalGroup(child, signal);
-      else stopAll().finally(() => process.exit(0));
+      else if (idle) stopAll().finally(() => process.exit(0));
+      // Still starting: the next step sees `stopping` and stops what has been started by then.
     });
   }
+  const STOPPED = new Error('stopped');
+  const checkpoint = () => {
+    if (stopping) throw STOPPED;
+  };
 
   try {
     const pgUrl = new URL(process.env.DATABASE_URL);
@@ -317,7 +323,7 @@ async function main() {
     } else {
       started.push(await embeddedPostgres(pgUrl, options.dataDir));
     }
-    if (stopping) return;
+    checkpoint();
     await ensureDatabase(pgUrl);
 
     const redisUrl = new URL(process.env.REDIS_URL);
@@ -328,26 +334,32 @@ async function main() {
     } else {
       started.push(await redisServer(redisUrl, options.dataDir));
     }
-    if (stopping) return;
-
+    checkpoint();
     await runTool('libs/control-plane/src/cli/migrate.ts');
-    if (stopping) return;
+    checkpoint();
     if (process.env.DEMO !== 'false') await runTool('tools/demo-seed.ts');
-    if (stopping) return;
+    checkpoint();
   } catch (error) {
-    process.stderr.write(`[services] ${error.message}\n`);
+    if (!stopping) process.stderr.write(`[services] ${error.message}\n`);
     await stopAll();
-    process.exit(1);
+    process.exit(stopping ? 0 : 1);
   }
 
   if (!options.command.length) {
     say('ready (no command given); Ctrl-C stops the services');
+    idle = true;
     setInterval(() => undefined, 60_000);
     return;
   }
   child = spawn(options.command[0], options.command.slice(1), { stdio: 'inherit', detached: true });
   printFirstSteps(() => !!child).catch(() => undefined);
-  const code = await new Promise((r) => child.once('exit', (c, s) => r(c ?? (s ? 128 : 1))));
+  const code = await new Promise((r) => {
+    child.once('exit', (c, s) => r(c ?? (s ? 128 : 1)));
+    child.once('error', (error) => {
+      process.stderr.write(`[services] cannot run ${options.command[0]}: ${error.message}\n`);
+      r(127);
+    });
+  });
   child = undefined;
   await stopAll();
   process.exit(stopping ? 0 : code);
