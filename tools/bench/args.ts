@@ -1,6 +1,6 @@
 /** Command-line flags of `npm run bench` (see docs/benchmarks.md). */
 
-export const CASE_IDS = ['pg-pg', 'mariadb-pg', 'pg-mariadb', 'mariadb-mariadb', 'pg-pg-events', 'diff'] as const;
+export const CASE_IDS = ['pg-pg', 'mariadb-pg', 'pg-mariadb', 'mariadb-mariadb', 'pg-pg-events', 'diff', 'groups'] as const;
 export type CaseId = (typeof CASE_IDS)[number];
 
 export interface BenchOptions {
@@ -36,6 +36,9 @@ export interface BenchOptions {
   diffRepeats: number;
   /** Segments dbferry's diffTable diffs at once. */
   diffConcurrency: number;
+  /** The groups section: multi-writes made (issue 13: 1,000) and how many are in flight at once. */
+  groupWrites: number;
+  groupParallel: number;
 }
 
 export const HELP = `npm run bench -- [flags]
@@ -55,7 +58,9 @@ export const HELP = `npm run bench -- [flags]
   --cpu-prof[=<dir>]   write a V8 CPU profile of each dbferry copy and of the end-to-end worker (default dir tmp/bench-profiles)
   --out=<file>         JSON results (default tmp/bench-results.json)
   --diff-repeats=<n>   the diff section's runs per contender and pair (default 3)
-  --diff-concurrency=<n>  segments dbferry's diff checksums at once (default 4)`;
+  --diff-concurrency=<n>  segments dbferry's diff checksums at once (default 4)
+  --group-writes=<n>   the groups section's multi-writes (default 1000)
+  --group-parallel=<n> the groups section's writes in flight at once (default 8)`;
 
 function positiveNumber(flag: string, text: string, integer: boolean): number {
   const value = Number(text);
@@ -87,6 +92,8 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
     out: 'tmp/bench-results.json',
     diffRepeats: 3,
     diffConcurrency: 4,
+    groupWrites: 1000,
+    groupParallel: 8,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -153,6 +160,12 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         break;
       case '--diff-concurrency':
         options.diffConcurrency = positiveNumber(flag, takeValue(), true);
+        break;
+      case '--group-writes':
+        options.groupWrites = positiveNumber(flag, takeValue(), true);
+        break;
+      case '--group-parallel':
+        options.groupParallel = positiveNumber(flag, takeValue(), true);
         break;
       default:
         throw new Error(`unknown flag ${arg}\n${HELP}`);

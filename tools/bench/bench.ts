@@ -26,6 +26,7 @@ import type { ChildInput, ChildResult } from './dbferry-child';
 import type { Endpoint } from './dbferry-copy';
 import { type DiffBenchResult, formatDiffReport, runDiffBench } from './diff';
 import { EndToEnd } from './e2e';
+import { formatGroupsReport, type GroupsBenchResult, runGroupsBench } from './groups';
 import { stringify } from 'yaml';
 import { run } from './processes';
 import { type CaseResult, computeRatios, formatReport, RSS_TARGET_BYTES, type Tool } from './report';
@@ -172,8 +173,10 @@ async function main(): Promise<void> {
   log(`dbferry bench: ${sizes.orders} orders, ${sizes.events} events, concurrency ${options.concurrency}, chunk ${options.chunkRows} rows, batch ${options.batchSize}`);
   log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
 
-  log('building data sets');
-  await buildDataSets(
+  // The groups section makes its own database: alone, it neither builds nor drops the shared data sets.
+  const onlyGroups = options.only.length > 0 && options.only.every((id) => id === 'groups');
+  if (!onlyGroups) log('building data sets');
+  if (!onlyGroups) await buildDataSets(
     pg,
     mysql,
     { pgOrders: want('pg-pg') || want('pg-mariadb'), mysqlOrders: want('mariadb-pg') || want('mariadb-mariadb'), pgEvents: want('pg-pg-events') },
@@ -434,13 +437,36 @@ async function main(): Promise<void> {
   const workerStarted = ctx.e2e?.startedRss ?? null;
   await ctx.e2e?.stop();
   liveE2e = undefined;
-  if (!options.keep) await dropDatabases(pg, mysql);
+
+  // Replica groups (issue 13): its own API and worker (fault injection on), after the others stopped (one control store name).
+  let groups: GroupsBenchResult | undefined;
+  if (want('groups')) {
+    let services: EndToEnd | undefined;
+    groups = await runGroupsBench({
+      pg,
+      mysql,
+      database: `${DB.dst.replace(/_dst$/, '')}_groups`,
+      keep: options.keep,
+      writes: options.groupWrites,
+      parallel: options.groupParallel,
+      start: async () => {
+        services ??= await EndToEnd.start({ pg, mysqlHost: mysql.host, redisUrl: options.redisUrl, concurrency: options.concurrency, chunkRows: options.chunkRows, batchSize: options.batchSize, keep: options.keep, faults: true, log });
+        liveE2e = services;
+        return services;
+      },
+      log,
+    });
+    await services?.stop();
+    liveE2e = undefined;
+  }
+  if (!options.keep && !onlyGroups) await dropDatabases(pg, mysql);
 
   const ratios = computeRatios(ctx.results);
   const report = formatReport(ctx.results, ratios, workerPeak);
   log('');
   log(report);
   if (diff) log(`\n${formatDiffReport(diff)}`);
+  if (groups) log(`\n${formatGroupsReport(groups)}`);
   const peak = Math.max(0, ...ctx.results.map((r) => r.peakRssBytes ?? 0));
   // The tree the numbers belong to: the data plane changes under active development.
   const git = async (...args: string[]) => (await run({ cmd: 'git', args }).catch(() => '')).trim();
@@ -455,11 +481,12 @@ async function main(): Promise<void> {
     peakRss: { bytes: peak, targetBytes: RSS_TARGET_BYTES, met: peak > 0 ? peak < RSS_TARGET_BYTES : null },
     workerPeakRss: { bytes: workerPeak, startedBytes: workerStarted, targetBytes: RSS_TARGET_BYTES, met: workerPeak ? workerPeak < RSS_TARGET_BYTES : null },
     ...(diff && { diff }),
+    ...(groups && { groups }),
   };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
   log(`\nresults written to ${options.out}`);
-  if (ctx.results.some((r) => r.error) || diff?.measurements.some((m) => m.error)) process.exitCode = 1;
+  if (ctx.results.some((r) => r.error) || diff?.measurements.some((m) => m.error) || groups?.error) process.exitCode = 1;
 }
 
 main().catch((error: Error) => {

@@ -56,6 +56,8 @@ export interface EndToEndOptions {
   cpuProfDir?: string;
   /** Keep the control store (runs, chunks, logs) after the bench, like the other dbferry_bench_* databases. */
   keep?: boolean;
+  /** FAULTS_ENABLED=true in the API and the worker (the groups section faults a member); off otherwise, as in production. */
+  faults?: boolean;
   log: (line: string) => void;
 }
 
@@ -138,6 +140,7 @@ export class EndToEnd {
       WORKER_CONCURRENCY: String(concurrency),
       CONNECTION_MAX_PARALLEL_CHUNKS: String(Math.max(4, concurrency)),
       WORKER_SHUTDOWN_TIMEOUT: '10000',
+      ...(this.options.faults ? { FAULTS_ENABLED: 'true' } : {}),
     };
   }
 
@@ -186,6 +189,16 @@ export class EndToEnd {
     // A 5xx says "see the server log": the API's last lines are that log.
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}${res.status >= 500 ? `\n${api.output().slice(-1500)}` : ''}`);
     return (text ? JSON.parse(text) : {}) as Json;
+  }
+
+  /** One API call as the admin (a JSON answer); throws with the API's answer unless it is 2xx. */
+  async request<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.call(method, path, body)) as T;
+  }
+
+  /** Where the API keeps SQLite members (SQLITE_ROOT). */
+  get sqliteRoot(): string {
+    return resolve('tmp');
   }
 
   /** Logs in as the admin, changing the first password as the API requires. */
