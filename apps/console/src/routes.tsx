@@ -36,7 +36,7 @@ export const HOME_PATH = '/dashboard';
 
 /**
  * Every page behind the sign-in. Each area adds its own lines in its own block (pages in
- * src/pages/<area>/). Nav order: dashboard 10, connections 20, jobs 30, runs 40, diffs 50, arbiter 55, repairs 60, groups 65, sync tasks 67, faults 70, alerts 80,
+ * src/pages/<area>/). Nav order: dashboard 10, connections 20, jobs 30, runs 40, diffs 50, arbiter 55, repairs 60, groups 65, sync tasks 67, faults 70, event sources 72, event inbox 74, alerts 80,
  * users 90; external links 100+.
  */
 export const routes: ConsoleRoute[] = [
@@ -68,6 +68,11 @@ export const routes: ConsoleRoute[] = [
   { path: 'groups/:id', page: lazy(() => import('./pages/groups/GroupPage')) },
   { path: 'sync-tasks', page: lazy(() => import('./pages/groups/SyncTasksPage')), nav: { label: 'Sync tasks', order: 67 } },
   { path: 'faults', page: lazy(() => import('./pages/groups/FaultsPage')), role: 'admin', nav: { label: 'Faults', order: 70 } },
+  // upstream events: sources with their mappings and full-sync runs, the inbox with redrive
+  { path: 'event-sources', page: lazy(() => import('./pages/events/EventSourcesPage')), nav: { label: 'Event sources', order: 72 } },
+  { path: 'event-sources/new', page: lazy(() => import('./pages/events/EventSourceFormPage')), role: 'admin' },
+  { path: 'event-sources/:id/edit', page: lazy(() => import('./pages/events/EventSourceFormPage')), role: 'admin' },
+  { path: 'events', page: lazy(() => import('./pages/events/EventsInboxPage')), nav: { label: 'Event inbox', order: 74 } },
   // alerts
   { path: 'alerts', page: lazy(() => import('./pages/alerts/AlertsPage')), role: 'admin', nav: { label: 'Alerts', order: 80 } },
   // users
