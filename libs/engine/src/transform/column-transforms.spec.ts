@@ -88,7 +88,9 @@ describe('planTransforms', () => {
     expect(checkTransformShape([{ column: 'a' }])?.field).toBe('transforms[0].column');
     expect(checkTransformShape([{ column: 'a', mask: { keepLast: -1 } }])?.field).toBe('transforms[0].mask');
     expect(checkTransformShape([{ column: 'a', mask: 'sha1' as never }])?.field).toBe('transforms[0].mask');
-    expect(checkTransformShape([{ column: 'a', set: { value: 'x', type: 'int64' } }])?.field).toBe('transforms[0].set');
+    expect(checkTransformShape([{ column: 'a', set: { value: 'x', type: 'int64' } }])?.field).toBe('transforms[0].set.value');
+    expect(checkTransformShape([{ column: 'a', set: { value: 'x', type: 'money' as never } }])?.field).toBe('transforms[0].set.type');
+    expect(checkTransformShape([{ column: 'a', set: { value: {} as never } }])?.field).toBe('transforms[0].set.value');
     expect(checkTransformShape([{ column: 'a', set: { value: null } }])).toBeNull();
     expect(checkTransformShape([{ column: 'a', rename: 'b' }, { column: 'a', mask: 'null' }])?.field).toBe('transforms[1].column');
     expect(checkTransformShape([{ column: 'a', rename: 'b', mask: 'hash' }])).toBeNull();

@@ -93,7 +93,10 @@ export function checkTransformShape(transforms: ColumnTransform[]): TransformErr
         const untypedNull = typeof t.set === 'object' && t.set !== null && t.set.value === null && t.set.type === undefined;
         if (!untypedNull) constantValue(t.set);
       } catch (error) {
-        return new TransformError(`${at}.set`, (error as Error).message);
+        const message = (error as Error).message;
+        // Placed on the part at fault: the type name, the value, or the object itself.
+        const part = message.startsWith('type ') ? '.type' : message.startsWith('must be {') ? '' : '.value';
+        return new TransformError(`${at}.set${part}`, message);
       }
     }
   }
