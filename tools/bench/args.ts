@@ -1,6 +1,6 @@
 /** Command-line flags of `npm run bench` (see docs/benchmarks.md). */
 
-export const CASE_IDS = ['pg-pg', 'mariadb-pg', 'pg-mariadb', 'mariadb-mariadb', 'pg-pg-events', 'diff', 'groups'] as const;
+export const CASE_IDS = ['pg-pg', 'mariadb-pg', 'pg-mariadb', 'mariadb-mariadb', 'pg-pg-events', 'diff', 'groups', 'events'] as const;
 export type CaseId = (typeof CASE_IDS)[number];
 
 export interface BenchOptions {

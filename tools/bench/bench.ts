@@ -26,6 +26,7 @@ import type { ChildInput, ChildResult } from './dbferry-child';
 import type { Endpoint } from './dbferry-copy';
 import { type DiffBenchResult, formatDiffReport, runDiffBench } from './diff';
 import { EndToEnd } from './e2e';
+import { type EventsBenchResult, formatEventsReport, runEventsBench } from './events';
 import { formatGroupsReport, type GroupsBenchResult, runGroupsBench } from './groups';
 import { stringify } from 'yaml';
 import { run } from './processes';
@@ -173,8 +174,8 @@ async function main(): Promise<void> {
   log(`dbferry bench: ${sizes.orders} orders, ${sizes.events} events, concurrency ${options.concurrency}, chunk ${options.chunkRows} rows, batch ${options.batchSize}`);
   log(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
 
-  // The groups section makes its own database: alone, it neither builds nor drops the shared data sets.
-  const onlyGroups = options.only.length > 0 && options.only.every((id) => id === 'groups');
+  // The groups and events sections make their own databases: alone, they neither build nor drop the shared data sets.
+  const onlyGroups = options.only.length > 0 && options.only.every((id) => id === 'groups' || id === 'events');
   if (!onlyGroups) log('building data sets');
   if (!onlyGroups) await buildDataSets(
     pg,
@@ -459,6 +460,10 @@ async function main(): Promise<void> {
     await services?.stop();
     liveE2e = undefined;
   }
+
+  // Upstream events (issue 14): signed deliveries through the API, then the drain (tools/bench/events.ts starts its own API and worker).
+  let events: EventsBenchResult | undefined;
+  if (want('events')) events = await runEventsBench({ pg, redisUrl: options.redisUrl, events: 20_000, parallel: 8, keep: options.keep, log });
   if (!options.keep && !onlyGroups) await dropDatabases(pg, mysql);
 
   const ratios = computeRatios(ctx.results);
@@ -467,6 +472,7 @@ async function main(): Promise<void> {
   log(report);
   if (diff) log(`\n${formatDiffReport(diff)}`);
   if (groups) log(`\n${formatGroupsReport(groups)}`);
+  if (events) log(`\n${formatEventsReport(events)}`);
   const peak = Math.max(0, ...ctx.results.map((r) => r.peakRssBytes ?? 0));
   // The tree the numbers belong to: the data plane changes under active development.
   const git = async (...args: string[]) => (await run({ cmd: 'git', args }).catch(() => '')).trim();
@@ -482,11 +488,12 @@ async function main(): Promise<void> {
     workerPeakRss: { bytes: workerPeak, startedBytes: workerStarted, targetBytes: RSS_TARGET_BYTES, met: workerPeak ? workerPeak < RSS_TARGET_BYTES : null },
     ...(diff && { diff }),
     ...(groups && { groups }),
+    ...(events && { events }),
   };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
   log(`\nresults written to ${options.out}`);
-  if (ctx.results.some((r) => r.error) || diff?.measurements.some((m) => m.error) || groups?.error) process.exitCode = 1;
+  if (ctx.results.some((r) => r.error) || diff?.measurements.some((m) => m.error) || groups?.error || events?.error) process.exitCode = 1;
 }
 
 main().catch((error: Error) => {
