@@ -15,3 +15,4 @@ export * from './golden-sql';
 export * from './sql-text';
 export * from './sql-style';
 export * from './fault-injection';
+export * from './small-write';

@@ -371,3 +371,20 @@ export function buildUpsertSql(stage: string, target: TableRef, columns: string[
     `ON CONFLICT (${keyColumns.map(ident).join(', ')}) ${action}`,
   ].join('\n');
 }
+
+/** PostgreSQL's bind-parameter limit (a 16-bit count in the Bind message). */
+export const POSTGRES_MAX_BIND_PARAMS = 65535;
+
+/**
+ * One parameterised multi-row upsert ($1 … $rows×columns, row by row) for a small write
+ * (takeSmallWrite): the parameters are untyped text, which INSERT coerces to each target column's
+ * own type through its input function, as COPY's text format does.
+ */
+export function buildValuesUpsertSql(target: TableRef, columns: string[], keyColumns: string[], rows: number): string {
+  const list = columns.map(ident).join(', ');
+  const updates = columns.filter((c) => !keyColumns.includes(c)).map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`);
+  const action = updates.length ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) tuples.push(`(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
+  return [`INSERT INTO ${qualifyTable(target)} (${list})`, `VALUES ${tuples.join(', ')}`, `ON CONFLICT (${keyColumns.map(ident).join(', ')}) ${action}`].join('\n');
+}

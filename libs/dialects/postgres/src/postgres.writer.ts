@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { batchRowCount, checkReplacedRangeCount, type NeutralKind, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { batchRowCount, checkReplacedRangeCount, type NeutralKind, SMALL_WRITE_ROWS, takeSmallWrite, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, type BinaryEncoder, BinaryCopyBuffer, type TargetColumnType } from './postgres.binary-frame';
 import { binaryPassThrough, planBinaryCopy, writeBinaryRow } from './postgres.binary';
 import { inTransaction, type PostgresClients } from './postgres.clients';
@@ -13,12 +13,14 @@ import {
   buildDeleteRangeSql,
   buildStageSql,
   buildUpsertSql,
+  buildValuesUpsertSql,
   ident,
   POSTGRES_COPY_TARGET_TYPES_SQL,
+  POSTGRES_MAX_BIND_PARAMS,
   POSTGRES_RANGE_COUNT_PLAN_SQL,
   qualifyTable,
 } from './postgres.sql';
-import { copyLine, ValueWarnings } from './postgres.values';
+import { copyLine, encodeText, ValueWarnings } from './postgres.values';
 
 /** Bytes (or characters) of COPY data gathered before one stream write: fewer, larger writes are faster. */
 const CHUNK_SIZE = 64 * 1024;
@@ -189,6 +191,29 @@ async function rowsInRange(client: Client, request: WriteRequest): Promise<numbe
   return Number(counted.rows[0]?.n ?? 0);
 }
 
+/** Rows a write may have to take the one-statement path: SMALL_WRITE_ROWS, fewer when its columns would pass the bind limit. */
+function smallWriteRows(request: WriteRequest): number {
+  return Math.min(SMALL_WRITE_ROWS, Math.floor(POSTGRES_MAX_BIND_PARAMS / Math.max(1, request.columns.length)));
+}
+
+/**
+ * A small upsert as one `INSERT … VALUES … ON CONFLICT DO UPDATE` with every value bound as the
+ * text the COPY text format would carry (encodeText: the same NUL policy, microsecond cut and
+ * warnings), so it stores exactly what the bulk path stores. No rows: nothing is sent.
+ */
+async function upsertValues(client: Client, request: WriteRequest, rows: NeutralValue[][], warnings: ValueWarnings): Promise<number> {
+  if (request.signal?.aborted) throw abortError(request.signal);
+  if (rows.length === 0) return 0;
+  const names = request.columns.map((c) => c.name);
+  const params: (string | null)[] = [];
+  for (const row of rows) {
+    if (row.length !== names.length) throw new Error(`a batch row has ${row.length} values, the writer was given ${names.length} columns`);
+    for (let i = 0; i < names.length; i++) params.push(encodeText(request.columns[i].type, row[i] ?? null, names[i], warnings));
+  }
+  const result = await client.query(buildValuesUpsertSql(request.table, names, request.keyColumns, rows.length), params);
+  return result.rowCount ?? 0;
+}
+
 export class PostgresWriter implements Writer {
   constructor(
     private readonly clients: PostgresClients,
@@ -205,13 +230,15 @@ export class PostgresWriter implements Writer {
       this.clients.with((client) =>
         inTransaction(client, 'BEGIN', async () => {
           const warnings = new ValueWarnings(request.nul ?? 'strip', target);
-          const encoding = await chooseEncoding(client, request, warnings);
           const verify = request.verify === true && !request.rollback;
           let rowsWritten: number;
-          if (request.mode === 'upsert') {
+          const probe = request.mode === 'upsert' && request.copyFormat === undefined ? await takeSmallWrite(batches, smallWriteRows(request)) : undefined;
+          if (probe?.small) {
+            rowsWritten = await upsertValues(client, request, probe.rows, warnings);
+          } else if (request.mode === 'upsert') {
             const stage = `dbferry_stage_${randomBytes(6).toString('hex')}`;
             await client.query(buildStageSql(stage, request.table));
-            await copyBatches(client, ident(stage), request, batches, encoding);
+            await copyBatches(client, ident(stage), request, probe?.batches ?? batches, await chooseEncoding(client, request, warnings));
             const result = await client.query(buildUpsertSql(stage, request.table, names, request.keyColumns));
             rowsWritten = result.rowCount ?? 0;
           } else {
@@ -219,7 +246,7 @@ export class PostgresWriter implements Writer {
               const { sql, params } = buildDeleteRangeSql(request.table, request.keyColumns, request.columns, request.range);
               await client.query(sql, params);
             }
-            rowsWritten = await copyBatches(client, target, request, batches, encoding);
+            rowsWritten = await copyBatches(client, target, request, batches, await chooseEncoding(client, request, warnings));
           }
           if (!verify) return { rowsWritten, warnings: warnings.list() };
           const rangeRows = await rowsInRange(client, request);
