@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { NeutralColumn } from '@dbferry/dialects-core';
 import { checkTransformShape, hashValue, keepLast, parseTransformFlag, parseTransforms, planTransforms, rowTransformer, TransformError } from './column-transforms';
 
@@ -68,6 +69,14 @@ describe('planTransforms', () => {
     expect(hashValue(Buffer.from('salt-two'), 4111111111111111n)).not.toEqual(hashValue(salt, 4111111111111111n));
     expect(hashValue(salt, '4111111111111111')).toEqual(hashValue(salt, 4111111111111111n));
     expect(() => rowTransformer(p)).toThrow(/salt/);
+  });
+
+  it('hashes as HMAC-SHA256 for any salt length', () => {
+    for (const salt of [Buffer.alloc(0), Buffer.from('k'), Buffer.alloc(32, 7), Buffer.alloc(64, 1), Buffer.alloc(100, 3)]) {
+      for (const value of ['', 'person1@example.com', 'żółć', Buffer.from([0, 255])]) {
+        expect(hashValue(salt, value)).toBe(createHmac('sha256', salt).update(value).digest('hex'));
+      }
+    }
   });
 
   it('keeps the last characters by code point', () => {

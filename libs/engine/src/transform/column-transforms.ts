@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { NeutralColumn, NeutralType, NeutralValue, RowBatch } from '@dbferry/dialects-core';
 import { renderNeutralType } from '@dbferry/dialects-core';
 import { decodeValue, type EncodedValue, encodeValue } from '../plan/key-codec';
@@ -285,9 +285,24 @@ function valueBytes(value: Exclude<NeutralValue, null>): Buffer {
   return Buffer.from(String(value), 'utf8');
 }
 
+const SHA256_BLOCK = 64;
+
+/**
+ * HMAC-SHA256 under one salt (RFC 2104), keyed once: the inner and outer hashes start from copies
+ * of their keyed states, so a value costs two hash copies, not a new HMAC's key schedule.
+ */
+export function saltedHasher(salt: Buffer): (value: Exclude<NeutralValue, null>) => string {
+  const key = Buffer.alloc(SHA256_BLOCK);
+  (salt.length > SHA256_BLOCK ? createHash('sha256').update(salt).digest() : salt).copy(key);
+  const padded = (pad: number): Hash => createHash('sha256').update(Buffer.from(key.map((b) => b ^ pad)));
+  const inner = padded(0x36);
+  const outer = padded(0x5c);
+  return (value) => outer.copy().update(inner.copy().update(valueBytes(value)).digest()).digest('hex');
+}
+
 /** HMAC-SHA256 of a value under the salt, as 64 lower-case hex digits. */
 export function hashValue(salt: Buffer, value: Exclude<NeutralValue, null>): string {
-  return createHmac('sha256', salt).update(valueBytes(value)).digest('hex');
+  return saltedHasher(salt)(value);
 }
 
 /** All but the last `keep` characters replaced by `*` (length kept, by code point). */
@@ -318,8 +333,8 @@ export function rowTransformer(plan: Pick<TransformPlan, 'columns' | 'ops' | 'ha
     }
     if ('mask' in op) {
       if (op.mask === 'null') return () => null;
-      const key = salt as Buffer;
-      return (row) => (row[from] === null ? null : hashValue(key, row[from]));
+      const hash = saltedHasher(salt as Buffer);
+      return (row) => (row[from] === null ? null : hash(row[from]));
     }
     return (row) => row[from];
   });
