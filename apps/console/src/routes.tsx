@@ -1,5 +1,9 @@
 import { type ComponentType, lazy, type LazyExoticComponent } from 'react';
+import { api } from './api/client';
 import type { Role } from './api/session';
+
+/** Fault injection is on when GET /api/faults answers (404: the API runs without FAULTS_ENABLED=true). */
+const faultsEnabled = async (): Promise<boolean> => (await api.GET('/api/faults').catch(() => undefined))?.response.ok ?? false;
 
 /**
  * One page of the console: its URL, its lazily loaded component (each page is its own chunk,
@@ -11,8 +15,11 @@ export interface ConsoleRoute {
   page: LazyExoticComponent<ComponentType>;
   /** The least role that may open it (default viewer); the API enforces roles again. */
   role?: Role;
-  /** Shown in the left navigation, sorted by `order`. */
-  nav?: { label: string; order: number };
+  /**
+   * Shown in the left navigation, sorted by `order`; with `shownWhen`, only once it resolves true
+   * (asked once per sign-in: a feature the API may have off, such as fault injection).
+   */
+  nav?: { label: string; order: number; shownWhen?: () => Promise<boolean> };
 }
 
 /** A left-nav link to a page the console does not render (Bull Board, Swagger UI). */
@@ -67,7 +74,7 @@ export const routes: ConsoleRoute[] = [
   { path: 'groups/new', page: lazy(() => import('./pages/groups/GroupFormPage')), role: 'operator' },
   { path: 'groups/:id', page: lazy(() => import('./pages/groups/GroupPage')) },
   { path: 'sync-tasks', page: lazy(() => import('./pages/groups/SyncTasksPage')), nav: { label: 'Sync tasks', order: 67 } },
-  { path: 'faults', page: lazy(() => import('./pages/groups/FaultsPage')), role: 'admin', nav: { label: 'Faults', order: 70 } },
+  { path: 'faults', page: lazy(() => import('./pages/groups/FaultsPage')), role: 'admin', nav: { label: 'Faults', order: 70, shownWhen: faultsEnabled } },
   // upstream events: sources with their mappings and full-sync runs, the inbox with redrive
   { path: 'event-sources', page: lazy(() => import('./pages/events/EventSourcesPage')), nav: { label: 'Event sources', order: 72 } },
   { path: 'event-sources/new', page: lazy(() => import('./pages/events/EventSourceFormPage')), role: 'admin' },
