@@ -136,7 +136,10 @@ describe('console: replica groups (e2e)', () => {
   }, 180_000);
 
   it('lets an admin inject a fault when the API has them on, list it and remove it', async () => {
-    const { page, problems } = await open('admin', '/faults');
+    const { page, problems } = await open('admin', '/groups');
+    // The API has fault injection on, so an admin's navigation offers Faults.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Faults' }).click();
+    await page.waitForURL(/\/faults$/);
     await page.getByLabel('Connection').selectOption({ label: 'grp-maria (mysql)' });
     await page.getByLabel('Operation').selectOption('write');
     await page.getByLabel('Seconds').fill('600');
