@@ -210,6 +210,16 @@ export class WorkerEnv extends SharedEnv {
   @Max(256)
   WORKER_CONCURRENCY = 4;
 
+  /**
+   * Sync tasks of replica groups (apply-sync-task) applied at once: each is one row written to
+   * one member, mostly waiting on the stores, so more run than WORKER_CONCURRENCY's copy jobs.
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  GROUPS_CONCURRENCY = 8;
+
   /** Milliseconds a SIGTERM waits for running jobs to checkpoint before the process exits. */
   @Transform(({ value }) => Number(value))
   @IsInt()

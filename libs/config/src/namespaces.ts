@@ -65,6 +65,7 @@ export const workerConfig = registerAs('worker', () => {
     logLevel: env.LOG_LEVEL,
     logFormat: logFormat(env),
     concurrency: env.WORKER_CONCURRENCY,
+    groupsConcurrency: env.GROUPS_CONCURRENCY,
     shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT,
     reconcileIntervalMs: env.RECONCILE_INTERVAL,
     connectionMaxParallelChunks: env.CONNECTION_MAX_PARALLEL_CHUNKS,

@@ -27,7 +27,7 @@ export abstract class QueueProcessor implements OnApplicationBootstrap, BeforeAp
   private readonly running = new Map<string, AbortController>();
   protected events: ProcessorEvents = {};
   /** Per-queue BullMQ settings (stall detection, lock length) on top of the defaults. */
-  protected workerOptions: Partial<Pick<WorkerOptions, 'maxStalledCount' | 'lockDuration' | 'stalledInterval'>> = {};
+  protected workerOptions: Partial<Pick<WorkerOptions, 'concurrency' | 'maxStalledCount' | 'lockDuration' | 'stalledInterval'>> = {};
 
   constructor(
     private readonly registry: HandlerRegistry,

@@ -76,7 +76,7 @@ export class SessionPool implements OnApplicationShutdown {
     @Inject(workerConfig.KEY) config: ConfigType<typeof workerConfig>,
     @Optional() @Inject(SESSION_POOL_OPTIONS) options?: Partial<SessionPoolOptions>,
   ) {
-    this.options = { ...DEFAULTS, maxIdlePerConnection: Math.max(1, config.concurrency), ...options };
+    this.options = { ...DEFAULTS, maxIdlePerConnection: Math.max(1, config.concurrency, config.groupsConcurrency ?? 0), ...options };
     this.sweeper = setInterval(() => void this.closeIdleOlderThan(this.options.idleMs), Math.max(250, Math.min(this.options.idleMs / 2, 30_000)));
     this.sweeper.unref();
   }
