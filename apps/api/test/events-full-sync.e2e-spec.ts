@@ -90,7 +90,7 @@ describe('event source full sync (e2e)', () => {
     try {
       return await waitFor(async () => {
         const run = (await request(api.http).get(`/api/event-full-syncs/${runId}`).set(auth(viewer)).expect(200)).body as FullSyncBody;
-        return run.status === 'succeeded' || run.status === 'failed' ? run : null;
+        return run.status === 'succeeded' || run.status === 'failed' ? run : false;
       }, 90_000, `full sync ${runId} settled`);
     } catch (error) {
       throw new Error(`${(error as Error).message}: ${JSON.stringify((await request(api.http).get(`/api/event-full-syncs/${runId}`).set(auth(viewer))).body)}\n${worker.output().slice(-2000)}`);
@@ -231,5 +231,21 @@ describe('event source full sync (e2e)', () => {
     await deliver([model('m2', 'UPDATED', 2, 'two reborn')]).expect(202);
     await inboxSettled();
     expect((await rows()).m2).toBe('two reborn@2');
+  });
+
+  it('fails a snapshot with an invalid entity, naming it, and then deletes nothing', async () => {
+    snapshot = [
+      { entityType: 'model', entityId: 'm1', version: 3, payload: { name: 'one v3' } },
+      { entityType: 'galaxy', entityId: 'g1', payload: { name: 'not mapped' } },
+    ];
+    duringFirstPage = null;
+    const before = await rows();
+    const run = await fullSync(true);
+    expect(run).toMatchObject({ status: 'failed', entities: 1, applied: 1, deleted: 0 });
+    expect(run.error).toContain('1 invalid snapshot entities');
+    expect(run.logs.some((l) => l.level === 'warn' && l.message.includes('page 2: [0].entityType'))).toBe(true);
+    expect(run.logs.some((l) => l.message.includes('are not deleted'))).toBe(true);
+    // m1 moved to v3; every other row (absent from this snapshot) is still there.
+    expect(await rows()).toEqual({ ...before, m1: 'one v3@3' });
   });
 });

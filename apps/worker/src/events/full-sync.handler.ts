@@ -143,18 +143,20 @@ export class EventFullSyncHandler implements JobHandlerOf<JobName.EventFullSync>
       const items = pageItems(body);
       if (!items) throw new Error(`page ${pages}: the body is neither an array nor an object with items`);
       const batch: NewInboxEvent[] = [];
+      const warnings: string[] = [];
       items.forEach((item, i) => {
         const e = (item && typeof item === 'object' ? item : {}) as Record<string, unknown>;
         const raw = { eventType: 'UPDATED', entityType: e.entityType, entityId: e.entityId, version: e.version, timestamp: snapshotAt.toISOString(), payload: e.payload ?? null };
         const parsed = parseEvent(raw, i, mappings);
         if (!parsed.event) {
           invalid++;
-          if (invalid <= 20) void this.runs.log(runId, 'warn', `page ${pages}: ${parsed.problems.map((p) => p.message).join('; ').slice(0, 500)}`);
+          if (invalid <= 20) warnings.push(`page ${pages}: ${parsed.problems.map((p) => p.message).join('; ').slice(0, 500)}`);
           return;
         }
         const ev = parsed.event;
         batch.push({ ...ev, eventId: `${fullSyncEventPrefix(runId)}${hashId([ev.entityType, ev.entityId])}` });
       });
+      for (const warning of warnings) await this.runs.log(runId, 'warn', warning);
       if (batch.length) await this.events.receive(sourceId, batch);
       await this.runs.pageDone(runId, batch.length);
       await job.progress({ pages, entities: batch.length });
