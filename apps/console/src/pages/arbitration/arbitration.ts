@@ -2,7 +2,7 @@ import type { Schema } from '@dbferry/api-client';
 import { api, unwrap } from '../../api/client';
 
 export type DiffView = Schema<'DiffView'>;
-export type DiffSummary = Schema<'DiffSummaryView'>;
+export type DiffListItem = Schema<'DiffListItemView'>;
 export type DiffTable = Schema<'DiffTableView'>;
 export type DiffRow = Schema<'DiffRowView'>;
 export type ArbiterView = Schema<'ArbiterView'>;
