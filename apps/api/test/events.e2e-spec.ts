@@ -223,10 +223,24 @@ describe('upstream events (e2e)', () => {
     expect(late.status).toBe('skipped');
     expect(late.reason).toMatch(/older/);
 
-    // In one batch, out of order: the worker sorts by version.
+    // In one batch, out of order: the worker sorts by version; only the newest lands, the older ones are superseded.
     await deliver([event('m-3', 'UPDATED', 3, { name: 'three' }), event('m-3', 'CREATED', 1, { name: 'one' }), event('m-3', 'UPDATED', 2, { name: 'two' })]).expect(202);
-    await settled({ entityId: 'm-3' }, 3);
+    const m3 = await settled({ entityId: 'm-3' }, 3);
     expect(await query(`SELECT name, version::int FROM models WHERE id = 'm-3'`)).toEqual([{ name: 'three', version: 3 }]);
+    const byVersion = Object.fromEntries(m3.map((e) => [e.version, e]));
+    expect(byVersion['3']).toMatchObject({ status: 'applied', reason: null, error: null });
+    expect(byVersion['1']).toMatchObject({ status: 'skipped', error: null });
+    expect(byVersion['2']).toMatchObject({ status: 'skipped', error: null });
+    expect(byVersion['1'].reason).toMatch(/superseded.*order 3/);
+    expect(byVersion['2'].reason).toMatch(/superseded.*order 3/);
+    // A batch ending in a delete: the row goes, the tombstone holds, the update before it is superseded.
+    await deliver([event('m-5', 'CREATED', 1, { name: 'five' })]).expect(202);
+    await settled({ entityId: 'm-5' }, 1);
+    await deliver([event('m-5', 'DELETED', 3, undefined), event('m-5', 'UPDATED', 2, { name: 'five v2' }), event('m-5', 'UPDATED', 3, { name: 'same order' })]).expect(202);
+    const m5 = await settled({ entityId: 'm-5' }, 4);
+    expect(await query(`SELECT id FROM models WHERE id = 'm-5'`)).toEqual([]);
+    expect(m5.filter((e) => e.status === 'applied').map((e) => e.version).sort()).toEqual(['1', '3']);
+    expect(m5.find((e) => e.version === '2')?.reason).toMatch(/superseded/);
 
     await deliver(event('m-2', 'DELETED', 5, undefined)).expect(202);
     await settled({ entityId: 'm-2' }, 4);
@@ -257,6 +271,26 @@ describe('upstream events (e2e)', () => {
     await query(`ALTER TABLE models ALTER COLUMN name SET NOT NULL`).catch(() => undefined);
   }, 120_000);
 
+  it('applies the rest of a batch when one event of it fails, the failing one visible with its error', async () => {
+    // The target refuses b-3's name (a CHECK), so the bulk write fails and falls back to one event at a time.
+    await query(`ALTER TABLE models ADD CONSTRAINT models_name_check CHECK (name IS DISTINCT FROM 'refused')`);
+    const batch = [1, 2, 3, 4, 5].map((i) => event(`b-${i}`, 'CREATED', 1, { name: i === 3 ? 'refused' : `b${i}`, provider: 'acme' }, { eventId: `evt-b-${i}` }));
+    await deliver(batch).expect(202);
+    const failed = await waitFor(async () => (await inbox({ status: 'failed', entityType: 'model' })).items.find((e) => e.eventId === 'evt-b-3'), 60_000, 'b-3 failed');
+    expect(failed.error).toMatch(/models_name_check/);
+    const items = await settled({ source: 'catalogue', entityType: 'model' }, 1);
+    const mine = items.filter((e) => e.eventId.startsWith('evt-b-'));
+    expect(mine.filter((e) => e.status === 'applied').map((e) => e.entityId).sort()).toEqual(['b-1', 'b-2', 'b-4', 'b-5']);
+    expect(mine.filter((e) => e.status === 'applied').every((e) => e.attempts === 1 && e.error === null)).toBe(true);
+    expect(await query(`SELECT id, name FROM models WHERE id LIKE 'b-%' ORDER BY id`)).toEqual([
+      { id: 'b-1', name: 'b1' },
+      { id: 'b-2', name: 'b2' },
+      { id: 'b-4', name: 'b4' },
+      { id: 'b-5', name: 'b5' },
+    ]);
+    await query(`ALTER TABLE models DROP CONSTRAINT models_name_check`);
+  }, 120_000);
+
   it('accepts the previous secret during rotation, and not once it is cleared', async () => {
     await request(api.http).patch(`/api/event-sources/${sourceId}`).set(auth(admin)).send({ secret: NEW_SECRET }).expect(200);
     secret = NEW_SECRET;
@@ -277,11 +311,37 @@ describe('upstream events (e2e)', () => {
       for (let i = 0; i < entities; i++) all.push(event(`k-${i}`, v === 1 ? 'CREATED' : 'UPDATED', v, { name: `k-${i} v${v}`, limits: { context: v } }));
     }
     for (let at = 0; at < all.length; at += 100) await deliver(all.slice(at, at + 100)).expect(202);
+    // Hold the worker between the target's commit and the store's: a SHARE lock on the inbox lets it
+    // claim the events (FOR UPDATE) and write the target, and blocks its recording them (UPDATE).
+    const blocker = new Client({ connectionString: api.db.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE event_inbox IN SHARE MODE');
     const first = await startWorker();
-    await waitFor(async () => (await inbox({ entityType: 'model', status: 'applied' })).total > 40, 60_000, 'some applied');
-    await first.stop('SIGKILL');
-    const mid = await inbox({ entityType: 'model', status: 'received' });
-    expect(mid.total).toBeGreaterThan(0);
+    let atV4 = 0;
+    try {
+      // The first batch (1,000 events: versions 1–3 of every entity, 4 of the first 100) committed on the target, none recorded.
+      await waitFor(async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM models WHERE id LIKE 'k-%'`))[0].n === entities, 60_000, 'the first batch on the target');
+      // (Fewer than 100 at v4 when events of the tests before are still due: they come first in the claim.)
+      const byVersion = await query<{ v: number; n: number }>(`SELECT version::int AS v, count(*)::int AS n FROM models WHERE id LIKE 'k-%' GROUP BY version ORDER BY version`);
+      expect(byVersion.map((r) => r.v)).toEqual([3, 4]);
+      atV4 = byVersion[1].n;
+      expect(atV4).toBeGreaterThan(50);
+      expect(atV4).toBeLessThanOrEqual(100);
+      await first.stop('SIGKILL');
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    const store = new Client({ connectionString: api.db.url });
+    await store.connect();
+    try {
+      const mid = (await store.query(`SELECT count(*)::int AS n FROM event_inbox WHERE entity_id LIKE 'k-%' AND status = 'received'`)).rows[0].n;
+      expect(mid).toBe(entities * versions);
+    } finally {
+      await store.end();
+    }
+    // A new worker claims the same events again, writes them again (the same rows) and records each once.
     await startWorker();
     await waitFor(async () => (await inbox({ entityType: 'model', status: 'received' })).total === 0, 90_000, 'inbox drained');
     const rows = await query<{ n: number; at4: number; right: number }>(
@@ -295,6 +355,8 @@ describe('upstream events (e2e)', () => {
       const counts = (await c.query(`SELECT status, count(*)::int AS n FROM event_inbox WHERE entity_id LIKE 'k-%' GROUP BY status ORDER BY status`)).rows;
       expect(counts.reduce((n: number, r: { n: number }) => n + r.n, 0)).toBe(entities * versions);
       expect(counts.find((r: { status: string }) => r.status === 'failed')).toBeUndefined();
+      // Recorded applied once per landing: the re-claimed first batch lands each entity's newest (v4 or v3), a later batch v4 of the rest.
+      expect(counts.find((r: { status: string }) => r.status === 'applied')?.n).toBe(atV4 + (entities - atV4) * 2);
       const positions = (await c.query(`SELECT count(*)::int AS n FROM event_entity WHERE entity_id LIKE 'k-%' AND ord = 4 AND NOT deleted`)).rows[0].n;
       expect(positions).toBe(entities);
     } finally {

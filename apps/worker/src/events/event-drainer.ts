@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { type EventMappingRecord, EventRepository, type EventOutcome, type InboxEventRecord } from '@dbferry/control-plane';
+import { EventRepository, type EventOutcome, type InboxEventRecord } from '@dbferry/control-plane';
 import type { DialectName } from '@dbferry/dialects-core';
-import { applyEvent, type EventMapping } from '@dbferry/engine';
+import { type EntityPosition, type EventMapping, planEntity, writeEventBatch } from '@dbferry/engine';
 import { type PooledSession, SessionPool } from '../runs/session-pool';
 
 /** Events claimed per store transaction. */
-export const DRAIN_BATCH = 200;
+export const DRAIN_BATCH = 1000;
 /** Attempts before an event fails for good (a terminal error fails it at once). */
 export const EVENT_MAX_ATTEMPTS = 5;
 /** Idle poll interval: how long an event may wait in an idle inbox before a worker takes it. */
@@ -22,10 +22,11 @@ function retryBaseMs(): number {
 /**
  * Applies the upstream-event inbox (issue 14). PostgreSQL is the queue here: every worker polls
  * it, claiming due events with FOR UPDATE SKIP LOCKED and each entity under its position row's
- * lock (EventRepository.drain), and writes each event to its target in one target transaction
- * (applyEvent). So the inbox drains while Redis is down, and a worker SIGKILLed mid-batch
- * commits nothing in the store: its events are claimed again and written again (an upsert or a
- * delete by key, the same row), then recorded once. A failure is retried with exponential backoff
+ * lock (EventRepository.drain); per entity only the newest applicable event of the batch lands
+ * (the older ones are skipped as superseded), written per target table in bulk (writeEventBatch).
+ * So the inbox drains while Redis is down, and a worker SIGKILLed between the target's commit and
+ * the store's commits nothing in the store: its events are claimed again and written again (an
+ * upsert or a delete by key, the same row), then recorded once. A failure is retried with exponential backoff
  * (EVENT_RETRY_BASE_MS × 2^(attempt-1), at most a minute) and fails for good after
  * EVENT_MAX_ATTEMPTS, or at once when terminal (a value the column cannot hold).
  */
@@ -78,43 +79,76 @@ export class EventDrainer implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  /** One batch: claims due events, applies them in each entity's order, records each outcome. Returns how many were claimed. */
+  /** One batch: claims due events, applies them per target table in bulk, records each outcome. Returns how many were claimed. */
   async drainOnce(): Promise<number> {
+    return this.events.drain(
+      { limit: DRAIN_BATCH, maxAttempts: EVENT_MAX_ATTEMPTS, backoffMs: (attempts) => Math.min(60_000, this.baseMs * 2 ** (attempts - 1)) },
+      (entities) => this.applyBatch(entities),
+    );
+  }
+
+  /**
+   * Per entity, only its newest applicable event lands (planEntity: the older ones are skipped as
+   * superseded, and those older than what the target holds as before); the landing events are
+   * grouped by target table and written in bulk (writeEventBatch: one upsert, one delete by key),
+   * a failing write falling back to one event at a time so a bad event fails alone.
+   */
+  private async applyBatch(entities: { events: InboxEventRecord[]; held: EntityPosition | null }[]): Promise<Map<string, EventOutcome>> {
+    const outcomes = new Map<string, EventOutcome>();
+    const mappings = await this.events.mappingsOf([...new Set(entities.map((e) => e.events[0].sourceId))]);
+    const groups = new Map<string, { mapping: EventMapping; events: InboxEventRecord[] }>();
+    for (const { events, held } of entities) {
+      const first = events[0];
+      const mapping = mappings.get(first.sourceId)?.find((m) => m.entityType === first.entityType) as EventMapping | undefined;
+      if (!mapping) {
+        for (const e of events) outcomes.set(e.id, { status: 'error', error: `entity type ${e.entityType} is no longer mapped by the source`, retryable: false });
+        continue;
+      }
+      const plan = planEntity(events, held);
+      for (const { event, reason } of plan.skipped) outcomes.set(event.id, { status: 'skipped', reason });
+      if (!plan.land) continue;
+      const target = JSON.stringify([first.sourceId, mapping.entityType]);
+      const group = groups.get(target) ?? { mapping, events: [] };
+      group.events.push(plan.land);
+      groups.set(target, group);
+    }
     const sessions = new Map<string, PooledSession>();
-    const mappings = new Map<string, EventMappingRecord[]>();
     try {
-      return await this.events.drain(
-        { limit: DRAIN_BATCH, maxAttempts: EVENT_MAX_ATTEMPTS, backoffMs: (attempts) => Math.min(60_000, this.baseMs * 2 ** (attempts - 1)) },
-        (event, held) => this.applyOne(event, held, sessions, mappings),
-      );
+      for (const { mapping, events } of groups.values()) {
+        let session = sessions.get(mapping.connectionId);
+        try {
+          if (!session) {
+            session = await this.pool.acquire(mapping.connectionId, { write: true });
+            sessions.set(mapping.connectionId, session);
+          }
+        } catch (error) {
+          for (const e of events) outcomes.set(e.id, failure(error));
+          continue;
+        }
+        const written = await writeEventBatch({ mapping, dialect: session.connection.stored.dialect as DialectName }, events, { target: session.connection.data });
+        let broken = false;
+        for (const e of events) {
+          const w = written.get(e.id);
+          if (w?.ok) outcomes.set(e.id, { status: 'applied', position: { ord: e.ord, deleted: e.eventType === 'DELETED' } });
+          else {
+            const error = w ? w.error : new Error('not written');
+            outcomes.set(e.id, failure(error));
+            if ((error as { transient?: unknown }).transient !== false) broken = true;
+          }
+        }
+        if (broken) {
+          sessions.delete(mapping.connectionId);
+          await session.release(true).catch(() => undefined);
+        }
+      }
     } finally {
       for (const session of sessions.values()) await session.release(false);
     }
+    return outcomes;
   }
+}
 
-  private async applyOne(event: InboxEventRecord, held: { ord: string; deleted: boolean } | null, sessions: Map<string, PooledSession>, mappings: Map<string, EventMappingRecord[]>): Promise<EventOutcome> {
-    if (!mappings.has(event.sourceId)) {
-      const loaded = await this.events.mappingsOf([event.sourceId]);
-      mappings.set(event.sourceId, loaded.get(event.sourceId) ?? []);
-    }
-    const mapping = mappings.get(event.sourceId)?.find((m) => m.entityType === event.entityType);
-    if (!mapping) return { status: 'error', error: `entity type ${event.entityType} is no longer mapped by the source`, retryable: false };
-    let session = sessions.get(mapping.connectionId);
-    try {
-      if (!session) {
-        session = await this.pool.acquire(mapping.connectionId, { write: true });
-        sessions.set(mapping.connectionId, session);
-      }
-      const data = session.connection.data;
-      const result = await applyEvent({ mapping: mapping as unknown as EventMapping, dialect: session.connection.stored.dialect as DialectName, held }, event, { target: data });
-      return result.status === 'applied' ? { status: 'applied', position: result.position } : { status: 'skipped', reason: result.reason };
-    } catch (error) {
-      if (session) {
-        sessions.delete(mapping.connectionId);
-        await session.release(true).catch(() => undefined);
-      }
-      const transient = (error as { transient?: unknown }).transient;
-      return { status: 'error', error: (error as Error).message ?? String(error), retryable: transient !== false };
-    }
-  }
+function failure(error: unknown): EventOutcome {
+  const transient = (error as { transient?: unknown }).transient;
+  return { status: 'error', error: (error as Error).message ?? String(error), retryable: transient !== false };
 }

@@ -360,10 +360,11 @@ export class EventRepository {
   /**
    * Claims up to `limit` due events (FOR UPDATE SKIP LOCKED, so workers share the inbox), takes
    * each of their entities' position row lock (entities in one sorted order: two workers never
-   * deadlock), and calls `apply` per event in the entity's order with the position the target
-   * holds; records every outcome in this same transaction. Returns how many events were claimed.
+   * deadlock), and calls `apply` once with every entity's events in the entity's order and the
+   * position its target holds; records every outcome (by event id) and each entity's new position
+   * (its last applied event in order) in this same transaction. Returns how many events were claimed.
    */
-  async drain(options: DrainOptions, apply: (event: InboxEventRecord, held: { ord: string; deleted: boolean } | null) => Promise<EventOutcome>): Promise<number> {
+  async drain(options: DrainOptions, apply: (entities: { events: InboxEventRecord[]; held: { ord: string; deleted: boolean } | null }[]) => Promise<Map<string, EventOutcome>>): Promise<number> {
     return this.db.transaction(async (tx: EntityManager) => {
       const claimed = ((await tx.query(
         `WITH due AS (
@@ -375,7 +376,11 @@ export class EventRepository {
       if (!claimed.length) return 0;
       const entityKey = (e: { sourceId: string; entityType: string; entityId: string }) => JSON.stringify([e.sourceId, e.entityType, e.entityId]);
       const byEntity = new Map<string, InboxEventRecord[]>();
-      for (const e of claimed) byEntity.set(entityKey(e), [...(byEntity.get(entityKey(e)) ?? []), e]);
+      for (const e of claimed) {
+        const list = byEntity.get(entityKey(e));
+        if (list) list.push(e);
+        else byEntity.set(entityKey(e), [e]);
+      }
       const entities = [...byEntity.values()].map((events) => events[0]);
       const columns = [entities.map((e) => e.sourceId), entities.map((e) => e.entityType), entities.map((e) => e.entityId)];
       // Every entity's position row, then all their locks in one statement, in one order (no deadlock between workers).
@@ -387,20 +392,22 @@ export class EventRepository {
         columns,
       )) as Row[];
       const held = new Map(positions.map((p) => [entityKey({ sourceId: p.source_id as string, entityType: p.entity_type as string, entityId: p.entity_id as string }), p.ord ? { ord: p.ord as string, deleted: Boolean(p.deleted) } : null]));
-      const settled: { id: string; status: string; attempts: number; error: string | null; reason: string | null; delayMs: number }[] = [];
-      const moved: { sourceId: string; entityType: string; entityId: string; ord: string; deleted: boolean; row: string }[] = [];
-      for (const [key, list] of byEntity) {
-        const events = list.sort((a, b) => {
+      const batch = [...byEntity].map(([key, list]) => ({
+        events: list.sort((a, b) => {
           const d = BigInt(a.ord.split('.')[0]) - BigInt(b.ord.split('.')[0]);
           return d < 0n ? -1 : d > 0n ? 1 : Number(BigInt(a.id) - BigInt(b.id));
-        });
-        let position = held.get(key) ?? null;
-        let changed = false;
+        }),
+        held: held.get(key) ?? null,
+      }));
+      const outcomes = await apply(batch);
+      const settled: { id: string; status: string; attempts: number; error: string | null; reason: string | null; delayMs: number }[] = [];
+      const moved: { sourceId: string; entityType: string; entityId: string; ord: string; deleted: boolean; row: string }[] = [];
+      for (const { events } of batch) {
+        let last: { id: string; position: { ord: string; deleted: boolean } } | null = null;
         for (const event of events) {
-          const outcome = await apply(event, position);
+          const outcome: EventOutcome = outcomes.get(event.id) ?? { status: 'error', error: 'the drain returned no outcome for the event', retryable: true };
           if (outcome.status === 'applied') {
-            position = outcome.position;
-            changed = true;
+            last = { id: event.id, position: outcome.position };
             settled.push({ id: event.id, status: 'applied', attempts: event.attempts + 1, error: null, reason: null, delayMs: 0 });
           } else if (outcome.status === 'skipped') {
             settled.push({ id: event.id, status: 'skipped', attempts: event.attempts + 1, error: null, reason: outcome.reason, delayMs: 0 });
@@ -410,10 +417,7 @@ export class EventRepository {
             settled.push({ id: event.id, status: final ? 'failed' : 'received', attempts, error: outcome.error.slice(0, 2000), reason: null, delayMs: final ? 0 : options.backoffMs(attempts) });
           }
         }
-        if (changed && position) {
-          const last = settled.filter((x) => x.status === 'applied' && events.some((e) => e.id === x.id)).at(-1) as { id: string };
-          moved.push({ sourceId: events[0].sourceId, entityType: events[0].entityType, entityId: events[0].entityId, ord: position.ord, deleted: position.deleted, row: last.id });
-        }
+        if (last) moved.push({ sourceId: events[0].sourceId, entityType: events[0].entityType, entityId: events[0].entityId, ord: last.position.ord, deleted: last.position.deleted, row: last.id });
       }
       if (moved.length) {
         await tx.query(

@@ -1,5 +1,5 @@
 import type { NeutralColumn } from '@dbferry/dialects-core';
-import { derivedEventId, type EventMapping, eventRow, parseEvents, skipReason, valueAtPath } from './apply-event';
+import { derivedEventId, type EventMapping, eventRow, parseEvents, planEntity, skipReason, valueAtPath } from './apply-event';
 
 const col = (name: string, kind: 'string' | 'int32' | 'int64', nullable = true): NeutralColumn => ({ name, type: { kind } as NeutralColumn['type'], nativeType: '', nullable });
 const models: EventMapping = {
@@ -52,5 +52,33 @@ describe('upstream events: parse and order', () => {
     expect(skipReason({ ord: '5', deleted: true }, { ord: '5', eventType: 'UPDATED' })).toMatch(/tombstone/);
     expect(skipReason({ ord: '5', deleted: true }, { ord: '6', eventType: 'CREATED' })).toBeNull();
     expect(skipReason({ ord: '10', deleted: false }, { ord: '9', eventType: 'UPDATED' })).toMatch(/older/);
+  });
+});
+
+describe('upstream events: planning a batch of one entity', () => {
+  const e = (id: string, eventType: 'CREATED' | 'UPDATED' | 'DELETED', ord: string) => ({ id, eventType, entityId: 'm1', ord, payload: eventType === 'DELETED' ? null : { name: id } });
+
+  it('lands only the newest applicable event; the older ones are superseded, those older than the target skipped as before', () => {
+    const plan = planEntity([e('a', 'UPDATED', '2'), e('b', 'UPDATED', '3'), e('c', 'UPDATED', '4'), e('d', 'UPDATED', '6')], { ord: '3', deleted: false });
+    expect(plan.land?.id).toBe('d');
+    const reasons = Object.fromEntries(plan.skipped.map((s) => [s.event.id, s.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(['a', 'b', 'c']);
+    expect(reasons.a).toMatch(/older/);
+    expect(reasons.b).toMatch(/superseded/); // the same order as the target holds applies again (as before), so the newer one supersedes it
+    expect(reasons.c).toMatch(/superseded.*order 6.*event d/);
+  });
+
+  it('keeps the sequential result: a delete followed by an update of the same order stays deleted', () => {
+    const plan = planEntity([e('u2', 'UPDATED', '2'), e('d3', 'DELETED', '3'), e('u3', 'UPDATED', '3')], null);
+    expect(plan.land?.id).toBe('d3');
+    const reasons = Object.fromEntries(plan.skipped.map((s) => [s.event.id, s.reason]));
+    expect(reasons.u2).toMatch(/superseded/);
+    expect(reasons.u3).toMatch(/tombstone/);
+  });
+
+  it('lands nothing when every event is older than the target', () => {
+    const plan = planEntity([e('a', 'UPDATED', '1'), e('b', 'CREATED', '2')], { ord: '5', deleted: true });
+    expect(plan.land).toBeNull();
+    expect(plan.skipped).toHaveLength(2);
   });
 });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { DataPlane, DialectName, NeutralColumn, TableRef } from '@dbferry/dialects-core';
-import { type GroupMemberSnapshot, GroupRowError, typedValue, writeGroupRow } from '../groups/group-row';
+import type { DataPlane, DialectName, NeutralColumn, NeutralValue, RowBatch, TableRef } from '@dbferry/dialects-core';
+import { sqlStyleOf } from '../dialect-sql';
+import { type GroupMemberSnapshot, GroupRowError, memberRow, typedValue, writeGroupRow } from '../groups/group-row';
+import { keyInPredicate } from '../incremental/watermark';
 
 /**
  * Upstream events (issue 14): a CREATED/UPDATED/DELETED event of an upstream entity, mapped to a
@@ -270,4 +272,117 @@ export async function applyEvent(snapshot: ApplyEventSnapshot, event: Pick<Inbou
     event.eventType === 'DELETED' ? { op: 'delete' as const, key: { [key.name]: event.entityId } } : { op: 'upsert' as const, key: { [key.name]: event.entityId }, row: eventRow(mapping, event) };
   await writeGroupRow(ports.target, member, names, 1, write, ports.signal);
   return { status: 'applied', position: { ord: event.ord, deleted: event.eventType === 'DELETED' } };
+}
+
+/** An event of a batch being drained: `id` names it in the outcomes. */
+export type BatchEvent = Pick<InboundEvent, 'eventType' | 'entityId' | 'ord' | 'payload'> & { id: string };
+
+/** Which events of one entity (sorted in its order) land, and why the others are skipped. */
+export interface EntityPlan<E extends BatchEvent = BatchEvent> {
+  /** The newest event that applies (null: none does). */
+  land: E | null;
+  skipped: { event: E; reason: string }[];
+}
+
+/**
+ * Plans one entity's events in a batch, sorted in the entity's order: judged one after another
+ * against the position the target holds (as if each were applied), only the last that applies
+ * needs to land; the earlier ones that would apply are superseded by it (skipped, with the reason).
+ * So the result is the sequential one (a delete is not undone by a later update of the same order).
+ */
+export function planEntity<E extends BatchEvent>(events: E[], held: EntityPosition | null): EntityPlan<E> {
+  let position = held;
+  const applying: E[] = [];
+  const skipped: { event: E; reason: string }[] = [];
+  for (const event of events) {
+    const reason = skipReason(position, event);
+    if (reason) skipped.push({ event, reason });
+    else {
+      applying.push(event);
+      position = { ord: event.ord, deleted: event.eventType === 'DELETED' };
+    }
+  }
+  const land = applying.at(-1) ?? null;
+  for (const event of applying.slice(0, -1)) skipped.push({ event, reason: `superseded by a newer event of the entity in the same batch (order ${(land as E).ord}, event ${(land as E).id})` });
+  return { land, skipped };
+}
+
+/** What writing a target group came to, per event id: applied, or the error (`transient` false: it will not succeed on a retry). */
+export type BatchWriteResult = Map<string, { ok: true } | { ok: false; error: Error }>;
+
+/** Keys per delete statement, rows per upsert write. */
+const EVENT_BATCH_CHUNK = 1000;
+
+/**
+ * Writes the landing events of one target table (one mapping): the upserts' rows in one bulk
+ * upsert per set of columns present (the dialect writer's batch path: one target transaction),
+ * the deletes by key in one statement. Entities are distinct (one event each), so the order
+ * between them does not matter; each write is by key, so writing the batch again holds the same.
+ * If a write fails, its events are written one at a time so one bad event fails alone with its
+ * error. An event whose values the columns cannot hold fails alone before anything is written.
+ */
+export async function writeEventBatch(snapshot: { mapping: EventMapping; dialect: DialectName }, events: BatchEvent[], ports: ApplyEventPorts): Promise<BatchWriteResult> {
+  const { mapping } = snapshot;
+  const result: BatchWriteResult = new Map();
+  const key = mapping.columns.find((c) => c.name === mapping.keyColumn);
+  if (!key) {
+    const error = new GroupRowError('keyColumn', `keyColumn: ${mapping.keyColumn} is not a column of ${mapping.table.schema}.${mapping.table.name}`);
+    for (const e of events) result.set(e.id, { ok: false, error });
+    return result;
+  }
+  const columns = [key, ...mapping.columns.filter((c) => c !== key)];
+  const member: GroupMemberSnapshot = { connectionId: mapping.connectionId, dialect: snapshot.dialect, table: mapping.table, columns };
+  const names = columns.map((c) => c.name);
+  const deletes: { event: BatchEvent; key: NeutralValue[] }[] = [];
+  const upserts = new Map<string, { columns: NeutralColumn[]; rows: { event: BatchEvent; values: NeutralValue[] }[] }>();
+  for (const event of events) {
+    try {
+      if (event.eventType === 'DELETED') deletes.push({ event, key: [typedValue(key, event.entityId, `key.${key.name}`, true, mapping.connectionId)] });
+      else {
+        const row = memberRow(member, names, eventRow(mapping, event));
+        const signature = row.columns.map((c) => c.name).join('\u0000');
+        const group = upserts.get(signature) ?? { columns: row.columns, rows: [] };
+        group.rows.push({ event, values: row.values });
+        upserts.set(signature, group);
+      }
+    } catch (error) {
+      result.set(event.id, { ok: false, error: error as Error });
+    }
+  }
+  const one = async (event: BatchEvent) => {
+    try {
+      await applyEvent({ mapping, dialect: snapshot.dialect, held: null }, event, ports);
+      result.set(event.id, { ok: true });
+    } catch (error) {
+      result.set(event.id, { ok: false, error: error as Error });
+    }
+  };
+  const style = sqlStyleOf(snapshot.dialect);
+  for (let i = 0; i < deletes.length; i += EVENT_BATCH_CHUNK) {
+    const chunk = deletes.slice(i, i + EVENT_BATCH_CHUNK);
+    try {
+      await ports.target.execute([style.deleteWhere(ports.target.ddl.qualify(mapping.table), keyInPredicate(snapshot.dialect, [key], chunk.map((d) => d.key)))]);
+      for (const d of chunk) result.set(d.event.id, { ok: true });
+    } catch {
+      for (const d of chunk) await one(d.event);
+    }
+  }
+  for (const group of upserts.values()) {
+    for (let i = 0; i < group.rows.length; i += EVENT_BATCH_CHUNK) {
+      const chunk = group.rows.slice(i, i + EVENT_BATCH_CHUNK);
+      const batch: RowBatch = { columns: group.columns, rows: chunk.map((r) => r.values) };
+      try {
+        await ports.target.writer.write(
+          { table: mapping.table, columns: group.columns, keyColumns: [key.name], mode: 'upsert', nul: 'reject', ...(ports.signal && { signal: ports.signal }) },
+          (async function* () {
+            yield batch;
+          })(),
+        );
+        for (const r of chunk) result.set(r.event.id, { ok: true });
+      } catch {
+        for (const r of chunk) await one(r.event);
+      }
+    }
+  }
+  return result;
 }
