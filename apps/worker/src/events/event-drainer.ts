@@ -11,6 +11,15 @@ export const EVENT_MAX_ATTEMPTS = 5;
 /** Idle poll interval: how long an event may wait in an idle inbox before a worker takes it. */
 const IDLE_POLL_MS = 200;
 
+/** Drain loops per worker (EVENT_DRAIN_CONCURRENCY, default 2): they share the inbox as workers do (SKIP LOCKED, entity locks). */
+function drainConcurrency(): number {
+  const raw = process.env.EVENT_DRAIN_CONCURRENCY;
+  if (raw === undefined || raw === '') return 2;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`EVENT_DRAIN_CONCURRENCY: must be an integer between 1 and 16, got ${raw}`);
+  return n;
+}
+
 function retryBaseMs(): number {
   const raw = process.env.EVENT_RETRY_BASE_MS;
   if (raw === undefined || raw === '') return 1000;
@@ -35,8 +44,9 @@ export class EventDrainer implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger(EventDrainer.name);
   private readonly baseMs = retryBaseMs();
   private stopped = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly concurrency = drainConcurrency();
+  private loop?: Promise<unknown>;
+  private readonly wakes = new Set<() => void>();
 
   constructor(
     private readonly events: EventRepository,
@@ -44,23 +54,25 @@ export class EventDrainer implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loop = Promise.all(Array.from({ length: this.concurrency }, () => this.run()));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    for (const wake of this.wakes) wake();
     await this.loop;
   }
 
   private async sleep(ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      timer.unref();
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(timer);
+        this.wakes.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      timer.unref();
+      this.wakes.add(wake);
     });
   }
 

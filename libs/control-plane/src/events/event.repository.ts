@@ -381,7 +381,8 @@ export class EventRepository {
         if (list) list.push(e);
         else byEntity.set(entityKey(e), [e]);
       }
-      const entities = [...byEntity.values()].map((events) => events[0]);
+      // Sorted: concurrent drains insert and lock position rows in one order, so they never deadlock.
+      const entities = [...byEntity.values()].map((events) => events[0]).sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : a.entityType < b.entityType ? -1 : a.entityType > b.entityType ? 1 : a.entityId < b.entityId ? -1 : a.entityId > b.entityId ? 1 : 0));
       const columns = [entities.map((e) => e.sourceId), entities.map((e) => e.entityType), entities.map((e) => e.entityId)];
       // Every entity's position row, then all their locks in one statement, in one order (no deadlock between workers).
       await tx.query(`INSERT INTO event_entity (source_id, entity_type, entity_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, columns);
