@@ -30,7 +30,7 @@ describe('validateEnv', () => {
     expect(env.DB_HOSTS_ALLOW).toEqual([]);
     const worker = validateEnv(WorkerEnv, { ...good, WORKER_CONCURRENCY: '8', DB_HOSTS_DENY: '10.0.0.0/8, db.evil.test' });
     expect(worker.WORKER_CONCURRENCY).toBe(8);
-    expect(worker.GROUPS_CONCURRENCY).toBe(8);
+    expect(worker.GROUPS_CONCURRENCY).toBe(4);
     expect(validateEnv(WorkerEnv, { ...good, GROUPS_CONCURRENCY: '32' }).GROUPS_CONCURRENCY).toBe(32);
     expect(() => validateEnv(WorkerEnv, { ...good, GROUPS_CONCURRENCY: '0' })).toThrow(/GROUPS_CONCURRENCY/);
     expect(worker.DB_HOSTS_DENY).toEqual(['10.0.0.0/8', 'db.evil.test']);
