@@ -1,6 +1,6 @@
-import { ConflictException, Inject, Injectable, NotFoundException, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, type OnModuleDestroy, Optional, ServiceUnavailableException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { securityConfig } from '@dbferry/config';
 import {
   ConnectionEntity,
@@ -32,6 +32,7 @@ import { FaultRegistry } from '@dbferry/queue';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
 import { fieldError } from '../../common/validation';
+import { SessionCache } from './session-cache';
 import { AuditService } from '../audit/audit.service';
 import {
   ConnectionStatusView,
@@ -75,8 +76,10 @@ const OPTIONS_AWAY_FROM_AUTH = new Set(['application_name', 'charset', 'schema',
 const STATUS_PARALLELISM = 8;
 
 @Injectable()
-export class ConnectionsService {
+export class ConnectionsService implements OnModuleDestroy {
   private readonly egress: EgressPolicy;
+  /** Sessions kept for replica-group multi-writes (withPooledConnection): a few per connection, closed after 30 s idle. */
+  private readonly pooled = new SessionCache({ maxIdlePerKey: 4, idleMs: 30_000 });
 
   constructor(
     @InjectRepo(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
@@ -322,6 +325,31 @@ export class ConnectionsService {
   ): Promise<T> {
     const stored = await this.load(id);
     return this.withSession(stored, (session) => use(session, stored), connect);
+  }
+
+  /**
+   * withConnection on a pooled session: a multi-write costs no connect when a session of the
+   * same connection settings is idle. Egress is checked on every use, and injected faults apply
+   * as to a fresh session (a connect fault fails the use before any session is taken, read and
+   * write faults the session's work); a session whose work failed is closed, not pooled.
+   */
+  async withPooledConnection<T>(id: string, use: (session: DialectSession, stored: StoredConnection) => Promise<T>): Promise<T> {
+    const stored = await this.load(id);
+    const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
+    const key = createHash('sha256').update(JSON.stringify([stored.id, stored.dialect, resolved])).digest('hex');
+    const faults = this.faults?.enabled ? this.faults : undefined;
+    const check: FaultCheck | undefined = faults && faultCheck((operation, consume) => faults.hit(stored.id, operation, consume));
+    if (check) await check('connect');
+    const dialect = dialectFor(stored.dialect);
+    return this.pooled.with(
+      key,
+      () => dialect.connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs, create: false }),
+      (session) => use(check ? faultySession(session, check) : session, stored),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pooled.close();
   }
 
   private async withSession<T>(

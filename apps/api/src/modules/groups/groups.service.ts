@@ -235,7 +235,7 @@ export class GroupsService {
         .filter((m) => named.includes(m.connectionId))
         .map(async (member) => {
           try {
-            await this.connections.withConnection(member.connectionId, async (session) => {
+            await this.connections.withPooledConnection(member.connectionId, async (session) => {
               if (!session.data) throw new Error(`${member.dialect} rows cannot be written yet`);
               const data = session.data;
               await this.groups.applyNewest(group.id, member.connectionId, digest, (newest) =>
