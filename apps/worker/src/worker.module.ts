@@ -21,6 +21,7 @@ import { ApplyRepairHandler } from './handlers/apply-repair.handler';
 import { PlanRepairHandler } from './handlers/plan-repair.handler';
 import { ApplySyncTaskHandler } from './handlers/apply-sync-task.handler';
 import { EventDrainer } from './events/event-drainer';
+import { FullSyncReconciler } from './events/full-sync-reconciler';
 import { EventFullSyncHandler, ScheduledFullSyncHandler } from './events/full-sync.handler';
 import { GroupAlerts } from './groups/group-alerts';
 import { GroupReconciler } from './groups/group-reconciler';
@@ -105,6 +106,7 @@ export class WorkerModule {
         EventDrainer,
         EventFullSyncHandler,
         ScheduledFullSyncHandler,
+        FullSyncReconciler,
       ],
     };
   }

@@ -192,6 +192,20 @@ export class FullSyncRepository {
     await this.db.query(`UPDATE event_full_sync SET status = $2, error = $3, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [id, status, error?.slice(0, 2000) ?? null]);
   }
 
+  /** Active runs queued more than `graceSeconds` ago (the full-sync reconciler compares them with Redis). */
+  async activeOlderThan(graceSeconds: number): Promise<{ id: string; status: 'queued' | 'running' }[]> {
+    return (await this.db.query(
+      `SELECT id, status FROM event_full_sync WHERE status IN ('queued', 'running') AND created_at < now() - make_interval(secs => $1) ORDER BY created_at`,
+      [graceSeconds],
+    )) as { id: string; status: 'queued' | 'running' }[];
+  }
+
+  /** How many of the run's log lines start with `prefix`. */
+  async countLog(id: string, prefix: string): Promise<number> {
+    const rows = (await this.db.query(`SELECT count(*)::int AS n FROM event_full_sync_log WHERE run_id = $1 AND left(message, length($2)) = $2`, [id, prefix])) as Row[];
+    return rows[0].n as number;
+  }
+
   /** Sources with a full-sync schedule (the API keeps one BullMQ job scheduler per source). */
   async scheduled(): Promise<{ sourceId: string; schedule: string }[]> {
     const rows = (await this.db.query(`SELECT id, full_sync->>'schedule' AS schedule FROM event_source WHERE full_sync IS NOT NULL AND COALESCE(full_sync->>'schedule', '') <> ''`)) as Row[];
