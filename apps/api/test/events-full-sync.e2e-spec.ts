@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Client } from 'pg';
-import { createPostgresDatabase, type EphemeralDatabase, spawnWorker, waitFor, type WorkerProcess } from '@dbferry/testing';
+import { createPostgresDatabase, deleteRedisPrefix, type EphemeralDatabase, spawnWorker, waitFor, type WorkerProcess } from '@dbferry/testing';
+import { FAST_STALLS } from './fault-rig';
 import { type ApiHarness, saveConnection, startApi } from './harness';
 
 const SECRET = 'catalogue-full-sync-secret-01';
@@ -52,6 +53,12 @@ describe('event source full sync (e2e)', () => {
   let duringFirstPage: (() => Promise<void>) | null = null;
   const requests: { url: string; authorization: string | undefined; status: number }[] = [];
   let failPage2Once = true;
+  /** While set, a request for page 2 is held until it resolves (the SIGKILL test kills the worker then). */
+  let holdPage2: Promise<void> | null = null;
+  let page2Held: (() => void) | null = null;
+  let upstreamUrl = '';
+  /** Fast stall checks (a dead worker's job is taken again in seconds) and a reconciler pass a second. */
+  const WORKER_ENV = { LOG_LEVEL: 'warn', EVENT_RETRY_BASE_MS: '200', RECONCILE_INTERVAL: '1000', ...FAST_STALLS };
 
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   const deliver = (events: unknown) => {
@@ -83,10 +90,13 @@ describe('event source full sync (e2e)', () => {
       const page = (await request(api.http).get('/api/events').query({ source: 'catalogue', status: 'received' }).set(auth(viewer)).expect(200)).body as { total: number };
       return page.total === 0;
     }, 60_000, 'the inbox drained');
-  const fullSync = async (deleteMissing: boolean): Promise<FullSyncBody> => {
+  const startFullSync = async (deleteMissing: boolean): Promise<string> => {
     const started = await request(api.http).post(`/api/event-sources/${sourceId}/full-sync`).set(auth(operator)).send({ deleteMissing });
     expect(started.status).toBe(202);
-    const runId = started.body.runId as string;
+    return started.body.runId as string;
+  };
+  const fullSync = async (deleteMissing: boolean, id?: string): Promise<FullSyncBody> => {
+    const runId = id ?? (await startFullSync(deleteMissing));
     try {
       return await waitFor(async () => {
         const run = (await request(api.http).get(`/api/event-full-syncs/${runId}`).set(auth(viewer)).expect(200)).body as FullSyncBody;
@@ -116,6 +126,10 @@ describe('event source full sync (e2e)', () => {
     upstream = createServer((req, res) => {
       void (async () => {
         const isFirst = !new URL(req.url ?? '/', 'http://upstream').searchParams.has('page');
+        if (!isFirst && holdPage2) {
+          page2Held?.();
+          await holdPage2;
+        }
         if (isFirst && duringFirstPage) {
           const during = duringFirstPage;
           duringFirstPage = null;
@@ -129,6 +143,7 @@ describe('event source full sync (e2e)', () => {
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const port = (upstream.address() as AddressInfo).port;
+    upstreamUrl = `http://127.0.0.1:${port}/snapshot`;
 
     api = await startApi();
     target = await createPostgresDatabase('dbferry_full_sync');
@@ -148,7 +163,7 @@ describe('event source full sync (e2e)', () => {
       });
     if (created.status !== 201) throw new Error(`${created.status} ${JSON.stringify(created.body)}`);
     sourceId = created.body.id;
-    worker = await spawnWorker({ LOG_LEVEL: 'warn', EVENT_RETRY_BASE_MS: '200' });
+    worker = await spawnWorker(WORKER_ENV);
     await worker.ready(60_000);
   }, 120_000);
 
@@ -167,7 +182,14 @@ describe('event source full sync (e2e)', () => {
     await request(api.http).post(`/api/event-sources/${sourceId}/full-sync`).set(auth(viewer)).send({}).expect(403);
     const got = await request(api.http).get(`/api/event-sources/${sourceId}`).set(auth(viewer)).expect(200);
     expect(JSON.stringify(got.body)).not.toContain(TOKEN);
-    expect(got.body.fullSync).toMatchObject({ hasHeaders: true });
+    expect(got.body.fullSync).toMatchObject({ hasHeaders: true, deleteMissing: false });
+    // The source's own deleteMissing (what its scheduled runs use): a boolean, named when it is not.
+    const badSetting = await request(api.http).patch(`/api/event-sources/${sourceId}`).set(auth(admin)).send({ fullSync: { url: upstreamUrl, deleteMissing: 'yes' } });
+    expect(badSetting.status).toBe(400);
+    expect(JSON.stringify(badSetting.body.message)).toContain('fullSync.deleteMissing');
+    await request(api.http).patch(`/api/event-sources/${sourceId}`).set(auth(admin)).send({ fullSync: { url: upstreamUrl, deleteMissing: true } }).expect(200);
+    expect((await request(api.http).get(`/api/event-sources/${sourceId}`).set(auth(viewer)).expect(200)).body.fullSync).toMatchObject({ deleteMissing: true, hasHeaders: true });
+    await request(api.http).patch(`/api/event-sources/${sourceId}`).set(auth(admin)).send({ fullSync: { url: upstreamUrl, deleteMissing: false } }).expect(200);
   });
 
   it('heals a missed event, keeps an event newer than the snapshot that arrived during it, and retries a failed page', async () => {
@@ -248,4 +270,68 @@ describe('event source full sync (e2e)', () => {
     // m1 moved to v3; every other row (absent from this snapshot) is still there.
     expect(await rows()).toEqual({ ...before, m1: 'one v3@3' });
   });
+
+  it('finishes a queued full sync whose Redis keys were deleted: the reconciler enqueues its job again', async () => {
+    snapshot = Object.entries(await rows()).map(([id, v]) => {
+      const [name, version] = [v.slice(0, v.lastIndexOf('@')), Number(v.slice(v.lastIndexOf('@') + 1))];
+      return { entityType: 'model', entityId: id, version, payload: { name } };
+    });
+    snapshot.push({ entityType: 'model', entityId: 'm5', version: 1, payload: { name: 'five, after the flush' } });
+    const before = await rows();
+    // Frozen, the worker cannot take the job; then the test's private prefix stands for FLUSHALL.
+    worker.child.kill('SIGSTOP');
+    let runId: string;
+    try {
+      runId = await startFullSync(false);
+      expect((await request(api.http).get(`/api/event-full-syncs/${runId}`).set(auth(viewer)).expect(200)).body.status).toBe('queued');
+      await deleteRedisPrefix(api.env.QUEUE_PREFIX);
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
+    const run = await fullSync(false, runId);
+    expect(run).toMatchObject({ status: 'succeeded', pages: 2, entities: snapshot.length, failed: 0, error: null });
+    expect(run.logs.some((l) => l.level === 'warn' && l.message.includes("the queue had lost this full sync's job"))).toBe(true);
+    expect(await rows()).toEqual({ ...before, m5: 'five, after the flush@1' });
+    // The run is over: a new one is accepted (no 409).
+    const next = await startFullSync(false);
+    await fullSync(false, next);
+  }, 120_000);
+
+  it('a worker SIGKILLed mid full sync: another takes the run again and deleteMissing deletes only what the finished snapshot lacks', async () => {
+    const before = await rows();
+    expect(before.m2).toBeDefined();
+    // m2 is gone upstream; m1 moves to v4; m6 is new. Page 1 holds the first half (m1 and m3 first), page 2 the rest.
+    snapshot = [
+      { entityType: 'model', entityId: 'm1', version: 4, payload: { name: 'one v4' } },
+      { entityType: 'model', entityId: 'm3', version: 5, payload: { name: 'three live' } },
+      ...Object.entries(before)
+        .filter(([id]) => !['m1', 'm2', 'm3'].includes(id))
+        .map(([id, v]) => ({ entityType: 'model', entityId: id, version: Number(v.slice(v.lastIndexOf('@') + 1)), payload: { name: v.slice(0, v.lastIndexOf('@')) } })),
+      { entityType: 'model', entityId: 'm6', version: 1, payload: { name: 'six' } },
+    ];
+    failPage2Once = false;
+    let release!: () => void;
+    holdPage2 = new Promise<void>((resolve) => (release = resolve));
+    const held = new Promise<void>((resolve) => (page2Held = resolve));
+    const runId = await startFullSync(true);
+    await held;
+    // Page 1 is stored, page 2 in flight: the worker dies without a word.
+    const stored = (await request(api.http).get(`/api/event-full-syncs/${runId}`).set(auth(viewer)).expect(200)).body as FullSyncBody;
+    expect(stored).toMatchObject({ status: 'running', pages: 1, entities: Math.ceil(snapshot.length / 2) });
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    holdPage2 = null;
+    page2Held = null;
+    release();
+    worker = await spawnWorker(WORKER_ENV);
+    await worker.ready(60_000);
+    const run = await fullSync(true, runId);
+    expect(run).toMatchObject({ status: 'succeeded', deleteMissing: true, pages: 2, entities: snapshot.length, failed: 0, deleted: 1, error: null });
+    const expected: Record<string, string> = { ...before, m1: 'one v4@4', m6: 'six@1' };
+    delete expected.m2;
+    expect(await rows()).toEqual(expected);
+    // Each snapshot entity is one inbox event of the run, however many times its page was pulled.
+    const m1 = (await request(api.http).get('/api/events').query({ source: 'catalogue', entityId: 'm1' }).set(auth(viewer)).expect(200)).body as { items: { eventId: string }[] };
+    expect(m1.items.filter((e) => e.eventId.startsWith(`full-sync:${runId}:`))).toHaveLength(1);
+  }, 180_000);
 });

@@ -71,7 +71,7 @@ export class ScheduledFullSyncHandler implements JobHandlerOf<JobName.ScheduledF
       await this.producer.removeSchedule(fullSyncScheduleId(job.data.sourceId), JobName.ScheduledFullSync);
       return { skipped: 'source deleted or unscheduled' };
     }
-    const runId = await this.runs.queue({ sourceId: source.id, trigger: 'schedule', deleteMissing: false, requestedBy: null });
+    const runId = await this.runs.queue({ sourceId: source.id, trigger: 'schedule', deleteMissing: source.fullSync.deleteMissing, requestedBy: null });
     if (!runId) return { skipped: 'a full sync of this source is active' };
     await this.producer.enqueue(JobName.EventFullSync, { v: 1, runId }, { jobId: eventFullSyncJobId(runId) });
     return { runId };

@@ -28,7 +28,7 @@ export interface EventSourceRecord {
   id: string;
   name: string;
   mappings: EventMappingRecord[];
-  fullSync: { url: string; schedule: string | null; hasHeaders: boolean } | null;
+  fullSync: { url: string; schedule: string | null; deleteMissing: boolean; hasHeaders: boolean } | null;
   hasPreviousSecret: boolean;
   createdBy: string | null;
   createdAt: Date;
@@ -49,7 +49,7 @@ export interface NewEventSource {
   name: string;
   secret: SealedRecord;
   mappings: EventMappingRecord[];
-  fullSync: { url: string; schedule: string | null } | null;
+  fullSync: { url: string; schedule: string | null; deleteMissing?: boolean } | null;
   headers: SealedRecord | null;
   createdBy: string | null;
 }
@@ -61,7 +61,7 @@ export interface EventSourceChange {
   /** Set explicitly (a previous secret given), or null to stop accepting the previous one. */
   previous?: SealedRecord | null;
   mappings?: EventMappingRecord[];
-  fullSync?: { url: string; schedule: string | null } | null;
+  fullSync?: { url: string; schedule: string | null; deleteMissing?: boolean } | null;
   headers?: SealedRecord | null;
 }
 
@@ -131,12 +131,12 @@ const returned = (result: unknown): Row[] =>
   Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? (result[0] as Row[]) : (result as Row[]);
 
 const toSource = (r: Row): EventSourceRecord => {
-  const full = r.full_sync as { url: string; schedule: string | null } | null;
+  const full = r.full_sync as { url: string; schedule: string | null; deleteMissing?: boolean } | null;
   return {
     id: r.id as string,
     name: r.name as string,
     mappings: r.mappings as EventMappingRecord[],
-    fullSync: full ? { url: full.url, schedule: full.schedule ?? null, hasHeaders: Boolean(r.has_headers) } : null,
+    fullSync: full ? { url: full.url, schedule: full.schedule ?? null, deleteMissing: full.deleteMissing === true, hasHeaders: Boolean(r.has_headers) } : null,
     hasPreviousSecret: Boolean(r.has_previous),
     createdBy: (r.created_by as string) ?? null,
     createdAt: r.created_at as Date,

@@ -86,6 +86,11 @@ export class FullSyncDto {
   @MaxLength(100)
   schedule?: string;
 
+  @ApiPropertyOptional({ example: false, default: false, description: 'scheduled runs delete target rows the finished snapshot no longer has' })
+  @IsOptional()
+  @IsBoolean()
+  deleteMissing?: boolean;
+
   @ApiPropertyOptional({ example: { Authorization: '<bearer-token>' }, writeOnly: true, description: 'request headers (sealed, write-only)' })
   @IsOptional()
   @IsObject()
@@ -191,6 +196,7 @@ export class EventMappingView {
 export class FullSyncView {
   @ApiProperty({ example: 'https://catalogue.example.com/api/snapshot' }) url!: string;
   @ApiProperty({ type: String, nullable: true, example: '0 3 * * *' }) schedule!: string | null;
+  @ApiProperty({ example: false, description: 'scheduled runs delete rows the snapshot no longer has' }) deleteMissing!: boolean;
   @ApiProperty({ example: true, description: 'headers are stored (sealed; never returned)' }) hasHeaders!: boolean;
 }
 

@@ -85,7 +85,7 @@ export class EventsService {
       name: dto.name,
       secret: this.box.seal(dto.secret, secretAad(id)),
       mappings,
-      fullSync: dto.fullSync ? { url: dto.fullSync.url, schedule: dto.fullSync.schedule ?? null } : null,
+      fullSync: dto.fullSync ? { url: dto.fullSync.url, schedule: dto.fullSync.schedule ?? null, deleteMissing: dto.fullSync.deleteMissing ?? false } : null,
       headers: dto.fullSync?.headers ? this.sealHeaders(id, dto.fullSync.headers) : null,
       createdBy: actor.id,
     });
@@ -111,7 +111,7 @@ export class EventsService {
       ...(dto.clearPrevious && { previous: null }),
       ...(mappings && { mappings }),
       ...(dto.fullSync !== undefined && {
-        fullSync: dto.fullSync ? { url: dto.fullSync.url, schedule: dto.fullSync.schedule ?? null } : null,
+        fullSync: dto.fullSync ? { url: dto.fullSync.url, schedule: dto.fullSync.schedule ?? null, deleteMissing: dto.fullSync.deleteMissing ?? false } : null,
         ...(dto.fullSync === null ? { headers: null } : dto.fullSync.headers ? { headers: this.sealHeaders(id, dto.fullSync.headers) } : {}),
       }),
     });
