@@ -81,9 +81,13 @@ export class FullSyncReconciler implements OnApplicationBootstrap {
         if (await this.giveUp(run.id, `the queue lost this full sync's job ${MAX_REQUEUES} times; not retried again`)) report.failed++;
         continue;
       }
-      // Completed with the run still active (it ended between our two reads, or the store was
-      // restored): the id is freed and the job added again; the handler settles a settled run at once.
-      if (state === 'completed' && !(await this.producer.removeJob(JobName.EventFullSync, jobId))) continue;
+      if (state === 'completed') {
+        // The handler settles the run before its job completes: a run that ended since it was read is left alone.
+        const now = await this.fullSyncs.get(run.id);
+        if (!now || (now.status !== 'queued' && now.status !== 'running')) continue;
+        // Completed with the run still active (a store restored from before): the id is freed and the job added again.
+        if (!(await this.producer.removeJob(JobName.EventFullSync, jobId))) continue;
+      }
       await this.producer.enqueue(JobName.EventFullSync, { v: 1, runId: run.id }, { jobId });
       await this.fullSyncs.log(run.id, 'warn', `${REQUEUE_LINE}; enqueued it again`);
       report.requeued++;
