@@ -19,6 +19,7 @@ export default function EventSourceFormPage() {
   const [url, setUrl] = useState('');
   const [schedule, setSchedule] = useState('');
   const [headers, setHeaders] = useState('');
+  const [deleteMissing, setDeleteMissing] = useState(false);
   const [createTables, setCreateTables] = useState(false);
   const [error, setError] = useState<unknown>();
   const [saving, setSaving] = useState(false);
@@ -30,6 +31,7 @@ export default function EventSourceFormPage() {
     setMappings(s.mappings.map((m) => ({ entityType: m.entityType, connectionId: m.connectionId, table: m.table, keyColumn: m.keyColumn, versionColumn: m.versionColumn ?? '', fields: formatFields(m.fields as Record<string, string>) })));
     setUrl(s.fullSync?.url ?? '');
     setSchedule(s.fullSync?.schedule ?? '');
+    setDeleteMissing(s.fullSync?.deleteMissing ?? false);
   }, [existing.data]);
 
   const problems = error instanceof ApiError ? error.details : [];
@@ -47,7 +49,7 @@ export default function EventSourceFormPage() {
     }
     const h = parseHeaders(headers);
     if (h.error) return setError(new ApiError(400, `fullSync.headers: ${h.error}`, [{ field: 'fullSync.headers', message: h.error }]));
-    const fullSync = url ? { url, ...(schedule && { schedule }), ...(h.headers && { headers: h.headers as Record<string, never> }) } : undefined;
+    const fullSync = url ? { url, deleteMissing, ...(schedule && { schedule }), ...(h.headers && { headers: h.headers as Record<string, never> }) } : undefined;
     setSaving(true);
     try {
       if (id) {
@@ -125,6 +127,9 @@ export default function EventSourceFormPage() {
           <Field label="Request headers" error={fieldError('fullSync.headers')} hint={existing.data?.fullSync?.hasHeaders ? 'Write-only: stored headers are kept unless you enter new ones.' : 'Write-only, one Name: value per line (e.g. Authorization: Bearer …)'}>
             <textarea name="fullSync.headers" rows={2} value={headers} onChange={(e) => setHeaders(e.target.value)} />
           </Field>
+          <label>
+            <input type="checkbox" name="fullSync.deleteMissing" checked={deleteMissing} onChange={(e) => setDeleteMissing(e.target.checked)} /> scheduled runs delete rows the snapshot no longer has
+          </label>
         </fieldset>
         <label>
           <input type="checkbox" checked={createTables} onChange={(e) => setCreateTables(e.target.checked)} /> create missing tables
