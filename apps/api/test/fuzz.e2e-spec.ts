@@ -349,6 +349,9 @@ describe('fuzzing every documented route (e2e)', () => {
     return names.some((n) => text.includes(n));
   };
 
+  /** POST /api/events/:source, authenticated by its HMAC signature instead of a bearer token. */
+  const SIGNED_INGRESS = /^post \/api\/events\/(?!redrive\b)[^/?]+/;
+
   it('answers every generated bad input with a 4xx naming the field, never a 5xx', async () => {
     await baselines();
     const cases = generate();
@@ -366,6 +369,8 @@ describe('fuzzing every documented route (e2e)', () => {
           continue;
         }
         if (res.status >= 500) failures.push(explain(c, res));
+        // The signed ingress refuses an unsigned delivery (all of these are) with a 401 naming the signature header, before it reads the body.
+        else if (res.status === 401 && SIGNED_INGRESS.test(`${c.method} ${c.path}`) && namesOne(res, ['X-Dbferry-'])) continue;
         else if (res.status >= 400 && !namesOne(res, [...c.names, ...(res.status === 404 && c.notFound ? [c.notFound] : [])])) failures.push(`${explain(c, res)} (names none of ${c.names.join(', ')})`);
       }
     };

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
+  buildMessage,
   IsArray,
   IsBoolean,
   IsIn,
@@ -15,6 +16,7 @@ import {
   Matches,
   MaxLength,
   MinLength,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { EVENT_STATUSES, type EventStatus } from '@dbferry/control-plane';
@@ -25,6 +27,16 @@ export const EXAMPLE_SOURCE_ID = '6a1f0c2e-4b3d-4e5f-8a9b-0c1d2e3f4a5b';
 /** A source's name is a path segment of its ingress URL. */
 export const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 export const MAX_MAPPINGS = 100;
+
+/** A JSON object whose every value is a string (column → payload path, column → kind): @IsObject lets nested objects through. */
+const StringValues = () =>
+  ValidateBy({
+    name: 'stringValues',
+    validator: {
+      validate: (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string' && v.length <= 500),
+      defaultMessage: buildMessage((each) => `${each}$property must map each column to a string of at most 500 characters`),
+    },
+  });
 
 export class EventMappingDto {
   @ApiProperty({ example: 'model', maxLength: 100, description: "the events' entityType this mapping takes" })
@@ -62,6 +74,7 @@ export class EventMappingDto {
   })
   @IsOptional()
   @IsObject()
+  @StringValues()
   fields?: Record<string, string>;
 
   @ApiPropertyOptional({
@@ -70,6 +83,7 @@ export class EventMappingDto {
   })
   @IsOptional()
   @IsObject()
+  @StringValues()
   columns?: Record<string, string>;
 }
 
