@@ -62,7 +62,7 @@ describe('console: jobs (e2e)', () => {
     await page.getByRole('button', { name: 'Add public.orders' }).click();
     await eventually(async () => expect(await page.getByRole('list', { name: 'Source tables' }).getByRole('listitem').count()).toBe(1));
     const entry = page.getByTestId('table-entry-0');
-    await entry.getByText('Key columns').waitFor();
+    await entry.locator('legend', { hasText: /^Key columns/ }).waitFor();
     await entry.getByText('none ticked: the primary key, id').waitFor();
     await page.getByLabel('Target table', { exact: true }).fill(`${maria.name}.orders_copy`);
 

@@ -16,7 +16,7 @@ export class FullSyncController {
 
   @Post('event-sources/:id/full-sync')
   @HttpCode(202)
-  @ApiParam({ name: 'id', format: 'uuid', description: "the event source's id" })
+  @ApiParam({ name: 'id', format: 'uuid', description: "the event source's id", example: '6b1f0e2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b' })
   @ApiOperation({ summary: "pull the source's upstream snapshot (fullSync.url, paged by `next`) and upsert every entity through the event apply path; deleteMissing also deletes target rows it no longer has" })
   @ApiAcceptedResponse({ type: FullSyncRunTriggeredView, description: 'the full sync is queued' })
   @ApiBadRequestResponse({ description: 'the source has no fullSync.url, or deleteMissing is not a boolean' })
@@ -28,7 +28,7 @@ export class FullSyncController {
   }
 
   @Get('event-sources/:id/full-syncs')
-  @ApiParam({ name: 'id', format: 'uuid', description: "the event source's id" })
+  @ApiParam({ name: 'id', format: 'uuid', description: "the event source's id", example: '6b1f0e2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b' })
   @ApiPageResponse(FullSyncRunView, "the source's full syncs, newest first")
   @ApiNotFoundResponse()
   listOfSource(@Param('id', UuidParamPipe) id: string, @Query() query: PageQuery) {
@@ -42,7 +42,7 @@ export class FullSyncController {
   }
 
   @Get('event-full-syncs/:id')
-  @ApiParam({ name: 'id', format: 'uuid', description: "the full sync's run id" })
+  @ApiParam({ name: 'id', format: 'uuid', description: "the full sync's run id", example: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b' })
   @ApiOkResponse({ type: FullSyncRunDetailView, description: 'status, progress and log' })
   @ApiNotFoundResponse()
   get(@Param('id', UuidParamPipe) id: string) {
