@@ -23,3 +23,4 @@ export * from './repair/repair';
 export * from './groups/group-row';
 export * from './events/apply-event';
 export * from './transform/column-transforms';
+export * from './transform/column-expression';

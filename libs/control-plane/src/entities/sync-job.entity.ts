@@ -10,7 +10,8 @@ export interface JobColumnTransform {
   column: string;
   rename?: string;
   exclude?: boolean;
-  set?: { value: string | number | boolean | null; type?: 'bool' | 'int32' | 'int64' | 'float64' | 'decimal' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'json' | 'uuid' };
+  /** A constant (`value`) or an expression the source evaluates (`expr`, in its SQL). */
+  set?: { value?: string | number | boolean | null; expr?: string; type?: 'bool' | 'int32' | 'int64' | 'float64' | 'decimal' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'json' | 'uuid' };
   mask?: 'hash' | 'last4' | 'null' | { keepLast: number };
 }
 

@@ -29,12 +29,14 @@ async function* guardStream(source: () => AsyncIterable<RowBatch>, classify: Cla
 /** The data plane with every driver error passed through the dialect's classifyError (and redaction). */
 export function classifyDataPlane(plane: DataPlane, classify: Classify): DataPlane {
   const lookupType = plane.introspector.lookupType?.bind(plane.introspector);
+  const describeExpressions = plane.introspector.describeExpressions?.bind(plane.introspector);
   return {
     ...(plane.orderedKeyKinds && { orderedKeyKinds: plane.orderedKeyKinds }),
     introspector: {
       listSchemas: () => guard(() => plane.introspector.listSchemas(), classify),
       describeTable: (table) => guard(() => plane.introspector.describeTable(table), classify),
       ...(lookupType && { lookupType: (typeText: string) => guard(() => lookupType(typeText), classify) }),
+      ...(describeExpressions && { describeExpressions: (table, expressions) => guard(() => describeExpressions(table, expressions), classify) }),
     },
     reader: {
       read: (request) => guardStream(() => plane.reader.read(request), classify),

@@ -73,6 +73,13 @@ export interface Introspector {
    * types (PostgreSQL) implement it.
    */
   lookupType?(typeText: string): Promise<NamedType | null>;
+  /**
+   * The columns these expressions (already validated, in this dialect's SQL) would give when
+   * selected from the table, typed from the result's metadata without reading a row; rejects
+   * with the database's own error (a DbError) when it cannot evaluate one. Dialects whose
+   * results carry no type (SQLite) leave it out and the engine infers the type.
+   */
+  describeExpressions?(table: TableRef, expressions: { name: string; sql: string }[]): Promise<NeutralColumn[]>;
 }
 
 /** A batch of rows that carries its columns: `rows[i][j]` is the value of `columns[j]`. */
@@ -127,10 +134,24 @@ export interface KeyRange {
  */
 export const READ_BATCH_BYTES = 128 * 1024;
 
+/**
+ * A column to read. With `expression` (a transform's, validated and rendered in this dialect's
+ * SQL by the engine), the source evaluates it in the SELECT list as `(<expression>) AS <name>`;
+ * its type is the one the introspector described for it (describeExpressions).
+ */
+export interface ReadColumn extends NeutralColumn {
+  expression?: string;
+}
+
+/** A read column in a SELECT list: its quoted name, or its expression under that name. */
+export function selectItem(column: ReadColumn, quotedName: string): string {
+  return column.expression === undefined ? quotedName : `(${column.expression}) AS ${quotedName}`;
+}
+
 export interface ReadRequest {
   table: TableRef;
   /** The columns to read, as described by the introspector (their types drive decoding). */
-  columns: NeutralColumn[];
+  columns: ReadColumn[];
   /** Rows come in this key order; ranges are over this key. Empty: no order, no range. */
   keyColumns: string[];
   range?: KeyRange;

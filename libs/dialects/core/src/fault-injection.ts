@@ -32,6 +32,7 @@ export type FaultCheck = (operation: FaultOperation, options?: { consume?: boole
  */
 export function faultyDataPlane(plane: DataPlane, check: FaultCheck): DataPlane {
   const lookupType = plane.introspector.lookupType?.bind(plane.introspector);
+  const describeExpressions = plane.introspector.describeExpressions?.bind(plane.introspector);
   const read = async function* (request: Parameters<DataPlane['reader']['read']>[0]): AsyncGenerator<RowBatch> {
     await check('read');
     yield* plane.reader.read(request);
@@ -42,6 +43,7 @@ export function faultyDataPlane(plane: DataPlane, check: FaultCheck): DataPlane 
       listSchemas: async () => (await check('read'), plane.introspector.listSchemas()),
       describeTable: async (table) => (await check('read'), plane.introspector.describeTable(table)),
       ...(lookupType && { lookupType: async (typeText: string) => (await check('read'), lookupType(typeText)) }),
+      ...(describeExpressions && { describeExpressions: async (table, expressions) => (await check('read'), describeExpressions(table, expressions)) }),
     },
     reader: {
       read,

@@ -18,6 +18,11 @@ export interface SqlStyle {
   readonly booleanValues: boolean;
   readonly literals: SqlLiterals;
   readonly filter: FilterDialect;
+  /**
+   * Where a job's transform may set a column to an expression this database evaluates in the
+   * read's SELECT list (docs/transforms.md); absent: such transforms are refused for this source.
+   */
+  readonly expression?: ExpressionDialect;
   readonly staging: StagingSwap;
   /** `DELETE FROM <table> WHERE <predicate>`; the table is already qualified. */
   deleteWhere(qualifiedTable: string, predicate: string): string;
@@ -101,6 +106,18 @@ export interface FilterDialect {
   cast(expr: string, type: FilterCastType): string;
   /** Set where `%` is not an operator (Oracle: MOD). */
   modulo?(left: string, right: string): string;
+}
+
+/**
+ * What a transform expression may hold here beyond a filter's values: the filter's functions,
+ * operators, CAST and CASE, plus `functions` (pure and read-only: nothing that sleeps, reads
+ * files, reaches other servers or changes a sequence), each rendered `NAME(args)` upper-cased.
+ */
+export interface ExpressionDialect {
+  /** Whether `a || b` joins text here (in MySQL it is a logical OR: CONCAT is the way). */
+  readonly pipesConcat: boolean;
+  /** Allowed functions by lower-case name, with their argument counts. */
+  readonly functions: Readonly<Record<string, { min: number; max: number }>>;
 }
 
 /**

@@ -7,9 +7,11 @@ import {
   type NeutralColumn,
   type NeutralValue,
   READ_BATCH_BYTES,
+  type ReadColumn,
   type ReadRequest,
   type Reader,
   type RowBatch,
+  selectItem,
   type TableRef,
 } from '@dbferry/dialects-core';
 import { keyColumnsOf, orderBy, qualify, quoteId, tableLabel, whereClause } from './mysql.sql';
@@ -44,8 +46,9 @@ export async function rawQuery(connection: Connection, sql: string): Promise<Raw
  * A column in the select list. The text protocol prints a FLOAT with 6 significant digits
  * (3.40282e38 for FLT_MAX), so a float32 is selected as a double, which prints it exactly.
  */
-export function selectExpression(column: Pick<NeutralColumn, 'name' | 'type'>): string {
+export function selectExpression(column: Pick<ReadColumn, 'name' | 'type' | 'expression'>): string {
   const quoted = quoteId(column.name);
+  if (column.expression !== undefined) return selectItem(column as ReadColumn, quoted);
   return column.type.kind === 'float32' ? `${quoted} + 0e0 AS ${quoted}` : quoted;
 }
 

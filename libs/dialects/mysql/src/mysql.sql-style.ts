@@ -31,6 +31,11 @@ export const mysqlSqlStyle: SqlStyle = {
       timestamp: () => 'DATETIME',
     }),
   },
+  // Pure and read-only: nothing here sleeps, reads files, reaches other servers or moves a sequence.
+  expression: {
+    pipesConcat: false,
+    functions: { concat: { min: 1, max: 32 }, concat_ws: { min: 2, max: 32 }, replace: { min: 3, max: 3 }, left: { min: 2, max: 2 }, right: { min: 2, max: 2 }, lpad: { min: 3, max: 3 }, rpad: { min: 3, max: 3 }, ltrim: { min: 1, max: 1 }, rtrim: { min: 1, max: 1 }, reverse: { min: 1, max: 1 }, repeat: { min: 2, max: 2 }, locate: { min: 2, max: 3 }, instr: { min: 2, max: 2 }, md5: { min: 1, max: 1 }, sha2: { min: 2, max: 2 }, nullif: { min: 2, max: 2 }, ifnull: { min: 2, max: 2 }, if: { min: 3, max: 3 }, greatest: { min: 2, max: 32 }, least: { min: 2, max: 32 }, floor: { min: 1, max: 1 }, ceil: { min: 1, max: 1 }, ceiling: { min: 1, max: 1 }, truncate: { min: 2, max: 2 }, mod: { min: 2, max: 2 }, power: { min: 2, max: 2 }, sqrt: { min: 1, max: 1 }, sign: { min: 1, max: 1 }, date_format: { min: 2, max: 2 }, year: { min: 1, max: 1 }, month: { min: 1, max: 1 }, day: { min: 1, max: 1 }, datediff: { min: 2, max: 2 } },
+  },
   // DDL commits on its own here, but one RENAME TABLE of both tables is atomic.
   staging: {
     drop: (t) => `DROP TABLE IF EXISTS ${t}`,

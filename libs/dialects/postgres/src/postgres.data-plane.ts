@@ -16,6 +16,7 @@ export function createPostgresDataPlane(clients: PostgresClients, wrap: <T>(work
       listSchemas: () => wrap(() => introspector.listSchemas()),
       describeTable: (table) => wrap(() => introspector.describeTable(table)),
       lookupType: (typeText) => wrap(() => introspector.lookupType(typeText)),
+      describeExpressions: (table, expressions) => wrap(() => introspector.describeExpressions(table, expressions)),
     },
     reader,
     writer: new PostgresWriter(clients, wrap),

@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import type { IndexInfo, Introspector, NamedType, NativeColumnInfo, NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
+import { qualifyTable, quotePostgresIdentifier } from './postgres.sql';
 import { postgresTypeMapper } from './postgres.type-mapper';
 
 export const POSTGRES_LIST_SCHEMAS_SQL = `
@@ -63,6 +64,13 @@ SELECT n.nspname::text AS schema, t.typname::text AS name, t.typtype::text AS ty
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE t.oid = to_regtype($1::text)`;
+
+/** The type text and enum labels of result types by OID and typmod, in the order given. */
+export const POSTGRES_RESULT_TYPES_SQL = `
+SELECT format_type(m.oid, NULLIF(m.typmod, -1)) AS type_text,
+       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = m.oid) AS enum_labels
+FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS m(oid, typmod, ord)
+ORDER BY m.ord`;
 
 interface ColumnRow {
   name: string;
@@ -148,6 +156,22 @@ export class PostgresIntrospector implements Introspector {
         .map((r): IndexInfo => ({ name: r.name, columns: r.columns, unique: r.is_unique })),
       rowEstimate: row.row_estimate === null ? null : Math.round(row.row_estimate),
     };
+  }
+
+  /** `SELECT <expressions> FROM <table> LIMIT 0`: the result's types, no row read. */
+  async describeExpressions(table: TableRef, expressions: { name: string; sql: string }[]): Promise<NeutralColumn[]> {
+    const client = this.client();
+    const list = expressions.map((e) => `(${e.sql}) AS ${quotePostgresIdentifier(e.name)}`).join(', ');
+    const result = await client.query({ text: `SELECT ${list} FROM ${qualifyTable(table)} LIMIT 0`, rowMode: 'array' });
+    const types = await client.query<{ type_text: string; enum_labels: string[] | null }>(POSTGRES_RESULT_TYPES_SQL, [
+      result.fields.map((f) => f.dataTypeID),
+      result.fields.map((f) => f.dataTypeModifier),
+    ]);
+    return expressions.map((e, i) => {
+      const row = types.rows[i] as { type_text: string; enum_labels: string[] | null };
+      const mapped = postgresTypeMapper.toNeutral(nativeColumnInfo(row.type_text, row.enum_labels, null));
+      return { name: e.name, type: mapped.type, nativeType: row.type_text, nullable: true, default: null };
+    });
   }
 
   private column(c: ColumnRow): NeutralColumn {

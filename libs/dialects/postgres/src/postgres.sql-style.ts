@@ -34,6 +34,11 @@ export const postgresSqlStyle: SqlStyle = {
       text: (t) => (t.length !== undefined ? `VARCHAR(${t.length})` : 'TEXT'),
     }),
   },
+  // Pure and read-only: nothing here sleeps, reads files, reaches other servers or moves a sequence.
+  expression: {
+    pipesConcat: true,
+    functions: { concat: { min: 1, max: 32 }, concat_ws: { min: 2, max: 32 }, replace: { min: 3, max: 3 }, left: { min: 2, max: 2 }, right: { min: 2, max: 2 }, lpad: { min: 2, max: 3 }, rpad: { min: 2, max: 3 }, ltrim: { min: 1, max: 2 }, rtrim: { min: 1, max: 2 }, btrim: { min: 1, max: 2 }, initcap: { min: 1, max: 1 }, reverse: { min: 1, max: 1 }, repeat: { min: 2, max: 2 }, split_part: { min: 3, max: 3 }, strpos: { min: 2, max: 2 }, md5: { min: 1, max: 1 }, nullif: { min: 2, max: 2 }, greatest: { min: 1, max: 32 }, least: { min: 1, max: 32 }, floor: { min: 1, max: 1 }, ceil: { min: 1, max: 1 }, ceiling: { min: 1, max: 1 }, trunc: { min: 1, max: 2 }, mod: { min: 2, max: 2 }, power: { min: 2, max: 2 }, sqrt: { min: 1, max: 1 }, sign: { min: 1, max: 1 }, to_char: { min: 2, max: 2 }, date_trunc: { min: 2, max: 2 }, age: { min: 1, max: 2 } },
+  },
   staging: TRANSACTIONAL_STAGING_SWAP,
   deleteWhere: plainDeleteWhere,
   repair: postgresRepairSql((v) => postgresSqlStyle.quoteString(v, false)),

@@ -5,6 +5,8 @@ import {
   type NeutralColumn,
   type NeutralType,
   type NeutralValue,
+  type ReadColumn,
+  selectItem,
   type TableRef,
 } from '@dbferry/dialects-core';
 import { encodeParam } from './postgres.values';
@@ -135,7 +137,8 @@ export function readValue(column: NeutralColumn): string {
 }
 
 /** `readValue` for a select list, keeping the column's name. */
-export function readExpression(column: NeutralColumn): string {
+export function readExpression(column: ReadColumn): string {
+  if (column.expression !== undefined) return selectItem(column, ident(column.name));
   const value = readValue(column);
   const q = ident(column.name);
   return value === q ? q : `${value} AS ${q}`;
@@ -143,7 +146,7 @@ export function readExpression(column: NeutralColumn): string {
 
 export interface SelectRequest {
   table: TableRef;
-  columns: NeutralColumn[];
+  columns: ReadColumn[];
   keyColumns: string[];
   range?: KeyRange;
   where?: string;

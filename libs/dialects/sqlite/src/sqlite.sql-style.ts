@@ -49,6 +49,11 @@ export const sqliteSqlStyle: SqlStyle = {
       return castAs(expr, t);
     },
   },
+  // Pure and read-only: nothing here sleeps, reads files, reaches other servers or moves a sequence.
+  expression: {
+    pipesConcat: true,
+    functions: { replace: { min: 3, max: 3 }, ltrim: { min: 1, max: 2 }, rtrim: { min: 1, max: 2 }, instr: { min: 2, max: 2 }, nullif: { min: 2, max: 2 }, ifnull: { min: 2, max: 2 }, iif: { min: 3, max: 3 }, hex: { min: 1, max: 1 }, unicode: { min: 1, max: 1 }, printf: { min: 1, max: 32 }, strftime: { min: 2, max: 8 }, datetime: { min: 1, max: 8 }, julianday: { min: 1, max: 8 }, time: { min: 1, max: 8 } },
+  },
   staging: TRANSACTIONAL_STAGING_SWAP,
   deleteWhere: plainDeleteWhere,
   repair: sqliteRepairSql((v) => plainStringLiteral(v)),

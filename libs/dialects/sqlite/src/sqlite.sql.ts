@@ -5,6 +5,7 @@ import {
   type NeutralColumn,
   type NeutralType,
   type NeutralValue,
+  type ReadColumn,
   type TableRef,
 } from '@dbferry/dialects-core';
 import type { SqliteParam } from './sqlite.driver';
@@ -94,8 +95,10 @@ export class SqliteSql {
   }
 
   /** The select list: `<expr> AS "c0", …` so decoding never depends on result column names. */
-  selectList(columns: Pick<NeutralColumn, 'name' | 'type'>[], prefix = 'c'): string {
-    return columns.map((c, i) => `${selectExpression(this.quote(c.name), c.type)} AS ${this.quote(`${prefix}${i}`)}`).join(', ');
+  selectList(columns: Pick<ReadColumn, 'name' | 'type' | 'expression'>[], prefix = 'c'): string {
+    // A transform's expression is evaluated in place of the column (ReadColumn.expression).
+    const value = (c: Pick<ReadColumn, 'name' | 'expression'>) => (c.expression !== undefined ? `(${c.expression})` : this.quote(c.name));
+    return columns.map((c, i) => `${selectExpression(value(c), c.type)} AS ${this.quote(`${prefix}${i}`)}`).join(', ');
   }
 
   /**

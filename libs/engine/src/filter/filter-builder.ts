@@ -1,4 +1,4 @@
-import type { SqlStyle } from '@dbferry/dialects-core';
+import type { ExpressionDialect, SqlStyle } from '@dbferry/dialects-core';
 import { asciiLower, isEmpty, isNode, type Node, onlyKeys, short, undouble } from './filter-ast';
 import { FilterError } from './filter-error';
 import type { GrammarReads } from './filter-grammar';
@@ -42,7 +42,16 @@ export class FilterBuilder {
     private readonly style: Pick<SqlStyle, 'booleanValues' | 'filter'>,
     private readonly reads: GrammarReads,
     private readonly columns: readonly string[],
+    /** Given for a transform expression: `||`, CASE and the dialect's expression functions are allowed too. */
+    private readonly expression?: ExpressionDialect,
   ) {}
+
+  /** A transform expression's top: a value, or a condition where the dialect has boolean values. */
+  scalar(node: unknown): FilterExpr {
+    const e = this.expr(node);
+    if (isCondition(e) && !this.style.booleanValues) throw new FilterError('not-boolean', 'a condition is not a value here: use CASE WHEN … THEN 1 ELSE 0 END');
+    return e;
+  }
 
   /** Something that is true or false: top level, and each side of AND / OR / NOT. */
   condition(node: unknown): FilterExpr {
@@ -104,6 +113,7 @@ export class FilterBuilder {
         if (node.value === '?') throw new FilterError('variable', 'variables and bind parameters are not allowed');
         throw new FilterError('unsupported', `${short(String(node.value))} is not allowed`);
       case 'case':
+        if (this.expression) return this.caseExpr(node);
         throw new FilterError('unsupported', 'CASE expressions are not allowed');
       case 'aggr_func':
         throw new FilterError('function', `aggregate function ${short(String(node.name))} is not allowed`);
@@ -169,6 +179,10 @@ export class FilterBuilder {
       case '/':
       case '%':
         return { kind: 'arith', op, left: this.value(node.left), right: this.value(node.right) };
+      case '||':
+        if (this.expression?.pipesConcat) return { kind: 'concat', left: this.value(node.left), right: this.value(node.right) };
+        if (this.expression) throw new FilterError('operator', '|| is a logical OR here, not a text concatenation: use CONCAT(a, b)');
+        throw new FilterError('operator', `operator ${short(op)} is not allowed`);
       case 'IS':
       case 'IS NOT': {
         const right = isNode(node.right) ? node.right : {};
@@ -239,12 +253,42 @@ export class FilterBuilder {
       return { kind: 'extract', part: this.datePart(field), source: this.value(args[1]) };
     }
     const known = FUNCTIONS[name];
+    const own = this.expression && Object.hasOwn(this.expression.functions, name) ? this.expression.functions[name] : undefined;
+    if (!known && own) {
+      if (args.length < own.min || args.length > own.max) {
+        const count = own.min === own.max ? `${own.min}` : `${own.min} to ${own.max}`;
+        throw new FilterError('function', `function ${name} takes ${count} argument${own.max === 1 ? '' : 's'}`);
+      }
+      return { kind: 'function', name, args: args.map((a) => this.scalar(a)) };
+    }
     if (!known) throw new FilterError('function', `function ${short(parts[0])} is not allowed`);
     if (args.length < known.min || args.length > known.max) {
       const count = known.min === known.max ? `${known.min}` : `${known.min} to ${known.max}`;
       throw new FilterError('function', `function ${name} takes ${count} argument${known.max === 1 ? '' : 's'}`);
     }
     return { kind: 'call', fn: known.fn, args: args.map((a) => this.value(a)) };
+  }
+
+  /** CASE [x] WHEN … THEN … [ELSE …] END; a simple CASE becomes WHEN x = … . */
+  private caseExpr(node: Node): FilterExpr {
+    onlyKeys(node, ['expr', 'args'], 'CASE');
+    const subject = isEmpty(node.expr) ? undefined : this.value(node.expr);
+    const args = Array.isArray(node.args) ? node.args : [];
+    const whens: { when: FilterExpr; then: FilterExpr }[] = [];
+    let otherwise: FilterExpr | undefined;
+    for (const arg of args) {
+      if (!isNode(arg) || otherwise !== undefined) throw new FilterError('syntax', 'malformed CASE');
+      if (arg.type === 'when') {
+        onlyKeys(arg, ['cond', 'result'], 'CASE WHEN');
+        const when = subject ? { kind: 'compare' as const, op: '=' as const, left: subject, right: this.value(arg.cond) } : this.condition(arg.cond);
+        whens.push({ when, then: this.value(arg.result) });
+      } else if (arg.type === 'else') {
+        onlyKeys(arg, ['result'], 'CASE ELSE');
+        otherwise = this.value(arg.result);
+      } else throw new FilterError('syntax', 'malformed CASE');
+    }
+    if (!whens.length) throw new FilterError('syntax', 'CASE needs at least one WHEN');
+    return { kind: 'case', whens, ...(otherwise !== undefined && { else: otherwise }) };
   }
 
   private datePart(field: string): DatePart {

@@ -3,7 +3,7 @@ import { Parser as MysqlParser } from 'node-sql-parser/build/mysql';
 import { Parser as PostgresParser } from 'node-sql-parser/build/postgresql';
 import { Parser as SqliteParser } from 'node-sql-parser/build/sqlite';
 import { Parser as TransactSqlParser } from 'node-sql-parser/build/transactsql';
-import { isNode, type Node } from './filter-ast';
+import { isEmpty, isNode, type Node } from './filter-ast';
 import { FilterError } from './filter-error';
 
 interface Grammar {
@@ -98,3 +98,47 @@ export function parseWhere(grammarName: FilterGrammar, label: string, filter: st
   return select.where;
 }
 
+
+const SELECT_PREFIX = 'SELECT ';
+const SELECT_SUFFIX = ' FROM t';
+
+/**
+ * Parses `SELECT <expression> FROM t` with the grammar and returns the one select item's
+ * expression, refusing anything else the statement gained (an alias, a second item, WHERE,
+ * UNION, INTO…).
+ */
+export function parseSelectItem(grammarName: FilterGrammar, label: string, expression: string): unknown {
+  const grammar = GRAMMARS[grammarName]();
+  const astify = (sql: string): unknown[] => {
+    const ast = grammar.parser.astify(sql, { database: grammar.database });
+    return Array.isArray(ast) ? ast : [ast];
+  };
+  const baseline = astify(`${SELECT_PREFIX}1${SELECT_SUFFIX}`)[0] as Node;
+  let statements: unknown[];
+  try {
+    statements = astify(SELECT_PREFIX + expression + SELECT_SUFFIX);
+  } catch (err) {
+    if (err instanceof RangeError) throw new FilterError('syntax', 'is nested too deeply');
+    const e = isNode(err) ? err : {};
+    const offset = isNode(e.location) && isNode(e.location.start) ? Number(e.location.start.offset) : NaN;
+    const at = Number.isFinite(offset) ? ` at character ${Math.max(1, offset - SELECT_PREFIX.length + 1)}` : '';
+    const found = typeof e.found === 'string' ? ` near '${e.found}'` : e.found === null ? ' (unexpected end)' : '';
+    throw new FilterError('syntax', `syntax error${at}${found} (${label} expression syntax)`);
+  }
+  if (statements.length !== 1 || !isNode(statements[0])) throw new FilterError('statement', 'must be a single expression, not several statements');
+  const select = statements[0];
+  for (const key of new Set([...Object.keys(select), ...Object.keys(baseline)])) {
+    if (key === 'columns' || JSON.stringify(select[key] ?? null) === JSON.stringify(baseline[key] ?? null)) continue;
+    if (key === '_next' || key === 'set_op' || key === 'union') throw new FilterError('set-operation', 'UNION, INTERSECT and EXCEPT are not allowed');
+    if (key === 'into') throw new FilterError('statement', 'INTO is not allowed');
+    throw new FilterError('not-boolean', `must be a single expression (found ${KEY_LABELS[key] ?? key})`);
+  }
+  const columns = Array.isArray(select.columns) ? select.columns : [];
+  if (columns.length !== 1 || !isNode(columns[0])) throw new FilterError('statement', 'must be a single expression, not a list');
+  const item = columns[0];
+  if (!isEmpty(item.as)) throw new FilterError('syntax', 'an alias is not allowed: the transform names the column');
+  for (const key of Object.keys(item)) {
+    if (key !== 'expr' && key !== 'as' && key !== 'type' && !isEmpty(item[key])) throw new FilterError('unsupported', `a select item with ${key} is not supported`);
+  }
+  return item.expr;
+}

@@ -25,7 +25,12 @@ export type FilterExpr =
   | { kind: 'like'; expr: FilterExpr; negated: boolean; pattern: string; escape?: string }
   | { kind: 'call'; fn: FilterFunction; args: FilterExpr[] }
   | { kind: 'extract'; part: DatePart; source: FilterExpr }
-  | { kind: 'cast'; expr: FilterExpr; type: CastType };
+  | { kind: 'cast'; expr: FilterExpr; type: CastType }
+  // Transform expressions only (FilterBuilder with an ExpressionDialect): text concatenation
+  // with `||`, CASE, and a function of the dialect's expression allowlist by its listed name.
+  | { kind: 'concat'; left: FilterExpr; right: FilterExpr }
+  | { kind: 'case'; whens: { when: FilterExpr; then: FilterExpr }[]; else?: FilterExpr }
+  | { kind: 'function'; name: string; args: FilterExpr[] };
 
 const CONDITIONS = new Set<FilterExpr['kind']>(['logical', 'not', 'compare', 'is', 'in', 'between', 'like']);
 

@@ -10,6 +10,8 @@ const NOT = 3;
 const PREDICATE = 4;
 const ADD = 5;
 const MUL = 6;
+// Below + so that arithmetic and comparisons parenthesise a || chain they hold.
+const CONCAT = 4.5;
 const NEG = 7;
 const ATOM = 9;
 
@@ -21,7 +23,7 @@ interface Sql {
 const wrap = (r: Sql, min: number): string => (r.prec < min ? `(${r.sql})` : r.sql);
 
 /** Renders a validated filter; user text never reaches the output, only values taken from it. */
-export function renderFilter(dialect: DialectName, expr: FilterExpr): string {
+export function renderFilter(dialect: DialectName, expr: FilterExpr, asValue = false): string {
   const style = sqlStyleOf(dialect);
   const lit = (v: string) => style.quoteString(v, false);
   const ident = (name: string) => {
@@ -99,8 +101,29 @@ export function renderFilter(dialect: DialectName, expr: FilterExpr): string {
         return { sql: style.filter.extract(e.part, value(e.source).sql), prec: ATOM };
       case 'cast':
         return { sql: style.filter.cast(value(e.expr).sql, e.type), prec: ATOM };
+      case 'concat':
+      {
+        // || binds looser than + in PostgreSQL and tighter than * in SQLite: anything but a value
+        // or a left-hand || goes in parentheses, so both read it alike.
+        const left = value(e.left);
+        const right = value(e.right);
+        const part = (r: Sql, chain: boolean) => (r.prec >= NEG || (chain && e.left.kind === 'concat') ? r.sql : `(${r.sql})`);
+        return { sql: `${part(left, true)} || ${part(right, false)}`, prec: CONCAT };
+      }
+      case 'case': {
+        const whens = e.whens.map((w) => `WHEN ${condition(w.when).sql} THEN ${value(w.then).sql}`).join(' ');
+        return { sql: `CASE ${whens}${e.else ? ` ELSE ${value(e.else).sql}` : ''} END`, prec: ATOM };
+      }
+      case 'function':
+        // The name is the allowlist's own (checked by the builder), never the user's spelling.
+        return { sql: `${e.name.toUpperCase()}(${e.args.map((a) => value(a).sql).join(', ')})`, prec: ATOM };
     }
   }
 
-  return condition(expr).sql;
+  return asValue ? value(expr).sql : condition(expr).sql;
+}
+
+/** Renders a validated transform expression as a value (a condition only where it is one). */
+export function renderExpression(dialect: DialectName, expr: FilterExpr): string {
+  return renderFilter(dialect, expr, true);
 }

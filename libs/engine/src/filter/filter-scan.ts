@@ -44,7 +44,11 @@ function checkQuotedChar(ch: string, inString: boolean): void {
  * statement separators, comments, variables and odd characters are refused even where the
  * parser would have been lenient. Quotes are only allowed in the dialect's own style.
  */
-export function scanFilterText(syntax: Pick<FilterDialect, 'identifierQuotes' | 'doubleQuoteRefusal' | 'nationalStrings' | 'hashComments'>, text: string): void {
+export function scanFilterText(
+  syntax: Pick<FilterDialect, 'identifierQuotes' | 'doubleQuoteRefusal' | 'nationalStrings' | 'hashComments'>,
+  text: string,
+  options: { pipes?: boolean } = {},
+): void {
   if (text.length > FILTER_MAX_LENGTH) {
     throw new FilterError('too-long', `is ${text.length} characters long, the limit is ${FILTER_MAX_LENGTH}`);
   }
@@ -109,6 +113,11 @@ export function scanFilterText(syntax: Pick<FilterDialect, 'identifierQuotes' | 
       throw new FilterError('character', "character '#' is not allowed");
     }
     if (ch === ';') throw new FilterError('statement', "must be a single expression: ';' is not allowed");
+    // A transform expression's `||` (the parser and the dialect's ExpressionDialect decide what it means).
+    if (options.pipes && ch === '|' && next === '|') {
+      i += 2;
+      continue;
+    }
     if (ch === '\\') throw new FilterError('backslash', 'backslashes are not allowed outside quoted text');
     if (ch === ':' && next === ':') throw new FilterError('cast', 'use CAST(x AS type) instead of ::');
     if (ch === '@' || ch === '$' || ch === ':' || ch === '?') {

@@ -5,6 +5,7 @@ import { dialectFor, typeMapperFor } from '@dbferry/dialects';
 import { FilterError } from '../filter/filter-error';
 import { validateFilter } from '../filter/filter-validator';
 import { isIncrementalKind } from '../incremental/watermark';
+import { resolveExpressions } from '../transform/column-expression';
 import { type ColumnTransform, planTransforms, TransformError, type TransformPlan } from '../transform/column-transforms';
 import { NativeTypes } from './native-types';
 import { compileGlob, parseTableRef } from './table-ref';
@@ -224,8 +225,12 @@ async function planOne(
   const subset = spec.columns ? spec.columns.map((c) => byName.get(c) as NeutralColumn) : described.columns;
   const keyColumns = spec.keyColumns ?? described.primaryKey.filter((k) => subset.some((c) => c.name === k));
   // Transforms: the columns read lose the excluded ones; the target's are named and typed as transformed.
+  // Expressions are checked and typed by the source first (a query reading no row).
+  const expressions = spec.transforms?.some((t) => t.set?.expr !== undefined)
+    ? await resolveExpressions({ dialect: input.source.dialect, introspector: sourceData.introspector, table: source, columns: described.columns, transforms: spec.transforms })
+    : undefined;
   const transformed = spec.transforms?.length
-    ? planTransforms({ columns: subset, all: described.columns, keyColumns, incrementalColumn: spec.incrementalColumn, transforms: spec.transforms })
+    ? planTransforms({ columns: subset, all: described.columns, keyColumns, incrementalColumn: spec.incrementalColumn, transforms: spec.transforms, expressions })
     : undefined;
   const columns = transformed?.read ?? subset;
   const targetColumns = transformed?.plan.columns ?? columns;

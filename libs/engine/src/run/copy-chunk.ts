@@ -1,10 +1,10 @@
-import type { DataPlane, KeyRange, NeutralColumn, NeutralType, NeutralValue, ValueLoss } from '@dbferry/dialects-core';
+import { type DataPlane, DbError, type KeyRange, type NeutralColumn, type NeutralType, type NeutralValue, type ReadColumn, type RowBatch, type ValueLoss } from '@dbferry/dialects-core';
 import { copyKeyless } from '../copy/copy-keyless';
 import { copyRange, type RejectedRow } from '../copy/copy-range';
 import { deleteMissingInRange } from '../incremental/delete-missing';
 import { laterWatermark, type Watermark } from '../incremental/watermark';
 import { decodeValue, type EncodedValue, encodeKey, encodeValue } from '../plan/key-codec';
-import { rowTransformer } from '../transform/column-transforms';
+import { rowTransformer, TransformError } from '../transform/column-transforms';
 import { keyColumnsOf, type TableSnapshot } from './table-snapshot';
 
 /** Bad rows isolated beyond the job's maxRejects, so a run failed for them still lists some. */
@@ -63,7 +63,8 @@ export function laterTypedWatermark(a: TypedWatermark | null, b: TypedWatermark 
  * snapshot, the range and the ports: no introspection, no filter parsing, no job.
  */
 export async function copyChunk(snapshot: TableSnapshot, range: KeyRange, ports: ChunkPorts): Promise<ChunkResult> {
-  const { source, target, signal } = ports;
+  const { target, signal } = ports;
+  const source = withExpressionErrors(ports.source, snapshot);
   const common = {
     source,
     target,
@@ -129,4 +130,25 @@ function watermarkTracker(snapshot: TableSnapshot, keys: NeutralColumn[]) {
     }
     return best;
   };
+}
+
+/**
+ * The source with its reads failing, when the table reads transform expressions and the source
+ * refuses a read for good (division by zero, a value it cannot cast…), as a terminal
+ * TransformError naming the expression columns: a retry would evaluate them the same way.
+ */
+function withExpressionErrors(source: DataPlane, snapshot: TableSnapshot): DataPlane {
+  const computed = (snapshot.columns as ReadColumn[]).flatMap((c, i) => (c.expression === undefined ? [] : [snapshot.transform?.columns[i]?.name ?? c.name]));
+  if (!computed.length) return source;
+  const named = computed.length === 1 ? `column ${computed[0]}` : `one of the columns ${computed.join(', ')}`;
+  const read = source.reader.read.bind(source.reader);
+  async function* guarded(request: Parameters<DataPlane['reader']['read']>[0]): AsyncGenerator<RowBatch> {
+    try {
+      yield* read(request);
+    } catch (error) {
+      if (error instanceof DbError && !error.transient) throw new TransformError('transforms', `${named}: the source failed to evaluate its expression: ${error.message}`);
+      throw error;
+    }
+  }
+  return { ...source, reader: { ...source.reader, read: guarded, keyBounds: source.reader.keyBounds.bind(source.reader), splitRanges: source.reader.splitRanges.bind(source.reader) } };
 }

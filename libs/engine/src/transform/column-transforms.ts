@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { NeutralColumn, NeutralType, NeutralValue, RowBatch } from '@dbferry/dialects-core';
+import type { NeutralColumn, NeutralType, NeutralValue, ReadColumn, RowBatch } from '@dbferry/dialects-core';
 import { renderNeutralType } from '@dbferry/dialects-core';
 import { decodeValue, type EncodedValue, encodeValue } from '../plan/key-codec';
 
@@ -19,7 +19,8 @@ export interface ColumnTransform {
   column: string;
   rename?: string;
   exclude?: boolean;
-  set?: { value: string | number | boolean | null; type?: ConstantType };
+  /** A constant (`value`), or an expression the source evaluates in the read (`expr`, in the source's SQL); `type` the target column's. */
+  set?: { value?: string | number | boolean | null; expr?: string; type?: ConstantType };
   mask?: MaskSpec;
 }
 
@@ -31,7 +32,9 @@ export type TransformOp =
   | { from: number }
   | { from: number; mask: 'hash' | 'null' }
   | { from: number; keepLast: number }
-  | { value: EncodedValue };
+  | { value: EncodedValue }
+  /** An expression column read as `type` (what the source gives) converted to the target column's type. */
+  | { from: number; convert: NeutralType };
 
 /** A table's transforms resolved against its source columns: what the target gets, in write order. */
 export interface TransformPlan {
@@ -87,7 +90,11 @@ export function checkTransformShape(transforms: ColumnTransform[]): TransformErr
       const ok = m === 'hash' || m === 'last4' || m === 'null' || (typeof m === 'object' && m !== null && Number.isInteger(m.keepLast) && m.keepLast >= 0 && m.keepLast <= 1000);
       if (!ok) return new TransformError(`${at}.mask`, 'must be "hash", "last4", "null" or {keepLast: N} with N a whole number 0..1000');
     }
-    if (t.set !== undefined) {
+    if (t.set !== undefined && typeof t.set === 'object' && t.set !== null && 'expr' in t.set) {
+      if ('value' in t.set) return new TransformError(`${at}.set`, 'gives value and expr: a constant or an expression, not both');
+      if (typeof t.set.expr !== 'string' || !t.set.expr.trim()) return new TransformError(`${at}.set.expr`, 'must be an expression in the source database\'s SQL');
+      if (t.set.type !== undefined && !CONSTANT_TYPES.includes(t.set.type)) return new TransformError(`${at}.set.type`, `type must be one of ${CONSTANT_TYPES.join(', ')}`);
+    } else if (t.set !== undefined) {
       try {
         // A NULL without a type is typed by the column it replaces (the table decides).
         const untypedNull = typeof t.set === 'object' && t.set !== null && t.set.value === null && t.set.type === undefined;
@@ -116,8 +123,8 @@ function constantType(type: ConstantType): NeutralType {
 }
 
 /** A `set` value and its neutral type: given, else inferred (true/false bool, a whole number int64, another number float64, a string text). */
-export function constantValue(set: { value: unknown; type?: string }, columnType?: NeutralType): { type: NeutralType; value: NeutralValue } {
-  if (typeof set !== 'object' || set === null || !('value' in set)) throw new Error('must be {value, type?}');
+export function constantValue(set: { value?: unknown; type?: string }, columnType?: NeutralType): { type: NeutralType; value: NeutralValue } {
+  if (typeof set !== 'object' || set === null || !('value' in set)) throw new Error('must be {value, type?} or {expr, type?}');
   const { value } = set;
   if (set.type !== undefined && !CONSTANT_TYPES.includes(set.type as ConstantType)) throw new Error(`type must be one of ${CONSTANT_TYPES.join(', ')}`);
   if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) throw new Error('value must be a string, number, boolean or null');
@@ -181,6 +188,20 @@ export interface TransformTableInput {
   keyColumns: string[];
   incrementalColumn?: string;
   transforms: ColumnTransform[];
+  /**
+   * Each `set.expr` checked against the source (resolveExpressions): its SQL and the column the
+   * source gives for it, by the transform's `column`. Required for every expression transform.
+   */
+  expressions?: Map<string, ResolvedExpression>;
+}
+
+/** A transform's expression as the source will evaluate it: rendered SQL and the column it yields. */
+export interface ResolvedExpression {
+  sql: string;
+  /** The type the source gives the expression (described, or inferred where the source cannot say). */
+  type: NeutralType;
+  /** The source's type text for it, when described (kept by a same-dialect copy). */
+  nativeType: string;
 }
 
 /**
@@ -189,7 +210,7 @@ export interface TransformTableInput {
  * not masked, set or excluded; neither may the incremental column (its watermark is read from
  * the source).
  */
-export function planTransforms(input: TransformTableInput): { read: NeutralColumn[]; plan: TransformPlan } {
+export function planTransforms(input: TransformTableInput): { read: ReadColumn[]; plan: TransformPlan } {
   const shape = checkTransformShape(input.transforms);
   if (shape) throw shape;
   const byName = new Map(input.columns.map((c) => [c.name, c]));
@@ -208,14 +229,31 @@ export function planTransforms(input: TransformTableInput): { read: NeutralColum
     }
     entries.set(t.column, { t, j });
   }
-  const read = input.columns.filter((c) => !entries.get(c.name)?.t.exclude);
+  const expressionOf = (t: ColumnTransform, j: number): ResolvedExpression => {
+    const resolved = input.expressions?.get(t.column);
+    if (!resolved) throw new TransformError(`transforms[${j}].set.expr`, 'was not checked against the source');
+    return resolved;
+  };
+  // An expression is read in place of the column it replaces, or (a new column) after the others,
+  // under the transform's column name: the source evaluates it in the SELECT list.
+  const asRead = (t: ColumnTransform, j: number): ReadColumn => {
+    const e = expressionOf(t, j);
+    return { name: t.column, type: e.type, nativeType: e.nativeType, nullable: true, default: null, expression: e.sql };
+  };
+  const read: ReadColumn[] = input.columns
+    .filter((c) => !entries.get(c.name)?.t.exclude)
+    .map((c) => {
+      const entry = entries.get(c.name);
+      return entry?.t.set?.expr !== undefined ? asRead(entry.t, entry.j) : c;
+    });
+  for (const { t, j } of entries.values()) if (!byName.has(t.column) && t.set?.expr !== undefined) read.push(asRead(t, j));
   const columns: NeutralColumn[] = [];
   const ops: TransformOp[] = [];
   const notes: Record<string, string> = {};
   const unchanged: Record<string, string> = {};
   let valuesChange = false;
   let hashes = false;
-  for (const [from, source] of read.entries()) {
+  for (const [from, source] of (read as ReadColumn[]).entries()) {
     const entry = entries.get(source.name);
     const name = entry?.t.rename ?? source.name;
     const said: string[] = entry?.t.rename !== undefined ? [`renamed from ${source.name}`] : [];
@@ -240,6 +278,14 @@ export function planTransforms(input: TransformTableInput): { read: NeutralColum
         ops.push({ from, keepLast });
         said.push(`masked: keep the last ${keepLast} character(s)`);
       }
+    } else if (t?.set?.expr !== undefined) {
+      const declared = t.set.type ? constantType(t.set.type) : undefined;
+      const type = declared ?? source.type;
+      const convert = declared !== undefined && !sameValueForm(source.type, declared);
+      valuesChange ||= convert;
+      columns.push({ name, type, nativeType: declared ? '' : source.nativeType, nullable: true, default: null });
+      ops.push(convert ? { from, convert: type } : { from });
+      said.push(`${byName.has(t.column) ? 'set' : 'new column, set'} to the source's expression ${source.expression ?? ''}`);
     } else if (t?.set !== undefined) {
       valuesChange = true;
       const constant = constantValue(t.set, t.set.type ? undefined : source.type);
@@ -256,7 +302,7 @@ export function planTransforms(input: TransformTableInput): { read: NeutralColum
   }
   // New columns (set on a name the source does not have) come last, in the order given.
   for (const { t } of entries.values()) {
-    if (byName.has(t.column) || t.set === undefined) continue;
+    if (byName.has(t.column) || t.set === undefined || t.set.expr !== undefined) continue;
     valuesChange = true;
     const name = t.rename ?? t.column;
     const constant = constantValue(t.set);
@@ -275,6 +321,34 @@ export function planTransforms(input: TransformTableInput): { read: NeutralColum
     read,
     plan: { columns, keyColumns: input.keyColumns.map(renamed), ...(valuesChange && { ops }), hashes, unchanged, notes },
   };
+}
+
+/** Whether values of `a` are held in memory as values of `b` are (VALUE_FORMS): no conversion needed. */
+function sameValueForm(a: NeutralType, b: NeutralType): boolean {
+  if (a.kind === b.kind) return true;
+  return TEXT_LIKE.has(a.kind) && TEXT_LIKE.has(b.kind);
+}
+
+/**
+ * An expression's value (as the source gave it) as a value of the declared type; throws when it
+ * is not one (the caller names the column).
+ */
+export function convertValue(type: NeutralType, value: Exclude<NeutralValue, null>): NeutralValue {
+  if (TEXT_LIKE.has(type.kind)) {
+    if (typeof value === 'string') return value;
+    if (Buffer.isBuffer(value) || Array.isArray(value)) return valueBytes(value).toString(Buffer.isBuffer(value) ? 'hex' : 'utf8');
+    return String(value);
+  }
+  if (type.kind === 'bool') {
+    if (typeof value === 'boolean') return value;
+    const text = String(value).toLowerCase();
+    if (['1', 't', 'true'].includes(text)) return true;
+    if (['0', 'f', 'false'].includes(text)) return false;
+  }
+  if (Buffer.isBuffer(value) || Array.isArray(value) || (type.kind === 'bool' && typeof value !== 'boolean')) {
+    throw new Error(`${Buffer.isBuffer(value) ? 'bytes' : Array.isArray(value) ? 'an array' : JSON.stringify(String(value))} is not a ${renderNeutralType(type)} value`);
+  }
+  return coerce(type, typeof value === 'bigint' ? value.toString() : value);
 }
 
 /** The bytes a value is hashed as: its text form (numbers in decimal, bytes as they are, arrays as JSON). */
@@ -321,12 +395,24 @@ export function rowTransformer(plan: Pick<TransformPlan, 'columns' | 'ops' | 'ha
   const { ops } = plan;
   if (!ops) return undefined;
   if (plan.hashes && !salt) throw new TransformError('transforms', 'the table hashes a column but the job has no salt');
-  const steps = ops.map((op): ((row: NeutralValue[]) => NeutralValue) => {
+  const steps = ops.map((op, index): ((row: NeutralValue[]) => NeutralValue) => {
     if ('value' in op) {
       const value = decodeValue(op.value);
       return () => value;
     }
     const { from } = op;
+    if ('convert' in op) {
+      const type = op.convert;
+      const name = plan.columns[index]?.name;
+      return (row) => {
+        if (row[from] === null) return null;
+        try {
+          return convertValue(type, row[from]);
+        } catch (error) {
+          throw new TransformError('transforms', `column ${name}: the source's expression gave a value that is not its declared type: ${(error as Error).message}`);
+        }
+      };
+    }
     if ('keepLast' in op) {
       const keep = op.keepLast;
       return (row) => (row[from] === null ? null : keepLast(row[from], keep));
@@ -371,18 +457,37 @@ export function parseTransforms(value: unknown): ColumnTransform[] {
 /**
  * One transform from a command-line flag: `COLUMN:rename=NEW`, `COLUMN:exclude`,
  * `COLUMN:mask=hash|last4|null|keepLast:N`, `COLUMN:set=VALUE[:TYPE]` (VALUE read as JSON when it
- * parses, else as text), several joined by `,` on one column (`email:rename=email_hash,mask=hash`).
+ * parses, else as text), `COLUMN:[type=TYPE,]expr=EXPRESSION` (the rest of the text, commas
+ * included), several joined by `,` on one column (`email:rename=email_hash,mask=hash`).
+ * `COLUMN=ACTION:ARG` reads the same (`email=mask:hash`, `full_name=expr:a || b`).
  */
 export function parseTransformFlag(text: string): ColumnTransform {
-  const at = text.indexOf(':');
+  const colon = text.indexOf(':');
+  const equals = text.indexOf('=');
+  const swapped = equals > 0 && (colon < 0 || equals < colon);
+  const at = swapped ? equals : colon;
   if (at <= 0) throw new TransformError('transforms', `"${text}" must be COLUMN:ACTION (e.g. email:mask=hash)`);
+  const sep = swapped ? ':' : '=';
   const transform: ColumnTransform = { column: text.slice(0, at) };
-  for (const part of text.slice(at + 1).split(',')) {
-    const eq = part.indexOf('=');
+  let type: string | undefined;
+  let rest = text.slice(at + 1);
+  while (rest.length) {
+    if (rest.startsWith(`expr${sep}`)) {
+      const expr = rest.slice(5);
+      if (!expr.trim()) throw new TransformError('transforms', `"${text}": expr${sep} needs an expression`);
+      transform.set = { expr, ...(type !== undefined && { type: type as ConstantType }) };
+      type = undefined;
+      break;
+    }
+    const comma = rest.indexOf(',');
+    const part = comma < 0 ? rest : rest.slice(0, comma);
+    rest = comma < 0 ? '' : rest.slice(comma + 1);
+    const eq = part.indexOf(sep);
     const action = eq < 0 ? part : part.slice(0, eq);
     const arg = eq < 0 ? '' : part.slice(eq + 1);
     if (action === 'exclude' && eq < 0) transform.exclude = true;
     else if (action === 'rename' && arg) transform.rename = arg;
+    else if (action === 'type' && arg) type = arg;
     else if (action === 'mask' && arg) {
       const keep = /^keepLast:(\d+)$/.exec(arg);
       transform.mask = keep ? { keepLast: Number(keep[1]) } : (arg as MaskSpec);
@@ -397,8 +502,9 @@ export function parseTransformFlag(text: string): ColumnTransform {
       }
       const value = parsed === null || ['string', 'number', 'boolean'].includes(typeof parsed) ? (parsed as string | number | boolean | null) : raw;
       transform.set = typed && raw !== arg ? { value, type: typed[2] as ConstantType } : { value };
-    } else throw new TransformError('transforms', `"${part}" in "${text}" is not rename=NEW, exclude, mask=… or set=…`);
+    } else throw new TransformError('transforms', `"${part}" in "${text}" is not rename${sep}NEW, exclude, mask${sep}…, set${sep}… or [type${sep}TYPE,]expr${sep}…`);
   }
+  if (type !== undefined) throw new TransformError('transforms', `"${text}": type${sep}${type} goes before expr${sep}…`);
   const problem = checkTransformShape([transform]);
   if (problem) throw problem;
   return transform;

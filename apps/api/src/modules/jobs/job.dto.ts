@@ -34,11 +34,21 @@ const EXAMPLE_TABLES = [{ source: 'sales.orders', target: 'public.orders', keyCo
 const CONSTANT_TYPE_NAMES = [...CONSTANT_TYPES];
 
 export class TransformConstantDto {
-  @ApiProperty({ example: 'eu-west', nullable: true, oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'the constant; a string, number, boolean or null' })
+  @ApiPropertyOptional({ example: 'eu-west', nullable: true, oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'the constant; a string, number, boolean or null (give value or expr)' })
   @Allow()
-  value!: string | number | boolean | null;
+  value?: string | number | boolean | null;
 
-  @ApiPropertyOptional({ example: 'text', enum: CONSTANT_TYPE_NAMES, description: 'its type; default: the replaced column’s type, else inferred (true/false bool, a whole number int64, another number float64, a string text)' })
+  @ApiPropertyOptional({
+    example: "first_name || ' ' || last_name",
+    description: 'an expression over the table’s own columns that the source evaluates in its read, in the source’s SQL (docs/transforms.md lists what it may hold); give value or expr',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4000)
+  expr?: string;
+
+  @ApiPropertyOptional({ example: 'text', enum: CONSTANT_TYPE_NAMES, description: 'its type; default: the replaced column’s type (an expression: the type the source gives it), else inferred (true/false bool, a whole number int64, another number float64, a string text)' })
   @IsOptional()
   @IsIn(CONSTANT_TYPE_NAMES)
   type?: ConstantType;
@@ -63,7 +73,7 @@ export class ColumnTransformDto {
   @IsBoolean()
   exclude?: boolean;
 
-  @ApiPropertyOptional({ type: TransformConstantDto, example: { value: 'eu-west', type: 'text' }, description: 'write this constant instead (or as a new column)' })
+  @ApiPropertyOptional({ type: TransformConstantDto, example: { value: 'eu-west', type: 'text' }, description: 'write this constant, or the source’s value of this expression, instead (or as a new column)' })
   @IsOptional()
   @IsObject()
   @ValidateNested()

@@ -10,7 +10,7 @@ import {
   SyncJobEntity,
   isUniqueViolation,
 } from '@dbferry/control-plane';
-import { checkTransformShape, FilterError, parseTableRef, PlanError, planTablesEach, planTransforms, TablePlan, TransformError, validateFilter } from '@dbferry/engine';
+import { checkTransformShape, FilterError, parseTableRef, PlanError, planTablesEach, planTransforms, resolveExpressions, TablePlan, TransformError, validateFilter } from '@dbferry/engine';
 import { DbError } from '@dbferry/dialects-core';
 import { defaultSchema, sameDatabase, tableNamesIgnoreCase } from '@dbferry/dialects';
 import { JobProducer } from '@dbferry/queue';
@@ -418,7 +418,11 @@ export class JobsService {
             const copied = t.columns ? described.columns.filter((c) => t.columns?.includes(c.name)) : described.columns;
             const keyColumns = t.keyColumns ?? described.primaryKey.filter((k) => copied.some((c) => c.name === k));
             try {
-              planTransforms({ columns: copied, all: described.columns, keyColumns, incrementalColumn: t.incrementalColumn, transforms: t.transforms });
+              // Expressions: parsed in the source's dialect and typed by the source (a query reading no row).
+              const expressions = t.transforms.some((x) => x.set?.expr !== undefined)
+                ? await resolveExpressions({ dialect: source.dialect, introspector: session.data?.introspector ?? {}, table: { schema: ref.schema, name: ref.name }, columns: described.columns, transforms: t.transforms })
+                : undefined;
+              planTransforms({ columns: copied, all: described.columns, keyColumns, incrementalColumn: t.incrementalColumn, transforms: t.transforms, expressions });
             } catch (error) {
               if (!(error instanceof TransformError)) throw error;
               add(`tables[${i}].${error.field}`, error.message.slice(error.field.length + 2));
