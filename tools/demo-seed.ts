@@ -3,18 +3,34 @@
 // decimals, microsecond timestamps, JSON and unicode, 4-byte characters too), an empty target
 // (a `dbferry_demo` database on the control store's PostgreSQL, or a second SQLite file when that
 // database cannot be created), a job between them, and a replica group (a `loyalty` table on that
-// database and on a SQLite file) to write rows to. Idempotent: the store's audit log holds a
-// `demo.create` row once the demo exists (`demo.group` once its group does), and nothing is created
-// again after it (not even when the user has deleted the demo's job or connections).
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+// database and on a SQLite file) to write rows to, and an event source (`demo-catalog`: signed
+// product and category events land in two tables created on the target from its mappings; its
+// signing secret is sealed in the store and written to DATA_DIR/demo-catalog.secret, mode 0600, for
+// `npm run demo:event` (tools/demo-event.js) to sign with; it is never printed). Idempotent: the
+// store's audit log holds a `demo.create` row once the demo exists (`demo.group` once its group
+// does, `demo.events` once its event source does), and nothing is created again after it (not
+// even when the user has deleted the demo's job, connections or source).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Client } from 'pg';
 import { Database } from 'sqlite3';
 import { ApiEnv, controlStoreAddress, loadEnvFile, validateEnv } from '@dbferry/config';
-import { AuditLogEntity, ConnectionEntity, ConnectionSecrets, createControlDataSource, GroupRepository, SyncJobEntity } from '@dbferry/control-plane';
+import {
+  AuditLogEntity,
+  ConnectionEntity,
+  ConnectionSecrets,
+  createControlDataSource,
+  type EventMappingRecord,
+  EventRepository,
+  eventSourceSecretAad,
+  GroupRepository,
+  type StoredConnection,
+  SyncJobEntity,
+} from '@dbferry/control-plane';
 import { parseKeyring, SecretBox } from '@dbferry/crypto';
-import { EgressPolicy, type TableRef, type TableSchema } from '@dbferry/dialects-core';
-import { dialectFor, prepareConnection } from '@dbferry/dialects';
+import { type DialectSession, EgressPolicy, type NeutralColumn, type TableRef, type TableSchema } from '@dbferry/dialects-core';
+import { defaultSchema, dialectFor, prepareConnection } from '@dbferry/dialects';
 import { groupMembership, type MembershipInput } from '@dbferry/engine';
 
 export const DEMO = {
@@ -28,6 +44,9 @@ export const DEMO = {
   groupName: 'demo-loyalty',
   groupConnectionName: 'demo-loyalty (SQLite)',
   groupFile: 'demo/loyalty.sqlite',
+  eventSourceName: 'demo-catalog',
+  /** Under the data directory (npm start's ./data): the event source's signing secret, mode 0600. */
+  eventSecretFile: 'demo-catalog.secret',
   /** Rows per table, exactly. */
   counts: { customers: 5000, products: 1000, orders: 25000, order_items: 75000 } as Record<string, number>,
 } as const;
@@ -166,10 +185,22 @@ export interface DemoResult {
   created: boolean;
   jobId: string | null;
   groupId?: string | null;
+  eventSourceId?: string | null;
 }
 
 type ApiEnvValues = ApiEnv;
 type ControlDataSource = ReturnType<typeof createControlDataSource>;
+
+/** A session on a stored connection, under the same egress rules as the API's, closed after `use`. */
+async function withSession<T>(env: ApiEnvValues, spec: StoredConnection, use: (session: DialectSession) => Promise<T>): Promise<T> {
+  const egress = new EgressPolicy({ allow: env.DB_HOSTS_ALLOW, deny: env.DB_HOSTS_DENY, protectedDatabases: [controlStoreAddress(env.DATABASE_URL)] });
+  const session = await dialectFor(spec.dialect).connect(await prepareConnection(spec, { egress, sqliteRoot: resolve(env.SQLITE_ROOT) }), { timeoutMs: 10_000 });
+  try {
+    return await use(session);
+  } finally {
+    await session.close();
+  }
+}
 
 /**
  * The demo's replica group (issue 13): a `loyalty` table on the demo PostgreSQL database and on
@@ -205,18 +236,11 @@ async function seedGroup(dataSource: ControlDataSource, env: ApiEnvValues, secre
     (await connections.save(connections.create({ name: DEMO.groupConnectionName, dialect: 'sqlite', database: DEMO.groupFile, options: {} })));
 
   // Each member's table as the API would read it when a group is created.
-  const egress = new EgressPolicy({ allow: env.DB_HOSTS_ALLOW, deny: env.DB_HOSTS_DENY, protectedDatabases: [controlStoreAddress(env.DATABASE_URL)] });
   const inputs: MembershipInput[] = [];
   for (const [id, table] of [[target.id, { schema: 'public', name: 'loyalty' }], [replica.id, { schema: 'main', name: 'loyalty' }]] as [string, TableRef][]) {
     const spec = await secrets.load(id);
     if (!spec) return null;
-    const session = await dialectFor(spec.dialect).connect(await prepareConnection(spec, { egress, sqliteRoot: resolve(env.SQLITE_ROOT) }), { timeoutMs: 10_000 });
-    let schema: TableSchema | null;
-    try {
-      schema = (await session.data?.introspector.describeTable(table)) ?? null;
-    } finally {
-      await session.close();
-    }
+    const schema: TableSchema | null = await withSession(env, spec, async (session) => (await session.data?.introspector.describeTable(table)) ?? null);
     inputs.push({ connectionId: id, dialect: spec.dialect, table, schema, readOnly: spec.readOnly });
   }
   const membership = groupMembership(['customer_id'], inputs);
@@ -245,7 +269,129 @@ async function seedGroup(dataSource: ControlDataSource, env: ApiEnvValues, secre
   });
 }
 
-export async function seedDemo(): Promise<DemoResult> {
+/** The demo event source's entity types, each landing in a table the seed creates on the demo target (as `createTables` would). */
+export const DEMO_EVENT_MAPPINGS: {
+  entityType: string;
+  table: string;
+  keyColumn: string;
+  versionColumn: string;
+  columns: [string, NeutralColumn['type']][];
+  fields: Record<string, string>;
+}[] = [
+  {
+    entityType: 'product',
+    table: 'catalog_products',
+    keyColumn: 'id',
+    versionColumn: 'version',
+    columns: [
+      ['id', { kind: 'string', length: 64 }],
+      ['version', { kind: 'int64' }],
+      ['name', { kind: 'string', length: 255 }],
+      ['price', { kind: 'decimal', precision: 12, scale: 2 }],
+      ['currency', { kind: 'string', length: 3 }],
+      ['attributes', { kind: 'json' }],
+      ['updated_at', { kind: 'timestamptz', precision: 6 }],
+    ],
+    fields: { name: 'payload.name', price: 'payload.price.amount', currency: 'payload.price.currency', attributes: 'payload.attributes', updated_at: 'payload.updatedAt' },
+  },
+  {
+    entityType: 'category',
+    table: 'catalog_categories',
+    keyColumn: 'id',
+    versionColumn: 'version',
+    columns: [
+      ['id', { kind: 'string', length: 64 }],
+      ['version', { kind: 'int64' }],
+      ['name', { kind: 'string', length: 255 }],
+      ['parent_id', { kind: 'string', length: 64 }],
+    ],
+    fields: { name: 'payload.name', parent_id: 'payload.parent.id' },
+  },
+];
+
+/**
+ * The demo event source's signing secret: read from DATA_DIR/demo-catalog.secret when a start
+ * made it before (so a source made from it still verifies), else 32 random bytes in hex written
+ * there with mode 0600 (to a temporary file renamed into place). Never printed.
+ */
+export function demoEventSecret(dataDir: string): string {
+  const file = resolve(dataDir, DEMO.eventSecretFile);
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{64}$/.test(kept)) return kept;
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secret = randomBytes(32).toString('hex');
+  const partial = `${file}.partial`;
+  rmSync(partial, { force: true });
+  writeFileSync(partial, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(partial, file);
+  return secret;
+}
+
+/**
+ * The demo's event source (issue 14): `demo-catalog`, whose `product` and `category` events land
+ * in `catalog_products` and `catalog_categories` on the demo target (made from the mappings when
+ * missing, as POST /api/event-sources with createTables does), its secret sealed like any other.
+ * Made once (audit row `demo.events`), when the demo's target connection exists.
+ */
+async function seedEvents(dataSource: ControlDataSource, env: ApiEnvValues, secrets: ConnectionSecrets, box: SecretBox, dataDir: string): Promise<string | null> {
+  if (await dataSource.getRepository(AuditLogEntity).findOne({ where: { action: 'demo.events' } })) return null;
+  const connections = dataSource.getRepository(ConnectionEntity);
+  const target =
+    (await connections.findOne({ where: { name: `${DEMO.targetName} (PostgreSQL)` } })) ?? (await connections.findOne({ where: { name: `${DEMO.targetName} (SQLite)` } }));
+  if (!target || target.readOnly) return null;
+  const spec = await secrets.load(target.id);
+  if (!spec) return null;
+  const schema = defaultSchema(spec);
+  const mappings = await withSession(env, spec, async (session): Promise<EventMappingRecord[] | string> => {
+    const data = session.data;
+    if (!data) return `${spec.dialect} rows cannot be written`;
+    const out: EventMappingRecord[] = [];
+    for (const m of DEMO_EVENT_MAPPINGS) {
+      const table = { schema, name: m.table };
+      let described = await data.introspector.describeTable(table);
+      if (!described) {
+        const columns: NeutralColumn[] = m.columns.map(([name, type]) => ({ name, type, nativeType: '', nullable: name !== m.keyColumn, default: null }));
+        await data.execute(data.ddl.createTable(table, { columns, primaryKey: [m.keyColumn], indexes: [] }).statements);
+        described = await data.introspector.describeTable(table);
+      }
+      const has = new Set(described?.columns.map((c) => c.name));
+      const missing = [m.keyColumn, m.versionColumn, ...Object.keys(m.fields)].filter((c) => !has.has(c));
+      if (!described || missing.length) return `${schema}.${m.table} on "${target.name}" lacks ${missing.join(', ') || 'everything'}`;
+      out.push({ entityType: m.entityType, connectionId: target.id, table, keyColumn: m.keyColumn, versionColumn: m.versionColumn, fields: m.fields, columns: described.columns });
+    }
+    return out;
+  });
+  if (typeof mappings === 'string') {
+    console.log(`demo: no event source (${mappings})`);
+    return null;
+  }
+  const secret = demoEventSecret(dataDir);
+  const events = new EventRepository(dataSource);
+  return dataSource.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [DEMO_LOCK_KEY]);
+    const audit = tx.getRepository(AuditLogEntity);
+    if (await audit.findOne({ where: { action: 'demo.events' } })) return null;
+    const id = randomUUID();
+    const existing = await events.find(DEMO.eventSourceName);
+    // The marker first, in this transaction: a source created below whose marker then failed to commit is found by its name next time.
+    await audit.insert({ actorName: 'npm start', action: 'demo.events', targetType: 'event-source', targetId: existing?.id ?? id, details: { name: DEMO.eventSourceName, ...(existing && { kept: 'a source of that name existed' }) } });
+    if (existing) {
+      console.log(`demo: an event source named ${DEMO.eventSourceName} exists already (${existing.id}); the demo makes none`);
+      return null;
+    }
+    await events.create({ id, name: DEMO.eventSourceName, secret: box.seal(secret, eventSourceSecretAad(id)), mappings, fullSync: null, headers: null, createdBy: null });
+    const tables = mappings.map((m) => `${m.entityType} → ${m.table.schema}.${m.table.name}`).join(', ');
+    console.log(`demo: created the event source "${DEMO.eventSourceName}" (${id}): ${tables} on "${target.name}"; its signing secret is in ${resolve(dataDir, DEMO.eventSecretFile)} (mode 0600)`);
+    return id;
+  });
+}
+
+/** `dataDir`: npm start's data directory (tools/services.js --data-dir, default ./data), where the event source's secret file goes. */
+export async function seedDemo(options: { dataDir?: string } = {}): Promise<DemoResult> {
+  const dataDir = resolve(options.dataDir ?? resolve(__dirname, '..', 'data'));
   loadEnvFile();
   const env = validateEnv(ApiEnv);
   const sqliteRoot = resolve(env.SQLITE_ROOT);
@@ -256,9 +402,11 @@ export async function seedDemo(): Promise<DemoResult> {
     const marker = await audit.findOne({ where: { action: 'demo.create' }, order: { id: 'ASC' } });
     if (marker) {
       const job = await dataSource.getRepository(SyncJobEntity).findOne({ where: { name: DEMO.jobName } });
-      // A demo made before replica groups existed gets its group now (once).
-      const groupId = await seedGroup(dataSource, env, new ConnectionSecrets(dataSource, new SecretBox(parseKeyring(env.SECRETS_KEY))));
-      return { created: false, jobId: job?.id ?? null, groupId };
+      // A demo made before replica groups or event sources existed gets them now (once).
+      const box = new SecretBox(parseKeyring(env.SECRETS_KEY));
+      const secrets = new ConnectionSecrets(dataSource, box);
+      const groupId = await seedGroup(dataSource, env, secrets);
+      return { created: false, jobId: job?.id ?? null, groupId, eventSourceId: await seedEvents(dataSource, env, secrets, box, dataDir) };
     }
 
     const sourcePath = resolve(sqliteRoot, DEMO.sourceFile);
@@ -270,7 +418,8 @@ export async function seedDemo(): Promise<DemoResult> {
     }
     const targetOnPostgres = await ensureTargetDatabase(env.DATABASE_URL);
     const pgUrl = new URL(env.DATABASE_URL);
-    const secrets = new ConnectionSecrets(dataSource, new SecretBox(parseKeyring(env.SECRETS_KEY)));
+    const box = new SecretBox(parseKeyring(env.SECRETS_KEY));
+    const secrets = new ConnectionSecrets(dataSource, box);
 
     const result = await dataSource.transaction(async (tx): Promise<DemoResult> => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [DEMO_LOCK_KEY]);
@@ -323,14 +472,16 @@ export async function seedDemo(): Promise<DemoResult> {
       console.log(`demo: created the connections "${source.name}" and "${target.name}" and the job "${job.name}" (${job.id}); set DEMO=false in .env to skip the demo on a fresh store`);
       return { created: true, jobId: job.id };
     });
-    return { ...result, groupId: await seedGroup(dataSource, env, secrets) };
+    const groupId = await seedGroup(dataSource, env, secrets);
+    return { ...result, groupId, eventSourceId: await seedEvents(dataSource, env, secrets, box, dataDir) };
   } finally {
     await dataSource.destroy();
   }
 }
 
 if (require.main === module) {
-  seedDemo().then(
+  const at = process.argv.indexOf('--data-dir');
+  seedDemo(at > 0 && process.argv[at + 1] ? { dataDir: process.argv[at + 1] } : {}).then(
     (result) => {
       if (!result.created) console.log(result.jobId ? `demo: in place (job ${DEMO.jobName}, ${result.jobId})` : 'demo: created before (and since removed); nothing to do');
     },

@@ -7,7 +7,8 @@
 // - Redis at REDIS_URL: used as it is when it answers; otherwise `redis-server` from PATH is started
 //   on that port with maxmemory-policy noeviction and its data under DIR/redis, or, when it is not
 //   installed, this stops with the one command that installs it.
-// - Migrations, then the demo (tools/demo-seed.ts) unless DEMO=false, then <command>.
+// - Migrations, then the demo (tools/demo-seed.ts, given DIR for its event source's secret file)
+//   unless DEMO=false, then <command>.
 // The services it started run in their own process group (a Ctrl-C reaches only this process and
 // <command>), and are stopped once <command> has exited, or on SIGINT/SIGTERM/SIGHUP before that.
 const { spawn, spawnSync } = require('node:child_process');
@@ -230,7 +231,7 @@ function runTool(script, args = []) {
 }
 
 /** Once the API answers, what to open, where the admin password is and how to run the demo job. */
-async function printFirstSteps(running) {
+async function printFirstSteps(running, dataDir) {
   const port = Number(process.env.PORT || 3000);
   const base = `http://localhost:${port}`;
   const until = Date.now() + 10 * 60_000;
@@ -252,6 +253,13 @@ async function printFirstSteps(running) {
   if (group) {
     lines.push(`write one row to every member of the demo replica group ${group.name}:`);
     lines.push(`  curl ${base}/api/groups/${group.id}/rows -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"row":{"customer_id":1,"points":10,"tier":"gold","updated_at":"2026-01-01 00:00:00.000001"}}'`);
+  }
+  const events = await demoEvents().catch(() => null);
+  if (events) {
+    // The secret stays in its file: the script reads it there, so it never appears in a log.
+    const custom = dataDir === resolve(root, 'data') ? '' : ` -- --data-dir ${dataDir}`;
+    lines.push(`send a signed sample event to the demo event source ${events.name} (its secret is in ${resolve(dataDir, 'demo-catalog.secret')}):`);
+    lines.push(`  npm run demo:event${custom}    (then console → Event inbox; the row lands in ${events.tables} on ${events.target})`);
   }
   for (const line of lines) say(line);
 }
@@ -277,6 +285,14 @@ const demoJob = () =>
 const demoGroup = () =>
   storeQuery(`SELECT g.id, g.name FROM audit_log a JOIN replica_group g ON g.id::text = a.target_id
                WHERE a.action = 'demo.group' AND NOT EXISTS (SELECT 1 FROM group_write w WHERE w.group_id = g.id) LIMIT 1`);
+
+/** The demo's event source while no event has reached it, with its tables and their connection. */
+const demoEvents = () =>
+  storeQuery(`SELECT s.name,
+                     (SELECT string_agg(m->'table'->>'name', ', ' ORDER BY m->>'entityType') FROM jsonb_array_elements(s.mappings) m) AS tables,
+                     (SELECT c.name FROM connection c WHERE c.id::text = s.mappings->0->>'connectionId') AS target
+                FROM audit_log a JOIN event_source s ON s.id::text = a.target_id
+               WHERE a.action = 'demo.events' AND NOT EXISTS (SELECT 1 FROM event_inbox i WHERE i.source_id = s.id) LIMIT 1`);
 
 function signalGroup(child, signal) {
   try {
@@ -337,7 +353,7 @@ async function main() {
     checkpoint();
     await runTool('libs/control-plane/src/cli/migrate.ts');
     checkpoint();
-    if (process.env.DEMO !== 'false') await runTool('tools/demo-seed.ts');
+    if (process.env.DEMO !== 'false') await runTool('tools/demo-seed.ts', ['--data-dir', options.dataDir]);
     checkpoint();
   } catch (error) {
     if (!stopping) process.stderr.write(`[services] ${error.message}\n`);
@@ -352,7 +368,7 @@ async function main() {
     return;
   }
   child = spawn(options.command[0], options.command.slice(1), { stdio: 'inherit', detached: true });
-  printFirstSteps(() => !!child).catch(() => undefined);
+  printFirstSteps(() => !!child, options.dataDir).catch(() => undefined);
   const code = await new Promise((r) => {
     child.once('exit', (c, s) => r(c ?? (s ? 128 : 1)));
     child.once('error', (error) => {

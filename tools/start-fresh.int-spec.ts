@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,7 +25,7 @@ const alive = (pid: number) => {
  * `npm start`'s services step (tools/services.js) on a machine with no PostgreSQL and no Redis at
  * the configured ports: an embedded PostgreSQL and a redis-server start with their data in a clean
  * directory, migrations run, the demo is seeded, the API answers /health/ready, the demo job copies
- * every row, and a Ctrl-C stops everything it started.
+ * every row, a signed demo event lands, and a Ctrl-C stops everything it started.
  */
 describe('npm start on a fresh machine (tools/services.js)', () => {
   let dir: string;
@@ -88,6 +88,16 @@ describe('npm start on a fresh machine (tools/services.js)', () => {
       const again = await promisify(execFile)(process.execPath, ['-r', register, 'tools/demo-seed.ts'], { cwd: ROOT, env });
       expect(again.stdout).toMatch(/demo: in place \(job demo-shop-copy, [0-9a-f-]{36}\)/);
 
+      // The demo event source: made once; its secret in a file of mode 0600 under the data directory, never in a log.
+      expect(output.match(/demo: created the event source "demo-catalog" \([0-9a-f-]{36}\): product → public\.catalog_products, category → public\.catalog_categories/g)).toHaveLength(1);
+      expect(again.stdout).not.toContain('created the event source');
+      const secretFile = join(dir, 'data', DEMO.eventSecretFile);
+      expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+      const secret = readFileSync(secretFile, 'utf8').trim();
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      expect(output).toContain(`npm run demo:event -- --data-dir ${join(dir, 'data')}`);
+      expect(`${output}${again.stdout}${again.stderr}`).not.toContain(secret);
+
       const json = { 'content-type': 'application/json' };
       const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }) }).then(body<{ accessToken: string }>);
       const changed = await fetch(`${api}/api/auth/password`, {
@@ -114,6 +124,28 @@ describe('npm start on a fresh machine (tools/services.js)', () => {
       expect({ written: write.written.length, pending: write.pending, failed: write.failed }).toEqual({ written: 2, pending: [], failed: [] });
       const read = await fetch(`${api}/api/groups/${groups.items[0].id}/rows/7`, { headers: auth }).then(body<{ consistent: boolean }>);
       expect(read.consistent).toBe(true);
+
+      // `npm run demo:event` signs a sample product with the secret file's key: 202, applied to catalog_products; DELETED removes it.
+      const sources = await fetch(`${api}/api/event-sources`, { headers: auth }).then(body<Page>);
+      expect(sources.items.map((s) => s.name)).toEqual([DEMO.eventSourceName]);
+      const sendEvent = (...args: string[]) =>
+        promisify(execFile)(process.execPath, [join(ROOT, 'tools/demo-event.js'), '--data-dir', join(dir, 'data'), '--url', api, ...args], { cwd: ROOT, env });
+      const demoTarget = new Client({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/${DEMO.targetDatabase}` });
+      await demoTarget.connect();
+      try {
+        const product = async () =>
+          (await demoTarget.query(`SELECT name, price::text AS price, currency, attributes->>'grams' AS grams FROM public.catalog_products WHERE id = 'p-7'`)).rows[0] as Record<string, string> | undefined;
+        const created = await sendEvent('--id', 'p-7');
+        expect(created.stdout).toContain('→ 202 {"accepted":1,"duplicates":0}');
+        expect(created.stdout + created.stderr).not.toContain(secret);
+        expect(await waitFor(product, 30_000, 'the demo event applied')).toEqual({ name: 'Matcha 抹茶 tin', price: '12.50', currency: 'EUR', grams: '80' });
+        const inbox = await fetch(`${api}/api/events?source=${DEMO.eventSourceName}`, { headers: auth }).then(body<{ items: { status: string; entityId: string }[] }>);
+        expect(inbox.items).toEqual([expect.objectContaining({ status: 'applied', entityId: 'p-7' })]);
+        expect((await sendEvent('DELETED', '--id', 'p-7')).stdout).toContain('→ 202 {"accepted":1,"duplicates":0}');
+        await waitFor(async () => (await product()) === undefined || undefined, 30_000, 'the demo DELETED event applied');
+      } finally {
+        await demoTarget.end();
+      }
 
       const { runId } = await fetch(`${api}/api/jobs/${job.id}/run`, { method: 'POST', headers: auth }).then(body<{ runId: string }>);
       const run = await waitFor(

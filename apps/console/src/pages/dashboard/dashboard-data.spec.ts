@@ -1,4 +1,4 @@
-import { ago, bucketLabel, demoToRun, describeTotals, firstSteps, queueDepth, seriesTotals } from './dashboard-data';
+import { ago, bucketLabel, demoEventsToSend, demoToRun, describeTotals, firstSteps, queueDepth, seriesTotals } from './dashboard-data';
 
 const counts = (connections: number, jobs: number) => ({ connections, jobs, enabledJobs: jobs, runs: { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 } });
 
@@ -28,6 +28,15 @@ describe('dashboard data', () => {
     expect(demoToRun([other, { id: 'b', name: 'demo-shop-copy', lastRun: null }])).toEqual({ id: 'b', name: 'demo-shop-copy' });
     expect(demoToRun([other, { id: 'b', name: 'demo-shop-copy', lastRun } as never])).toBeNull();
     expect(demoToRun([other])).toBeNull();
+  });
+
+  it("points at npm start's demo event source until an event has reached it", () => {
+    const mapping = (table: string) => ({ table }) as never;
+    const demo = { id: 'd', name: 'demo-catalog', mappings: [mapping('public.catalog_products'), mapping('public.catalog_categories')] };
+    const other = { id: 'o', name: 'catalogue', mappings: [] };
+    expect(demoEventsToSend([other, demo], 0)).toEqual({ name: 'demo-catalog', tables: ['public.catalog_products', 'public.catalog_categories'] });
+    expect(demoEventsToSend([other, demo], 1)).toBeNull();
+    expect(demoEventsToSend([other], 0)).toBeNull();
   });
 
   it('counts a queue as everything not done, and says how long ago', () => {

@@ -14,6 +14,21 @@ export function demoToRun(jobs: readonly Pick<Job, 'id' | 'name' | 'lastRun'>[])
   return demo && !demo.lastRun ? { id: demo.id, name: demo.name } : null;
 }
 
+/** The event source `npm start`'s demo creates (tools/demo-seed.ts), and the command that sends it a signed sample event. */
+export const DEMO_EVENT_SOURCE = 'demo-catalog';
+export const DEMO_EVENT_COMMAND = 'npm run demo:event';
+
+/** The demo's event source while no event has reached it (the dashboard then says how to send one), else null. */
+export function demoEventsToSend(
+  sources: readonly Pick<Schema<'EventSourceView'>, 'id' | 'name' | 'mappings'>[],
+  /** Events the demo source's inbox holds (GET /api/events?source=demo-catalog's total). */
+  eventsReceived: number,
+): { name: string; tables: string[] } | null {
+  const demo = sources.find((s) => s.name === DEMO_EVENT_SOURCE);
+  if (!demo || eventsReceived > 0) return null;
+  return { name: demo.name, tables: demo.mappings.map((m) => m.table) };
+}
+
 export const RUN_STATUSES = ['succeeded', 'failed', 'cancelled', 'running', 'queued'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const QUEUE_STATES = ['waiting', 'prioritized', 'waitingChildren', 'active', 'delayed', 'failed'] as const;
