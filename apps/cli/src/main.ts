@@ -19,9 +19,24 @@ Examples:
   $ dbferry copy postgres://app@db/sales sqlite:///tmp/sales.db --tables public.orders --where "amount > 0" --json
   $ dbferry copy $SRC $DST --tables sales.orders --mode incremental --incremental-column updated_at --write-mode upsert
   $ dbferry copy -f replication.yaml
+  $ dbferry copy $SRC $DST --tables crm.customers --transform email:mask=hash --transform id:rename=customer_id \\
+      --transform "full_name:expr=first_name || ' ' || last_name" --salt "$DBFERRY_SALT"
 
 Exit codes: 0 ok, 1 a table failed, 2 bad usage, 3 done but some rows were rejected (--max-rejects).
 Passwords in URLs are never printed; DB_HOSTS_ALLOW / DB_HOSTS_DENY apply as on the server.`;
+
+const TRANSFORM_HELP = `
+Column transforms (--transform, repeated; applied to every table of --tables; a replication file
+gives them per table under transform:):
+  COLUMN:rename=NEW            write the column under another name
+  COLUMN:exclude               leave it out
+  COLUMN:mask=hash             HMAC-SHA256 hex under the salt (--salt or DBFERRY_SALT, 16+ characters;
+                               without one a random salt is used and hashes differ between copies)
+  COLUMN:mask=last4|null|keepLast:N
+  COLUMN:set=VALUE[:TYPE]      a constant (a new column when the table has none of that name)
+  COLUMN:[type=TYPE,]expr=SQL  an expression in the source's SQL over the table's columns, evaluated
+                               by the source (the rest of the flag, commas included)
+  Joined by commas on one column: email:rename=email_hash,mask=hash. COLUMN=ACTION:ARG reads the same.`;
 
 export function buildProgram(run: (code: Promise<ExitCode>) => void): Command {
   const program = new Command('dbferry')
@@ -65,9 +80,10 @@ Exit codes: 0 ok, 1 failed run, 2 bad usage, 3 partial (rows rejected).`,
     .option('--chunk-rows <rows>', 'rows per key-range chunk (default 100000)')
     .option('--concurrency <n>', 'chunks copied at once (default 4)')
     .option('--max-rejects <n>', 'rows the target may refuse before the copy fails (default 0); exit 3 when some were')
-    .option('--transform <spec>', 'a column transform (reserved: not available yet)', collect)
+    .option('--transform <spec>', 'a column transform, e.g. email:mask=hash (repeatable; see below)', collect)
+    .option('--salt <secret>', 'the salt mask=hash hashes with (default: DBFERRY_SALT, else random for this copy)')
     .option('--no-progress', 'no progress bar or progress lines')
-    .addHelpText('after', COPY_EXAMPLES)
+    .addHelpText('after', COPY_EXAMPLES + TRANSFORM_HELP)
     .action((sourceUrl: string | undefined, targetUrl: string | undefined, options: Record<string, unknown>, command: Command) => {
       run(import('./one-shot/copy.command').then((m) => m.copyCommand(sourceUrl, targetUrl, { ...options, ...globals(command) })));
     });
@@ -83,10 +99,13 @@ Exit codes: 0 ok, 1 failed run, 2 bad usage, 3 partial (rows rejected).`,
     .option('--incremental-column <column>', 'the column an incremental copy reads from')
     .option('--target-schema <schema>', "the target schema (default: the target URL's own)")
     .option('--no-create-tables', 'plan without creating missing target tables')
+    .option('--transform <spec>', 'a column transform, e.g. email:mask=hash (repeatable; see below)', collect)
     .addHelpText('after', `
 Examples:
   $ dbferry preview postgres://app@db/sales mysql://root@127.0.0.1/wh --tables 'public.*'
-  $ dbferry preview postgres://app@db/sales sqlite:///tmp/out.db --tables public.orders --json`)
+  $ dbferry preview postgres://app@db/sales sqlite:///tmp/out.db --tables public.orders --json
+  $ dbferry preview $SRC $DST --tables crm.customers --transform email:mask=hash --transform "total:type=decimal,expr=price * qty"
+${TRANSFORM_HELP}`)
     .action((sourceUrl: string | undefined, targetUrl: string | undefined, options: Record<string, unknown>, command: Command) => {
       run(import('./one-shot/preview.command').then((m) => m.previewCommand(sourceUrl, targetUrl, { ...options, ...globals(command) })));
     });

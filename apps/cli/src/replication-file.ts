@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { UsageError } from './cli-error';
 import { type Endpoint, parseEndpoint } from './endpoints';
 import { type CopySettings, type CopyTableSpec, DEFAULT_SETTINGS } from './one-shot/copy-tables';
+import { transformsFromFile } from './one-shot/transforms';
 import { choiceOption, intOption } from './options';
 
 /**
@@ -128,7 +129,7 @@ export function parseReplication(text: string, env: NodeJS.ProcessEnv = process.
       ...(str(raw.incrementalColumn, `${field}.incrementalColumn`) && { incrementalColumn: raw.incrementalColumn as string }),
       ...(strList(raw.columns, `${field}.columns`) && { columns: raw.columns as string[] }),
       ...(types && { types: types as Record<string, string> }),
-      ...(Array.isArray(raw.transform) && { transform: raw.transform as unknown[] }),
+      ...(Array.isArray(raw.transform) && { transforms: transformsFromFile(raw.transform, `${field}.transform`) }),
       settings: settings(raw, field),
     };
   });

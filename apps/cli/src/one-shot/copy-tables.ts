@@ -16,10 +16,8 @@ import {
 } from '@dbferry/engine';
 import { type Endpoint, type OpenEndpoint, openEndpoint } from '../endpoints';
 
-/** One table of a one-shot copy: a job's table entry, plus the hook for column transforms (F3). */
+/** One table of a one-shot copy: a job's table entry (its `transforms` from --transform or the file's `transform:`). */
 export interface CopyTableSpec extends TableSelectionSpec {
-  /** Column transforms (rename, exclude, constant, mask): reserved; a copy that names any is refused until they land. */
-  transform?: unknown[];
   /** This table's overrides of the copy's settings (a replication file's per-table keys). */
   settings?: Partial<Pick<CopySettings, 'mode' | 'writeMode' | 'deleteMissing' | 'batchSize' | 'chunkRows' | 'maxRejects'>>;
 }
@@ -36,6 +34,8 @@ export interface CopySettings {
   /** Rows the target may refuse before the copy fails (the job's maxRejects). */
   maxRejects: number;
   nul: 'strip' | 'reject';
+  /** The salt a `mask: hash` transform hashes with (--salt, DBFERRY_SALT, or one made for this copy). */
+  salt?: Buffer;
 }
 
 export const DEFAULT_SETTINGS: CopySettings = {
@@ -193,6 +193,7 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
               source: src.data,
               target: tgt.data,
               rejectsElsewhere: state.rejects.length,
+              ...(settings.salt && { salt: settings.salt }),
               onProgress: (rows) => {
                 state.running.set(chunk.id, rows);
                 observer.progress?.(chunk.table, state.doneRows + [...state.running.values()].reduce((a, b) => a + b, 0));

@@ -6,6 +6,7 @@ import { barProgress, lineProgress } from '../progress';
 import { safeUrl } from '../redact';
 import { loadReplicationFile } from '../replication-file';
 import { type CopyObserver, type CopyResult, type CopySettings, type CopyTableSpec, copyTables, DEFAULT_SETTINGS } from './copy-tables';
+import { chooseSalt, hashesAny, mergeTransforms, transformsFromFlags } from './transforms';
 
 export interface CopyCommandOptions {
   file?: string;
@@ -23,6 +24,7 @@ export interface CopyCommandOptions {
   incrementalColumn?: string;
   targetSchema?: string;
   transform?: string[];
+  salt?: string;
   json?: boolean;
   progress?: boolean;
 }
@@ -55,6 +57,7 @@ function planFromArguments(sourceUrl: string | undefined, targetUrl: string | un
   const patterns = listOption(options.tables);
   if (!patterns) throw new UsageError("--tables: name the tables to copy, e.g. --tables 'sales.*' or --tables sales.orders,sales.customers");
   const keyColumns = listOption(options.keyColumns);
+  const transforms = transformsFromFlags(options.transform);
   const tables = patterns.map(
     (source): CopyTableSpec => ({
       source,
@@ -62,7 +65,7 @@ function planFromArguments(sourceUrl: string | undefined, targetUrl: string | un
       ...(options.where && { where: options.where }),
       ...(keyColumns && { keyColumns }),
       ...(options.incrementalColumn && { incrementalColumn: options.incrementalColumn }),
-      ...(options.transform && { transform: options.transform }),
+      ...(transforms && { transforms }),
     }),
   );
   return { source, target, tables, settings: settingsFrom(options) };
@@ -71,14 +74,22 @@ function planFromArguments(sourceUrl: string | undefined, targetUrl: string | un
 async function planFromFile(file: string, sourceUrl: string | undefined, options: CopyCommandOptions): Promise<CopyPlan> {
   if (sourceUrl) throw new UsageError('SOURCE_URL: give either the URLs or -f FILE, not both (the file names its connections)');
   const replication = await loadReplicationFile(file);
-  const tables = replication.tables.map((t) => ({ ...t, ...(options.transform && { transform: options.transform }) }));
+  const flags = transformsFromFlags(options.transform);
+  const tables = replication.tables.map((t) => {
+    const transforms = mergeTransforms(`tables.${t.source}.transform`, t.transforms, flags);
+    return { ...t, ...(transforms && { transforms }) };
+  });
   return { source: replication.source, target: replication.target, tables, settings: settingsFrom(options, replication.defaults) };
 }
 
-/** Column transforms are the job of F3; the option is reserved here so the table spec carries them. */
-function refuseTransforms(tables: CopyTableSpec[]): void {
-  const at = tables.findIndex((t) => t.transform && t.transform.length > 0);
-  if (at >= 0) throw new UsageError(`tables[${at}].transform: column transforms are not available in this version yet`);
+/** The salt when a table hashes: given, or made for this copy with a warning that its hashes match no other copy's. */
+function saltFor(tables: CopyTableSpec[], options: CopyCommandOptions): Buffer | undefined {
+  if (!hashesAny(tables)) return undefined;
+  const choice = chooseSalt(options.salt);
+  if (choice.from === 'generated') {
+    printErrorLine('dbferry: warning: mask=hash with no --salt or DBFERRY_SALT: a random salt is used for this copy only, so its hashes will differ from any other copy\'s');
+  }
+  return choice.salt;
 }
 
 export function exitCodeOf(result: CopyResult): ExitCode {
@@ -87,7 +98,8 @@ export function exitCodeOf(result: CopyResult): ExitCode {
 
 export async function copyCommand(sourceUrl: string | undefined, targetUrl: string | undefined, options: CopyCommandOptions): Promise<ExitCode> {
   const plan = options.file ? await planFromFile(options.file, sourceUrl, options) : planFromArguments(sourceUrl, targetUrl, options);
-  refuseTransforms(plan.tables);
+  const salt = saltFor(plan.tables, options);
+  if (salt) plan.settings = { ...plan.settings, salt };
   const tty = process.stderr.isTTY === true && options.progress !== false;
   const bars = tty ? barProgress() : undefined;
   const observer: CopyObserver = bars ?? (options.json || options.progress === false ? {} : lineProgress());

@@ -3,6 +3,7 @@ import { EXIT, type ExitCode, UsageError } from '../cli-error';
 import { openEndpoint, parseEndpoint } from '../endpoints';
 import { listOption } from '../options';
 import { formatTable, printErrorLine, printJson, printLine } from '../output';
+import { transformsFromFlags } from './transforms';
 
 export interface PreviewOptions {
   tables?: string[];
@@ -11,6 +12,7 @@ export interface PreviewOptions {
   incrementalColumn?: string;
   targetSchema?: string;
   createTables?: boolean;
+  transform?: string[];
   json?: boolean;
 }
 
@@ -26,6 +28,7 @@ export async function previewCommand(sourceUrl: string | undefined, targetUrl: s
   const patterns = listOption(options.tables);
   if (!patterns) throw new UsageError("--tables: name the tables to preview, e.g. --tables 'sales.*'");
   const keyColumns = listOption(options.keyColumns);
+  const transforms = transformsFromFlags(options.transform);
   const src = await openEndpoint(source);
   let planned: Awaited<ReturnType<typeof planTablesEach>>;
   try {
@@ -40,6 +43,7 @@ export async function previewCommand(sourceUrl: string | undefined, targetUrl: s
           ...(options.where && { where: options.where }),
           ...(keyColumns && { keyColumns }),
           ...(options.incrementalColumn && { incrementalColumn: options.incrementalColumn }),
+          ...(transforms && { transforms }),
         })),
         options: { createTables: options.createTables ?? true, evolveSchema: false },
       });
@@ -69,7 +73,9 @@ export async function previewCommand(sourceUrl: string | undefined, targetUrl: s
   }
   for (const p of planned.plans) {
     printLine(`${qualified(p.source)} -> ${qualified(p.target)} (${p.targetExists ? 'exists' : 'new'}; key ${p.keyColumns.length ? p.keyColumns.join(', ') : 'none: copied whole'}; ~${p.rowEstimate ?? '?'} rows)`);
-    printLine(formatTable(['column', 'source type', 'neutral', 'target type', 'value loss'], p.mapping.map((m) => [m.column, m.sourceType, m.neutralType, m.targetType, [m.lossy?.description, m.note].filter(Boolean).join('; ') || '-'])));
+    const transformed = p.mapping.some((m) => m.transform);
+    const head = ['column', 'source type', 'neutral', 'target type', 'value loss', ...(transformed ? ['transform'] : [])];
+    printLine(formatTable(head, p.mapping.map((m) => [m.column, m.sourceType, m.neutralType, m.targetType, [m.lossy?.description, m.note].filter(Boolean).join('; ') || '-', ...(transformed ? [m.transform ?? '-'] : [])])));
     if (p.ddl.length) {
       printLine('DDL:');
       for (const statement of p.ddl) printLine(`  ${statement.replace(/\n/g, '\n  ')};`);

@@ -119,7 +119,6 @@ export async function jobsApply(file: string | undefined, options: JsonOption & 
     const own = Object.keys(table.settings).length > 0;
     const jobName = own ? `${name}/${table.source}` : name;
     const group = groups.get(jobName) ?? { name: jobName, settings: { ...replication.defaults, ...table.settings }, tables: [] };
-    if (table.transform?.length) throw new UsageError(`tables.${table.source}.transform: column transforms are not available in this version yet`);
     group.tables.push({
       source: table.source,
       ...(table.target && { target: table.target }),
@@ -128,6 +127,7 @@ export async function jobsApply(file: string | undefined, options: JsonOption & 
       ...(table.incrementalColumn && { incrementalColumn: table.incrementalColumn }),
       ...(table.columns && { columns: table.columns }),
       ...(table.types && { types: table.types }),
+      ...(table.transforms?.length && { transforms: table.transforms }),
     } as JobBody['tables'][number]);
     groups.set(jobName, group);
   }
