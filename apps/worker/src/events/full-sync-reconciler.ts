@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { workerConfig } from '@dbferry/config';
 import { FullSyncRepository, RunRepository } from '@dbferry/control-plane';
 import { JobProducer } from '@dbferry/queue';
 import { eventFullSyncJobId, JobName } from '@dbferry/queue-contracts';
+import { PeriodicReconciler, type ReconcileReport } from '../runs/periodic-reconciler';
 
 /** One full-sync reconciler of the fleet at a time. */
 const LOCK_KEY = 'dbferry:full-sync-reconciler';
@@ -14,11 +14,11 @@ const GRACE_SECONDS = 5;
 export const REQUEUE_LINE = "reconciler: the queue had lost this full sync's job";
 const MAX_REQUEUES = 3;
 
-export interface FullSyncReconcileReport {
-  locked: boolean;
+export interface FullSyncReconcileCounts {
   requeued: number;
   failed: number;
 }
+export type FullSyncReconcileReport = ReconcileReport<FullSyncReconcileCounts>;
 
 /**
  * Postgres is the truth for event full syncs too (issue 14): every interval, finds runs the store
@@ -29,43 +29,21 @@ export interface FullSyncReconcileReport {
  * instant and its events' ids, so pages stored before are duplicates.
  */
 @Injectable()
-export class FullSyncReconciler implements OnApplicationBootstrap {
-  private readonly logger = new Logger(FullSyncReconciler.name);
-  private busy = false;
-
+export class FullSyncReconciler extends PeriodicReconciler<FullSyncReconcileCounts> {
   constructor(
     private readonly fullSyncs: FullSyncRepository,
-    private readonly runs: RunRepository,
+    runs: RunRepository,
     private readonly producer: JobProducer,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.config.reconcileIntervalMs);
-    timer.unref();
-    this.scheduler.addInterval(FullSyncReconciler.name, timer);
+    @Inject(workerConfig.KEY) config: ConfigType<typeof workerConfig>,
+  ) {
+    super({ lockKey: LOCK_KEY, intervalMs: config.reconcileIntervalMs, lock: runs, empty: { requeued: 0, failed: 0 }, failure: 'full-sync reconcile' });
   }
 
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const r = await this.reconcile();
-      if (r.requeued || r.failed) this.logger.warn(`reconciled full syncs: ${r.requeued} enqueued again, ${r.failed} failed`);
-    } catch (error) {
-      this.logger.error(`full-sync reconcile failed: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
-    }
+  protected describe(r: FullSyncReconcileCounts): string | null {
+    return r.requeued || r.failed ? `reconciled full syncs: ${r.requeued} enqueued again, ${r.failed} failed` : null;
   }
 
-  async reconcile(): Promise<FullSyncReconcileReport> {
-    const pass = await this.runs.exclusively(LOCK_KEY, () => this.pass());
-    return pass.locked ? { locked: true, ...pass.value } : { locked: false, requeued: 0, failed: 0 };
-  }
-
-  private async pass(): Promise<Omit<FullSyncReconcileReport, 'locked'>> {
+  protected async sweep(): Promise<FullSyncReconcileCounts> {
     const report = { requeued: 0, failed: 0 };
     for (const run of await this.fullSyncs.activeOlderThan(GRACE_SECONDS)) {
       const jobId = eventFullSyncJobId(run.id);

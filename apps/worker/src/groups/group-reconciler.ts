@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { workerConfig } from '@dbferry/config';
 import { GroupRepository, RunRepository } from '@dbferry/control-plane';
 import { JobProducer } from '@dbferry/queue';
 import { groupsJobId, JobName } from '@dbferry/queue-contracts';
+import { PeriodicReconciler, type ReconcileReport } from '../runs/periodic-reconciler';
 import { GroupAlerts } from './group-alerts';
 
 /** One group reconciler of the fleet at a time. */
@@ -12,11 +12,11 @@ const LOCK_KEY = 'dbferry:group-reconciler';
 /** A task younger than this may be between its row and its queue job: left alone. */
 const GRACE_SECONDS = 5;
 
-export interface GroupReconcileReport {
-  locked: boolean;
+export interface GroupReconcileCounts {
   enqueued: number;
   overdue: number;
 }
+export type GroupReconcileReport = ReconcileReport<GroupReconcileCounts>;
 
 /**
  * Postgres is the truth for sync tasks too: every interval, open tasks of groups that execute by
@@ -24,44 +24,22 @@ export interface GroupReconcileReport {
  * stable id, and members whose oldest pending task is older than the group's threshold are mailed.
  */
 @Injectable()
-export class GroupReconciler implements OnApplicationBootstrap {
-  private readonly logger = new Logger(GroupReconciler.name);
-  private busy = false;
-
+export class GroupReconciler extends PeriodicReconciler<GroupReconcileCounts> {
   constructor(
     private readonly groups: GroupRepository,
-    private readonly runs: RunRepository,
+    runs: RunRepository,
     private readonly producer: JobProducer,
     private readonly alerts: GroupAlerts,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.config.reconcileIntervalMs);
-    timer.unref();
-    this.scheduler.addInterval(GroupReconciler.name, timer);
+    @Inject(workerConfig.KEY) config: ConfigType<typeof workerConfig>,
+  ) {
+    super({ lockKey: LOCK_KEY, intervalMs: config.reconcileIntervalMs, lock: runs, empty: { enqueued: 0, overdue: 0 }, failure: 'group reconcile' });
   }
 
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const r = await this.reconcile();
-      if (r.enqueued) this.logger.warn(`reconciled sync tasks: ${r.enqueued} enqueued again`);
-    } catch (error) {
-      this.logger.error(`group reconcile failed: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
-    }
+  protected describe(r: GroupReconcileCounts): string | null {
+    return r.enqueued ? `reconciled sync tasks: ${r.enqueued} enqueued again` : null;
   }
 
-  async reconcile(): Promise<GroupReconcileReport> {
-    const pass = await this.runs.exclusively(LOCK_KEY, () => this.pass());
-    return pass.locked ? { locked: true, ...pass.value } : { locked: false, enqueued: 0, overdue: 0 };
-  }
-
-  private async pass(): Promise<Omit<GroupReconcileReport, 'locked'>> {
+  protected async sweep(): Promise<GroupReconcileCounts> {
     let enqueued = 0;
     for (const task of await this.groups.openTasks(GRACE_SECONDS)) {
       const jobId = groupsJobId.task(task.id, task.round);

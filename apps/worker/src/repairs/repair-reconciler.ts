@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { workerConfig } from '@dbferry/config';
 import { RepairRepository, RunRepository } from '@dbferry/control-plane';
 import { JobProducer } from '@dbferry/queue';
 import { arbitrationJobId, JobName } from '@dbferry/queue-contracts';
+import { PeriodicReconciler, type ReconcileReport } from '../runs/periodic-reconciler';
 
 /** One repair reconciler of the fleet at a time. */
 const LOCK_KEY = 'dbferry:repair-reconciler';
@@ -12,11 +12,11 @@ const LOCK_KEY = 'dbferry:repair-reconciler';
 const GRACE_SECONDS = 5;
 const FINISHED = ['completed', 'failed'];
 
-export interface RepairReconcileReport {
-  locked: boolean;
+export interface RepairReconcileCounts {
   enqueued: number;
   failed: number;
 }
+export type RepairReconcileReport = ReconcileReport<RepairReconcileCounts>;
 
 /**
  * Postgres is the truth for repairs too: every interval, a repair the store calls running whose
@@ -25,43 +25,21 @@ export interface RepairReconcileReport {
  * handler settling it is failed with the queue's reason.
  */
 @Injectable()
-export class RepairReconciler implements OnApplicationBootstrap {
-  private readonly logger = new Logger(RepairReconciler.name);
-  private busy = false;
-
+export class RepairReconciler extends PeriodicReconciler<RepairReconcileCounts> {
   constructor(
     private readonly repairs: RepairRepository,
-    private readonly runs: RunRepository,
+    runs: RunRepository,
     private readonly producer: JobProducer,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.config.reconcileIntervalMs);
-    timer.unref();
-    this.scheduler.addInterval(RepairReconciler.name, timer);
+    @Inject(workerConfig.KEY) config: ConfigType<typeof workerConfig>,
+  ) {
+    super({ lockKey: LOCK_KEY, intervalMs: config.reconcileIntervalMs, lock: runs, empty: { enqueued: 0, failed: 0 }, failure: 'repair reconcile' });
   }
 
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const r = await this.reconcile();
-      if (r.enqueued || r.failed) this.logger.warn(`reconciled repairs: ${r.enqueued} job(s) enqueued again, ${r.failed} repair(s) failed`);
-    } catch (error) {
-      this.logger.error(`repair reconcile failed: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
-    }
+  protected describe(r: RepairReconcileCounts): string | null {
+    return r.enqueued || r.failed ? `reconciled repairs: ${r.enqueued} job(s) enqueued again, ${r.failed} repair(s) failed` : null;
   }
 
-  async reconcile(): Promise<RepairReconcileReport> {
-    const pass = await this.runs.exclusively(LOCK_KEY, () => this.pass());
-    return pass.locked ? { locked: true, ...pass.value } : { locked: false, enqueued: 0, failed: 0 };
-  }
-
-  private async pass(): Promise<Omit<RepairReconcileReport, 'locked'>> {
+  protected async sweep(): Promise<RepairReconcileCounts> {
     const report = { enqueued: 0, failed: 0 };
     for (const repair of await this.repairs.stale(GRACE_SECONDS)) {
       const name = repair.phase === 'plan' ? JobName.PlanRepair : JobName.ApplyRepair;

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { workerConfig } from '@dbferry/config';
 import { enqueuePlanRun, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
+import { PeriodicReconciler, type ReconcileReport as Report } from './periodic-reconciler';
 import { RunAlerts } from './run-alerts';
 import { RunStore } from './run-store';
 
@@ -16,13 +16,13 @@ const FINISHED = ['completed', 'failed'];
 const REPLAN_LINE = "reconciler: the queue had lost this run's plan";
 const MAX_REPLANS = 3;
 
-export interface ReconcileReport {
-  locked: boolean;
+export interface RunReconcileCounts {
   plans: number;
   flows: number;
   /** Runs it gave up on: their plan failed in the queue, or was lost MAX_REPLANS times. */
   failed: number;
 }
+export type ReconcileReport = Report<RunReconcileCounts>;
 
 /**
  * Postgres is the truth, Redis carries the work: every interval, finds runs the store calls
@@ -30,46 +30,21 @@ export interface ReconcileReport {
  * again under the same stable ids, so what Redis still has is never doubled.
  */
 @Injectable()
-export class Reconciler implements OnApplicationBootstrap {
-  private readonly logger = new Logger(Reconciler.name);
-  private busy = false;
-
+export class Reconciler extends PeriodicReconciler<RunReconcileCounts> {
   constructor(
     private readonly store: RunStore,
     private readonly alerts: RunAlerts,
     private readonly producer: JobProducer,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.config.reconcileIntervalMs);
-    timer.unref();
-    this.scheduler.addInterval(Reconciler.name, timer);
+    @Inject(workerConfig.KEY) config: ConfigType<typeof workerConfig>,
+  ) {
+    super({ lockKey: LOCK_KEY, intervalMs: config.reconcileIntervalMs, lock: store, empty: { plans: 0, flows: 0, failed: 0 }, failure: 'reconcile' });
   }
 
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const report = await this.reconcile();
-      if (report.plans || report.flows || report.failed) {
-        this.logger.warn(`reconciled: ${report.plans} plan-run and ${report.flows} flow(s) enqueued again, ${report.failed} run(s) failed`);
-      }
-    } catch (error) {
-      this.logger.error(`reconcile failed: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
-    }
+  protected describe(r: RunReconcileCounts): string | null {
+    return r.plans || r.flows || r.failed ? `reconciled: ${r.plans} plan-run and ${r.flows} flow(s) enqueued again, ${r.failed} run(s) failed` : null;
   }
 
-  /** One pass, under the fleet-wide lock; a worker that cannot take it does nothing. */
-  async reconcile(): Promise<ReconcileReport> {
-    const pass = await this.store.exclusively(LOCK_KEY, () => this.pass());
-    return pass.locked ? { locked: true, ...pass.value } : { locked: false, plans: 0, flows: 0, failed: 0 };
-  }
-
-  private async pass(): Promise<{ plans: number; flows: number; failed: number }> {
+  protected async sweep(): Promise<RunReconcileCounts> {
     const runs = await this.store.activeOlderThan(GRACE_SECONDS);
     let plans = 0;
     let flows = 0;
