@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EventRepository, type EventOutcome, type InboxEventRecord } from '@dbferry/control-plane';
+import { type ClaimedEvent, EventRepository, type EventOutcome } from '@dbferry/control-plane';
 import type { DialectName } from '@dbferry/dialects-core';
 import { type EntityPosition, type EventMapping, planEntity, writeEventBatch } from '@dbferry/engine';
 import { type PooledSession, SessionPool } from '../runs/session-pool';
@@ -105,10 +105,10 @@ export class EventDrainer implements OnApplicationBootstrap, BeforeApplicationSh
    * grouped by target table and written in bulk (writeEventBatch: one upsert, one delete by key),
    * a failing write falling back to one event at a time so a bad event fails alone.
    */
-  private async applyBatch(entities: { events: InboxEventRecord[]; held: EntityPosition | null }[]): Promise<Map<string, EventOutcome>> {
+  private async applyBatch(entities: { events: ClaimedEvent[]; held: EntityPosition | null }[]): Promise<Map<string, EventOutcome>> {
     const outcomes = new Map<string, EventOutcome>();
     const mappings = await this.events.mappingsOf([...new Set(entities.map((e) => e.events[0].sourceId))]);
-    const groups = new Map<string, { mapping: EventMapping; events: InboxEventRecord[] }>();
+    const groups = new Map<string, { mapping: EventMapping; events: ClaimedEvent[] }>();
     for (const { events, held } of entities) {
       const first = events[0];
       const mapping = mappings.get(first.sourceId)?.find((m) => m.entityType === first.entityType) as EventMapping | undefined;

@@ -107,6 +107,18 @@ export interface InboxFilter {
   offset: number;
 }
 
+/** An event as the drain claims it: what applying it needs, nothing more. */
+export interface ClaimedEvent {
+  id: string;
+  sourceId: string;
+  eventType: 'CREATED' | 'UPDATED' | 'DELETED';
+  entityType: string;
+  entityId: string;
+  ord: string;
+  payload: Record<string, unknown> | null;
+  attempts: number;
+}
+
 /** What applying one event came to. */
 export type EventOutcome =
   | { status: 'applied'; position: { ord: string; deleted: boolean } }
@@ -363,28 +375,47 @@ export class EventRepository {
    * deadlock), and calls `apply` once with every entity's events in the entity's order and the
    * position its target holds; records every outcome (by event id) and each entity's new position
    * (its last applied event in order) in this same transaction. Returns how many events were claimed.
+   *
+   * Every statement reaches its rows through an index, whatever the planner's statistics say (a
+   * fresh store has none, and an inbox that keeps its settled events only grows): the claim walks
+   * event_inbox_due_idx in its order and stops at `limit` rows, the outcomes and positions are
+   * found by key. With a bitmap scan or a hash join instead, each batch read the whole backlog (a
+   * sort of every due row) or the whole inbox, so a batch cost grew with the inbox.
    */
-  async drain(options: DrainOptions, apply: (entities: { events: InboxEventRecord[]; held: { ord: string; deleted: boolean } | null }[]) => Promise<Map<string, EventOutcome>>): Promise<number> {
+  async drain(options: DrainOptions, apply: (entities: { events: ClaimedEvent[]; held: { ord: string; deleted: boolean } | null }[]) => Promise<Map<string, EventOutcome>>): Promise<number> {
     return this.db.transaction(async (tx: EntityManager) => {
+      await tx.query(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`);
       const claimed = ((await tx.query(
-        `WITH due AS (
-           SELECT id FROM event_inbox WHERE status = 'received' AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-         )
-         SELECT ${INBOX_COLUMNS} FROM event_inbox i JOIN due ON due.id = i.id JOIN event_source s ON s.id = i.source_id`,
+        `SELECT id::text, source_id, event_type, entity_type, entity_id, ord::text, payload, attempts FROM event_inbox
+          WHERE status = 'received' AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [options.limit],
-      )) as Row[]).map(toInbox);
+      )) as Row[]).map(
+        (r): ClaimedEvent => ({
+          id: r.id as string,
+          sourceId: r.source_id as string,
+          eventType: r.event_type as ClaimedEvent['eventType'],
+          entityType: r.entity_type as string,
+          entityId: r.entity_id as string,
+          ord: r.ord as string,
+          payload: (r.payload as Record<string, unknown>) ?? null,
+          attempts: r.attempts as number,
+        }),
+      );
       if (!claimed.length) return 0;
-      const entityKey = (e: { sourceId: string; entityType: string; entityId: string }) => JSON.stringify([e.sourceId, e.entityType, e.entityId]);
-      const byEntity = new Map<string, InboxEventRecord[]>();
+      // NUL is in none of the three (the ingress refuses it), so it separates them.
+      const entityKey = (sourceId: string, entityType: string, entityId: string) => `${sourceId}\u0000${entityType}\u0000${entityId}`;
+      const byEntity = new Map<string, ClaimedEvent[]>();
       for (const e of claimed) {
-        const list = byEntity.get(entityKey(e));
+        const key = entityKey(e.sourceId, e.entityType, e.entityId);
+        const list = byEntity.get(key);
         if (list) list.push(e);
-        else byEntity.set(entityKey(e), [e]);
+        else byEntity.set(key, [e]);
       }
       // Sorted: concurrent drains insert and lock position rows in one order, so they never deadlock.
       const entities = [...byEntity.values()].map((events) => events[0]).sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : a.entityType < b.entityType ? -1 : a.entityType > b.entityType ? 1 : a.entityId < b.entityId ? -1 : a.entityId > b.entityId ? 1 : 0));
       const columns = [entities.map((e) => e.sourceId), entities.map((e) => e.entityType), entities.map((e) => e.entityId)];
       // Every entity's position row, then all their locks in one statement, in one order (no deadlock between workers).
+      // Two statements: the lock's own snapshot must see a row another drain inserted while this one waited on it.
       await tx.query(`INSERT INTO event_entity (source_id, entity_type, entity_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, columns);
       const positions = (await tx.query(
         `SELECT source_id, entity_type, entity_id, ord::text, deleted FROM event_entity
@@ -392,15 +423,16 @@ export class EventRepository {
           ORDER BY source_id, entity_type, entity_id FOR UPDATE`,
         columns,
       )) as Row[];
-      const held = new Map(positions.map((p) => [entityKey({ sourceId: p.source_id as string, entityType: p.entity_type as string, entityId: p.entity_id as string }), p.ord ? { ord: p.ord as string, deleted: Boolean(p.deleted) } : null]));
+      const held = new Map(positions.map((p) => [entityKey(p.source_id as string, p.entity_type as string, p.entity_id as string), p.ord ? { ord: p.ord as string, deleted: Boolean(p.deleted) } : null]));
       const batch = [...byEntity].map(([key, list]) => ({
-        events: list.sort((a, b) => {
+        events: list.length === 1 ? list : list.sort((a, b) => {
           const d = BigInt(a.ord.split('.')[0]) - BigInt(b.ord.split('.')[0]);
           return d < 0n ? -1 : d > 0n ? 1 : Number(BigInt(a.id) - BigInt(b.id));
         }),
         held: held.get(key) ?? null,
       }));
       const outcomes = await apply(batch);
+      const applied: string[] = [];
       const settled: { id: string; status: string; attempts: number; error: string | null; reason: string | null; delayMs: number }[] = [];
       const moved: { sourceId: string; entityType: string; entityId: string; ord: string; deleted: boolean; row: string }[] = [];
       for (const { events } of batch) {
@@ -409,7 +441,7 @@ export class EventRepository {
           const outcome: EventOutcome = outcomes.get(event.id) ?? { status: 'error', error: 'the drain returned no outcome for the event', retryable: true };
           if (outcome.status === 'applied') {
             last = { id: event.id, position: outcome.position };
-            settled.push({ id: event.id, status: 'applied', attempts: event.attempts + 1, error: null, reason: null, delayMs: 0 });
+            applied.push(event.id);
           } else if (outcome.status === 'skipped') {
             settled.push({ id: event.id, status: 'skipped', attempts: event.attempts + 1, error: null, reason: outcome.reason, delayMs: 0 });
           } else {
@@ -428,15 +460,20 @@ export class EventRepository {
           [moved.map((m) => m.sourceId), moved.map((m) => m.entityType), moved.map((m) => m.entityId), moved.map((m) => m.ord), moved.map((m) => m.deleted), moved.map((m) => m.row)],
         );
       }
-      // Every outcome recorded in one statement, in the transaction that claimed the events.
-      await tx.query(
-        `UPDATE event_inbox i SET status = o.status, attempts = o.attempts, error = COALESCE(o.error, CASE WHEN o.status = 'applied' THEN NULL ELSE i.error END),
-            reason = o.reason, settled_at = CASE WHEN o.status = 'received' THEN NULL ELSE now() END,
-            next_attempt_at = now() + make_interval(secs => o.delay_ms::double precision / 1000)
-           FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[]) AS o(id, status, attempts, error, reason, delay_ms)
-          WHERE i.id = o.id`,
-        [settled.map((x) => x.id), settled.map((x) => x.status), settled.map((x) => x.attempts), settled.map((x) => x.error), settled.map((x) => x.reason), settled.map((x) => x.delayMs)],
-      );
+      // Every outcome recorded in the transaction that claimed the events: the applied ones (most) by id alone, the rest with their own values.
+      if (applied.length) {
+        await tx.query(`UPDATE event_inbox SET status = 'applied', attempts = attempts + 1, error = NULL, reason = NULL, settled_at = now(), next_attempt_at = now() WHERE id = ANY($1::bigint[])`, [applied]);
+      }
+      if (settled.length) {
+        await tx.query(
+          `UPDATE event_inbox i SET status = o.status, attempts = o.attempts, error = COALESCE(o.error, i.error),
+              reason = o.reason, settled_at = CASE WHEN o.status = 'received' THEN NULL ELSE now() END,
+              next_attempt_at = now() + make_interval(secs => o.delay_ms::double precision / 1000)
+             FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[]) AS o(id, status, attempts, error, reason, delay_ms)
+            WHERE i.id = o.id`,
+          [settled.map((x) => x.id), settled.map((x) => x.status), settled.map((x) => x.attempts), settled.map((x) => x.error), settled.map((x) => x.reason), settled.map((x) => x.delayMs)],
+        );
+      }
       return claimed.length;
     });
   }
