@@ -56,8 +56,10 @@ export interface EventProblem {
 }
 
 const MAX_TEXT = 500;
-/** NUL, or a lone surrogate (not UTF-8; PostgreSQL's jsonb refuses both). */
-const hasNul = (s: string) => s.includes('\u0000') || /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const SURROGATE = /[\ud800-\udfff]/;
+/** NUL, or a lone surrogate (not UTF-8; PostgreSQL's jsonb refuses both). The common string has no surrogate at all: the lookaround test only runs when it has one. */
+const hasNul = (s: string) => s.includes('\u0000') || (SURROGATE.test(s) && LONE_SURROGATE.test(s));
 
 /** The deterministic id of an event sent without one: a hash of what identifies the change. */
 export function derivedEventId(e: { entityType: string; entityId: string; version: string | null; eventType: string; timestamp: Date }): string {
@@ -67,10 +69,14 @@ export function derivedEventId(e: { entityType: string; entityId: string; versio
 
 /** The value at `payload.a.b` (own properties only), or undefined. */
 export function valueAtPath(payload: Record<string, unknown> | null, path: string): unknown {
-  const parts = path.split('.');
+  return valueAtParts(payload, path.split('.'));
+}
+
+function valueAtParts(payload: Record<string, unknown> | null, parts: readonly string[]): unknown {
   if (parts[0] !== 'payload') return undefined;
   let at: unknown = payload;
-  for (const part of parts.slice(1)) {
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i];
     if (at === null || typeof at !== 'object' || Array.isArray(at) || !Object.prototype.hasOwnProperty.call(at, part)) return undefined;
     at = (at as Record<string, unknown>)[part];
   }
@@ -98,13 +104,30 @@ function nulPath(value: unknown, field: string, depth = 0): string | null {
   return null;
 }
 
-/** The columns an event writes: the key from entityId, the version column from its order, each field from its path. */
-function columnsWritten(mapping: EventMapping): { column: NeutralColumn; path: string }[] {
-  return mapping.columns
-    .filter((c) => c.name !== mapping.keyColumn && c.name !== mapping.versionColumn)
-    .filter((c) => c.name in mapping.fields)
-    .map((c) => ({ column: c, path: mapping.fields[c.name] }));
+interface ColumnWritten {
+  column: NeutralColumn;
+  path: string;
+  /** The path split at its dots. */
+  parts: readonly string[];
 }
+
+/** Per mapping object (one per source read, used for every event of a delivery or a batch): its columns written. */
+const WRITTEN = new WeakMap<EventMapping, ColumnWritten[]>();
+
+/** The columns an event writes: the key from entityId, the version column from its order, each field from its path. */
+function columnsWritten(mapping: EventMapping): ColumnWritten[] {
+  let written = WRITTEN.get(mapping);
+  if (!written) {
+    written = mapping.columns
+      .filter((c) => c.name !== mapping.keyColumn && c.name !== mapping.versionColumn)
+      .filter((c) => Object.prototype.hasOwnProperty.call(mapping.fields, c.name))
+      .map((c) => ({ column: c, path: mapping.fields[c.name], parts: mapping.fields[c.name].split('.') }));
+    WRITTEN.set(mapping, written);
+  }
+  return written;
+}
+
+const EVENT_FIELDS = new Set(['eventId', 'eventType', 'entityType', 'entityId', 'timestamp', 'version', 'payload']);
 
 /**
  * Validates one event (the body's element `index`, or the whole body when `index` is null) and the
@@ -120,8 +143,7 @@ export function parseEvent(raw: unknown, index: number | null, mappings: Readonl
     return { problems: [{ field, message: `${field}: must be an event object` }] };
   }
   const e = raw as Record<string, unknown>;
-  const allowed = new Set(['eventId', 'eventType', 'entityType', 'entityId', 'timestamp', 'version', 'payload']);
-  for (const k of Object.keys(e)) if (!allowed.has(k)) fail(k, 'is not a field of an event (eventId, eventType, entityType, entityId, timestamp, version, payload)');
+  for (const k of Object.keys(e)) if (!EVENT_FIELDS.has(k)) fail(k, 'is not a field of an event (eventId, eventType, entityType, entityId, timestamp, version, payload)');
 
   let eventId: string | undefined;
   if (e.eventId !== undefined && e.eventId !== null) {
@@ -169,8 +191,8 @@ export function parseEvent(raw: unknown, index: number | null, mappings: Readonl
     else throw error;
   }
   if (eventType !== 'DELETED') {
-    for (const { column, path } of columnsWritten(mapping)) {
-      const value = valueAtPath(payload, path);
+    for (const { column, path, parts } of columnsWritten(mapping)) {
+      const value = valueAtParts(payload, parts);
       if (value === undefined) continue;
       try {
         typedValue(column, value, at(path), false);
@@ -217,8 +239,8 @@ export function parseEvents(body: unknown, mappings: ReadonlyMap<string, EventMa
 export function eventRow(mapping: EventMapping, event: Pick<InboundEvent, 'entityId' | 'ord' | 'payload'>): Record<string, unknown> {
   const row: Record<string, unknown> = { [mapping.keyColumn]: event.entityId };
   if (mapping.versionColumn) row[mapping.versionColumn] = event.ord;
-  for (const { column, path } of columnsWritten(mapping)) {
-    const value = valueAtPath(event.payload, path);
+  for (const { column, parts } of columnsWritten(mapping)) {
+    const value = valueAtParts(event.payload, parts);
     if (value !== undefined) row[column.name] = value;
   }
   return row;
