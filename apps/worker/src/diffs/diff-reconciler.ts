@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { workerConfig } from '@dbferry/config';
 import { DiffRepository, RunRepository } from '@dbferry/control-plane';
 import { JobProducer } from '@dbferry/queue';
 import { arbitrationJobId, JobName } from '@dbferry/queue-contracts';
+import { PeriodicReconciler, type ReconcileReport } from '../runs/periodic-reconciler';
 
 /** One diff reconciler of the fleet at a time. */
 const LOCK_KEY = 'dbferry:diff-reconciler';
@@ -12,59 +12,39 @@ const LOCK_KEY = 'dbferry:diff-reconciler';
 const GRACE_SECONDS = 5;
 const FINISHED = ['completed', 'failed'];
 
-export interface DiffReconcileReport {
-  locked: boolean;
+export interface DiffReconcileCounts {
   plans: number;
+  /** Open segments whose group's job was enqueued again. */
   segments: number;
   finishes: number;
   failed: number;
 }
+export type DiffReconcileReport = ReconcileReport<DiffReconcileCounts>;
 
 /**
  * Postgres is the truth for diffs too: every interval, finds diffs the store calls unfinished
  * whose queue jobs Redis lost (a flush) and enqueues them again under the same stable ids —
- * the plan, each open segment, or the finish once every segment has settled.
+ * the plan, the job of each group of open segments (its first segment's id), or the finish once
+ * every segment has settled.
  */
 @Injectable()
-export class DiffReconciler implements OnApplicationBootstrap {
-  private readonly logger = new Logger(DiffReconciler.name);
-  private busy = false;
-
+export class DiffReconciler extends PeriodicReconciler<DiffReconcileCounts> {
   constructor(
     private readonly diffs: DiffRepository,
-    private readonly runs: RunRepository,
+    runs: RunRepository,
     private readonly producer: JobProducer,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(workerConfig.KEY) private readonly config: ConfigType<typeof workerConfig>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.config.reconcileIntervalMs);
-    timer.unref();
-    this.scheduler.addInterval(DiffReconciler.name, timer);
+    @Inject(workerConfig.KEY) config: ConfigType<typeof workerConfig>,
+  ) {
+    super({ lockKey: LOCK_KEY, intervalMs: config.reconcileIntervalMs, lock: runs, empty: { plans: 0, segments: 0, finishes: 0, failed: 0 }, failure: 'diff reconcile' });
   }
 
-  private async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const r = await this.reconcile();
-      if (r.plans || r.segments || r.finishes || r.failed) {
-        this.logger.warn(`reconciled diffs: ${r.plans} plan(s), ${r.segments} segment(s), ${r.finishes} finish(es) enqueued again; ${r.failed} segment(s) failed`);
-      }
-    } catch (error) {
-      this.logger.error(`diff reconcile failed: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
-    }
+  protected describe(r: DiffReconcileCounts): string | null {
+    return r.plans || r.segments || r.finishes || r.failed
+      ? `reconciled diffs: ${r.plans} plan(s), ${r.segments} segment(s), ${r.finishes} finish(es) enqueued again; ${r.failed} segment(s) failed`
+      : null;
   }
 
-  async reconcile(): Promise<DiffReconcileReport> {
-    const pass = await this.runs.exclusively(LOCK_KEY, () => this.pass());
-    return pass.locked ? { locked: true, ...pass.value } : { locked: false, plans: 0, segments: 0, finishes: 0, failed: 0 };
-  }
-
-  private async pass(): Promise<Omit<DiffReconcileReport, 'locked'>> {
+  protected async sweep(): Promise<DiffReconcileCounts> {
     const report = { plans: 0, segments: 0, finishes: 0, failed: 0 };
     for (const diff of await this.diffs.activeOlderThan(GRACE_SECONDS)) {
       const planId = arbitrationJobId.planDiff(diff.id);
@@ -82,20 +62,19 @@ export class DiffReconciler implements OnApplicationBootstrap {
         report.plans++;
         continue;
       }
-      const open = await this.diffs.openSegments(diff.id);
-      for (const segment of open) {
-        const jobId = arbitrationJobId.segment(segment.id);
+      for (const group of await this.diffs.openSegmentGroups(diff.id)) {
+        const jobId = arbitrationJobId.segment(group.leaderId);
         const state = await this.producer.getJobState(JobName.DiffSegment, jobId);
         if (state === 'failed') {
-          // BullMQ gave up on it (its worker died past maxStalledCount) without the handler settling it.
+          // BullMQ gave up on it (its worker died past maxStalledCount) without the handler settling its segments.
           const reason = (await this.producer.failedReason(JobName.DiffSegment, jobId)) ?? 'unknown';
-          if (await this.diffs.failSegment(segment.id, `the segment gave up in the queue (${reason})`)) report.failed++;
+          for (const id of group.segmentIds) if (await this.diffs.failSegment(id, `the segment gave up in the queue (${reason})`)) report.failed++;
           continue;
         }
         if (state && state !== 'completed') continue;
         if (state === 'completed' && !(await this.producer.removeJob(JobName.DiffSegment, jobId))) continue;
-        await this.producer.enqueue(JobName.DiffSegment, { v: 1, diffId: diff.id, segmentId: segment.id }, { jobId });
-        report.segments++;
+        await this.producer.enqueue(JobName.DiffSegment, { v: 1, diffId: diff.id, segmentId: group.leaderId }, { jobId });
+        report.segments += group.segmentIds.length;
       }
       if ((await this.diffs.openSegmentCount(diff.id)) > 0) continue;
       // Every segment has settled and the diff is still running: its finish was lost, or ran too early.

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { workerConfig } from '@dbferry/config';
-import { DiffRepository, type StoredDiffRow } from '@dbferry/control-plane';
+import { type CompletedSegment, DiffRepository, groupLeaders, type SegmentGroupMember, type StoredDiffRow } from '@dbferry/control-plane';
 import { diffSegment, type DiffSegment, type DiffSnapshot, type SegmentOutcome } from '@dbferry/engine';
 import { asError, ConnectionSlots, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { arbitrationJobId, JobName } from '@dbferry/queue-contracts';
@@ -12,6 +12,8 @@ import { WorkerMetrics } from '../ops/worker-metrics';
 const SLOT_RETRY_MS = 1000;
 /** Tables whose frozen snapshot a worker keeps between its segments. */
 const SNAPSHOTS_KEPT = 32;
+/** Done segments of a group are stored together, or sooner once held this long (slow segments still show progress). */
+const SETTLE_EVERY_MS = 1000;
 
 /** The rows a 'done' outcome found, as stored (one per connection and key). */
 export function differingRows(outcome: Extract<SegmentOutcome, { kind: 'done' }>): StoredDiffRow[] {
@@ -25,10 +27,12 @@ export function differingRows(outcome: Extract<SegmentOutcome, { kind: 'done' }>
 }
 
 /**
- * One key range of one table: takes the segment, has the engine checksum (and compare or
- * split) it from the table's frozen DiffSnapshot, then stores the outcome in one transaction:
- * its differing rows and 'done', or its children and 'split' (then enqueued under stable
- * ids). The last segment of the diff to settle enqueues finish-diff.
+ * A group of sibling key ranges of one table (SEGMENTS_PER_JOB, one job: see DiffRepository):
+ * takes the group's open segments, and for each one in turn has the engine checksum (and compare
+ * or split) it from the table's frozen DiffSnapshot, on one set of slots and pooled sessions. Done
+ * segments are stored together (their rows and 'done' in one statement, each only if still open);
+ * a split one stores its children and 'split' at once, then enqueues their groups under stable
+ * ids. The last job of the diff to settle enqueues finish-diff.
  */
 @Injectable()
 @JobHandler(JobName.DiffSegment)
@@ -47,76 +51,117 @@ export class DiffSegmentHandler implements JobHandlerOf<JobName.DiffSegment> {
 
   async handle(job: JobContext<JobName.DiffSegment>): Promise<object> {
     const { diffId, segmentId } = job.data;
-    // The diff's state, the segment and the connections' limits in one query: a diff runs hundreds of these jobs.
-    const stored = await this.diffs.segmentToRun(diffId, segmentId);
+    // The diff's state, the job's segments and the connections' limits in one query.
+    const stored = await this.diffs.segmentGroupToRun(diffId, segmentId);
     if (!stored) return { skipped: 'segment is gone' };
     if (stored.diffStatus !== 'running') return { skipped: `diff is ${stored.diffStatus}` };
-    if (stored.status === 'split') {
-      // Split by an attempt that died before enqueueing its children: they are enqueued now (same ids).
-      await this.enqueueChildren(diffId, await this.diffs.openChildren(segmentId));
-      return { skipped: 'segment already split' };
-    }
-    if (stored.status !== 'pending' && stored.status !== 'running') {
+    const split = stored.members.filter((m) => m.status === 'split').map((m) => m.id);
+    // Split by an attempt that died before enqueueing the children: they are enqueued now (same ids).
+    if (split.length) await this.enqueueGroups(diffId, await this.diffs.openChildGroups(split));
+    const open = stored.members.filter((m) => m.status === 'pending' || m.status === 'running');
+    if (!open.length) {
       await this.finishIfSettled(diffId);
-      return { skipped: `segment is ${stored.status}` };
+      return { skipped: 'segments already settled' };
     }
     const snapshot = await this.snapshotOf(stored.diffTableId);
     if (!snapshot) return { skipped: 'table has no snapshot' };
-    const segment = stored.segment as DiffSegment;
-    const connections = [snapshot.reference.connectionId, ...segment.others];
+    const others = new Set(open.flatMap((m) => (m.segment as DiffSegment).others));
+    const connections = [snapshot.reference.connectionId, ...others];
     const limits = stored.limits;
     const slots = await this.slots.acquire([...new Set(connections)].map((id) => ({ connectionId: id, limit: limits.get(id) ?? this.config.connectionMaxParallelChunks })));
     if (!slots) return job.postpone(SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS));
     try {
-      return await this.run(job, snapshot, segment);
+      return await this.run(job, snapshot, open, [...others]);
     } finally {
       await slots.release();
     }
   }
 
-  private async run(job: JobContext<JobName.DiffSegment>, snapshot: DiffSnapshot, segment: DiffSegment): Promise<object> {
-    const { diffId, segmentId } = job.data;
-    if (!(await this.diffs.takeSegment(segmentId))) return { skipped: 'segment already settled' };
-    try {
-      const started = Date.now();
-      const sides = await this.sessions.acquire(snapshot.reference.connectionId, segment.others);
-      let outcome: SegmentOutcome;
-      let broken = true;
-      try {
-        outcome = await diffSegment(snapshot, segment, { reference: sides.reference, others: sides.others, signal: job.signal });
-        broken = false;
-      } finally {
-        await sides.release(broken);
+  private async run(job: JobContext<JobName.DiffSegment>, snapshot: DiffSnapshot, open: SegmentGroupMember[], others: string[]): Promise<object> {
+    const { diffId } = job.data;
+    const taken = await this.diffs.takeSegments(open.map((m) => m.id));
+    const todo = open.filter((m) => taken.has(m.id));
+    if (!todo.length) return { skipped: 'segments already settled' };
+    const labels = { reference_dialect: snapshot.reference.dialect };
+    const done: CompletedSegment[] = [];
+    let lastSettle = Date.now();
+    let rowsCompared = 0;
+    let differences = 0;
+    let splits = 0;
+    const settleDone = async () => {
+      lastSettle = Date.now();
+      if (!done.length) return;
+      const batch = [...done];
+      const settled = await this.diffs.completeSegments(batch);
+      done.splice(0, batch.length);
+      for (const d of batch) {
+        if (!settled.has(d.segmentId)) continue;
+        this.metrics.diffRowsCompared.inc(labels, d.rowsCompared);
+        for (const kind of ['missing', 'extra', 'different'] as const) this.metrics.diffDifferences.inc({ kind }, d.rows.filter((r) => r.kind === kind).length);
       }
-      const labels = { reference_dialect: snapshot.reference.dialect };
-      this.metrics.diffSegmentSeconds.observe({ ...labels, outcome: outcome.kind }, (Date.now() - started) / 1000);
-      if (outcome.kind === 'split') {
-        const children = outcome.segments.map((s) => ({ segment: s, depth: s.depth }));
-        const { childIds } = await this.diffs.splitSegment(segmentId, outcome.rowsCompared, children);
-        this.metrics.diffRowsCompared.inc(labels, outcome.rowsCompared);
-        await this.enqueueChildren(diffId, childIds);
-        return { split: childIds.length };
-      }
-      const rows = differingRows(outcome);
-      if (await this.diffs.completeSegment(segmentId, outcome.rowsCompared, rows)) {
-        this.metrics.diffRowsCompared.inc(labels, outcome.rowsCompared);
-        for (const kind of ['missing', 'extra', 'different'] as const) this.metrics.diffDifferences.inc({ kind }, rows.filter((r) => r.kind === kind).length);
-      }
-      await this.finishIfSettled(diffId);
-      return { rowsCompared: outcome.rowsCompared, differences: rows.length };
-    } catch (error) {
-      // The queue's one retry rule: a terminal error (a table gone, a DiffPlanError) or the last attempt fails the segment.
-      if (job.endsJob(error)) {
-        await this.diffs.failSegment(segmentId, asError(error).message);
-        await this.finishIfSettled(diffId);
-      } else await this.diffs.releaseSegment(segmentId, asError(error).message);
+    };
+    const sides = await this.sessions.acquire(snapshot.reference.connectionId, others).catch(async (error: unknown) => {
+      await this.giveBack(job, todo, error);
       throw error;
+    });
+    let broken = true;
+    let at = 0;
+    try {
+      for (; at < todo.length; at++) {
+        const member = todo[at] as SegmentGroupMember;
+        const segment = member.segment as DiffSegment;
+        const started = Date.now();
+        const outcome: SegmentOutcome = await diffSegment(snapshot, segment, { reference: sides.reference, others: sides.others, signal: job.signal });
+        this.metrics.diffSegmentSeconds.observe({ ...labels, outcome: outcome.kind }, (Date.now() - started) / 1000);
+        rowsCompared += outcome.rowsCompared;
+        if (outcome.kind === 'split') {
+          const children = outcome.segments.map((s) => ({ segment: s, depth: s.depth }));
+          const { split, childIds } = await this.diffs.splitSegment(member.id, outcome.rowsCompared, children);
+          if (split) this.metrics.diffRowsCompared.inc(labels, outcome.rowsCompared);
+          // A re-split returns the open children (ordinals lost): their groups are looked up instead.
+          await this.enqueueGroups(diffId, split ? groupLeaders(childIds) : await this.diffs.openChildGroups([member.id]));
+          splits++;
+        } else {
+          const rows = differingRows(outcome);
+          differences += rows.length;
+          done.push({ segmentId: member.id, rowsCompared: outcome.rowsCompared, rows });
+          if (Date.now() - lastSettle >= SETTLE_EVERY_MS) await settleDone();
+        }
+      }
+      broken = false;
+    } catch (error) {
+      // What was done before the failure is kept; the failing segment and those after it go back (or fail).
+      await settleDone().catch(() => undefined);
+      await this.giveBack(job, todo.slice(at), error);
+      throw error;
+    } finally {
+      await sides.release(broken);
     }
+    await settleDone();
+    await this.finishIfSettled(diffId);
+    return { segments: todo.length, rowsCompared, differences, ...(splits && { split: splits }) };
   }
 
-  /** One Redis round trip for all of them (a first split has up to 1,024), each under its stable id. */
-  private async enqueueChildren(diffId: string, ids: string[]): Promise<void> {
-    await this.producer.enqueueBulk(JobName.DiffSegment, ids.map((id) => ({ data: { v: 1 as const, diffId, segmentId: id }, jobId: arbitrationJobId.segment(id) })));
+  /**
+   * Segments a failed job leaves: the queue's one retry rule decides. A terminal error (a table
+   * gone, a DiffPlanError) or the last attempt fails them (the job will not run again), otherwise
+   * they go back to pending for the retry, the first with the error.
+   */
+  private async giveBack(job: JobContext<JobName.DiffSegment>, left: SegmentGroupMember[], error: unknown): Promise<void> {
+    const message = asError(error).message;
+    if (job.endsJob(error)) {
+      for (const m of left) await this.diffs.failSegment(m.id, message);
+      await this.finishIfSettled(job.data.diffId);
+      return;
+    }
+    const [first, ...rest] = left;
+    if (first) await this.diffs.releaseSegment(first.id, message);
+    await this.diffs.releaseSegments(rest.map((m) => m.id), null);
+  }
+
+  /** One Redis round trip for all of them, each group under its first segment's stable id. */
+  private async enqueueGroups(diffId: string, leaderIds: string[]): Promise<void> {
+    await this.producer.enqueueBulk(JobName.DiffSegment, leaderIds.map((id) => ({ data: { v: 1 as const, diffId, segmentId: id }, jobId: arbitrationJobId.segment(id) })));
   }
 
   private async snapshotOf(diffTableId: string): Promise<DiffSnapshot | null> {
@@ -130,7 +175,7 @@ export class DiffSegmentHandler implements JobHandlerOf<JobName.DiffSegment> {
   }
 
   /**
-   * Once no segment of the diff is open, finish-diff (stable id: however many last segments see
+   * Once no segment of the diff is open, finish-diff (stable id: however many last jobs see
    * it, one job). Children are stored with their parent's split, so the count is never 0 early.
    */
   private async finishIfSettled(diffId: string): Promise<void> {

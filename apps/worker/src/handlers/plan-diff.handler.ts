@@ -40,8 +40,8 @@ export class PlanDiffHandler implements JobHandlerOf<JobName.PlanDiff> {
     if (!(await this.diffs.start(diffId)) && diff.status !== 'running') return { skipped: `diff is ${diff.status}` };
     const stored = await this.diffs.tables(diffId);
     if (stored.length) {
-      const open = await this.diffs.openSegments(diffId);
-      await this.enqueueSegments(diffId, open.map((s) => s.id));
+      const open = await this.diffs.openSegmentGroups(diffId);
+      await this.enqueueSegments(diffId, open.map((g) => g.leaderId));
       return { tables: stored.length, failed: stored.filter((t) => t.status === 'failed').length };
     }
 
@@ -99,6 +99,7 @@ export class PlanDiffHandler implements JobHandlerOf<JobName.PlanDiff> {
     }
   }
 
+  /** Segment jobs, each under its group's first segment's stable id (a table's initial segment is its own group). */
   private async enqueueSegments(diffId: string, ids: string[]): Promise<void> {
     await this.producer.enqueueBulk(JobName.DiffSegment, ids.map((segmentId) => ({ data: { v: 1 as const, diffId, segmentId }, jobId: arbitrationJobId.segment(segmentId) })));
   }

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
 import { createControlDataSource } from '../data-source';
 import { migrateUnderLock } from '../migrator';
-import { DiffRepository } from './diff.repository';
+import { DiffRepository, groupLeaders, SEGMENTS_PER_JOB } from './diff.repository';
 
 /** Diff state: a segment settles once, its rows never double, a split's children come with it. */
 describe('DiffRepository', () => {
@@ -34,7 +34,7 @@ describe('DiffRepository', () => {
 
   it('settles a segment once: a second completion (a re-run) writes no row and no count', async () => {
     const { diffId, segmentId } = await planned();
-    expect(await repo.takeSegment(segmentId)).not.toBeNull();
+    expect(await repo.takeSegments([segmentId])).toEqual(new Set([segmentId]));
     const rows = [
       { connectionId: other, kind: 'missing' as const, key: [{ $int: '7' }] },
       { connectionId: other, kind: 'different' as const, key: [8], columns: ['price', 'at'] },
@@ -42,7 +42,7 @@ describe('DiffRepository', () => {
     ];
     expect(await repo.completeSegment(segmentId, 100, rows)).toBe(true);
     expect(await repo.completeSegment(segmentId, 100, rows)).toBe(false);
-    expect(await repo.takeSegment(segmentId)).toBeNull();
+    expect(await repo.takeSegments([segmentId])).toEqual(new Set());
     const [table] = await repo.tables(diffId);
     expect([table.segmentsDone, table.segmentsTotal, Number(table.rowsCompared), table.status]).toEqual([1, 1, 100, 'running']);
     expect(await repo.totals(table.id)).toEqual({ missing: { [other]: 1 }, extra: { [other]: 1 }, different: { [other]: 1 }, columns: { [other]: ['at', 'price'] } });
@@ -53,7 +53,7 @@ describe('DiffRepository', () => {
 
   it('stores a split with its children in one step; a second split returns the open children instead of adding any', async () => {
     const { diffId, segmentId } = await planned();
-    await repo.takeSegment(segmentId);
+    await repo.takeSegments([segmentId]);
     const children = [0, 1, 2].map((i) => ({ segment: { lower: [i], others: [other], depth: 1 }, depth: 1 }));
     const first = await repo.splitSegment(segmentId, 0, children);
     expect(first.split).toBe(true);
@@ -72,23 +72,59 @@ describe('DiffRepository', () => {
     expect(await repo.cancel(diffId)).toBe(false);
   });
 
-  it("stores a first split's children in one statement, each in its place, and reads what a segment job needs in one", async () => {
+  it("stores a first split's children in one statement, each in its place, and reads a segment job's group in one", async () => {
     const { diffId, segmentId } = await planned();
-    expect(await repo.segmentToRun(diffId, segmentId)).toMatchObject({ diffStatus: 'running', status: 'pending', segment: { others: [other], depth: 0 }, limits: new Map() });
-    expect(await repo.segmentToRun('00000000-0000-4000-8000-0000000000ff', segmentId)).toBeNull();
-    expect(await repo.takeSegment(segmentId)).toEqual({ diffTableId: expect.any(String) });
+    expect(await repo.segmentGroupToRun(diffId, segmentId)).toMatchObject({
+      diffStatus: 'running',
+      members: [{ id: segmentId, status: 'pending', segment: { others: [other], depth: 0 } }],
+      limits: new Map(),
+    });
+    expect(await repo.segmentGroupToRun('00000000-0000-4000-8000-0000000000ff', segmentId)).toBeNull();
+    expect(await repo.takeSegments([segmentId])).toEqual(new Set([segmentId]));
     const children = Array.from({ length: 300 }, (_, i) => ({ segment: { lower: [{ $int: String(i * 1000) }], others: [other], depth: 1 }, depth: 1 }));
     const { childIds } = await repo.splitSegment(segmentId, 0, children);
     expect(childIds).toHaveLength(300);
     for (const i of [0, 1, 150, 299]) {
-      expect(await repo.segmentToRun(diffId, childIds[i])).toMatchObject({ status: 'pending', segment: children[i].segment });
+      // Its group: the siblings of ordinals ⌊i / SEGMENTS_PER_JOB⌋ × SEGMENTS_PER_JOB onwards (the last one shorter).
+      const first = Math.floor(i / SEGMENTS_PER_JOB) * SEGMENTS_PER_JOB;
+      const group = await repo.segmentGroupToRun(diffId, childIds[i]);
+      expect(group?.members.map((m) => m.id)).toEqual(childIds.slice(first, Math.min(300, first + SEGMENTS_PER_JOB)));
+      expect(group?.members[i - first]).toMatchObject({ status: 'pending', segment: children[i].segment });
       expect((await repo.segment(childIds[i]))?.ordinal).toBe(i);
     }
+    const leaders = groupLeaders(childIds);
+    expect(leaders).toHaveLength(Math.ceil(300 / SEGMENTS_PER_JOB));
+    expect((await repo.openSegmentGroups(diffId)).map((g) => g.leaderId)).toEqual(leaders);
+    expect(await repo.openChildGroups([segmentId])).toEqual(leaders);
     const [table] = await repo.tables(diffId);
     expect(await repo.snapshot(table.id)).toEqual({ v: 1 });
     expect([table.segmentsDone, table.segmentsTotal]).toEqual([1, 301]);
     await repo.cancel(diffId);
-    expect((await repo.segmentToRun(diffId, childIds[0]))?.diffStatus).toBe('cancelled');
+    expect((await repo.segmentGroupToRun(diffId, childIds[0]))?.diffStatus).toBe('cancelled');
+  });
+
+  it("settles a group's done segments in one statement, each once, and gives back the ones it did not reach", async () => {
+    const { diffId, segmentId } = await planned();
+    await repo.takeSegments([segmentId]);
+    const children = Array.from({ length: 4 }, (_, i) => ({ segment: { lower: [i], others: [other], depth: 1 }, depth: 1 }));
+    const { childIds } = await repo.splitSegment(segmentId, 0, children);
+    const [a, b, c, d] = childIds;
+    expect(await repo.takeSegments(childIds)).toEqual(new Set(childIds));
+    // a was settled by an earlier attempt: settling it again writes nothing.
+    expect(await repo.completeSegment(a, 10, [])).toBe(true);
+    const settled = await repo.completeSegments([
+      { segmentId: a, rowsCompared: 10, rows: [{ connectionId: other, kind: 'missing', key: [1] }] },
+      { segmentId: b, rowsCompared: 20, rows: [{ connectionId: other, kind: 'different', key: [2], columns: ['v'] }, { connectionId: other, kind: 'extra', key: [3] }] },
+      { segmentId: c, rowsCompared: 30, rows: [] },
+    ]);
+    expect(settled).toEqual(new Set([b, c]));
+    await repo.releaseSegments([d], null);
+    expect((await repo.segment(d))?.status).toBe('pending');
+    expect((await repo.openSegmentGroups(diffId))).toEqual([{ leaderId: a, segmentIds: [d] }]);
+    const [table] = await repo.tables(diffId);
+    expect([table.segmentsDone, table.segmentsTotal, Number(table.rowsCompared)]).toEqual([4, 5, 60]);
+    expect(await repo.totals(table.id)).toEqual({ missing: {}, extra: { [other]: 1 }, different: { [other]: 1 }, columns: { [other]: ['v'] } });
+    expect((await repo.segment(b))).toMatchObject({ status: 'done', missing: 0, extra: 1, different: 1 });
   });
 
   it('stores no table for a diff cancelled while it was planned', async () => {

@@ -21,6 +21,20 @@ export const DIFF_MOVES = {
 } as const;
 const OPEN_SEGMENT = ['pending', 'running'];
 
+/**
+ * Sibling segments (children of one split, by ordinal: 0–7, 8–15, …) that one diff-segment job
+ * runs one after another on one set of sessions and slots, settling them in one statement: a
+ * job's fixed costs (its store reads and writes, the slots, the session checkouts, two BullMQ
+ * moves) are paid once per group instead of once per ~10 ms checksum. The job's stable id is
+ * its group's first segment's (`groupLeaders`); a table's initial segment is a group of its own.
+ */
+export const SEGMENTS_PER_JOB = 8;
+
+/** The first segment of each group of `SEGMENTS_PER_JOB`, from a split's children in ordinal order. */
+export function groupLeaders(childIds: string[]): string[] {
+  return childIds.filter((_, i) => i % SEGMENTS_PER_JOB === 0);
+}
+
 export type DiffEnd = 'succeeded' | 'failed' | 'cancelled';
 
 export interface NewDiff {
@@ -74,19 +88,28 @@ export interface FinishedDiffTable {
   error?: string;
 }
 
-/** A segment taken to run: which table it belongs to. */
-export interface DiffSegmentLease {
-  diffTableId: string;
-}
-
-/** What a diff-segment job reads before it runs: its diff's state, the segment, and the limits of the diff's connections. */
-export interface SegmentToRun {
-  diffStatus: DiffEntity['status'];
+/** One segment of a job's group, as stored. */
+export interface SegmentGroupMember {
+  id: string;
   status: DiffSegmentEntity['status'];
   segment: unknown;
+}
+
+/** What a diff-segment job reads before it runs: its diff's state, its group of segments, and the limits of the diff's connections. */
+export interface SegmentGroupToRun {
+  diffStatus: DiffEntity['status'];
   diffTableId: string;
+  /** The group's segments in ordinal order, whatever their status. */
+  members: SegmentGroupMember[];
   /** max_parallel_chunks of the diff's connections that set one, by id. */
   limits: Map<string, number>;
+}
+
+/** A segment's 'done' outcome, to settle with others (`completeSegments`). */
+export interface CompletedSegment {
+  segmentId: string;
+  rowsCompared: number;
+  rows: StoredDiffRow[];
 }
 
 export interface DiffProgress {
@@ -166,21 +189,27 @@ export class DiffRepository {
   }
 
   /**
-   * One round trip for a segment job's reads (it runs hundreds of times per diff): the diff's
-   * status, the segment, and the connection limits of the diff's sides. Null when the segment
-   * (or its diff) is gone.
+   * One round trip for a segment job's reads: the diff's status, every segment of the job's
+   * group (`SEGMENTS_PER_JOB` siblings around `segmentId`, any status), and the connection limits
+   * of the diff's sides. Null when the segment (or its diff) is gone.
    */
-  async segmentToRun(diffId: string, segmentId: string): Promise<SegmentToRun | null> {
+  async segmentGroupToRun(diffId: string, segmentId: string): Promise<SegmentGroupToRun | null> {
     const [row] = await this.db.query(
-      `SELECT d.status AS "diffStatus", s.status, s.segment, s.diff_table_id AS "diffTableId",
+      `SELECT d.status AS "diffStatus", s.diff_table_id AS "diffTableId",
+              jsonb_build_object('id', s.id, 'status', s.status, 'segment', s.segment) AS self,
+              (SELECT jsonb_agg(jsonb_build_object('id', m.id, 'status', m.status, 'segment', m.segment) ORDER BY m.ordinal) FROM diff_segment m
+                WHERE m.diff_table_id = s.diff_table_id AND m.parent_id = s.parent_id
+                  AND m.ordinal >= (s.ordinal / $3) * $3 AND m.ordinal < (s.ordinal / $3 + 1) * $3) AS members,
               (SELECT coalesce(jsonb_object_agg(c.id, c.max_parallel_chunks), '{}'::jsonb) FROM connection c
                 WHERE (c.id = d.reference_id OR c.id = ANY(d.other_ids)) AND c.max_parallel_chunks IS NOT NULL) AS limits
          FROM diff_segment s JOIN diff_table t ON t.id = s.diff_table_id JOIN diff d ON d.id = t.diff_id
         WHERE s.id = $1 AND d.id = $2`,
-      [segmentId, diffId],
+      [segmentId, diffId, SEGMENTS_PER_JOB],
     );
     if (!row) return null;
-    return { diffStatus: row.diffStatus, status: row.status, segment: row.segment, diffTableId: row.diffTableId, limits: new Map(Object.entries(row.limits as Record<string, number>)) };
+    // An initial segment (no parent) is its own group.
+    const members = (row.members as SegmentGroupMember[] | null) ?? [row.self as SegmentGroupMember];
+    return { diffStatus: row.diffStatus, diffTableId: row.diffTableId, members, limits: new Map(Object.entries(row.limits as Record<string, number>)) };
   }
 
   /** A table's frozen DiffSnapshot (null when planning failed or the table is gone). */
@@ -189,13 +218,31 @@ export class DiffRepository {
     return row?.snapshot ?? null;
   }
 
-  /** The diff's segments still pending or running (ids and their table). */
-  async openSegments(diffId: string): Promise<{ id: string; diffTableId: string }[]> {
+  /**
+   * The diff's open segments by job group: each group's first segment (its job's stable id) and
+   * its segments still pending or running, shallowest first.
+   */
+  async openSegmentGroups(diffId: string): Promise<{ leaderId: string; segmentIds: string[] }[]> {
     return this.db.query(
-      `SELECT s.id, s.diff_table_id AS "diffTableId" FROM diff_segment s JOIN diff_table t ON t.id = s.diff_table_id
-        WHERE t.diff_id = $1 AND s.status = ANY($2) ORDER BY s.depth, s.ordinal`,
-      [diffId, OPEN_SEGMENT],
+      `SELECT coalesce(l.id, s.id) AS "leaderId", array_agg(s.id ORDER BY s.ordinal) AS "segmentIds"
+         FROM diff_segment s JOIN diff_table t ON t.id = s.diff_table_id
+         LEFT JOIN diff_segment l ON l.diff_table_id = s.diff_table_id AND l.parent_id = s.parent_id AND l.ordinal = (s.ordinal / $3) * $3
+        WHERE t.diff_id = $1 AND s.status = ANY($2)
+        GROUP BY coalesce(l.id, s.id) ORDER BY min(s.depth), min(s.ordinal)`,
+      [diffId, OPEN_SEGMENT, SEGMENTS_PER_JOB],
     );
+  }
+
+  /** The first segment of each job group holding an open child of `parentIds`. */
+  async openChildGroups(parentIds: string[]): Promise<string[]> {
+    if (!parentIds.length) return [];
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT DISTINCT l.id, l.ordinal FROM diff_segment c
+         JOIN diff_segment l ON l.diff_table_id = c.diff_table_id AND l.parent_id = c.parent_id AND l.ordinal = (c.ordinal / $3) * $3
+        WHERE c.parent_id = ANY($1::uuid[]) AND c.status = ANY($2) ORDER BY l.ordinal`,
+      [parentIds, OPEN_SEGMENT, SEGMENTS_PER_JOB],
+    );
+    return rows.map((r) => r.id);
   }
 
   async openSegmentCount(diffId: string): Promise<number> {
@@ -360,13 +407,51 @@ export class DiffRepository {
 
   // ---- segment transitions ----
 
-  /** pending | running → running (a stalled holder's segment is taken over); null when it has settled. */
-  async takeSegment(segmentId: string): Promise<DiffSegmentLease | null> {
-    const [rows] = await this.db.query(
-      `UPDATE diff_segment SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL WHERE id = $1 AND status = ANY($2) RETURNING diff_table_id`,
-      [segmentId, OPEN_SEGMENT],
+  /** pending | running → running for each of `segmentIds` (a stalled holder's are taken over); the ids taken, those that had settled left out. */
+  async takeSegments(segmentIds: string[]): Promise<Set<string>> {
+    if (!segmentIds.length) return new Set();
+    // An UPDATE … RETURNING answers [rows, count].
+    const [rows]: [{ id: string }[], number] = await this.db.query(
+      `UPDATE diff_segment SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL WHERE id = ANY($1::uuid[]) AND status = ANY($2) RETURNING id`,
+      [segmentIds, OPEN_SEGMENT],
     );
-    return rows.length ? { diffTableId: rows[0].diff_table_id as string } : null;
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Several segments' 'done' outcomes (a job's group) in one statement: each segment's mark, its
+   * rows and its table's counts, each only if the segment was still open (a re-run settles once).
+   * Returns the ids settled here. A batch of more than ROW_BATCH rows goes one segment at a time.
+   */
+  async completeSegments(done: CompletedSegment[]): Promise<Set<string>> {
+    if (!done.length) return new Set();
+    if (done.reduce((n, d) => n + d.rows.length, 0) > ROW_BATCH) {
+      const settled = new Set<string>();
+      for (const d of done) if (await this.completeSegment(d.segmentId, d.rowsCompared, d.rows)) settled.add(d.segmentId);
+      return settled;
+    }
+    const count = (rows: StoredDiffRow[], kind: DiffRowKind) => rows.filter((r) => r.kind === kind).length;
+    const segments = done.map((d) => ({ id: d.segmentId, rows_compared: d.rowsCompared, missing: count(d.rows, 'missing'), extra: count(d.rows, 'extra'), different: count(d.rows, 'different') }));
+    const rows = done.flatMap((d) => d.rows.map((r) => ({ segment_id: d.segmentId, connection_id: r.connectionId, kind: r.kind, key: r.key, columns: r.columns ?? [] })));
+    const settled: { id: string }[] = await this.db.query(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id uuid, rows_compared bigint, missing int, extra int, different int)),
+       seg AS (
+         UPDATE diff_segment s SET status = 'done', rows_compared = i.rows_compared, missing = i.missing, extra = i.extra, different = i.different, finished_at = now()
+           FROM input i WHERE s.id = i.id AND s.status = ANY($3) RETURNING s.id, s.diff_table_id, i.rows_compared),
+       ins AS (
+         INSERT INTO diff_row (diff_table_id, connection_id, kind, key, columns, segment_id)
+         SELECT seg.diff_table_id, r.connection_id, r.kind, r.key, ARRAY(SELECT jsonb_array_elements_text(r.columns)), r.segment_id
+           FROM jsonb_to_recordset($2::jsonb) AS r(segment_id uuid, connection_id uuid, kind text, key jsonb, columns jsonb) JOIN seg ON seg.id = r.segment_id
+         ON CONFLICT (diff_table_id, connection_id, key_hash) DO NOTHING),
+       tab AS (
+         UPDATE diff_table t SET segments_done = segments_done + c.n, rows_compared = rows_compared + c.compared,
+                status = CASE WHEN status = 'pending' THEN 'running' ELSE status END, started_at = coalesce(started_at, now())
+           FROM (SELECT diff_table_id, count(*)::int AS n, sum(rows_compared) AS compared FROM seg GROUP BY diff_table_id) c WHERE t.id = c.diff_table_id)
+       SELECT id FROM seg`,
+      [JSON.stringify(segments), JSON.stringify(rows), OPEN_SEGMENT],
+    );
+    return new Set(settled.map((r) => r.id));
   }
 
   /**
@@ -472,6 +557,12 @@ export class DiffRepository {
       await tx.db.query('UPDATE diff_table SET segments_done = segments_done + 1 WHERE id = $1', [updated[0].diff_table_id]);
       return true;
     });
+  }
+
+  /** running → pending for each of `segmentIds` (a job that stopped before them), with `error` (null: none). */
+  async releaseSegments(segmentIds: string[], error: string | null): Promise<void> {
+    if (!segmentIds.length) return;
+    await this.db.query(`UPDATE diff_segment SET status = 'pending', error = $2 WHERE id = ANY($1::uuid[]) AND status = 'running'`, [segmentIds, error]);
   }
 
   /** running → pending for a retry, its error kept. */
