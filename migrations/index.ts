@@ -18,6 +18,7 @@ import { ReplicaGroups1764000000000 } from './1764000000000-ReplicaGroups';
 import { EventSources1764010000000 } from './1764010000000-EventSources';
 import { Transforms1764020000000 } from './1764020000000-Transforms';
 import { EventFullSync1764030000000 } from './1764030000000-EventFullSync';
+import { EventInboxSettledIndexes1764041000000 } from './1764041000000-EventInboxSettledIndexes';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   EventSources1764010000000,
   Transforms1764020000000,
   EventFullSync1764030000000,
+  EventInboxSettledIndexes1764041000000,
 ];
