@@ -1,6 +1,6 @@
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection, FieldPacket, RowDataPacket } from 'mysql2/promise';
 import type { IndexInfo, Introspector, NativeColumnInfo, NeutralColumn, TableRef, TableSchema } from '@dbferry/dialects-core';
-import { identifierCanExist, MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor } from './mysql.sql';
+import { identifierCanExist, MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor, qualify, quoteId } from './mysql.sql';
 import { type ErrorMapper, guarded } from './mysql.reader';
 import { mysqlTypeMapper } from './mysql.type-mapper';
 
@@ -82,6 +82,80 @@ export function defaultExpression(flavor: MysqlFlavor, row: Pick<ColumnRow, 'col
   return numeric && /^-?[\d.]+$/.test(d) ? d : `'${d.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
+/** Bytes per character of the character sets by collation id, for result lengths (which are in bytes). */
+export const MYSQL_CHARSET_MAXLEN_SQL = `
+SELECT l.ID AS id, c.MAXLEN AS maxlen FROM information_schema.COLLATIONS l
+JOIN information_schema.CHARACTER_SETS c ON c.CHARACTER_SET_NAME = l.CHARACTER_SET_NAME`;
+
+const BINARY_CHARSET = 63;
+const UNSIGNED_FLAG = 32;
+/** decimals of a result column whose fraction is not fixed (31 on old servers, 39 on new). */
+const fraction = (decimals: number) => (decimals > 6 ? 6 : decimals);
+
+/**
+ * The column type text a result column's metadata stands for (`varchar(80)`, `decimal(13,2)`,
+ * `datetime(6)`…), as COLUMN_TYPE would print it: the input of the type mapper. `maxlen` is the
+ * bytes per character of the column's character set (lengths come in bytes).
+ */
+export function resultColumnType(field: Pick<FieldPacket, 'columnType' | 'columnLength' | 'decimals' | 'flags' | 'characterSet'> & { extendedFormat?: string; extendedTypeName?: string }, maxlen: number): string {
+  const length = Number(field.columnLength ?? 0);
+  const unsigned = typeof field.flags === 'number' && (field.flags & UNSIGNED_FLAG) !== 0 ? ' unsigned' : '';
+  const binary = field.characterSet === BINARY_CHARSET;
+  const chars = Math.max(1, Math.ceil(length / Math.max(1, maxlen)));
+  if (field.extendedFormat === 'json') return 'json';
+  if (field.extendedTypeName === 'uuid') return 'uuid';
+  switch (field.columnType) {
+    case 1:
+      return `tinyint${unsigned}`;
+    case 2:
+      return `smallint${unsigned}`;
+    case 9:
+      return `mediumint${unsigned}`;
+    case 3:
+      return `int${unsigned}`;
+    case 8:
+      return `bigint${unsigned}`;
+    case 4:
+      return 'float';
+    case 5:
+      return 'double';
+    case 0:
+    case 246: {
+      const scale = Math.min(30, field.decimals);
+      const precision = Math.min(65, Math.max(1, length - (scale > 0 ? 1 : 0) - (unsigned ? 0 : 1)));
+      return `decimal(${precision},${Math.min(scale, precision)})${unsigned}`;
+    }
+    case 7:
+      return field.decimals ? `timestamp(${fraction(field.decimals)})` : 'timestamp';
+    case 12:
+      return field.decimals ? `datetime(${fraction(field.decimals)})` : 'datetime';
+    case 11:
+      return field.decimals ? `time(${fraction(field.decimals)})` : 'time';
+    case 10:
+      return 'date';
+    case 13:
+      return 'year';
+    case 16:
+      return `bit(${Math.max(1, length)})`;
+    case 245:
+      return 'json';
+    case 15:
+    case 253:
+      return binary ? `varbinary(${Math.max(1, length)})` : chars > 16383 ? 'mediumtext' : `varchar(${chars})`;
+    case 254:
+      return binary ? `binary(${Math.max(1, length)})` : chars > 255 ? `varchar(${chars})` : `char(${chars})`;
+    case 249:
+    case 250:
+    case 251:
+    case 252: {
+      const size = length <= 255 ? 'tiny' : length <= 65535 ? '' : length <= 16777215 ? 'medium' : 'long';
+      return `${size}${binary ? 'blob' : 'text'}`;
+    }
+    default:
+      return binary ? 'longblob' : 'longtext';
+  }
+}
+
 export class MysqlIntrospector implements Introspector {
   constructor(
     private readonly connection: Connection,
@@ -98,6 +172,22 @@ export class MysqlIntrospector implements Introspector {
 
   describeTable(table: TableRef): Promise<TableSchema | null> {
     return guarded(this.mapError, () => this.describe(table));
+  }
+
+  /** `SELECT <expressions> FROM <table> LIMIT 0`: the result columns' metadata, no row read. */
+  describeExpressions(table: TableRef, expressions: { name: string; sql: string }[]): Promise<NeutralColumn[]> {
+    return guarded(this.mapError, async () => {
+      const list = expressions.map((e) => `(${e.sql}) AS ${quoteId(e.name)}`).join(', ');
+      const [, fields] = await this.connection.query<RowDataPacket[]>(`SELECT ${list} FROM ${qualify(table)} LIMIT 0`);
+      const [charsets] = await this.connection.query<RowDataPacket[]>(MYSQL_CHARSET_MAXLEN_SQL);
+      const maxlen = new Map(charsets.map((r) => [Number(r['id']), Number(r['maxlen'])]));
+      return expressions.map((e, i) => {
+        const field = fields[i] as FieldPacket;
+        const nativeType = resultColumnType(field, maxlen.get(Number(field.characterSet)) ?? 4);
+        const mapped = mysqlTypeMapper.toNeutral(mysqlTypeMapper.parseNativeType(nativeType));
+        return { name: e.name, type: mapped.type, nativeType, nullable: true, default: null };
+      });
+    });
   }
 
   private async describe(table: TableRef): Promise<TableSchema | null> {
