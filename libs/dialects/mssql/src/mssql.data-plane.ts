@@ -5,7 +5,7 @@ import { MssqlDdlBuilder } from './mssql.ddl';
 import { MssqlIntrospector } from './mssql.introspector';
 import { MssqlReader } from './mssql.reader';
 import { MSSQL_ORDERED_KEY_KINDS, MssqlWriter } from './mssql.writer';
-import { Transaction } from 'mssql';
+import { loadMssql } from './mssql.load-driver';
 
 /** `15.0.2000.5` → 15; 0 when unknown (then checksums run in the worker). */
 export function mssqlMajorVersion(productVersion: string | undefined): number {
@@ -24,7 +24,7 @@ export function createMssqlDataPlane(pool: ConnectionPool, productVersion: strin
     ddl: new MssqlDdlBuilder(),
     // SQL Server DDL is transactional: all statements or none.
     async execute(statements: string[]): Promise<void> {
-      const transaction = new Transaction(pool);
+      const transaction = new (loadMssql().Transaction)(pool);
       await transaction.begin();
       try {
         for (const sql of statements) await transaction.request().query(sql);

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ConnectionPool } from 'mssql';
+import type { ConnectionPool } from 'mssql';
 import {
   booleanOption,
   checkCommonSpec,
@@ -26,6 +26,7 @@ import {
 import { mssqlSqlStyle } from './mssql.sql-style';
 import { classifyDataPlane } from '@dbferry/dialects-core';
 import { createMssqlDataPlane } from './mssql.data-plane';
+import { loadMssql } from './mssql.load-driver';
 import { quoteMssqlIdentifier } from './mssql.sql';
 
 /** sys.partitions rows of the heap (0) or clustered index (1) add up to the table's row count. */
@@ -164,7 +165,7 @@ export class MssqlDialect implements Dialect {
     const startedAt = performance.now();
     const instanceName = stringOption(spec.options, 'instanceName');
     const host = spec.host && isIP(spec.host) === 0 ? spec.host : undefined;
-    const pool = new ConnectionPool({
+    const pool = new (loadMssql().ConnectionPool)({
       server: spec.address ?? spec.host ?? '',
       // With an instance name the port comes from the SQL Browser on the same address.
       port: instanceName ? undefined : (spec.port ?? this.capabilities.defaultPort),

@@ -1,4 +1,4 @@
-import * as mssql from 'mssql';
+import type * as mssql from 'mssql';
 import type {
   KeyBounds,
   KeyRange,
@@ -10,23 +10,24 @@ import type {
   TableRef,
 } from '@dbferry/dialects-core';
 import { type BoundSql, mssqlCountSql, mssqlKeyBoundSql, mssqlReadSql, mssqlSplitSql } from './mssql.sql';
+import { loadMssql } from './mssql.load-driver';
 import { decodeMssqlValue, type StageDriverType } from './mssql.values';
 
-const DRIVER_TYPES: Record<StageDriverType, (length?: number) => mssql.ISqlType> = {
-  bit: () => mssql.Bit(),
-  smallint: () => mssql.SmallInt(),
-  int: () => mssql.Int(),
-  bigint: () => mssql.BigInt(),
-  real: () => mssql.Real(),
-  float: () => mssql.Float(),
-  uniqueidentifier: () => mssql.UniqueIdentifier(),
-  nvarchar: () => mssql.NVarChar(mssql.MAX),
-  varchar: (length) => mssql.VarChar(length ?? mssql.MAX),
-  varbinary: () => mssql.VarBinary(mssql.MAX),
+const DRIVER_TYPES: Record<StageDriverType, (driver: typeof mssql, length?: number) => mssql.ISqlType> = {
+  bit: (d) => d.Bit(),
+  smallint: (d) => d.SmallInt(),
+  int: (d) => d.Int(),
+  bigint: (d) => d.BigInt(),
+  real: (d) => d.Real(),
+  float: (d) => d.Float(),
+  uniqueidentifier: (d) => d.UniqueIdentifier(),
+  nvarchar: (d) => d.NVarChar(d.MAX),
+  varchar: (d, length) => d.VarChar(length ?? d.MAX),
+  varbinary: (d) => d.VarBinary(d.MAX),
 };
 
 export function driverType(type: StageDriverType, length?: number): mssql.ISqlType {
-  return DRIVER_TYPES[type](length);
+  return DRIVER_TYPES[type](loadMssql(), length);
 }
 
 /** A request with the bound parameters of `bound` applied. */
@@ -146,7 +147,7 @@ export class MssqlReader implements Reader {
     const total = Number(counted.recordset[0]?.rows ?? 0);
     const step = Math.ceil(total / Math.max(1, parts));
     if (parts <= 1 || total === 0 || step >= total) return [{}];
-    const request = this.pool.request().input('step', mssql.BigInt(), BigInt(step)).input('total', mssql.BigInt(), BigInt(total));
+    const request = this.pool.request().input('step', driverType('bigint'), BigInt(step)).input('total', driverType('bigint'), BigInt(total));
     const result = await request.query<Record<string, unknown>>(mssqlSplitSql(table, keyColumns, where));
     const bounds = result.recordset.map((row) => decodeRow(keyColumns, keyColumns.map((k) => row[k.name])));
     return rangesFromBounds(bounds);

@@ -1,5 +1,6 @@
-import * as mssql from 'mssql';
+import type * as mssql from 'mssql';
 import { checkReplacedRangeCount, type NeutralColumn, type NeutralKind, type RowBatch, truncateFraction, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { loadMssql } from './mssql.load-driver';
 import { boundRequest, driverType } from './mssql.reader';
 import {
   MSSQL_STAGE_TABLE,
@@ -65,7 +66,7 @@ export class MssqlWriter implements Writer {
       return col;
     });
     const dml = request.mode === 'upsert' ? mssqlMergeSql(request.table, plan, request.keyColumns) : mssqlInsertSelectSql(request.table, plan);
-    const transaction = new mssql.Transaction(this.pool);
+    const transaction = new (loadMssql().Transaction)(this.pool);
     await transaction.begin();
     let rowsWritten = 0;
     let rangeRows: number | undefined;
@@ -109,7 +110,7 @@ const MAX_FRACTION_DIGITS = 7;
 const TEMPORAL = new Set(['time', 'timestamp', 'timestamptz']);
 
 export function stageTable(plan: StagePlan[], rows: RowBatch['rows'], losses?: ValueLossCounter): mssql.Table {
-  const table = new mssql.Table(MSSQL_STAGE_TABLE);
+  const table = new (loadMssql().Table)(MSSQL_STAGE_TABLE);
   table.create = false;
   for (const p of plan) table.columns.add(p.stageName, driverType(p.stage.driverType, p.stage.length), { nullable: true });
   for (const row of rows) table.rows.add(...plan.map((p, i) => p.stage.encode(row[i] ?? null)));

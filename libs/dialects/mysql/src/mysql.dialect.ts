@@ -1,5 +1,5 @@
-import { type Connection as CoreConnection, createConnection as createCoreConnection } from 'mysql2';
-import { createConnection, type Connection, type ConnectionOptions, type RowDataPacket } from 'mysql2/promise';
+import type { Connection as CoreConnection } from 'mysql2';
+import type { Connection, ConnectionOptions, RowDataPacket } from 'mysql2/promise';
 import {
   booleanOption,
   checkCommonSpec,
@@ -27,6 +27,7 @@ import { mysqlSqlStyle } from './mysql.sql-style';
 
 import { guardedAuthPlugins, MysqlAuthRefusedError, pinnedServerKey } from './mysql.auth';
 import { applySessionSetup, MYSQL_DRIVER_OPTIONS, MysqlDataPlane } from './mysql.data-plane';
+import { loadMysql, loadMysqlPromise } from './mysql.load-driver';
 import { identifierCanExist, MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor, quoteMysqlIdentifier } from './mysql.sql';
 
 export { MYSQL_SYSTEM_SCHEMAS, type MysqlFlavor };
@@ -188,7 +189,7 @@ export class MysqlDialect implements Dialect {
       authPlugins: guardedAuthPlugins(pinnedServerKey(spec)),
     };
     try {
-      connection = await createConnection(connectionOptions);
+      connection = await loadMysqlPromise().createConnection(connectionOptions);
       // A fatal error with no query waiting is emitted; unheard, it would crash the process.
       connection.on('error', () => undefined);
       const [rows] = await connection.query<RowDataPacket[]>('SELECT VERSION() AS version');
@@ -198,7 +199,7 @@ export class MysqlDialect implements Dialect {
       const mapError = (error: unknown) => redactDbError(this.classifyError(error), [spec.password]);
       // Readers and writers each get their own connection: a stream or a transaction holds it.
       const connect = async (): Promise<CoreConnection> => {
-        const data = createCoreConnection({ ...connectionOptions, charset: 'utf8mb4' });
+        const data = loadMysql().createConnection({ ...connectionOptions, charset: 'utf8mb4' });
         data.on('error', () => undefined);
         try {
           await applySessionSetup(data.promise());

@@ -1,4 +1,4 @@
-import { type Connection, OUT_FORMAT_OBJECT } from 'oracledb';
+import type { Connection } from 'oracledb';
 import {
   ChecksumAccumulator,
   type ChecksumRequest,
@@ -6,6 +6,7 @@ import {
   type Checksummer,
   type Reader,
 } from '@dbferry/dialects-core';
+import { loadOracleDb } from './oracle.load-driver';
 import { ORACLE_CHARSET_SQL, oracleChecksumSql, sumToHash } from './oracle.sql';
 
 /**
@@ -23,7 +24,7 @@ export class OracleChecksummer implements Checksummer {
 
   private isUtf8(): Promise<boolean> {
     this.utf8 ??= this.connection
-      .execute<{ value: string }>(ORACLE_CHARSET_SQL, {}, { outFormat: OUT_FORMAT_OBJECT })
+      .execute<{ value: string }>(ORACLE_CHARSET_SQL, {}, { outFormat: loadOracleDb().OUT_FORMAT_OBJECT })
       .then((r) => r.rows?.[0]?.value === 'AL32UTF8');
     return this.utf8;
   }
@@ -32,7 +33,7 @@ export class OracleChecksummer implements Checksummer {
     const bound = oracleChecksumSql(request.table, request.columns, request.keyColumns, request.range, request.where);
     if (!bound || !(await this.isUtf8())) return this.inWorker(request);
     const result = await this.connection.execute<{ rows: number | string; hash_sum: string | null }>(bound.sql, bound.binds, {
-      outFormat: OUT_FORMAT_OBJECT,
+      outFormat: loadOracleDb().OUT_FORMAT_OBJECT,
     });
     const row = result.rows?.[0];
     return { rows: Number(row?.rows ?? 0), hash: sumToHash(row?.hash_sum ?? null) };

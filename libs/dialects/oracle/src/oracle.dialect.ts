@@ -1,4 +1,4 @@
-import { type Connection, getConnection, OUT_FORMAT_OBJECT } from 'oracledb';
+import type { Connection } from 'oracledb';
 import {
   checkCommonSpec,
   classifyNetworkError,
@@ -20,6 +20,7 @@ import {
   TerminalDbError,
   timeoutIfLate,
 } from '@dbferry/dialects-core';
+import { loadOracleDb } from './oracle.load-driver';
 import { oracleSqlStyle } from './oracle.sql-style';
 import { classifyDataPlane } from '@dbferry/dialects-core';
 import { createOracleDataPlane } from './oracle.data-plane';
@@ -110,7 +111,7 @@ class OracleSession implements DialectSession {
   listTables(schema?: string): Promise<TableSummary[]> {
     return this.run(async () => {
       const binds = { owner: schema ?? null };
-      const opts = { outFormat: OUT_FORMAT_OBJECT };
+      const opts = { outFormat: loadOracleDb().OUT_FORMAT_OBJECT };
       const tables = await this.connection.execute<TableRow>(ORACLE_LIST_TABLES_SQL, binds, opts);
       const keys = await this.connection.execute<KeyRow>(ORACLE_PRIMARY_KEYS_SQL, binds, opts);
       const pk = new Map<string, string[]>();
@@ -162,7 +163,7 @@ export class OracleDialect implements Dialect {
     const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
     let connection: Connection | undefined;
     try {
-      connection = await getConnection({
+      connection = await loadOracleDb().getConnection({
         user: spec.username,
         password: spec.password,
         connectString: `${hostPart}:${spec.port ?? this.capabilities.defaultPort}/${spec.database}`,
@@ -187,7 +188,7 @@ export class OracleDialect implements Dialect {
       const result = await connection.execute<{ banner: string }>(
         'SELECT banner AS "banner" FROM v$version WHERE ROWNUM = 1',
         {},
-        { outFormat: OUT_FORMAT_OBJECT },
+        { outFormat: loadOracleDb().OUT_FORMAT_OBJECT },
       );
       const banner = result.rows?.[0]?.banner;
       if (banner) return banner;

@@ -1,4 +1,4 @@
-import { type Connection, OUT_FORMAT_OBJECT } from 'oracledb';
+import type { Connection } from 'oracledb';
 import {
   type IndexInfo,
   type Introspector,
@@ -9,6 +9,7 @@ import {
   type TableSchema,
   unquoteSqlString,
 } from '@dbferry/dialects-core';
+import { loadOracleDb } from './oracle.load-driver';
 import {
   ORACLE_COLUMNS_SQL,
   ORACLE_CONSTRAINTS_SQL,
@@ -71,13 +72,13 @@ export class OracleIntrospector implements Introspector {
   constructor(private readonly connection: Connection) {}
 
   async listSchemas(): Promise<string[]> {
-    const result = await this.connection.execute<{ name: string }>(ORACLE_LIST_SCHEMAS_SQL, {}, { outFormat: OUT_FORMAT_OBJECT });
+    const result = await this.connection.execute<{ name: string }>(ORACLE_LIST_SCHEMAS_SQL, {}, { outFormat: loadOracleDb().OUT_FORMAT_OBJECT });
     return (result.rows ?? []).map((r) => r.name);
   }
 
   async describeTable(table: TableRef): Promise<TableSchema | null> {
     const binds = { owner: oracleOwner(table.schema), tableName: table.name };
-    const opts = { outFormat: OUT_FORMAT_OBJECT };
+    const opts = { outFormat: loadOracleDb().OUT_FORMAT_OBJECT };
     const cols = await this.connection.execute<OracleColumnRow>(ORACLE_COLUMNS_SQL, binds, opts);
     if (!cols.rows?.length) return null;
     const constraints = await this.connection.execute<OracleConstraintRow>(ORACLE_CONSTRAINTS_SQL, binds, opts);

@@ -1,5 +1,6 @@
-import { type Connection, OUT_FORMAT_ARRAY, OUT_FORMAT_OBJECT } from 'oracledb';
+import type { Connection } from 'oracledb';
 import type { KeyBounds, KeyRange, NeutralColumn, NeutralValue, ReadRequest, Reader, RowBatch, TableRef } from '@dbferry/dialects-core';
+import { loadOracleDb } from './oracle.load-driver';
 import { oracleCountSql, oracleKeyBoundSql, oracleReadSql, oracleSplitSql } from './oracle.sql';
 import { decodeOracleValue, oracleFetchTypeHandler } from './oracle.values';
 
@@ -28,7 +29,7 @@ export class OracleReader implements Reader {
     const batchSize = Math.max(1, request.batchSize);
     const result = await this.connection.execute<unknown[]>(bound.sql, bound.binds, {
       resultSet: true,
-      outFormat: OUT_FORMAT_ARRAY,
+      outFormat: loadOracleDb().OUT_FORMAT_ARRAY,
       fetchArraySize: Math.min(batchSize, 1000),
       fetchTypeHandler: oracleFetchTypeHandler,
     });
@@ -49,7 +50,7 @@ export class OracleReader implements Reader {
 
   private async firstKey(table: TableRef, keys: NeutralColumn[], direction: 'ASC' | 'DESC', where?: string): Promise<NeutralValue[] | null> {
     const result = await this.connection.execute<unknown[]>(oracleKeyBoundSql(table, keys, direction, where), {}, {
-      outFormat: OUT_FORMAT_ARRAY,
+      outFormat: loadOracleDb().OUT_FORMAT_ARRAY,
       fetchTypeHandler: oracleFetchTypeHandler,
     });
     const row = result.rows?.[0];
@@ -64,14 +65,14 @@ export class OracleReader implements Reader {
 
   async splitRanges(table: TableRef, keyColumns: NeutralColumn[], parts: number, where?: string): Promise<KeyRange[]> {
     const counted = await this.connection.execute<{ rows: string }>(oracleCountSql(table, where), {}, {
-      outFormat: OUT_FORMAT_OBJECT,
+      outFormat: loadOracleDb().OUT_FORMAT_OBJECT,
       fetchTypeHandler: oracleFetchTypeHandler,
     });
     const total = Number(counted.rows?.[0]?.rows ?? 0);
     const step = Math.ceil(total / Math.max(1, parts));
     if (parts <= 1 || total === 0 || step >= total) return [{}];
     const result = await this.connection.execute<unknown[]>(oracleSplitSql(table, keyColumns, where), { step, total }, {
-      outFormat: OUT_FORMAT_ARRAY,
+      outFormat: loadOracleDb().OUT_FORMAT_ARRAY,
       fetchTypeHandler: oracleFetchTypeHandler,
     });
     return rangesFromBounds((result.rows ?? []).map((r) => decodeRow(keyColumns, r)));

@@ -1,20 +1,6 @@
-import {
-  DB_TYPE_BINARY_DOUBLE,
-  DB_TYPE_BLOB,
-  DB_TYPE_CLOB,
-  DB_TYPE_LONG,
-  DB_TYPE_LONG_RAW,
-  DB_TYPE_NCLOB,
-  DB_TYPE_NUMBER,
-  DB_TYPE_RAW,
-  DB_TYPE_VARCHAR,
-  type DbType,
-  type FetchTypeResult,
-  IntervalDS,
-  IntervalYM,
-  type Metadata,
-} from 'oracledb';
+import type { DbType, FetchTypeResult, IntervalDS, IntervalYM, Metadata } from 'oracledb';
 import type { NeutralColumn, NeutralType, NeutralValue } from '@dbferry/dialects-core';
+import { loadOracleDb } from './oracle.load-driver';
 import { oracleTypeMapper, parseOracleType } from './oracle.type-mapper';
 
 /**
@@ -41,9 +27,10 @@ export const TIMESTAMP_TZ_MASK = 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM';
 
 /** NUMBER as text, CLOB as string, BLOB as Buffer; everything else as thin mode returns it. */
 export function oracleFetchTypeHandler(metadata: Metadata): FetchTypeResult | undefined {
-  if (metadata.dbType === DB_TYPE_NUMBER) return { type: DB_TYPE_VARCHAR };
-  if (metadata.dbType === DB_TYPE_CLOB || metadata.dbType === DB_TYPE_NCLOB) return { type: DB_TYPE_LONG };
-  if (metadata.dbType === DB_TYPE_BLOB) return { type: DB_TYPE_LONG_RAW };
+  const db = loadOracleDb();
+  if (metadata.dbType === db.DB_TYPE_NUMBER) return { type: db.DB_TYPE_VARCHAR };
+  if (metadata.dbType === db.DB_TYPE_CLOB || metadata.dbType === db.DB_TYPE_NCLOB) return { type: db.DB_TYPE_LONG };
+  if (metadata.dbType === db.DB_TYPE_BLOB) return { type: db.DB_TYPE_LONG_RAW };
   return undefined;
 }
 
@@ -98,7 +85,7 @@ function formatUuid(hex: string): string {
 
 /** ISO 8601 duration from thin mode's interval objects (fseconds are nanoseconds). */
 export function intervalText(raw: IntervalDS | IntervalYM): string {
-  if (raw instanceof IntervalYM) return `P${raw.years}Y${raw.months}M`;
+  if (raw instanceof loadOracleDb().IntervalYM) return `P${raw.years}Y${raw.months}M`;
   const frac = raw.fseconds === 0 ? '' : `.${String(Math.abs(raw.fseconds)).padStart(9, '0').replace(/0+$/, '')}`;
   const negativeSeconds = raw.seconds < 0 || raw.fseconds < 0;
   const seconds = `${negativeSeconds ? '-' : ''}${Math.abs(raw.seconds)}${frac}`;
@@ -143,7 +130,7 @@ export function decodeOracleValue(type: NeutralType, raw: unknown): NeutralValue
       return all.slice(Math.max(0, all.length - type.length));
     }
     case 'interval':
-      return raw instanceof IntervalDS || raw instanceof IntervalYM ? intervalText(raw) : asText(raw);
+      return typeof raw === 'object' && raw !== null && (raw instanceof loadOracleDb().IntervalDS || raw instanceof loadOracleDb().IntervalYM) ? intervalText(raw) : asText(raw);
     case 'set': {
       const text = asText(raw);
       return text === '' ? [] : text.split(',');
@@ -207,7 +194,7 @@ const never = (): boolean => false;
 
 function textBind(clob: boolean): OracleBind {
   return {
-    type: clob ? DB_TYPE_CLOB : DB_TYPE_VARCHAR,
+    type: clob ? loadOracleDb().DB_TYPE_CLOB : loadOracleDb().DB_TYPE_VARCHAR,
     measured: !clob,
     expression: plain,
     encode: (v) => (v === null || v === '' ? null : String(v)),
@@ -217,7 +204,7 @@ function textBind(clob: boolean): OracleBind {
 
 function numberBind(): OracleBind {
   return {
-    type: DB_TYPE_VARCHAR,
+    type: loadOracleDb().DB_TYPE_VARCHAR,
     maxSize: 64,
     measured: false,
     expression: (ref) => `TO_NUMBER(${ref})`,
@@ -229,7 +216,7 @@ function numberBind(): OracleBind {
 function maskedBind(fn: string, kind: 'date' | 'time' | 'timestamp' | 'timestamptz'): OracleBind {
   const mask = kind === 'date' ? 'YYYY-MM-DD' : kind === 'timestamptz' ? TIMESTAMP_TZ_MASK : TIMESTAMP_MASK;
   return {
-    type: DB_TYPE_VARCHAR,
+    type: loadOracleDb().DB_TYPE_VARCHAR,
     maxSize: 64,
     measured: false,
     expression: (ref) => (kind === 'time' ? `TO_DSINTERVAL(${ref})` : `${fn}(${ref}, '${mask}')`),
@@ -252,11 +239,11 @@ export function oracleBind(column: NeutralColumn): OracleBind {
       return numberBind();
     case 'float32':
     case 'float64':
-      return { type: DB_TYPE_BINARY_DOUBLE, measured: false, expression: plain, encode: nonNull((v) => Number(v)), emptied: never };
+      return { type: loadOracleDb().DB_TYPE_BINARY_DOUBLE, measured: false, expression: plain, encode: nonNull((v) => Number(v)), emptied: never };
     case 'uuid':
       if (native === 'raw') {
         return {
-          type: DB_TYPE_RAW,
+          type: loadOracleDb().DB_TYPE_RAW,
           maxSize: 16,
           measured: false,
           expression: plain,
@@ -273,7 +260,7 @@ export function oracleBind(column: NeutralColumn): OracleBind {
         return b.length === 0 ? null : b;
       };
       return {
-        type: isLob ? DB_TYPE_BLOB : DB_TYPE_RAW,
+        type: isLob ? loadOracleDb().DB_TYPE_BLOB : loadOracleDb().DB_TYPE_RAW,
         measured: !isLob,
         expression: plain,
         encode: nonNull(toBuffer),

@@ -1,5 +1,6 @@
-import { type BindDefinition, type Connection, OUT_FORMAT_OBJECT } from 'oracledb';
+import type { BindDefinition, Connection } from 'oracledb';
 import { checkReplacedRangeCount, type NeutralColumn, type NeutralKind, type NeutralValue, type RowBatch, type ValueLoss, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { loadOracleDb } from './oracle.load-driver';
 import { type BindPlan, oracleBindPlan, oracleCountRangeSql, oracleDeleteRangeSql, oracleWriteSql } from './oracle.sql';
 
 /**
@@ -86,7 +87,7 @@ export class OracleWriter implements Writer {
       }
       if (request.verify && !request.rollback) {
         const count = oracleCountRangeSql(request.table, keys, request.range);
-        const counted = await this.connection.execute<{ N: number }>(count.sql, count.binds, { outFormat: OUT_FORMAT_OBJECT });
+        const counted = await this.connection.execute<{ N: number }>(count.sql, count.binds, { outFormat: loadOracleDb().OUT_FORMAT_OBJECT });
         rangeRows = Number(counted.rows?.[0]?.N ?? 0);
         checkReplacedRangeCount(request, rowsWritten, rangeRows);
       }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { Client, type ClientConfig } from 'pg';
+import type { Client, ClientConfig } from 'pg';
 import {
   checkCommonSpec,
   classifyNetworkError,
@@ -27,6 +27,7 @@ import { postgresSqlStyle } from './postgres.sql-style';
 import { PostgresClients } from './postgres.clients';
 import { createPostgresDataPlane } from './postgres.data-plane';
 import { quotePostgresIdentifier } from './postgres.sql';
+import { loadPg } from './postgres.load-driver';
 import { POSTGRES_SESSION_SETUP_SQL, POSTGRES_SESSION_TYPES } from './postgres.values';
 
 /** SQLSTATEs that mean "try again": serialization, deadlock, shutdown, starting up, too many clients. */
@@ -187,7 +188,7 @@ export class PostgresDialect implements Dialect {
     const open = async (): Promise<Client> => {
       // pg answers AuthenticationCleartextPassword with the password as it is: only inside TLS.
       let cleartext = false;
-      const client = new Client({
+      const client = new (loadPg().Client)({
         ...config,
         password: () => {
           if (cleartext && !config.ssl) throw refusedCleartext();

@@ -1,4 +1,3 @@
-import Cursor from 'pg-cursor';
 import type { Client, Submittable } from 'pg';
 import { type KeyBounds, type KeyRange, type NeutralColumn, type NeutralValue, READ_BATCH_BYTES, type ReadRequest, type Reader, type RowBatch, type TableRef } from '@dbferry/dialects-core';
 import type { PostgresClients } from './postgres.clients';
@@ -16,6 +15,7 @@ import {
   POSTGRES_TYPES_BY_OID_SQL,
   qualifyTable,
 } from './postgres.sql';
+import { loadPgCursor } from './postgres.load-driver';
 import { decodeValue, POSTGRES_RAW_TYPES } from './postgres.values';
 
 export const READ_TRANSACTION = 'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY';
@@ -128,7 +128,7 @@ export class PostgresReader implements Reader {
   private async *cursorRows(client: Client, request: ReadRequest, batchSize: number): AsyncGenerator<RowBatch> {
     const { sql, params } = buildSelectSql(request);
     const signal = request.signal;
-    const cursor = client.query(new Cursor<TextRow>(sql, params, { rowMode: 'array', types: POSTGRES_RAW_TYPES }));
+    const cursor = client.query(new (loadPgCursor())<TextRow>(sql, params, { rowMode: 'array', types: POSTGRES_RAW_TYPES }));
     let closed = false;
     // A first small fetch measures the rows; later fetches hold about READ_BATCH_BYTES.
     let fetch = Math.min(batchSize, FIRST_FETCH);

@@ -1,4 +1,5 @@
-import { types as pgTypes, type CustomTypesConfig } from 'pg';
+import type { CustomTypesConfig } from 'pg';
+import { loadPg } from './postgres.load-driver';
 import { type NeutralType, type NeutralValue, TerminalDbError, truncateFraction, type ValueLoss, ValueLossCounter } from '@dbferry/dialects-core';
 
 /**
@@ -42,7 +43,7 @@ const TEXT_OIDS = new Set([
 /** The session client's parsers; pg's global parsers are read, never changed. */
 export const POSTGRES_SESSION_TYPES: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    TEXT_OIDS.has(oid) && (format ?? 'text') === 'text' ? identity : pgTypes.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+    TEXT_OIDS.has(oid) && (format ?? 'text') === 'text' ? identity : loadPg().types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
 
 /** For data queries: every column comes back as the server's text, decoded by `decodeValue`. */

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { batchRowCount, checkReplacedRangeCount, type NeutralKind, SMALL_WRITE_ROWS, takeSmallWrite, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, type BinaryEncoder, BinaryCopyBuffer, type TargetColumnType } from './postgres.binary-frame';
 import { binaryPassThrough, planBinaryCopy, writeBinaryRow } from './postgres.binary';
 import { inTransaction, type PostgresClients } from './postgres.clients';
+import { loadPgCopyStreams } from './postgres.load-driver';
 import { NATIVE_FORMAT } from './postgres.copy-out';
 import {
   buildCopySql,
@@ -113,7 +113,7 @@ async function copyBatches(
   batches: AsyncIterable<RowBatch>,
   encoding: CopyEncoding,
 ): Promise<number> {
-  const stream = client.query(copyFrom(buildCopySql(table, request.columns.map((c) => c.name), encoding.format)));
+  const stream = client.query(loadPgCopyStreams().from(buildCopySql(table, request.columns.map((c) => c.name), encoding.format)));
   let failure: Error | undefined;
   stream.on('error', (error: Error) => {
     failure ??= error;

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { Database, OPEN_READONLY, OPEN_READWRITE } from 'sqlite3';
+import type { Database } from 'sqlite3';
 import {
   booleanOption,
   checkCommonSpec,
@@ -21,6 +21,7 @@ import {
 import { sqliteSqlStyle } from './sqlite.sql-style';
 import { createSqliteDataPlane } from './sqlite.data-plane';
 import { createSqliteFile } from './sqlite-path';
+import { loadSqlite3 } from './sqlite.load-driver';
 import { quoteSqliteIdentifier } from './sqlite.sql';
 
 /** `sqlite\_%` with ESCAPE: a plain `_` is a wildcard and would hide tables like `sqliteX`. */
@@ -54,7 +55,7 @@ async function fileExists(path: string): Promise<boolean> {
 
 function open(path: string, mode: number): Promise<Database> {
   return new Promise((resolve, reject) => {
-    const db: Database = new Database(path, mode, (error) => (error ? reject(error) : resolve(db)));
+    const db: Database = new (loadSqlite3().Database)(path, mode, (error) => (error ? reject(error) : resolve(db)));
   });
 }
 
@@ -137,7 +138,7 @@ export class SqliteDialect implements Dialect {
       const missing = !create && !(await fileExists(spec.database));
       // A preview of a run that would create the file plans against what it would find: nothing.
       if (missing && options.missingAsEmpty !== true) throw new TerminalDbError('unknown-database', SQLITE_FILE_MISSING);
-      db = missing ? await open(':memory:', OPEN_READWRITE) : await open(spec.database, spec.readOnly ? OPEN_READONLY : OPEN_READWRITE);
+      db = missing ? await open(':memory:', loadSqlite3().OPEN_READWRITE) : await open(spec.database, spec.readOnly ? loadSqlite3().OPEN_READONLY : loadSqlite3().OPEN_READWRITE);
       db.configure('busyTimeout', Math.max(1, Math.round(options.timeoutMs)));
       const [row] = await all<{ version: string }>(db, 'SELECT sqlite_version() AS version, (SELECT count(*) FROM sqlite_master) AS tables');
       return new SqliteSession(db, `SQLite ${row?.version ?? 'unknown'}`, this);
