@@ -40,11 +40,11 @@ export function TransformsEditor({ rows, columns, at, errors, editable, onChange
               </option>
             ))}
           </select>
-          {row.action === 'keepLast' || row.action === 'set' ? (
+          {row.action === 'keepLast' || row.action === 'set' || row.action === 'expr' ? (
             <input
-              aria-label={`Transform ${j + 1} ${row.action === 'set' ? 'value' : 'characters kept'}`}
+              aria-label={`Transform ${j + 1} ${row.action === 'set' ? 'value' : row.action === 'expr' ? 'expression' : 'characters kept'}`}
               value={row.arg}
-              placeholder={row.action === 'set' ? 'value (7, true, null or text)' : 'N'}
+              placeholder={row.action === 'set' ? 'value (7, true, null or text)' : row.action === 'expr' ? "first_name || ' ' || last_name" : 'N'}
               onChange={(e) => update(j, { arg: e.target.value })}
             />
           ) : (

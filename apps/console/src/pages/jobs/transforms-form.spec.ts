@@ -13,6 +13,9 @@ describe('transform rows', () => {
     [{ column: 'region', set: { value: 'eu' } }],
     [{ column: 'tenant', set: { value: 7 } }],
     [{ column: 'flag', set: { value: true } }],
+    [{ column: 'loaded_on', set: { value: '2026-12-05', type: 'date' as const } }],
+    [{ column: 'full_name', set: { expr: "first_name || ' ' || last_name" } }],
+    [{ column: 'total', rename: 'amount', set: { expr: 'price * qty', type: 'decimal' as const } }],
   ])('round-trips %j through the editor', (transform) => {
     expect(rowToTransform(transformToRow(transform))).toEqual(transform);
   });
@@ -29,5 +32,6 @@ describe('transform rows', () => {
     );
     expect(Object.keys(errors).sort()).toEqual(['tables[0].transforms[0].mask', 'tables[0].transforms[1].column', 'tables[0].transforms[2].column', 'tables[0].transforms[2].mask', 'tables[0].transforms[3].column']);
     expect(validateTransformRows([row({ column: 'id', rename: 'key' }), row({ column: 'e', action: 'set', arg: '1' })], 'tables[0]', ['id'])).toEqual({});
+    expect(validateTransformRows([row({ column: 'e', action: 'expr', arg: ' ' })], 'tables[0]', [])).toEqual({ 'tables[0].transforms[0].set.expr': expect.stringContaining('expression') });
   });
 });

@@ -8,7 +8,7 @@ import type { Schema } from '@dbferry/api-client';
 /** A transform as the API takes it (tables[i].transforms[j]). */
 export type ColumnTransform = Schema<'ColumnTransformDto'>;
 
-export type TransformAction = 'none' | 'exclude' | 'hash' | 'last4' | 'keepLast' | 'null' | 'set';
+export type TransformAction = 'none' | 'exclude' | 'hash' | 'last4' | 'keepLast' | 'null' | 'set' | 'expr';
 
 export const TRANSFORM_ACTIONS: { value: TransformAction; label: string }[] = [
   { value: 'none', label: 'copy (rename only)' },
@@ -17,6 +17,7 @@ export const TRANSFORM_ACTIONS: { value: TransformAction; label: string }[] = [
   { value: 'keepLast', label: 'mask: keep the last N characters' },
   { value: 'null', label: 'mask: null' },
   { value: 'set', label: 'set a constant' },
+  { value: 'expr', label: "set to an expression (the source's SQL)" },
   { value: 'exclude', label: 'exclude' },
 ];
 
@@ -27,8 +28,10 @@ export interface TransformRow {
   /** Empty: the same name. */
   rename: string;
   action: TransformAction;
-  /** keepLast: N; set: the value (read as JSON when it parses: 7, true, null, else text). */
+  /** keepLast: N; set: the value (read as JSON when it parses: 7, true, null, else text); expr: the expression. */
   arg: string;
+  /** A set's declared type, kept as saved (the editor does not change it). */
+  type?: string;
 }
 
 let uids = 0;
@@ -38,7 +41,9 @@ export const newTransformRow = (column = ''): TransformRow => ({ uid: `x${++uids
 export function transformToRow(t: ColumnTransform): TransformRow {
   const row = { ...newTransformRow(t.column), rename: t.rename ?? '' };
   if (t.exclude) return { ...row, action: 'exclude' };
-  if (t.set) return { ...row, action: 'set', arg: typeof t.set.value === 'string' ? t.set.value : JSON.stringify(t.set.value) };
+  const typed = t.set?.type ? { type: t.set.type } : {};
+  if (t.set && typeof t.set.expr === 'string') return { ...row, ...typed, action: 'expr', arg: t.set.expr };
+  if (t.set) return { ...row, ...typed, action: 'set', arg: typeof t.set.value === 'string' ? t.set.value : JSON.stringify(t.set.value) };
   if (t.mask === 'hash' || t.mask === 'last4' || t.mask === 'null') return { ...row, action: t.mask };
   if (t.mask && typeof t.mask === 'object') return { ...row, action: 'keepLast', arg: String(t.mask.keepLast) };
   return row;
@@ -61,7 +66,10 @@ export function rowToTransform(row: TransformRow): ColumnTransform {
   if (row.action === 'exclude') t.exclude = true;
   else if (row.action === 'hash' || row.action === 'last4' || row.action === 'null') t.mask = row.action;
   else if (row.action === 'keepLast') t.mask = { keepLast: Number(row.arg) };
-  else if (row.action === 'set') t.set = { value: constant(row.arg) };
+  else if (row.action === 'set' || row.action === 'expr') {
+    const typed = row.type ? { type: row.type as NonNullable<ColumnTransform['set']>['type'] } : {};
+    t.set = row.action === 'expr' ? { expr: row.arg, ...typed } : { value: constant(row.arg), ...typed };
+  }
   return t;
 }
 
@@ -77,7 +85,8 @@ export function validateTransformRows(rows: TransformRow[], at: string, keyColum
     seen.add(column);
     if (row.action === 'none' && !row.rename.trim()) errors[field('column')] = 'Give a new name or pick what to do.';
     if (row.action === 'keepLast' && !/^\d{1,4}$/.test(row.arg.trim())) errors[field('mask')] = 'Keep a whole number of characters (0 to 1000).';
-    if (keyColumns.includes(column) && row.action !== 'none') errors[field(row.action === 'exclude' ? 'exclude' : row.action === 'set' ? 'set' : 'mask')] = `${column} is a key column: it can be renamed only.`;
+    if (row.action === 'expr' && !row.arg.trim()) errors[field('set.expr')] = "Write an expression in the source's SQL, e.g. first_name || ' ' || last_name.";
+    if (keyColumns.includes(column) && row.action !== 'none') errors[field(row.action === 'exclude' ? 'exclude' : row.action === 'set' || row.action === 'expr' ? 'set' : 'mask')] = `${column} is a key column: it can be renamed only.`;
   });
   return errors;
 }
