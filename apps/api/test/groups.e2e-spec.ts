@@ -138,6 +138,7 @@ describe('replica groups (e2e)', () => {
     const [pgData, mariaData, liteData] = await Promise.all([open('postgres', pgDb.url), open('mysql', mariaDb.url), open('sqlite', join(api.env.SQLITE_ROOT, 'groups.db'))]);
     const tables = ['customers', 'auto', 'bulk', 'alerting', 'adopted', 'faulted'];
     await pgData.execute([
+      'CREATE TABLE checked (id integer PRIMARY KEY, email varchar(100) NOT NULL, score numeric(10,2), note text)',
       ...tables.map((t) => `CREATE TABLE ${t} (id integer PRIMARY KEY, email varchar(100) NOT NULL, score numeric(10,2), note text)`),
       'CREATE TABLE textkey (id varchar(20) PRIMARY KEY, email varchar(100))',
       'CREATE TABLE strict (id integer PRIMARY KEY, email varchar(100))',
@@ -146,8 +147,11 @@ describe('replica groups (e2e)', () => {
       ...tables.map((t) => `CREATE TABLE ${t} (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL, score DECIMAL(10,2), note TEXT, extra INT DEFAULT 7)`),
       'CREATE TABLE textkey (id INT PRIMARY KEY, email VARCHAR(100))',
       'CREATE TABLE strict (id INT PRIMARY KEY, email VARCHAR(100), must INT NOT NULL)',
+      // Only here is the score checked: a row scoring 100 or more is refused by this member alone.
+      'CREATE TABLE checked (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL, score DECIMAL(10,2) CHECK (score < 100), note TEXT)',
     ]);
     await liteData.execute([
+      'CREATE TABLE checked (id INTEGER PRIMARY KEY, email TEXT NOT NULL, score DECIMAL_TEXT(10,2), note TEXT)',
       ...tables.map((t) => `CREATE TABLE ${t} (id INTEGER PRIMARY KEY, email TEXT NOT NULL, score DECIMAL_TEXT(10,2), note TEXT)`),
       'CREATE TABLE textkey (id TEXT PRIMARY KEY, email TEXT)',
       'CREATE TABLE strict (id INTEGER PRIMARY KEY, email TEXT)',
@@ -353,6 +357,21 @@ describe('replica groups (e2e)', () => {
     expect(sink.mails.length).toBe(mailsBefore + 1);
   }, 150_000);
 
+  it('writes in flight are written together; a row one member refuses fails alone there and is owed as its task', async () => {
+    const checked = await createGroup('checked', 'checked', { autoExecute: false });
+    // 30 writes at once (MemberWrites batches those in flight per member); row 8 breaks a CHECK only MariaDB has.
+    const rows = Array.from({ length: 30 }, (_, i) => ({ id: i + 1, email: `c${i + 1}@example.com`, score: i + 1 === 8 ? 500 : i }));
+    const answers = await Promise.all(rows.map((row) => write(row, undefined, checked)));
+    const refused = answers.filter((a) => a.failed.length > 0);
+    expect(refused.map((a) => a.key)).toEqual([{ id: 8 }]);
+    expect(refused[0]).toMatchObject({ written: [pg, lite], failed: [{ connectionId: maria, error: expect.stringMatching(/check|constraint/i), taskId: expect.any(String) }] });
+    expect(answers.filter((a) => a !== refused[0]).every((a) => a.written.length === 3 && a.failed.length === 0)).toBe(true);
+    expect(await pgCount('checked')).toBe(30);
+    expect((await debt(checked)).members.map((m) => m.pending)).toEqual([0, 1, 0]);
+    expect(await arbiter(7, checked)).toMatchObject({ consistent: true });
+    expect(await arbiter(8, checked)).toMatchObject({ consistent: false, majority: [pg, lite] });
+  }, 60_000);
+
   it('a worker SIGKILLed while applying tasks loses none and applies none twice in effect', async () => {
     const bulk = await createGroup('bulk', 'bulk', { autoExecute: false });
     const N = 120;
@@ -360,7 +379,8 @@ describe('replica groups (e2e)', () => {
     for (let i = 1; i <= N; i++) pending.push(...(await write({ id: i, email: `bulk${i}@example.com`, note: `n${i}` }, [pg], bulk)).pending);
     expect(pending).toHaveLength(2 * N);
     for (const w of workers.splice(0)) await w.stop('SIGTERM', 10_000);
-    const victim = await startWorker({ WORKER_CONCURRENCY: '4' });
+    // Small batches (GROUPS_BATCH_KEYS), so the drain is still under way when the worker is killed.
+    const victim = await startWorker({ WORKER_CONCURRENCY: '4', GROUPS_BATCH_KEYS: '3' });
     await ok(post('/api/sync-tasks/execute', { groupId: bulk }), 202);
     await waitFor(async () => {
       const page = await ok<{ total: number }>(request(api.http).get(`/api/sync-tasks?groupId=${bulk}&status=done&limit=1`).set(auth()));

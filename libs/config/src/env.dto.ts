@@ -221,6 +221,16 @@ export class WorkerEnv extends SharedEnv {
   @Max(256)
   GROUPS_CONCURRENCY = 4;
 
+  /**
+   * Keys one apply-sync-task job brings a member up to date on: its own task's and the member's
+   * oldest other pending ones, in one store transaction and one member write (issue 13, H4).
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  GROUPS_BATCH_KEYS = 200;
+
   /** Milliseconds a SIGTERM waits for running jobs to checkpoint before the process exits. */
   @Transform(({ value }) => Number(value))
   @IsInt()

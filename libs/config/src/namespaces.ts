@@ -66,6 +66,7 @@ export const workerConfig = registerAs('worker', () => {
     logFormat: logFormat(env),
     concurrency: env.WORKER_CONCURRENCY,
     groupsConcurrency: env.GROUPS_CONCURRENCY,
+    groupsBatchKeys: env.GROUPS_BATCH_KEYS,
     shutdownTimeoutMs: env.WORKER_SHUTDOWN_TIMEOUT,
     reconcileIntervalMs: env.RECONCILE_INTERVAL,
     connectionMaxParallelChunks: env.CONNECTION_MAX_PARALLEL_CHUNKS,

@@ -106,4 +106,92 @@ describe('GroupRepository', () => {
     expect([x.wrote, y.wrote].sort()).toEqual([false, true]);
     expect(x.appliedVersion).toBe(w2.version);
   });
+
+  describe('applyKeys (the API\'s coalesced writes and the worker\'s drain, H4)', () => {
+    // Member b owes only what these tests make it owe.
+    const owe = (key: number, op: 'upsert' | 'delete' = 'upsert') => write(key, op, [b]);
+    const status = async (id: string) => (await repo.task(id))?.status;
+
+    it('writes several keys in one call, each key\'s newest write once, and settles their tasks (done, older skipped)', async () => {
+      const k20 = await owe(20);
+      const k21a = await owe(21);
+      const k21b = await owe(21, 'delete');
+      const calls: GroupWriteRecord[][] = [];
+      const outcome = await repo.applyKeys(groupId, b, ['[21]', '[20]', '[21]'], {}, async (w) => void calls.push(w));
+      expect(calls).toHaveLength(1);
+      expect(calls[0].map((w) => [w.keyDigest, w.version, w.op])).toEqual([
+        ['[20]', k20.version, 'upsert'],
+        ['[21]', k21b.version, 'delete'],
+      ]);
+      expect(outcome).toMatchObject({ keys: 2, written: ['[20]', '[21]'], held: { '[20]': k20.version, '[21]': k21b.version } });
+      expect(outcome.done.sort()).toEqual([k20.tasks[b], k21b.tasks[b]].sort());
+      expect(outcome.skipped).toEqual([k21a.tasks[b]]);
+      // Taken along, a pending task counts its one attempt.
+      expect(await repo.task(k20.tasks[b])).toMatchObject({ status: 'done', attempts: 1 });
+      // Nothing newer: nothing written.
+      expect(await repo.applyKeys(groupId, b, ['[20]'], {}, async () => void calls.push([]))).toMatchObject({ written: [], done: [], skipped: [] });
+      expect(calls).toHaveLength(1);
+    });
+
+    it('claims the member\'s other pending tasks only when the fleet may run them: auto-executing, or queued by hand', async () => {
+      const lead = await owe(30);
+      const other = await owe(31);
+      const written: string[] = [];
+      const record = async (w: GroupWriteRecord[]) => void written.push(...w.map((x) => x.keyDigest));
+      // The group holds its tasks (autoExecute false) and 31 was not queued: only the lead's key.
+      await repo.applyKeys(groupId, b, ['[30]'], { claim: { limit: 10, autoExecute: false } }, record);
+      expect(written).toEqual(['[30]']);
+      expect(await status(other.tasks[b])).toBe('pending');
+      expect(await status(lead.tasks[b])).toBe('done');
+      await repo.queueOpen({ taskId: other.tasks[b] });
+      const third = await owe(32);
+      await repo.applyKeys(groupId, b, ['[30]'], { claim: { limit: 10, autoExecute: false } }, record);
+      expect(written).toEqual(['[30]', '[31]']);
+      expect(await status(other.tasks[b])).toBe('done');
+      expect(await status(third.tasks[b])).toBe('pending');
+      // An auto-executing group's pending tasks are the fleet's to take.
+      await repo.applyKeys(groupId, b, [], { claim: { limit: 10, autoExecute: true } }, record);
+      expect(written).toEqual(['[30]', '[31]', '[32]']);
+      expect(await status(third.tasks[b])).toBe('done');
+    });
+
+    it('leaves out a key another applier holds, and rolls everything back when the write fails', async () => {
+      const busy = await owe(40);
+      const free = await owe(41);
+      const other = dataSource.createQueryRunner();
+      await other.connect();
+      await other.startTransaction();
+      try {
+        await other.query(`SELECT 1 FROM group_member_key WHERE group_id = $1 AND connection_id = $2 AND key_digest = '[40]' FOR UPDATE`, [groupId, b]);
+        await expect(repo.applyKeys(groupId, b, [], { claim: { limit: 10, autoExecute: true } }, async () => Promise.reject(new Error('member down')))).rejects.toThrow('member down');
+        expect([await status(busy.tasks[b]), await status(free.tasks[b])]).toEqual(['pending', 'pending']);
+        expect((await repo.task(free.tasks[b]))?.attempts).toBe(0);
+        const written: string[] = [];
+        await repo.applyKeys(groupId, b, [], { claim: { limit: 10, autoExecute: true } }, async (w) => void written.push(...w.map((x) => x.keyDigest)));
+        expect(written).toEqual(['[41]']);
+        expect([await status(busy.tasks[b]), await status(free.tasks[b])]).toEqual(['pending', 'done']);
+      } finally {
+        await other.rollbackTransaction();
+        await other.release();
+      }
+      await repo.applyKeys(groupId, b, [], { claim: { limit: 10, autoExecute: true } }, async () => undefined);
+      expect(await status(busy.tasks[b])).toBe('done');
+    });
+
+    it('serialize: one call per member at a time, so two drains never write the member at once', async () => {
+      for (let k = 50; k < 56; k++) await owe(k);
+      let inside = 0;
+      let most = 0;
+      const slow = async () => {
+        most = Math.max(most, ++inside);
+        await new Promise((r) => setTimeout(r, 150));
+        inside--;
+      };
+      const outcomes = await Promise.all([50, 51, 52].map((k) => repo.applyKeys(groupId, b, [`[${k}]`], { claim: { limit: 1, autoExecute: true }, serialize: true, waitForTasks: true }, slow)));
+      expect(most).toBe(1);
+      // Whichever goes first writes its key and claims the oldest other one; each next finds its key held and claims one more.
+      expect(outcomes.reduce((n, o) => n + o.written.length, 0)).toBe(4);
+      expect((await repo.debt(groupId)).find((d) => d.connectionId === b)).toMatchObject({ pending: 2 });
+    });
+  });
 });

@@ -93,6 +93,19 @@ export interface MemberKeyOutcome {
   skipped: string[];
 }
 
+/** What one GroupRepository.applyKeys call settled. */
+export interface KeysOutcome {
+  /** Keys brought up to date: those given and those claimed. */
+  keys: number;
+  /** Keys whose newest write was written to the member (the others it held already). */
+  written: string[];
+  /** Per key, the version the member holds now. */
+  held: Record<string, string>;
+  /** Open tasks settled: done (the version written) or skipped (an older one). */
+  done: string[];
+  skipped: string[];
+}
+
 const GROUP_COLUMNS = `g.id, g.name, g.key_columns AS "keyColumns", g.columns, g.differences, g.auto_execute AS "autoExecute",
   g.debt_alert_seconds AS "debtAlertSeconds", g.adopt_diff_id AS "adoptDiffId", g.created_by AS "createdBy", g.created_at AS "createdAt", g.updated_at AS "updatedAt"`;
 const TASK_COLUMNS = `t.id, t.group_id AS "groupId", t.connection_id AS "connectionId", t.version::text AS version, t.key_digest AS "keyDigest", w.key, w.op,
@@ -198,28 +211,41 @@ export class GroupRepository {
     queued: boolean;
     createdBy: string | null;
   }): Promise<{ version: string; tasks: Record<string, string> }> {
-    return this.transaction(async (tx) => {
-      const [w] = (await tx.query(
-        `INSERT INTO group_write (group_id, key_digest, key, op, row, write_to, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING version::text AS version`,
-        [write.groupId, write.keyDigest, JSON.stringify(write.key), write.op, write.row === null ? null : JSON.stringify(write.row), write.writeTo, write.createdBy],
-      )) as { version: string }[];
-      const tasks: Record<string, string> = {};
-      for (const connectionId of write.owedBy) {
-        tasks[connectionId] = await this.insertTask(tx, write.groupId, connectionId, w.version, write.keyDigest, write.queued, null, 0);
-      }
-      return { version: w.version, tasks };
-    });
+    // One statement, so one transaction and one round trip (a multi-write's hot path): the write, its tasks, and the
+    // (group, member, key) rows of the members that owe it, so a drain can lock them without inserting (applyKeys).
+    const [row] = (await this.db.query(
+      `WITH w AS (
+         INSERT INTO group_write (group_id, key_digest, key, op, row, write_to, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING version
+       ), t AS (
+         INSERT INTO sync_task (group_id, connection_id, version, key_digest, queued)
+         SELECT $1, o.c, w.version, $2, $9 FROM w, unnest($8::uuid[]) WITH ORDINALITY AS o (c, n) ORDER BY o.n
+         RETURNING id, connection_id
+       ), k AS (
+         INSERT INTO group_member_key (group_id, connection_id, key_digest) SELECT $1, c, $2 FROM unnest($8::uuid[]) AS c ORDER BY c ON CONFLICT DO NOTHING
+       )
+       SELECT (SELECT version::text FROM w) AS version, coalesce((SELECT json_object_agg(connection_id, id) FROM t), '{}'::json) AS tasks`,
+      [
+        write.groupId,
+        write.keyDigest,
+        JSON.stringify(write.key),
+        write.op,
+        write.row === null ? null : JSON.stringify(write.row),
+        write.writeTo,
+        write.createdBy,
+        write.owedBy,
+        write.queued,
+      ],
+    )) as { version: string; tasks: Record<string, string> }[];
+    // In the order of owedBy, as the caller lists them.
+    return { version: row.version, tasks: Object.fromEntries(write.owedBy.map((c) => [c, row.tasks[c]])) };
   }
 
   /** A task for a member whose synchronous write failed: it owes the write, with the error and one attempt spent. */
   async failedWriteTask(groupId: string, connectionId: string, version: string, keyDigest: string, error: string, queued: boolean): Promise<string> {
-    return this.insertTask(this.db as EntityManager, groupId, connectionId, version, keyDigest, queued, error, 1);
-  }
-
-  private async insertTask(tx: DataSource | EntityManager, groupId: string, connectionId: string, version: string, keyDigest: string, queued: boolean, error: string | null, attempts: number): Promise<string> {
-    const [t] = (await tx.query(
-      `INSERT INTO sync_task (group_id, connection_id, version, key_digest, queued, error, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [groupId, connectionId, version, keyDigest, queued, error, attempts],
+    const [t] = (await this.db.query(
+      `WITH k AS (INSERT INTO group_member_key (group_id, connection_id, key_digest) VALUES ($1, $2, $4) ON CONFLICT DO NOTHING)
+       INSERT INTO sync_task (group_id, connection_id, version, key_digest, queued, error, attempts) VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING id`,
+      [groupId, connectionId, version, keyDigest, queued, error],
     )) as { id: string }[];
     return t.id;
   }
@@ -272,6 +298,112 @@ export class GroupRepository {
     });
   }
 
+  /**
+   * Brings one member up to date on several keys in one store transaction and one call of
+   * `write` (issue 13, H4): the API's coalesced multi-writes (the keys of the writes in flight to
+   * that member) and the worker's drain (a task's key and more keys the member owes).
+   *
+   * - `keys` are locked waiting, in sorted order (two appliers never deadlock on them), as
+   *   `applyNewest` locks its one key.
+   * - `claim`: also take up to `limit` keys of the member's oldest pending tasks the fleet may
+   *   run (`autoExecute`, or queued by hand; a held task is never taken), but only keys whose
+   *   task rows and (group, member, key) row no one else holds (SKIP LOCKED): a key the API is
+   *   writing now is left to it, and nothing waits while holding what another applier waits on.
+   * - `serialize`: one such call per member at a time across the fleet (a transaction-scoped
+   *   advisory lock): a SQLite member has one writer, and two drains never pick the same keys.
+   * - `write` gets each key's newest write the member does not hold yet (one per key) and must
+   *   write them all or throw. Then the versions held are recorded and the keys' open (and failed,
+   *   now paid) tasks settled: the written version done (a pending one counts one attempt), older
+   *   ones skipped. Task rows locked by someone else are left open (their own apply finds the
+   *   version held and settles them), except with `waitForTasks`, which waits for `keys`' rows.
+   * - A failure rolls all of it back here: the tasks stay as they were (the target writes are
+   *   idempotent, so rows that reached the member before a crash are simply written again).
+   */
+  async applyKeys(
+    groupId: string,
+    connectionId: string,
+    keys: string[],
+    options: { claim?: { limit: number; autoExecute: boolean }; serialize?: boolean; waitForTasks?: boolean },
+    write: (writes: GroupWriteRecord[]) => Promise<void>,
+  ): Promise<KeysOutcome> {
+    const own = [...new Set(keys)].sort();
+    return this.transaction(async (tx) => {
+      if (options.serialize) await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`dbferry:group-member:${groupId}:${connectionId}`]);
+      const held = new Map<string, string>();
+      if (own.length) {
+        await tx.query(
+          `INSERT INTO group_member_key (group_id, connection_id, key_digest) SELECT $1, $2, k FROM unnest($3::text[]) AS k ORDER BY k ON CONFLICT DO NOTHING`,
+          [groupId, connectionId, own],
+        );
+        const rows = (await tx.query(
+          `SELECT key_digest AS "keyDigest", applied_version::text AS version FROM group_member_key
+            WHERE group_id = $1 AND connection_id = $2 AND key_digest = ANY($3::text[]) ORDER BY key_digest FOR UPDATE`,
+          [groupId, connectionId, own],
+        )) as { keyDigest: string; version: string }[];
+        for (const r of rows) held.set(r.keyDigest, r.version);
+      }
+      if (options.claim && options.claim.limit > 0) {
+        const claimed = (await tx.query(
+          `SELECT key_digest AS "keyDigest" FROM sync_task
+            WHERE group_id = $1 AND connection_id = $2 AND status = 'pending' AND NOT (key_digest = ANY($3::text[])) AND ($4 OR queued)
+            ORDER BY version LIMIT $5 FOR UPDATE SKIP LOCKED`,
+          [groupId, connectionId, own, options.claim.autoExecute, options.claim.limit * 2],
+        )) as { keyDigest: string }[];
+        const more = [...new Set(claimed.map((c) => c.keyDigest))].slice(0, options.claim.limit);
+        if (more.length) {
+          // No insert here (it could wait on another applier's uncommitted one): a task's row exists from its write on (recordWrite, failedWriteTask).
+          const rows = (await tx.query(
+            `SELECT key_digest AS "keyDigest", applied_version::text AS version FROM group_member_key
+              WHERE group_id = $1 AND connection_id = $2 AND key_digest = ANY($3::text[]) FOR UPDATE SKIP LOCKED`,
+            [groupId, connectionId, more],
+          )) as { keyDigest: string; version: string }[];
+          for (const r of rows) held.set(r.keyDigest, r.version);
+        }
+      }
+      const all = [...held.keys()];
+      const newest = (await tx.query(
+        `SELECT DISTINCT ON (w.key_digest) ${WRITE_COLUMNS} FROM group_write w WHERE w.group_id = $1 AND w.key_digest = ANY($2::text[]) ORDER BY w.key_digest, w.version DESC`,
+        [groupId, all],
+      )) as GroupWriteRecord[];
+      const due = newest.filter((w) => BigInt(w.version) > BigInt(held.get(w.keyDigest) as string));
+      if (due.length) {
+        await write(due);
+        await tx.query(
+          `UPDATE group_member_key m SET applied_version = d.version, deleted = d.deleted, updated_at = now()
+             FROM unnest($3::text[], $4::bigint[], $5::boolean[]) AS d (key_digest, version, deleted)
+            WHERE m.group_id = $1 AND m.connection_id = $2 AND m.key_digest = d.key_digest`,
+          [groupId, connectionId, due.map((w) => w.keyDigest), due.map((w) => w.version), due.map((w) => w.op === 'delete')],
+        );
+        for (const w of due) held.set(w.keyDigest, w.version);
+      }
+      const settle = async (list: string[], wait: boolean) => {
+        if (!list.length) return [];
+        const lock = wait ? '' : ' FOR UPDATE SKIP LOCKED';
+        const [rows] = (await tx.query(
+          `UPDATE sync_task t SET status = CASE WHEN t.version = a.version THEN 'done' ELSE 'skipped' END,
+                  skipped_for = CASE WHEN t.version = a.version THEN NULL ELSE a.version END,
+                  attempts = t.attempts + CASE WHEN t.status = 'pending' AND t.version = a.version THEN 1 ELSE 0 END,
+                  finished_at = now(), updated_at = now()
+             FROM unnest($3::text[], $4::bigint[]) AS a (key_digest, version)
+            WHERE t.group_id = $1 AND t.connection_id = $2 AND t.key_digest = a.key_digest AND t.version <= a.version
+              AND t.id IN (SELECT id FROM sync_task WHERE group_id = $1 AND connection_id = $2 AND key_digest = ANY($3::text[]) AND status IN ('pending', 'running', 'failed')${lock})
+            RETURNING t.id, t.status, t.key_digest AS "keyDigest"`,
+          [groupId, connectionId, list, list.map((k) => held.get(k))],
+        )) as [{ id: string; status: string; keyDigest: string }[], number];
+        return rows;
+      };
+      const waited = options.waitForTasks ? own : [];
+      const rows = [...(await settle(waited, true)), ...(await settle(all.filter((k) => !waited.includes(k)), false))];
+      return {
+        keys: all.length,
+        written: due.map((w) => w.keyDigest),
+        held: Object.fromEntries(held),
+        done: rows.filter((r) => r.status === 'done').map((r) => r.id),
+        skipped: rows.filter((r) => r.status === 'skipped').map((r) => r.id),
+      };
+    });
+  }
+
   async task(id: string): Promise<SyncTaskRecord | null> {
     const [t] = (await this.db.query(`SELECT ${TASK_COLUMNS} FROM sync_task t JOIN group_write w ON w.version = t.version WHERE t.id = $1`, [id])) as SyncTaskRecord[];
     return t ?? null;
@@ -290,6 +422,19 @@ export class GroupRepository {
 
   /** Open tasks (pending, or running when a worker died) a manual execute asks for: marked queued, returned with their round. */
   async queueOpen(filter: { taskId?: string; groupId?: string }): Promise<{ id: string; round: number }[]> {
+    // Rows are locked in scan order, so this can meet a drain (applyKeys) holding one row and waiting on another: PostgreSQL
+    // breaks such a deadlock by failing one side; this side tries again (the drain's job is retried by the queue).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.queueOpenOnce(filter);
+      } catch (error) {
+        const e = error as { code?: string; driverError?: { code?: string } };
+        if (attempt >= 3 || (e.driverError?.code ?? e.code) !== '40P01') throw error;
+      }
+    }
+  }
+
+  private async queueOpenOnce(filter: { taskId?: string; groupId?: string }): Promise<{ id: string; round: number }[]> {
     const [rows] = (await this.db.query(
       `UPDATE sync_task SET queued = true, updated_at = now()
         WHERE status IN ('pending', 'running') AND ($1::uuid IS NULL OR id = $1) AND ($2::uuid IS NULL OR group_id = $2)

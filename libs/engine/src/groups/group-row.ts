@@ -222,6 +222,50 @@ export async function writeGroupRow(plane: DataPlane, member: GroupMemberSnapsho
   );
 }
 
+/** Keys per delete statement of a batch (Oracle allows 1,000 expressions in one IN list). */
+const DELETE_KEYS_PER_STATEMENT = 500;
+
+/**
+ * Writes several group writes of distinct keys to one member (the worker's drain): the deletes
+ * as one delete by key per 500 keys, the upserts as one upsert per set of columns present (rows
+ * of one group usually share one), each in one target transaction. Idempotent like
+ * writeGroupRow: written again after a crash, the member holds the same. Throws on the first
+ * failure; a part written before it is written again by the retry.
+ */
+export async function writeGroupRows(plane: DataPlane, member: GroupMemberSnapshot, groupColumns: string[], keyCount: number, writes: GroupWrite[], signal?: AbortSignal): Promise<void> {
+  const keyColumns = member.columns.slice(0, keyCount);
+  const seen = new Set<string>();
+  for (const w of writes) {
+    const id = JSON.stringify(groupColumns.slice(0, keyCount).map((name) => w.key[name]));
+    if (seen.has(id)) throw new Error(`writeGroupRows: key ${id} is written twice in one batch`);
+    seen.add(id);
+  }
+  const deletes = writes.filter((w) => w.op === 'delete');
+  for (let i = 0; i < deletes.length; i += DELETE_KEYS_PER_STATEMENT) {
+    const keys = deletes.slice(i, i + DELETE_KEYS_PER_STATEMENT).map((w) => keyColumns.map((c, j) => typedValue(c, w.key[groupColumns[j]], `key.${groupColumns[j]}`, true, member.connectionId)));
+    if (signal?.aborted) throw Object.assign(new Error('the write was aborted'), { name: 'AbortError' });
+    await plane.execute([sqlStyleOf(member.dialect).deleteWhere(plane.ddl.qualify(member.table), keyInPredicate(member.dialect, keyColumns, keys))]);
+  }
+  const shapes = new Map<string, { columns: NeutralColumn[]; rows: NeutralValue[][] }>();
+  for (const w of writes) {
+    if (w.op !== 'upsert') continue;
+    const { columns, values } = memberRow(member, groupColumns, w.row);
+    const shape = columns.map((c) => c.name).join('\u0000');
+    const entry = shapes.get(shape) ?? { columns, rows: [] };
+    entry.rows.push(values);
+    shapes.set(shape, entry);
+  }
+  for (const { columns, rows } of shapes.values()) {
+    const batch: RowBatch = { columns, rows };
+    await plane.writer.write(
+      { table: member.table, columns, keyColumns: keyColumns.map((c) => c.name), mode: 'upsert', nul: 'reject', ...(signal && { signal }) },
+      (async function* () {
+        yield batch;
+      })(),
+    );
+  }
+}
+
 /** A value as JSON for the store (bigint as text, bytes as base64). */
 function jsonValue(value: NeutralValue): unknown {
   if (typeof value === 'bigint') return value.toString();
