@@ -17,10 +17,11 @@ const COPY_EXAMPLES = `
 Examples:
   $ dbferry copy postgres://app@db/sales mysql://root@127.0.0.1/warehouse --tables 'public.*'
   $ dbferry copy postgres://app@db/sales sqlite:///tmp/sales.db --tables public.orders --where "amount > 0" --json
-  $ dbferry copy $SRC $DST --tables sales.orders --mode incremental --incremental-column updated_at --write-mode upsert
+  $ dbferry copy $SRC $DST --tables sales.orders --mode incremental --incremental-column updated_at
+  $ dbferry copy $SRC $DST --tables sales.orders --mode incremental --incremental-column updated_at --since '2024-05-01 00:00:00'
   $ dbferry copy -f replication.yaml
   $ dbferry copy $SRC $DST --tables crm.customers --transform email:mask=hash --transform id:rename=customer_id \\
-      --transform "full_name:expr=first_name || ' ' || last_name" --salt "$DBFERRY_SALT"
+      --transform "full_name:expr=first_name || ' ' || last_name"    # hashes under DBFERRY_SALT
 
 Exit codes: 0 ok, 1 a table failed, 2 bad usage, 3 done but some rows were rejected (--max-rejects).
 Passwords in URLs are never printed; DB_HOSTS_ALLOW / DB_HOSTS_DENY apply as on the server.`;
@@ -67,7 +68,7 @@ Exit codes: 0 ok, 1 failed run, 2 bad usage, 3 partial (rows rejected).`,
     .argument('[TARGET_URL]', 'target database URL')
     .option('-f, --file <file>', 'a replication file (YAML) naming the connections, defaults and tables')
     .option('-t, --tables <patterns>', 'tables to copy: schema.table or schema.* (comma-separated or repeated)', collect)
-    .addOption(new Option('--mode <mode>', 'full, or incremental (read and upsert by --incremental-column)').choices(['full', 'incremental']))
+    .addOption(new Option('--mode <mode>', "full, or incremental (only rows whose --incremental-column is >= the target's largest, upserted by key)").choices(['full', 'incremental']))
     .addOption(new Option('--write-mode <mode>', 'how rows are written').choices(['insert', 'upsert', 'replace']))
     .option('--create-tables', 'create missing target tables (default)')
     .option('--no-create-tables', 'never create a target table')
@@ -75,15 +76,16 @@ Exit codes: 0 ok, 1 failed run, 2 bad usage, 3 partial (rows rejected).`,
     .option('--where <sql>', "a filter in the source's SQL, for every table")
     .option('--key-columns <columns>', 'key columns (comma-separated) when a table has no primary key')
     .option('--incremental-column <column>', 'the column an incremental copy reads from')
+    .option('--since <value>', "incremental: read from this value of the column instead of the target's largest")
     .option('--target-schema <schema>', "the target schema (default: the target URL's own)")
     .option('--batch-size <rows>', 'rows per read/write batch (default 5000)')
     .option('--chunk-rows <rows>', 'rows per key-range chunk (default 100000)')
     .option('--concurrency <n>', 'chunks copied at once (default 4)')
     .option('--max-rejects <n>', 'rows the target may refuse before the copy fails (default 0); exit 3 when some were')
     .option('--transform <spec>', 'a column transform, e.g. email:mask=hash (repeatable; see below)', collect)
-    .option('--salt <secret>', 'the salt mask=hash hashes with (default: DBFERRY_SALT, else random for this copy)')
+    .option('--salt <secret>', 'the salt mask=hash hashes with (default: DBFERRY_SALT, which other users cannot see in ps; else random for this copy)')
     .option('--no-progress', 'no progress bar or progress lines')
-    .addHelpText('after', COPY_EXAMPLES + TRANSFORM_HELP)
+    .addHelpText('after', `${COPY_EXAMPLES}\n${TRANSFORM_HELP}`)
     .action((sourceUrl: string | undefined, targetUrl: string | undefined, options: Record<string, unknown>, command: Command) => {
       run(import('./one-shot/copy.command').then((m) => m.copyCommand(sourceUrl, targetUrl, { ...options, ...globals(command) })));
     });
