@@ -14,6 +14,8 @@ import {
   mssqlReadSql,
   mssqlSplitSql,
   mssqlStagePlan,
+  mssqlSmallWriteRows,
+  mssqlValuesSource,
 } from './mssql.sql';
 
 const expectGoldenSql = (dir: string, name: string, sql: string) => {
@@ -80,6 +82,19 @@ describe('SQL Server golden SQL', () => {
     expectGoldenSql(GOLDEN, 'stage-table', mssqlCreateStageSql(plan));
     expectGoldenSql(GOLDEN, 'merge', mssqlMergeSql(TABLE, plan, KEY));
     expectGoldenSql(GOLDEN, 'insert-select', mssqlInsertSelectSql(TABLE, plan));
+  });
+
+  it('merges a small write from a VALUES list of bound parameters with the staged path\'s casts (issue 13, H4)', () => {
+    const plan = mssqlStagePlan(COLUMNS);
+    const small = mssqlMergeSql(TABLE, plan, KEY, mssqlValuesSource(plan, 2));
+    expectGoldenSql(GOLDEN, 'merge-small', small);
+    // The same MERGE as the staged one but for its source: the same ON, UPDATE and INSERT, casts included.
+    const staged = mssqlMergeSql(TABLE, plan, KEY);
+    expect(small.replace(/USING [^\n]*(\n {2}[^\n]*)*\n/, 'USING …\n')).toBe(staged.replace(/USING [^\n]*\n/, 'USING …\n'));
+    expectGoldenSql(GOLDEN, 'merge-small-identity-key-only', mssqlMergeSql(TABLE, mssqlStagePlan([{ ...col('id', { kind: 'int32' }, 'int', false), identity: true }]), ['id'], mssqlValuesSource(mssqlStagePlan([col('id', { kind: 'int32' }, 'int', false)]), 1)));
+    // 50 rows at most, fewer for wide rows: SQL Server binds 2,100 parameters a request.
+    expect([mssqlSmallWriteRows(4), mssqlSmallWriteRows(17), mssqlSmallWriteRows(100), mssqlSmallWriteRows(2100)]).toEqual([50, 50, 20, 0]);
+    expect(() => mssqlValuesSource(plan, 200)).toThrow(/2099 parameters/);
   });
 
   it('turns IDENTITY_INSERT on around a merge into an identity column, and merges a key-only table without UPDATE', () => {

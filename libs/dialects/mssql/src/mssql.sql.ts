@@ -3,6 +3,7 @@ import {
   type KeyRange,
   type NeutralColumn,
   type NeutralValue,
+  SMALL_WRITE_ROWS,
   type TableRef,
   tupleComparison,
   whereClause,
@@ -148,8 +149,34 @@ export function withIdentityInsert(table: TableRef, columns: NeutralColumn[], st
   return `SET DATEFORMAT ymd;\nSET IDENTITY_INSERT ${target} ON;\n${statement}\nSET IDENTITY_INSERT ${target} OFF;`;
 }
 
-/** HOLDLOCK makes the match-then-insert atomic against concurrent writers of the same keys. */
-export function mssqlMergeSql(table: TableRef, plan: StagePlan[], keyNames: string[]): string {
+/** Parameters a small write binds at most: one under MSSQL_MAX_BIND_PARAMS, left for the driver. */
+export const MSSQL_MAX_PARAMS = MSSQL_MAX_BIND_PARAMS - 1;
+
+/** Rows up to which an upsert is one MERGE of bound values (SMALL_WRITE_ROWS, fewer for wide rows under the parameter limit); 0: never. */
+export function mssqlSmallWriteRows(columns: number): number {
+  return Math.min(SMALL_WRITE_ROWS, Math.floor(MSSQL_MAX_PARAMS / Math.max(1, columns)));
+}
+
+/** The name of row `row`'s column `column` in a small write's VALUES (mssqlValuesSource). */
+export const mssqlValueParam = (row: number, column: number): string => `r${row}c${column}`;
+
+/**
+ * A small write's source (issue 13, H4): `rows` rows of bound parameters as a VALUES table named
+ * like the staged one (`[s]` with columns c0, c1, …), so the MERGE reads it with the same
+ * casts, without a temp table, a bulk load and three more round trips.
+ */
+export function mssqlValuesSource(plan: StagePlan[], rows: number): string {
+  if (rows < 1) throw new Error('a VALUES source needs at least one row');
+  if (rows * plan.length > MSSQL_MAX_PARAMS) throw new Error(`${rows} rows of ${plan.length} columns exceed SQL Server's ${MSSQL_MAX_PARAMS} parameters`);
+  const values = Array.from({ length: rows }, (_, r) => `(${plan.map((_, c) => `@${mssqlValueParam(r, c)}`).join(', ')})`).join(',\n  ');
+  return `(VALUES ${values}) AS ${mssqlIdentifier('s')} (${plan.map((p) => mssqlIdentifier(p.stageName)).join(', ')})`;
+}
+
+/**
+ * HOLDLOCK makes the match-then-insert atomic against concurrent writers of the same keys.
+ * `source`: the rows merged, the staged temp table unless given (mssqlValuesSource).
+ */
+export function mssqlMergeSql(table: TableRef, plan: StagePlan[], keyNames: string[], source?: string): string {
   if (keyNames.length === 0) throw new Error('upsert needs key columns');
   const t = mssqlIdentifier('t');
   const s = mssqlIdentifier('s');
@@ -169,7 +196,7 @@ export function mssqlMergeSql(table: TableRef, plan: StagePlan[], keyNames: stri
   const insertVals = plan.map((p) => p.source).join(', ');
   const merge =
     `MERGE ${qualifyMssql(table)} WITH (HOLDLOCK) AS ${t}\n` +
-    `USING ${mssqlIdentifier(MSSQL_STAGE_TABLE)} AS ${s}\n` +
+    `USING ${source ?? `${mssqlIdentifier(MSSQL_STAGE_TABLE)} AS ${s}`}\n` +
     `ON (${on})${update}\n` +
     `WHEN NOT MATCHED THEN INSERT (${insertCols}) VALUES (${insertVals});`;
   return withIdentityInsert(table, plan.map((p) => p.target), merge);

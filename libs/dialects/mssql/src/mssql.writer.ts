@@ -1,5 +1,17 @@
 import type * as mssql from 'mssql';
-import { checkReplacedRangeCount, type NeutralColumn, type NeutralKind, type RowBatch, truncateFraction, ValueLossCounter, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import {
+  checkReplacedRangeCount,
+  type NeutralColumn,
+  type NeutralKind,
+  type NeutralValue,
+  type RowBatch,
+  takeSmallWrite,
+  truncateFraction,
+  ValueLossCounter,
+  type WriteRequest,
+  type WriteResult,
+  type Writer,
+} from '@dbferry/dialects-core';
 import { loadMssql } from './mssql.load-driver';
 import { boundRequest, driverType } from './mssql.reader';
 import {
@@ -10,8 +22,11 @@ import {
   mssqlDropStageSql,
   mssqlInsertSelectSql,
   mssqlMergeSql,
+  mssqlSmallWriteRows,
   mssqlStagePlan,
   mssqlTruncateStageSql,
+  mssqlValueParam,
+  mssqlValuesSource,
   type StagePlan,
 } from './mssql.sql';
 
@@ -58,13 +73,20 @@ export const MSSQL_ORDERED_KEY_KINDS: readonly NeutralKind[] = [
 export class MssqlWriter implements Writer {
   constructor(private readonly pool: mssql.ConnectionPool) {}
 
-  async write(request: WriteRequest, batches: AsyncIterable<RowBatch>): Promise<WriteResult> {
+  async write(request: WriteRequest, input: AsyncIterable<RowBatch>): Promise<WriteResult> {
     const plan = mssqlStagePlan(request.columns);
     const keys = request.keyColumns.map((k) => {
       const col = request.columns.find((c) => c.name === k);
       if (!col) throw new Error(`key column ${k} is not among the written columns`);
       return col;
     });
+    let batches = input;
+    const smallLimit = mssqlSmallWriteRows(request.columns.length);
+    if (request.mode === 'upsert' && !request.rollback && !request.verify && smallLimit > 0) {
+      const probe = await takeSmallWrite(batches, smallLimit);
+      if (probe.small) return this.smallUpsert(request, plan, probe.rows);
+      batches = probe.batches;
+    }
     const dml = request.mode === 'upsert' ? mssqlMergeSql(request.table, plan, request.keyColumns) : mssqlInsertSelectSql(request.table, plan);
     const transaction = new (loadMssql().Transaction)(this.pool);
     await transaction.begin();
@@ -103,6 +125,22 @@ export class MssqlWriter implements Writer {
     }
     return { rowsWritten, warnings: losses.list(), ...(rangeRows !== undefined && { rangeRows }) };
   }
+
+  /**
+   * A small upsert (a replica-group write, an event): one MERGE from a VALUES list of bound
+   * parameters, which is atomic by itself — no transaction, temp table or bulk load around it.
+   */
+  private async smallUpsert(request: WriteRequest, plan: StagePlan[], rows: NeutralValue[][]): Promise<WriteResult> {
+    const losses = new ValueLossCounter();
+    if (rows.length === 0) return { rowsWritten: 0, warnings: [] };
+    checkAborted(request.signal);
+    const sql = mssqlMergeSql(request.table, plan, request.keyColumns, mssqlValuesSource(plan, rows.length));
+    const bound = this.pool.request();
+    rows.forEach((row, r) => plan.forEach((p, c) => bound.input(mssqlValueParam(r, c), driverType(p.stage.driverType, p.stage.length), p.stage.encode(row[c] ?? null))));
+    countTruncatedFractions(plan, rows, losses);
+    await bound.query(sql);
+    return { rowsWritten: rows.length, warnings: losses.list() };
+  }
 }
 
 /** SQL Server keeps 100 ns ticks: 7 fractional digits at most. */
@@ -114,13 +152,17 @@ export function stageTable(plan: StagePlan[], rows: RowBatch['rows'], losses?: V
   table.create = false;
   for (const p of plan) table.columns.add(p.stageName, driverType(p.stage.driverType, p.stage.length), { nullable: true });
   for (const row of rows) table.rows.add(...plan.map((p, i) => p.stage.encode(row[i] ?? null)));
-  // The stage encoders truncate fractions beyond ticks (temporalText); the values cut are counted here.
+  if (losses) countTruncatedFractions(plan, rows, losses);
+  return table;
+}
+
+/** The stage encoders truncate fractions beyond ticks (temporalText); the values cut are counted here. */
+function countTruncatedFractions(plan: StagePlan[], rows: RowBatch['rows'], losses: ValueLossCounter): void {
   plan.forEach((p, i) => {
-    if (!losses || !TEMPORAL.has(p.target.type.kind)) return;
+    if (!TEMPORAL.has(p.target.type.kind)) return;
     for (const row of rows) {
       const value = row[i];
       if (value !== null && value !== undefined && truncateFraction(String(value), MAX_FRACTION_DIGITS).changed) losses.add(p.target.name, 'fractional-seconds-truncated');
     }
   });
-  return table;
 }
