@@ -80,6 +80,8 @@ export class MssqlWriter implements Writer {
       if (!col) throw new Error(`key column ${k} is not among the written columns`);
       return col;
     });
+    const dml = request.mode === 'upsert' ? mssqlMergeSql(request.table, plan, request.keyColumns) : mssqlInsertSelectSql(request.table, plan);
+    // Built first (above), so a bad identifier is refused before any row is read or any SQL runs, small write or not.
     let batches = input;
     const smallLimit = mssqlSmallWriteRows(request.columns.length);
     if (request.mode === 'upsert' && !request.rollback && !request.verify && smallLimit > 0) {
@@ -87,7 +89,6 @@ export class MssqlWriter implements Writer {
       if (probe.small) return this.smallUpsert(request, plan, probe.rows);
       batches = probe.batches;
     }
-    const dml = request.mode === 'upsert' ? mssqlMergeSql(request.table, plan, request.keyColumns) : mssqlInsertSelectSql(request.table, plan);
     const transaction = new (loadMssql().Transaction)(this.pool);
     await transaction.begin();
     let rowsWritten = 0;
