@@ -12,6 +12,7 @@ import { ApiHarness, runJobToEnd, saveConnection, startApi } from './harness';
  * scalar over the table's columns; a run-time failure fails the table naming the column.
  */
 const ROWS = 40;
+const LINES = 450;
 
 function sqliteFile(path: string, sql: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -89,6 +90,8 @@ describe('transform expressions (e2e)', () => {
       SELECT g, 'First' || g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'Last' || g END, g * 1.25, g % 7, date '2026-01-01' + g,
              timestamp '2026-01-01 00:00:00' + g * interval '1 minute'
         FROM generate_series(1, ${ROWS}) g`);
+    await client.query(`CREATE TABLE lines (id int PRIMARY KEY, sku text NOT NULL, qty int NOT NULL)`);
+    await client.query(`INSERT INTO lines SELECT g, 'sku-' || g, g % 5 FROM generate_series(1, ${LINES}) g`);
     await client.end();
     await sqliteFile(join(api.env.SQLITE_ROOT, 'expr.db'), [
       'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price NUMERIC(10,2) NOT NULL, qty INTEGER NOT NULL)',
@@ -147,7 +150,8 @@ describe('transform expressions (e2e)', () => {
       { column: 'line_total', set: { expr: 'price * qty', type: 'decimal' } },
       { column: 'double_qty', set: { expr: 'qty * 2' } },
     ];
-    const body = job(sqliteId, 'main.items', 'items_s', transforms);
+    // Seven rows per batch: the SQLite reader pages by key (WHERE key > last … LIMIT 7) with the expressions in each page.
+    const body = job(sqliteId, 'main.items', 'items_s', transforms, { batchSize: 7 });
     const mapping = await preview(body);
     expect(mapping['label']).toMatchObject({ neutralType: 'text', transform: `new column, set to the source's expression "name" || ' x' || "qty"` });
     expect(mapping['double_qty']).toMatchObject({ neutralType: 'int64', targetType: 'bigint' });
@@ -162,6 +166,16 @@ describe('transform expressions (e2e)', () => {
       expect(Number(row.line_total)).toBeCloseTo(g * 0.5 * (g % 4), 6);
       expect(String(row.double_qty)).toBe(String((g % 4) * 2));
     }
+  }, 180_000);
+
+  it('copies an expression column in several key-range chunks', async () => {
+    const body = job(pgId, 'public.lines', 'lines_c', [{ column: 'label', set: { expr: "sku || ' x ' || qty" } }], { chunkRows: 100, batchSize: 7 });
+    const created = (await request(api.http).post('/api/jobs').set(auth()).send(body).expect(201)).body;
+    const run = await runJobToEnd(api, operator, created.id, { context: () => worker?.output() ?? '' });
+    expect(run).toMatchObject({ status: 'succeeded', rowsWritten: LINES });
+    expect(run.tables[0].chunksTotal).toBeGreaterThan(1);
+    const rows = await mariaQuery<{ id: number; label: string }>('SELECT id, label FROM lines_c ORDER BY id');
+    expect(rows.map((r) => `${r.id}:${r.label}`)).toEqual(Array.from({ length: LINES }, (_, i) => `${i + 1}:sku-${i + 1} x ${(i + 1) % 5}`));
   }, 180_000);
 
   it('runs incremental and verified with an expression column (left out of the verify)', async () => {
