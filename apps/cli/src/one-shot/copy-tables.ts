@@ -15,6 +15,7 @@ import {
   type TableSnapshot,
 } from '@dbferry/engine';
 import { type Endpoint, type OpenEndpoint, openEndpoint } from '../endpoints';
+import { incrementalWindow, type TableWatermark } from './incremental';
 
 /** One table of a one-shot copy: a job's table entry (its `transforms` from --transform or the file's `transform:`). */
 export interface CopyTableSpec extends TableSelectionSpec {
@@ -36,6 +37,8 @@ export interface CopySettings {
   nul: 'strip' | 'reject';
   /** The salt a `mask: hash` transform hashes with (--salt, DBFERRY_SALT, or one made for this copy). */
   salt?: Buffer;
+  /** --since: an incremental table's lower bound, instead of the target's largest value of its column. */
+  since?: string;
 }
 
 export const DEFAULT_SETTINGS: CopySettings = {
@@ -74,6 +77,8 @@ export interface TableCopyResult {
   retries: number;
   seconds: number;
   error?: string;
+  /** An incremental table's read window: the column and the value read from (incremental.ts). */
+  watermark?: TableWatermark;
 }
 
 export interface CopyResult {
@@ -146,15 +151,20 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
         if (plan.ddl.length) await tgt.data.execute(plan.ddl);
         state.result.ddl = plan.ddl;
         for (const m of plan.mapping) if (m.lossy) state.result.warnings.push(`${m.column}: ${m.lossy.description}`);
+        const window = await incrementalWindow({ plan, mode: own.mode, sourceDialect: source.spec.dialect, target: { dialect: target.spec.dialect, data: tgt.data }, since: settings.since });
+        if (window.watermark) state.result.watermark = window.watermark;
+        if (window.note) state.result.warnings.push(window.note);
         const snapshot = await snapshotTable({
           plan,
           source: { dialect: source.spec.dialect, data: src.data },
           target: { dialect: target.spec.dialect, data: tgt.data },
           job: { mode: own.mode, writeMode: own.writeMode, deleteMissing: own.deleteMissing, batchSize: own.batchSize, nul: own.nul, maxRejects: own.maxRejects },
           stagingTag: randomUUID(),
+          ...(window.since !== undefined && { since: window.since }),
         });
         state.snapshot = snapshot;
-        const estimate = plan.rowEstimate && plan.rowEstimate > 0 ? plan.rowEstimate : await countRows(src.data, plan.source, plan.resumable ? keyColumnsOf(plan) : plan.columns.slice(0, 1), snapshot.where);
+        // An incremental window is counted: the catalogue's estimate is the whole table's.
+        const estimate = plan.rowEstimate && plan.rowEstimate > 0 && window.since === undefined ? plan.rowEstimate : await countRows(src.data, plan.source, plan.resumable ? keyColumnsOf(plan) : plan.columns.slice(0, 1), snapshot.where);
         const parts = plan.resumable ? chunkCount(estimate, own.chunkRows, settings.concurrency) : 1;
         const ranges = parts === 1 ? [{}] : await src.data.reader.splitRanges(plan.source, keyColumnsOf(plan), parts, snapshot.where);
         state.result.chunks = ranges.length;

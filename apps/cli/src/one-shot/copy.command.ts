@@ -6,6 +6,7 @@ import { barProgress, lineProgress } from '../progress';
 import { safeUrl } from '../redact';
 import { loadReplicationFile } from '../replication-file';
 import { type CopyObserver, type CopyResult, type CopySettings, type CopyTableSpec, copyTables, DEFAULT_SETTINGS } from './copy-tables';
+import type { TableWatermark } from './incremental';
 import { chooseSalt, hashesAny, mergeTransforms, transformsFromFlags } from './transforms';
 
 export interface CopyCommandOptions {
@@ -22,6 +23,7 @@ export interface CopyCommandOptions {
   where?: string;
   keyColumns?: string;
   incrementalColumn?: string;
+  since?: string;
   targetSchema?: string;
   transform?: string[];
   salt?: string;
@@ -41,6 +43,7 @@ export function settingsFrom(options: CopyCommandOptions, base: CopySettings = D
     chunkRows: intOption('--chunk-rows', options.chunkRows, 1000) ?? base.chunkRows,
     concurrency: intOption('--concurrency', options.concurrency, 1, 64) ?? base.concurrency,
     maxRejects: intOption('--max-rejects', options.maxRejects, 0) ?? base.maxRejects,
+    since: options.since ?? base.since,
   };
 }
 
@@ -92,12 +95,21 @@ function saltFor(tables: CopyTableSpec[], options: CopyCommandOptions): Buffer |
   return choice.salt;
 }
 
+/** What an incremental table read: from which value of its column, taken from where. */
+function describeWatermark(w: TableWatermark): string {
+  if (w.since === null) return `read in full (the target held no ${w.column} yet)`;
+  return `read ${w.column} >= ${w.since} (${w.from === 'target' ? "the target's largest" : '--since'}; rows at that value are read again and upserted)`;
+}
+
 export function exitCodeOf(result: CopyResult): ExitCode {
   return result.status === 'failed' ? EXIT.failed : result.status === 'partial' ? EXIT.partial : EXIT.ok;
 }
 
 export async function copyCommand(sourceUrl: string | undefined, targetUrl: string | undefined, options: CopyCommandOptions): Promise<ExitCode> {
   const plan = options.file ? await planFromFile(options.file, sourceUrl, options) : planFromArguments(sourceUrl, targetUrl, options);
+  if (plan.settings.since !== undefined && plan.settings.mode !== 'incremental' && !plan.tables.some((t) => t.settings?.mode === 'incremental')) {
+    throw new UsageError('--since: only an incremental copy (--mode incremental) reads from a value');
+  }
   const salt = saltFor(plan.tables, options);
   if (salt) plan.settings = { ...plan.settings, salt };
   const tty = process.stderr.isTTY === true && options.progress !== false;
@@ -134,6 +146,7 @@ export async function copyCommand(sourceUrl: string | undefined, targetUrl: stri
     for (const r of t.rejected.slice(0, 10)) printLine(`rejected: ${t.source} key (${r.key.join(', ')})${r.column ? ` column ${r.column}` : ''}: ${r.error}`);
     if (t.error) printErrorLine(`error: ${t.error}`);
   }
+  for (const t of result.tables) if (t.watermark) printLine(`incremental: ${t.source}: ${describeWatermark(t.watermark)}`);
   printLine(`${result.status}: ${result.rowsWritten} rows written from ${result.tables.length} table(s) in ${result.seconds.toFixed(1)} s`);
   return code;
 }

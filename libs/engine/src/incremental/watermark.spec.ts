@@ -2,7 +2,7 @@ import type { NeutralColumn, NeutralType } from '@dbferry/dialects-core';
 import { LiteralError, sqlLiteral } from './sql-literal';
 import type { EncodedValue } from '../plan/key-codec';
 import { laterTypedWatermark, type TypedWatermark } from '../run/copy-chunk';
-import { compareIncremental, keyInPredicate, laterWatermark, lookbackFrom, sincePredicate } from './watermark';
+import { compareIncremental, incrementalBound, keyInPredicate, laterWatermark, lookbackFrom, sincePredicate } from './watermark';
 
 const col = (name: string, type: NeutralType, nativeType = ''): NeutralColumn => ({ name, type, nativeType, nullable: true });
 const ts = col('updated_at', { kind: 'timestamp', precision: 6 });
@@ -115,5 +115,31 @@ describe('SQL for watermarks and key lookups (golden)', () => {
     expect(() => sqlLiteral('postgres', big, '1; DROP TABLE x')).toThrow(LiteralError);
     expect(() => sqlLiteral('postgres', ts, "2024-01-01' OR 1=1 --")).toThrow(LiteralError);
     expect(() => sqlLiteral('postgres', col('f', { kind: 'float64' }), 1.5)).toThrow(LiteralError);
+  });
+});
+
+describe('incremental lower bounds from another database or the command line', () => {
+  it('keeps a timestamp to the microsecond and spells it for the source', () => {
+    expect(incrementalBound('postgres', ts, '2024-05-01 10:00:00.123456')).toBe('2024-05-01 10:00:00.123456');
+    expect(sincePredicate('postgres', ts, incrementalBound('postgres', ts, '2024-05-01T10:00:00.123456'))).toBe(`"updated_at" >= TIMESTAMP '2024-05-01 10:00:00.123456'`);
+  });
+
+  it('moves between zone-free UTC times and instants, and refuses other offsets', () => {
+    expect(incrementalBound('postgres', tstz, '2024-05-01 10:00:00.5')).toBe('2024-05-01 10:00:00.5+00:00');
+    expect(incrementalBound('postgres', tstz, '2024-05-01T10:00:00Z')).toBe('2024-05-01 10:00:00+00:00');
+    expect(incrementalBound('mysql', ts, '2024-05-01 10:00:00+00:00')).toBe('2024-05-01 10:00:00');
+    expect(incrementalBound('mysql', ts, '2024-05-01')).toBe('2024-05-01 00:00:00');
+    expect(incrementalBound('sqlite', day, '2024-05-01 00:00:00')).toBe('2024-05-01');
+    expect(() => incrementalBound('postgres', tstz, '2024-05-01 10:00:00+02:00')).toThrow(LiteralError);
+    expect(() => incrementalBound('postgres', ts, 'yesterday')).toThrow(LiteralError);
+  });
+
+  it('takes numbers as given and checks them against the kind', () => {
+    expect(incrementalBound('mysql', big, 9007199254740993n)).toBe(9007199254740993n);
+    expect(incrementalBound('mysql', big, ' 42 ')).toBe('42');
+    expect(incrementalBound('mysql', dec, '12.50')).toBe('12.50');
+    expect(() => incrementalBound('mysql', big, '12.5')).toThrow(LiteralError);
+    expect(() => incrementalBound('mysql', big, null)).toThrow(LiteralError);
+    expect(() => incrementalBound('mysql', col('name', { kind: 'text' }), 'x')).toThrow(LiteralError);
   });
 });

@@ -1,5 +1,5 @@
-import type { DialectName, NeutralColumn, NeutralValue } from '@dbferry/dialects-core';
-import { INCREMENTAL_KINDS, quoteIdentifier, sqlLiteral } from './sql-literal';
+import type { DataPlane, DialectName, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
+import { INCREMENTAL_KINDS, LiteralError, quoteIdentifier, sqlLiteral } from './sql-literal';
 
 /**
  * Where an incremental table has got to: the largest incremental-column value committed and
@@ -114,4 +114,43 @@ export function laterWatermark(column: NeutralColumn, keyColumns: NeutralColumn[
     if (c !== 0) return c > 0 ? a : b;
   }
   return a;
+}
+
+/**
+ * The largest value `column` holds in `table` (null for no row, or only NULLs): a one-shot
+ * incremental copy resumes from its target's own rows, since it keeps no watermark. Read through
+ * the dialect's reader (keyBounds over the column, NULLs left out, quoted by the dialect), so the
+ * value comes back typed as the column is described, in its lossless neutral form.
+ */
+export async function largestValue(data: DataPlane, dialect: DialectName, table: TableRef, column: NeutralColumn): Promise<NeutralValue> {
+  const bounds = await data.reader.keyBounds(table, [column], `${quoteIdentifier(dialect, column.name)} IS NOT NULL`);
+  return bounds?.max[0] ?? null;
+}
+
+const UTC_SUFFIX = /(?:Z|[+-]00(?::?00)?)$/i;
+
+/**
+ * `value` as a lower bound for the incremental `column` of `dialect`: a value read from another
+ * database (the target's largest, typed as the target holds it) or given as text (--since), in
+ * the neutral form of the column's own kind, checked by the literal it will be spelled as
+ * (LiteralError otherwise). A timestamp read from a zone-free column that holds UTC instants (a
+ * timestamptz copied to MySQL's datetime) becomes the instant, and an instant becomes the
+ * zone-free UTC time; other offsets are refused, never shifted.
+ */
+export function incrementalBound(dialect: DialectName, column: NeutralColumn, value: NeutralValue): NeutralValue {
+  if (value === null) throw new LiteralError(`${column.name}: a lower bound cannot be NULL`);
+  if (!isIncrementalKind(column)) throw new LiteralError(`${column.name}: a ${column.type.kind} column cannot bound an incremental read`);
+  const kind = column.type.kind;
+  let bound: NeutralValue = typeof value === 'string' ? value.trim() : value;
+  if (typeof bound === 'string' && (kind === 'date' || kind === 'timestamp' || kind === 'timestamptz')) {
+    const text = bound.replace(/^(\d{4}-\d{2}-\d{2})T/, '$1 ');
+    const bare = text.replace(UTC_SUFFIX, '');
+    if (kind === 'date') bound = /^\d{4}-\d{2}-\d{2} 00:00:00(?:\.0+)?$/.test(bare) ? bare.slice(0, 10) : bare;
+    else {
+      const time = /^\d{4}-\d{2}-\d{2}$/.test(bare) ? `${bare} 00:00:00` : bare;
+      bound = kind === 'timestamp' ? time : `${time}+00:00`;
+    }
+  }
+  sqlLiteral(dialect, column, bound);
+  return bound;
 }
