@@ -50,6 +50,9 @@ const CREATABLE: Record<string, NeutralType> = {
   timestamptz: { kind: 'timestamptz', precision: 6 },
 };
 
+/** One decoder for every delivery: decode() without { stream } keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const tableText = (t: TableRef) => `${t.schema}.${t.name}`;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -310,7 +313,7 @@ export class EventsService {
     if (!body.length) throw fieldError([{ field: 'body', message: 'body: empty; send one event or an array of events as JSON' }]);
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+      text = UTF8.decode(body);
     } catch {
       throw fieldError([{ field: 'body', message: 'body: not UTF-8' }]);
     }
