@@ -23,6 +23,7 @@ import {
   faultCheck,
   type FaultCheck,
   faultySession,
+  InjectedFaultError,
   parseConnectionUrl,
   renderNeutralType,
   testConnection,
@@ -345,6 +346,9 @@ export class ConnectionsService implements OnModuleDestroy {
       key,
       () => dialect.connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs, create: false }),
       (session) => use(check ? faultySession(session, check) : session, stored),
+      // A read or write fault is thrown before the session's work: the session is as it was, so it stays pooled (a
+      // faulted member no longer costs a connect and a quit per multi-write batch).
+      (error) => error instanceof InjectedFaultError,
     );
   }
 

@@ -39,6 +39,17 @@ describe('SessionCache', () => {
     expect(await cache.with('a', open, async (s) => idOf(s))).toBe(2);
   });
 
+  it('keeps a session whose failure left it untouched (an injected fault) and closes it for any other', async () => {
+    cache = new SessionCache({ maxIdlePerKey: 2, idleMs: 60_000 });
+    const { made, open } = opener();
+    const intact = (error: unknown) => (error as Error).message === 'injected';
+    await expect(cache.with('a', open, async () => Promise.reject(new Error('injected')), intact)).rejects.toThrow('injected');
+    expect(made[0].closed).toBe(false);
+    expect(await cache.with('a', open, async (s) => idOf(s), intact)).toBe(1);
+    await expect(cache.with('a', open, async () => Promise.reject(new Error('lost')), intact)).rejects.toThrow('lost');
+    expect(made[0].closed).toBe(true);
+  });
+
   it('keeps at most maxIdlePerKey idle, closes idle ones after idleMs and all at close', async () => {
     cache = new SessionCache({ maxIdlePerKey: 1, idleMs: 60_000 });
     const { made, open } = opener();

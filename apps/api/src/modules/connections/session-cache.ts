@@ -30,14 +30,21 @@ export class SessionCache {
     this.sweeper.unref();
   }
 
-  /** Runs `use` on an idle session of `key`, or on one `open` makes; returns it to the pool on success. */
-  async with<T>(key: string, open: () => Promise<DialectSession>, use: (session: DialectSession) => Promise<T>): Promise<T> {
+  /**
+   * Runs `use` on an idle session of `key`, or on one `open` makes; returns it to the pool on
+   * success, and on a failure `intact` says left the session untouched (an injected fault, thrown
+   * before the session was used): anything else closes it.
+   */
+  async with<T>(key: string, open: () => Promise<DialectSession>, use: (session: DialectSession) => Promise<T>, intact?: (error: unknown) => boolean): Promise<T> {
     const session = this.idle.get(key)?.pop()?.session ?? (await open());
     let ok = false;
     try {
       const result = await use(session);
       ok = true;
       return result;
+    } catch (error) {
+      ok = intact?.(error) === true;
+      throw error;
     } finally {
       if (ok) await this.release(key, session);
       else await session.close().catch(() => undefined);
