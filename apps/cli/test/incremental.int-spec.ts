@@ -42,6 +42,7 @@ describe('dbferry copy --mode incremental (one-shot)', () => {
       'CREATE TABLE public.events (id int PRIMARY KEY, name text NOT NULL, updated_at timestamp(6) NOT NULL)',
       "INSERT INTO public.events SELECT g, 'event ' || g, TIMESTAMP '2024-05-01 10:00:00' + g * interval '1 second' FROM generate_series(1, 17) g",
       "INSERT INTO public.events VALUES (18, 'event 18', '2024-05-01 10:00:30.123455'), (19, 'event 19', '2024-05-01 10:00:30.123456'), (20, 'event 20', '2024-05-01 10:00:30.123456')",
+      'CREATE SCHEMA back',
     ]);
   }, 120_000);
 
@@ -105,5 +106,17 @@ describe('dbferry copy --mode incremental (one-shot)', () => {
     const full = await runCli(['copy', pg.url, my.url, '--tables', 'public.events', '--since', '2024-01-01']);
     expect(full.code).toBe(2);
     expect(full.stderr).toContain('--since: only an incremental copy');
+  });
+
+  it('takes the watermark from a PostgreSQL target too (MariaDB → PostgreSQL)', async () => {
+    const back = (...extra: string[]) =>
+      runCli(['copy', my.url, pg.url, '--tables', `${my.name}.events`, '--target-schema', 'back', '--mode', 'incremental', '--incremental-column', 'updated_at', '--json', ...extra]);
+    const first = JSON.parse((await back()).stdout).tables[0];
+    expect({ rowsRead: first.rowsRead, watermark: first.watermark }).toEqual({ rowsRead: 22, watermark: { column: 'updated_at', since: null, from: 'target' } });
+    await myEnds.data.execute(["UPDATE events SET name = 'moved back', updated_at = '2024-05-03 00:00:00.000007' WHERE id = 5"]);
+    const second = JSON.parse((await back()).stdout).tables[0];
+    // Row 5 and row 22, which holds the boundary value.
+    expect({ rowsRead: second.rowsRead, watermark: second.watermark }).toEqual({ rowsRead: 2, watermark: { column: 'updated_at', since: '2024-05-02 00:00:00.500001', from: 'target' } });
+    expect(await rowsOf(pgEnds.data, { schema: 'back', name: 'events' })).toEqual(await rowsOf(myEnds.data, { schema: my.name, name: 'events' }));
   });
 });
