@@ -22,13 +22,13 @@ export const DIFF_MOVES = {
 const OPEN_SEGMENT = ['pending', 'running'];
 
 /**
- * Sibling segments (children of one split, by ordinal: 0–7, 8–15, …) that one diff-segment job
+ * Sibling segments (children of one split, by ordinal: 0–15, 16–31, …) that one diff-segment job
  * runs one after another on one set of sessions and slots, settling them in one statement: a
  * job's fixed costs (its store reads and writes, the slots, the session checkouts, two BullMQ
  * moves) are paid once per group instead of once per ~10 ms checksum. The job's stable id is
  * its group's first segment's (`groupLeaders`); a table's initial segment is a group of its own.
  */
-export const SEGMENTS_PER_JOB = 8;
+export const SEGMENTS_PER_JOB = 16;
 
 /** The first segment of each group of `SEGMENTS_PER_JOB`, from a split's children in ordinal order. */
 export function groupLeaders(childIds: string[]): string[] {
