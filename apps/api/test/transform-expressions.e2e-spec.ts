@@ -199,7 +199,8 @@ describe('transform expressions (e2e)', () => {
   }, 180_000);
 
   it('fails the table naming the column when the source cannot evaluate the expression for a row', async () => {
-    const body = job(pgId, 'public.orders', 'orders_bad', [{ column: 'ratio', set: { expr: 'price / qty' } }]);
+    // Two expressions: the one that fails is found (each read again alone) and named.
+    const body = job(pgId, 'public.orders', 'orders_bad', [{ column: 'fine', set: { expr: 'qty + 1' } }, { column: 'qty', rename: 'ratio', set: { expr: 'price / qty' } }]);
     const created = (await request(api.http).post('/api/jobs').set(auth()).send(body).expect(201)).body;
     const run = await runJobToEnd(api, operator, created.id, { context: () => worker?.output() ?? '' });
     expect(run.status).toBe('failed');

@@ -135,19 +135,37 @@ function watermarkTracker(snapshot: TableSnapshot, keys: NeutralColumn[]) {
 /**
  * The source with its reads failing, when the table reads transform expressions and the source
  * refuses a read for good (division by zero, a value it cannot cast…), as a terminal
- * TransformError naming the expression columns: a retry would evaluate them the same way.
+ * TransformError naming the expression column: a retry would evaluate it the same way. With
+ * several expressions, each is read again alone over the same range until one fails, to name it.
  */
 function withExpressionErrors(source: DataPlane, snapshot: TableSnapshot): DataPlane {
-  const computed = (snapshot.columns as ReadColumn[]).flatMap((c, i) => (c.expression === undefined ? [] : [snapshot.transform?.columns[i]?.name ?? c.name]));
+  const columns = snapshot.columns as ReadColumn[];
+  const targetName = new Map(columns.map((c, i) => [c.name, snapshot.transform?.columns[i]?.name ?? c.name]));
+  const computed = columns.filter((c) => c.expression !== undefined);
   if (!computed.length) return source;
-  const named = computed.length === 1 ? `column ${computed[0]}` : `one of the columns ${computed.join(', ')}`;
   const read = source.reader.read.bind(source.reader);
+  const failure = (names: string[], error: DbError) =>
+    new TransformError('transforms', `${names.length === 1 ? `column ${names[0]}` : `one of the columns ${names.join(', ')}`}: the source failed to evaluate its expression: ${error.message}`);
+  const culprit = async (request: Parameters<DataPlane['reader']['read']>[0]): Promise<ReadColumn | undefined> => {
+    const keys = request.columns.filter((c) => request.keyColumns.includes(c.name));
+    for (const column of computed) {
+      try {
+        // Without the request's signal: the failed copy may have aborted it already.
+        for await (const batch of read({ ...request, columns: [...keys, column], signal: undefined })) void batch;
+      } catch (error) {
+        if (error instanceof DbError && !error.transient) return column;
+        return undefined;
+      }
+    }
+    return undefined;
+  };
   async function* guarded(request: Parameters<DataPlane['reader']['read']>[0]): AsyncGenerator<RowBatch> {
     try {
       yield* read(request);
     } catch (error) {
-      if (error instanceof DbError && !error.transient) throw new TransformError('transforms', `${named}: the source failed to evaluate its expression: ${error.message}`);
-      throw error;
+      if (!(error instanceof DbError) || error.transient) throw error;
+      const found = computed.length > 1 ? await culprit(request).catch(() => undefined) : computed[0];
+      throw failure((found ? [found] : computed).map((c) => targetName.get(c.name) ?? c.name), error);
     }
   }
   return { ...source, reader: { ...source.reader, read: guarded, keyBounds: source.reader.keyBounds.bind(source.reader), splitRanges: source.reader.splitRanges.bind(source.reader) } };
