@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DialectName } from '@dbferry/dialects-core';
 import { type BenchOptions, type CaseId, HELP, parseArgs, selected } from './args';
+import { BackendCpu } from './backend-cpu';
 import { ensurePgloader, loadDataPipe, mysqldumpPipe, pgloaderCopy, psqlBinaryPipe } from './baselines';
 import {
   BENCH_DATABASES as DB,
@@ -115,12 +116,21 @@ async function runCase(ctx: Context, spec: CaseSpec): Promise<CaseResult> {
     await dropTable(ctx, spec.target);
     await spec.prepare?.();
     await settle(ctx);
+    // The PostgreSQL side of every case: its backends in the bench's databases (the control store's are not counted).
+    const backends = BackendCpu.available() ? new BackendCpu([DB.src, DB.dst, DB.pgloader]) : undefined;
+    backends?.start();
     const started = performance.now();
-    const extra = await spec.run();
+    let extra: Partial<CaseResult> | void;
+    let serverCpu: ReturnType<BackendCpu['stop']> | undefined;
+    try {
+      extra = await spec.run();
+    } finally {
+      serverCpu = backends?.stop();
+    }
     const wall = (performance.now() - started) / 1000;
     const seconds = extra?.seconds ?? wall;
     const rows = await countRows(ctx, spec.target);
-    result = { ...base, ...extra, seconds, rowsPerSecond: rows / seconds, rows };
+    result = { ...base, ...extra, seconds, rowsPerSecond: rows / seconds, rows, ...(serverCpu && { serverCpuSeconds: serverCpu.total, serverCpuByDatabase: serverCpu.byDatabase }) };
     if (rows !== spec.rows) result.error = `target holds ${rows} rows, the source ${spec.rows}`;
   } catch (error) {
     result = { ...base, error: error instanceof Error ? error.message : String(error) };
@@ -220,6 +230,7 @@ async function main(): Promise<void> {
         return {
           // The child's own clock: connect to last close, without the process start.
           seconds: child.seconds,
+          copierCpuSeconds: child.cpuSeconds,
           peakRssBytes: child.peakRssBytes,
           startRssBytes: child.startRssBytes,
           peakMemory: child.peakMemory,
@@ -293,7 +304,10 @@ async function main(): Promise<void> {
       },
       run: async () => {
         const e2e = await endToEndServices(ctx);
+        const cpuBefore = { worker: e2e.processCpuSeconds('worker'), api: e2e.processCpuSeconds('api') };
         const result = await e2e.run(jobId);
+        const copierCpuSeconds = e2e.processCpuSeconds('worker') - cpuBefore.worker;
+        const apiCpuSeconds = e2e.processCpuSeconds('api') - cpuBefore.api;
         if (result.rowsWritten !== rows) throw new Error(`the run wrote ${result.rowsWritten} rows of ${rows}`);
         const worker = await e2e.workerPeakRss();
         const clock = result.phases?.monotonicUs;
@@ -305,6 +319,8 @@ async function main(): Promise<void> {
         }
         return {
           seconds: result.seconds,
+          copierCpuSeconds,
+          apiCpuSeconds,
           ...(result.phases ? { phases: result.phases } : {}),
           ...(result.phasesError ? { phasesError: result.phasesError } : {}),
           ...(worker ? { workerPeakRssBytes: worker } : {}),

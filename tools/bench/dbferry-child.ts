@@ -25,6 +25,8 @@ export interface ChildResult {
   peakRssBytes: number;
   /** At the RSS peak: the V8 heap's reserved and used bytes, and memory outside it (Buffers). */
   peakMemory: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** This process's CPU (user + system) during the copy, seconds. */
+  cpuSeconds: number;
   copy: Omit<DbferryCopyResult, 'columns' | 'keyColumns'>;
   checksum: 'match' | 'mismatch' | 'not run';
   checksumDetail?: string;
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
   const sampler = new RssSampler(50);
   const startRssBytes = process.memoryUsage().rss;
   sampler.start();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   let copy: DbferryCopyResult;
   let peakRssBytes: number;
@@ -70,11 +73,13 @@ async function main(): Promise<void> {
     peakRssBytes = sampler.stop();
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   await stopProfiler?.();
   const { columns: _columns, keyColumns: _keys, ...summary } = copy;
   const { heapTotal, heapUsed, external, arrayBuffers } = sampler.atPeak();
   const peakMemory = { heapTotal, heapUsed, external, arrayBuffers };
-  const result: ChildResult = { seconds, startRssBytes, peakRssBytes, peakMemory, copy: summary, checksum: 'not run' };
+  const result: ChildResult = { seconds, startRssBytes, peakRssBytes, peakMemory, cpuSeconds, copy: summary, checksum: 'not run' };
   if (input.verify) {
     const [a, b] = await Promise.all([digest(input.source, copy), digest(input.target, copy)]);
     result.checksum = a.rows === b.rows && a.hash === b.hash ? 'match' : 'mismatch';

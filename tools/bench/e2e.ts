@@ -281,10 +281,10 @@ export class EndToEnd {
     }
   }
 
-  /** CPU seconds (user + system) the API and the worker processes have used so far, from /proc. */
-  processCpuSeconds(): number {
+  /** CPU seconds (user + system) the API and the worker processes (or one of them) have used so far, from /proc. */
+  processCpuSeconds(which: 'both' | 'api' | 'worker' = 'both'): number {
     let ticks = 0;
-    for (const pid of [this.api?.child.pid, this.worker?.child.pid]) {
+    for (const pid of [which !== 'worker' && this.api?.child.pid, which !== 'api' && this.worker?.child.pid]) {
       if (!pid) continue;
       try {
         const text = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -33,6 +33,14 @@ export interface CaseResult {
   phasesError?: string;
   /** End-to-end cases only: the worker's peak RSS since it started (VmHWM), read after this case. */
   workerPeakRssBytes?: number;
+  /** CPU seconds the PostgreSQL backends of the bench's databases used during the case (BackendCpu). */
+  serverCpuSeconds?: number;
+  /** The same, per database (the source's readers, the target's writers). */
+  serverCpuByDatabase?: Record<string, number>;
+  /** CPU seconds of dbferry's process during the case: the engine copy's child, or the worker end to end. */
+  copierCpuSeconds?: number;
+  /** End-to-end cases only: the API's CPU seconds during the run (the bench's polling included). */
+  apiCpuSeconds?: number;
   warnings?: string[];
   skipped?: string;
   error?: string;
@@ -132,6 +140,12 @@ export function formatReport(results: CaseResult[], ratios: RatioResult[], worke
       r.checksum && r.checksum !== 'not run' ? `checksum ${r.checksum}` : '',
       r.phases ? formatPhases(r.phases) : '',
       r.phasesError ? `phases unknown: ${r.phasesError}` : '',
+      r.serverCpuSeconds !== undefined
+        ? `PostgreSQL backends' CPU ${sec(r.serverCpuSeconds)}` +
+          (r.serverCpuByDatabase ? ` (${Object.entries(r.serverCpuByDatabase).map(([d, s]) => `${d} ${s.toFixed(2)}`).join(', ')})` : '')
+        : '',
+      r.copierCpuSeconds !== undefined ? `${r.phases ? "the worker's" : "the copy process's"} CPU ${sec(r.copierCpuSeconds)}` : '',
+      r.apiCpuSeconds !== undefined ? `the API's ${sec(r.apiCpuSeconds)}` : '',
     ].filter(Boolean);
     const done = !r.skipped && !r.error;
     rows.push([
