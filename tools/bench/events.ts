@@ -350,7 +350,7 @@ export async function runEventsBench(input: EventsBenchInput): Promise<EventsBen
     const acceptCpu = cpuBetween(acceptCpu0, await snapshot(), input.events);
     const script = await buildWorker(log);
     // EVENT_DRAIN_CONCURRENCY, when set for the bench, is the worker's (its default otherwise).
-    const loops = process.env['EVENT_DRAIN_CONCURRENCY'] ? { EVENT_DRAIN_CONCURRENCY: process.env['EVENT_DRAIN_CONCURRENCY'] } : {};
+    const loops: Record<string, string> = process.env['EVENT_DRAIN_CONCURRENCY'] ? { EVENT_DRAIN_CONCURRENCY: process.env['EVENT_DRAIN_CONCURRENCY'] } : {};
     worker = await startService({ label: 'worker', script, portVariable: 'WORKER_PORT', env: { ...env, ...loops, LOG_LEVEL: 'warn' }, nodeArgs: await profileArgs('worker') });
     await worker.ready('/health');
     log('  events: drain phase (one worker)');
