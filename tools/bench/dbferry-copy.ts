@@ -130,6 +130,7 @@ export async function dbferryCopy(input: DbferryCopyInput): Promise<DbferryCopyR
             mode,
             verify: input.guard === false ? undefined : 'range',
             batchSize: input.batchSize,
+            unordered: dialectFor(input.target.dialect).capabilities.unorderedWrites === true,
             signal: controller.signal,
           });
         let result: Awaited<ReturnType<typeof copyRange>> | undefined;

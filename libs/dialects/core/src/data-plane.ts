@@ -159,6 +159,12 @@ export interface ReadRequest {
   where?: string;
   /** Rows per batch; the reader may use a smaller one for wide rows (READ_BATCH_BYTES). */
   batchSize: number;
+  /**
+   * The consumer does not need key order (a chunk written in one transaction): the reader may
+   * return the range's rows in any order, e.g. in the heap's physical order instead of an index
+   * scan's. Readers that always read in key order ignore it.
+   */
+  unordered?: boolean;
   signal?: AbortSignal;
 }
 
@@ -168,7 +174,7 @@ export interface KeyBounds {
 }
 
 export interface Reader {
-  /** Streams the rows in key order with a server-side cursor or stream; memory stays flat. */
+  /** Streams the rows in key order (unless the request is `unordered`) with a server-side cursor or stream; memory stays flat. */
   read(request: ReadRequest): AsyncIterable<RowBatch>;
   /** Smallest and largest key, or null for an empty table. */
   keyBounds(table: TableRef, keyColumns: NeutralColumn[], where?: string): Promise<KeyBounds | null>;

@@ -37,6 +37,13 @@ export interface DialectCapabilities {
   supportsCopy: boolean;
   supportsMerge: boolean;
   transactionalDdl: boolean;
+  /**
+   * Tables are heaps (rows kept where they land, not clustered by key), so a bulk write is as
+   * fast with its rows in any order, and a copy into this dialect may read its source unordered
+   * (ReadRequest.unordered). Absent: false, rows go in key order (clustered tables such as
+   * InnoDB's are slower to fill out of order).
+   */
+  unorderedWrites?: boolean;
 }
 
 export interface TableSummary {

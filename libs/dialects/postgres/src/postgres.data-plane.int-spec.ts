@@ -12,6 +12,7 @@ import {
   parseConnectionUrl,
   READ_BATCH_BYTES,
   type ResolvedConnectionSpec,
+  type ReadRequest,
   type RowBatch,
   type TableRef,
   type TableSchema,
@@ -475,6 +476,34 @@ describe('PostgreSQL data plane on a live server', () => {
         reference(schema.columns, sourceRows),
       );
     });
+  });
+
+  it('reads a range unordered (heap order, no index scan) with the same rows, in binary and through the cursor; the next read is ordered again', async () => {
+    const table: TableRef = { schema: 'public', name: 'unordered_read' };
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query('CREATE TABLE public.unordered_read (id integer PRIMARY KEY, v text)');
+      await admin.query("INSERT INTO public.unordered_read SELECT g, 'v' || g FROM generate_series(1, 50) g");
+      // Row 10 written again lands after the others in the heap (and in the index's TIDs).
+      await admin.query('DELETE FROM public.unordered_read WHERE id = 10');
+      await admin.query("INSERT INTO public.unordered_read VALUES (10, 'moved')");
+    } finally {
+      await admin.end();
+    }
+    const columns = ((await src.introspector.describeTable(table)) as TableSchema).columns;
+    const range: KeyRange = { lower: [5], upper: [20] };
+    const expected = Array.from({ length: 15 }, (_, i) => i + 6);
+    for (const via of ['auto', 'cursor'] as const) {
+      const unordered = await collect(src.reader.read({ table, columns, keyColumns: ['id'], range, batchSize: 4, unordered: true, via } as ReadRequest));
+      expect(unordered.map((r) => r[0])).toEqual([...expected.filter((id) => id !== 10), 10]);
+      expect(unordered.find((r) => r[0] === 10)?.[1]).toBe('moved');
+      const ordered = await collect(src.reader.read({ table, columns, keyColumns: ['id'], range, batchSize: 4, via } as ReadRequest));
+      expect(ordered.map((r) => r[0])).toEqual(expected);
+    }
+    // Without a range: every row, once.
+    const all = await collect(src.reader.read({ table, columns, keyColumns: ['id'], batchSize: 16, unordered: true }));
+    expect(all.map((r) => r[0] as number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
   it('stops a read when its signal aborts and leaves the session usable', async () => {

@@ -159,6 +159,7 @@ export class PostgresDialect implements Dialect {
     supportsCopy: true,
     supportsMerge: true, // MERGE since 15; INSERT … ON CONFLICT before that
     transactionalDdl: true,
+    unorderedWrites: true, // heap tables
   };
 
   quoteIdentifier(name: string): string {

@@ -4,6 +4,7 @@ import { IdentifierError, type NeutralColumn, type NeutralType, type TableRef } 
 import { PostgresDdlBuilder } from './postgres.ddl';
 import {
   buildChecksumSql,
+  buildCopyOutSql,
   buildCopySql,
   buildDeleteRangeSql,
   buildSelectSql,
@@ -142,6 +143,15 @@ describe('data SQL', () => {
     expect(params).toEqual(['1', '10', '2', '9223372036854775807']);
     expect(buildSelectSql({ table, columns, keyColumns: ['tenant'], range: { upper: [5] } }).sql).toContain('WHERE "tenant" <= $1 ORDER BY "tenant"');
     expect(buildSelectSql({ table, columns, keyColumns: [] }).sql).not.toContain('ORDER BY');
+  });
+
+  it('leaves out ORDER BY for an unordered read, keeping the range', () => {
+    const range = { lower: [1], upper: [5] };
+    expect(buildSelectSql({ table, columns, keyColumns: ['tenant'], range, unordered: true }).sql).toMatch(/WHERE "tenant" > \$1 AND "tenant" <= \$2$/);
+    const copy = buildCopyOutSql({ table, columns, keyColumns: ['tenant'], range, unordered: true });
+    expect(copy).toContain(`WHERE "tenant" > '1' AND "tenant" <= '5') TO STDOUT (FORMAT binary)`);
+    expect(copy).not.toContain('ORDER BY');
+    expect(buildCopyOutSql({ table, columns, keyColumns: ['tenant'], range })).toContain('ORDER BY "tenant") TO STDOUT');
   });
 
   it('refuses a bound with the wrong number of values', () => {

@@ -150,11 +150,13 @@ export interface SelectRequest {
   keyColumns: string[];
   range?: KeyRange;
   where?: string;
+  /** No ORDER BY (ReadRequest.unordered). */
+  unordered?: boolean;
 }
 
 export function buildSelectSql(request: SelectRequest): SqlWithParams {
   const { conditions, params } = rangePredicate(request.keyColumns, request.columns, request.range);
-  const order = request.keyColumns.length ? ` ORDER BY ${request.keyColumns.map(ident).join(', ')}` : '';
+  const order = request.keyColumns.length && !request.unordered ? ` ORDER BY ${request.keyColumns.map(ident).join(', ')}` : '';
   const list = request.columns.map(readExpression).join(', ');
   return {
     sql: `SELECT ${list} FROM ${qualifyTable(request.table)}${whereClause(conditions, request.where)}${order}`,
@@ -165,7 +167,7 @@ export function buildSelectSql(request: SelectRequest): SqlWithParams {
 /** The SELECT of `buildSelectSql` as `COPY (…) TO STDOUT (FORMAT binary)`, its range bounds as literals. */
 export function buildCopyOutSql(request: SelectRequest): string {
   const conditions = literalRangePredicate(request.keyColumns, request.columns, request.range);
-  const order = request.keyColumns.length ? ` ORDER BY ${request.keyColumns.map(ident).join(', ')}` : '';
+  const order = request.keyColumns.length && !request.unordered ? ` ORDER BY ${request.keyColumns.map(ident).join(', ')}` : '';
   const list = request.columns.map(readExpression).join(', ');
   return `COPY (SELECT ${list} FROM ${qualifyTable(request.table)}${whereClause(conditions, request.where)}${order}) TO STDOUT (FORMAT binary)`;
 }

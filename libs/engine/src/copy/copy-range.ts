@@ -39,6 +39,12 @@ export interface CopyRangeInput {
   range?: KeyRange;
   mode: WriteMode;
   batchSize: number;
+  /**
+   * The target takes the rows in any order at the same speed (DialectCapabilities.unorderedWrites):
+   * the copy's reads may then come in any order (ReadRequest.unordered). Each pass is one target
+   * transaction, so the order never shows; key listings for isolating rejects stay ordered.
+   */
+  unordered?: boolean;
   /** The writer's NUL policy for PostgreSQL text (see WriteRequest.nul). */
   nul?: 'strip' | 'reject';
   /**
@@ -154,6 +160,7 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
     range,
     where: input.where,
     batchSize: input.batchSize,
+    ...(input.unordered && { unordered: true }),
     signal: input.signal,
   });
   async function* counted(): AsyncGenerator<RowBatch> {

@@ -6,6 +6,7 @@ import { laterWatermark, type Watermark } from '../incremental/watermark';
 import { decodeValue, type EncodedValue, encodeKey, encodeValue } from '../plan/key-codec';
 import { rowTransformer, TransformError } from '../transform/column-transforms';
 import { keyColumnsOf, type TableSnapshot } from './table-snapshot';
+import { dialectFor } from '@dbferry/dialects';
 
 /** Bad rows isolated beyond the job's maxRejects, so a run failed for them still lists some. */
 export const REJECTS_SHOWN_BEYOND_LIMIT = 10;
@@ -93,6 +94,8 @@ export async function copyChunk(snapshot: TableSnapshot, range: KeyRange, ports:
     keyColumns: snapshot.keyColumns,
     range,
     mode: snapshot.write.mode,
+    // A heap target (PostgreSQL) takes rows in any order: the source may then skip the key-order index scan.
+    unordered: dialectFor(snapshot.target.dialect).capabilities.unorderedWrites === true,
     verify: verify === 'range' ? 'range' : verify === 'keys' ? { keys: { dialect: snapshot.target.dialect, keyColumns: snapshot.targetKeyColumns } } : undefined,
     // The budget other chunks have not used yet; finish-run settles the run against maxRejects.
     rejectLimit: Math.max(0, snapshot.maxRejects - (ports.rejectsElsewhere ?? 0)) + REJECTS_SHOWN_BEYOND_LIMIT,
