@@ -330,17 +330,31 @@ export class GroupRepository {
     return this.transaction(async (tx) => {
       if (options.serialize) await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`dbferry:group-member:${groupId}:${connectionId}`]);
       const held = new Map<string, string>();
+      const newest = new Map<string, GroupWriteRecord>();
+      const keep = (rows: (GroupWriteRecord & { held: string; newestVersion: string | null })[]) => {
+        for (const r of rows) {
+          held.set(r.keyDigest, r.held);
+          if (r.newestVersion !== null) newest.set(r.keyDigest, { ...r, version: r.newestVersion });
+        }
+      };
+      // Each key's newest write beside the (group, member, key) row: one statement where the lock and the read were two.
+      const newestOf = `LEFT JOIN LATERAL (SELECT w.version::text AS "newestVersion", w.key, w.op, w.row, w.write_to AS "writeTo", w.created_at AS "createdAt"
+          FROM group_write w WHERE w.group_id = m.group_id AND w.key_digest = m.key_digest ORDER BY w.version DESC LIMIT 1) w ON true`;
       if (own.length) {
-        await tx.query(
-          `INSERT INTO group_member_key (group_id, connection_id, key_digest) SELECT $1, $2, k FROM unnest($3::text[]) AS k ORDER BY k ON CONFLICT DO NOTHING`,
-          [groupId, connectionId, own],
+        // The rows made where missing and locked in one go, in key order (a no-op update locks an existing row as FOR UPDATE would).
+        // A write committed while this waited for a lock may be missed here: the member then holds it or newer (held), or its own
+        // apply (its request, its task) writes it after this one.
+        keep(
+          (await tx.query(
+            `WITH m AS (
+               INSERT INTO group_member_key AS g (group_id, connection_id, key_digest) SELECT $1, $2, k FROM unnest($3::text[]) AS k ORDER BY k
+               ON CONFLICT (group_id, connection_id, key_digest) DO UPDATE SET applied_version = g.applied_version
+               RETURNING group_id, connection_id, key_digest, applied_version
+             )
+             SELECT m.key_digest AS "keyDigest", m.applied_version::text AS held, $1::uuid AS "groupId", w.* FROM m ${newestOf}`,
+            [groupId, connectionId, own],
+          )) as (GroupWriteRecord & { held: string; newestVersion: string | null })[],
         );
-        const rows = (await tx.query(
-          `SELECT key_digest AS "keyDigest", applied_version::text AS version FROM group_member_key
-            WHERE group_id = $1 AND connection_id = $2 AND key_digest = ANY($3::text[]) ORDER BY key_digest FOR UPDATE`,
-          [groupId, connectionId, own],
-        )) as { keyDigest: string; version: string }[];
-        for (const r of rows) held.set(r.keyDigest, r.version);
       }
       if (options.claim && options.claim.limit > 0) {
         const claimed = (await tx.query(
@@ -352,54 +366,59 @@ export class GroupRepository {
         const more = [...new Set(claimed.map((c) => c.keyDigest))].slice(0, options.claim.limit);
         if (more.length) {
           // No insert here (it could wait on another applier's uncommitted one): a task's row exists from its write on (recordWrite, failedWriteTask).
-          const rows = (await tx.query(
-            `SELECT key_digest AS "keyDigest", applied_version::text AS version FROM group_member_key
-              WHERE group_id = $1 AND connection_id = $2 AND key_digest = ANY($3::text[]) FOR UPDATE SKIP LOCKED`,
-            [groupId, connectionId, more],
-          )) as { keyDigest: string; version: string }[];
-          for (const r of rows) held.set(r.keyDigest, r.version);
+          keep(
+            (await tx.query(
+              `SELECT m.key_digest AS "keyDigest", m.applied_version::text AS held, $1::uuid AS "groupId", w.* FROM group_member_key m ${newestOf}
+                WHERE m.group_id = $1 AND m.connection_id = $2 AND m.key_digest = ANY($3::text[]) FOR UPDATE OF m SKIP LOCKED`,
+              [groupId, connectionId, more],
+            )) as (GroupWriteRecord & { held: string; newestVersion: string | null })[],
+          );
         }
       }
       const all = [...held.keys()];
-      const newest = (await tx.query(
-        `SELECT DISTINCT ON (w.key_digest) ${WRITE_COLUMNS} FROM group_write w WHERE w.group_id = $1 AND w.key_digest = ANY($2::text[]) ORDER BY w.key_digest, w.version DESC`,
-        [groupId, all],
-      )) as GroupWriteRecord[];
-      const due = newest.filter((w) => BigInt(w.version) > BigInt(held.get(w.keyDigest) as string));
+      const due = [...newest.values()].filter((w) => BigInt(w.version) > BigInt(held.get(w.keyDigest) as string)).sort((a, b) => (a.keyDigest < b.keyDigest ? -1 : a.keyDigest > b.keyDigest ? 1 : 0));
       if (due.length) {
-        await write(due);
-        await tx.query(
-          `UPDATE group_member_key m SET applied_version = d.version, deleted = d.deleted, updated_at = now()
-             FROM unnest($3::text[], $4::bigint[], $5::boolean[]) AS d (key_digest, version, deleted)
-            WHERE m.group_id = $1 AND m.connection_id = $2 AND m.key_digest = d.key_digest`,
-          [groupId, connectionId, due.map((w) => w.keyDigest), due.map((w) => w.version), due.map((w) => w.op === 'delete')],
-        );
+        await write(due.map(({ version, groupId: g, keyDigest, key, op, row, writeTo, createdAt }) => ({ version, groupId: g, keyDigest, key, op, row, writeTo, createdAt })));
         for (const w of due) held.set(w.keyDigest, w.version);
       }
-      const settle = async (list: string[], wait: boolean) => {
-        if (!list.length) return [];
-        const lock = wait ? '' : ' FOR UPDATE SKIP LOCKED';
-        const [rows] = (await tx.query(
-          `UPDATE sync_task t SET status = CASE WHEN t.version = a.version THEN 'done' ELSE 'skipped' END,
-                  skipped_for = CASE WHEN t.version = a.version THEN NULL ELSE a.version END,
-                  attempts = t.attempts + CASE WHEN t.status = 'pending' AND t.version = a.version THEN 1 ELSE 0 END,
-                  finished_at = now(), updated_at = now()
-             FROM unnest($3::text[], $4::bigint[]) AS a (key_digest, version)
-            WHERE t.group_id = $1 AND t.connection_id = $2 AND t.key_digest = a.key_digest AND t.version <= a.version
-              AND t.id IN (SELECT id FROM sync_task WHERE group_id = $1 AND connection_id = $2 AND key_digest = ANY($3::text[]) AND status IN ('pending', 'running', 'failed')${lock})
-            RETURNING t.id, t.status, t.key_digest AS "keyDigest"`,
-          [groupId, connectionId, list, list.map((k) => held.get(k))],
-        )) as [{ id: string; status: string; keyDigest: string }[], number];
-        return rows;
-      };
+      // The versions held recorded and the keys' tasks settled in one statement: the written version done (a pending one counts one
+      // attempt), older ones skipped; rows locked by someone else are left open (SKIP LOCKED) unless waitForTasks names their key.
       const waited = options.waitForTasks ? own : [];
-      const rows = [...(await settle(waited, true)), ...(await settle(all.filter((k) => !waited.includes(k)), false))];
+      const [settled] = (await tx.query(
+        `WITH d AS (
+           UPDATE group_member_key m SET applied_version = d.version, deleted = d.deleted, updated_at = now()
+             FROM unnest($3::text[], $4::bigint[], $5::boolean[]) AS d (key_digest, version, deleted)
+            WHERE m.group_id = $1 AND m.connection_id = $2 AND m.key_digest = d.key_digest
+         ), open AS (
+           SELECT id FROM sync_task WHERE group_id = $1 AND connection_id = $2 AND key_digest = ANY($8::text[]) AND status IN ('pending', 'running', 'failed')
+           UNION ALL
+           SELECT id FROM (SELECT id FROM sync_task WHERE group_id = $1 AND connection_id = $2 AND key_digest = ANY($6::text[]) AND NOT (key_digest = ANY($8::text[]))
+                            AND status IN ('pending', 'running', 'failed') FOR UPDATE SKIP LOCKED) s
+         )
+         UPDATE sync_task t SET status = CASE WHEN t.version = a.version THEN 'done' ELSE 'skipped' END,
+                skipped_for = CASE WHEN t.version = a.version THEN NULL ELSE a.version END,
+                attempts = t.attempts + CASE WHEN t.status = 'pending' AND t.version = a.version THEN 1 ELSE 0 END,
+                finished_at = now(), updated_at = now()
+           FROM unnest($6::text[], $7::bigint[]) AS a (key_digest, version)
+          WHERE t.group_id = $1 AND t.connection_id = $2 AND t.key_digest = a.key_digest AND t.version <= a.version AND t.id IN (SELECT id FROM open)
+          RETURNING t.id, t.status`,
+        [
+          groupId,
+          connectionId,
+          due.map((w) => w.keyDigest),
+          due.map((w) => w.version),
+          due.map((w) => w.op === 'delete'),
+          all,
+          all.map((k) => held.get(k)),
+          waited,
+        ],
+      )) as [{ id: string; status: string }[], number];
       return {
         keys: all.length,
         written: due.map((w) => w.keyDigest),
         held: Object.fromEntries(held),
-        done: rows.filter((r) => r.status === 'done').map((r) => r.id),
-        skipped: rows.filter((r) => r.status === 'skipped').map((r) => r.id),
+        done: settled.filter((r) => r.status === 'done').map((r) => r.id),
+        skipped: settled.filter((r) => r.status === 'skipped').map((r) => r.id),
       };
     });
   }
