@@ -5,7 +5,8 @@ import { isTerminal, type TableRef } from '@dbferry/dialects-core';
 import { compileGlob, DiffPlanError, FilterError, initialSegment, parseTableRef, planDiff, validateFilter } from '@dbferry/engine';
 import { asError, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { arbitrationJobId, JobName } from '@dbferry/queue-contracts';
-import { ConnectionOpener, OpenConnection } from '../runs/connection-opener';
+import type { OpenConnection } from '../runs/connection-opener';
+import { type PooledSession, SessionPool } from '../runs/session-pool';
 
 const qualified = (t: TableRef) => `${t.schema}.${t.name}`;
 
@@ -29,7 +30,7 @@ interface ResolvedTable {
 export class PlanDiffHandler implements JobHandlerOf<JobName.PlanDiff> {
   constructor(
     private readonly diffs: DiffRepository,
-    private readonly opener: ConnectionOpener,
+    private readonly pool: SessionPool,
     private readonly producer: JobProducer,
   ) {}
 
@@ -45,12 +46,17 @@ export class PlanDiffHandler implements JobHandlerOf<JobName.PlanDiff> {
       return { tables: stored.length, failed: stored.filter((t) => t.status === 'failed').length };
     }
 
+    // Pooled: the diff's first segment jobs then reuse these sessions instead of connecting again.
+    const pooled: PooledSession[] = [];
     const sides: OpenConnection[] = [];
+    let broken = true;
     try {
       let unusable: string | undefined;
       for (const id of [diff.referenceId, ...diff.otherIds]) {
         try {
-          sides.push(await this.opener.open(id));
+          const session = await this.pool.acquire(id);
+          pooled.push(session);
+          sides.push(session.connection);
         } catch (error) {
           // A connection deleted (or of a dialect without rows) fails the diff's tables; a network error is retried.
           if (!isTerminal(error)) throw error;
@@ -90,12 +96,14 @@ export class PlanDiffHandler implements JobHandlerOf<JobName.PlanDiff> {
       // Nothing to compare (every table failed): finish-diff settles the diff at once.
       if (!segmentIds.length) await this.producer.enqueue(JobName.FinishDiff, { v: 1, diffId }, { jobId: arbitrationJobId.finishDiff(diffId) });
       else await this.enqueueSegments(diffId, segmentIds);
+      broken = false;
       return { tables: planned.length + failed.length, failed: failed.length };
     } catch (error) {
       if (job.endsJob(error)) await this.diffs.end(diffId, 'failed', `planning failed: ${asError(error).message}`);
       throw error;
     } finally {
-      await Promise.allSettled(sides.map((s) => s.session.close()));
+      // A failure may leave a statement half-way on a session: those are closed, not pooled.
+      await Promise.allSettled(pooled.map((s) => s.release(broken)));
     }
   }
 
