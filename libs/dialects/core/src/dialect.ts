@@ -44,6 +44,12 @@ export interface DialectCapabilities {
    * InnoDB's are slower to fill out of order).
    */
   unorderedWrites?: boolean;
+  /**
+   * The upsert matches a row by ANY unique key of the table, not only the one it was given
+   * (MySQL's ON DUPLICATE KEY UPDATE): a row whose value collides with another row's in a second
+   * unique index overwrites that other row. Absent: false, such a write is refused instead.
+   */
+  upsertMatchesAnyUniqueKey?: boolean;
 }
 
 export interface TableSummary {

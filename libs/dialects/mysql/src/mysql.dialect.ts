@@ -155,6 +155,7 @@ export class MysqlDialect implements Dialect {
     supportsCopy: true, // LOAD DATA LOCAL INFILE
     supportsMerge: false, // INSERT … ON DUPLICATE KEY UPDATE instead
     transactionalDdl: false,
+    upsertMatchesAnyUniqueKey: true, // ON DUPLICATE KEY UPDATE fires on every unique index
   };
 
   quoteIdentifier(name: string): string {

@@ -33,6 +33,15 @@ describe('groupMembership', () => {
     expect(groupMembership(['id'], [member('a', pg), member('b', strict)]).problems).toEqual([{ index: 1, message: expect.stringContaining('column must is NOT NULL without a default') }]);
     expect(groupMembership(['nope'], [member('a', pg), member('b', pg)]).problems).toEqual([{ index: 0, message: expect.stringContaining('key column nope') }]);
   });
+
+  it('refuses a MySQL member with a second unique index (its upsert would overwrite the colliding row) and lists it elsewhere', () => {
+    const withUnique: TableSchema = { ...pg, indexes: [{ name: 'ux_email', columns: ['email'], unique: true }, { name: 'ix_score', columns: ['score'], unique: false }, { name: 'pk_copy', columns: ['ID'], unique: true }] };
+    const maria = { ...member('b', withUnique), dialect: 'mysql' as const };
+    expect(groupMembership(['id'], [member('a', pg), maria]).problems).toEqual([{ index: 1, message: expect.stringContaining('unique index ux_email (email) besides the group\'s key: this member\'s upsert matches a row by any unique key') }]);
+    const onPg = groupMembership(['id'], [member('a', pg), member('b', withUnique)]);
+    expect(onPg.problems).toEqual([]);
+    expect(onPg.differences).toEqual([{ connectionId: 'b', column: 'email', note: expect.stringContaining('refused on this member and owed as a task') }]);
+  });
 });
 
 describe('group rows and keys', () => {

@@ -1,4 +1,5 @@
 import type { DataPlane, DialectName, NeutralColumn, NeutralType, NeutralValue, RowBatch, TableRef, TableSchema } from '@dbferry/dialects-core';
+import { dialectFor } from '@dbferry/dialects';
 import { sqlStyleOf } from '../dialect-sql';
 import { ArbiterError, keyValueFor } from '../diff/arbiter';
 import { LOOKUP_KEY_KINDS } from '../incremental/sql-literal';
@@ -137,6 +138,16 @@ export function groupMembership(keyColumns: string[], members: MembershipInput[]
       const defaulted = extra.nullable || (extra.default !== null && extra.default !== undefined) || extra.identity;
       if (!defaulted) problems.push({ index, message: `column ${extra.name} is NOT NULL without a default and not a column of the group: rows written by the group could not be inserted` });
       else if (index > 0 || !common.some((c) => c.name === extra.name)) differences.push({ connectionId: m.connectionId, column: extra.name, note: 'only on this member: left to its default' });
+    }
+    const keySet = new Set(columns.slice(0, keyColumns.length).map((c) => c.name.toLowerCase()));
+    for (const unique of schema.indexes.filter((x) => x.unique)) {
+      if (unique.columns.length === keySet.size && unique.columns.every((c) => keySet.has(c.toLowerCase()))) continue;
+      const what = `unique index ${unique.name} (${unique.columns.join(', ')}) besides the group's key`;
+      if (dialectFor(m.dialect).capabilities.upsertMatchesAnyUniqueKey) {
+        problems.push({ index, message: `${what}: this member's upsert matches a row by any unique key, so a write whose values collide there would overwrite another row; drop the index or leave the table out` });
+      } else {
+        differences.push({ connectionId: m.connectionId, column: unique.columns[0] ?? '', note: `${what}: a write whose values collide there is refused on this member and owed as a task` });
+      }
     }
     snapshots.push({ connectionId: m.connectionId, dialect: m.dialect, table: { schema: schema.schema, name: schema.name }, columns });
   });
