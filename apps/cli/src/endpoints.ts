@@ -72,3 +72,13 @@ export async function openEndpoint(endpoint: Endpoint, options: { create?: boole
   }
   return { session, data: session.data };
 }
+
+/**
+ * `--tables` entries as the engine takes them: a bare name (`orders`, `ord*`) is a table of the
+ * endpoint's own namespace (PostgreSQL public, the MySQL database, SQLite main…), as sling and
+ * pgloader read it; `schema.table`, `schema.*` and quoted names pass unchanged.
+ */
+export function qualifyTables(patterns: string[], endpoint: Endpoint): string[] {
+  const schema = /^[^."]+$/.test(endpoint.defaultSchema) ? endpoint.defaultSchema : `"${endpoint.defaultSchema.replace(/"/g, '""')}"`;
+  return patterns.map((p) => (p.includes('.') || p.includes('"') ? p : `${schema}.${p}`));
+}

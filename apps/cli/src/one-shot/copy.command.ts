@@ -1,5 +1,5 @@
 import { EXIT, type ExitCode, UsageError } from '../cli-error';
-import { type Endpoint, parseEndpoint } from '../endpoints';
+import { type Endpoint, parseEndpoint, qualifyTables } from '../endpoints';
 import { choiceOption, intOption, listOption } from '../options';
 import { formatTable, printErrorLine, printJson, printLine } from '../output';
 import { barProgress, lineProgress } from '../progress';
@@ -57,8 +57,9 @@ interface CopyPlan {
 function planFromArguments(sourceUrl: string | undefined, targetUrl: string | undefined, options: CopyCommandOptions): CopyPlan {
   const source = parseEndpoint('SOURCE_URL', sourceUrl);
   const target = parseEndpoint('TARGET_URL', targetUrl);
-  const patterns = listOption(options.tables);
-  if (!patterns) throw new UsageError("--tables: name the tables to copy, e.g. --tables 'sales.*' or --tables sales.orders,sales.customers");
+  const given = listOption(options.tables);
+  if (!given) throw new UsageError("--tables: name the tables to copy, e.g. --tables 'sales.*' or --tables sales.orders,sales.customers");
+  const patterns = qualifyTables(given, source);
   const keyColumns = listOption(options.keyColumns);
   const transforms = transformsFromFlags(options.transform);
   const tables = patterns.map(

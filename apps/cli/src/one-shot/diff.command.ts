@@ -1,7 +1,7 @@
 import type { TableRef } from '@dbferry/dialects-core';
 import { compileGlob, diffTable, parseTableRef, planDiff } from '@dbferry/engine';
 import { EXIT, type ExitCode, UsageError } from '../cli-error';
-import { openEndpoint, parseEndpoint } from '../endpoints';
+import { openEndpoint, parseEndpoint, qualifyTables } from '../endpoints';
 import { intOption, listOption } from '../options';
 import { formatTable, printErrorLine, printJson, printLine } from '../output';
 
@@ -28,8 +28,9 @@ const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name
 export async function diffCommand(refUrl: string | undefined, otherUrl: string | undefined, options: DiffOptions): Promise<ExitCode> {
   const reference = parseEndpoint('REF_URL', refUrl);
   const other = parseEndpoint('OTHER_URL', otherUrl);
-  const patterns = listOption(options.tables);
-  if (!patterns) throw new UsageError("--tables: name the tables to compare, e.g. --tables 'sales.*'");
+  const given = listOption(options.tables);
+  if (!given) throw new UsageError("--tables: name the tables to compare, e.g. --tables 'sales.*'");
+  const patterns = qualifyTables(given, reference);
   const keyColumns = listOption(options.keyColumns);
   const concurrency = intOption('--concurrency', options.concurrency, 1, 64);
   const limit = intOption('--limit', options.limit, 0) ?? 20;

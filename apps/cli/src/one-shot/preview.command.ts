@@ -1,6 +1,6 @@
 import { planTablesEach, type TablePlan } from '@dbferry/engine';
 import { EXIT, type ExitCode, UsageError } from '../cli-error';
-import { openEndpoint, parseEndpoint } from '../endpoints';
+import { openEndpoint, parseEndpoint, qualifyTables } from '../endpoints';
 import { listOption } from '../options';
 import { formatTable, printErrorLine, printJson, printLine } from '../output';
 import { transformsFromFlags } from './transforms';
@@ -25,8 +25,9 @@ const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name
 export async function previewCommand(sourceUrl: string | undefined, targetUrl: string | undefined, options: PreviewOptions): Promise<ExitCode> {
   const source = parseEndpoint('SOURCE_URL', sourceUrl);
   const target = parseEndpoint('TARGET_URL', targetUrl);
-  const patterns = listOption(options.tables);
-  if (!patterns) throw new UsageError("--tables: name the tables to preview, e.g. --tables 'sales.*'");
+  const given = listOption(options.tables);
+  if (!given) throw new UsageError("--tables: name the tables to preview, e.g. --tables 'sales.*'");
+  const patterns = qualifyTables(given, source);
   const keyColumns = listOption(options.keyColumns);
   const transforms = transformsFromFlags(options.transform);
   const src = await openEndpoint(source);
