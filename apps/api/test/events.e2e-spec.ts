@@ -355,8 +355,13 @@ describe('upstream events (e2e)', () => {
       const counts = (await c.query(`SELECT status, count(*)::int AS n FROM event_inbox WHERE entity_id LIKE 'k-%' GROUP BY status ORDER BY status`)).rows;
       expect(counts.reduce((n: number, r: { n: number }) => n + r.n, 0)).toBe(entities * versions);
       expect(counts.find((r: { status: string }) => r.status === 'failed')).toBeUndefined();
-      // Recorded applied once per landing: the re-claimed first batch lands each entity's newest (v4 or v3), a later batch v4 of the rest.
-      expect(counts.find((r: { status: string }) => r.status === 'applied')?.n).toBe(atV4 + (entities - atV4) * 2);
+      // Recorded applied once per landing. The worker's two drain loops may split the re-claimed
+      // events: the claim holding an entity's v4 lands it; one holding only its v3 lands that too
+      // when it commits first, and records it skipped (older than held) when it commits second.
+      // So every entity is applied once or twice, never more, and never lost (the rows above).
+      const applied = counts.find((r: { status: string }) => r.status === 'applied')?.n;
+      expect(applied).toBeGreaterThanOrEqual(entities);
+      expect(applied).toBeLessThanOrEqual(atV4 + (entities - atV4) * 2);
       const positions = (await c.query(`SELECT count(*)::int AS n FROM event_entity WHERE entity_id LIKE 'k-%' AND ord = 4 AND NOT deleted`)).rows[0].n;
       expect(positions).toBe(entities);
     } finally {
