@@ -4,24 +4,29 @@ import { redact } from './redact';
 
 const rate = (rows: number, seconds: number) => (seconds > 0 ? Math.round(rows / seconds) : 0);
 
+const BAR_FORMAT = '{table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}';
+
+/**
+ * The bar's width so that the whole line fits the terminal: cli-progress cuts a line at the
+ * terminal's edge, and on an 80-column terminal a 40-wide bar cut off the rate and ETA.
+ */
+export function barWidth(columns: number | undefined, nameWidth: number, maxRows: number): number {
+  const digits = String(Math.max(1, maxRows)).length;
+  // Everything but the bar: the name, '100%', 'value/total', a rate of up to 8 digits, an ETA like '1h23m'.
+  const fixed = BAR_FORMAT.replace(/\{[a-z_]+\}/g, '').length + nameWidth + 3 + 2 * digits + 8 + 6;
+  return Math.max(10, Math.min(40, (columns && columns > 0 ? columns : 80) - 1 - fixed));
+}
+
 /** A bar per table on a terminal: rows, rows/s and ETA (stderr, so --json output on stdout stays clean). */
 export function barProgress(stream: NodeJS.WriteStream = process.stderr): CopyObserver & { stop(): void } {
-  const multi = new MultiBar(
-    {
-      stream,
-      format: '{table} [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}',
-      hideCursor: true,
-      clearOnComplete: false,
-      etaBuffer: 50,
-      fps: 10,
-    },
-    Presets.shades_classic,
-  );
+  let multi: MultiBar | undefined;
   const bars: { bar: SingleBar; started: number; name: string }[] = [];
   const width = { n: 0 };
   return {
     planned(tables) {
       width.n = Math.max(0, ...tables.map((t) => t.name.length));
+      const barsize = barWidth(stream.columns, width.n, Math.max(0, ...tables.map((t) => t.total)));
+      multi = new MultiBar({ stream, format: BAR_FORMAT, barsize, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 10 }, Presets.shades_classic);
       for (const t of tables) bars.push({ bar: multi.create(Math.max(1, t.total), 0, { table: t.name.padEnd(width.n), rate: 0 }), started: 0, name: t.name });
     },
     progress(table, rows) {
@@ -39,10 +44,12 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): CopyOb
       b.bar.stop();
     },
     note(table, message) {
-      multi.log(`${redact(`${table}: ${message}`)}\n`);
+      const line = `${redact(`${table}: ${message}`)}\n`;
+      if (multi) multi.log(line);
+      else stream.write(line);
     },
     stop() {
-      multi.stop();
+      multi?.stop();
     },
   };
 }

@@ -104,7 +104,8 @@ describe('dbferry copy (one-shot, in-process engine)', () => {
   it('draws a progress bar per table on a pseudo-terminal', async () => {
     const file = join(dir, 'tty.db');
     const command = shellWords([process.execPath, BIN, 'copy', pg.url, `sqlite://${file}`, '--tables', 'public.items,public.notes', '--batch-size', '50']);
-    const run = await runCli([], { shell: `script -qec ${shellWords([command])} /dev/null` });
+    // An 80-column terminal, as most are: the line (rate and ETA included) must fit, not be cut at the edge.
+    const run = await runCli([], { shell: `script -qec ${shellWords([`stty cols 80 rows 24; ${command}`])} /dev/null` });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('█');
     expect(run.stdout).toMatch(/public\.items\s+\[[█░]+\] 100% \| 500\/500 rows \| \d+ rows\/s \| ETA/);
