@@ -16,3 +16,4 @@ export * from './sql-text';
 export * from './sql-style';
 export * from './fault-injection';
 export * from './small-write';
+export * from './session-pool';

@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, NotFoundException, type OnModuleDestroy, Optional, ServiceUnavailableException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { securityConfig } from '@dbferry/config';
 import {
   ConnectionEntity,
@@ -24,8 +24,10 @@ import {
   type FaultCheck,
   faultySession,
   InjectedFaultError,
+  KeyedSessionPool,
   parseConnectionUrl,
   renderNeutralType,
+  settingsVersion,
   testConnection,
 } from '@dbferry/dialects-core';
 import { dialectFor, prepareConnection } from '@dbferry/dialects';
@@ -33,7 +35,6 @@ import { FaultRegistry } from '@dbferry/queue';
 import type { AuthUser } from '../../common/auth.decorators';
 import type { Page } from '../../common/pagination.dto';
 import { fieldError } from '../../common/validation';
-import { SessionCache } from './session-cache';
 import { AuditService } from '../audit/audit.service';
 import {
   ConnectionStatusView,
@@ -79,8 +80,11 @@ const STATUS_PARALLELISM = 8;
 @Injectable()
 export class ConnectionsService implements OnModuleDestroy {
   private readonly egress: EgressPolicy;
-  /** Sessions kept for replica-group multi-writes (withPooledConnection): a few per connection, closed after 30 s idle. */
-  private readonly pooled = new SessionCache({ maxIdlePerKey: 4, idleMs: 30_000 });
+  /**
+   * Raw (unfaulted) sessions kept for replica-group multi-writes (withPooledConnection): a few per
+   * connection, closed after 30 s idle; not pinged before reuse (a write on a dead one fails and leaves a sync task).
+   */
+  private readonly pooled = new KeyedSessionPool<{ session: DialectSession }>({ maxIdlePerKey: 4, idleMs: 30_000 });
 
   constructor(
     @InjectRepo(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
@@ -337,15 +341,17 @@ export class ConnectionsService implements OnModuleDestroy {
   async withPooledConnection<T>(id: string, use: (session: DialectSession, stored: StoredConnection) => Promise<T>): Promise<T> {
     const stored = await this.load(id);
     const resolved = await prepareConnection(stored, { egress: this.egress, sqliteRoot: this.security.sqliteRoot });
-    const key = createHash('sha256').update(JSON.stringify([stored.id, stored.dialect, resolved])).digest('hex');
+    // Versioned by what the session is opened with, so an edited connection never reuses a session of its old settings.
+    const version = settingsVersion([stored.dialect, resolved]);
     const faults = this.faults?.enabled ? this.faults : undefined;
     const check: FaultCheck | undefined = faults && faultCheck((operation, consume) => faults.hit(stored.id, operation, consume));
     if (check) await check('connect');
     const dialect = dialectFor(stored.dialect);
-    return this.pooled.with(
-      key,
-      () => dialect.connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs, create: false }),
-      (session) => use(check ? faultySession(session, check) : session, stored),
+    return this.pooled.use(
+      stored.id,
+      version,
+      async () => ({ session: await dialect.connect(resolved, { timeoutMs: this.security.connectionTestTimeoutMs, create: false }) }),
+      ({ session }) => use(check ? faultySession(session, check) : session, stored),
       // A read or write fault is thrown before the session's work: the session is as it was, so it stays pooled (a
       // faulted member no longer costs a connect and a quit per multi-write batch).
       (error) => error instanceof InjectedFaultError,
