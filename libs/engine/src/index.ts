@@ -13,6 +13,7 @@ export * from './copy/copy-keyless';
 export * from './copy/key-order';
 export * from './run/table-snapshot';
 export * from './run/copy-chunk';
+export * from './run/deferred-key';
 export * from './run/chunk-count';
 export * from './run/verify-table';
 export * from './diff/row-compare';

@@ -80,6 +80,8 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
           target: ends.target.data,
           rejectsElsewhere: Number(run.rejects) - lease.chunk.rejects,
           signal: job.signal,
+          // Never leased before: nothing of the range can be in the target (a deferred key's first load skips the delete).
+          firstAttempt: lease.chunk.attempts === 1,
           // A hashing table's salt, opened from the snapshot's sealed copy for this chunk only.
           ...(snapshot.transform?.hashes && snapshot.transform.salt !== undefined && { salt: this.salts.open(run.jobId, snapshot.transform.salt as FrozenSalt) }),
         });

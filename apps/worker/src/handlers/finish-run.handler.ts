@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { RunChunkEntity, RunEntity, RunTableEntity } from '@dbferry/control-plane';
-import { readSnapshot, watermarkOrder } from '@dbferry/engine';
+import { isTerminal } from '@dbferry/dialects-core';
+import { buildDeferredKey, readSnapshot, type TableSnapshot, watermarkOrder } from '@dbferry/engine';
 import { asError, JobContext, JobHandler, JobHandlerOf } from '@dbferry/queue';
 import { JobName } from '@dbferry/queue-contracts';
+import { ConnectionOpener, type OpenConnection } from '../runs/connection-opener';
 import { RunAlerts } from '../runs/run-alerts';
 import { RunStore } from '../runs/run-store';
 import { RunVerifier, type RunVerifyOutcome, tablesToVerify } from '../runs/run-verifier';
@@ -45,6 +47,7 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     private readonly store: RunStore,
     private readonly alerts: RunAlerts,
     private readonly verifier: RunVerifier,
+    private readonly opener: ConnectionOpener,
   ) {}
 
   async handle(job: JobContext<JobName.FinishRun>): Promise<{ status: string }> {
@@ -60,6 +63,8 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     const tooManyRejects = Number(run.rejects) > maxRejects;
 
     const ends = new Map(tables.map((t) => [t.id, tableEnd(t, chunks.filter((c) => c.runTableId === t.id), run, tooManyRejects)]));
+    // Tables created without their key build it now, before the verify reads them by key.
+    await this.buildDeferredKeys(job, tables, ends);
     const copied = !run.cancelRequested && [...ends.values()].every((e) => e.status === 'succeeded');
     // Verified sync: a run whose copy succeeded ends with a diff of what it wrote, before it is
     // settled (read only: a retried finish-run diffs again). Drift never fails the copy.
@@ -109,6 +114,51 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     await this.alerts.runEnded(runId);
     if (verified) await this.alerts.verifyEnded(runId);
     return { status: outcome.status };
+  }
+
+  /**
+   * Builds the primary key (and indexes) of each table this run created without them
+   * (TableSnapshot.deferredKey). A table copied whole is then counted once and must hold exactly
+   * the rows its chunks wrote; a duplicate key or another count fails it, with the reason. A
+   * table the run did not copy whole (a failed or cancelled run) gets its key too, on the rows
+   * copied so far, so it is never left keyless unnoticed: a failure there is logged with the
+   * statements to run by hand. Read from the catalogue first, so a retried finish-run never builds
+   * twice. A transient error of a whole table is retried with the finish-run (until its last attempt).
+   */
+  private async buildDeferredKeys(job: JobContext<JobName.FinishRun>, tables: RunTableEntity[], ends: Map<string, ReturnType<typeof tableEnd>>): Promise<void> {
+    const deferred = tables.flatMap((table) => {
+      const snapshot = table.snapshot ? readSnapshot(table.snapshot) : undefined;
+      return snapshot?.deferredKey ? [{ table, snapshot }] : [];
+    });
+    if (!deferred.length) return;
+    const { runId } = job.data;
+    const open = new Map<string, Promise<OpenConnection>>();
+    const target = (snapshot: TableSnapshot) => {
+      const id = snapshot.target.connectionId as string;
+      if (!open.has(id)) open.set(id, this.opener.open(id, { write: true }));
+      return open.get(id) as Promise<OpenConnection>;
+    };
+    try {
+      for (const { table, snapshot } of deferred) {
+        const end = ends.get(table.id) as ReturnType<typeof tableEnd>;
+        const whole = end.status === 'succeeded';
+        const statements = (snapshot.deferredKey?.statements ?? []).join('; ');
+        try {
+          const outcome = await buildDeferredKey(snapshot, (await target(snapshot)).data, whole ? Number(table.rowsWritten) : undefined);
+          const what = outcome.built ? 'built' : 'found already built';
+          if (whole) await this.store.log(runId, 'info', `primary key ${what} after the load; the table holds the ${outcome.rows} row(s) written`, table.sourceTable);
+          else await this.store.log(runId, 'warn', `the table was not copied whole (${end.status}): its primary key was ${what} on the rows copied so far`, table.sourceTable);
+        } catch (error) {
+          const last = isTerminal(error) || job.endsJob(error);
+          if (whole && !last) throw error;
+          const message = (error as Error).message;
+          if (whole) ends.set(table.id, { ...end, status: 'failed', error: message });
+          await this.store.log(runId, 'error', `primary key not built: ${message}; the table has none until it is built: ${statements}`, table.sourceTable, error);
+        }
+      }
+    } finally {
+      for (const opened of open.values()) await opened.then((c) => c.session.close()).catch(() => undefined);
+    }
   }
 
   /**

@@ -65,7 +65,8 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       source: { dialect: ends.source.stored.dialect, session: ends.source.session },
       target: { dialect: ends.target.stored.dialect, session: ends.target.session, defaultSchema: defaultSchema(ends.target.stored) },
       tables: syncJob.tables,
-      options: { createTables: syncJob.createTables, evolveSchema: syncJob.evolveSchema },
+      // A full copy replacing key ranges never needs the key while loading: a table it creates is keyed after the load.
+      options: { createTables: syncJob.createTables, evolveSchema: syncJob.evolveSchema, deferKeys: syncJob.mode === 'full' && syncJob.writeMode !== 'upsert' },
     });
     const failures: TableFailure[] = [...planned.failures];
     const plans: TablePlan[] = [];
@@ -74,65 +75,77 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     const snapshots: TableSnapshot[] = [];
     // The job's hash salt (made on its first hashing run), frozen sealed with each table that hashes.
     let salt: FrozenSalt | null | undefined;
-    for (const plan of planned.plans) {
-      try {
-        if (plan.ddl.length) {
-          await ends.target.data.execute(plan.ddl);
-          await this.store.log(runId, 'info', `ran on the target: ${plan.ddl.join('; ')}`, qualified(plan.source));
+    // Tables created here without their key: keyed at once (empty) if this plan does not get as far as storing them.
+    const bare: TablePlan[] = [];
+    let chunkIds: string[];
+    try {
+      for (const plan of planned.plans) {
+        try {
+          if (plan.ddl.length) {
+            await ends.target.data.execute(plan.ddl);
+            if (plan.deferredKey) bare.push(plan);
+            await this.store.log(runId, 'info', `ran on the target: ${plan.ddl.join('; ')}`, qualified(plan.source));
+            if (plan.deferredKey) await this.store.log(runId, 'info', `primary key deferred until the table is loaded: ${plan.deferredKey.join('; ')}`, qualified(plan.source));
+          }
+          const read = await this.incrementalRead(syncJob, plan);
+          if (plan.transform?.hashes && salt === undefined) salt = await this.salts.sealed(syncJob.id);
+          // Everything the chunks and finish-run need, frozen now: they never read the job again.
+          const snapshot = await snapshotTable({
+            plan,
+            source: { dialect: ends.source.stored.dialect, data: ends.source.data, connectionId: syncJob.sourceId },
+            target: { dialect: ends.target.stored.dialect, data: ends.target.data, connectionId: syncJob.targetId },
+            job: syncJob,
+            since: read.since,
+            stagingTag: randomUUID(),
+            ...(plan.transform?.hashes && salt && { sealedSalt: salt }),
+          });
+          // deleteMissing compares each chunk's key range whole, so its ranges cover the table,
+          // not only the rows changed since the watermark.
+          const range = await this.split({ ...plan, where: syncJob.deleteMissing ? snapshot.filter : snapshot.where }, ends.source.data, syncJob.chunkRows);
+          plans.push(plan);
+          snapshots.push(snapshot);
+          reads.push(read);
+          ranges.push(range);
+        } catch (error) {
+          // An error that can never succeed on retry (a database refusing this table for good, a
+          // name the target cannot hold) fails the table; anything else, the attempt.
+          if (!isTerminal(error)) throw error;
+          if (bare.includes(plan)) await keyNow(ends.target.data, plan).catch(() => undefined);
+          failures.push({ ...plan, field: `tables[${plan.specIndex}]`, reason: `table ${qualified(plan.source)}: ${(error as Error).message}` });
         }
-        const read = await this.incrementalRead(syncJob, plan);
-        if (plan.transform?.hashes && salt === undefined) salt = await this.salts.sealed(syncJob.id);
-        // Everything the chunks and finish-run need, frozen now: they never read the job again.
-        const snapshot = await snapshotTable({
-          plan,
-          source: { dialect: ends.source.stored.dialect, data: ends.source.data, connectionId: syncJob.sourceId },
-          target: { dialect: ends.target.stored.dialect, data: ends.target.data, connectionId: syncJob.targetId },
-          job: syncJob,
-          since: read.since,
-          stagingTag: randomUUID(),
-          ...(plan.transform?.hashes && salt && { sealedSalt: salt }),
-        });
-        // deleteMissing compares each chunk's key range whole, so its ranges cover the table,
-        // not only the rows changed since the watermark.
-        const range = await this.split({ ...plan, where: syncJob.deleteMissing ? snapshot.filter : snapshot.where }, ends.source.data, syncJob.chunkRows);
-        plans.push(plan);
-        snapshots.push(snapshot);
-        reads.push(read);
-        ranges.push(range);
-      } catch (error) {
-        // An error that can never succeed on retry (a database refusing this table for good, a
-        // name the target cannot hold) fails the table; anything else, the attempt.
-        if (!isTerminal(error)) throw error;
-        failures.push({ ...plan, field: `tables[${plan.specIndex}]`, reason: `table ${qualified(plan.source)}: ${(error as Error).message}` });
       }
+      chunkIds = await this.store.transaction(async (runs) => {
+        const ids: string[] = [];
+        for (const [ordinal, plan] of plans.entries()) {
+          const since = reads[ordinal].since;
+          ids.push(
+            ...(await runs.addTable(runId, {
+              ordinal,
+              specIndex: plan.specIndex,
+              source: plan.source,
+              target: plan.target,
+              keyColumns: plan.keyColumns,
+              resumable: plan.resumable,
+              ddl: plan.ddl,
+              losses: plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy })),
+              incrementalColumn: reads[ordinal].column ?? null,
+              sinceValue: since === undefined ? null : encodeValue(since),
+              snapshot: snapshots[ordinal],
+              chunks: ranges[ordinal].map((range) => ({ lower: encodeKey(range.lower), upper: encodeKey(range.upper) })),
+            })),
+          );
+        }
+        // A table that could not be planned is stored failed, with no chunks: finish-run keeps it so.
+        for (const [i, failure] of failures.entries()) {
+          await runs.addFailedTable(runId, { ordinal: plans.length + i, specIndex: failure.specIndex, source: failure.source, target: failure.target }, failure.reason);
+        }
+        return ids;
+      });
+    } catch (error) {
+      // A retried plan finds these tables existing and would never key them: key them now, empty.
+      for (const plan of bare) await keyNow(ends.target.data, plan).catch(() => undefined);
+      throw error;
     }
-    const chunkIds = await this.store.transaction(async (runs) => {
-      const ids: string[] = [];
-      for (const [ordinal, plan] of plans.entries()) {
-        const since = reads[ordinal].since;
-        ids.push(
-          ...(await runs.addTable(runId, {
-            ordinal,
-            specIndex: plan.specIndex,
-            source: plan.source,
-            target: plan.target,
-            keyColumns: plan.keyColumns,
-            resumable: plan.resumable,
-            ddl: plan.ddl,
-            losses: plan.mapping.filter((m) => m.lossy).map((m) => ({ column: m.column, ...m.lossy })),
-            incrementalColumn: reads[ordinal].column ?? null,
-            sinceValue: since === undefined ? null : encodeValue(since),
-            snapshot: snapshots[ordinal],
-            chunks: ranges[ordinal].map((range) => ({ lower: encodeKey(range.lower), upper: encodeKey(range.upper) })),
-          })),
-        );
-      }
-      // A table that could not be planned is stored failed, with no chunks: finish-run keeps it so.
-      for (const [i, failure] of failures.entries()) {
-        await runs.addFailedTable(runId, { ordinal: plans.length + i, specIndex: failure.specIndex, source: failure.source, target: failure.target }, failure.reason);
-      }
-      return ids;
-    });
     for (const failure of failures) await this.store.log(runId, 'error', `not copied: ${failure.reason}`, qualified(failure.source));
     // Nothing left to copy: the run fails now, with the tables' own reasons as its error.
     if (!plans.length) return this.failRun(runId, failures.map((f) => f.reason).join('; '));
@@ -216,6 +229,12 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     if (cause !== undefined) throw cause;
     throw new RunFailedError(message);
   }
+}
+
+/** Builds a bare table's deferred key now (it is empty), unless the catalogue shows it built. */
+async function keyNow(target: DataPlane, plan: TablePlan): Promise<void> {
+  const described = await target.introspector.describeTable(plan.target);
+  if (described && !described.primaryKey.length && plan.deferredKey) await target.execute(plan.deferredKey);
 }
 
 /** The run was failed with this reason (the job was deleted, no table could be planned, …): terminal. */

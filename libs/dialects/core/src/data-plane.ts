@@ -183,6 +183,8 @@ export interface Reader {
    * key (first range has no lower bound, last has no upper bound).
    */
   splitRanges(table: TableRef, keyColumns: NeutralColumn[], parts: number, where?: string): Promise<KeyRange[]>;
+  /** The table's exact row count (`count(*)`), one statement. Required of dialects declaring DialectCapabilities.deferredKeyBuild. */
+  countRows?(table: TableRef): Promise<number>;
 }
 
 export type WriteMode = 'insert' | 'upsert' | 'replace-range';
@@ -214,6 +216,14 @@ export interface WriteRequest {
    * rolled-back probe.
    */
   verify?: boolean;
+  /**
+   * For an insert into rows known to be absent (a keyless table's first load of a range, see
+   * DialectCapabilities.deferredKeyBuild): the database's own count of the rows this write stored
+   * (PostgreSQL: COPY's command tag) must equal the rows given, or the write fails with
+   * RowCountMismatchError before anything is committed. Nothing is read back. Ignored by a
+   * rolled-back probe and by dialects without deferredKeyBuild.
+   */
+  verifyStored?: boolean;
   signal?: AbortSignal;
 }
 
@@ -265,10 +275,18 @@ export interface Checksummer {
 export interface CreateTableOptions {
   /** Per-column native type overrides, verbatim. */
   typeOverrides?: Record<string, string>;
+  /**
+   * Leave the primary key and the indexes out of the CREATE TABLE and return the statements that
+   * build them as DdlPlan.deferred, to run once the table is loaded. Only dialects declaring
+   * DialectCapabilities.deferredKeyBuild honour it; the others ignore it (deferred stays absent).
+   */
+  deferKey?: boolean;
 }
 
 export interface DdlPlan {
   statements: string[];
+  /** With CreateTableOptions.deferKey: the key and indexes the CREATE TABLE left out, built after the load (in one transaction). */
+  deferred?: string[];
   /** Columns whose type this dialect cannot hold faithfully, reported in the run. */
   losses: { column: string; note: LossNote }[];
 }

@@ -50,6 +50,16 @@ export interface DialectCapabilities {
    * unique index overwrites that other row. Absent: false, such a write is refused instead.
    */
   upsertMatchesAnyUniqueKey?: boolean;
+  /**
+   * A table the run creates itself may be created without its primary key and indexes, loaded,
+   * and keyed afterwards (DdlBuilder.createTable's `deferKey`): cheaper for a heap than keeping a
+   * B-tree up to date under concurrent writers. A dialect declaring it also runs a DdlPlan's
+   * `deferred` statements in one transaction (transactionalDdl), counts rows with
+   * Reader.countRows, and honours WriteRequest.verifyStored. Absent: false. MySQL/MariaDB (InnoDB
+   * clusters rows on the key: adding it rebuilds the table), SQLite (cannot add a primary key to
+   * a table), SQL Server and Oracle (not measured) leave it off.
+   */
+  deferredKeyBuild?: boolean;
 }
 
 export interface TableSummary {

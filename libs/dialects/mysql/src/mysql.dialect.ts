@@ -156,6 +156,7 @@ export class MysqlDialect implements Dialect {
     supportsMerge: false, // INSERT … ON DUPLICATE KEY UPDATE instead
     transactionalDdl: false,
     upsertMatchesAnyUniqueKey: true, // ON DUPLICATE KEY UPDATE fires on every unique index
+    deferredKeyBuild: false, // InnoDB clusters rows on the primary key: adding it afterwards rebuilds the table
   };
 
   quoteIdentifier(name: string): string {

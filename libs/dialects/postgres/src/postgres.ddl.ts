@@ -31,9 +31,16 @@ export class PostgresDdlBuilder implements DdlBuilder {
     }
     const losses: DdlPlan['losses'] = [];
     const lines = schema.columns.map((c) => this.columnDefinition(c, options, losses, true));
-    if (schema.primaryKey.length) lines.push(`PRIMARY KEY (${schema.primaryKey.map(ident).join(', ')})`);
+    const key = schema.primaryKey.length ? `PRIMARY KEY (${schema.primaryKey.map(ident).join(', ')})` : undefined;
+    const indexes = this.indexStatements(target, table, schema.indexes, schema.primaryKey);
+    if (options.deferKey && (key || indexes.length)) {
+      // Loaded without its B-trees, then keyed: ADD PRIMARY KEY sorts the rows once (and fails on a duplicate).
+      const create = `CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n)`;
+      return { statements: [create], losses, deferred: [...(key ? [`ALTER TABLE ${table} ADD ${key}`] : []), ...indexes] };
+    }
+    if (key) lines.push(key);
     const statements = [`CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n)`];
-    statements.push(...this.indexStatements(target, table, schema.indexes, schema.primaryKey));
+    statements.push(...indexes);
     return { statements, losses };
   }
 

@@ -160,6 +160,7 @@ export class PostgresDialect implements Dialect {
     supportsMerge: true, // MERGE since 15; INSERT … ON CONFLICT before that
     transactionalDdl: true,
     unorderedWrites: true, // heap tables
+    deferredKeyBuild: true, // a heap loads faster without its B-tree; ADD PRIMARY KEY then sorts once
   };
 
   quoteIdentifier(name: string): string {

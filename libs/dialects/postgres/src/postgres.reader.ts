@@ -6,6 +6,7 @@ import { BinaryCopySplitter, PostgresCopyBatch } from './postgres.copy-out';
 import { CopyOutQuery } from './postgres.copy-out-query';
 import {
   buildCopyOutSql,
+  buildCountRowsSql,
   buildKeyBoundSql,
   buildResultTypesSql,
   buildSampleKeysSql,
@@ -155,6 +156,11 @@ export class PostgresReader implements Reader {
     } finally {
       if (!closed) await cursor.close().catch(() => undefined);
     }
+  }
+
+  /** The table's exact row count (Reader.countRows). */
+  countRows(table: TableRef): Promise<number> {
+    return this.wrap(() => this.clients.with(async (client) => Number((await queryRows(client, buildCountRowsSql(table), []))[0]?.[0] ?? 0)));
   }
 
   keyBounds(table: TableRef, keyColumns: NeutralColumn[], where?: string): Promise<KeyBounds | null> {

@@ -81,6 +81,32 @@ describe('PostgresDdlBuilder', () => {
     expect(plan.losses).toEqual([{ column: 'at', note: expect.objectContaining({ kind: 'fractional-seconds-truncated' }) }]);
   });
 
+  it('with deferKey, creates the table bare and returns the key and indexes to build after the load', () => {
+    const shape = {
+      columns: tortureColumns,
+      primaryKey: ['MixedCase', 'id'],
+      indexes: [
+        { name: 'src_idx', columns: ['with space', 'a"b'], unique: false },
+        { name: 'src_key', columns: ['guid'], unique: true },
+      ],
+    };
+    const plan = ddl.createTable(torture, shape, { typeOverrides: { custom: 'citext' }, deferKey: true });
+    expectGolden('create-table-deferred-key', `${plan.statements.join(';\n\n')};\n\n-- after the load\n${(plan.deferred ?? []).join(';\n\n')}`);
+    expect(plan.statements).toHaveLength(1);
+    expect(plan.statements[0]).not.toMatch(/PRIMARY KEY|INDEX/);
+    expect(plan.deferred).toEqual([
+      'ALTER TABLE "Sales Data"."order" ADD PRIMARY KEY ("MixedCase", "id")',
+      expect.stringMatching(/^CREATE INDEX "order_with space_a""b_idx" ON "Sales Data"."order"/),
+      expect.stringMatching(/^CREATE UNIQUE INDEX "order_guid_key" ON "Sales Data"."order" \("guid"\)$/),
+    ]);
+    // The same table keyed at once, as without deferKey: the same CREATE TABLE with the key inside.
+    const direct = ddl.createTable(torture, shape, { typeOverrides: { custom: 'citext' } });
+    expect(direct.deferred).toBeUndefined();
+    expect(direct.statements[0]).toContain('PRIMARY KEY ("MixedCase", "id")');
+    // Nothing to defer: no deferred list.
+    expect(ddl.createTable(torture, { columns: [col('id', { kind: 'int32' })], primaryKey: [], indexes: [] }, { deferKey: true }).deferred).toBeUndefined();
+  });
+
   it('adds missing columns as nullable', () => {
     const plan = ddl.addColumns({ schema: 'public', name: 'таблица' }, [col('new one', { kind: 'int64' }, false), col('e', { kind: 'enum', values: ['x'] })]);
     expectGolden('add-columns', plan.statements.join(';\n'));

@@ -323,6 +323,11 @@ export function buildCountRangeSql(table: TableRef, keyColumns: string[], column
  * `COPY … FROM STDIN`; with `where` (conditions such as `literalRangePredicate`'s, PostgreSQL 12+)
  * the server stores only the rows satisfying them, and COPY's row count is the rows it stored.
  */
+/** The whole table's row count (Reader.countRows). */
+export function buildCountRowsSql(table: TableRef): string {
+  return `SELECT count(*) AS n FROM ${qualifyTable(table)}`;
+}
+
 export function buildCopySql(table: string, columns: string[], format: 'text' | 'binary' = 'text', where: string[] = []): string {
   const options = format === 'binary' ? ' (FORMAT binary)' : '';
   return `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN${options}${whereClause(where, undefined)}`;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Client } from 'pg';
-import { batchRowCount, checkReplacedRangeCount, type NeutralKind, SMALL_WRITE_ROWS, takeSmallWrite, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { batchRowCount, checkReplacedRangeCount, RowCountMismatchError, type NeutralKind, SMALL_WRITE_ROWS, takeSmallWrite, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, type BinaryEncoder, BinaryCopyBuffer, type TargetColumnType } from './postgres.binary-frame';
 import { binaryPassThrough, planBinaryCopy, writeBinaryRow } from './postgres.binary';
 import { inTransaction, type PostgresClients } from './postgres.clients';
@@ -112,7 +112,7 @@ async function copyBatches(
   request: WriteRequest,
   batches: AsyncIterable<RowBatch>,
   encoding: CopyEncoding,
-): Promise<number> {
+): Promise<{ given: number; stored: number }> {
   const stream = client.query(loadPgCopyStreams().from(buildCopySql(table, request.columns.map((c) => c.name), encoding.format)));
   let failure: Error | undefined;
   stream.on('error', (error: Error) => {
@@ -148,7 +148,8 @@ async function copyBatches(
     stream.end();
     await done;
     if (failure) throw failure;
-    return rows;
+    // The server's own count, from COPY's command tag: the rows it stored (a BEFORE trigger may drop some).
+    return { given: rows, stored: stream.rowCount };
   } catch (error) {
     // A failure on our side (source, abort, a rejected value) ends the COPY with a CopyFail so
     // the connection is ready for the ROLLBACK; after a server error it already is.
@@ -246,7 +247,16 @@ export class PostgresWriter implements Writer {
               const { sql, params } = buildDeleteRangeSql(request.table, request.keyColumns, request.columns, request.range);
               await client.query(sql, params);
             }
-            rowsWritten = await copyBatches(client, target, request, batches, await chooseEncoding(client, request, warnings));
+            const copied = await copyBatches(client, target, request, batches, await chooseEncoding(client, request, warnings));
+            rowsWritten = copied.given;
+            // An insert into rows known to be absent, proven by COPY's own count instead of reading the table back.
+            if (request.verifyStored && !request.rollback && copied.stored !== copied.given) {
+              throw new RowCountMismatchError(
+                copied.given,
+                copied.stored,
+                `${target} stored ${copied.stored} of the ${copied.given} row(s) written into it, by COPY's own count, in the same transaction (rolled back)`,
+              );
+            }
           }
           if (!verify) return { rowsWritten, warnings: warnings.list() };
           const rangeRows = await rowsInRange(client, request);

@@ -115,6 +115,7 @@ export class SqliteDialect implements Dialect {
     supportsCopy: false,
     supportsMerge: false, // INSERT … ON CONFLICT DO UPDATE instead
     transactionalDdl: true,
+    deferredKeyBuild: false, // a primary key cannot be added to an existing SQLite table
   };
 
   quoteIdentifier(name: string): string {

@@ -62,9 +62,11 @@ export interface CopyRangeInput {
    * alone). `keys`, for keys the two databases order differently (keyOrderAgrees): after the
    * commit, the target rows holding the keys written are counted, a lookup per KEY_LOOKUP keys,
    * and must be one per distinct key. Either failure is a RowCountMismatchError naming both
-   * numbers; retrying cannot help.
+   * numbers; retrying cannot help. `stored`, for an insert into a range known to be empty (a
+   * deferred key's first attempt): the database's own count of the rows it stored must be the
+   * rows given, in the write's transaction (WriteRequest.verifyStored); nothing is read back.
    */
-  verify?: 'range' | { keys: { dialect: DialectName; keyColumns: NeutralColumn[] } };
+  verify?: 'range' | 'stored' | { keys: { dialect: DialectName; keyColumns: NeutralColumn[] } };
   /** Called after each batch is handed to the writer, with the rows read so far. */
   onBatch?: (rowsRead: number) => void;
   /** Sees each batch written for real (never a probe's): incremental runs track their watermark here. Must be idempotent. */
@@ -151,7 +153,7 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
   let rowsGiven = 0;
   const readerWarnings: ValueLoss[] = [];
   const verify = rollback ? undefined : input.verify;
-  const keyCheck = verify && verify !== 'range' ? new WrittenKeys(input, verify.keys) : undefined;
+  const keyCheck = verify && verify !== 'range' && verify !== 'stored' ? new WrittenKeys(input, verify.keys) : undefined;
   const mapRows = input.transform?.rows;
   const batches = input.source.reader.read({
     table: input.from,
@@ -186,6 +188,7 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
       nul: input.nul,
       rollback,
       verify: verify === 'range',
+      ...(verify === 'stored' && { verifyStored: true }),
       signal: input.signal,
     },
     counted(),

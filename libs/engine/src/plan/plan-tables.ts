@@ -29,6 +29,13 @@ export interface PlanOptions {
   evolveSchema: boolean;
   /** Per-column native type overrides on the target, by column name, for every table; a table's `types` win. */
   typeOverrides?: Record<string, string>;
+  /**
+   * A keyed table this plan creates is created without its primary key and indexes where the
+   * target dialect can build them after the load (DialectCapabilities.deferredKeyBuild); the
+   * statements that build them are TablePlan.deferredKey. Only for a run whose chunks never need
+   * the key while loading: a full copy that replaces key ranges (not upsert, not incremental).
+   */
+  deferKeys?: boolean;
 }
 
 export interface ColumnMapping {
@@ -61,6 +68,8 @@ export interface TablePlan {
   incrementalColumn?: string;
   targetExists: boolean;
   ddl: string[];
+  /** With PlanOptions.deferKeys: `ddl` creates the table bare, and these statements build its key and indexes once it is loaded. */
+  deferredKey?: string[];
   mapping: ColumnMapping[];
   rowEstimate: number | null;
   /** The table's column transforms resolved: the target's columns and key by their target names (absent: none, the target's columns are `columns`). */
@@ -252,8 +261,13 @@ async function planOne(
   const { choices, ddl: typeDdl } = created.length ? await nativeTypes.choose({ source, target }, created, operatorTypes) : { choices: new Map(), ddl: [] };
   const typeOverrides = Object.fromEntries([...choices].filter(([, c]) => c.native !== undefined).map(([name, c]) => [name, c.native as string]));
   let ddl: string[] = [];
-  if (!existing) ddl = targetData.ddl.createTable(target, targetShape(described, targetColumns, targetKeys, targetName, maxIdentifierBytes), { typeOverrides }).statements;
-  else if (created.length) ddl = targetData.ddl.addColumns(target, created, { typeOverrides }).statements;
+  let deferredKey: string[] | undefined;
+  if (!existing) {
+    const deferKey = input.options.deferKeys === true && keyColumns.length > 0 && dialectFor(input.target.dialect).capabilities.deferredKeyBuild === true;
+    const created = targetData.ddl.createTable(target, targetShape(described, targetColumns, targetKeys, targetName, maxIdentifierBytes), { typeOverrides, deferKey });
+    ddl = created.statements;
+    if (deferKey && created.deferred?.length) deferredKey = created.deferred;
+  } else if (created.length) ddl = targetData.ddl.addColumns(target, created, { typeOverrides }).statements;
   if (ddl.length) ddl = [...typeDdl, ...ddl];
 
   const existingTypes = new Map(existing?.columns.map((c) => [c.name, c.nativeType]) ?? []);
@@ -293,6 +307,7 @@ async function planOne(
     incrementalColumn: spec.incrementalColumn,
     targetExists: !!existing,
     ddl,
+    ...(deferredKey && { deferredKey }),
     mapping,
     rowEstimate: described.rowEstimate,
     ...(transformed && { transform: transformed.plan }),

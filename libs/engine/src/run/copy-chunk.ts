@@ -22,6 +22,12 @@ export interface ChunkPorts {
   signal?: AbortSignal;
   /** The job's hash salt, opened (snapshot.transform.salt): required when the table's transforms hash. */
   salt?: Buffer;
+  /**
+   * This is the chunk's first lease ever (no earlier attempt, no other holder): nothing of its
+   * range can be in the target. With the snapshot's deferredKey, the range is then inserted
+   * without a delete and proven by the database's own count instead of a scan of the keyless table.
+   */
+  firstAttempt?: boolean;
 }
 
 /** A watermark as stored: the values in the lossless codec, each with the neutral type that orders it. */
@@ -89,14 +95,17 @@ export async function copyChunk(snapshot: TableSnapshot, range: KeyRange, ports:
   const track = watermarkTracker(snapshot, keys);
   let mark: Watermark | null = null;
   const { verify } = snapshot.write;
+  // A keyless table (key deferred) on a first attempt: its range is empty, so insert and let the
+  // database count what it stored; a retry deletes and counts its range by scanning (rare).
+  const fresh = snapshot.deferredKey !== undefined && ports.firstAttempt === true && snapshot.write.mode === 'replace-range';
   const result = await copyRange({
     ...common,
     keyColumns: snapshot.keyColumns,
     range,
-    mode: snapshot.write.mode,
+    mode: fresh ? 'insert' : snapshot.write.mode,
     // A heap target (PostgreSQL) takes rows in any order: the source may then skip the key-order index scan.
     unordered: dialectFor(snapshot.target.dialect).capabilities.unorderedWrites === true,
-    verify: verify === 'range' ? 'range' : verify === 'keys' ? { keys: { dialect: snapshot.target.dialect, keyColumns: snapshot.targetKeyColumns } } : undefined,
+    verify: fresh ? 'stored' : verify === 'range' ? 'range' : verify === 'keys' ? { keys: { dialect: snapshot.target.dialect, keyColumns: snapshot.targetKeyColumns } } : undefined,
     // The budget other chunks have not used yet; finish-run settles the run against maxRejects.
     rejectLimit: Math.max(0, snapshot.maxRejects - (ports.rejectsElsewhere ?? 0)) + REJECTS_SHOWN_BEYOND_LIMIT,
     onRows: track ? (batch) => (mark = track(mark, batch.rows)) : undefined,

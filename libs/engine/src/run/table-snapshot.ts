@@ -66,6 +66,13 @@ export interface TableSnapshot {
   /** The DDL plan-run applied to the target for this table. */
   ddl: string[];
   /**
+   * The table was created by this run without its primary key and indexes, to be built after the
+   * load (finish-run, buildDeferredKey): these statements build them. While it is set, a chunk's
+   * first attempt inserts without deleting its range and proves its rows by the database's own
+   * count (the range is known empty); a retried chunk deletes and counts its range by a scan.
+   */
+  deferredKey?: { statements: string[] };
+  /**
    * The job's `verify` option as planned: once every chunk is copied, finish-run diffs the table
    * (source with `filter` against the whole target, see verifyTable). Absent in older snapshots: off.
    */
@@ -136,6 +143,12 @@ export async function snapshotTable(input: SnapshotTableInput): Promise<TableSna
   const mode: WriteMode = !plan.resumable ? 'replace-range' : incremental || !ordered ? 'upsert' : chunkWriteMode(job.writeMode);
   // A replaced range already lost the keys the source no longer has; an upserted one did not.
   const sweep = job.deleteMissing || (!ordered && !incremental && job.writeMode !== 'upsert');
+  const deleteMissing = sweep && lookups && plan.resumable && mode === 'upsert';
+  // The key's build waits for the load only where no chunk needs it: a full copy replacing key
+  // ranges. Otherwise it is built now, on the empty table.
+  const defer = !!plan.deferredKey?.length && mode === 'replace-range' && !incremental && !deleteMissing;
+  if (plan.deferredKey?.length && !defer) await input.target.data.execute(plan.deferredKey);
+  if (mode === 'upsert' && plan.resumable) await requireUniqueKey(input.target.data, plan.target, targetKeys.map((k) => k.name));
   const column = incremental && plan.incrementalColumn ? plan.columns.find((c) => c.name === plan.incrementalColumn) : undefined;
   const window = column ? { column, ...(input.since !== undefined && { since: input.since }) } : undefined;
   return {
@@ -152,13 +165,14 @@ export async function snapshotTable(input: SnapshotTableInput): Promise<TableSna
     write: {
       mode,
       verify: ordered ? 'range' : lookups ? 'keys' : 'none',
-      deleteMissing: sweep && lookups && plan.resumable && mode === 'upsert',
+      deleteMissing,
     },
     batchSize: job.batchSize,
     nul: job.nul,
     maxRejects: job.maxRejects,
     stagingTag: input.stagingTag,
     ddl: plan.ddl,
+    ...(defer && { deferredKey: { statements: plan.deferredKey as string[] } }),
     diffAfterCopy: job.verify ?? false,
     ...(plan.transform && {
       transform: {
@@ -171,6 +185,23 @@ export async function snapshotTable(input: SnapshotTableInput): Promise<TableSna
       },
     }),
   };
+}
+
+/**
+ * An upsert matches rows by the key, so the target must enforce it: without a primary key or a
+ * unique index on exactly the key columns, PostgreSQL and SQLite refuse ON CONFLICT and MySQL's
+ * ON DUPLICATE KEY inserts duplicates. Refused before any chunk, naming the table (a run that
+ * created it without its key and failed before building it leaves it so: docs/sync-jobs.md).
+ */
+async function requireUniqueKey(target: DataPlane, table: TableRef, keyColumns: string[]): Promise<void> {
+  const described = await target.introspector.describeTable(table);
+  if (!described) return;
+  const same = (columns: string[]) => columns.length === keyColumns.length && keyColumns.every((k) => columns.includes(k));
+  if (same(described.primaryKey) || described.indexes.some((i) => i.unique && same(i.columns))) return;
+  throw new SnapshotError(
+    `${table.schema}.${table.name} has no primary key or unique index on (${keyColumns.join(', ')}), which an upsert needs to match rows; ` +
+      `add one (a run that created the table and failed before building its key leaves it without), or copy with writeMode insert`,
+  );
 }
 
 /** A stored snapshot, checked for the version this engine executes. */
