@@ -253,9 +253,13 @@ export interface ChecksumRequest {
    * 'native': the digest is compared only with this same dialect's (a diff whose sides are all
    * this dialect), so the checksummer may hash the same normalised row text with a cheaper
    * function of its own; such a hash starts with '<name>:' and never equals a portable one.
+   * 'typed': as 'native', and besides every column has the same native type on every side, so
+   * the checksummer may hash each value by its type's own hash (no row text at all), as long as
+   * values equal by the diff's rules (row-compare) hash equal; such a hash starts with its own
+   * '<name>:' prefix. A checksummer without a typed digest treats 'typed' as 'native'.
    * A checksummer without one returns the portable digest. Default 'portable'.
    */
-  digest?: 'portable' | 'native';
+  digest?: 'portable' | 'native' | 'typed';
 }
 
 export interface ChecksumResult {
@@ -263,7 +267,7 @@ export interface ChecksumResult {
   /**
    * Order-independent digest: the sum modulo 2^64 of the first 8 bytes (big-endian) of
    * md5(normalised row text), as 16 lower-case hex digits. See checksum.ts for the row text.
-   * With `digest: 'native'` possibly the dialect's own prefixed digest (ChecksumRequest.digest).
+   * With `digest: 'native'` or 'typed' possibly the dialect's own prefixed digest (ChecksumRequest.digest).
    */
   hash: string;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  type ChecksumRequest,
   IdentifierError,
   type KeyRange,
   type NeutralColumn,
@@ -282,7 +283,7 @@ export function checksumExpression(column: NeutralColumn): string | null {
  * sum(bigint) accumulates in 128-bit integers (a numeric only at the end): about a third of
  * the cost per row of summing numerics.
  */
-export function buildChecksumSql(request: SelectRequest & { digest?: 'portable' | 'native' }): SqlWithParams | null {
+export function buildChecksumSql(request: SelectRequest & { digest?: ChecksumRequest['digest'] }): SqlWithParams | null {
   const expressions = request.columns.map(checksumExpression);
   if (expressions.some((e) => e === null)) return null;
   const row = `concat_ws(chr(31), ${expressions.map((e) => `COALESCE(${e}, '\\N')`).join(', ')})`;
