@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@dbferry/testing';
 import { expectSameTable, FaultRig } from './fault-rig';
-import { type ApiHarness, startApi } from './harness';
+import { ADMIN_PASSWORD, type ApiHarness, startApi } from './harness';
 
 const ROWS = 3000;
 
@@ -21,6 +21,15 @@ describe('fault injection off (e2e)', () => {
     await request(api.http).post('/api/faults').set(auth).send({ connectionId: id, operation: 'write', count: 1 }).expect(404);
     await request(api.http).get(`/api/faults/${id}`).set(auth).expect(404);
     await request(api.http).delete(`/api/faults/${id}`).set(auth).expect(404);
+  });
+
+  it("says so in /api/auth's answers, so a client need not ask /api/faults to know", async () => {
+    const admin = await api.adminToken();
+    const login = await request(api.http).post('/api/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD }).expect(200);
+    expect(login.body.user).toMatchObject({ username: 'admin', faultsEnabled: false });
+    expect((await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${admin}`).expect(200)).body.faultsEnabled).toBe(false);
+    const viewer = await api.tokenFor('viewer');
+    expect((await request(api.http).get('/api/auth/me').set('Authorization', `Bearer ${viewer}`).expect(200)).body).toMatchObject({ role: 'viewer', faultsEnabled: false });
   });
 });
 
@@ -54,6 +63,10 @@ describe('fault injection on (e2e)', () => {
 
   const createFault = (body: object, auth = admin) => request(rig.api.http).post('/api/faults').set(auth).send(body);
   const faultIds = async () => ((await request(rig.api.http).get('/api/faults').set(admin).expect(200)).body.items as { id: string }[]).map((f) => f.id);
+
+  it("says it is on in /api/auth's answers", async () => {
+    expect((await request(rig.api.http).get('/api/auth/me').set(admin).expect(200)).body).toMatchObject({ role: 'admin', faultsEnabled: true });
+  });
 
   it('is for admins only', async () => {
     for (const role of ['operator', 'viewer'] as const) {

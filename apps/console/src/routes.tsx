@@ -1,9 +1,8 @@
 import { type ComponentType, lazy, type LazyExoticComponent } from 'react';
-import { api } from './api/client';
-import type { Role } from './api/session';
+import type { Role, SessionUser } from './api/session';
 
-/** Fault injection is on when GET /api/faults answers (404: the API runs without FAULTS_ENABLED=true). */
-const faultsEnabled = async (): Promise<boolean> => (await api.GET('/api/faults').catch(() => undefined))?.response.ok ?? false;
+/** Fault injection is on when the API says so in its /api/auth answers (never asked of /api/faults, which is a 404 when off). */
+const faultsEnabled = (user: SessionUser): boolean => user.faultsEnabled === true;
 
 /**
  * One page of the console: its URL, its lazily loaded component (each page is its own chunk,
@@ -16,10 +15,10 @@ export interface ConsoleRoute {
   /** The least role that may open it (default viewer); the API enforces roles again. */
   role?: Role;
   /**
-   * Shown in the left navigation, sorted by `order`; with `shownWhen`, only once it resolves true
-   * (asked once per sign-in: a feature the API may have off, such as fault injection).
+   * Shown in the left navigation, sorted by `order`; with `shownWhen`, only when it holds for the
+   * signed-in user as the API last answered it (a feature the API may have off, such as fault injection).
    */
-  nav?: { label: string; order: number; shownWhen?: () => Promise<boolean> };
+  nav?: { label: string; order: number; shownWhen?: (user: SessionUser) => boolean };
 }
 
 /** A left-nav link to a page the console does not render (Bull Board, Swagger UI). */

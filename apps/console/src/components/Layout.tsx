@@ -51,26 +51,13 @@ function UserMenu() {
 /** Left navigation, top bar with the user menu, and the current page. */
 export function Layout() {
   const session = useSession();
-  const role = session?.user.role;
+  const user = session?.user;
+  const role = user?.role;
   const location = useLocation();
   const [navOpen, setNavOpen] = useState(false);
   useEffect(() => setNavOpen(false), [location.pathname]);
-  // Entries shown only when the API has their feature on: asked once per signed-in user.
-  const [shown, setShown] = useState<Record<string, boolean>>({});
-  const userId = session?.user.id;
-  useEffect(() => {
-    setShown({});
-    if (!userId) return;
-    let live = true;
-    for (const r of routes) {
-      if (r.nav?.shownWhen && roleAllows(role, r.role ?? 'viewer')) void r.nav.shownWhen().then((on) => live && setShown((s) => ({ ...s, [r.path]: on })));
-    }
-    return () => {
-      live = false;
-    };
-  }, [userId, role]);
   const entries = [
-    ...routes.flatMap((r) => (r.nav && roleAllows(role, r.role ?? 'viewer') && (!r.nav.shownWhen || shown[r.path]) ? [{ key: r.path, order: r.nav.order, label: r.nav.label, to: `/${r.path}`, external: false }] : [])),
+    ...routes.flatMap((r) => (r.nav && roleAllows(role, r.role ?? 'viewer') && (!r.nav.shownWhen || (user && r.nav.shownWhen(user))) ? [{ key: r.path, order: r.nav.order, label: r.nav.label, to: `/${r.path}`, external: false }] : [])),
     ...externalLinks.filter((l) => roleAllows(role, l.role ?? 'viewer')).map((l) => ({ key: l.href, order: l.order, label: l.label, to: l.href, external: true })),
   ].sort((a, b) => a.order - b.order);
 

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Ip, Post, Res, UseGuards } from '@nest
 import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { FaultRegistry } from '@dbferry/queue';
 import { AllowPendingPassword, type AuthUser, CurrentUser, Public, RequireRole } from '../../common/auth.decorators';
 import { ChangePasswordDto, LoginDto, LoginResult, PasswordChangedView, UserView } from './auth.dto';
 import { AuthService } from './auth.service';
@@ -11,7 +12,15 @@ import { setSessionCookie } from './session-cookie';
 @ApiTags('auth')
 @Controller('api/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly faults: FaultRegistry,
+  ) {}
+
+  /** The user as answered, with whether /api/faults exists (so a client need not ask it and meet a 404). */
+  private view<T extends AuthUser>(user: T): T & Pick<UserView, 'faultsEnabled'> {
+    return { ...user, faultsEnabled: this.faults.enabled };
+  }
 
   @Public()
   @UseGuards(ThrottlerGuard)
@@ -29,7 +38,7 @@ export class AuthController {
       throw error;
     }
     setSessionCookie(res, result);
-    return result;
+    return { ...result, user: this.view(result.user) };
   }
 
   @ApiBearerAuth()
@@ -37,7 +46,7 @@ export class AuthController {
   @Get('me')
   @ApiOkResponse({ type: UserView })
   me(@CurrentUser() user: AuthUser): UserView {
-    return user;
+    return this.view(user);
   }
 
   @ApiBearerAuth()
@@ -54,6 +63,6 @@ export class AuthController {
   ): Promise<PasswordChangedView> {
     const result = await this.auth.changePassword(user, body.currentPassword, body.newPassword, ip);
     setSessionCookie(res, result);
-    return result;
+    return this.view(result);
   }
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@dbferry/control-plane';
 import { EXAMPLE_ID } from '../../common/openapi';
@@ -36,6 +36,11 @@ export class UserView {
   @ApiProperty({ example: 'admin' }) username!: string;
   @ApiProperty({ enum: ROLES, example: 'admin' }) role!: Role;
   @ApiProperty({ example: false, description: 'while true, only GET /api/auth/me and POST /api/auth/password answer' }) mustChangePassword!: boolean;
+  @ApiPropertyOptional({
+    example: false,
+    description: "whether this API runs with fault injection on (FAULTS_ENABLED=true), so /api/faults exists: set in /api/auth's answers (login, me, password), for the console to show its Faults page only then",
+  })
+  faultsEnabled?: boolean;
 }
 
 export class LoginResult {

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ApiError } from '../../api/errors';
+import { useSession } from '../../api/session';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
@@ -15,12 +16,13 @@ type Operation = (typeof FAULT_OPERATIONS)[number];
 /**
  * Fault injection (admins): make a connection fail to connect, read or write for a count of
  * operations or some seconds, in the API and every worker. Shown only when the API runs with
- * FAULTS_ENABLED=true (GET /api/faults answers 404 otherwise).
+ * FAULTS_ENABLED=true, as its /api/auth answers say: otherwise /api/faults is a 404, so it is not asked.
  */
 export default function FaultsPage() {
   const [tick, setTick] = useState(0);
-  const faults = useApi((signal) => loadFaults(signal), [tick]);
-  const connections = useApi((signal) => loadConnections(signal), []);
+  const on = useSession()?.user.faultsEnabled === true;
+  const faults = useApi((signal) => (on ? loadFaults(signal) : Promise.resolve({ enabled: false as const })), [tick, on]);
+  const connections = useApi((signal) => (on ? loadConnections(signal) : Promise.resolve([])), [on]);
   const [connectionId, setConnectionId] = useState('');
   const [operation, setOperation] = useState<Operation>('write');
   const [count, setCount] = useState('');

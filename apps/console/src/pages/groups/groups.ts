@@ -29,8 +29,8 @@ export async function loadGroups(signal?: AbortSignal): Promise<GroupView[]> {
 export const loadDebt = (id: string, signal?: AbortSignal) => unwrap(api.GET('/api/groups/{id}/debt', { params: { path: { id } }, signal }));
 
 /**
- * Whether fault injection is on: GET /api/faults answers an admin's list when it is, and 404
- * when the API was started without FAULTS_ENABLED=true (no route is mounted).
+ * The active faults, for a session the API said has them on (`faultsEnabled`); a 404 still reads
+ * as off, for an API restarted without FAULTS_ENABLED=true since that answer.
  */
 export async function loadFaults(signal?: AbortSignal): Promise<{ enabled: false } | { enabled: true; items: FaultView[] }> {
   try {

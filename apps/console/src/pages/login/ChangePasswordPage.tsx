@@ -35,8 +35,8 @@ export default function ChangePasswordPage() {
     try {
       // The change revokes the token it was made with; the answer carries the new one.
       const result = await unwrap(api.POST('/api/auth/password', { body: { currentPassword: input.currentPassword, newPassword: input.newPassword } }));
-      const { accessToken, id, username, role, mustChangePassword } = result;
-      setSession({ token: accessToken, user: { id, username, role, mustChangePassword } });
+      const { accessToken, id, username, role, mustChangePassword, faultsEnabled } = result;
+      setSession({ token: accessToken, user: { id, username, role, mustChangePassword, faultsEnabled } });
       navigate(next, { replace: true });
     } catch (e) {
       setError(e);
