@@ -314,6 +314,11 @@ export function buildDeleteRangeSql(table: TableRef, keyColumns: string[], colum
   return { sql: `DELETE FROM ${qualifyTable(table)}${whereClause(conditions, undefined)}`, params };
 }
 
+/** The whole table's row count (Reader.countRows). */
+export function buildCountRowsSql(table: TableRef): string {
+  return `SELECT count(*) AS n FROM ${qualifyTable(table)}`;
+}
+
 /** The rows of a key range, counted in the writer's transaction (WriteRequest.verify). */
 export function buildCountRangeSql(table: TableRef, keyColumns: string[], columns: NeutralColumn[], range?: KeyRange): SqlWithParams {
   const { conditions, params } = rangePredicate(keyColumns, columns, range);
@@ -324,11 +329,6 @@ export function buildCountRangeSql(table: TableRef, keyColumns: string[], column
  * `COPY … FROM STDIN`; with `where` (conditions such as `literalRangePredicate`'s, PostgreSQL 12+)
  * the server stores only the rows satisfying them, and COPY's row count is the rows it stored.
  */
-/** The whole table's row count (Reader.countRows). */
-export function buildCountRowsSql(table: TableRef): string {
-  return `SELECT count(*) AS n FROM ${qualifyTable(table)}`;
-}
-
 export function buildCopySql(table: string, columns: string[], format: 'text' | 'binary' = 'text', where: string[] = []): string {
   const options = format === 'binary' ? ' (FORMAT binary)' : '';
   return `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN${options}${whereClause(where, undefined)}`;
