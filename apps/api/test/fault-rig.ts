@@ -102,6 +102,21 @@ export class FaultRig {
     return (await request(this.api.http).post(`/api/jobs/${jobId}/run`).set(this.auth()).expect(202)).body.runId as string;
   }
 
+  async cancel(runId: string): Promise<void> {
+    await request(this.api.http).post(`/api/runs/${runId}/cancel`).set(this.auth()).expect(202);
+  }
+
+  /** Runs a query on the PostgreSQL target database. */
+  async pgTargetQuery<T extends object>(sql: string): Promise<T[]> {
+    const client = new Client({ connectionString: this.pgTarget.url });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
   async run(runId: string): Promise<RunBody> {
     return (await request(this.api.http).get(`/api/runs/${runId}`).set(this.auth()).expect(200)).body as RunBody;
   }

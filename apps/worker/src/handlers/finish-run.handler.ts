@@ -53,6 +53,8 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
   async handle(job: JobContext<JobName.FinishRun>): Promise<{ status: string }> {
     const { runId } = job.data;
     const run = await this.store.run(runId);
+    // A run cancelled through the API ended at once; its tables created without their key still get it, on the rows copied.
+    if (run?.status === 'cancelled') await this.buildDeferredKeys(job, await this.store.tables(runId), new Map(), true);
     if (!run || !['running', 'queued'].includes(run.status)) return { status: run?.status ?? 'gone' };
     const tables = await this.store.tables(runId);
     const chunks = await this.store.chunks(tables.map((t) => t.id));
@@ -125,13 +127,16 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
    * statements to run by hand. Read from the catalogue first, so a retried finish-run never builds
    * twice. A transient error of a whole table is retried with the finish-run (until its last attempt).
    */
-  private async buildDeferredKeys(job: JobContext<JobName.FinishRun>, tables: RunTableEntity[], ends: Map<string, ReturnType<typeof tableEnd>>): Promise<void> {
+  private async buildDeferredKeys(job: JobContext<JobName.FinishRun>, tables: RunTableEntity[], ends: Map<string, ReturnType<typeof tableEnd>>, ended = false): Promise<void> {
     const deferred = tables.flatMap((table) => {
       const snapshot = table.snapshot ? readSnapshot(table.snapshot) : undefined;
       return snapshot?.deferredKey ? [{ table, snapshot }] : [];
     });
     if (!deferred.length) return;
     const { runId } = job.data;
+    // The log of a run that has ended takes only closing lines (logEnd).
+    const log = (level: 'info' | 'warn' | 'error', message: string, table: string, error?: unknown) =>
+      (ended ? this.store.logEnd(runId, level, message, table, error) : this.store.log(runId, level, message, table, error)).catch(() => undefined);
     const open = new Map<string, Promise<OpenConnection>>();
     const target = (snapshot: TableSnapshot) => {
       const id = snapshot.target.connectionId as string;
@@ -140,20 +145,20 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
     };
     try {
       for (const { table, snapshot } of deferred) {
-        const end = ends.get(table.id) as ReturnType<typeof tableEnd>;
+        const end = ends.get(table.id) ?? { status: 'cancelled' as const, planFailed: false, open: 0, error: null };
         const whole = end.status === 'succeeded';
         const statements = (snapshot.deferredKey?.statements ?? []).join('; ');
         try {
           const outcome = await buildDeferredKey(snapshot, (await target(snapshot)).data, whole ? Number(table.rowsWritten) : undefined);
           const what = outcome.built ? 'built' : 'found already built';
-          if (whole) await this.store.log(runId, 'info', `primary key ${what} after the load; the table holds the ${outcome.rows} row(s) written`, table.sourceTable);
-          else await this.store.log(runId, 'warn', `the table was not copied whole (${end.status}): its primary key was ${what} on the rows copied so far`, table.sourceTable);
+          if (whole) await log('info', `primary key ${what} after the load; the table holds the ${outcome.rows} row(s) written`, table.sourceTable);
+          else if (outcome.built) await log('warn', `the table was not copied whole (${end.status}): its primary key was built on the rows copied so far`, table.sourceTable);
         } catch (error) {
           const last = isTerminal(error) || job.endsJob(error);
           if (whole && !last) throw error;
           const message = (error as Error).message;
           if (whole) ends.set(table.id, { ...end, status: 'failed', error: message });
-          await this.store.log(runId, 'error', `primary key not built: ${message}; the table has none until it is built: ${statements}`, table.sourceTable, error);
+          await log('error', `primary key not built: ${message}; the table has none until it is built: ${statements}`, table.sourceTable, error);
         }
       }
     } finally {
