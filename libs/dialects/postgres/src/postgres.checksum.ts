@@ -20,11 +20,18 @@ const WORKER_BATCH = 5000;
 const IDLE_SESSIONS = 4;
 /** Marks a native digest (ChecksumRequest.digest): hashtextextended sums, comparable only with PostgreSQL's. */
 const NATIVE_PREFIX = 'pg-hashtext:';
+/** Marks a typed digest (postgres.sql.ts buildTypedChecksumSql), with the server's encoding after it. */
+const TYPED_PREFIX = 'pg-typed-';
+/** untranslatable_character: a json value holding \u0000, which jsonb (the typed digest's json hash) refuses. */
+const UNTRANSLATABLE = '22P05';
 
 /**
  * md5 in the database when every column's normalised text can be written in SQL; otherwise
  * (floats, json, arrays, sets) the rows are streamed and digested in the worker with the
- * reference ChecksumAccumulator.
+ * reference ChecksumAccumulator. 'native' hashes the same text with hashtextextended; 'typed'
+ * hashes each value by its type (floats and json too) and builds no text. A typed checksum that
+ * meets a json value jsonb cannot hold (\u0000) digests that range in the worker instead: the
+ * portable digest, which the other side's equal range then gives too (or the range is compared).
  */
 export class PostgresChecksummer implements Checksummer {
   constructor(
@@ -38,6 +45,12 @@ export class PostgresChecksummer implements Checksummer {
   async checksum(request: ChecksumRequest): Promise<ChecksumResult> {
     const query = buildChecksumSql(request);
     if (!query) return this.inWorker(request);
+    const result = await this.inDatabase(request, query);
+    return result ?? this.inWorker(request);
+  }
+
+  /** Null when a typed checksum met a value its hashes refuse (UNTRANSLATABLE). */
+  private inDatabase(request: ChecksumRequest, query: { sql: string; params: (string | null)[] }): Promise<ChecksumResult | null> {
     return this.wrap(async () => {
       const lease = this.idle.pop() ?? (await this.clients.lease());
       const client = lease.client;
@@ -45,14 +58,21 @@ export class PostgresChecksummer implements Checksummer {
       try {
         await client.query(READ_TRANSACTION);
         try {
-          const result = await client.query<[string, string]>({
-            text: query.sql,
-            values: query.params,
-            rowMode: 'array',
-            types: POSTGRES_RAW_TYPES,
-          });
-          const [rows, sum] = result.rows[0] ?? ['0', '0'];
-          return { rows: Number(rows), hash: `${request.digest === 'native' ? NATIVE_PREFIX : ''}${digestFromSignedSum(sum)}` };
+          const result = await client
+            .query<[string, string, string?]>({
+              text: query.sql,
+              values: query.params,
+              rowMode: 'array',
+              types: POSTGRES_RAW_TYPES,
+            })
+            .catch((error: unknown) => {
+              if (request.digest === 'typed' && (error as { code?: unknown }).code === UNTRANSLATABLE) return null;
+              throw error;
+            });
+          if (!result) return null;
+          const [rows, sum, encoding] = result.rows[0] ?? ['0', '0'];
+          const prefix = request.digest === 'typed' ? `${TYPED_PREFIX}${encoding ?? ''}:` : request.digest === 'native' ? NATIVE_PREFIX : '';
+          return { rows: Number(rows), hash: `${prefix}${digestFromSignedSum(sum)}` };
         } finally {
           reusable = await client.query('ROLLBACK').then(() => true, () => false);
         }

@@ -281,9 +281,10 @@ export function checksumExpression(column: NeutralColumn): string | null {
  * count and the sum of the first 64 bits of md5(row text) read as signed bigints: the sum
  * modulo 2^64 equals the reference's unsigned sum. Null when a column needs the worker.
  * sum(bigint) accumulates in 128-bit integers (a numeric only at the end): about a third of
- * the cost per row of summing numerics.
+ * the cost per row of summing numerics. `digest` 'typed' builds `buildTypedChecksumSql` instead.
  */
 export function buildChecksumSql(request: SelectRequest & { digest?: ChecksumRequest['digest'] }): SqlWithParams | null {
+  if (request.digest === 'typed') return buildTypedChecksumSql(request);
   const expressions = request.columns.map(checksumExpression);
   if (expressions.some((e) => e === null)) return null;
   const row = `concat_ws(chr(31), ${expressions.map((e) => `COALESCE(${e}, '\\N')`).join(', ')})`;
@@ -295,6 +296,76 @@ export function buildChecksumSql(request: SelectRequest & { digest?: ChecksumReq
     sql: [
       `SELECT count(*)::text AS "rows",`,
       `COALESCE(sum(${digest}), 0)::text AS "digest_sum"`,
+      `FROM ${qualifyTable(request.table)}${whereClause(conditions, request.where)}`,
+    ].join('\n'),
+    params,
+  };
+}
+
+/**
+ * The typed digest's hash of one column's value, seeded by its position, or null when the column
+ * has no text expression either (the table is then digested in the worker). Chosen by the
+ * PostgreSQL type (typmods dropped) and only where the neutral kind agrees; each hash is the
+ * type's own hash support function, which hashes equal exactly the values the type's equality
+ * holds equal, and that equality must be no looser than the diff's rules (row-compare.ts):
+ * - integers, numeric (by value: 0.5 and 0.50 hash alike), floats (by bits, -0 as 0), booleans,
+ *   uuid, date (days), time, timetz (time and offset), timestamp, timestamptz (the instant);
+ * - text, varchar and char under COLLATE "C": by bytes (a nondeterministic collation would hash
+ *   'A' as 'a'); char ignores trailing spaces, as the diff does;
+ * - jsonb, and json read as jsonb: keys sorted, duplicates and whitespace gone, numbers by value
+ *   (the diff's canonical JSON holds such values equal too);
+ * - anything else (interval, whose equality holds '1 day' = '24 hours'; enum, hashed by OID;
+ *   bit, xml, money, bytea, domains, types of extensions): the hash of its normalised text
+ *   (`checksumExpression`), as the native digest does.
+ */
+export function typedHashExpression(column: NeutralColumn, seed: number): string | null {
+  const q = ident(column.name);
+  const kind = column.type.kind;
+  const type = column.nativeType.toLowerCase().replace(/\s*\(\s*\d+\s*(,\s*\d+\s*)?\)/g, '').trim();
+  const is = (name: string, ...kinds: NeutralType['kind'][]) => type === name && kinds.includes(kind);
+  if (is('bigint', 'int64')) return `hashint8extended(${q}, ${seed})`;
+  if (is('integer', 'int32') || is('smallint', 'int16')) return `hashint4extended(${q}, ${seed})`;
+  if (is('numeric', 'decimal')) return `hash_numeric_extended(${q}, ${seed})`;
+  if (is('double precision', 'float64')) return `hashfloat8extended(${q}, ${seed})`;
+  if (is('real', 'float32')) return `hashfloat4extended(${q}, ${seed})`;
+  if (is('boolean', 'bool')) return `hashint4extended(${q}::int, ${seed})`;
+  if (is('text', 'text', 'string', 'enum') || is('character varying', 'text', 'string', 'enum')) return `hashtextextended(${q} COLLATE "C", ${seed})`;
+  if (is('character', 'char', 'string')) return `hashbpcharextended(${q} COLLATE "C", ${seed})`;
+  if (is('uuid', 'uuid')) return `uuid_hash_extended(${q}, ${seed})`;
+  // A date's day number (an infinite one has none: its text).
+  if (is('date', 'date')) return `CASE WHEN isfinite(${q}) THEN hashint4extended(${q} - DATE '2000-01-01', ${seed}) ELSE hashtextextended(${q}::text, ${seed}) END`;
+  if (is('timestamp without time zone', 'timestamp')) return `timestamp_hash_extended(${q}, ${seed})`;
+  if (is('timestamp with time zone', 'timestamptz')) return `timestamp_hash_extended(${q} AT TIME ZONE 'UTC', ${seed})`;
+  if (is('time without time zone', 'time')) return `time_hash_extended(${q}, ${seed})`;
+  if (is('time with time zone', 'time')) return `timetz_hash_extended(${q}, ${seed})`;
+  if (is('jsonb', 'json')) return `jsonb_hash_extended(${q}, ${seed})`;
+  if (is('json', 'json')) return `jsonb_hash_extended(${q}::jsonb, ${seed})`;
+  const text = checksumExpression(column);
+  return text === null ? null : `hashtextextended((${text}) COLLATE "C", ${seed})`;
+}
+
+/**
+ * The typed digest (ChecksumRequest.digest 'typed': every side PostgreSQL with the same column
+ * types): per row, each column's `typedHashExpression` (seeded by its position, NULL as the seed
+ * itself) XORed together and mixed once more by hashint8extended, summed as bigints. The last mix
+ * matters: without it the sum would be linear in each column's hashes, and two rows swapping
+ * their values of one column would leave it unchanged. No row text is built. The server's
+ * encoding is returned with it (text hashes its bytes): sides of different encodings never agree.
+ * Null when a column needs the worker.
+ */
+export function buildTypedChecksumSql(request: SelectRequest): SqlWithParams | null {
+  const hashes: string[] = [];
+  for (const [i, column] of request.columns.entries()) {
+    const hash = typedHashExpression(column, i + 1);
+    if (hash === null) return null;
+    hashes.push(`COALESCE(${hash}, ${i + 1})`);
+  }
+  const { conditions, params } = rangePredicate(request.keyColumns, request.columns, request.range);
+  return {
+    sql: [
+      `SELECT count(*)::text AS "rows",`,
+      `COALESCE(sum(hashint8extended(${hashes.join('\n  # ')}, 0)), 0)::text AS "digest_sum",`,
+      `current_setting('server_encoding') AS "encoding"`,
       `FROM ${qualifyTable(request.table)}${whereClause(conditions, request.where)}`,
     ].join('\n'),
     params,
