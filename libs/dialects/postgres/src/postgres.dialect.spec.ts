@@ -19,6 +19,8 @@ describe('PostgresDialect', () => {
       maxBindParams: 65535,
       supportsCopy: true,
       transactionalDdl: true,
+      // A table a run creates is loaded bare and keyed after (its deferred statements run in one transaction).
+      deferredKeyBuild: true,
     });
   });
 

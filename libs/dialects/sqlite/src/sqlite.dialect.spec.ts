@@ -15,6 +15,8 @@ describe('SqliteDialect', () => {
       maxIdentifierLength: 1024,
       maxBindParams: 32766,
       transactionalDdl: true,
+      // No ADD PRIMARY KEY on an existing table.
+      deferredKeyBuild: false,
     });
     expect(dialect.capabilities.defaultPort).toBeUndefined();
   });
