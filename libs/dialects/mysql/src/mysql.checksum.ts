@@ -103,7 +103,7 @@ export function nativeRowTextExpression(columns: NeutralColumn[]): string {
  */
 export function checksumSql(request: ChecksumRequest, hash: 'crc' | 'md5' = 'md5'): string {
   const keys = keyColumnsOf(request.columns, request.keyColumns);
-  const native = request.digest === 'native';
+  const native = request.digest === 'native' || request.digest === 'typed';
   const text = native ? nativeRowTextExpression(request.columns) : rowTextExpression(request.columns);
   const digest = native && hash === 'crc' ? `((CRC32(${text}) << 32) | CRC32C(${text}))` : `CAST(CONV(SUBSTRING(MD5(${text}), 1, 16), 16, 10) AS UNSIGNED)`;
   return (
@@ -123,7 +123,9 @@ export class MysqlChecksummer implements Checksummer {
   private crc32c: boolean | undefined;
 
   async checksum(request: ChecksumRequest): Promise<ChecksumResult> {
-    const native = request.digest === 'native';
+    // 'typed' (the same column types on every side too) is the native digest here: it already
+    // hashes each value as the server prints it, with no normalisation to drop.
+    const native = request.digest === 'native' || request.digest === 'typed';
     // The native text takes every kind as the server prints it; the portable one only kinds SQL can normalise.
     if (!native && !checksumInDatabase(request.columns)) return this.inWorker(request);
     if (native && this.crc32c === undefined) this.crc32c = await rawQuery(this.main, "SELECT CRC32C('')").then(() => true, () => false);

@@ -193,7 +193,7 @@ describe('diff engine core: checksum bisection and exact row comparison across P
     if (one.kind === 'done') expect(keysOf(one.compared[0].extra)).toEqual(range(1001, 1050).sort());
   }, 120_000);
 
-  it('diffs PostgreSQL against PostgreSQL with its native digest, the same rows at any concurrency and in the same order', async () => {
+  it('diffs PostgreSQL against PostgreSQL with its typed digest, the same rows at any concurrency and in the same order', async () => {
     await ref.data.execute([
       'DROP TABLE IF EXISTS twin',
       'CREATE TABLE twin AS SELECT * FROM kinds',
@@ -214,12 +214,18 @@ describe('diff engine core: checksum bisection and exact row comparison across P
       bisectionFactor: 4,
       bisectionThreshold: 32,
     });
-    expect(snapshot.digest).toBe('native');
-    const native = await ref.data.checksummer.checksum({ table: { schema: 'public', name: 'kinds' }, columns: snapshot.reference.columns, keyColumns: ['id'], digest: 'native' });
-    const portable = await ref.data.checksummer.checksum({ table: { schema: 'public', name: 'kinds' }, columns: snapshot.reference.columns, keyColumns: ['id'] });
+    // CREATE TABLE AS keeps every column's type: the typed digest (values hashed by type, no row text).
+    expect(snapshot.digest).toBe('typed');
+    const request = { table: { schema: 'public', name: 'kinds' }, columns: snapshot.reference.columns, keyColumns: ['id'] };
+    const typed = await ref.data.checksummer.checksum({ ...request, digest: 'typed' });
+    const native = await ref.data.checksummer.checksum({ ...request, digest: 'native' });
+    const portable = await ref.data.checksummer.checksum(request);
+    expect(typed.hash).toMatch(/^pg-typed-UTF8:[0-9a-f]{16}$/);
     expect(native.hash).toMatch(/^pg-hashtext:[0-9a-f]{16}$/);
     expect(portable.hash).toMatch(/^[0-9a-f]{16}$/);
-    expect(native.rows).toBe(portable.rows);
+    expect([typed.rows, native.rows]).toEqual([portable.rows, portable.rows]);
+    // The same diff through the native text digest finds the same rows.
+    expect(await diffTable({ ...snapshot, digest: 'native' }, { reference: ref.data, others: { twin: ref.data } })).toEqual(await diffTable(snapshot, { reference: ref.data, others: { twin: ref.data } }));
     const ports = { reference: ref.data, others: { twin: ref.data } };
     const one = await diffTable(snapshot, ports, { concurrency: 1 });
     const many = await diffTable(snapshot, ports, { concurrency: 6 });
@@ -252,10 +258,12 @@ describe('diff engine core: checksum bisection and exact row comparison across P
       bisectionFactor: 4,
       bisectionThreshold: 32,
     });
-    expect(snapshot.digest).toBe('native');
+    // CREATE TABLE LIKE: the same types, so 'typed', which MariaDB computes as its native digest.
+    expect(snapshot.digest).toBe('typed');
     const request = { table: kinds, columns: snapshot.reference.columns, keyColumns: ['id'] };
     const native = await maria.data.checksummer.checksum({ ...request, digest: 'native' });
     expect(native.hash).toMatch(/^mysql-(crc|md5):[0-9a-f]{16}$/);
+    expect(await maria.data.checksummer.checksum({ ...request, digest: 'typed' })).toEqual(native);
     expect(native.rows).toBe((await maria.data.checksummer.checksum(request)).rows);
     const result = await diffTable(snapshot, { reference: maria.data, others: { twin: maria.data } });
     const found = result.byConnection.twin;

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { ChecksumResult, DataPlane, DialectName, KeyRange, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
 import { emptyTextIsNull } from '@dbferry/dialects';
 import { keyOrderAgrees } from '../copy/key-order';
@@ -74,9 +75,11 @@ export interface DiffSnapshot {
   /**
    * 'native' when every side is the same dialect: each database may checksum with its own cheaper
    * hash of the same row text (ChecksumRequest.digest), never compared with another dialect's.
+   * 'typed' when besides every column has the same native and neutral type on every side
+   * (`sameColumnType`): each database may hash the values by their types, with no row text.
    * Absent (and in snapshots planned before it): the portable md5 digest.
    */
-  digest?: 'native';
+  digest?: 'native' | 'typed';
 }
 
 /** A key range to diff (bounds in the lossless key codec), and the connections still to compare there. */
@@ -227,8 +230,20 @@ export async function planDiff(input: PlanDiffInput): Promise<DiffSnapshot> {
     bisectionThreshold: threshold,
     notes,
     ...(refSchema.rowEstimate !== null && { referenceRowEstimate: refSchema.rowEstimate }),
-    ...(input.others.every((o) => o.dialect === input.reference.dialect) && { digest: 'native' as const }),
+    ...(input.others.every((o) => o.dialect === input.reference.dialect) && {
+      digest: others.every((o) => o.columns.every((c, j) => sameColumnType(refColumns[j], c))) ? ('typed' as const) : ('native' as const),
+    }),
   };
+}
+
+/**
+ * The same column type on two sides of one dialect: the same native type (typmods included) and
+ * the same neutral type. Only then may a typed digest hash a column by its type on each side: two
+ * types' hashes may agree where the diff's rules do not (an int4 day number and a date) or
+ * disagree where they agree (an integer and a numeric holding 7).
+ */
+export function sameColumnType(a: NeutralColumn, b: NeutralColumn): boolean {
+  return a.nativeType.trim().toLowerCase() === b.nativeType.trim().toLowerCase() && isDeepStrictEqual(a.type, b.type);
 }
 
 /** The first segment of a diff: the whole table, every other connection. */
