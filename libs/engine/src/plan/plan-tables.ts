@@ -263,7 +263,10 @@ async function planOne(
   let ddl: string[] = [];
   let deferredKey: string[] | undefined;
   if (!existing) {
-    const deferKey = input.options.deferKeys === true && keyColumns.length > 0 && dialectFor(input.target.dialect).capabilities.deferredKeyBuild === true;
+    // Only a key the source enforces (its primary key) is known unique: a key the job names may hold
+    // duplicates, which a key kept during the load turns into rejected rows, a deferred one into a failed run.
+    const sourceKey = keyColumns.length > 0 && keyColumns.length === described.primaryKey.length && keyColumns.every((k, i) => described.primaryKey[i] === k);
+    const deferKey = input.options.deferKeys === true && sourceKey && dialectFor(input.target.dialect).capabilities.deferredKeyBuild === true;
     const created = targetData.ddl.createTable(target, targetShape(described, targetColumns, targetKeys, targetName, maxIdentifierBytes), { typeOverrides, deferKey });
     ddl = created.statements;
     if (deferKey && created.deferred?.length) deferredKey = created.deferred;

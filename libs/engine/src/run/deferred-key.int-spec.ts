@@ -145,6 +145,17 @@ describe('a deferred primary key (PostgreSQL → PostgreSQL)', () => {
     expect(await primaryKey(plan.target)).toEqual(['id']);
   }, 60_000);
 
+  it('defers only a key the source enforces: a key the job names (maybe not unique) is kept during the load', async () => {
+    const [plan] = await planTables({
+      source: { dialect: 'postgres', session: source.session },
+      target: { dialect: 'postgres', session: target.session, defaultSchema: 'public' },
+      tables: [{ source: 'public.items', target: 'public.by_label', keyColumns: ['label'] }],
+      options: { createTables: true, evolveSchema: false, deferKeys: true },
+    });
+    expect(plan.deferredKey).toBeUndefined();
+    expect(plan.ddl.join(';')).toContain('PRIMARY KEY ("label")');
+  }, 60_000);
+
   it('refuses an upsert into a table without a key on the upsert key, naming the table', async () => {
     const { snapshot, table } = await plannedSnapshot('public.left_bare');
     expect(snapshot.deferredKey).toBeDefined();
