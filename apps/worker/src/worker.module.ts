@@ -37,6 +37,7 @@ import { RepairSessionPool } from './repairs/repair-sessions';
 import { ConnectionOpener } from './runs/connection-opener';
 import { Reconciler } from './runs/reconciler';
 import { RunAlerts } from './runs/run-alerts';
+import { AlertSender } from './alerts/alert-sender';
 import { RunStore } from './runs/run-store';
 import { RunVerifier } from './runs/run-verifier';
 import { SessionPool } from './runs/session-pool';
@@ -74,6 +75,7 @@ export class WorkerModule {
         WorkerMetrics,
         OpsServer,
         RunStore,
+        AlertSender,
         RunAlerts,
         RunVerifier,
         ConnectionOpener,

@@ -1,15 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import type { Redis } from 'ioredis';
-import { alertsConfig, securityConfig } from '@dbferry/config';
-import { AlertSettingsSecrets, ConnectionSecrets, type GroupRecord, type MemberDebt, type SyncTaskRecord } from '@dbferry/control-plane';
-import { EgressPolicy } from '@dbferry/dialects-core';
-import { type Alert, AlertDeduper, AlertMailer, AlertSendError, resolveAlertDelivery } from '@dbferry/notify';
-import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from '@dbferry/queue';
-import { RedisAlertKeyStore } from '../runs/run-alerts';
+import { Injectable, Logger } from '@nestjs/common';
+import type { GroupRecord, MemberDebt, SyncTaskRecord } from '@dbferry/control-plane';
+import type { Alert } from '@dbferry/notify';
+import { AlertSender } from '../alerts/alert-sender';
 
-const ALERT_BUDGET_MS = 60_000;
-const SMTP_TIMEOUT_MS = 10_000;
 const MAX_ERROR = 300;
 
 /**
@@ -20,20 +13,8 @@ const MAX_ERROR = 300;
 @Injectable()
 export class GroupAlerts {
   private readonly logger = new Logger(GroupAlerts.name);
-  private readonly keys: RedisAlertKeyStore;
-  private readonly egress: EgressPolicy;
 
-  constructor(
-    private readonly connections: ConnectionSecrets,
-    private readonly settings: AlertSettingsSecrets,
-    @Inject(QUEUE_REDIS) redis: Redis,
-    @Inject(QUEUE_OPTIONS) private readonly queue: QueueModuleOptions,
-    @Inject(alertsConfig.KEY) private readonly env: ConfigType<typeof alertsConfig>,
-    @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
-  ) {
-    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
-    this.keys = new RedisAlertKeyStore(redis);
-  }
+  constructor(private readonly sender: AlertSender) {}
 
   async taskFailed(group: Pick<GroupRecord, 'id' | 'name'>, task: SyncTaskRecord, error: string): Promise<void> {
     const short = error.replace(/\s+/g, ' ').slice(0, MAX_ERROR);
@@ -64,34 +45,16 @@ export class GroupAlerts {
   }
 
   private async within(what: string, send: () => Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, ALERT_BUDGET_MS)));
-    const work = send().catch((error: unknown) => this.logger.warn(`${what}: alert mail not sent: ${(error as Error).message}`));
-    await Promise.race([work, budget]);
-    clearTimeout(timer);
+    await this.sender.withinBudget(send, (message) => this.logger.warn(`${what}: ${message}`));
   }
 
   private async send(dedupeKey: string, occurrence: string, connectionId: string, alert: Alert): Promise<void> {
-    const delivery = resolveAlertDelivery(await this.settings.load(), this.env);
-    if (!delivery?.enabled || !delivery.recipients.length) return;
-    const deduper = new AlertDeduper(this.keys, { windowMs: delivery.windowMs, namespace: this.queue.prefix });
-    const claim = await deduper.claim('run-failed', dedupeKey, occurrence);
-    if (!claim) {
-      this.logger.log(`${dedupeKey}: alert mail held back, already mailed within ${delivery.windowMs / 1000} s`);
-      return;
-    }
-    const mailer = new AlertMailer({ ...delivery.smtp, timeoutMs: SMTP_TIMEOUT_MS }, delivery.recipients, {
-      pinHost: async (host) => (await this.egress.resolve(host)).address,
+    const outcome = await this.sender.send({
+      kind: 'run-failed',
+      key: dedupeKey,
+      occurrence,
+      compose: async () => ({ content: alert, secrets: await this.sender.passwords([connectionId]) }),
     });
-    try {
-      const secret = (await this.connections.load(connectionId).catch(() => null))?.password;
-      await mailer.send(alert, secret ? [secret] : []);
-      await claim.sent();
-    } catch (error) {
-      await claim.release().catch(() => undefined);
-      throw new Error(error instanceof AlertSendError ? error.message : mailer.scrub((error as Error).message ?? 'sending failed'));
-    } finally {
-      mailer.close();
-    }
+    if (outcome.status === 'held') this.logger.log(`${dedupeKey}: alert mail held back, already mailed within ${outcome.windowMs / 1000} s`);
   }
 }

@@ -1,19 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import type { Redis } from 'ioredis';
-import { alertsConfig, securityConfig } from '@dbferry/config';
+import { Injectable, Logger } from '@nestjs/common';
 import {
-  AlertSettingsSecrets,
-  ConnectionSecrets,
   RunChunkEntity,
   RunEntity,
   RunRejectEntity,
   RunStatus,
   RunTableEntity,
 } from '@dbferry/control-plane';
-import { EgressPolicy } from '@dbferry/dialects-core';
-import { type Alert, AlertDeduper, type AlertKeyStore, AlertMailer, AlertSendError, resolveAlertDelivery, type RunAlertKind } from '@dbferry/notify';
-import { QUEUE_OPTIONS, QUEUE_REDIS, QueueModuleOptions } from '@dbferry/queue';
+import type { Alert, RunAlertKind } from '@dbferry/notify';
+import { AlertSender } from '../alerts/alert-sender';
 import { RunStore } from './run-store';
 
 /** The most failing tables, and failed chunks and rejected rows per table, an alert names. */
@@ -21,9 +15,6 @@ const MAX_TABLES = 5;
 const MAX_CHUNKS = 3;
 const MAX_REJECTS = 3;
 const MAX_ERROR = 300;
-/** An alert never holds a job past this, whatever SMTP or Redis do. */
-const ALERT_BUDGET_MS = 60_000;
-const SMTP_TIMEOUT_MS = 10_000;
 /** What the run log calls each mail. */
 const ALERT_WORDS: Record<RunAlertKind, string> = { 'run-failed': 'failure', 'run-recovered': 'recovery', 'run-drift': 'drift' };
 
@@ -122,23 +113,6 @@ export function describeDriftAlert(facts: DriftAlertFacts, at = new Date()): Ale
   return { kind: 'run-drift', jobName: facts.jobName, runId: run.id, summary: lines.join('\n'), details, at };
 }
 
-/** The deduper's keys in Redis: SET NX PX to claim, a compare-and-delete to give a claim back. */
-export class RedisAlertKeyStore implements AlertKeyStore {
-  constructor(private readonly redis: Redis) {}
-
-  async claim(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
-  }
-
-  async release(key: string, value: string): Promise<void> {
-    await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, value);
-  }
-
-  async clear(key: string): Promise<void> {
-    await this.redis.del(key);
-  }
-}
-
 /**
  * Mails the alert a settled run calls for. Never throws and never touches the run: a failure
  * to send is written to the run log and the worker log, and its dedupe claim is given back.
@@ -146,22 +120,11 @@ export class RedisAlertKeyStore implements AlertKeyStore {
 @Injectable()
 export class RunAlerts {
   private readonly logger = new Logger(RunAlerts.name);
-  private readonly keys: RedisAlertKeyStore;
-  private readonly egress: EgressPolicy;
 
   constructor(
     private readonly store: RunStore,
-    private readonly connections: ConnectionSecrets,
-    private readonly settings: AlertSettingsSecrets,
-    @Inject(QUEUE_REDIS) redis: Redis,
-    @Inject(QUEUE_OPTIONS) private readonly queue: QueueModuleOptions,
-    @Inject(alertsConfig.KEY) private readonly env: ConfigType<typeof alertsConfig>,
-    @Inject(securityConfig.KEY) security: ConfigType<typeof securityConfig>,
-  ) {
-    // Saved SMTP hosts obey the same egress policy as database hosts, checked again at each send.
-    this.egress = new EgressPolicy({ allow: security.hostsAllow, deny: security.hostsDeny });
-    this.keys = new RedisAlertKeyStore(redis);
-  }
+    private readonly sender: AlertSender,
+  ) {}
 
   /** Called once a run has been settled (failed, succeeded or cancelled); reads the outcome from the store. */
   async runEnded(runId: string): Promise<void> {
@@ -177,20 +140,14 @@ export class RunAlerts {
   }
 
   private async withinBudget(runId: string, send: () => Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.logger.warn(`alert for run ${runId} still pending after ${ALERT_BUDGET_MS} ms; the run is settled, moving on`);
-        resolve();
-      }, ALERT_BUDGET_MS);
-    });
-    const work = send().catch(async (error: unknown) => {
-      const message = `alert mail not sent: ${(error as Error).message}`;
-      this.logger.warn(`run ${runId}: ${message}`);
-      await this.store.logEnd(runId, 'warn', message).catch(() => undefined);
-    });
-    await Promise.race([work, budget]);
-    clearTimeout(timer);
+    await this.sender.withinBudget(
+      send,
+      async (message) => {
+        this.logger.warn(`run ${runId}: ${message}`);
+        await this.store.logEnd(runId, 'warn', message).catch(() => undefined);
+      },
+      () => this.logger.warn(`alert for run ${runId} still pending after the alert budget; the run is settled, moving on`),
+    );
   }
 
   private async alert(runId: string): Promise<void> {
@@ -208,7 +165,7 @@ export class RunAlerts {
     const drifted = (run.drift !== null && Number(run.drift) > 0) || !!run.verifyError;
     if (!drifted) {
       // Clearing a key needs only the namespace, not the saved window.
-      if (run.drift !== null) await new AlertDeduper(this.keys, { namespace: this.queue.prefix }).driftCleared(run.jobId);
+      if (run.drift !== null) await this.sender.deduper().driftCleared(run.jobId);
       return;
     }
     await this.mail(run, 'run-drift', async () => {
@@ -218,43 +175,19 @@ export class RunAlerts {
     });
   }
 
-  /** The deduper of the saved delivery settings' window (null when alerts are off). */
-  private deduperFor(delivery: ReturnType<typeof resolveAlertDelivery>): AlertDeduper | null {
-    if (!delivery?.enabled || !delivery.recipients.length) return null;
-    return new AlertDeduper(this.keys, { windowMs: delivery.windowMs, namespace: this.queue.prefix });
-  }
-
-  private async mail(run: RunEntity, kind: RunAlertKind, describe: () => Promise<{ content: Alert; secrets: string[] }>): Promise<void> {
-    const delivery = resolveAlertDelivery(await this.settings.load(), this.env);
-    const deduper = this.deduperFor(delivery);
-    if (!delivery || !deduper) return;
-    const claim = await deduper.claim(kind, run.jobId, run.id);
-    if (!claim) {
+  private async mail(run: RunEntity, kind: RunAlertKind, compose: () => Promise<{ content: Alert; secrets: string[] }>): Promise<void> {
+    const outcome = await this.sender.send({ kind, key: run.jobId, occurrence: run.id, compose });
+    if (outcome.status === 'held') {
       const what = kind === 'run-drift' ? 'drift' : 'failure';
-      await this.store.logEnd(run.id, 'info', `alert mail held back: this job's ${what} was already mailed within the last ${delivery.windowMs / 1000} s`);
-      return;
-    }
-    const mailer = new AlertMailer({ ...delivery.smtp, timeoutMs: SMTP_TIMEOUT_MS }, delivery.recipients, {
-      pinHost: async (host) => (await this.egress.resolve(host)).address,
-    });
-    try {
-      const alert = await describe();
-      const sent = await mailer.send(alert.content, alert.secrets);
-      await claim.sent();
-      await this.store.logEnd(run.id, 'info', `${ALERT_WORDS[kind]} alert mailed to ${sent.accepted.length} recipient(s)`);
-    } catch (error) {
-      await claim.release().catch(() => undefined);
-      const message = error instanceof AlertSendError ? error.message : mailer.scrub((error as Error).message ?? 'sending failed');
-      throw new Error(message);
-    } finally {
-      mailer.close();
+      await this.store.logEnd(run.id, 'info', `alert mail held back: this job's ${what} was already mailed within the last ${outcome.windowMs / 1000} s`);
+    } else if (outcome.status === 'sent') {
+      await this.store.logEnd(run.id, 'info', `${ALERT_WORDS[kind]} alert mailed to ${outcome.accepted} recipient(s)`);
     }
   }
 
   /** The passwords of the job's ends: driver errors rarely echo one, but if one does it must not reach a mailbox. */
   private async passwords(job: { sourceId: string; targetId: string } | null): Promise<string[]> {
-    const ends = job ? await Promise.all([job.sourceId, job.targetId].map((id) => this.connections.load(id).catch(() => null))) : [];
-    return ends.map((c) => c?.password).filter((p): p is string => !!p);
+    return job ? this.sender.passwords([job.sourceId, job.targetId]) : [];
   }
 
   private async describe(kind: RunAlertKind, run: RunEntity, previousRunId: string | undefined): Promise<{ content: Alert; secrets: string[] }> {
