@@ -40,14 +40,21 @@ async function visitAll(page: Page): Promise<void> {
 
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 
-describe('console: fault injection off (e2e)', () => {
-  let h: ConsoleHarness;
+/** The API (no worker) and Chromium for the tests of the enclosing describe, with FAULTS_ENABLED as given. */
+function consoleWithFaults(enabled: boolean): () => ConsoleHarness {
+  let h: ConsoleHarness | undefined;
   beforeAll(async () => {
-    h = await startConsole({ worker: false, env: { FAULTS_ENABLED: 'false' } });
+    h = await startConsole({ worker: false, env: { FAULTS_ENABLED: String(enabled) } });
   }, 180_000);
   afterAll(async () => h?.close());
+  return () => h as ConsoleHarness;
+}
+
+describe('console: fault injection off (e2e)', () => {
+  const harness = consoleWithFaults(false);
 
   it('an admin going through every page never asks /api/faults, and meets no failed request or console error', async () => {
+    const h = harness();
     await h.token('admin');
     const opened: ConsolePage = await h.newPage();
     const { page } = opened;
@@ -73,13 +80,10 @@ describe('console: fault injection off (e2e)', () => {
 });
 
 describe('console: fault injection on (e2e)', () => {
-  let h: ConsoleHarness;
-  beforeAll(async () => {
-    h = await startConsole({ worker: false, env: { FAULTS_ENABLED: 'true' } });
-  }, 180_000);
-  afterAll(async () => h?.close());
+  const harness = consoleWithFaults(true);
 
   it('offers an admin the Faults page from the sign-in on, and lists faults with no noise', async () => {
+    const h = harness();
     const { page, context } = await h.signedInPage('admin', '/dashboard');
     const { noise, faultRequests } = watchNoise(page, h.origin);
     await nav(page).getByRole('link', { name: 'Faults' }).click();
@@ -92,6 +96,7 @@ describe('console: fault injection on (e2e)', () => {
   }, 60_000);
 
   it('never shows an operator or a viewer the Faults entry, nor asks /api/faults for them', async () => {
+    const h = harness();
     for (const role of ['operator', 'viewer'] as const) {
       await h.token(role);
       const opened = await h.newPage();
