@@ -1,7 +1,7 @@
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { type Column, DataTable } from '../../components/DataTable';
-import { Field } from '../../components/Field';
+import { StatusFilter, useListFilters } from '../../components/ListFilters';
 import { CanEdit } from '../../components/role';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../components/useApi';
@@ -17,7 +17,7 @@ const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as co
 /** Every diff, newest first, with its connections, tables and the differing rows found so far; the counts per connection are on each diff's page. */
 export default function DiffsPage() {
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  const [params, setFilter] = useListFilters();
   const status = STATUSES.find((s) => s === params.get('status'));
   const names = useApi((signal) => connectionNames(signal), []);
   const columns: Column<ListedDiff>[] = [
@@ -55,28 +55,7 @@ export default function DiffsPage() {
       </div>
       <p className="muted">A reference connection compared with others, table by table: rows missing, extra and different, with every differing key kept.</p>
       <form className="toolbar filters" role="search" aria-label="Filter diffs" onSubmit={(e) => e.preventDefault()}>
-        <Field label="Status">
-          <select
-            name="status"
-            value={status ?? ''}
-            onChange={(e) =>
-              setParams((current) => {
-                const copy = new URLSearchParams(current);
-                if (e.target.value) copy.set('status', e.target.value);
-                else copy.delete('status');
-                copy.delete('offset');
-                return copy;
-              })
-            }
-          >
-            <option value="">Any status</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <StatusFilter statuses={STATUSES} value={status} onChange={(value) => setFilter('status', value)} />
       </form>
       <DataTable<ListedDiff>
         columns={columns}

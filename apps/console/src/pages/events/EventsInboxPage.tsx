@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { type Column, DataTable } from '../../components/DataTable';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
+import { StatusFilter, useListFilters } from '../../components/ListFilters';
 import { CanEdit } from '../../components/role';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../components/useApi';
@@ -11,7 +12,7 @@ import { EVENT_STATUSES, type InboxEventView, loadSources } from './events';
 
 /** The event inbox, filtered by source, status and entity type (in the URL); operators redrive chosen or all failed events. */
 export default function EventsInboxPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, setFilter] = useListFilters();
   const source = params.get('source') ?? undefined;
   const status = EVENT_STATUSES.find((s) => s === params.get('status'));
   const entityType = params.get('entityType') ?? undefined;
@@ -20,14 +21,6 @@ export default function EventsInboxPage() {
   const [tick, setTick] = useState(0);
   const [requeued, setRequeued] = useState<number>();
   const [error, setError] = useState<unknown>();
-  const setFilter = (name: string, value: string) =>
-    setParams((current) => {
-      const copy = new URLSearchParams(current);
-      if (value) copy.set(name, value);
-      else copy.delete(name);
-      copy.delete('offset');
-      return copy;
-    });
   const redrive = async (ids?: string[]) => {
     setError(undefined);
     try {
@@ -90,16 +83,7 @@ export default function EventsInboxPage() {
             ))}
           </select>
         </Field>
-        <Field label="Status">
-          <select name="status" value={status ?? ''} onChange={(e) => setFilter('status', e.target.value)}>
-            <option value="">Any status</option>
-            {EVENT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <StatusFilter statuses={EVENT_STATUSES} value={status} onChange={(value) => setFilter('status', value)} />
         <Field label="Entity type">
           <input name="entityType" value={entityType ?? ''} onChange={(e) => setFilter('entityType', e.target.value)} />
         </Field>

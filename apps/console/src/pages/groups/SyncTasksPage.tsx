@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
+import { StatusFilter, useListFilters } from '../../components/ListFilters';
 import { CanEdit } from '../../components/role';
 import { useApi } from '../../components/useApi';
 import { connectionNames, nameOf as nameIn } from '../arbitration/arbitration';
@@ -12,7 +13,7 @@ import './groups.css';
 
 /** Every sync task, filtered by status and group (in the URL); operators execute one, or every pending one (of the group filtered). */
 export default function SyncTasksPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, setFilter] = useListFilters();
   const status = TASK_STATUSES.find((s) => s === params.get('status'));
   const groupId = params.get('groupId') ?? undefined;
   const groups = useApi((signal) => loadGroups(signal), []);
@@ -21,14 +22,6 @@ export default function SyncTasksPage() {
   const [queued, setQueued] = useState<number>();
   const [error, setError] = useState<unknown>();
   const groupName = (id: string) => groups.data?.find((g) => g.id === id)?.name ?? id.slice(0, 8);
-  const setFilter = (name: string, value: string) =>
-    setParams((current) => {
-      const copy = new URLSearchParams(current);
-      if (value) copy.set(name, value);
-      else copy.delete(name);
-      copy.delete('offset');
-      return copy;
-    });
   const executeAll = async () => {
     setError(undefined);
     try {
@@ -56,16 +49,7 @@ export default function SyncTasksPage() {
       </div>
       <p className="muted">One task per write a member does not hold yet. Several pending writes of a key apply as the newest; a task a newer write overtook is skipped.</p>
       <form className="toolbar filters" role="search" aria-label="Filter sync tasks" onSubmit={(e) => e.preventDefault()}>
-        <Field label="Status">
-          <select name="status" value={status ?? ''} onChange={(e) => setFilter('status', e.target.value)}>
-            <option value="">Any status</option>
-            {TASK_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <StatusFilter statuses={TASK_STATUSES} value={status} onChange={(value) => setFilter('status', value)} />
         <Field label="Group">
           <select name="groupId" value={groupId ?? ''} onChange={(e) => setFilter('groupId', e.target.value)}>
             <option value="">Any group</option>

@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import type { Schema } from '@dbferry/api-client';
 import { api, unwrap } from '../../api/client';
 import { type Column, DataTable } from '../../components/DataTable';
 import { Field } from '../../components/Field';
+import { StatusFilter, useListFilters } from '../../components/ListFilters';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useApi } from '../../components/useApi';
 import { formatCount, formatTime, SINCE_CHOICES, secondsBetween, sinceFor } from './format';
@@ -41,7 +42,7 @@ const columns: Column<ListedRun>[] = [
 /** Every run, newest first, filtered by status, job and time, a page at a time from the server. */
 export default function RunsPage() {
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  const [params, setFilter] = useListFilters();
   const status = RUN_STATUSES.find((s) => s === params.get('status'));
   const jobId = params.get('jobId') ?? '';
   const since = SINCE_CHOICES.find((c) => c.value === params.get('since'))?.value ?? '';
@@ -56,29 +57,12 @@ export default function RunsPage() {
   const tick = useRef(0);
   if (!params.get('offset')) tick.current = clock;
 
-  const setFilter = (name: string, value: string) =>
-    setParams((current) => {
-      const copy = new URLSearchParams(current);
-      if (value) copy.set(name, value);
-      else copy.delete(name);
-      copy.delete('offset');
-      return copy;
-    });
 
   return (
     <section>
       <h1>Runs</h1>
       <form className="toolbar filters" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
-        <Field label="Status">
-          <select name="status" value={status ?? ''} onChange={(e) => setFilter('status', e.target.value)}>
-            <option value="">Any status</option>
-            {RUN_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <StatusFilter statuses={RUN_STATUSES} value={status} onChange={(value) => setFilter('status', value)} />
         <Field label="Job">
           <select name="jobId" value={jobId} onChange={(e) => setFilter('jobId', e.target.value)}>
             <option value="">Every job</option>
