@@ -274,6 +274,14 @@ export interface ChecksumResult {
 
 export interface Checksummer {
   checksum(request: ChecksumRequest): Promise<ChecksumResult>;
+  /**
+   * The checksums of every sub-range of `request.range` cut at `bounds` (ascending inner
+   * boundaries of a one-column integer key; bucket i is (bounds[i-1], bounds[i]], the first and
+   * last open-ended like the range), in ONE pass over the range: result i is what `checksum` gives
+   * for bucket i. Null when this checksummer cannot here (another key, a digest computed in the
+   * worker); the caller then checksums the sub-ranges one by one. Optional.
+   */
+  checksumBuckets?(request: ChecksumRequest, bounds: NeutralValue[][]): Promise<ChecksumResult[] | null>;
 }
 
 export interface CreateTableOptions {
