@@ -53,6 +53,20 @@ async function drain(stream: AsyncIterable<RowBatch>): Promise<number> {
 }
 
 describe('faultySession', () => {
+  it('keeps the reader\'s optional countRows (a deferred key\'s check), as a read, and leaves it absent where the dialect has none', async () => {
+    const reached: string[] = [];
+    const calls: string[] = [];
+    const inner = recordingSession(reached);
+    const plane = inner.data as DataPlane;
+    const counting = { ...inner, data: { ...plane, reader: { ...plane.reader, countRows: async () => (reached.push('countRows'), 7) } } };
+    const data = faultySession(counting, checkFailing([], calls)).data as DataPlane;
+    expect(await data.reader.countRows?.(table)).toBe(7);
+    expect({ reached, calls }).toEqual({ reached: ['countRows'], calls: ['read'] });
+    const failing = faultySession(counting, checkFailing(['read'], [])).data as DataPlane;
+    await expect(failing.reader.countRows?.(table)).rejects.toBeInstanceOf(InjectedFaultError);
+    expect((faultySession(inner, checkFailing([], [])).data as DataPlane).reader.countRows).toBeUndefined();
+  });
+
   it('fails reads and nothing else under a read fault, before the database is reached', async () => {
     const reached: string[] = [];
     const calls: string[] = [];

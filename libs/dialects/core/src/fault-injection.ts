@@ -33,6 +33,7 @@ export type FaultCheck = (operation: FaultOperation, options?: { consume?: boole
 export function faultyDataPlane(plane: DataPlane, check: FaultCheck): DataPlane {
   const lookupType = plane.introspector.lookupType?.bind(plane.introspector);
   const describeExpressions = plane.introspector.describeExpressions?.bind(plane.introspector);
+  const countRows = plane.reader.countRows?.bind(plane.reader);
   const read = async function* (request: Parameters<DataPlane['reader']['read']>[0]): AsyncGenerator<RowBatch> {
     await check('read');
     yield* plane.reader.read(request);
@@ -49,6 +50,8 @@ export function faultyDataPlane(plane: DataPlane, check: FaultCheck): DataPlane 
       read,
       keyBounds: async (table, keys, where) => (await check('read'), plane.reader.keyBounds(table, keys, where)),
       splitRanges: async (table, keys, parts, where) => (await check('read'), plane.reader.splitRanges(table, keys, parts, where)),
+      // A deferred primary key's check counts the table (finish-run): dropping it would fail every such run under faults.
+      ...(countRows && { countRows: async (table) => (await check('read'), countRows(table)) }),
     },
     writer: { write: async (request, batches) => (await check('write'), plane.writer.write(request, batches)) },
     checksummer: { checksum: async (request) => (await check('read'), plane.checksummer.checksum(request)) },
