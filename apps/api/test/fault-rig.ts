@@ -58,8 +58,9 @@ export class FaultRig {
     private readonly store: Client,
   ) {}
 
-  static async start(prefix: string): Promise<FaultRig> {
-    const api = await startApi();
+  /** `apiEnv`: the API's own settings (e.g. FAULTS_ENABLED). */
+  static async start(prefix: string, apiEnv: Record<string, string> = {}): Promise<FaultRig> {
+    const api = await startApi(apiEnv);
     const pg = await createPostgresDatabase(`${prefix}_src`);
     const maria = await createMysqlDatabase(`${prefix}_dst`);
     const pgTarget = await createPostgresDatabase(`${prefix}_dst`);
@@ -91,6 +92,11 @@ export class FaultRig {
     } finally {
       await client.end();
     }
+  }
+
+  /** Injects a fault (as the admin; the API and the workers need FAULTS_ENABLED=true). */
+  async fault(body: { connectionId: string; operation: 'connect' | 'read' | 'write'; count?: number; seconds?: number }): Promise<void> {
+    await request(this.api.http).post('/api/faults').set('Authorization', `Bearer ${this.admin}`).send(body).expect(201);
   }
 
   async createJob(body: object): Promise<string> {

@@ -147,7 +147,7 @@ describe('a worker killed mid-run (e2e)', () => {
     for (const id of inFlight) expect(after.find((c) => c.id === id)?.attempts).toBeGreaterThanOrEqual(2);
     expect(await targetKey('events')).toEqual(['PRIMARY KEY (id)']);
     const logs = await rig.logs(runId);
-    expect(logs).toContainEqual(expect.stringMatching(/^primary key deferred until the table is loaded: ALTER TABLE "public"."events" ADD PRIMARY KEY \("id"\)/));
+    expect(logs).toContainEqual(expect.stringMatching(/^primary key of "public"."events" deferred until the table is loaded: ALTER TABLE "public"."events" ADD PRIMARY KEY \("id"\)/));
     expect(logs).toContain(`primary key built after the load; the table holds the ${BIG} row(s) written`);
     await expectSameTable(
       { dialect: 'postgres', url: rig.pg.url, table: { schema: 'public', name: 'events' } },

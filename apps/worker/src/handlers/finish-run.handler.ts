@@ -158,7 +158,11 @@ export class FinishRunHandler implements JobHandlerOf<JobName.FinishRun> {
           if (whole && !last) throw error;
           const message = (error as Error).message;
           if (whole) ends.set(table.id, { ...end, status: 'failed', error: message });
-          await log('error', `primary key not built: ${message}; the table has none until it is built: ${statements}`, table.sourceTable, error);
+          // What is left there, so the operator can judge it before building the key by hand (best effort).
+          const data = await target(snapshot).then((t) => t.data).catch(() => undefined);
+          const held = await data?.reader.countRows?.(snapshot.target.table).catch(() => undefined);
+          const holds = held === undefined ? '' : `; the table holds ${held} row(s), ${table.rowsWritten} of them written by this run,`;
+          await log('error', `primary key not built: ${message}${holds} and has no key until it is built: ${statements}`, table.sourceTable, error);
         }
       }
     } finally {

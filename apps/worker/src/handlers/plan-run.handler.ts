@@ -13,6 +13,11 @@ import { RunAlerts } from '../runs/run-alerts';
 import { RunStore } from '../runs/run-store';
 
 const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+/**
+ * The run-log line written before a table is created without its key: a re-plan of the run (its
+ * worker killed before the chunks were stored) finds it and carries on with the deferral.
+ */
+const deferredLine = (t: { schema: string; name: string }) => `primary key of ${JSON.stringify(t.schema)}.${JSON.stringify(t.name)} deferred until the table is loaded`;
 
 interface IncrementalRead {
   column?: string;
@@ -66,7 +71,12 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       target: { dialect: ends.target.stored.dialect, session: ends.target.session, defaultSchema: defaultSchema(ends.target.stored) },
       tables: syncJob.tables,
       // A full copy replacing key ranges never needs the key while loading: a table it creates is keyed after the load.
-      options: { createTables: syncJob.createTables, evolveSchema: syncJob.evolveSchema, deferKeys: syncJob.mode === 'full' && syncJob.writeMode !== 'upsert' },
+      options: {
+        createTables: syncJob.createTables,
+        evolveSchema: syncJob.evolveSchema,
+        deferKeys: syncJob.mode === 'full' && syncJob.writeMode !== 'upsert',
+        createdBare: async (target) => (await this.store.countLog(runId, deferredLine(target))) > 0,
+      },
     });
     const failures: TableFailure[] = [...planned.failures];
     const plans: TablePlan[] = [];
@@ -81,11 +91,15 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     try {
       for (const plan of planned.plans) {
         try {
+          if (plan.deferredKey) {
+            // Said before the table exists, so that a re-plan after a crash knows the bare table is this run's.
+            if (plan.ddl.length) await this.store.log(runId, 'info', `${deferredLine(plan.target)}: ${plan.deferredKey.join('; ')}`, qualified(plan.source));
+            else await this.store.log(runId, 'warn', `${qualified(plan.target)} was created without its primary key by an earlier attempt of this plan, cut short: its key is still built after the load`, qualified(plan.source));
+            bare.push(plan);
+          }
           if (plan.ddl.length) {
             await ends.target.data.execute(plan.ddl);
-            if (plan.deferredKey) bare.push(plan);
             await this.store.log(runId, 'info', `ran on the target: ${plan.ddl.join('; ')}`, qualified(plan.source));
-            if (plan.deferredKey) await this.store.log(runId, 'info', `primary key deferred until the table is loaded: ${plan.deferredKey.join('; ')}`, qualified(plan.source));
           }
           const read = await this.incrementalRead(syncJob, plan);
           if (plan.transform?.hashes && salt === undefined) salt = await this.salts.sealed(syncJob.id);

@@ -36,6 +36,13 @@ export interface PlanOptions {
    * the key while loading: a full copy that replaces key ranges (not upsert, not incremental).
    */
   deferKeys?: boolean;
+  /**
+   * Asked of an existing target without a primary key: did an earlier attempt of this same run
+   * create it bare (deferKeys) before being cut short, e.g. a worker killed before the run's
+   * chunks were stored? Such a table is planned as the run's own: no DDL, and its deferredKey as
+   * if it were created now (the same shape gives the same statements).
+   */
+  createdBare?: (target: TableRef) => Promise<boolean>;
 }
 
 export interface ColumnMapping {
@@ -262,14 +269,19 @@ async function planOne(
   const typeOverrides = Object.fromEntries([...choices].filter(([, c]) => c.native !== undefined).map(([name, c]) => [name, c.native as string]));
   let ddl: string[] = [];
   let deferredKey: string[] | undefined;
+  // Only a key the source enforces (its primary key) is known unique: a key the job names may hold
+  // duplicates, which a key kept during the load turns into rejected rows, a deferred one into a failed run.
+  const sourceKey = keyColumns.length > 0 && keyColumns.length === described.primaryKey.length && keyColumns.every((k, i) => described.primaryKey[i] === k);
+  const deferKey = input.options.deferKeys === true && sourceKey && dialectFor(input.target.dialect).capabilities.deferredKeyBuild === true;
+  const ownBare = deferKey && !!existing && !existing.primaryKey.length && !created.length && (await input.options.createdBare?.(target)) === true;
   if (!existing) {
-    // Only a key the source enforces (its primary key) is known unique: a key the job names may hold
-    // duplicates, which a key kept during the load turns into rejected rows, a deferred one into a failed run.
-    const sourceKey = keyColumns.length > 0 && keyColumns.length === described.primaryKey.length && keyColumns.every((k, i) => described.primaryKey[i] === k);
-    const deferKey = input.options.deferKeys === true && sourceKey && dialectFor(input.target.dialect).capabilities.deferredKeyBuild === true;
-    const created = targetData.ddl.createTable(target, targetShape(described, targetColumns, targetKeys, targetName, maxIdentifierBytes), { typeOverrides, deferKey });
-    ddl = created.statements;
-    if (deferKey && created.deferred?.length) deferredKey = created.deferred;
+    const plan = targetData.ddl.createTable(target, targetShape(described, targetColumns, targetKeys, targetName, maxIdentifierBytes), { typeOverrides, deferKey });
+    ddl = plan.statements;
+    if (deferKey && plan.deferred?.length) deferredKey = plan.deferred;
+  } else if (ownBare) {
+    // Created bare by an earlier attempt of this run: the same shape gives the same key statements.
+    const again = targetData.ddl.createTable(target, targetShape(described, targetColumns, targetKeys, targetName, maxIdentifierBytes), { deferKey });
+    if (again.deferred?.length) deferredKey = again.deferred;
   } else if (created.length) ddl = targetData.ddl.addColumns(target, created, { typeOverrides }).statements;
   if (ddl.length) ddl = [...typeDdl, ...ddl];
 

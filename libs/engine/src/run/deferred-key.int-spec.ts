@@ -99,6 +99,36 @@ describe('a deferred primary key (PostgreSQL → PostgreSQL)', () => {
     await expect(buildDeferredKey(snapshot, target.data, ROWS + 1)).rejects.toThrow(RowCountMismatchError);
   }, 60_000);
 
+  it('a re-plan claims a bare table only when createdBare says this run created it, and only while it has no key', async () => {
+    const { table } = await plannedSnapshot('public.claimed');
+    const replan = async (createdBare?: (t: TableRef) => Promise<boolean>) => {
+      const asked: string[] = [];
+      const [plan] = await planTables({
+        source: { dialect: 'postgres', session: source.session },
+        target: { dialect: 'postgres', session: target.session, defaultSchema: 'public' },
+        tables: [{ source: 'public.items', target: 'public.claimed' }],
+        options: { createTables: true, evolveSchema: false, deferKeys: true, ...(createdBare && { createdBare: async (t: TableRef) => (asked.push(t.name), createdBare(t)) }) },
+      });
+      return { plan, asked };
+    };
+    const claimed = await replan(async () => true);
+    expect(claimed.asked).toEqual(['claimed']);
+    expect(claimed.plan).toMatchObject({ ddl: [], targetExists: true });
+    expect(claimed.plan.deferredKey).toEqual(['ALTER TABLE "public"."claimed" ADD PRIMARY KEY ("id")', 'CREATE UNIQUE INDEX "claimed_code_key" ON "public"."claimed" ("code")']);
+    // Its snapshot carries the deferral on: chunks load it bare, finish-run keys it.
+    const snapshot = await snapshotTable({ plan: claimed.plan, source: { dialect: 'postgres', data: source.data }, target: { dialect: 'postgres', data: target.data }, job: JOB, stagingTag: 'claimed' });
+    expect(snapshot.deferredKey?.statements).toEqual(claimed.plan.deferredKey);
+    expect(await primaryKey(table)).toEqual([]);
+    // Not this run's (or no answer): an existing table, left as it is.
+    expect((await replan(async () => false)).plan.deferredKey).toBeUndefined();
+    expect((await replan()).plan.deferredKey).toBeUndefined();
+    // A keyed table is never asked about.
+    await buildDeferredKey(snapshot, target.data);
+    const keyed = await replan(async () => true);
+    expect(keyed.asked).toEqual([]);
+    expect(keyed.plan.deferredKey).toBeUndefined();
+  }, 60_000);
+
   it('a first attempt is proven by COPY’s own count: rows a trigger drops fail the chunk, rolled back', async () => {
     const { snapshot, table } = await plannedSnapshot('public.trigger_eats');
     await target.data.execute([

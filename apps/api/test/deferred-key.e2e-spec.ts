@@ -1,0 +1,141 @@
+import { Client } from 'pg';
+import { waitFor } from '@dbferry/testing';
+import { expectSameTable, FAST_STALLS, FaultRig } from './fault-rig';
+
+const ROWS = 60_000;
+const WORKER_ENV = { WORKER_CONCURRENCY: '2', FAULTS_ENABLED: 'true', ...FAST_STALLS };
+
+/**
+ * PG→PG into a table the run creates, whose primary key is built after the load (docs/sync-jobs.md):
+ * the re-plan of a run whose worker died between creating the bare table and storing its chunks,
+ * a duplicate key met at finish, and a table retried whole.
+ */
+describe('the deferred primary key (e2e)', () => {
+  let rig: FaultRig;
+
+  beforeAll(async () => {
+    rig = await FaultRig.start('dbferry_defer', { FAULTS_ENABLED: 'true' });
+    for (const name of ['replanned', 'dupes', 'retried']) {
+      await rig.source(`CREATE TABLE ${name} (id bigint PRIMARY KEY, kind int NOT NULL, note text)`);
+      await rig.source(`INSERT INTO ${name} SELECT g, g % 11, md5(g::text) FROM generate_series(1, ${ROWS}) g`);
+    }
+  }, 180_000);
+
+  afterEach(async () => {
+    await rig.stopWorkers();
+  }, 30_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  }, 60_000);
+
+  /** The primary key of a table of the PostgreSQL target, as pg_constraint has it (none: []). */
+  const targetKey = async (table: string) =>
+    (await rig.pgTargetQuery<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'public.${table}'::regclass AND contype = 'p'`)).map((r) => r.def);
+  const targetExists = async (table: string) => (await rig.pgTargetQuery<{ t: string | null }>(`SELECT to_regclass('public.${table}')::text AS t`))[0].t !== null;
+  const sameAsSource = (table: string, rows: number) =>
+    expectSameTable(
+      { dialect: 'postgres', url: rig.pg.url, table: { schema: 'public', name: table } },
+      { dialect: 'postgres', url: rig.pgTarget.url, table: { schema: 'public', name: table } },
+      rows,
+    );
+
+  /**
+   * Holds the source table locked, so a plan stops at its first read of the rows (the split),
+   * after it has created the target table: the point between the CREATE TABLE and the stored chunks.
+   */
+  const lockSource = async (table: string) => {
+    const client = new Client({ connectionString: rig.pg.url });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query(`LOCK TABLE public.${table} IN ACCESS EXCLUSIVE MODE`);
+    return { release: async () => void (await client.query('ROLLBACK').finally(() => client.end())) };
+  };
+
+  it('a worker killed between creating the bare table and storing the chunks: the re-plan knows the table as its own, loads it bare and keys it', async () => {
+    const jobId = await rig.createJob({ name: 'killed in plan', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.replanned' }] });
+    const lock = await lockSource('replanned');
+    try {
+      const first = await rig.spawnWorker(WORKER_ENV);
+      const runId = await rig.startRun(jobId);
+      await waitFor(() => targetExists('replanned'), 60_000, 'the plan to create the target table');
+      first.child.kill('SIGKILL');
+      await first.exited;
+      await lock.release();
+      // Nothing was stored: the plan died before its chunks.
+      expect(await rig.chunks(runId)).toEqual([]);
+      expect(await targetKey('replanned')).toEqual([]);
+
+      await rig.spawnWorker(WORKER_ENV);
+      const run = await rig.waitForEnd(runId, 180_000);
+      expect(run).toMatchObject({ status: 'succeeded', error: null, rowsWritten: ROWS });
+      expect(await targetKey('replanned')).toEqual(['PRIMARY KEY (id)']);
+      const logs = await rig.logs(runId);
+      expect(logs).toContain('public.replanned was created without its primary key by an earlier attempt of this plan, cut short: its key is still built after the load');
+      expect(logs).toContain(`primary key built after the load; the table holds the ${ROWS} row(s) written`);
+      // Loaded bare: every chunk's single attempt inserted into its empty range.
+      const chunks = await rig.chunks(runId);
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(chunks.map((c) => [c.status, c.attempts])).toEqual(chunks.map(() => ['done', 1]));
+      await sameAsSource('replanned', ROWS);
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+  }, 300_000);
+
+  it('a duplicate key in the loaded table fails the run at finish, naming the table and the key, and the log says what the table holds', async () => {
+    const jobId = await rig.createJob({ name: 'duplicate at finish', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.dupes' }] });
+    const lock = await lockSource('dupes');
+    let runId: string;
+    try {
+      await rig.spawnWorker(WORKER_ENV);
+      runId = await rig.startRun(jobId);
+      await waitFor(() => targetExists('dupes'), 60_000, 'the plan to create the target table');
+      // A writer of its own puts a row into the keyless table, whose key the source also has.
+      await rig.pgTargetQuery(`INSERT INTO public.dupes (id, kind, note) VALUES (7, 0, 'not from the source')`);
+    } finally {
+      await lock.release();
+    }
+    const run = await rig.waitForEnd(runId, 180_000);
+    expect(run).toMatchObject({ status: 'failed', error: '1 table(s) failed', rowsWritten: ROWS });
+    const [table] = (run as unknown as { tables: { status: string; error: string }[] }).tables;
+    expect(table.status).toBe('failed');
+    expect(table.error).toMatch(/^the primary key \(id\) of public\.dupes could not be built after the load, the table is left without it: .*\(Key \(id\)=\(7\) is duplicated\.\)/);
+    const logs = await rig.logs(runId);
+    expect(logs).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^primary key not built: the primary key \\(id\\) of public\\.dupes .*; the table holds ${ROWS + 1} row\\(s\\), ${ROWS} of them written by this run, and has no key until it is built: ALTER TABLE "public"\\."dupes" ADD PRIMARY KEY \\("id"\\)$`),
+      ),
+    );
+    expect(logs).toContain('run failed');
+    expect(await targetKey('dupes')).toEqual([]);
+    const [held] = await rig.pgTargetQuery<{ rows: number; keys: number }>('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS keys FROM public.dupes');
+    expect(held).toEqual({ rows: ROWS + 1, keys: ROWS });
+  }, 300_000);
+
+  it('a table in one chunk whose writes fail twice is retried whole: its retries replace the range and it ends keyed and exact', async () => {
+    // One chunk for the whole table (one worker slot, chunkRows above the rows).
+    const jobId = await rig.createJob({ name: 'retried whole', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: ROWS * 2, tables: [{ source: 'public.retried' }] });
+    const lock = await lockSource('retried');
+    let runId: string;
+    try {
+      await rig.spawnWorker({ ...WORKER_ENV, WORKER_CONCURRENCY: '1' });
+      runId = await rig.startRun(jobId);
+      await waitFor(() => targetExists('retried'), 60_000, 'the plan to create the target table');
+      // The plan has run its DDL: the next two writes on the target are the chunk's (its first
+      // attempt's insert, then its retry's range delete).
+      await rig.fault({ connectionId: rig.pgTargetId, operation: 'write', count: 2 });
+    } finally {
+      await lock.release();
+    }
+    const run = await rig.waitForEnd(runId, 180_000);
+    expect(run).toMatchObject({ status: 'succeeded', error: null, rowsWritten: ROWS });
+    const chunks = await rig.chunks(runId);
+    expect(chunks.map((c) => [c.status, c.attempts, c.rowsWritten])).toEqual([['done', 3, ROWS]]);
+    const logs = await rig.logs(runId);
+    expect(logs.filter((m) => /injected fault .* \(write\)/.test(m)).length).toBeGreaterThanOrEqual(1);
+    expect(logs).toContain(`primary key built after the load; the table holds the ${ROWS} row(s) written`);
+    expect(await targetKey('retried')).toEqual(['PRIMARY KEY (id)']);
+    await sameAsSource('retried', ROWS);
+  }, 300_000);
+});
