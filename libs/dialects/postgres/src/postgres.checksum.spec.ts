@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { goldenSql, type NeutralColumn, type TableRef } from '@dbferry/dialects-core';
-import { buildChecksumSql, buildTypedChecksumSql, typedHashExpression } from './postgres.sql';
+import { buildBucketChecksumSql, buildChecksumSql, buildTypedChecksumSql, typedHashExpression } from './postgres.sql';
 
 const GOLDEN_DIR = join(__dirname, '..', 'golden');
 const table: TableRef = { schema: 'public', name: 'Orders' };
@@ -62,6 +62,27 @@ describe('PostgreSQL typed digest (ChecksumRequest.digest "typed")', () => {
     expect(hash(col('n', { kind: 'text' }, 'integer'))).toBe('hashtextextended(("n"::text) COLLATE "C", 7)');
     // A quoted name (an enum called "integer") is not the built-in type.
     expect(hash(col('n', { kind: 'enum', values: ['a'] }, '"integer"'))).toBe('hashtextextended(("n"::text) COLLATE "C", 7)');
+  });
+
+  it('checksums every bucket of an integer key in one statement, the buckets hashed by the planner (golden)', () => {
+    const columns = typed.slice(0, 4);
+    const query = buildBucketChecksumSql({ table, columns, keyColumns: ['id'], range: { lower: [0n] }, where: 'i4 > 0', digest: 'typed' }, [[10n], [20], ['30']]);
+    // (lower, upper] buckets: width_bucket counts the bounds <= the key, so each bound is shifted by one.
+    expect(query?.params).toEqual(['0', '{11,21,31}']);
+    const { actual, expected } = goldenSql(GOLDEN_DIR, 'checksum-buckets', query?.sql ?? '');
+    expect(actual).toBe(expected);
+    // The same row digest as the one-range statement, per digest.
+    for (const digest of ['typed', 'native', undefined] as const) {
+      const one = buildChecksumSql({ table, columns, keyColumns: ['id'], ...(digest && { digest }) })?.sql ?? '';
+      const row = /sum\((.*)\), 0\)::text AS "digest_sum"/s.exec(one)?.[1];
+      expect(buildBucketChecksumSql({ table, columns, keyColumns: ['id'], ...(digest && { digest }) }, [[5n]])?.sql).toContain(`sum(${row ?? 'missing'})`);
+    }
+    // An unsigned 64-bit key compares as numeric; other keys and bounds are not bucketed.
+    expect(buildBucketChecksumSql({ table, columns: [col('u', { kind: 'uint64' }, 'numeric(20,0)')], keyColumns: ['u'] }, [[1n]])?.sql).toContain('width_bucket("u"::numeric, $1::numeric[])');
+    expect(buildBucketChecksumSql({ table, columns: typed, keyColumns: ['status'] }, [['m']])).toBeNull();
+    expect(buildBucketChecksumSql({ table, columns: typed, keyColumns: ['id', 'i4'] }, [[1n, 2]])).toBeNull();
+    expect(buildBucketChecksumSql({ table, columns: typed, keyColumns: ['id'] }, [[1.5]])).toBeNull();
+    expect(buildBucketChecksumSql({ table, columns: typed, keyColumns: ['id'] }, [])).toBeNull();
   });
 
   it('leaves to the worker a table with a column it can neither hash nor write as text', () => {

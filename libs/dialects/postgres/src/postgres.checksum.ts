@@ -3,10 +3,11 @@ import {
   type ChecksumRequest,
   type ChecksumResult,
   type Checksummer,
+  type NeutralValue,
   type Reader,
 } from '@dbferry/dialects-core';
 import type { ClientLease, PostgresClients } from './postgres.clients';
-import { buildChecksumSql, digestFromSignedSum } from './postgres.sql';
+import { buildBucketChecksumSql, buildChecksumSql, digestFromSignedSum } from './postgres.sql';
 import { POSTGRES_RAW_TYPES } from './postgres.values';
 import { READ_TRANSACTION } from './postgres.reader';
 
@@ -33,6 +34,11 @@ const UNTRANSLATABLE = '22P05';
  * meets a json value jsonb cannot hold (\u0000) digests that range in the worker instead: the
  * portable digest, which the other side's equal range then gives too (or the range is compared).
  */
+/** A database digest's prefix: none for the portable one (ChecksumRequest.digest). */
+function prefixOf(request: ChecksumRequest, encoding: string | undefined): string {
+  return request.digest === 'typed' ? `${TYPED_PREFIX}${encoding ?? ''}:` : request.digest === 'native' ? NATIVE_PREFIX : '';
+}
+
 export class PostgresChecksummer implements Checksummer {
   constructor(
     private readonly clients: PostgresClients,
@@ -45,12 +51,30 @@ export class PostgresChecksummer implements Checksummer {
   async checksum(request: ChecksumRequest): Promise<ChecksumResult> {
     const query = buildChecksumSql(request);
     if (!query) return this.inWorker(request);
-    const result = await this.inDatabase(request, query);
+    const result = await this.inDatabase(request, query, (rows) => {
+      const [count, sum, encoding] = rows[0] ?? ['0', '0'];
+      return { rows: Number(count), hash: `${prefixOf(request, encoding)}${digestFromSignedSum(sum ?? '0')}` };
+    });
     return result ?? this.inWorker(request);
   }
 
+  /**
+   * Every bucket's checksum in one statement (buildBucketChecksumSql), each as `checksum` gives
+   * it for that sub-range; null for a key or digest it cannot bucket (and for a typed digest that
+   * met a value its hashes refuse: the ranges are then checksummed one by one).
+   */
+  async checksumBuckets(request: ChecksumRequest, bounds: NeutralValue[][]): Promise<ChecksumResult[] | null> {
+    const query = buildBucketChecksumSql(request, bounds);
+    if (!query) return null;
+    return this.inDatabase(request, query, (rows) => {
+      const out: ChecksumResult[] = Array.from({ length: bounds.length + 1 }, () => ({ rows: 0, hash: `${prefixOf(request, rows[0]?.[3])}${digestFromSignedSum('0')}` }));
+      for (const [bucket, count, sum, encoding] of rows) out[Number(bucket)] = { rows: Number(count), hash: `${prefixOf(request, encoding)}${digestFromSignedSum(sum ?? '0')}` };
+      return out;
+    });
+  }
+
   /** Null when a typed checksum met a value its hashes refuse (UNTRANSLATABLE). */
-  private inDatabase(request: ChecksumRequest, query: { sql: string; params: (string | null)[] }): Promise<ChecksumResult | null> {
+  private inDatabase<T>(request: ChecksumRequest, query: { sql: string; params: (string | null)[] }, read: (rows: (string | undefined)[][]) => T): Promise<T | null> {
     return this.wrap(async () => {
       const lease = this.idle.pop() ?? (await this.clients.lease());
       const client = lease.client;
@@ -59,7 +83,7 @@ export class PostgresChecksummer implements Checksummer {
         await client.query(READ_TRANSACTION);
         try {
           const result = await client
-            .query<[string, string, string?]>({
+            .query<string[]>({
               text: query.sql,
               values: query.params,
               rowMode: 'array',
@@ -69,10 +93,7 @@ export class PostgresChecksummer implements Checksummer {
               if (request.digest === 'typed' && (error as { code?: unknown }).code === UNTRANSLATABLE) return null;
               throw error;
             });
-          if (!result) return null;
-          const [rows, sum, encoding] = result.rows[0] ?? ['0', '0'];
-          const prefix = request.digest === 'typed' ? `${TYPED_PREFIX}${encoding ?? ''}:` : request.digest === 'native' ? NATIVE_PREFIX : '';
-          return { rows: Number(rows), hash: `${prefix}${digestFromSignedSum(sum)}` };
+          return result ? read(result.rows) : null;
         } finally {
           reusable = await client.query('ROLLBACK').then(() => true, () => false);
         }

@@ -285,13 +285,9 @@ export function checksumExpression(column: NeutralColumn): string | null {
  */
 export function buildChecksumSql(request: SelectRequest & { digest?: ChecksumRequest['digest'] }): SqlWithParams | null {
   if (request.digest === 'typed') return buildTypedChecksumSql(request);
-  const expressions = request.columns.map(checksumExpression);
-  if (expressions.some((e) => e === null)) return null;
-  const row = `concat_ws(chr(31), ${expressions.map((e) => `COALESCE(${e}, '\\N')`).join(', ')})`;
+  const digest = rowDigest(request);
+  if (digest === null) return null;
   const { conditions, params } = rangePredicate(request.keyColumns, request.columns, request.range);
-  // Native (PostgreSQL on every side): the same row text through hashtextextended (64 bits, a
-  // quarter of md5's cost per row); "C" so a nondeterministic collation never hashes 'A' as 'a'.
-  const digest = request.digest === 'native' ? `hashtextextended(${row} COLLATE "C", 0)` : `('x' || substr(md5(${row}), 1, 16))::bit(64)::bigint`;
   return {
     sql: [
       `SELECT count(*)::text AS "rows",`,
@@ -300,6 +296,25 @@ export function buildChecksumSql(request: SelectRequest & { digest?: ChecksumReq
     ].join('\n'),
     params,
   };
+}
+
+/** One row's digest (a bigint) for the request's digest, or null when a column needs the worker. */
+function rowDigest(request: SelectRequest & { digest?: ChecksumRequest['digest'] }): string | null {
+  if (request.digest === 'typed') {
+    const hashes: string[] = [];
+    for (const [i, column] of request.columns.entries()) {
+      const hash = typedHashExpression(column, i + 1);
+      if (hash === null) return null;
+      hashes.push(`COALESCE(${hash}, ${i + 1})`);
+    }
+    return `hashint8extended(${hashes.join('\n  # ')}, 0)`;
+  }
+  const expressions = request.columns.map(checksumExpression);
+  if (expressions.some((e) => e === null)) return null;
+  const row = `concat_ws(chr(31), ${expressions.map((e) => `COALESCE(${e}, '\\N')`).join(', ')})`;
+  // Native (PostgreSQL on every side): the same row text through hashtextextended (64 bits, a
+  // quarter of md5's cost per row); "C" so a nondeterministic collation never hashes 'A' as 'a'.
+  return request.digest === 'native' ? `hashtextextended(${row} COLLATE "C", 0)` : `('x' || substr(md5(${row}), 1, 16))::bit(64)::bigint`;
 }
 
 /**
@@ -354,20 +369,57 @@ export function typedHashExpression(column: NeutralColumn, seed: number): string
  * Null when a column needs the worker.
  */
 export function buildTypedChecksumSql(request: SelectRequest): SqlWithParams | null {
-  const hashes: string[] = [];
-  for (const [i, column] of request.columns.entries()) {
-    const hash = typedHashExpression(column, i + 1);
-    if (hash === null) return null;
-    hashes.push(`COALESCE(${hash}, ${i + 1})`);
-  }
+  const digest = rowDigest({ ...request, digest: 'typed' });
+  if (digest === null) return null;
   const { conditions, params } = rangePredicate(request.keyColumns, request.columns, request.range);
   return {
     sql: [
       `SELECT count(*)::text AS "rows",`,
-      `COALESCE(sum(hashint8extended(${hashes.join('\n  # ')}, 0)), 0)::text AS "digest_sum",`,
+      `COALESCE(sum(${digest}), 0)::text AS "digest_sum",`,
       `current_setting('server_encoding') AS "encoding"`,
       `FROM ${qualifyTable(request.table)}${whereClause(conditions, request.where)}`,
     ].join('\n'),
+    params,
+  };
+}
+
+const INTEGER_KEY_KINDS = new Set<string>(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+
+/**
+ * Checksummer.checksumBuckets in one statement: the range's rows grouped by the bucket of their
+ * one-column integer key (`width_bucket` over the bounds plus one, so bucket i is
+ * (bounds[i-1], bounds[i]]) with the same count and digest as `buildChecksumSql` per bucket; the
+ * encoding too for 'typed'. The buckets are joined from generate_series so the planner knows how
+ * few groups there are and hashes them (a GROUP BY of the bucket expression alone sorts every
+ * row). Buckets without rows are absent. Null for another key or a digest needing the worker.
+ */
+export function buildBucketChecksumSql(request: SelectRequest & { digest?: ChecksumRequest['digest'] }, bounds: NeutralValue[][]): SqlWithParams | null {
+  const key = request.keyColumns.length === 1 ? request.columns.find((c) => c.name === request.keyColumns[0]) : undefined;
+  if (!key || !INTEGER_KEY_KINDS.has(key.type.kind) || !bounds.length) return null;
+  const cuts: string[] = [];
+  for (const bound of bounds) {
+    const value = bound.length === 1 ? bound[0] : undefined;
+    const integral = typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value)) || (typeof value === 'string' && /^-?\d+$/.test(value));
+    if (!integral) return null;
+    cuts.push((BigInt(value as bigint | number | string) + 1n).toString());
+  }
+  const digest = rowDigest(request);
+  if (digest === null) return null;
+  const { conditions, params } = rangePredicate(request.keyColumns, request.columns, request.range);
+  params.push(`{${cuts.join(',')}}`);
+  // bigint compares cheaper than numeric in the binary search; an unsigned 64-bit key may not fit it.
+  const type = key.type.kind === 'uint64' ? 'numeric' : 'bigint';
+  const bucket = `width_bucket(${ident(key.name)}::${type}, $${params.length}::${type}[])`;
+  return {
+    sql: [
+      `SELECT "dbferry_bucket"."dbferry_i"::text AS "bucket", count(*)::text AS "rows",`,
+      `COALESCE(sum(${digest}), 0)::text AS "digest_sum"${request.digest === 'typed' ? `,\ncurrent_setting('server_encoding') AS "encoding"` : ''}`,
+      `FROM ${qualifyTable(request.table)} JOIN generate_series(0, ${cuts.length}) AS "dbferry_bucket" ("dbferry_i") ON "dbferry_bucket"."dbferry_i" = ${bucket}`,
+      `${whereClause(conditions, request.where).trim()}`,
+      `GROUP BY "dbferry_bucket"."dbferry_i"`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
     params,
   };
 }
