@@ -2,7 +2,7 @@ import { type DataPlane, type DialectName, type DialectSession, parseConnectionU
 import { dialectFor } from '@dbferry/dialects';
 import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase } from '@dbferry/testing';
 import { decodeValue, type EncodedValue } from '../plan/key-codec';
-import { diffTable, type DiffSnapshot, planDiff } from './diff-segment';
+import { diffSegment, diffTable, type DiffSnapshot, firstSplitParts, initialSegment, planDiff } from './diff-segment';
 
 /**
  * Issue 12, H2: the typed digest (PostgreSQL on every side with the same column types hashes each
@@ -154,6 +154,38 @@ describe('diff digests: typed (PostgreSQL, same types), native, portable', () =>
     const expected = Object.fromEntries([...changes.map(([id, column]) => [String(id), [column]]), ['2001', ['label']], ['2002', ['label']]]);
     expect(Object.fromEntries(result.byConnection.twin.different.map((d) => [keysOf([d.key])[0], d.columns]))).toEqual(expected);
     expect([result.byConnection.twin.missing, result.byConnection.twin.extra]).toEqual([[], []]);
+  }, 120_000);
+
+  it('settles the first split\'s equal parts in one pass per side, each bucket checksummed as its own range would be', async () => {
+    await pg.data.execute(['ANALYZE kinds', 'ANALYZE twin']);
+    const snapshot = await planDiff({
+      reference: { connectionId: 'ref', dialect: 'postgres', data: pg.data, table: table('kinds') },
+      others: [{ connectionId: 'twin', dialect: 'postgres', data: pg.data, table: table('twin') }],
+      bisectionFactor: 4,
+      bisectionThreshold: 64,
+    });
+    expect(snapshot.digest).toBe('typed');
+    const parts = firstSplitParts(snapshot);
+    const first = await diffSegment(snapshot, initialSegment(snapshot), { reference: pg.data, others: { twin: pg.data } });
+    expect(first.kind).toBe('split');
+    if (first.kind !== 'split') return;
+    // Only the parts holding a planted change come back (rows 1 and 11–28 share a few parts, 2001–2002 one more).
+    expect(first.segments.length).toBeGreaterThan(1);
+    expect(first.segments.length).toBeLessThan(parts / 4);
+    expect(first.segments.every((s) => s.others.join() === 'twin' && s.depth === 1)).toBe(true);
+    // The settled parts' reference rows are counted now, the others when they are compared.
+    const diffed = await diffTable(snapshot, { reference: pg.data, others: { twin: pg.data } });
+    expect(diffed.rowsCompared).toBe(ROWS);
+    expect(diffed.segments).toBe(1 + first.segments.length);
+    expect(diffed.byConnection.twin.different.map((d) => keysOf([d.key])[0]).sort()).toEqual([1, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 2001, 2002].map(String).sort());
+    // Each bucket equals the one-range checksum of its part, on both sides.
+    const bounds = [[500n], [1000n], [2500n]];
+    const request = (s: DiffSnapshot['reference']) => ({ table: s.table, columns: s.columns, keyColumns: ['id'], digest: 'typed' as const });
+    const buckets = await pg.data.checksummer.checksumBuckets?.(request(snapshot.others[0]), bounds);
+    const edges = [undefined, ...bounds, undefined];
+    const ranges = edges.slice(1).map((upper, i) => ({ ...(edges[i] && { lower: edges[i] }), ...(upper && { upper }) }));
+    expect(buckets).toEqual(await Promise.all(ranges.map((range) => pg.data.checksummer.checksum({ ...request(snapshot.others[0]), range }))));
+    expect(buckets?.map((b) => b.rows)).toEqual([500, 500, 1500, 500]);
   }, 120_000);
 
   it('digests a json value jsonb refuses (\\u0000) in the worker, and still finds only real differences', async () => {

@@ -298,7 +298,10 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
   const sides = segment.others.map((id) => sideById(snapshot, id));
   if (snapshot.partition === 'ranges' && !range.lower && !range.upper && (snapshot.referenceRowEstimate ?? 0) > snapshot.bisectionFactor * snapshot.bisectionThreshold) {
     const bounds = await splitBounds(snapshot, snapshot.reference, ports.reference, range, snapshot.referenceRowEstimate ?? 0, ports.signal, firstSplitParts(snapshot));
-    if (bounds.length) return { kind: 'split', equal: [], rowsCompared: 0, segments: subSegments(range, bounds, segment.others, segment.depth) };
+    if (bounds.length) {
+      const segments = subSegments(range, bounds, segment.others, segment.depth);
+      return (await settleBuckets(snapshot, segments, sides, ports, range, bounds)) ?? { kind: 'split', equal: [], rowsCompared: 0, segments };
+    }
   }
   const [refSum, ...otherSums] = await Promise.all([
     checksumOf(snapshot, ports.reference, snapshot.reference, range),
@@ -328,6 +331,42 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
     return { kind: 'done', equal, rowsCompared: refSum.rows, compared };
   }
   return { kind: 'split', equal, rowsCompared: 0, segments: subSegments(range, bounds, unequal.map((s) => s.connectionId), segment.depth) };
+}
+
+/**
+ * The first split's parts checksummed in one pass per side (Checksummer.checksumBuckets) instead
+ * of one statement per part: the parts every connection agrees on are settled here (their
+ * reference rows counted in `rowsCompared`), and only the others are returned, each carrying the
+ * connections still unequal there, to be checksummed again and compared. Null when some side
+ * cannot bucket (another dialect, another key, a digest taken in the worker): every part is then
+ * a segment of its own, as before.
+ */
+async function settleBuckets(snapshot: DiffSnapshot, segments: DiffSegment[], sides: DiffSide[], ports: DiffPorts, range: KeyRange, bounds: NeutralValue[][]): Promise<SegmentOutcome | null> {
+  const bucketsOf = (plane: DataPlane, side: DiffSide) =>
+    plane.checksummer.checksumBuckets
+      ? plane.checksummer.checksumBuckets(
+          {
+            table: side.table,
+            columns: side.columns,
+            keyColumns: keyNamesOf(side, snapshot.keyCount),
+            range,
+            ...(side.where !== undefined && { where: side.where }),
+            ...(snapshot.digest && { digest: snapshot.digest }),
+          },
+          bounds,
+        )
+      : Promise.resolve(null);
+  const [ref, ...others] = await Promise.all([bucketsOf(ports.reference, snapshot.reference), ...sides.map((s) => bucketsOf(planeOf(ports, s.connectionId), s))]);
+  if (!ref || others.some((o) => !o)) return null;
+  let rowsCompared = 0;
+  const unequal: DiffSegment[] = [];
+  segments.forEach((part, i) => {
+    const differing = sides.filter((_, j) => others[j]?.[i]?.rows !== ref[i]?.rows || others[j]?.[i]?.hash !== ref[i]?.hash).map((s) => s.connectionId);
+    if (differing.length) unequal.push({ ...part, others: differing });
+    else rowsCompared += ref[i]?.rows ?? 0;
+  });
+  if (!unequal.length) return { kind: 'done', equal: sides.map((s) => s.connectionId), rowsCompared, compared: [] };
+  return { kind: 'split', equal: [], rowsCompared, segments: unequal };
 }
 
 /** The sub-segments of `range` cut at `bounds` (ascending), one level deeper. */
