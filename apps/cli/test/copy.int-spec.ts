@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ConnectionSpec, DataPlane, DialectSession, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
 import { normalizeValue, parseConnectionUrl } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
+import { Client } from 'pg';
 import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase, TORTURE_COLUMNS, TORTURE_KEY, TORTURE_ROWS } from '@dbferry/testing';
 import { BIN, runCli, shellWords } from './run-cli';
 
@@ -83,6 +84,49 @@ describe('dbferry copy (one-shot, in-process engine)', () => {
     expect(out.tables.map(tableResult)).toEqual([{ source: 'public.torture', target: `${my.name}.torture`, status: 'succeeded', rowsRead: 4, rowsWritten: 4, rejects: 0 }]);
     expect(out.tables[0].ddl[0]).toMatch(/^CREATE TABLE/);
     expectTortureValues(await readAll(myEnds.data, { schema: my.name, name: 'torture' }));
+  });
+
+  it('PostgreSQL → PostgreSQL into a new table: loads it without its primary key and builds the key and indexes after the load, rows exact', async () => {
+    const dst = await createPostgresDatabase('dbferry_cli_dst');
+    try {
+      await pgEnds.data.execute([
+        'CREATE TABLE public.keyed (id bigint PRIMARY KEY, code int NOT NULL, note text)',
+        'CREATE UNIQUE INDEX keyed_code ON public.keyed (code)',
+        "INSERT INTO public.keyed SELECT g, 100000 + g, md5(g::text) FROM generate_series(1, 20000) g",
+      ]);
+      const run = await runCli(['copy', pg.url, dst.url, '--tables', 'public.keyed', '--json', '--chunk-rows', '3000', '--concurrency', '3', '--batch-size', '1000']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const out = JSON.parse(run.stdout);
+      expect(out.tables.map(tableResult)).toEqual([{ source: 'public.keyed', target: 'public.keyed', status: 'succeeded', rowsRead: 20000, rowsWritten: 20000, rejects: 0 }]);
+      // Created bare, keyed after the load: the DDL run, in order.
+      const ddl = out.tables[0].ddl as string[];
+      expect(ddl[0]).toMatch(/^CREATE TABLE "public"\."keyed"/);
+      expect(ddl[0]).not.toMatch(/PRIMARY KEY/);
+      expect(ddl.slice(1)).toEqual(['ALTER TABLE "public"."keyed" ADD PRIMARY KEY ("id")', 'CREATE UNIQUE INDEX "keyed_code_key" ON "public"."keyed" ("code")']);
+      expect(out.tables[0].chunks).toBeGreaterThan(1);
+      const client = new Client({ connectionString: dst.url });
+      await client.connect();
+      try {
+        const key = await client.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'public.keyed'::regclass AND contype = 'p'`);
+        expect(key.rows).toEqual([{ def: 'PRIMARY KEY (id)' }]);
+        const unique = await client.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'keyed' AND indexname = 'keyed_code_key'`);
+        expect(unique.rows).toHaveLength(1);
+        const [held] = (await client.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS keys, sum(code)::bigint::text AS codes, md5(string_agg(note, \',\' ORDER BY id)) AS notes FROM public.keyed')).rows;
+        const srcClient = new Client({ connectionString: pg.url });
+        await srcClient.connect();
+        const [expected] = (await srcClient.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS keys, sum(code)::bigint::text AS codes, md5(string_agg(note, \',\' ORDER BY id)) AS notes FROM public.keyed')).rows;
+        await srcClient.end();
+        expect(held).toEqual(expected);
+        expect(held.rows).toBe(20000);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      // The later tests copy public.* of the source.
+      await pgEnds.data.execute(['DROP TABLE public.keyed']);
+      await dst.drop();
+    }
   });
 
   it('copies the torture table MariaDB → SQLite (a new file) with every value intact', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyRange, ValueLoss } from '@dbferry/dialects-core';
 import { describeValueLoss, isTerminal, sumValueLosses } from '@dbferry/dialects-core';
 import {
+  buildDeferredKey,
   chunkCount,
   copyChunk,
   countRows,
@@ -111,6 +112,8 @@ interface TableState {
   /** Rows expected (the catalogue's estimate, else counted), for the progress display. */
   total: number;
   maxRejects: number;
+  /** The table was created without its key (snapshot.deferredKey) and the key is not built yet. */
+  keyPending?: boolean;
 }
 
 /**
@@ -118,7 +121,9 @@ interface TableState {
  * (planTablesEach), the DDL run, each table frozen into a snapshot (snapshotTable) and split into
  * key ranges, then every chunk copied by copyChunk on `concurrency` slots, each holding its own
  * source and target sessions. A transient error retries the chunk (its write is replace-range or
- * upsert, so a retry rewrites the same rows); a terminal one fails the chunk's table only.
+ * upsert, so a retry rewrites the same rows); a terminal one fails the chunk's table only. A
+ * table the copy creates may be loaded without its primary key and keyed once its chunks are done
+ * (buildDeferredKey, as finish-run does).
  */
 export async function copyTables(source: Endpoint, target: Endpoint, tables: CopyTableSpec[], settings: CopySettings, observer: CopyObserver = {}): Promise<CopyResult> {
   const started = performance.now();
@@ -137,7 +142,8 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
       source: { dialect: source.spec.dialect, session: src.session },
       target: { dialect: target.spec.dialect, session: tgt.session, defaultSchema: target.defaultSchema },
       tables,
-      options: { createTables: settings.createTables, evolveSchema: false },
+      // As plan-run: a full copy replacing key ranges builds the key of a table it creates after the load.
+      options: { createTables: settings.createTables, evolveSchema: false, deferKeys: settings.mode === 'full' && settings.writeMode !== 'upsert' },
     });
     for (const failure of planned.failures) {
       states.push({ result: { ...blank(qualified(failure.source), qualified(failure.target)), status: 'failed', error: failure.reason }, losses: [], rejects: [], chunksLeft: 0, started: 0, doneRows: 0, running: new Map(), total: 0, maxRejects: settings.maxRejects });
@@ -150,6 +156,8 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
       try {
         if (plan.ddl.length) await tgt.data.execute(plan.ddl);
         state.result.ddl = plan.ddl;
+        // Created bare: keyed after the load, or now (empty) should this table fail before it is loaded.
+        state.keyPending = !!plan.deferredKey && plan.ddl.length > 0;
         for (const m of plan.mapping) if (m.lossy) state.result.warnings.push(`${m.column}: ${m.lossy.description}`);
         const window = await incrementalWindow({ plan, mode: own.mode, sourceDialect: source.spec.dialect, target: { dialect: target.spec.dialect, data: tgt.data }, since: settings.since });
         if (window.watermark) state.result.watermark = window.watermark;
@@ -163,6 +171,11 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
           ...(window.since !== undefined && { since: window.since }),
         });
         state.snapshot = snapshot;
+        // A deferral the write mode cannot use was built by snapshotTable, on the empty table.
+        if (!snapshot.deferredKey && state.keyPending) {
+          state.keyPending = false;
+          state.result.ddl = [...plan.ddl, ...(plan.deferredKey as string[])];
+        }
         // An incremental window is counted: the catalogue's estimate is the whole table's.
         const estimate = plan.rowEstimate && plan.rowEstimate > 0 && window.since === undefined ? plan.rowEstimate : await countRows(src.data, plan.source, plan.resumable ? keyColumnsOf(plan) : plan.columns.slice(0, 1), snapshot.where);
         const parts = plan.resumable ? chunkCount(estimate, own.chunkRows, settings.concurrency) : 1;
@@ -173,11 +186,26 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
         if (!plan.resumable) observer.note?.(state.result.source, 'no usable key: copied whole into a staging table and swapped in at the end');
         for (const range of ranges) chunks.push({ table: states.length - 1, range, id: chunks.length });
       } catch (error) {
+        if (state.keyPending && plan.deferredKey) {
+          // Never left keyless: it is empty, so the key is built now.
+          const described = await tgt.data.introspector.describeTable(plan.target).catch(() => null);
+          if (described && !described.primaryKey.length) await tgt.data.execute(plan.deferredKey).catch(() => undefined);
+          state.keyPending = false;
+        }
         if (!isTerminal(error)) throw error;
         state.result.status = 'failed';
         state.result.error = `table ${state.result.source}: ${(error as Error).message}`;
       }
     }
+  } catch (error) {
+    // The copy stops before any chunk: the tables it created bare are empty, keyed now.
+    const tgt = planning[1];
+    for (const state of states) {
+      if (!tgt || !state.keyPending || !state.snapshot?.deferredKey) continue;
+      const described = await tgt.data.introspector.describeTable(state.snapshot.target.table).catch(() => null);
+      if (described && !described.primaryKey.length) await tgt.data.execute(state.snapshot.deferredKey.statements).catch(() => undefined);
+    }
+    throw error;
   } finally {
     await Promise.allSettled(planning.map((p) => p.session.close()));
   }
@@ -202,6 +230,8 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
             const result = await copyChunk(state.snapshot, chunk.range, {
               source: src.data,
               target: tgt.data,
+              // No earlier attempt of this chunk can have left rows in its range (a deferred key's first load skips the delete).
+              firstAttempt: attempt === 1,
               rejectsElsewhere: state.rejects.length,
               ...(settings.salt && { salt: settings.salt }),
               onProgress: (rows) => {
@@ -233,10 +263,45 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
             await sleep(BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
           }
         }
-        if (--state.chunksLeft === 0 || state.result.status === 'failed') settle(state, chunk.table);
+        if (--state.chunksLeft === 0 && state.result.status !== 'failed') await buildKey(state);
+        if (state.chunksLeft === 0 || state.result.status === 'failed') settle(state, chunk.table);
       }
     } finally {
       if (ends) await Promise.allSettled([ends.src.session.close(), ends.tgt.session.close()]);
+    }
+  };
+  /**
+   * Builds the key of a table created without it (buildDeferredKey: idempotent, one count). Copied
+   * whole, the table must hold exactly the rows written, else it fails with the reason; a failed
+   * table is keyed on the rows it got (once every chunk has stopped), a failure there said in its warnings.
+   */
+  const buildKey = async (state: TableState): Promise<void> => {
+    if (!state.keyPending || !state.snapshot) return;
+    state.keyPending = false;
+    const whole = state.result.status !== 'failed';
+    const statements = state.snapshot.deferredKey?.statements.join('; ') ?? '';
+    for (let attempt = 1; ; attempt++) {
+      let tgt: OpenEndpoint | undefined;
+      try {
+        tgt = await openEndpoint(target);
+        const outcome = await buildDeferredKey(state.snapshot, tgt.data, whole ? state.result.rowsWritten : undefined);
+        if (outcome.built) state.result.ddl = [...state.result.ddl, ...(state.snapshot.deferredKey?.statements ?? [])];
+        if (!whole) state.result.warnings.push('not copied whole: its primary key was built on the rows copied');
+        return;
+      } catch (error) {
+        if (!isTerminal(error) && attempt < MAX_ATTEMPTS) {
+          await sleep(BACKOFF_MS * 2 ** (attempt - 1));
+          continue;
+        }
+        const message = `primary key not built: ${(error as Error).message}; the table has none until it is built: ${statements}`;
+        if (whole) {
+          state.result.status = 'failed';
+          state.result.error = `table ${state.result.source}: ${message}`;
+        } else state.result.warnings.push(message);
+        return;
+      } finally {
+        await tgt?.session.close().catch(() => undefined);
+      }
     }
   };
   const settled = new Set<number>();
@@ -255,6 +320,8 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
     observer.tableDone?.(index, r);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, chunks.length)) }, slot));
+  // Every chunk has stopped: a table that failed part-way still gets its key, on the rows it got.
+  for (const state of states) await buildKey(state);
   for (const [index, state] of states.entries()) settle(state, index);
 
   const results = states.map((s) => s.result);
