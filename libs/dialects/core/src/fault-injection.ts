@@ -34,6 +34,7 @@ export function faultyDataPlane(plane: DataPlane, check: FaultCheck): DataPlane 
   const lookupType = plane.introspector.lookupType?.bind(plane.introspector);
   const describeExpressions = plane.introspector.describeExpressions?.bind(plane.introspector);
   const countRows = plane.reader.countRows?.bind(plane.reader);
+  const checksumBuckets = plane.checksummer.checksumBuckets?.bind(plane.checksummer);
   const read = async function* (request: Parameters<DataPlane['reader']['read']>[0]): AsyncGenerator<RowBatch> {
     await check('read');
     yield* plane.reader.read(request);
@@ -54,7 +55,11 @@ export function faultyDataPlane(plane: DataPlane, check: FaultCheck): DataPlane 
       ...(countRows && { countRows: async (table) => (await check('read'), countRows(table)) }),
     },
     writer: { write: async (request, batches) => (await check('write'), plane.writer.write(request, batches)) },
-    checksummer: { checksum: async (request) => (await check('read'), plane.checksummer.checksum(request)) },
+    checksummer: {
+      checksum: async (request) => (await check('read'), plane.checksummer.checksum(request)),
+      // A diff's first split asks every side for its buckets: dropping it would change the diff under faults.
+      ...(checksumBuckets && { checksumBuckets: async (request, bounds) => (await check('read'), checksumBuckets(request, bounds)) }),
+    },
     ddl: plane.ddl,
     execute: async (statements) => (await check('write'), plane.execute(statements)),
   };
