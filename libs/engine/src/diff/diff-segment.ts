@@ -356,6 +356,8 @@ async function settleBuckets(snapshot: DiffSnapshot, segments: DiffSegment[], si
           bounds,
         )
       : Promise.resolve(null);
+  // Every side must bucket, or none is asked (one side's pass alone would be wasted).
+  if (![ports.reference, ...sides.map((s) => planeOf(ports, s.connectionId))].every((plane) => plane.checksummer.checksumBuckets)) return null;
   const [ref, ...others] = await Promise.all([bucketsOf(ports.reference, snapshot.reference), ...sides.map((s) => bucketsOf(planeOf(ports, s.connectionId), s))]);
   if (!ref || others.some((o) => !o)) return null;
   let rowsCompared = 0;
