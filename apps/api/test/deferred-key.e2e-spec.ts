@@ -15,7 +15,7 @@ describe('the deferred primary key (e2e)', () => {
 
   beforeAll(async () => {
     rig = await FaultRig.start('dbferry_defer', { FAULTS_ENABLED: 'true' });
-    for (const name of ['replanned', 'dupes', 'retried']) {
+    for (const name of ['replanned', 'abandoned', 'dupes', 'retried']) {
       await rig.source(`CREATE TABLE ${name} (id bigint PRIMARY KEY, kind int NOT NULL, note text)`);
       await rig.source(`INSERT INTO ${name} SELECT g, g % 11, md5(g::text) FROM generate_series(1, ${ROWS}) g`);
     }
@@ -81,6 +81,37 @@ describe('the deferred primary key (e2e)', () => {
     } finally {
       await lock.release().catch(() => undefined);
     }
+  }, 300_000);
+
+  it('a worker killed in the plan, then the run cancelled: the plan taken again keys the empty bare table and says so', async () => {
+    const jobId = await rig.createJob({ name: 'killed in plan, cancelled', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.abandoned' }] });
+    const lock = await lockSource('abandoned');
+    let runId: string;
+    try {
+      const first = await rig.spawnWorker(WORKER_ENV);
+      runId = await rig.startRun(jobId);
+      await waitFor(() => targetExists('abandoned'), 60_000, 'the plan to create the target table');
+      first.child.kill('SIGKILL');
+      await first.exited;
+    } finally {
+      await lock.release();
+    }
+    await rig.cancel(runId);
+    expect((await rig.run(runId)).status).toBe('cancelled');
+    expect(await targetKey('abandoned')).toEqual([]);
+    // The stalled plan is taken again by the next worker: the run has ended, only the key is built.
+    await rig.spawnWorker(WORKER_ENV);
+    await waitFor(async () => (await targetKey('abandoned')).length > 0, 120_000, 'the key of the abandoned bare table');
+    expect(await targetKey('abandoned')).toEqual(['PRIMARY KEY (id)']);
+    expect(await rig.chunks(runId)).toEqual([]);
+    const [held] = await rig.pgTargetQuery<{ rows: number }>('SELECT count(*)::int AS rows FROM public.abandoned');
+    expect(held.rows).toBe(0);
+    await waitFor(
+      async () => (await rig.logs(runId)).includes('public.abandoned was created without its primary key by this run, which ended before loading it: keyed now, empty'),
+      30_000,
+      'the closing log line',
+    );
+    expect((await rig.run(runId)).status).toBe('cancelled');
   }, 300_000);
 
   it('a duplicate key in the loaded table fails the run at finish, naming the table and the key, and the log says what the table holds', async () => {

@@ -17,7 +17,8 @@ const qualified = (t: { schema: string; name: string }) => `${t.schema}.${t.name
  * The run-log line written before a table is created without its key: a re-plan of the run (its
  * worker killed before the chunks were stored) finds it and carries on with the deferral.
  */
-const deferredLine = (t: { schema: string; name: string }) => `primary key of ${JSON.stringify(t.schema)}.${JSON.stringify(t.name)} deferred until the table is loaded`;
+const DEFERRED_PREFIX = 'primary key of ';
+const deferredLine = (t: { schema: string; name: string }) => `${DEFERRED_PREFIX}${JSON.stringify(t.schema)}.${JSON.stringify(t.name)} deferred until the table is loaded`;
 
 interface IncrementalRead {
   column?: string;
@@ -46,7 +47,10 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
   async handle(job: JobContext<JobName.PlanRun>): Promise<{ tables: number; chunks: number } | { skipped: string }> {
     const { runId } = job.data;
     const run = await this.store.run(runId);
-    if (!run || !(await this.store.start(runId))) return { skipped: 'run is not queued or running' };
+    if (!run || !(await this.store.start(runId))) {
+      if (run) await this.keyLeftBare(runId, run.jobId).catch(() => undefined);
+      return { skipped: 'run is not queued or running' };
+    }
     const tables = await this.store.tables(runId);
     if (tables.length) return this.enqueue(runId, (await this.store.chunks(tables.map((t) => t.id))).map((c) => c.id), tables.length);
 
@@ -66,18 +70,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
   }
 
   private async plan(runId: string, syncJob: SyncJobEntity, ends: OpenPair): Promise<{ tables: number; chunks: number }> {
-    const planned = await planTablesEach({
-      source: { dialect: ends.source.stored.dialect, session: ends.source.session },
-      target: { dialect: ends.target.stored.dialect, session: ends.target.session, defaultSchema: defaultSchema(ends.target.stored) },
-      tables: syncJob.tables,
-      // A full copy replacing key ranges never needs the key while loading: a table it creates is keyed after the load.
-      options: {
-        createTables: syncJob.createTables,
-        evolveSchema: syncJob.evolveSchema,
-        deferKeys: syncJob.mode === 'full' && syncJob.writeMode !== 'upsert',
-        createdBare: async (target) => (await this.store.countLog(runId, deferredLine(target))) > 0,
-      },
-    });
+    const planned = await this.planTables(runId, syncJob, ends);
     const failures: TableFailure[] = [...planned.failures];
     const plans: TablePlan[] = [];
     const ranges: KeyRange[][] = [];
@@ -173,6 +166,43 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       }
     }
     return this.enqueue(runId, chunkIds, plans.length + failures.length);
+  }
+
+  private planTables(runId: string, syncJob: SyncJobEntity, ends: OpenPair) {
+    return planTablesEach({
+      source: { dialect: ends.source.stored.dialect, session: ends.source.session },
+      target: { dialect: ends.target.stored.dialect, session: ends.target.session, defaultSchema: defaultSchema(ends.target.stored) },
+      tables: syncJob.tables,
+      // A full copy replacing key ranges never needs the key while loading: a table it creates is keyed after the load.
+      options: {
+        createTables: syncJob.createTables,
+        evolveSchema: syncJob.evolveSchema,
+        deferKeys: syncJob.mode === 'full' && syncJob.writeMode !== 'upsert',
+        createdBare: async (target) => (await this.store.countLog(runId, deferredLine(target))) > 0,
+      },
+    });
+  }
+
+  /**
+   * A run that ended (cancelled, given up) while its plan was cut short after creating a table
+   * bare, before storing its chunks: no finish-run knows that table, so its key is built here, on
+   * the empty table (best effort; the run log has the statements).
+   */
+  private async keyLeftBare(runId: string, jobId: string): Promise<void> {
+    if (!(await this.store.countLog(runId, DEFERRED_PREFIX))) return;
+    if ((await this.store.tables(runId)).length) return;
+    const syncJob = await this.store.job(jobId);
+    if (!syncJob) return;
+    const ends = await this.opener.openPair(syncJob.sourceId, syncJob.targetId);
+    try {
+      const { plans } = await this.planTables(runId, syncJob, ends);
+      for (const plan of plans.filter((p) => p.deferredKey && !p.ddl.length)) {
+        await keyNow(ends.target.data, plan);
+        await this.store.logEnd(runId, 'warn', `${qualified(plan.target)} was created without its primary key by this run, which ended before loading it: keyed now, empty`, qualified(plan.source));
+      }
+    } finally {
+      await ends.close().catch(() => undefined);
+    }
   }
 
   /**
