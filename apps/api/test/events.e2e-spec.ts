@@ -317,7 +317,11 @@ describe('upstream events (e2e)', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE event_inbox IN SHARE MODE');
-    const first = await startWorker();
+    // One drain loop: with two, the loop whose claim got the last 200 events (v4 of k-100…k-299)
+    // may insert those entities' position rows first; the other loop's INSERT of the same rows then
+    // waits for its commit, which the SHARE lock holds back, and only 200 rows ever reach the target
+    // (CI saw this time out). The worker after the kill runs the default two loops.
+    const first = await startWorker({ EVENT_DRAIN_CONCURRENCY: '1' });
     let atV4 = 0;
     try {
       // The first batch (1,000 events: versions 1–3 of every entity, 4 of the first 100) committed on the target, none recorded.
