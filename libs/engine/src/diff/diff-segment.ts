@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ChecksumResult, DataPlane, DialectName, KeyRange, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
+import type { ChecksumRequest, ChecksumResult, DataPlane, DialectName, KeyRange, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
 import { emptyTextIsNull } from '@dbferry/dialects';
 import { keyOrderAgrees } from '../copy/key-order';
 import { LOOKUP_KEY_KINDS } from '../incremental/sql-literal';
@@ -271,15 +271,20 @@ function planeOf(ports: DiffPorts, id: string): DataPlane {
   return plane;
 }
 
-function checksumOf(snapshot: DiffSnapshot, plane: DataPlane, side: DiffSide, range: KeyRange): Promise<ChecksumResult> {
-  return plane.checksummer.checksum({
+/** What a side's checksummer is asked for a range: its table, columns, key, filter and the diff's digest. */
+function checksumRequestOf(snapshot: DiffSnapshot, side: DiffSide, range: KeyRange): ChecksumRequest {
+  return {
     table: side.table,
     columns: side.columns,
     keyColumns: keyNamesOf(side, snapshot.keyCount),
     range,
     ...(side.where !== undefined && { where: side.where }),
     ...(snapshot.digest && { digest: snapshot.digest }),
-  });
+  };
+}
+
+function checksumOf(snapshot: DiffSnapshot, plane: DataPlane, side: DiffSide, range: KeyRange): Promise<ChecksumResult> {
+  return plane.checksummer.checksum(checksumRequestOf(snapshot, side, range));
 }
 
 /**
@@ -343,19 +348,7 @@ export async function diffSegment(snapshot: DiffSnapshot, segment: DiffSegment, 
  */
 async function settleBuckets(snapshot: DiffSnapshot, segments: DiffSegment[], sides: DiffSide[], ports: DiffPorts, range: KeyRange, bounds: NeutralValue[][]): Promise<SegmentOutcome | null> {
   const bucketsOf = (plane: DataPlane, side: DiffSide) =>
-    plane.checksummer.checksumBuckets
-      ? plane.checksummer.checksumBuckets(
-          {
-            table: side.table,
-            columns: side.columns,
-            keyColumns: keyNamesOf(side, snapshot.keyCount),
-            range,
-            ...(side.where !== undefined && { where: side.where }),
-            ...(snapshot.digest && { digest: snapshot.digest }),
-          },
-          bounds,
-        )
-      : Promise.resolve(null);
+    plane.checksummer.checksumBuckets ? plane.checksummer.checksumBuckets(checksumRequestOf(snapshot, side, range), bounds) : Promise.resolve(null);
   // Every side must bucket, or none is asked (one side's pass alone would be wasted).
   if (![ports.reference, ...sides.map((s) => planeOf(ports, s.connectionId))].every((plane) => plane.checksummer.checksumBuckets)) return null;
   const [ref, ...others] = await Promise.all([bucketsOf(ports.reference, snapshot.reference), ...sides.map((s) => bucketsOf(planeOf(ports, s.connectionId), s))]);
