@@ -3,6 +3,8 @@ import type { KeyRange, ValueLoss } from '@dbferry/dialects-core';
 import { describeValueLoss, isTerminal, sumValueLosses } from '@dbferry/dialects-core';
 import {
   buildDeferredKey,
+  defersKeys,
+  keyBareTable,
   chunkCount,
   copyChunk,
   countRows,
@@ -143,7 +145,7 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
       target: { dialect: target.spec.dialect, session: tgt.session, defaultSchema: target.defaultSchema },
       tables,
       // As plan-run: a full copy replacing key ranges builds the key of a table it creates after the load.
-      options: { createTables: settings.createTables, evolveSchema: false, deferKeys: settings.mode === 'full' && settings.writeMode !== 'upsert' },
+      options: { createTables: settings.createTables, evolveSchema: false, deferKeys: defersKeys(settings) },
     });
     for (const failure of planned.failures) {
       states.push({ result: { ...blank(qualified(failure.source), qualified(failure.target)), status: 'failed', error: failure.reason }, losses: [], rejects: [], chunksLeft: 0, started: 0, doneRows: 0, running: new Map(), total: 0, maxRejects: settings.maxRejects });
@@ -188,8 +190,7 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
       } catch (error) {
         if (state.keyPending && plan.deferredKey) {
           // Never left keyless: it is empty, so the key is built now.
-          const described = await tgt.data.introspector.describeTable(plan.target).catch(() => null);
-          if (described && !described.primaryKey.length) await tgt.data.execute(plan.deferredKey).catch(() => undefined);
+          await keyBareTable(tgt.data, plan.target, plan.deferredKey).catch(() => undefined);
           state.keyPending = false;
         }
         if (!isTerminal(error)) throw error;
@@ -202,8 +203,7 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
     const tgt = planning[1];
     for (const state of states) {
       if (!tgt || !state.keyPending || !state.snapshot?.deferredKey) continue;
-      const described = await tgt.data.introspector.describeTable(state.snapshot.target.table).catch(() => null);
-      if (described && !described.primaryKey.length) await tgt.data.execute(state.snapshot.deferredKey.statements).catch(() => undefined);
+      await keyBareTable(tgt.data, state.snapshot.target.table, state.snapshot.deferredKey.statements).catch(() => undefined);
     }
     throw error;
   } finally {

@@ -5,7 +5,7 @@ import { workerConfig } from '@dbferry/config';
 import { defaultSchema } from '@dbferry/dialects';
 import { DataPlane, isTerminal, KeyRange, NeutralValue } from '@dbferry/dialects-core';
 import { FrozenSalt, JobSalts, SyncJobEntity } from '@dbferry/control-plane';
-import { chunkCount, countRows, encodeKey, encodeValue, lookbackFrom, planTablesEach, snapshotTable, TableFailure, TablePlan, TableSnapshot } from '@dbferry/engine';
+import { chunkCount, countRows, defersKeys, encodeKey, encodeValue, keyBareTable, lookbackFrom, planTablesEach, snapshotTable, TableFailure, TablePlan, TableSnapshot } from '@dbferry/engine';
 import { asError, JobContext, JobHandler, JobHandlerOf, JobProducer } from '@dbferry/queue';
 import { JobName, syncJobId } from '@dbferry/queue-contracts';
 import { ConnectionOpener, OpenPair } from '../runs/connection-opener';
@@ -117,7 +117,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
           // An error that can never succeed on retry (a database refusing this table for good, a
           // name the target cannot hold) fails the table; anything else, the attempt.
           if (!isTerminal(error)) throw error;
-          if (bare.includes(plan)) await keyNow(ends.target.data, plan).catch(() => undefined);
+          if (bare.includes(plan)) await keyBareTable(ends.target.data, plan.target, plan.deferredKey ?? []).catch(() => undefined);
           failures.push({ ...plan, field: `tables[${plan.specIndex}]`, reason: `table ${qualified(plan.source)}: ${(error as Error).message}` });
         }
       }
@@ -150,7 +150,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       });
     } catch (error) {
       // A retried plan finds these tables existing and would never key them: key them now, empty.
-      for (const plan of bare) await keyNow(ends.target.data, plan).catch(() => undefined);
+      for (const plan of bare) await keyBareTable(ends.target.data, plan.target, plan.deferredKey ?? []).catch(() => undefined);
       throw error;
     }
     for (const failure of failures) await this.store.log(runId, 'error', `not copied: ${failure.reason}`, qualified(failure.source));
@@ -177,7 +177,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
       options: {
         createTables: syncJob.createTables,
         evolveSchema: syncJob.evolveSchema,
-        deferKeys: syncJob.mode === 'full' && syncJob.writeMode !== 'upsert',
+        deferKeys: defersKeys(syncJob),
         createdBare: async (target) => (await this.store.countLog(runId, deferredLine(target))) > 0,
       },
     });
@@ -197,7 +197,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     try {
       const { plans } = await this.planTables(runId, syncJob, ends);
       for (const plan of plans.filter((p) => p.deferredKey && !p.ddl.length)) {
-        await keyNow(ends.target.data, plan);
+        if (!(await keyBareTable(ends.target.data, plan.target, plan.deferredKey ?? []))) continue;
         await this.store.logEnd(runId, 'warn', `${qualified(plan.target)} was created without its primary key by this run, which ended before loading it: keyed now, empty`, qualified(plan.source));
       }
     } finally {
@@ -273,12 +273,6 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
     if (cause !== undefined) throw cause;
     throw new RunFailedError(message);
   }
-}
-
-/** Builds a bare table's deferred key now (it is empty), unless the catalogue shows it built. */
-async function keyNow(target: DataPlane, plan: TablePlan): Promise<void> {
-  const described = await target.introspector.describeTable(plan.target);
-  if (described && !described.primaryKey.length && plan.deferredKey) await target.execute(plan.deferredKey);
 }
 
 /** The run was failed with this reason (the job was deleted, no table could be planned, …): terminal. */

@@ -1,4 +1,4 @@
-import { type DataPlane, DbError, RowCountMismatchError } from '@dbferry/dialects-core';
+import { type DataPlane, DbError, RowCountMismatchError, type TableRef } from '@dbferry/dialects-core';
 import type { TableSnapshot } from './table-snapshot';
 
 /** The primary key a run deferred could not be built (duplicate keys, a table gone): retrying never helps. */
@@ -15,6 +15,26 @@ export interface DeferredKeyOutcome {
   built: boolean;
   /** The table's row count after the key exists, when a count was asked for. */
   rows?: number;
+}
+
+/**
+ * Whether a copy may create its tables without their key and build it after the load
+ * (PlanOptions.deferKeys): a full copy that replaces key ranges never needs the key while loading;
+ * an upsert matches rows by it, an incremental run reads and writes into a loaded table.
+ */
+export function defersKeys(copy: { mode: string; writeMode: string }): boolean {
+  return copy.mode === 'full' && copy.writeMode !== 'upsert';
+}
+
+/**
+ * Builds a bare table's deferred key now, when the catalogue shows the table without a primary
+ * key (an empty table a plan created and could not carry further); true when it was built.
+ */
+export async function keyBareTable(target: DataPlane, table: TableRef, statements: string[]): Promise<boolean> {
+  const described = await target.introspector.describeTable(table);
+  if (!described || described.primaryKey.length || !statements.length) return false;
+  await target.execute(statements);
+  return true;
 }
 
 const label = (snapshot: TableSnapshot) => `${snapshot.target.table.schema}.${snapshot.target.table.name}`;
