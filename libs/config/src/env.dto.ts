@@ -190,6 +190,17 @@ export class ApiEnv extends SharedEnv {
   @MinLength(1)
   CONSOLE_DIR = 'apps/console/dist';
 
+  /**
+   * How often a run's or a diff's event stream re-reads it besides the store's change
+   * notifications (which it hears at once): what a stream waits at most while its LISTEN
+   * connection is down, and how often a table's live progress is refreshed.
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  STREAM_POLL_MS = 1000;
+
   /** `npm start` creates the demo (a SQLite shop, an empty target, a job) on a store that never had it. */
   @IsOptional()
   @IsIn(['true', 'false'], { message: '$property must be true or false' })

@@ -54,6 +54,7 @@ export const apiConfig = registerAs('api', () => {
     loginUserWindowSeconds: env.LOGIN_USER_WINDOW_SECONDS,
     loginUserBackoffSeconds: env.LOGIN_USER_BACKOFF_SECONDS,
     consoleDir: resolve(env.CONSOLE_DIR),
+    streamPollMs: env.STREAM_POLL_MS,
   };
 });
 
