@@ -7,6 +7,8 @@ import { base, tsxTransform } from './tools/jest/preset';
  * (each file makes its own database and BullMQ prefix; see libs/testing).
  */
 const config: Config = {
+  // Longest suites first, also on a clean clone with no timing cache (see the file).
+  testSequencer: '<rootDir>/tools/jest/sequencer.js',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
     // The console's component tests: React in jsdom. Same name, so `--selectProjects unit` runs them.
