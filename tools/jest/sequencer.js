@@ -16,9 +16,13 @@ const KNOWN_SECONDS = {
   'apps/api/test/fidelity-matrix.e2e-spec.ts': 72,
   'apps/api/test/repairs.e2e-spec.ts': 54,
   'apps/api/test/events-full-sync.e2e-spec.ts': 53,
+  'apps/api/test/faults-target-down.e2e-spec.ts': 77,
   'apps/api/test/auth.e2e-spec.ts': 45,
+  'apps/api/test/faults-sigterm.e2e-spec.ts': 45,
   'tools/start-supervision.int-spec.ts': 34,
   'libs/dialects/conformance/src/memory.int-spec.ts': 30,
+  'apps/api/test/browser.e2e-spec.ts': 21,
+  'apps/worker/test/schema-wait.int-spec.ts': 19,
 };
 
 class LongestKnownFirst extends TestSequencer {
