@@ -19,6 +19,7 @@ import { EventSources1764010000000 } from './1764010000000-EventSources';
 import { Transforms1764020000000 } from './1764020000000-Transforms';
 import { EventFullSync1764030000000 } from './1764030000000-EventFullSync';
 import { EventInboxSettledIndexes1764041000000 } from './1764041000000-EventInboxSettledIndexes';
+import { ChangeNotifications1764050000000 } from './1764050000000-ChangeNotifications';
 
 /** Every migration, oldest first. A new one is added here as well as in its file. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   Transforms1764020000000,
   EventFullSync1764030000000,
   EventInboxSettledIndexes1764041000000,
+  ChangeNotifications1764050000000,
 ];

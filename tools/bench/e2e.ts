@@ -41,7 +41,6 @@ const WORKER_NODE_ARGS = workerNodeArgs(
 const HEAPSNAPSHOT_DIR = process.env['BENCH_WORKER_HEAPSNAPSHOTS'];
 
 /** How often the bench asks GET /api/runs/:id whether the run has ended. */
-const POLL_MS = 50;
 const RUN_TIMEOUT_MS = 30 * 60_000;
 
 export interface EndToEndOptions {
@@ -76,7 +75,7 @@ export interface RunPhases {
   copy: number;
   /** Last chunk done until finish-run ended the run. */
   finish: number;
-  /** Run ended until the bench saw it (the poll interval). */
+  /** Run ended until the bench saw it (the event stream's delivery). */
   observed: number;
   chunks: number;
   /**
@@ -151,7 +150,7 @@ export class EndToEnd {
       await c.query(`CREATE DATABASE ${CONTROL_DATABASE}`);
     });
     const env = this.env();
-    // The API at warn: the bench's own polling would otherwise log 20 request lines a second.
+    // The API at warn: a request line per call is noise in the bench's output.
     this.api = await startService({ label: 'api', script: 'apps/api/src/main.ts', portVariable: 'PORT', env: { ...env, LOG_LEVEL: 'warn' } });
     await this.api.ready('/health/ready');
     let nodeArgs: string[] = [];
@@ -189,6 +188,45 @@ export class EndToEnd {
     // A 5xx says "see the server log": the API's last lines are that log.
     if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}${res.status >= 500 ? `\n${api.output().slice(-1500)}` : ''}`);
     return (text ? JSON.parse(text) : {}) as Json;
+  }
+
+  /**
+   * Follows a run or a diff over its event stream (GET /api/{runs,diffs}/:id/stream, as the
+   * console and the CLI do) and returns it as its last event gave it, once ended. Fails when the
+   * worker exits or after RUN_TIMEOUT_MS; a stream cut short is opened again.
+   */
+  private async follow(kind: 'runs' | 'diffs', id: string): Promise<Json> {
+    const api = this.api;
+    if (!api) throw new Error('the API is not running');
+    const ended = (view: Json | undefined) => view !== undefined && ['succeeded', 'failed', 'cancelled'].includes(view['status'] as string);
+    const abort = new AbortController();
+    const deadline = setTimeout(() => abort.abort(new Error(`${kind} ${id} still not ended after ${RUN_TIMEOUT_MS / 1000} s`)), RUN_TIMEOUT_MS);
+    const watchWorker = setInterval(() => {
+      if (this.worker && this.worker.child.exitCode !== null) abort.abort(new Error(`the worker exited during ${kind} ${id}:\n${this.worker.output().slice(-2000)}`));
+    }, 200);
+    try {
+      let view: Json | undefined;
+      while (!ended(view)) {
+        const res = await fetch(`${api.url}/api/${kind}/${id}/stream`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${this.token}` }, signal: abort.signal });
+        if (!res.ok || !res.body) throw new Error(`GET /api/${kind}/${id}/stream answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+        const decoder = new TextDecoder();
+        let buffered = '';
+        for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffered += decoder.decode(bytes, { stream: true });
+          for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+            const data = buffered.slice(0, end).split('\n').find((line) => line.startsWith('data:'));
+            buffered = buffered.slice(end + 2);
+            if (data) view = JSON.parse(data.slice(5)) as Json;
+          }
+        }
+      }
+      return view as Json;
+    } catch (error) {
+      throw abort.signal.aborted ? (abort.signal.reason as Error) : error;
+    } finally {
+      clearTimeout(deadline);
+      clearInterval(watchWorker);
+    }
   }
 
   /** One API call as the admin (a JSON answer); throws with the API's answer unless it is 2xx. */
@@ -249,22 +287,14 @@ export class EndToEnd {
     return warm;
   }
 
-  /** Timed: POST run, then poll until the run ends. Returns the seconds and the run's phases. */
+  /** Timed: POST run, then follow its event stream until the run ends. Returns the seconds and the run's phases. */
   async run(jobId: string): Promise<{ seconds: number; rowsWritten: number; phases?: RunPhases; phasesError?: string }> {
     const postedAt = Date.now();
     const postedUs = Number(process.hrtime.bigint() / 1000n);
     const copySecondsBefore = await this.workerCopySeconds();
     const started = performance.now();
     const { runId } = (await this.call('POST', `/api/jobs/${jobId}/run`)) as { runId: string };
-    const deadline = Date.now() + RUN_TIMEOUT_MS;
-    let view: Json;
-    for (;;) {
-      view = await this.call('GET', `/api/runs/${runId}`);
-      if (['succeeded', 'failed', 'cancelled'].includes(view['status'] as string)) break;
-      if (this.worker && this.worker.child.exitCode !== null) throw new Error(`the worker exited during run ${runId}:\n${this.worker.output().slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error(`run ${runId} still ${String(view['status'])} after ${RUN_TIMEOUT_MS / 1000} s`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    const view = await this.follow('runs', runId);
     const seconds = (performance.now() - started) / 1000;
     const observedAt = Date.now();
     const copySecondsAfter = await this.workerCopySeconds();
@@ -298,8 +328,8 @@ export class EndToEnd {
   }
 
   /**
-   * Timed (issue 12): POST /api/diffs of one table between two connections, then poll GET
-   * /api/diffs/:id until it ends; untimed afterwards, every differing key from GET …/rows. The
+   * Timed (issue 12): POST /api/diffs of one table between two connections, then follow its
+   * event stream until it ends; untimed afterwards, every differing key from GET …/rows. The
    * connections are created once (untimed) before the clock starts.
    */
   async diff(reference: Endpoint, other: Endpoint): Promise<{ seconds: number; rows: { kind: string; key: unknown[]; columns?: string[] }[] }> {
@@ -311,15 +341,7 @@ export class EndToEnd {
       otherIds: [otherId],
       tables: [{ reference: name(reference), others: { [otherId]: name(other) } }],
     })) as { diffId: string };
-    const deadline = Date.now() + RUN_TIMEOUT_MS;
-    let view: Json;
-    for (;;) {
-      view = await this.call('GET', `/api/diffs/${diffId}`);
-      if (['succeeded', 'failed', 'cancelled'].includes(view['status'] as string)) break;
-      if (this.worker && this.worker.child.exitCode !== null) throw new Error(`the worker exited during diff ${diffId}:\n${this.worker.output().slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error(`diff ${diffId} still ${String(view['status'])} after ${RUN_TIMEOUT_MS / 1000} s`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    const view = await this.follow('diffs', diffId);
     const seconds = (performance.now() - started) / 1000;
     if (view['status'] !== 'succeeded') throw new Error(`diff ${diffId} ${String(view['status'])}: ${JSON.stringify(view).slice(0, 800)}`);
     const rows: { kind: string; key: unknown[]; columns?: string[] }[] = [];
@@ -417,7 +439,7 @@ export class EndToEnd {
   }
 }
 
-/** The run's own overhead (queue hops, plan and split, finish: all but the copy and the poll), in seconds and as a share of the copy. */
+/** The run's own overhead (queue hops, plan and split, finish: all but the copy and the stream's delivery), in seconds and as a share of the copy. */
 export function overheadOf(phases: RunPhases): { seconds: number; shareOfCopy: number } {
   const seconds = phases.toPlan + phases.plan + phases.toFirstChunk + phases.finish;
   return { seconds, shareOfCopy: phases.copy > 0 ? seconds / phases.copy : 0 };

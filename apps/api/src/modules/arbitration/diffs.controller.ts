@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, MessageEvent, Param, Post, Query, Sse } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { concatMap, distinctUntilChanged, from, Observable, takeWhile, timer } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
 import { UuidParamPipe } from '../../common/input-guard';
 import { ApiPageResponse } from '../../common/openapi';
 import { CreateDiffDto, DiffCreatedView, DiffListItemView, DiffListQuery, DiffRowPage, DiffRowsQuery, DiffView } from './diffs.dto';
 import { DiffsService } from './diffs.service';
+import { StoreChanges } from '../store-changes/store-changes';
 
 const DiffIdParam = () => ApiParam({ name: 'id', format: 'uuid', description: "the diff's id", example: '1d7e5c3a-9b2f-4e61-8a0d-5c4b3a2f1e0d' });
 
@@ -14,7 +15,10 @@ const DiffIdParam = () => ApiParam({ name: 'id', format: 'uuid', description: "t
 @ApiBearerAuth()
 @Controller('api/diffs')
 export class DiffsController {
-  constructor(private readonly diffs: DiffsService) {}
+  constructor(
+    private readonly diffs: DiffsService,
+    private readonly changes: StoreChanges,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -45,7 +49,7 @@ export class DiffsController {
     return this.diffs.rows(id, query);
   }
 
-  /** Server-Sent Events: the diff (as GET /api/diffs/:id) each time it changes, polled every second, ending with its final status. */
+  /** Server-Sent Events: the diff (as GET /api/diffs/:id) each time it changes (heard at the commit, re-read every STREAM_POLL_MS), ending with its final status. */
   @Sse(':id/stream')
   @DiffIdParam()
   @ApiOkResponse({
@@ -54,12 +58,7 @@ export class DiffsController {
   })
   async stream(@Param('id', UuidParamPipe) id: string): Promise<Observable<MessageEvent>> {
     await this.diffs.get(id); // 404 before the stream opens
-    return timer(0, 1000).pipe(
-      concatMap(() => from(this.diffs.get(id))),
-      distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
-      takeWhile((diff) => ['queued', 'running'].includes(diff.status), true),
-      concatMap((diff) => [{ type: 'diff', data: diff } satisfies MessageEvent]),
-    );
+    return this.changes.follow('dbferry_diff', id, 'diff', () => this.diffs.get(id));
   }
 
   @Post(':id/cancel')

@@ -1,18 +1,22 @@
 import { Controller, Get, HttpCode, MessageEvent, Param, Post, Query, Sse } from '@nestjs/common';
 import { UuidParamPipe } from '../../common/input-guard';
-import { concatMap, distinctUntilChanged, from, Observable, takeWhile, timer } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthUser, CurrentUser } from '../../common/auth.decorators';
 import { ApiIdParam, ApiPageResponse, EXAMPLE_ID } from '../../common/openapi';
 import { PageQuery } from '../../common/pagination.dto';
 import { RunListItemView, RunListQuery, RunLogPage, RunLogQuery, RunRejectPage, RunTriggeredView, RunView } from './run.dto';
 import { RunsService } from './runs.service';
+import { StoreChanges } from '../store-changes/store-changes';
 
 @ApiTags('runs')
 @ApiBearerAuth()
 @Controller('api')
 export class RunsController {
-  constructor(private readonly runs: RunsService) {}
+  constructor(
+    private readonly runs: RunsService,
+    private readonly changes: StoreChanges,
+  ) {}
 
   @Post('jobs/:id/run')
   @HttpCode(202)
@@ -37,8 +41,9 @@ export class RunsController {
   }
 
   /**
-   * Server-Sent Events: the run (as GET /api/runs/:id) each time it changes, polled from the
-   * store every second, ending with the event that carries the final status.
+   * Server-Sent Events: the run (as GET /api/runs/:id) each time it changes, heard at the
+   * commit (and re-read every STREAM_POLL_MS for live table progress), ending with the event
+   * that carries the final status.
    */
   @Sse('runs/:id/stream')
   @ApiIdParam('run')
@@ -56,12 +61,7 @@ export class RunsController {
   })
   async stream(@Param('id', UuidParamPipe) id: string): Promise<Observable<MessageEvent>> {
     await this.runs.get(id); // 404 before the stream opens
-    return timer(0, 1000).pipe(
-      concatMap(() => from(this.runs.get(id))),
-      distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
-      takeWhile((run) => ['queued', 'running'].includes(run.status), true),
-      concatMap((run) => [{ type: 'run', data: run } satisfies MessageEvent]),
-    );
+    return this.changes.follow('dbferry_run', id, 'run', () => this.runs.get(id));
   }
 
   @Get('runs/:id/logs')
