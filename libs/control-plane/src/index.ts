@@ -17,7 +17,6 @@ export * from './runs/run-stats';
 export * from './store/control-store-probe';
 export * from './store/admin-bootstrap';
 export * from './store/audit-log.repository';
-export * from './store/change-feed';
 export * from './data-source';
 export * from './migrator';
 export * from './secret-rotation';

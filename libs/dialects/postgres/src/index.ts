@@ -10,3 +10,4 @@ export * from './postgres.checksum';
 export * from './postgres.ddl';
 export * from './postgres.clients';
 export * from './postgres.data-plane';
+export * from './postgres.listener';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, MessageEvent, Module, OnApplicationBootstra
 import type { ConfigType } from '@nestjs/config';
 import { Observable } from 'rxjs';
 import { apiConfig, storeConfig } from '@dbferry/config';
-import { ChangeFeed, type ChangeChannel } from '@dbferry/control-plane';
+import { ChangeFeed, type ChangeChannel } from './change-feed';
 
 /** A run or a diff still moving: its stream goes on. */
 const ACTIVE = new Set(['queued', 'running']);

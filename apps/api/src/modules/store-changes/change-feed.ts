@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { listenPostgres, type PostgresListener } from '@dbferry/dialect-postgres';
 
 /** The channels the control store's triggers notify on (migration 1764050000000-ChangeNotifications), the changed row's id as payload. */
 export type ChangeChannel = 'dbferry_run' | 'dbferry_diff';
@@ -22,7 +22,9 @@ export interface ChangeFeedOptions {
  * own for when this connection is down (it reconnects by itself, with a growing wait).
  */
 export class ChangeFeed {
-  private client: Client | undefined;
+  private listener: PostgresListener | undefined;
+  /** Bumped by each attempt: a late answer of an older one is dropped. */
+  private attempt = 0;
   private readonly watchers = new Map<string, Set<() => void>>();
   private stopped = false;
   private retryMs = RECONNECT_FIRST_MS;
@@ -38,11 +40,12 @@ export class ChangeFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.attempt++;
     clearTimeout(this.retryTimer);
-    const client = this.client;
-    this.client = undefined;
+    const listener = this.listener;
+    this.listener = undefined;
     this.listening = false;
-    await client?.end().catch(() => undefined);
+    await listener?.close();
   }
 
   /** Whether notifications are arriving now. */
@@ -64,23 +67,26 @@ export class ChangeFeed {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.options.url, application_name: `${this.options.applicationName} (changes)` });
-    this.client = client;
-    // Errors after connect (the server restarted, the socket broke) come here; then reconnect.
-    client.on('error', (error) => this.lost(client, error));
-    client.on('end', () => this.lost(client));
-    client.on('notification', (message) => {
-      if (!message.payload) return;
-      for (const onChange of this.watchers.get(`${message.channel}:${message.payload}`) ?? []) onChange();
-    });
+    const attempt = ++this.attempt;
+    let listener: PostgresListener;
     try {
-      await client.connect();
-      for (const channel of CHANGE_CHANNELS) await client.query(`LISTEN ${channel}`);
+      listener = await listenPostgres({
+        url: this.options.url,
+        applicationName: `${this.options.applicationName} (changes)`,
+        channels: CHANGE_CHANNELS,
+        onNotification: (channel, payload) => {
+          for (const onChange of [...(this.watchers.get(`${channel}:${payload}`) ?? [])]) onChange();
+        },
+        onEnd: (error) => {
+          if (this.listener === listener) this.lost(error);
+        },
+      });
     } catch (error) {
-      this.lost(client, error as Error);
+      if (attempt === this.attempt) this.lost(error as Error);
       return;
     }
-    if (this.client !== client) return;
+    if (attempt !== this.attempt) return void listener.close();
+    this.listener = listener;
     this.retryMs = RECONNECT_FIRST_MS;
     this.listening = true;
     this.options.onState?.(true);
@@ -88,12 +94,9 @@ export class ChangeFeed {
     for (const set of [...this.watchers.values()]) for (const onChange of [...set]) onChange();
   }
 
-  /** The connection `client` failed or ended: told once, then a new one after a wait (unless stopped). */
-  private lost(client: Client, error?: Error): void {
-    if (this.client !== client) return;
-    this.client = undefined;
-    client.removeAllListeners('notification');
-    void client.end().catch(() => undefined);
+  /** The connection failed or ended: told once per outage, then another attempt after a growing wait (unless stopped). */
+  private lost(error?: Error): void {
+    this.listener = undefined;
     if (this.listening || this.retryMs === RECONNECT_FIRST_MS) this.options.onState?.(false, error);
     this.listening = false;
     if (this.stopped) return;
