@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { type DialectName, type NeutralColumn, normalizeValue, type ResolvedConnectionSpec, type TableRef } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
 import {
@@ -9,7 +10,6 @@ import {
   EphemeralDatabase,
   LogCapture,
   randomQueuePrefix,
-  TEST_ADMIN_PASSWORD,
   waitFor,
 } from '@dbferry/testing';
 import type { RunView } from '../src/modules/runs/run.dto';
@@ -17,15 +17,28 @@ import { createApiApp } from '../src/app.factory';
 
 export const ADMIN_PASSWORD = 'root-passphrase-after-change';
 
+/**
+ * argon2id hashes (the library's defaults, as PasswordService makes them) of ADMIN_PASSWORD and of
+ * each role's password, stored straight into the control store: creating a user and changing a
+ * password through the API cost four argon2 runs (~0.5 s each on the CI machine) per user in every
+ * suite. auth.e2e-spec.ts goes through those routes itself.
+ */
+const PASSWORD_HASHES = {
+  admin: '$argon2id$v=19$m=65536,p=4,t=3$4aFKkrIurHsBVSIKXiM6Bg$xMwX2+fJyQqsmNUpkNsuulmGGpAz0b5/xVA5CVC44rg',
+  operator: '$argon2id$v=19$m=65536,p=4,t=3$DdLZsK8/mWzkczaj6D/0Ug$cPHa3UxHUXDyjc7e1vg/OszkPlxfWLFSlpMIAVMElYc',
+  viewer: '$argon2id$v=19$m=65536,p=4,t=3$oA97lg/1LqifOePjOoH/4w$2HA+VqoFJCAyujsfpCJ8kjczNTTWKxDY3AOoQi7amog',
+};
+const rolePassword = (role: 'operator' | 'viewer') => `${role}-password-changed`;
+
 export interface ApiHarness {
   app: NestExpressApplication;
   http: ReturnType<NestExpressApplication['getHttpServer']>;
   env: Record<string, string>;
   logs: LogCapture;
   db: EphemeralDatabase;
-  /** Logs in as the admin (changing the initial password the first time) and returns a token. */
+  /** Logs in as the admin (its initial password replaced by ADMIN_PASSWORD the first time) and returns a token. */
   adminToken(): Promise<string>;
-  /** Creates a user with the role and a changed password, and returns its token. */
+  /** Stores a user with the role and a changed password (`<role>-user`), and returns its token. */
   tokenFor(role: 'admin' | 'operator' | 'viewer'): Promise<string>;
   close(): Promise<void>;
 }
@@ -52,6 +65,10 @@ export async function startApi(overrides: Record<string, string | undefined> = {
     return res.body.accessToken as string;
   };
 
+  /** The admin's initial password changed to ADMIN_PASSWORD, as POST /api/auth/password would leave it (unless a test changed it already). */
+  const initialPasswordChanged = () =>
+    app.get(DataSource).query(`UPDATE app_user SET password_hash = $1, must_change_password = false WHERE username = 'admin' AND must_change_password`, [PASSWORD_HASHES.admin]);
+
   const harness: ApiHarness = {
     app,
     http,
@@ -60,14 +77,7 @@ export async function startApi(overrides: Record<string, string | undefined> = {
     db,
     async adminToken() {
       if (adminToken) return adminToken;
-      const changed = await request(http).post('/api/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD });
-      if (changed.status === 200) return (adminToken = changed.body.accessToken as string);
-      const first = await login('admin', TEST_ADMIN_PASSWORD);
-      await request(http)
-        .post('/api/auth/password')
-        .set('Authorization', `Bearer ${first}`)
-        .send({ currentPassword: TEST_ADMIN_PASSWORD, newPassword: ADMIN_PASSWORD })
-        .expect(200);
+      await initialPasswordChanged();
       adminToken = await login('admin', ADMIN_PASSWORD);
       return adminToken;
     },
@@ -75,20 +85,12 @@ export async function startApi(overrides: Record<string, string | undefined> = {
       if (role === 'admin') return harness.adminToken();
       const cached = roleTokens.get(role);
       if (cached) return cached;
-      const admin = await harness.adminToken();
+      // The admin would have made this user, so its initial password is changed by now too.
+      await initialPasswordChanged();
       const username = `${role}-user`;
-      await request(http)
-        .post('/api/users')
-        .set('Authorization', `Bearer ${admin}`)
-        .send({ username, password: 'temporary-password-1', role })
-        .expect(201);
-      const first = await login(username, 'temporary-password-1');
-      await request(http)
-        .post('/api/auth/password')
-        .set('Authorization', `Bearer ${first}`)
-        .send({ currentPassword: 'temporary-password-1', newPassword: `${role}-password-changed` })
-        .expect(200);
-      const token = await login(username, `${role}-password-changed`);
+      // As POST /api/users then the user's own password change would leave it.
+      await app.get(DataSource).query(`INSERT INTO app_user (username, password_hash, role, must_change_password) VALUES ($1, $2, $3, false)`, [username, PASSWORD_HASHES[role], role]);
+      const token = await login(username, rolePassword(role));
       roleTokens.set(role, token);
       return token;
     },
