@@ -19,9 +19,14 @@ const KNOWN_SECONDS = {
   'apps/api/test/faults-target-down.e2e-spec.ts': 77,
   'apps/api/test/auth.e2e-spec.ts': 45,
   'apps/api/test/faults-sigterm.e2e-spec.ts': 45,
+  'apps/console/e2e/faults.e2e-spec.ts': 41,
+  'apps/api/test/startup.e2e-spec.ts': 35,
   'tools/start-supervision.int-spec.ts': 34,
+  'apps/api/test/faults-api.e2e-spec.ts': 30,
   'libs/dialects/conformance/src/memory.int-spec.ts': 30,
+  'apps/api/test/cli.e2e-spec.ts': 25,
   'apps/api/test/browser.e2e-spec.ts': 21,
+  'apps/api/test/dashboard.e2e-spec.ts': 21,
   'apps/worker/test/schema-wait.int-spec.ts': 19,
 };
 
