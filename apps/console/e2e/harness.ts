@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { Client } from 'pg';
 import {
   applyTestEnv,
   createPostgresDatabase,
@@ -26,6 +27,18 @@ export const VIEWPORT = { width: 1280, height: 800 };
 
 /** The bootstrap admin's password once the harness (or a test) has changed the initial one. */
 export const ADMIN_PASSWORD = 'ferry-console-passphrase-1';
+
+/**
+ * argon2id hashes (the library's defaults, as the API's PasswordService makes them) of
+ * ADMIN_PASSWORD and of each role's password, stored straight into the control store: making a
+ * user and changing a password through the API cost four argon2 runs (~0.5 s each on the CI
+ * machine) per user. The auth e2e tests (here and in apps/api/test) go through those routes.
+ */
+const PASSWORD_HASHES: Record<Role, string> = {
+  admin: '$argon2id$v=19$m=65536,p=4,t=3$s8LQwHN2jImOXynGga92NA$q4cBWIkzh8n3MuemwYptMpIY497RuOmfNxcVq4v4XE8',
+  operator: '$argon2id$v=19$m=65536,p=4,t=3$+Ig66eidqNijT6GgrcpnTg$MCHbx5vucJnBJXzIUjvqxU5hjSQ52DJYtofecBStEHc',
+  viewer: '$argon2id$v=19$m=65536,p=4,t=3$aq9mqIvo3I38PhlA6crz+w$xss/duNtoZ6MJttDx8nfCsBoO8+PHUBO2Cv+X481Yso',
+};
 export { TEST_ADMIN_PASSWORD };
 
 export type Role = 'admin' | 'operator' | 'viewer';
@@ -141,17 +154,22 @@ export async function startConsole(options: { worker?: boolean; env?: Record<str
   };
   const loginToken = async (username: string, password: string) => (await call<{ accessToken: string }>('POST', '/api/auth/login', { username, password })).accessToken;
 
+  const store = async (sql: string, params: unknown[]) => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(sql, params);
+    } finally {
+      await client.end();
+    }
+  };
   /** The admin with its initial password changed (once), whether a test did it in the browser or not. */
   const adminToken = async (): Promise<string> => {
     const known = tokens.get('admin');
     if (known) return known;
-    let token: string;
-    try {
-      token = await loginToken('admin', ADMIN_PASSWORD);
-    } catch {
-      const first = await loginToken('admin', TEST_ADMIN_PASSWORD);
-      token = (await call<{ accessToken: string }>('POST', '/api/auth/password', { currentPassword: TEST_ADMIN_PASSWORD, newPassword: ADMIN_PASSWORD }, first)).accessToken;
-    }
+    // As POST /api/auth/password would leave it, unless a test changed it already.
+    await store(`UPDATE app_user SET password_hash = $1, must_change_password = false WHERE username = 'admin' AND must_change_password`, [PASSWORD_HASHES.admin]);
+    const token = await loginToken('admin', ADMIN_PASSWORD);
     passwords.set('admin', { username: 'admin', password: ADMIN_PASSWORD });
     tokens.set('admin', token);
     return token;
@@ -174,15 +192,16 @@ export async function startConsole(options: { worker?: boolean; env?: Record<str
       if (role === 'admin') return adminToken();
       const known = tokens.get(role);
       if (known) return known;
-      const admin = await adminToken();
+      // The admin would have made this user: its own password is changed by now too.
+      await adminToken();
       const username = `${role}-user`;
       const password = `${role}-console-passphrase`;
-      await call('POST', '/api/users', { username, password: 'temporary-password-1', role }, admin);
-      const first = await loginToken(username, 'temporary-password-1');
-      const changed = await call<{ accessToken: string }>('POST', '/api/auth/password', { currentPassword: 'temporary-password-1', newPassword: password }, first);
+      // As POST /api/users then the user's own password change would leave it.
+      await store(`INSERT INTO app_user (username, password_hash, role, must_change_password) VALUES ($1, $2, $3, false)`, [username, PASSWORD_HASHES[role], role]);
+      const token = await loginToken(username, password);
       passwords.set(role, { username, password });
-      tokens.set(role, changed.accessToken);
-      return changed.accessToken;
+      tokens.set(role, token);
+      return token;
     },
     credentials(role) {
       const found = passwords.get(role);
