@@ -24,7 +24,11 @@ const COPY_OUT_RESPONSE = 0x48; // H
 /** May arrive between CopyData messages; skipped. */
 const INTERSPERSED = new Set([0x4e, 0x53, 0x41]); // NoticeResponse, ParameterStatus, NotificationResponse
 const QUEUED_RUNS = 2;
-const STAGING_BYTES = 64 * 1024;
+/**
+ * Several read batches (READ_BATCH_BYTES) fit in one staging buffer, so a batch is nearly always
+ * one view of it: the splitter then hands it on without copying it again.
+ */
+const STAGING_BYTES = 1024 * 1024;
 /** Payloads shorter than this are copied byte by byte: cheaper than a native call. */
 const SHORT_COPY = 48;
 
@@ -42,8 +46,13 @@ export class CopyOutQuery {
   private inMessage = false;
 
   private staging = Buffer.allocUnsafe(STAGING_BYTES);
-  /** Bytes written into `staging`, and where the part not yet given to the splitter starts. */
+  /**
+   * Bytes written into `staging`; where the last whole CopyData message staged ends (PostgreSQL
+   * sends a row per message, so the splitter is given whole rows only and never has to join a
+   * row cut by a socket read); and where the part not yet given to the splitter starts.
+   */
   private staged = 0;
+  private wholeUpTo = 0;
   private pushedUpTo = 0;
 
   private readonly queue: FramedRows[] = [];
@@ -161,7 +170,7 @@ export class CopyOutQuery {
         this.inMessage = true;
         if (this.code !== COPY_DATA && this.code !== COPY_DONE && this.code !== COPY_OUT_RESPONSE && !INTERSPERSED.has(this.code)) {
           // An ErrorResponse (or anything else) ends copy-out mode: pg reads it from its header on.
-          this.flushStaging();
+          this.flushStaging(true);
           this.detach(Buffer.concat([this.head, chunk.subarray(pos)]));
           return;
         }
@@ -172,8 +181,9 @@ export class CopyOutQuery {
       this.remaining -= take;
       if (this.remaining === 0) {
         this.inMessage = false;
+        if (this.code === COPY_DATA) this.wholeUpTo = this.staged;
         if (this.code === COPY_DONE) {
-          this.flushStaging();
+          this.flushStaging(true);
           this.detach(chunk.subarray(pos));
           if (!this.discarding) {
             const last = this.splitter.finish();
@@ -189,8 +199,12 @@ export class CopyOutQuery {
   private stage(chunk: Buffer, from: number, count: number): void {
     if (this.staged + count > this.staging.length) {
       this.flushStaging();
-      this.staging = Buffer.allocUnsafe(Math.max(STAGING_BYTES, count));
-      this.staged = 0;
+      // The start of the message being staged (not given to the splitter yet) moves to the new buffer.
+      const carried = this.staging.subarray(this.pushedUpTo, this.staged);
+      this.staging = Buffer.allocUnsafe(Math.max(STAGING_BYTES, carried.length + count));
+      carried.copy(this.staging, 0);
+      this.staged = carried.length;
+      this.wholeUpTo = 0;
       this.pushedUpTo = 0;
     }
     if (count < SHORT_COPY) {
@@ -203,11 +217,15 @@ export class CopyOutQuery {
     this.staged += count;
   }
 
-  /** Gives the splitter what was staged since the last time (the staged bytes are never overwritten). */
-  private flushStaging(): void {
-    if (this.staged === this.pushedUpTo) return;
-    const part = this.staging.subarray(this.pushedUpTo, this.staged);
-    this.pushedUpTo = this.staged;
+  /**
+   * Gives the splitter the whole messages staged since the last time (`all`: everything staged,
+   * at the end of the COPY). The staged bytes are never overwritten.
+   */
+  private flushStaging(all = false): void {
+    const upTo = all ? this.staged : this.wholeUpTo;
+    if (upTo <= this.pushedUpTo) return;
+    const part = this.staging.subarray(this.pushedUpTo, upTo);
+    this.pushedUpTo = upTo;
     if (!this.discarding) for (const run of this.splitter.push(part)) this.queue.push(run);
   }
 

@@ -24,7 +24,9 @@ export interface FramedRows {
 /**
  * Cuts COPY binary output, arriving in chunks cut anywhere, into runs of whole rows of at most
  * `batchSize` rows and about `maxBytes` bytes each (the header and trailer removed). Complete rows are kept as views on the
- * chunks until a run is full; only a row split across two chunks is copied.
+ * chunks until a run is full; only a row split across two chunks is copied, and a run is copied
+ * into one buffer only when its rows are not already side by side in one (CopyOutQuery stages
+ * them so that they nearly always are).
  */
 export class BinaryCopySplitter {
   private tail: Buffer | null = null;
@@ -95,13 +97,13 @@ export class BinaryCopySplitter {
       pos = end;
       this.rows++;
       if (this.rows === this.batchSize || this.bytes + (pos - runStart) >= this.maxBytes) {
-        this.parts.push(buf.subarray(runStart, pos));
+        this.keep(buf.subarray(runStart, pos));
         out.push(this.take());
         runStart = pos;
       }
     }
     if (pos > runStart) {
-      this.parts.push(buf.subarray(runStart, pos));
+      this.keep(buf.subarray(runStart, pos));
       this.bytes += pos - runStart;
     }
     if (!this.ended && pos < length) this.tail = buf.subarray(pos);
@@ -112,6 +114,16 @@ export class BinaryCopySplitter {
   finish(): FramedRows | null {
     if (!this.ended) throw new Error('COPY data ended without its trailer');
     return this.rows > 0 ? this.take() : null;
+  }
+
+  /** Adds rows to the run; rows right after the last ones in the same memory extend its view instead of being copied at take(). */
+  private keep(part: Buffer): void {
+    const last = this.parts[this.parts.length - 1];
+    if (last && last.buffer === part.buffer && last.byteOffset + last.length === part.byteOffset) {
+      this.parts[this.parts.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + part.length);
+    } else {
+      this.parts.push(part);
+    }
   }
 
   private take(): FramedRows {
