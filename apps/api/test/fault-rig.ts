@@ -8,10 +8,11 @@ import { ApiHarness, startApi } from './harness';
 
 /**
  * Short BullMQ locks for fault tests: a killed worker's jobs are taken again within about
- * 8 + 2 s instead of the production minute and a half. Long enough that a busy worker on this
- * two-core machine still renews its locks in time (a false stall would re-run a chunk).
+ * 8 + 2 s instead of the production minute and a half (a full sync's, on the maintenance queue:
+ * one minute). Long enough that a busy worker on this two-core machine still renews its locks in
+ * time (a false stall would re-run a chunk).
  */
-export const FAST_STALLS = { WORKER_LOCK_DURATION: '8000', WORKER_STALLED_INTERVAL: '2000' };
+export const FAST_STALLS = { WORKER_LOCK_DURATION: '8000', WORKER_STALLED_INTERVAL: '2000', MAINTENANCE_LOCK_DURATION: '8000', MAINTENANCE_STALLED_INTERVAL: '2000' };
 
 export interface ChunkRow {
   id: string;

@@ -68,6 +68,8 @@ export class WorkerModule {
           shutdownTimeoutMs: config.shutdownTimeoutMs,
           lockDurationMs: config.lockDurationMs,
           stalledIntervalMs: config.stalledIntervalMs,
+          maintenanceLockDurationMs: config.maintenanceLockDurationMs,
+          maintenanceStalledIntervalMs: config.maintenanceStalledIntervalMs,
         }),
         ScheduleModule.forRoot(),
       ],

@@ -283,4 +283,20 @@ export class WorkerEnv extends SharedEnv {
   @Min(500)
   @Max(600_000)
   WORKER_STALLED_INTERVAL = 30_000;
+
+  /**
+   * The same two for the maintenance queue (event full syncs, audit pruning): a full sync whose
+   * worker died is taken again within about their sum. BullMQ's own defaults; tests shorten them.
+   */
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  MAINTENANCE_LOCK_DURATION = 30_000;
+
+  @Transform(({ value }) => Number(value))
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  MAINTENANCE_STALLED_INTERVAL = 30_000;
 }

@@ -73,5 +73,7 @@ export const workerConfig = registerAs('worker', () => {
     connectionMaxParallelChunks: env.CONNECTION_MAX_PARALLEL_CHUNKS,
     lockDurationMs: env.WORKER_LOCK_DURATION,
     stalledIntervalMs: env.WORKER_STALLED_INTERVAL,
+    maintenanceLockDurationMs: env.MAINTENANCE_LOCK_DURATION,
+    maintenanceStalledIntervalMs: env.MAINTENANCE_STALLED_INTERVAL,
   };
 });

@@ -23,6 +23,8 @@ export interface QueueModuleSettings {
   shutdownTimeoutMs?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  maintenanceLockDurationMs?: number;
+  maintenanceStalledIntervalMs?: number;
 }
 
 /**

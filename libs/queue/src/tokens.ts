@@ -11,4 +11,7 @@ export interface QueueModuleOptions {
   /** Sync queue stall detection: how long a job's lock lasts, how often lapsed locks are looked for. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** The same for the maintenance queue (BullMQ's 30 s each when unset). */
+  maintenanceLockDurationMs?: number;
+  maintenanceStalledIntervalMs?: number;
 }

@@ -16,5 +16,7 @@ export class MaintenanceProcessor extends QueueProcessor {
   ) {
     super(registry, redis, options);
     this.events = metrics.eventsFor(QueueName.Maintenance);
+    // BullMQ's defaults unless configured: a full sync whose worker died waits out the lock.
+    this.workerOptions = { lockDuration: options.maintenanceLockDurationMs ?? 30_000, stalledInterval: options.maintenanceStalledIntervalMs ?? 30_000 };
   }
 }
