@@ -35,10 +35,13 @@ const KNOWN_SECONDS = {
   'libs/dialects/conformance/src/memory.int-spec.ts': 30,
   'apps/api/test/redis-down.e2e-spec.ts': 28,
   'apps/api/test/cli.e2e-spec.ts': 25,
+  'apps/console/e2e/arbitration.e2e-spec.ts': 24,
   'apps/api/test/run-snapshot.e2e-spec.ts': 23,
+  'apps/console/e2e/dashboard.e2e-spec.ts': 23,
   'apps/api/test/browser.e2e-spec.ts': 21,
   'apps/api/test/dashboard.e2e-spec.ts': 21,
   'apps/api/test/key-order.e2e-spec.ts': 21,
+  'apps/console/e2e/jobs.e2e-spec.ts': 21,
   'apps/api/test/metrics.e2e-spec.ts': 20,
   'apps/worker/test/schema-wait.int-spec.ts': 19,
 };
