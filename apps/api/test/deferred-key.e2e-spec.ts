@@ -15,7 +15,7 @@ describe('the deferred primary key (e2e)', () => {
 
   beforeAll(async () => {
     rig = await FaultRig.start('dbferry_defer', { FAULTS_ENABLED: 'true' });
-    for (const name of ['replanned', 'abandoned', 'dupes', 'retried']) {
+    for (const name of ['replanned', 'abandoned', 'dupes', 'retried', 'capped']) {
       await rig.source(`CREATE TABLE ${name} (id bigint PRIMARY KEY, kind int NOT NULL, note text)`);
       await rig.source(`INSERT INTO ${name} SELECT g, g % 11, md5(g::text) FROM generate_series(1, ${ROWS}) g`);
     }
@@ -51,6 +51,32 @@ describe('the deferred primary key (e2e)', () => {
     await client.query(`LOCK TABLE public.${table} IN ACCESS EXCLUSIVE MODE`);
     return { release: async () => void (await client.query('ROLLBACK').finally(() => client.end())) };
   };
+
+  it('a PostgreSQL target before 16 is loaded by at most two chunks of a table at once, whatever the worker\'s concurrency', async () => {
+    const [{ version }] = await rig.pgTargetQuery<{ version: number }>(`SELECT current_setting('server_version_num')::int AS version`);
+    const jobId = await rig.createJob({ name: 'capped', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 5_000, tables: [{ source: 'public.capped' }] });
+    await rig.spawnWorker({ ...WORKER_ENV, WORKER_CONCURRENCY: '4' });
+    const runId = await rig.startRun(jobId);
+    const run = await rig.waitForEnd(runId, 180_000);
+    expect(run).toMatchObject({ status: 'succeeded', error: null, rowsWritten: ROWS });
+    const chunks = await rig.chunks(runId);
+    expect(chunks.length).toBeGreaterThan(8);
+    expect(chunks.map((c) => [c.status, c.attempts])).toEqual(chunks.map(() => ['done', 1]));
+    // The most chunks that held a lease at one moment (a chunk waits for the table's slot before its lease).
+    const at = (text: string) => Date.parse(text.replace(' ', 'T').replace(/\.(\d{3})\d*/, '.$1').replace(/([+-]\d\d)$/, '$1:00'));
+    const edges = chunks.flatMap((c) => [
+      { t: at(c.startedAt as string), d: 1 },
+      { t: at(c.finishedAt as string), d: -1 },
+    ]);
+    edges.sort((a, b) => a.t - b.t || a.d - b.d);
+    let now = 0;
+    let most = 0;
+    for (const e of edges) most = Math.max(most, (now += e.d));
+    if (version < 160000) expect(most).toBe(2);
+    else expect(most).toBeGreaterThanOrEqual(2);
+    expect(await targetKey('capped')).toEqual(['PRIMARY KEY (id)']);
+    await sameAsSource('capped', ROWS);
+  }, 240_000);
 
   it('a worker killed between creating the bare table and storing the chunks: the re-plan knows the table as its own, loads it bare and keys it', async () => {
     const jobId = await rig.createJob({ name: 'killed in plan', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.replanned' }] });

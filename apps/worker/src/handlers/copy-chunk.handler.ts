@@ -12,6 +12,14 @@ import { SessionPool } from '../runs/session-pool';
 /** A chunk that found its databases busy waits about this long (plus jitter) before trying again. */
 const SLOT_RETRY_MS = 1000;
 
+/**
+ * A chunk waiting for its table's own cap (Dialect.tableLoadWriters) polls for it this often, for
+ * at most this long, holding nothing: a sibling chunk ending frees it, usually within seconds, and a
+ * trip through the queue's delayed set would leave the slot idle meanwhile. Longer: postponed.
+ */
+const TABLE_SLOT_POLL_MS = 25;
+const TABLE_SLOT_WAIT_MS = 5000;
+
 /** A chunk's lease outlives BullMQ's lock renewal by a margin; a stalled holder loses it. */
 const LEASE_MS = 10 * 60_000;
 
@@ -21,6 +29,8 @@ const RUN_ENDS_REMEMBERED = 64;
 interface RunEnds {
   sourceId: string;
   targetId: string;
+  /** Run tables whose snapshot caps the chunks loading them at once: the cap, and the fleet-wide slot it is counted in. */
+  tableCaps: Map<string, { slot: string; limit: number }>;
 }
 
 /**
@@ -48,11 +58,20 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     if (run.cancelRequested) return { skipped: 'run cancelled' };
     const ends = await this.endsOf(runId);
     if (!ends) return { skipped: 'run has no planned table' };
-    // The fleet-wide cap on chunks per database: no free slot, back in the queue, no attempt spent.
+    // The fleet-wide cap on chunks per database, and the table's own where its snapshot has one:
+    // no free slot, back in the queue, no attempt spent.
     const limits = await this.store.connectionLimits([ends.sourceId, ends.targetId]);
-    const slots = await this.slots.acquire(
-      [ends.sourceId, ends.targetId].map((id) => ({ connectionId: id, limit: limits.get(id) ?? this.config.connectionMaxParallelChunks })),
-    );
+    const tableId = ends.tableCaps.size ? await this.store.chunkTableId(job.data.chunkId) : null;
+    const cap = tableId ? ends.tableCaps.get(tableId) : undefined;
+    const wants = [
+      ...[ends.sourceId, ends.targetId].map((id) => ({ connectionId: id, limit: limits.get(id) ?? this.config.connectionMaxParallelChunks })),
+      ...(cap ? [{ connectionId: cap.slot, limit: cap.limit }] : []),
+    ];
+    let slots = await this.slots.acquire(wants);
+    for (const until = Date.now() + TABLE_SLOT_WAIT_MS; !slots && cap && Date.now() < until && !job.signal?.aborted; ) {
+      await new Promise((resolve) => setTimeout(resolve, TABLE_SLOT_POLL_MS));
+      slots = await this.slots.acquire(wants);
+    }
     if (!slots) return job.postpone(SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS));
     try {
       return await this.copy(job, run, ends);
@@ -119,15 +138,20 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
     }
   }
 
-  /** The connections the run was planned on, from its snapshot (the job is never read again); read once per run. */
+  /** The connections the run was planned on and its tables' own caps, from its snapshots (the job is never read again); read once per run. */
   private async endsOf(runId: string): Promise<RunEnds | null> {
     const known = this.runEnds.get(runId);
     if (known) return known;
-    const frozen = (await this.store.tables(runId)).find((t) => t.snapshot);
-    if (!frozen) return null;
-    const { source, target } = readSnapshot(frozen.snapshot);
+    const tables = (await this.store.tables(runId)).filter((t) => t.snapshot);
+    if (!tables.length) return null;
+    const { source, target } = readSnapshot(tables[0]?.snapshot);
     if (!source.connectionId || !target.connectionId) throw new SnapshotError("the run's snapshot names no connections");
-    const ends = { sourceId: source.connectionId, targetId: target.connectionId };
+    const tableCaps = new Map<string, { slot: string; limit: number }>();
+    for (const t of tables) {
+      const into = readSnapshot(t.snapshot).target;
+      if (into.loadWriters !== undefined) tableCaps.set(t.id, { slot: `${target.connectionId}/table/${into.table.schema ?? ''}.${into.table.name}`, limit: into.loadWriters });
+    }
+    const ends = { sourceId: source.connectionId, targetId: target.connectionId, tableCaps };
     if (this.runEnds.size >= RUN_ENDS_REMEMBERED) this.runEnds.delete(this.runEnds.keys().next().value as string);
     this.runEnds.set(runId, ends);
     return ends;

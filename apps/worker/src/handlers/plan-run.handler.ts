@@ -100,7 +100,7 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
           const snapshot = await snapshotTable({
             plan,
             source: { dialect: ends.source.stored.dialect, data: ends.source.data, connectionId: syncJob.sourceId },
-            target: { dialect: ends.target.stored.dialect, data: ends.target.data, connectionId: syncJob.targetId },
+            target: { dialect: ends.target.stored.dialect, data: ends.target.data, connectionId: syncJob.targetId, serverVersion: ends.target.session.serverVersion },
             job: syncJob,
             since: read.since,
             stagingTag: randomUUID(),

@@ -137,6 +137,11 @@ export class RunStore {
     return this.runs.transaction(work);
   }
 
+  /** The run table a chunk belongs to (null: no such chunk). */
+  chunkTableId(chunkId: string): Promise<string | null> {
+    return this.runs.chunkTableId(chunkId);
+  }
+
   /** Takes (or takes over) a chunk; null when it is already done. */
   lease(chunkId: string, leaseMs: number): Promise<ChunkLease | null> {
     return this.runs.lease(chunkId, leaseMs);

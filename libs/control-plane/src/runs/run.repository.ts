@@ -334,6 +334,12 @@ export class RunRepository {
 
   // ---- chunk transitions ----
 
+  /** The run table a chunk belongs to (null: no such chunk). */
+  async chunkTableId(chunkId: string): Promise<string | null> {
+    const [row] = await this.db.query('SELECT run_table_id FROM run_chunk WHERE id = $1', [chunkId]);
+    return row ? (row.run_table_id as string) : null;
+  }
+
   /** Takes (or takes over) a chunk: pending | running | failed → running. Null when it is done. */
   async lease(chunkId: string, leaseMs: number): Promise<ChunkLease | null> {
     const token = randomUUID();

@@ -112,4 +112,10 @@ export interface Dialect {
   connect(spec: ResolvedConnectionSpec, options: ConnectOptions): Promise<DialectSession>;
   /** Sorts a driver error into the taxonomy; used by connect and by every later operation. */
   classifyError(error: unknown): DbError;
+  /**
+   * How many chunks may load one table of this server at once before they slow each other down
+   * (absent or undefined: no cap of its own, only the connection's parallel-chunk limit). Frozen
+   * into a run's snapshot at plan time from the target session's version.
+   */
+  tableLoadWriters?(serverVersion: string): number | undefined;
 }

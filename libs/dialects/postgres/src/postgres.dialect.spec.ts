@@ -25,6 +25,18 @@ describe('PostgresDialect', () => {
   });
 
   it.each([
+    ['15.19 (Debian 15.19-0+deb12u1)', 2],
+    ['13.4', 2],
+    ['9.6.24', 2],
+    ['16.0', undefined],
+    ['17.2 (Ubuntu 17.2-1.pgdg24.04+1)', undefined],
+    ['', undefined],
+    ['unknown', undefined],
+  ])('caps the chunks loading one table of server %j at %s (one relation extension lock before 16)', (version, writers) => {
+    expect(dialect.tableLoadWriters(version)).toBe(writers);
+  });
+
+  it.each([
     ['order', '"order"'],
     ['MixedCase', '"MixedCase"'],
     ['with space', '"with space"'],

@@ -148,6 +148,9 @@ class PostgresSession implements DialectSession {
   }
 }
 
+/** Chunks loading one table at once on a server before 16 (PostgresDialect.tableLoadWriters). */
+export const POSTGRES_TABLE_LOAD_WRITERS_BEFORE_16 = 2;
+
 export class PostgresDialect implements Dialect {
   readonly name = 'postgres' as const;
   readonly sql = postgresSqlStyle;
@@ -165,6 +168,17 @@ export class PostgresDialect implements Dialect {
 
   quoteIdentifier(name: string): string {
     return quotePostgresIdentifier(name);
+  }
+
+  /**
+   * Before 16, PostgreSQL extends a table one page at a time under one relation extension lock:
+   * measured here (15, docs/benchmarks.md "Quiet runs at"), four COPYs into one table spent their
+   * waits on Lock:extend, WALWrite and BufferContent and the copy took longer than with two, which
+   * seldom waited. 16 extends by many pages at once, so it gets no cap.
+   */
+  tableLoadWriters(serverVersion: string): number | undefined {
+    const major = Number.parseInt(serverVersion, 10);
+    return Number.isFinite(major) && major < 16 ? POSTGRES_TABLE_LOAD_WRITERS_BEFORE_16 : undefined;
   }
 
   validateSpec(spec: ConnectionSpec): void {

@@ -1,4 +1,5 @@
 import type { DataPlane, DialectName, NeutralColumn, NeutralType, NeutralValue, TableRef, WriteMode } from '@dbferry/dialects-core';
+import { dialectFor } from '@dbferry/dialects';
 import { chunkWriteMode, type JobWriteMode } from '../copy/copy-range';
 import { keyOrderAgrees } from '../copy/key-order';
 import { decodeValue, type EncodedValue, encodeValue } from '../plan/key-codec';
@@ -34,7 +35,13 @@ export interface TableSnapshot {
   v: 1;
   /** Each end's database, and the stored connection it was planned on (the worker opens that one, not the job's current one). */
   source: { dialect: DialectName; table: TableRef; connectionId?: string };
-  target: { dialect: DialectName; table: TableRef; connectionId?: string };
+  target: {
+    dialect: DialectName;
+    table: TableRef;
+    connectionId?: string;
+    /** How many chunks may load the table at once (Dialect.tableLoadWriters for the server planned on); absent: no cap of its own. */
+    loadWriters?: number;
+  };
   /** The columns copied, typed as the source holds them, in copy order. */
   columns: NeutralColumn[];
   /** Key column names, in key order (empty for a keyless table). */
@@ -96,7 +103,7 @@ export interface SnapshotJobSettings {
 export interface SnapshotTableInput {
   plan: TablePlan;
   source: { dialect: DialectName; data: DataPlane; connectionId?: string };
-  target: { dialect: DialectName; data: DataPlane; connectionId?: string };
+  target: { dialect: DialectName; data: DataPlane; connectionId?: string; serverVersion?: string };
   job: SnapshotJobSettings;
   /** An incremental run's inclusive lower bound (the watermark less the lookback); absent: read everything. */
   since?: NeutralValue;
@@ -151,10 +158,16 @@ export async function snapshotTable(input: SnapshotTableInput): Promise<TableSna
   if (mode === 'upsert' && plan.resumable) await requireUniqueKey(input.target.data, plan.target, targetKeys.map((k) => k.name));
   const column = incremental && plan.incrementalColumn ? plan.columns.find((c) => c.name === plan.incrementalColumn) : undefined;
   const window = column ? { column, ...(input.since !== undefined && { since: input.since }) } : undefined;
+  const loadWriters = input.target.serverVersion === undefined ? undefined : dialectFor(input.target.dialect).tableLoadWriters?.(input.target.serverVersion);
   return {
     v: 1,
     source: { dialect: input.source.dialect, table: plan.source, ...(input.source.connectionId && { connectionId: input.source.connectionId }) },
-    target: { dialect: input.target.dialect, table: plan.target, ...(input.target.connectionId && { connectionId: input.target.connectionId }) },
+    target: {
+      dialect: input.target.dialect,
+      table: plan.target,
+      ...(input.target.connectionId && { connectionId: input.target.connectionId }),
+      ...(loadWriters !== undefined && { loadWriters }),
+    },
     columns: plan.columns,
     keyColumns: plan.resumable ? plan.keyColumns : [],
     targetKeyColumns: targetKeys,
