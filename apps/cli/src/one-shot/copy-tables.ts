@@ -19,6 +19,7 @@ import {
 } from '@dbferry/engine';
 import { type Endpoint, type OpenEndpoint, openEndpoint } from '../endpoints';
 import { incrementalWindow, type TableWatermark } from './incremental';
+import { CappedQueue } from './capped-queue';
 
 /** One table of a one-shot copy: a job's table entry (its `transforms` from --transform or the file's `transform:`). */
 export interface CopyTableSpec extends TableSelectionSpec {
@@ -167,7 +168,7 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
         const snapshot = await snapshotTable({
           plan,
           source: { dialect: source.spec.dialect, data: src.data },
-          target: { dialect: target.spec.dialect, data: tgt.data },
+          target: { dialect: target.spec.dialect, data: tgt.data, serverVersion: tgt.session.serverVersion },
           job: { mode: own.mode, writeMode: own.writeMode, deleteMissing: own.deleteMissing, batchSize: own.batchSize, nul: own.nul, maxRejects: own.maxRejects },
           stagingTag: randomUUID(),
           ...(window.since !== undefined && { since: window.since }),
@@ -212,11 +213,12 @@ export async function copyTables(source: Endpoint, target: Endpoint, tables: Cop
   const setupSeconds = (performance.now() - started) / 1000;
   observer.planned?.(states.map((s) => ({ name: s.result.source, total: s.total })));
 
-  const queue = [...chunks];
+  // A table whose target caps the chunks loading it at once (Dialect.tableLoadWriters) is given out that many at a time.
+  const queue = new CappedQueue(chunks, (table) => states[table]?.snapshot?.target.loadWriters);
   const slot = async (): Promise<void> => {
     let ends: { src: OpenEndpoint; tgt: OpenEndpoint } | undefined;
     try {
-      for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
+      for (let chunk = await queue.take(); chunk; queue.giveBack(chunk), chunk = await queue.take()) {
         const state = states[chunk.table] as TableState;
         if (state.result.status === 'failed' || !state.snapshot) continue;
         if (!state.started) state.started = performance.now();
