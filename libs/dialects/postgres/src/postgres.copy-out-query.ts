@@ -3,9 +3,10 @@ import { BinaryCopySplitter, type FramedRows } from './postgres.copy-out';
 
 /**
  * `COPY … TO STDOUT` as a pg "submittable" that reads the connection's socket itself, the way
- * pg-copy-streams' copy-to does, but copies each CopyData payload straight into a staging buffer
- * that the BinaryCopySplitter cuts into batches: no Buffer view and no stream push per row,
- * which is most of the reader's work for narrow rows. While more than QUEUED_RUNS batches wait
+ * pg-copy-streams' copy-to does, but stages the CopyData payloads of each socket read into a
+ * staging buffer (one copy of the read, then each payload moved over the headers between them)
+ * that the BinaryCopySplitter cuts into batches: no Buffer view, copy call or stream push per
+ * row, which is most of the reader's work for narrow rows. While more than QUEUED_RUNS batches wait
  * for the consumer the socket is not read, so the server waits instead of our memory growing.
  *
  * At CopyDone (or at an ErrorResponse) the socket goes back to pg with the bytes not read yet,
@@ -29,8 +30,8 @@ const QUEUED_RUNS = 2;
  * one view of it: the splitter then hands it on without copying it again.
  */
 const STAGING_BYTES = 1024 * 1024;
-/** Payloads shorter than this are copied byte by byte: cheaper than a native call. */
-const SHORT_COPY = 48;
+/** Payload pieces noted per socket read before they are staged (grows when a read holds more). */
+const PIECES = 1024;
 
 export class CopyOutQuery {
   private connection: PgConnection | undefined;
@@ -54,6 +55,15 @@ export class CopyOutQuery {
   private staged = 0;
   private wholeUpTo = 0;
   private pushedUpTo = 0;
+  /**
+   * The CopyData payload pieces of the socket read being parsed, not staged yet: per piece its
+   * start, its length and 1 when it ends its message. They are staged together (stagePieces): the
+   * read's span from the first piece's start to the last one's end in one copy, then each payload
+   * moved down over the message headers between them (copyWithin). A copy per row cost more than
+   * the rest of the read (a Buffer view made per copy).
+   */
+  private pieces = new Int32Array(PIECES * 3);
+  private pieceCount = 0;
 
   private readonly queue: FramedRows[] = [];
   /** After a failure on our side or a stop: read and drop the rest of the COPY. */
@@ -152,6 +162,7 @@ export class CopyOutQuery {
         this.failure ??= error;
         this.discarding = true;
         this.queue.length = 0;
+        this.pieceCount = 0;
       }
     }
     this.notify();
@@ -170,19 +181,21 @@ export class CopyOutQuery {
         this.inMessage = true;
         if (this.code !== COPY_DATA && this.code !== COPY_DONE && this.code !== COPY_OUT_RESPONSE && !INTERSPERSED.has(this.code)) {
           // An ErrorResponse (or anything else) ends copy-out mode: pg reads it from its header on.
+          this.stagePieces(chunk);
           this.flushStaging(true);
           this.detach(Buffer.concat([this.head, chunk.subarray(pos)]));
           return;
         }
       }
       const take = Math.min(this.remaining, length - pos);
-      if (this.code === COPY_DATA && !this.discarding) this.stage(chunk, pos, take);
       pos += take;
       this.remaining -= take;
+      if (this.code === COPY_DATA && !this.discarding && take > 0) this.notePiece(pos - take, take, this.remaining === 0);
+      else if (this.code === COPY_DATA && !this.discarding && this.remaining === 0) this.notePiece(pos, 0, true);
       if (this.remaining === 0) {
         this.inMessage = false;
-        if (this.code === COPY_DATA) this.wholeUpTo = this.staged;
         if (this.code === COPY_DONE) {
+          this.stagePieces(chunk);
           this.flushStaging(true);
           this.detach(chunk.subarray(pos));
           if (!this.discarding) {
@@ -193,28 +206,54 @@ export class CopyOutQuery {
         }
       }
     }
+    this.stagePieces(chunk);
     this.flushStaging();
   }
 
-  private stage(chunk: Buffer, from: number, count: number): void {
-    if (this.staged + count > this.staging.length) {
+  private notePiece(from: number, count: number, ends: boolean): void {
+    if ((this.pieceCount + 1) * 3 > this.pieces.length) {
+      const grown = new Int32Array(this.pieces.length * 2);
+      grown.set(this.pieces);
+      this.pieces = grown;
+    }
+    const at = this.pieceCount++ * 3;
+    this.pieces[at] = from;
+    this.pieces[at + 1] = count;
+    this.pieces[at + 2] = ends ? 1 : 0;
+  }
+
+  /** Stages the payload pieces noted in `chunk` (see `pieces`), in order, and forgets them. */
+  private stagePieces(chunk: Buffer): void {
+    const count = this.pieceCount;
+    if (!count) return;
+    this.pieceCount = 0;
+    const pieces = this.pieces;
+    const first = pieces[0] as number;
+    const spanEnd = (pieces[(count - 1) * 3] as number) + (pieces[(count - 1) * 3 + 1] as number);
+    const span = spanEnd - first;
+    if (this.staged + span > this.staging.length) {
       this.flushStaging();
       // The start of the message being staged (not given to the splitter yet) moves to the new buffer.
       const carried = this.staging.subarray(this.pushedUpTo, this.staged);
-      this.staging = Buffer.allocUnsafe(Math.max(STAGING_BYTES, carried.length + count));
+      this.staging = Buffer.allocUnsafe(Math.max(STAGING_BYTES, carried.length + span));
       carried.copy(this.staging, 0);
       this.staged = carried.length;
       this.wholeUpTo = 0;
       this.pushedUpTo = 0;
     }
-    if (count < SHORT_COPY) {
-      const staging = this.staging;
-      let at = this.staged;
-      for (let i = from; i < from + count; i++) staging[at++] = chunk[i] as number;
-    } else {
-      chunk.copy(this.staging, this.staged, from, from + count);
+    const staging = this.staging;
+    const base = this.staged;
+    chunk.copy(staging, base, first, spanEnd);
+    // The payloads, moved down over the headers between them (never onto bytes not yet moved).
+    let at = base;
+    for (let i = 0; i < count; i++) {
+      const from = base + (pieces[i * 3] as number) - first;
+      const size = pieces[i * 3 + 1] as number;
+      if (from !== at && size > 0) staging.copyWithin(at, from, from + size);
+      at += size;
+      if (pieces[i * 3 + 2] === 1) this.wholeUpTo = at;
     }
-    this.staged += count;
+    this.staged = at;
   }
 
   /**
