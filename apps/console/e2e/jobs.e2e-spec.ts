@@ -103,6 +103,8 @@ describe('console: jobs (e2e)', () => {
     await page.goto('/jobs');
     const row = page.getByRole('row', { name: /orders to warehouse/ });
     expect(await row.getByRole('link', { name: 'last run: succeeded' }).getAttribute('href')).toBe(`/runs/${runId}`);
+    // The connections' names replace their ids once the connection list (a request of its own) is in.
+    await row.filter({ hasText: /pg-sales\s*→\s*maria-warehouse/ }).waitFor({ timeout: 10_000 });
     const text = await row.innerText();
     expect(text).toMatch(/pg-sales\s*→\s*maria-warehouse/);
     expect(text).toMatch(/next .*\(in \d+ (min|h|d)\)/);
