@@ -68,12 +68,21 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
       ...(cap ? [{ connectionId: cap.slot, limit: cap.limit }] : []),
     ];
     let slots = await this.slots.acquire(wants);
+    let waited = false;
     for (const until = Date.now() + TABLE_SLOT_WAIT_MS; !slots && cap && Date.now() < until && !job.signal?.aborted; ) {
+      waited = true;
       await new Promise((resolve) => setTimeout(resolve, TABLE_SLOT_POLL_MS));
       slots = await this.slots.acquire(wants);
     }
     if (!slots) return job.postpone(SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS));
     try {
+      // A chunk that waited for its table's slot looks at its run again: cancelled meanwhile, it must
+      // not start (the run's close may have keyed the table it would write into).
+      if (waited) {
+        const now = await this.store.run(runId);
+        if (!now || now.status !== 'running') return { skipped: `run is ${now?.status ?? 'gone'}` };
+        if (now.cancelRequested) return { skipped: 'run cancelled' };
+      }
       return await this.copy(job, run, ends);
     } finally {
       await slots.release();
