@@ -1,9 +1,10 @@
 /**
  * The end-to-end cases of `npm run bench` (issue 10, item 6): a real API and ONE worker process
  * on a private control-store database and BullMQ prefix; connections and jobs are created through
- * the HTTP API, and a case is timed from `POST /api/jobs/:id/run` until GET /api/runs/:id says
+ * the HTTP API, and a case is timed from `POST /api/jobs/:id/run` until the run's event stream says
  * `succeeded`. The run's own timestamps in the control store split that time into its phases.
  */
+import { serverEvents } from '@dbferry/api-client';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
@@ -40,7 +41,7 @@ const WORKER_NODE_ARGS = workerNodeArgs(
  */
 const HEAPSNAPSHOT_DIR = process.env['BENCH_WORKER_HEAPSNAPSHOTS'];
 
-/** How often the bench asks GET /api/runs/:id whether the run has ended. */
+/** How long a run or a diff may take before the bench gives up on it. */
 const RUN_TIMEOUT_MS = 30 * 60_000;
 
 export interface EndToEndOptions {
@@ -209,16 +210,7 @@ export class EndToEnd {
       while (!ended(view)) {
         const res = await fetch(`${api.url}/api/${kind}/${id}/stream`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${this.token}` }, signal: abort.signal });
         if (!res.ok || !res.body) throw new Error(`GET /api/${kind}/${id}/stream answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
-        const decoder = new TextDecoder();
-        let buffered = '';
-        for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buffered += decoder.decode(bytes, { stream: true });
-          for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-            const data = buffered.slice(0, end).split('\n').find((line) => line.startsWith('data:'));
-            buffered = buffered.slice(end + 2);
-            if (data) view = JSON.parse(data.slice(5)) as Json;
-          }
-        }
+        for await (const message of serverEvents(res.body)) view = JSON.parse(message.data) as Json;
       }
       return view as Json;
     } catch (error) {

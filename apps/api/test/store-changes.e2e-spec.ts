@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Client } from 'pg';
 import { createPostgresDatabase, EphemeralDatabase, waitFor } from '@dbferry/testing';
+import { serverEvents } from '@dbferry/api-client';
 import { ApiHarness, saveConnection, startApi } from './harness';
 
 /**
@@ -63,17 +64,9 @@ describe('event streams driven by the control store’s change notifications (e2
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/text\/event-stream/);
     const events: { status: string; [k: string]: unknown }[] = [];
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      text += chunk;
-      for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
-        const data = text.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
-        text = text.slice(end + 2);
-        if (data) events.push(JSON.parse(data.slice(6)));
-      }
-    });
-    const ended = new Promise<void>((resolve) => res.on('end', resolve));
+    const ended = (async () => {
+      for await (const message of serverEvents(res)) events.push(JSON.parse(message.data));
+    })();
     return { events, ended };
   }
 

@@ -1,4 +1,4 @@
-import type { Schema } from '@dbferry/api-client';
+import { type Schema, serverEvents } from '@dbferry/api-client';
 import { CliError, EXIT, type ExitCode } from '../cli-error';
 import { printErrorLine, printLine, toJson } from '../output';
 import { type ApiClient, unwrap } from './api';
@@ -20,26 +20,6 @@ export function runLine(run: RunView): string {
   const rate = run.rowsPerSecond ? `, ${Math.round(Number(run.rowsPerSecond))} rows/s` : '';
   const rejects = Number(run.rejects) > 0 ? `, ${run.rejects} rejected` : '';
   return `run ${run.id}: ${run.status}, ${run.rowsWritten} rows written${rate}${rejects}, tables ${done}/${tables.length}${run.error ? ` — ${run.error}` : ''}`;
-}
-
-/** Parses a text/event-stream body into (event, data) pairs. */
-async function* serverEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      if (data.length) yield { event, data: data.join('\n') };
-    }
-  }
 }
 
 /**

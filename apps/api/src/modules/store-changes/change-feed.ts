@@ -48,11 +48,6 @@ export class ChangeFeed {
     await listener?.close();
   }
 
-  /** Whether notifications are arriving now. */
-  get isListening(): boolean {
-    return this.listening;
-  }
-
   /** Calls `onChange` each time the row `id` of `channel` is committed changed, until the returned function is called. */
   watch(channel: ChangeChannel, id: string, onChange: () => void): () => void {
     const key = `${channel}:${id}`;
