@@ -190,8 +190,8 @@ export class CopyOutQuery {
       const take = Math.min(this.remaining, length - pos);
       pos += take;
       this.remaining -= take;
-      if (this.code === COPY_DATA && !this.discarding && take > 0) this.notePiece(pos - take, take, this.remaining === 0);
-      else if (this.code === COPY_DATA && !this.discarding && this.remaining === 0) this.notePiece(pos, 0, true);
+      // An empty payload is still noted when it ends its message: the message is then whole.
+      if (this.code === COPY_DATA && !this.discarding && (take > 0 || this.remaining === 0)) this.notePiece(pos - take, take, this.remaining === 0);
       if (this.remaining === 0) {
         this.inMessage = false;
         if (this.code === COPY_DONE) {
