@@ -173,17 +173,25 @@ export class CopyOutQuery {
     let pos = 0;
     while (pos < length) {
       if (!this.inMessage) {
-        while (this.headLength < 5 && pos < length) this.head[this.headLength++] = chunk[pos++] as number;
-        if (this.headLength < 5) break;
-        this.headLength = 0;
-        this.code = this.head[0] as number;
-        this.remaining = this.head.readInt32BE(1) - 4;
+        const inPlace = this.headLength === 0 && pos + 5 <= length;
+        if (inPlace) {
+          // The whole header is in this read (nearly always): read it in place.
+          this.code = chunk[pos] as number;
+          this.remaining = ((chunk[pos + 1] as number) << 24 | (chunk[pos + 2] as number) << 16 | (chunk[pos + 3] as number) << 8 | (chunk[pos + 4] as number)) - 4;
+          pos += 5;
+        } else {
+          while (this.headLength < 5 && pos < length) this.head[this.headLength++] = chunk[pos++] as number;
+          if (this.headLength < 5) break;
+          this.headLength = 0;
+          this.code = this.head[0] as number;
+          this.remaining = this.head.readInt32BE(1) - 4;
+        }
         this.inMessage = true;
         if (this.code !== COPY_DATA && this.code !== COPY_DONE && this.code !== COPY_OUT_RESPONSE && !INTERSPERSED.has(this.code)) {
           // An ErrorResponse (or anything else) ends copy-out mode: pg reads it from its header on.
           this.stagePieces(chunk);
           this.flushStaging(true);
-          this.detach(Buffer.concat([this.head, chunk.subarray(pos)]));
+          this.detach(inPlace ? chunk.subarray(pos - 5) : Buffer.concat([this.head, chunk.subarray(pos)]));
           return;
         }
       }

@@ -71,7 +71,8 @@ export class BinaryCopySplitter {
     const length = buf.length;
     for (;;) {
       if (pos + 2 > length) break;
-      const fields = buf.readInt16BE(pos);
+      // Field counts and sizes read by hand: Buffer's readInt*BE checks bounds again on each call.
+      const fields = (((buf[pos] as number) << 24) | ((buf[pos + 1] as number) << 16)) >> 16;
       if (fields === -1) {
         this.ended = true;
         if (pos + 2 !== length) throw new Error('COPY data after its trailer');
@@ -85,7 +86,7 @@ export class BinaryCopySplitter {
           complete = false;
           break;
         }
-        const size = buf.readInt32BE(end);
+        const size = ((buf[end] as number) << 24) | ((buf[end + 1] as number) << 16) | ((buf[end + 2] as number) << 8) | (buf[end + 3] as number);
         end += 4;
         if (size > 0) end += size;
         if (end > length) {
