@@ -68,21 +68,12 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
       ...(cap ? [{ connectionId: cap.slot, limit: cap.limit }] : []),
     ];
     let slots = await this.slots.acquire(wants);
-    let waited = false;
     for (const until = Date.now() + TABLE_SLOT_WAIT_MS; !slots && cap && Date.now() < until && !job.signal?.aborted; ) {
-      waited = true;
       await new Promise((resolve) => setTimeout(resolve, TABLE_SLOT_POLL_MS));
       slots = await this.slots.acquire(wants);
     }
     if (!slots) return job.postpone(SLOT_RETRY_MS + Math.floor(Math.random() * SLOT_RETRY_MS));
     try {
-      // A chunk that waited for its table's slot looks at its run again: cancelled meanwhile, it must
-      // not start (the run's close may have keyed the table it would write into).
-      if (waited) {
-        const now = await this.store.run(runId);
-        if (!now || now.status !== 'running') return { skipped: `run is ${now?.status ?? 'gone'}` };
-        if (now.cancelRequested) return { skipped: 'run cancelled' };
-      }
       return await this.copy(job, run, ends);
     } finally {
       await slots.release();
@@ -91,8 +82,14 @@ export class CopyChunkHandler implements JobHandlerOf<JobName.CopyChunk> {
 
   private async copy(job: JobContext<JobName.CopyChunk>, run: RunEntity, connections: { sourceId: string; targetId: string }): Promise<{ rows: number } | { skipped: string }> {
     const { runId, chunkId } = job.data;
+    // The lease itself refuses a chunk of a run that ended or was cancelled since the check above
+    // (while this chunk waited for its table's slot, say): the run's close may have keyed the table.
     const lease = await this.store.lease(chunkId, LEASE_MS);
-    if (!lease) return { skipped: 'chunk already done' };
+    if (!lease) {
+      const now = await this.store.run(runId);
+      if (!now || now.status !== 'running') return { skipped: `run is ${now?.status ?? 'gone'}` };
+      return { skipped: now.cancelRequested ? 'run cancelled' : 'chunk already done' };
+    }
 
     try {
       // Everything but the databases comes from the run's snapshot, frozen at plan time: an edited job changes nothing here.

@@ -101,3 +101,72 @@ describe('RunStore rejects', () => {
     ]);
   });
 });
+
+/**
+ * The lease is where a chunk starts, so it is where a run's end is checked: a chunk that waited
+ * (for its table's slot, in the queue) while its run was cancelled or failed is refused, in the
+ * same statement that would have taken it.
+ */
+describe('RunStore lease', () => {
+  let db: EphemeralDatabase;
+  let dataSource: DataSource;
+  let store: RunStore;
+  let runs: RunRepository;
+
+  /** A running run (of its own job: one active run per job) with one pending chunk. */
+  const runWithChunk = async (): Promise<{ runId: string; chunkId: string }> => {
+    const [job] = await dataSource.query(
+      `INSERT INTO sync_job (name, source_id, target_id, tables, mode, write_mode) SELECT 'j' || gen_random_uuid(), id, id, '[]', 'full', 'replace' FROM connection LIMIT 1 RETURNING id`,
+    );
+    const [run] = await dataSource.query(`INSERT INTO run (job_id, status, trigger) VALUES ($1, 'running', 'manual') RETURNING id`, [job.id]);
+    const [table] = await dataSource.query(
+      `INSERT INTO run_table (run_id, ordinal, spec_index, source_schema, source_name, target_schema, target_name, source_table, target_table)
+       VALUES ($1, 0, 0, 'public', 't', 'public', 't', 'public.t', 'public.t') RETURNING id`,
+      [run.id],
+    );
+    const [chunk] = await dataSource.query(`INSERT INTO run_chunk (run_table_id, ordinal) VALUES ($1, 0) RETURNING id`, [table.id]);
+    return { runId: run.id, chunkId: chunk.id };
+  };
+  const chunkState = async (chunkId: string) => {
+    const [chunk] = await dataSource.query('SELECT status, attempts, lease_token FROM run_chunk WHERE id = $1', [chunkId]);
+    return chunk;
+  };
+
+  beforeAll(async () => {
+    db = await createPostgresDatabase('dbferry_run_lease');
+    dataSource = createControlDataSource({ url: db.url, applicationName: 'run-lease-test' });
+    await dataSource.initialize();
+    await migrateUnderLock(dataSource);
+    runs = new RunRepository(dataSource);
+    store = new RunStore(runs);
+    await dataSource.query(`INSERT INTO connection (name, dialect, database) VALUES ('c', 'postgres', 'd')`);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('leases a chunk of a running run', async () => {
+    const { chunkId } = await runWithChunk();
+    expect(await store.lease(chunkId, 60_000)).not.toBeNull();
+    expect(await chunkState(chunkId)).toMatchObject({ status: 'running', attempts: 1 });
+  });
+
+  it('refuses a chunk of a cancelled run and leaves it untouched', async () => {
+    const { runId, chunkId } = await runWithChunk();
+    expect(await runs.cancel(runId, 'tester')).toBe(true);
+    expect(await store.lease(chunkId, 60_000)).toBeNull();
+    expect(await chunkState(chunkId)).toEqual({ status: 'pending', attempts: 0, lease_token: null });
+  });
+
+  it('refuses a chunk of a failed run, and of a run whose cancel is requested', async () => {
+    const failed = await runWithChunk();
+    expect(await store.endRun(failed.runId, 'failed', 'boom')).toBe(true);
+    expect(await store.lease(failed.chunkId, 60_000)).toBeNull();
+    const asked = await runWithChunk();
+    await dataSource.query('UPDATE run SET cancel_requested = true WHERE id = $1', [asked.runId]);
+    expect(await store.lease(asked.chunkId, 60_000)).toBeNull();
+    expect((await chunkState(asked.chunkId)).attempts).toBe(0);
+  });
+});

@@ -340,13 +340,20 @@ export class RunRepository {
     return row ? (row.run_table_id as string) : null;
   }
 
-  /** Takes (or takes over) a chunk: pending | running | failed → running. Null when it is done. */
+  /**
+   * Takes (or takes over) a chunk: pending | running | failed → running. Null when it is done, or
+   * when its run is no longer running or has a cancel requested: checked in the same statement, so
+   * a chunk that waited (for a slot, in the queue) never starts after its run ended.
+   */
   async lease(chunkId: string, leaseMs: number): Promise<ChunkLease | null> {
     const token = randomUUID();
     const [rows] = await this.db.query(
-      `UPDATE run_chunk SET status = 'running', lease_token = $2, leased_until = now() + make_interval(secs => $3),
+      `UPDATE run_chunk c SET status = 'running', lease_token = $2, leased_until = now() + make_interval(secs => $3),
               attempts = attempts + 1, started_at = now(), error = NULL
-        WHERE id = $1 AND status = ANY($4) RETURNING run_table_id`,
+        WHERE c.id = $1 AND c.status = ANY($4)
+          AND EXISTS (SELECT 1 FROM run_table t JOIN run r ON r.id = t.run_id
+                       WHERE t.id = c.run_table_id AND r.status = 'running' AND NOT r.cancel_requested)
+        RETURNING c.run_table_id`,
       [chunkId, token, leaseMs / 1000, CHUNK_MOVES.running],
     );
     if (!rows.length) return null;
