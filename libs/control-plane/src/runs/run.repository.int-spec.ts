@@ -129,6 +129,36 @@ describe('RunRepository transitions', () => {
     expect(await repo.lease(other, 60_000)).not.toBeNull();
   });
 
+  it('leases no chunk of a run that ended or has a cancel requested, and leaves such a chunk untouched', async () => {
+    // The lease is where a chunk starts, so a chunk that waited (for its table's slot, in the queue)
+    // while its run ended is refused by the same statement that would have taken it.
+    const untouched = { status: 'pending', attempts: 0, lease_token: null };
+    const chunkOf = async (runId: string) => newChunk(await newTable(runId));
+    const stateOf = async (chunkId: string) => (await dataSource.query('SELECT status, attempts, lease_token FROM run_chunk WHERE id = $1', [chunkId]))[0];
+
+    const cancelled = await newRun('running');
+    const ofCancelled = await chunkOf(cancelled);
+    expect(await repo.cancel(cancelled, 'alice')).toBe(true);
+    expect(await repo.lease(ofCancelled, 60_000)).toBeNull();
+    expect(await stateOf(ofCancelled)).toEqual(untouched);
+
+    const failed = await newRun('running');
+    const ofFailed = await chunkOf(failed);
+    expect(await repo.end(failed, 'failed', 'boom')).toBe(true);
+    expect(await repo.lease(ofFailed, 60_000)).toBeNull();
+    expect(await stateOf(ofFailed)).toEqual(untouched);
+
+    const asked = await newRun('running');
+    const ofAsked = await chunkOf(asked);
+    await dataSource.query('UPDATE run SET cancel_requested = true WHERE id = $1', [asked]);
+    expect(await repo.lease(ofAsked, 60_000)).toBeNull();
+    expect(await stateOf(ofAsked)).toEqual(untouched);
+
+    // Queued (its plan not done yet): no chunk of it runs either.
+    const queued = await newRun('queued');
+    expect(await repo.lease(await chunkOf(queued), 60_000)).toBeNull();
+  });
+
   it('settles a run once when many finishers race for it', async () => {
     const runId = await newRun('running');
     const ends: RunEnd[] = ['succeeded', 'failed', 'cancelled', 'succeeded', 'failed', 'cancelled', 'succeeded', 'failed'];
