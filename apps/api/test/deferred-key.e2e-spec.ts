@@ -15,7 +15,7 @@ describe('the deferred primary key (e2e)', () => {
 
   beforeAll(async () => {
     rig = await FaultRig.start('dbferry_defer', { FAULTS_ENABLED: 'true' });
-    for (const name of ['replanned', 'abandoned', 'dupes', 'retried', 'capped']) {
+    for (const name of ['replanned', 'abandoned', 'dupes', 'retried', 'capped', 'cancelled_in_plan']) {
       await rig.source(`CREATE TABLE ${name} (id bigint PRIMARY KEY, kind int NOT NULL, note text)`);
       await rig.source(`INSERT INTO ${name} SELECT g, g % 11, md5(g::text) FROM generate_series(1, ${ROWS}) g`);
     }
@@ -138,6 +138,35 @@ describe('the deferred primary key (e2e)', () => {
       'the closing log line',
     );
     expect((await rig.run(runId)).status).toBe('cancelled');
+  }, 300_000);
+
+  it('a run cancelled while its plan runs: the plan stores its tables cancelled, no chunk starts, and the bare table is keyed empty', async () => {
+    const jobId = await rig.createJob({ name: 'cancelled in plan', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.cancelled_in_plan' }] });
+    const lock = await lockSource('cancelled_in_plan');
+    let runId: string;
+    try {
+      await rig.spawnWorker(WORKER_ENV);
+      runId = await rig.startRun(jobId);
+      // The plan has created the bare table and waits on the source for its split.
+      await waitFor(() => targetExists('cancelled_in_plan'), 60_000, 'the plan to create the target table');
+      await rig.cancel(runId);
+    } finally {
+      await lock.release();
+    }
+    // The plan carries on, stores the table and its chunks, and the run's finish keys the table.
+    await waitFor(async () => (await targetKey('cancelled_in_plan')).length > 0, 120_000, 'the key of the bare table');
+    const chunks = await rig.waitForChunks(runId, (c) => c.length > 0, 'the chunks the plan stored');
+    expect(chunks.map((c) => [c.status, c.attempts])).toEqual(chunks.map(() => ['pending', 0]));
+    const run = await rig.run(runId);
+    expect(run.status).toBe('cancelled');
+    expect(run.tables.map((t) => t.status)).toEqual(['cancelled']);
+    const [held] = await rig.pgTargetQuery<{ rows: number }>('SELECT count(*)::int AS rows FROM public.cancelled_in_plan');
+    expect(held.rows).toBe(0);
+    await waitFor(
+      async () => (await rig.logs(runId)).includes('the table was not copied whole (cancelled): its primary key was built on the rows copied so far'),
+      30_000,
+      'the closing log line',
+    );
   }, 300_000);
 
   it('a duplicate key in the loaded table fails the run at finish, naming the table and the key, and the log says what the table holds', async () => {

@@ -29,7 +29,7 @@ export interface RunBody {
   status: string;
   error: string | null;
   rowsWritten: number;
-  tables: { chunksDone: number; chunksTotal: number }[];
+  tables: { status: string; chunksDone: number; chunksTotal: number }[];
 }
 
 export type Side = { dialect: 'postgres' | 'mysql'; url: string; table: TableRef };

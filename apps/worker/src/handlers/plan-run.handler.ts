@@ -122,6 +122,9 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         }
       }
       chunkIds = await this.store.transaction(async (runs) => {
+        // Held until the tables are stored: a cancel either came before (the tables are stored
+        // cancelled, below) or waits and then cancels them itself.
+        const status = await runs.lockRun(runId);
         const ids: string[] = [];
         for (const [ordinal, plan] of plans.entries()) {
           const since = reads[ordinal].since;
@@ -146,6 +149,8 @@ export class PlanRunHandler implements JobHandlerOf<JobName.PlanRun> {
         for (const [i, failure] of failures.entries()) {
           await runs.addFailedTable(runId, { ordinal: plans.length + i, specIndex: failure.specIndex, source: failure.source, target: failure.target }, failure.reason);
         }
+        // Stored all the same: finish-run keys the tables created without their key.
+        if (status === 'cancelled') await runs.cancelOpenTables(runId);
         return ids;
       });
     } catch (error) {

@@ -247,10 +247,18 @@ export class RunRepository {
         [runId, RUN_MOVES.cancelled],
       );
       if (!rows.length) return false;
-      await tx.db.query(`UPDATE run_table SET status = 'cancelled' WHERE run_id = $1 AND status = ANY($2)`, [runId, TABLE_MOVES.cancelled]);
+      await tx.cancelOpenTables(runId);
       await tx.logEnd(runId, 'warn', `run cancelled by ${by}`);
       return true;
     });
+  }
+
+  /**
+   * The run's pending and running tables → cancelled: at the cancel, and by a plan that stores its
+   * tables after a cancel came while it planned (it holds the run's row, lockRun, while it stores them).
+   */
+  async cancelOpenTables(runId: string): Promise<void> {
+    await this.db.query(`UPDATE run_table SET status = 'cancelled' WHERE run_id = $1 AND status = ANY($2)`, [runId, TABLE_MOVES.cancelled]);
   }
 
   /**
