@@ -1,46 +1,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConnectionSpec, DataPlane, DialectSession, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
-import { normalizeValue, parseConnectionUrl } from '@dbferry/dialects-core';
-import { dialectFor } from '@dbferry/dialects';
+import type { DataPlane, DialectSession, NeutralValue } from '@dbferry/dialects-core';
+import { parseConnectionUrl } from '@dbferry/dialects-core';
 import { Client } from 'pg';
-import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase, TORTURE_COLUMNS, TORTURE_KEY, TORTURE_ROWS } from '@dbferry/testing';
+import { createMysqlDatabase, createPostgresDatabase, type EphemeralDatabase } from '@dbferry/testing';
 import { BIN, runCli, shellWords } from './run-cli';
+import { expectTortureValues, loadTorture, open, readAll } from './torture-check';
+
+const tableResult = (t: Record<string, unknown>) => ({ source: t.source, target: t.target, status: t.status, rowsRead: t.rowsRead, rowsWritten: t.rowsWritten, rejects: t.rejects });
 
 /**
  * `dbferry copy` run as a user runs it (a child process on the launcher): PostgreSQL → MariaDB
  * and MariaDB → SQLite of the torture table, read back value by value; progress on a pseudo-TTY
  * and as plain lines; exit codes; a replication file.
  */
-async function open(spec: ConnectionSpec): Promise<{ session: DialectSession; data: DataPlane }> {
-  const session = await dialectFor(spec.dialect).connect(spec, { timeoutMs: 10_000 });
-  return { session, data: session.data as DataPlane };
-}
-
-async function* once(columns: NeutralColumn[], rows: NeutralValue[][]) {
-  yield { columns, rows };
-}
-
-async function readAll(data: DataPlane, table: TableRef) {
-  const described = (await data.introspector.describeTable(table))!;
-  const rows: NeutralValue[][] = [];
-  for await (const batch of data.reader.read({ table, columns: described.columns, keyColumns: TORTURE_KEY, batchSize: 1000 })) rows.push(...batch.rows);
-  return { columns: described.columns, rows };
-}
-
-/** Every torture value, normalised by the type each side holds it as. */
-function expectTortureValues(back: { columns: NeutralColumn[]; rows: NeutralValue[][] }) {
-  expect(back.columns.map((c) => c.name)).toEqual(TORTURE_COLUMNS.map((c) => c.name));
-  for (const [i, column] of TORTURE_COLUMNS.entries()) {
-    const expected = TORTURE_ROWS.map((row) => normalizeValue(column.type, row[i]));
-    const actual = back.rows.map((row) => normalizeValue(back.columns[i].type, row[i]));
-    expect({ column: column.name, values: actual }).toEqual({ column: column.name, values: expected });
-  }
-}
-
-const tableResult = (t: Record<string, unknown>) => ({ source: t.source, target: t.target, status: t.status, rowsRead: t.rowsRead, rowsWritten: t.rowsWritten, rejects: t.rejects });
-
 describe('dbferry copy (one-shot, in-process engine)', () => {
   let pg: EphemeralDatabase;
   let my: EphemeralDatabase;
@@ -54,10 +28,7 @@ describe('dbferry copy (one-shot, in-process engine)', () => {
     dir = mkdtempSync(join(tmpdir(), 'dbferry-cli-'));
     pgEnds = await open({ dialect: 'postgres', ...parseConnectionUrl('postgres', pg.url) });
     myEnds = await open({ dialect: 'mysql', ...parseConnectionUrl('mysql', my.url) });
-    const torture: TableRef = { schema: 'public', name: 'torture' };
-    await pgEnds.data.execute(pgEnds.data.ddl.createTable(torture, { columns: TORTURE_COLUMNS, primaryKey: TORTURE_KEY, indexes: [] }).statements);
-    const described = (await pgEnds.data.introspector.describeTable(torture))!;
-    await pgEnds.data.writer.write({ table: torture, columns: described.columns, keyColumns: TORTURE_KEY, mode: 'insert' }, once(described.columns, TORTURE_ROWS));
+    await loadTorture(pgEnds.data);
     // Small tables for progress, exit codes and the replication file.
     await pgEnds.data.execute([
       'CREATE TABLE public.items (id int PRIMARY KEY, name text NOT NULL, amount numeric(10,2))',

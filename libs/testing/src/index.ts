@@ -13,3 +13,4 @@ export * from './fake-server';
 export * from './fake-mysql';
 export * from './fake-postgres';
 export * from './fake-mssql';
+export * from './embedded-postgres';
