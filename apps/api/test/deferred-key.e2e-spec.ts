@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { waitFor } from '@dbferry/testing';
+import { waitFor, type WorkerProcess } from '@dbferry/testing';
 import { expectSameTable, FAST_STALLS, FaultRig } from './fault-rig';
 
 const ROWS = 60_000;
@@ -52,6 +52,37 @@ describe('the deferred primary key (e2e)', () => {
     return { release: async () => void (await client.query('ROLLBACK').finally(() => client.end())) };
   };
 
+  /**
+   * Starts a run of a new job over `table` on a worker of its own and waits until its plan has
+   * created the bare target table and stopped at the locked source (its split); `there` acts at
+   * that point, then the source is released. Returns the run's id.
+   */
+  const runHeldAtSplit = async (name: string, table: string, there: (runId: string, worker: WorkerProcess) => Promise<void>): Promise<string> => {
+    const jobId = await rig.createJob({ name, sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: `public.${table}` }] });
+    const lock = await lockSource(table);
+    try {
+      const worker = await rig.spawnWorker(WORKER_ENV);
+      const runId = await rig.startRun(jobId);
+      await waitFor(() => targetExists(table), 60_000, 'the plan to create the target table');
+      await there(runId, worker);
+      return runId;
+    } finally {
+      await lock.release();
+    }
+  };
+  /** The bare table ends keyed and empty, and the run's log says so with `line`. */
+  const expectKeyedEmpty = async (table: string, runId: string, line: string) => {
+    await waitFor(async () => (await targetKey(table)).length > 0, 120_000, `the key of the bare table ${table}`);
+    expect(await targetKey(table)).toEqual(['PRIMARY KEY (id)']);
+    const [held] = await rig.pgTargetQuery<{ rows: number }>(`SELECT count(*)::int AS rows FROM public.${table}`);
+    expect(held.rows).toBe(0);
+    await waitFor(async () => (await rig.logs(runId)).includes(line), 30_000, 'the closing log line');
+  };
+  const kill = async (_runId: string, worker: WorkerProcess) => {
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+  };
+
   it('a PostgreSQL target before 16 is loaded by at most two chunks of a table at once, whatever the worker\'s concurrency', async () => {
     const [{ version }] = await rig.pgTargetQuery<{ version: number }>(`SELECT current_setting('server_version_num')::int AS version`);
     const jobId = await rig.createJob({ name: 'capped', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 5_000, tables: [{ source: 'public.capped' }] });
@@ -79,109 +110,51 @@ describe('the deferred primary key (e2e)', () => {
   }, 240_000);
 
   it('a worker killed between creating the bare table and storing the chunks: the re-plan knows the table as its own, loads it bare and keys it', async () => {
-    const jobId = await rig.createJob({ name: 'killed in plan', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.replanned' }] });
-    const lock = await lockSource('replanned');
-    try {
-      const first = await rig.spawnWorker(WORKER_ENV);
-      const runId = await rig.startRun(jobId);
-      await waitFor(() => targetExists('replanned'), 60_000, 'the plan to create the target table');
-      first.child.kill('SIGKILL');
-      await first.exited;
-      await lock.release();
-      // Nothing was stored: the plan died before its chunks.
-      expect(await rig.chunks(runId)).toEqual([]);
-      expect(await targetKey('replanned')).toEqual([]);
+    const runId = await runHeldAtSplit('killed in plan', 'replanned', kill);
+    // Nothing was stored: the plan died before its chunks.
+    expect(await rig.chunks(runId)).toEqual([]);
+    expect(await targetKey('replanned')).toEqual([]);
 
-      await rig.spawnWorker(WORKER_ENV);
-      const run = await rig.waitForEnd(runId, 180_000);
-      expect(run).toMatchObject({ status: 'succeeded', error: null, rowsWritten: ROWS });
-      expect(await targetKey('replanned')).toEqual(['PRIMARY KEY (id)']);
-      const logs = await rig.logs(runId);
-      expect(logs).toContain('public.replanned was created without its primary key by an earlier attempt of this plan, cut short: its key is still built after the load');
-      expect(logs).toContain(`primary key built after the load; the table holds the ${ROWS} row(s) written`);
-      // Loaded bare: every chunk's single attempt inserted into its empty range.
-      const chunks = await rig.chunks(runId);
-      expect(chunks.length).toBeGreaterThan(1);
-      expect(chunks.map((c) => [c.status, c.attempts])).toEqual(chunks.map(() => ['done', 1]));
-      await sameAsSource('replanned', ROWS);
-    } finally {
-      await lock.release().catch(() => undefined);
-    }
+    await rig.spawnWorker(WORKER_ENV);
+    const run = await rig.waitForEnd(runId, 180_000);
+    expect(run).toMatchObject({ status: 'succeeded', error: null, rowsWritten: ROWS });
+    expect(await targetKey('replanned')).toEqual(['PRIMARY KEY (id)']);
+    const logs = await rig.logs(runId);
+    expect(logs).toContain('public.replanned was created without its primary key by an earlier attempt of this plan, cut short: its key is still built after the load');
+    expect(logs).toContain(`primary key built after the load; the table holds the ${ROWS} row(s) written`);
+    // Loaded bare: every chunk's single attempt inserted into its empty range.
+    const chunks = await rig.chunks(runId);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.map((c) => [c.status, c.attempts])).toEqual(chunks.map(() => ['done', 1]));
+    await sameAsSource('replanned', ROWS);
   }, 300_000);
 
   it('a worker killed in the plan, then the run cancelled: the plan taken again keys the empty bare table and says so', async () => {
-    const jobId = await rig.createJob({ name: 'killed in plan, cancelled', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.abandoned' }] });
-    const lock = await lockSource('abandoned');
-    let runId: string;
-    try {
-      const first = await rig.spawnWorker(WORKER_ENV);
-      runId = await rig.startRun(jobId);
-      await waitFor(() => targetExists('abandoned'), 60_000, 'the plan to create the target table');
-      first.child.kill('SIGKILL');
-      await first.exited;
-    } finally {
-      await lock.release();
-    }
+    const runId = await runHeldAtSplit('killed in plan, cancelled', 'abandoned', kill);
     await rig.cancel(runId);
     expect((await rig.run(runId)).status).toBe('cancelled');
     expect(await targetKey('abandoned')).toEqual([]);
     // The stalled plan is taken again by the next worker: the run has ended, only the key is built.
     await rig.spawnWorker(WORKER_ENV);
-    await waitFor(async () => (await targetKey('abandoned')).length > 0, 120_000, 'the key of the abandoned bare table');
-    expect(await targetKey('abandoned')).toEqual(['PRIMARY KEY (id)']);
+    await expectKeyedEmpty('abandoned', runId, 'public.abandoned was created without its primary key by this run, which ended before loading it: keyed now, empty');
     expect(await rig.chunks(runId)).toEqual([]);
-    const [held] = await rig.pgTargetQuery<{ rows: number }>('SELECT count(*)::int AS rows FROM public.abandoned');
-    expect(held.rows).toBe(0);
-    await waitFor(
-      async () => (await rig.logs(runId)).includes('public.abandoned was created without its primary key by this run, which ended before loading it: keyed now, empty'),
-      30_000,
-      'the closing log line',
-    );
     expect((await rig.run(runId)).status).toBe('cancelled');
   }, 300_000);
 
   it('a run cancelled while its plan runs: the plan stores its tables cancelled, no chunk starts, and the bare table is keyed empty', async () => {
-    const jobId = await rig.createJob({ name: 'cancelled in plan', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.cancelled_in_plan' }] });
-    const lock = await lockSource('cancelled_in_plan');
-    let runId: string;
-    try {
-      await rig.spawnWorker(WORKER_ENV);
-      runId = await rig.startRun(jobId);
-      // The plan has created the bare table and waits on the source for its split.
-      await waitFor(() => targetExists('cancelled_in_plan'), 60_000, 'the plan to create the target table');
-      await rig.cancel(runId);
-    } finally {
-      await lock.release();
-    }
+    const runId = await runHeldAtSplit('cancelled in plan', 'cancelled_in_plan', (id) => rig.cancel(id));
     // The plan carries on, stores the table and its chunks, and the run's finish keys the table.
-    await waitFor(async () => (await targetKey('cancelled_in_plan')).length > 0, 120_000, 'the key of the bare table');
+    await expectKeyedEmpty('cancelled_in_plan', runId, 'the table was not copied whole (cancelled): its primary key was built on the rows copied so far');
     const chunks = await rig.waitForChunks(runId, (c) => c.length > 0, 'the chunks the plan stored');
     expect(chunks.map((c) => [c.status, c.attempts])).toEqual(chunks.map(() => ['pending', 0]));
     const run = await rig.run(runId);
     expect(run.status).toBe('cancelled');
     expect(run.tables.map((t) => t.status)).toEqual(['cancelled']);
-    const [held] = await rig.pgTargetQuery<{ rows: number }>('SELECT count(*)::int AS rows FROM public.cancelled_in_plan');
-    expect(held.rows).toBe(0);
-    await waitFor(
-      async () => (await rig.logs(runId)).includes('the table was not copied whole (cancelled): its primary key was built on the rows copied so far'),
-      30_000,
-      'the closing log line',
-    );
   }, 300_000);
 
   it('a duplicate key in the loaded table fails the run at finish, naming the table and the key, and the log says what the table holds', async () => {
-    const jobId = await rig.createJob({ name: 'duplicate at finish', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 10_000, tables: [{ source: 'public.dupes' }] });
-    const lock = await lockSource('dupes');
-    let runId: string;
-    try {
-      await rig.spawnWorker(WORKER_ENV);
-      runId = await rig.startRun(jobId);
-      await waitFor(() => targetExists('dupes'), 60_000, 'the plan to create the target table');
-      // A writer of its own puts a row into the keyless table, whose key the source also has.
-      await rig.pgTargetQuery(`INSERT INTO public.dupes (id, kind, note) VALUES (7, 0, 'not from the source')`);
-    } finally {
-      await lock.release();
-    }
+    // A writer of its own puts a row into the keyless table, whose key the source also has.
+    const runId = await runHeldAtSplit('duplicate at finish', 'dupes', () => rig.pgTargetQuery(`INSERT INTO public.dupes (id, kind, note) VALUES (7, 0, 'not from the source')`).then(() => undefined));
     const run = await rig.waitForEnd(runId, 180_000);
     expect(run).toMatchObject({ status: 'failed', error: '1 table(s) failed', rowsWritten: ROWS });
     const [table] = (run as unknown as { tables: { status: string; error: string }[] }).tables;
