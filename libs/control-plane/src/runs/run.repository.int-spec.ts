@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
+import { createPostgresDatabase, EphemeralDatabase, waitFor } from '@dbferry/testing';
 import { createControlDataSource } from '../data-source';
 import { migrateUnderLock } from '../migrator';
 import { ChunkLease, RunEnd, RunRepository } from './run.repository';
@@ -157,6 +157,34 @@ describe('RunRepository transitions', () => {
     // Queued (its plan not done yet): no chunk of it runs either.
     const queued = await newRun('queued');
     expect(await repo.lease(await chunkOf(queued), 60_000)).toBeNull();
+  });
+
+  it('a cancel and a chunk completing at the same moment never deadlock: each takes the run before its table', async () => {
+    const runId = await newRun('running');
+    const tableId = await newTable(runId);
+    const lease = (await repo.lease(await newChunk(tableId), 60_000)) as ChunkLease;
+    // A third session holds the run's row, so the cancel queues for it first and the completion
+    // behind it: the completion must not hold the table's row meanwhile, which the cancel needs next.
+    const holder = dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    await holder.query('SELECT 1 FROM run WHERE id = $1 FOR UPDATE', [runId]);
+    const waiting = async (n: number) =>
+      waitFor(async () => {
+        const [row] = await dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        return row.n >= n;
+      }, 10_000, `${n} session(s) waiting for a lock`);
+    const cancelled = repo.cancel(runId, 'alice');
+    await waiting(1);
+    const completed = repo.complete(lease, counts);
+    await waiting(2);
+    await holder.commitTransaction();
+    await holder.release();
+    expect(await Promise.all([cancelled, completed])).toEqual([true, true]);
+    // The rows the chunk committed are counted, and its table stays cancelled.
+    const [table] = await dataSource.query('SELECT status, chunks_done, rows_written FROM run_table WHERE id = $1', [tableId]);
+    expect(table).toEqual({ status: 'cancelled', chunks_done: 1, rows_written: '3' });
+    expect(await statusOf('run', runId)).toBe('cancelled');
   });
 
   it('settles a run once when many finishers race for it', async () => {

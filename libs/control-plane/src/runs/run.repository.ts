@@ -102,6 +102,12 @@ function detailOf(error: unknown): string | null {
  * The one owner of run state in the control store (run, run_table, run_chunk, run_log,
  * run_reject, sync_watermark): every status change is a method here with its allowed
  * from-states. A repository made by `transaction` runs its statements in that transaction.
+ *
+ * LOCK ORDER: a transaction that changes more than one of a run's rows takes them chunk, then run,
+ * then table (complete, fail, cancel, the plan's store, finish-run's settlement). A chunk's
+ * completion once took its table before its run while a cancel took the run before its tables:
+ * the two deadlocked, and PostgreSQL aborted one (a cancel answered 500, or a chunk whose rows
+ * had committed was never marked done).
  */
 export class RunRepository {
   constructor(private readonly db: DataSource | EntityManager) {}
@@ -393,6 +399,13 @@ export class RunRepository {
         ],
       );
       if (!updated.length) return false;
+      // The run's row before its table's (LOCK ORDER, above).
+      await tx.db.query('UPDATE run SET rows_read = rows_read + $2, rows_written = rows_written + $3, rows_deleted = rows_deleted + $4 WHERE id = $1', [
+        lease.table.runId,
+        counts.rowsRead,
+        counts.rowsWritten,
+        counts.rowsDeleted ?? 0,
+      ]);
       await tx.db.query(
         `UPDATE run_table SET chunks_done = chunks_done + 1, rows_read = rows_read + $2, rows_written = rows_written + $3,
                 rows_deleted = rows_deleted + $4, status = CASE WHEN status = 'pending' THEN 'running' ELSE status END
@@ -400,12 +413,6 @@ export class RunRepository {
         [lease.table.id, counts.rowsRead, counts.rowsWritten, counts.rowsDeleted ?? 0],
       );
       if (counts.warnings.length || lease.chunk.warnings?.length) await tx.sumWarnings(lease.table);
-      await tx.db.query('UPDATE run SET rows_read = rows_read + $2, rows_written = rows_written + $3, rows_deleted = rows_deleted + $4 WHERE id = $1', [
-        lease.table.runId,
-        counts.rowsRead,
-        counts.rowsWritten,
-        counts.rowsDeleted ?? 0,
-      ]);
       await tx.storeRejects(lease, counts.rejects ?? []);
       return true;
     });
@@ -461,8 +468,8 @@ export class RunRepository {
     const delta = rows.length - dropped.length;
     await this.db.query('UPDATE run_chunk SET rejects = $2 WHERE id = $1', [lease.chunk.id, rows.length]);
     if (delta) {
-      await this.db.query('UPDATE run_table SET rejects = rejects + $2 WHERE id = $1', [lease.table.id, delta]);
       await this.db.query('UPDATE run SET rejects = rejects + $2 WHERE id = $1', [lease.table.runId, delta]);
+      await this.db.query('UPDATE run_table SET rejects = rejects + $2 WHERE id = $1', [lease.table.id, delta]);
     }
   }
 
