@@ -63,12 +63,17 @@ describe('a worker stopped with SIGTERM mid-run (e2e)', () => {
 
   it('past WORKER_SHUTDOWN_TIMEOUT: the chunks it was copying are rolled back and left for another worker, which finishes the run', async () => {
     // Two chunks of about 500,000 rows (any estimate up to 1.2M splits in two), both taken at once,
-    // each several times longer than the 1 s drain bound.
+    // each several times longer than the 1 s drain bound, on any machine: the target table's
+    // trigger sleeps 5 ms every 500 rows, so a chunk's COPY takes at least 5 s. (Batch sizes alone
+    // did not hold: with 50-row batches a chunk copied PostgreSQL → PostgreSQL in under a second
+    // here.) Inserted, not upserted: an upsert's rows go to a staging table first, and the merge
+    // that then fires the trigger is not interrupted by the abort.
+    await rig.pgTargetQuery(`CREATE TABLE public.aborted (id bigint PRIMARY KEY, kind int NOT NULL, note text)`);
+    await rig.pgTargetQuery(`CREATE FUNCTION public.slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.id % 500 = 0 THEN PERFORM pg_sleep(0.005); END IF; RETURN NEW; END $$`);
+    await rig.pgTargetQuery(`CREATE TRIGGER slow BEFORE INSERT ON public.aborted FOR EACH ROW EXECUTE FUNCTION public.slow_insert()`);
     const jobId = await rig.createJob({
-      // 50-row batches keep each chunk copying for many seconds: with 5000-row batches, and later
-      // with 200-row ones once sessions were pooled, both chunks could finish inside the bound,
-      // leaving nothing to roll back.
-      name: 'aborted', sourceId: rig.sourceId, targetId: rig.pgTargetId, chunkRows: 600_000, batchSize: 50,
+      name: 'aborted', sourceId: rig.sourceId, targetId: rig.pgTargetId, writeMode: 'insert', chunkRows: 600_000, batchSize: 5000,
       tables: [{ source: 'public.big', target: 'public.aborted' }],
     });
     const timeoutMs = 1000;
