@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
+import { createPostgresDatabase, EphemeralDatabase, waitFor } from '@dbferry/testing';
 import { createControlDataSource } from '../data-source';
 import { migrateUnderLock } from '../migrator';
 import { DiffRepository, groupLeaders, SEGMENTS_PER_JOB } from './diff.repository';
@@ -125,6 +125,32 @@ describe('DiffRepository', () => {
     expect([table.segmentsDone, table.segmentsTotal, Number(table.rowsCompared)]).toEqual([4, 5, 60]);
     expect(await repo.totals(table.id)).toEqual({ missing: {}, extra: { [other]: 1 }, different: { [other]: 1 }, columns: { [other]: ['v'] } });
     expect((await repo.segment(b))).toMatchObject({ status: 'done', missing: 0, extra: 1, different: 1 });
+  });
+
+  it('a cancel and a segment completing at the same moment never deadlock: each takes the segment before its table', async () => {
+    const { diffId, segmentId } = await planned();
+    await repo.takeSegments([segmentId]);
+    const [table] = await repo.tables(diffId);
+    // A third session holds the table's row, so the cancel queues for it first and the completion behind it.
+    const holder = dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    await holder.query('SELECT 1 FROM diff_table WHERE id = $1 FOR UPDATE', [table.id]);
+    const waiting = async (n: number) =>
+      waitFor(async () => {
+        const [row] = await dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        return row.n >= n;
+      }, 10_000, `${n} session(s) waiting for a lock`);
+    const cancelled = repo.cancel(diffId);
+    await waiting(1);
+    const completed = repo.completeSegment(segmentId, 10, []);
+    await waiting(2);
+    await holder.commitTransaction();
+    await holder.release();
+    // The cancel took the open segment first: the completion then finds it ended and stores nothing.
+    expect(await Promise.all([cancelled, completed])).toEqual([true, false]);
+    const [after] = await repo.tables(diffId);
+    expect([after.status, after.segmentsDone]).toEqual(['cancelled', 0]);
   });
 
   it('stores no table for a diff cancelled while it was planned', async () => {

@@ -356,11 +356,13 @@ export class DiffRepository {
         [diffId, DIFF_MOVES.cancelled],
       );
       if (!rows.length) return false;
-      await tx.db.query(`UPDATE diff_table SET status = 'cancelled', finished_at = now() WHERE diff_id = $1 AND status IN ('pending', 'running')`, [diffId]);
+      // Segments before their tables, as a segment's completion takes them: the other way round,
+      // a cancel and a completing segment deadlocked.
       await tx.db.query(
         `UPDATE diff_segment SET status = 'cancelled', finished_at = now() WHERE status = ANY($2) AND diff_table_id IN (SELECT id FROM diff_table WHERE diff_id = $1)`,
         [diffId, OPEN_SEGMENT],
       );
+      await tx.db.query(`UPDATE diff_table SET status = 'cancelled', finished_at = now() WHERE diff_id = $1 AND status IN ('pending', 'running')`, [diffId]);
       return true;
     });
   }
