@@ -22,3 +22,14 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Waits until at least `n` sessions of the current database wait for a lock, through `query`
+ * (a DataSource's or a client's): for tests that line up transactions behind a held row.
+ */
+export function waitForLockWaiters(query: (sql: string) => Promise<{ n: number }[]>, n: number): Promise<true> {
+  return waitFor(async () => {
+    const [row] = await query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    return (row?.n ?? 0) >= n || undefined;
+  }, 10_000, `${n} session(s) waiting for a lock`);
+}

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { createPostgresDatabase, EphemeralDatabase, waitFor } from '@dbferry/testing';
+import { createPostgresDatabase, EphemeralDatabase, waitForLockWaiters } from '@dbferry/testing';
 import { createControlDataSource } from '../data-source';
 import { migrateUnderLock } from '../migrator';
 import { ChunkLease, RunEnd, RunRepository } from './run.repository';
@@ -169,11 +169,7 @@ describe('RunRepository transitions', () => {
     await holder.connect();
     await holder.startTransaction();
     await holder.query('SELECT 1 FROM run WHERE id = $1 FOR UPDATE', [runId]);
-    const waiting = async (n: number) =>
-      waitFor(async () => {
-        const [row] = await dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        return row.n >= n;
-      }, 10_000, `${n} session(s) waiting for a lock`);
+    const waiting = (n: number) => waitForLockWaiters((sql) => dataSource.query(sql), n);
     const cancelled = repo.cancel(runId, 'alice');
     await waiting(1);
     const completed = repo.complete(lease, counts);
