@@ -362,10 +362,12 @@ describe('upstream events (e2e)', () => {
       // Recorded applied once per landing. The worker's two drain loops may split the re-claimed
       // events: the claim holding an entity's v4 lands it; one holding only its v3 lands that too
       // when it commits first, and records it skipped (older than held) when it commits second.
-      // So every entity is applied once or twice, never more, and never lost (the rows above).
+      // So every entity is applied once or twice, never more, and never lost (the rows above). That
+      // holds for the entities the target had at v4 before the kill too: their positions were never
+      // recorded, so a claim holding only their v3 may land it first (CI saw all 300 twice: 600).
       const applied = counts.find((r: { status: string }) => r.status === 'applied')?.n;
       expect(applied).toBeGreaterThanOrEqual(entities);
-      expect(applied).toBeLessThanOrEqual(atV4 + (entities - atV4) * 2);
+      expect(applied).toBeLessThanOrEqual(entities * 2);
       const positions = (await c.query(`SELECT count(*)::int AS n FROM event_entity WHERE entity_id LIKE 'k-%' AND ord = 4 AND NOT deleted`)).rows[0].n;
       expect(positions).toBe(entities);
     } finally {
