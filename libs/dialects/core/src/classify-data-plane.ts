@@ -43,7 +43,10 @@ export function classifyDataPlane(plane: DataPlane, classify: Classify): DataPla
       keyBounds: (table, keys, where) => guard(() => plane.reader.keyBounds(table, keys, where), classify),
       splitRanges: (table, keys, parts, where) => guard(() => plane.reader.splitRanges(table, keys, parts, where), classify),
     },
-    writer: { write: (request, batches) => guard(() => plane.writer.write(request, batches), classify) },
+    writer: {
+      write: (request, batches) => guard(() => plane.writer.write(request, batches), classify),
+      ...(plane.writer.nativeFormats && { nativeFormats: plane.writer.nativeFormats }),
+    },
     checksummer: { checksum: (request) => guard(() => plane.checksummer.checksum(request), classify) },
     ddl: plane.ddl,
     execute: (statements) => guard(() => plane.execute(statements), classify),

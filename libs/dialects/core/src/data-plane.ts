@@ -99,14 +99,15 @@ export interface RowBatch {
 }
 
 /**
- * Rows as the source database sent them, for a writer of the same database that can load them
- * unchanged (PostgreSQL binary COPY into PostgreSQL, issue 3 item 6): no value is decoded or
- * encoded on the way. A writer that cannot use them reads `rows` instead. Opaque to the engine.
+ * Rows as the source database sent them, for a writer that can load them without a JS value per
+ * field: the same database's own format (PostgreSQL binary COPY into PostgreSQL, issue 3 item 6),
+ * or the neutral text of each value that any writer may take (NEUTRAL_TEXT_ROWS, from MySQL's
+ * text protocol). A writer that cannot use them reads `rows` instead. Opaque to the engine.
  */
 export interface NativeRows {
-  /** e.g. 'postgres-binary-copy'; a writer takes only formats it knows. */
+  /** e.g. 'postgres-binary-copy', NEUTRAL_TEXT_ROWS; a writer takes only formats it knows. */
   format: string;
-  /** Per column, the source type the bytes are in (for PostgreSQL: pg_type's typname, or 'enum'). */
+  /** Per column, the source type the bytes are in (for PostgreSQL: pg_type's typname, or 'enum'; for NEUTRAL_TEXT_ROWS the neutral kind). */
   types: string[];
   /** The rows, complete, in `format`. */
   data: Buffer;
@@ -165,6 +166,12 @@ export interface ReadRequest {
    * scan's. Readers that always read in key order ignore it.
    */
   unordered?: boolean;
+  /**
+   * NativeRows formats the consumer takes (Writer.nativeFormats): a reader able to give one of
+   * them may carry its batches' rows in it, `rows` then decoded only when read. Readers whose
+   * native rows cost nothing extra (PostgreSQL's binary COPY) give theirs regardless.
+   */
+  nativeFormats?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -236,6 +243,8 @@ export interface WriteResult {
 }
 
 export interface Writer {
+  /** The NativeRows formats this writer loads without decoding `rows` (ReadRequest.nativeFormats). */
+  readonly nativeFormats?: readonly string[];
   /**
    * Writes every batch in ONE target transaction with the database's fastest bulk path,
    * sized by its bind-parameter limit; awaits the database before pulling the next batch.

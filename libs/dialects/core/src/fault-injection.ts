@@ -54,7 +54,10 @@ export function faultyDataPlane(plane: DataPlane, check: FaultCheck): DataPlane 
       // A deferred primary key's check counts the table (finish-run): dropping it would fail every such run under faults.
       ...(countRows && { countRows: async (table) => (await check('read'), countRows(table)) }),
     },
-    writer: { write: async (request, batches) => (await check('write'), plane.writer.write(request, batches)) },
+    writer: {
+      write: async (request, batches) => (await check('write'), plane.writer.write(request, batches)),
+      ...(plane.writer.nativeFormats && { nativeFormats: plane.writer.nativeFormats }),
+    },
     checksummer: {
       checksum: async (request) => (await check('read'), plane.checksummer.checksum(request)),
       // A diff's first split asks every side for its buckets: dropping it would change the diff under faults.

@@ -9,6 +9,7 @@ export * from './types';
 export * from './type-mapping';
 export * from './loss-report';
 export * from './data-plane';
+export * from './neutral-text-rows';
 export * from './checksum';
 export * from './classify-data-plane';
 export * from './golden-sql';
