@@ -81,16 +81,24 @@ export class BinaryCopyBuffer {
   }
 
   int64Field(value: bigint): void {
-    this.ensure(12);
-    this.view.setInt32(this.pos, 8);
     const n = Number(value);
     if (Number.isSafeInteger(n)) {
-      const high = Math.floor(n / TWO_32);
-      this.view.setInt32(this.pos + 4, high);
-      this.view.setUint32(this.pos + 8, n - high * TWO_32);
-    } else {
-      this.view.setBigInt64(this.pos + 4, value);
+      this.int64NumberField(n);
+      return;
     }
+    this.ensure(12);
+    this.view.setInt32(this.pos, 8);
+    this.view.setBigInt64(this.pos + 4, value);
+    this.pos += 12;
+  }
+
+  /** An int64 field of a safe integer, without BigInt. */
+  int64NumberField(n: number): void {
+    this.ensure(12);
+    this.view.setInt32(this.pos, 8);
+    const high = Math.floor(n / TWO_32);
+    this.view.setInt32(this.pos + 4, high);
+    this.view.setUint32(this.pos + 8, n - high * TWO_32);
     this.pos += 12;
   }
 
@@ -165,6 +173,24 @@ export class BinaryCopyBuffer {
     this.view.setInt32(this.pos, bytes + extra);
     if (prefix !== undefined) this.buf[this.pos + 4] = prefix;
     this.pos = start + bytes;
+  }
+
+  /** A field of the bytes [start, end) of `source` (UTF-8 text as it is), optionally after one prefix byte (jsonb's version). */
+  bytesFieldOf(source: Buffer, start: number, end: number, prefix?: number): void {
+    const length = end - start;
+    const extra = prefix === undefined ? 0 : 1;
+    this.ensure(4 + extra + length);
+    this.view.setInt32(this.pos, length + extra);
+    let at = this.pos + 4;
+    const buf = this.buf;
+    if (prefix !== undefined) buf[at++] = prefix;
+    // Most values are short: a loop costs less than copy()'s call for them.
+    if (length <= 32) for (let i = start; i < end; i++) buf[at++] = source[i] as number;
+    else {
+      source.copy(buf, at, start, end);
+      at += length;
+    }
+    this.pos = at;
   }
 
   raw(bytes: Uint8Array): void {

@@ -116,6 +116,9 @@ const uuid: BinaryEncoder = (out, value, column) => {
 
 // ---------------------------------------------------------------- choosing
 
+/** Encoders that NEUTRAL_TEXT_ROWS fields have faster paths for (postgres.binary-text.ts). */
+export const TEXT_FAST_ENCODERS = { int2, int4, int8, bool, text, jsonb } as const;
+
 type Kind = NeutralType['kind'];
 const TEXT_KINDS: Kind[] = ['string', 'char', 'text', 'enum'];
 const INTEGER_KINDS: Kind[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'];

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Client } from 'pg';
-import { batchRowCount, checkReplacedRangeCount, RowCountMismatchError, type NeutralKind, SMALL_WRITE_ROWS, takeSmallWrite, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
+import { batchRowCount, checkReplacedRangeCount, RowCountMismatchError, NEUTRAL_TEXT_ROWS, type NeutralKind, SMALL_WRITE_ROWS, takeSmallWrite, type NeutralValue, type RowBatch, type WriteRequest, type WriteResult, type Writer } from '@dbferry/dialects-core';
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, type BinaryEncoder, BinaryCopyBuffer, type TargetColumnType } from './postgres.binary-frame';
 import { binaryPassThrough, planBinaryCopy, writeBinaryRow } from './postgres.binary';
+import { NeutralTextTranscoder } from './postgres.binary-text';
 import { inTransaction, type PostgresClients } from './postgres.clients';
 import { loadPgCopyStreams } from './postgres.load-driver';
 import { NATIVE_FORMAT } from './postgres.copy-out';
@@ -37,6 +38,8 @@ interface CopyEncoding {
   trailer?: Buffer;
   /** The batch's rows as this COPY takes them unchanged (PostgreSQL binary from a like-typed source), if it can. */
   native?(batch: RowBatch): Buffer | undefined;
+  /** Appends the batch's NEUTRAL_TEXT_ROWS as rows of this COPY when it can; the rows appended, else undefined. */
+  transcode?(batch: RowBatch): number | undefined;
 }
 
 function textEncoding(request: WriteRequest, warnings: ValueWarnings): CopyEncoding {
@@ -63,6 +66,9 @@ function binaryEncoding(request: WriteRequest, encoders: BinaryEncoder[], target
   // One answer per reader: its batches share one `types` array.
   let checked: string[] | undefined;
   let usable = false;
+  const kinds = request.columns.map((c) => c.type.kind);
+  let textKinds: string[] | undefined;
+  let transcoder: NeutralTextTranscoder | undefined;
   return {
     format: 'binary',
     add: (row) => writeBinaryRow(out, encoders, names, row, warnings),
@@ -78,6 +84,18 @@ function binaryEncoding(request: WriteRequest, encoders: BinaryEncoder[], target
         usable = binaryPassThrough(native.types, targets);
       }
       return usable ? native.data : undefined;
+    },
+    transcode: (batch) => {
+      const native = batch.native;
+      if (!native || native.format !== NEUTRAL_TEXT_ROWS) return undefined;
+      if (native.types !== textKinds) {
+        textKinds = native.types;
+        transcoder = NeutralTextTranscoder.for(native.types, kinds, encoders, names);
+      }
+      if (!transcoder) return undefined;
+      const rows = transcoder.write(out, native.data, warnings);
+      if (batch.rowCount !== undefined && rows !== batch.rowCount) throw new Error(`a batch of ${batch.rowCount} row(s) carried ${rows} in its neutral text rows`);
+      return rows;
     },
   };
 }
@@ -132,6 +150,12 @@ async function copyBatches(
       if (native) {
         await write(native);
         rows += batchRowCount(batch);
+        continue;
+      }
+      const transcoded = encoding.transcode?.(batch);
+      if (transcoded !== undefined) {
+        rows += transcoded;
+        if (encoding.pending() > 0) await write(encoding.take());
         continue;
       }
       for (const row of batch.rows) {
@@ -216,6 +240,8 @@ async function upsertValues(client: Client, request: WriteRequest, rows: Neutral
 }
 
 export class PostgresWriter implements Writer {
+  readonly nativeFormats: readonly string[] = [NATIVE_FORMAT, NEUTRAL_TEXT_ROWS];
+
   constructor(
     private readonly clients: PostgresClients,
     private readonly wrap: <T>(work: () => Promise<T>) => Promise<T>,
