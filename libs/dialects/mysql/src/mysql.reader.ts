@@ -4,6 +4,7 @@ import type { EventEmitter } from 'node:events';
 import {
   type KeyBounds,
   type KeyRange,
+  NEUTRAL_TEXT_ROWS,
   type NeutralColumn,
   type NeutralValue,
   READ_BATCH_BYTES,
@@ -15,6 +16,7 @@ import {
   type TableRef,
 } from '@dbferry/dialects-core';
 import { keyColumnsOf, orderBy, qualify, quoteId, tableLabel, whereClause } from './mysql.sql';
+import { MysqlTextBatch, TextRowsCollector, type TextRowsRun, decodeTextRows } from './mysql.text-rows';
 import { type RawValue, type ResultField, RowDecoder, type TextRowPacket } from './mysql.values';
 
 /**
@@ -130,17 +132,31 @@ export class MysqlReader implements Reader {
       if (signal?.aborted) throw new AbortError();
       const read = { bytes: 0 };
       const query = core.query({ sql, rowsAsArray: true, typeCast: decoder.typeCast(read) });
-      parseRowsWith(query, decoder.textRowParser(read));
       const maxBytes = READ_BATCH_BYTES;
-      result = new ResultBatches(
-        core,
-        query,
-        (rows) => rows.length >= batchSize || read.bytes >= maxBytes,
-        (rows) => {
-          read.bytes = 0;
-          return this.batch(request.columns, rows, decoder);
-        },
-      );
+      const checks = request.nativeFormats?.includes(NEUTRAL_TEXT_ROWS) ? decoder.neutralTextChecks() : undefined;
+      if (checks) {
+        // The consumer takes the rows as the server's bytes (mysql.text-rows.ts).
+        const collector = new TextRowsCollector(decoder, checks);
+        const kinds = request.columns.map((c) => c.type.kind);
+        parseRowsWith(query, collector.parser);
+        result = new ResultBatches(
+          core,
+          query,
+          (rows) => rows.length >= batchSize || collector.bytes >= maxBytes,
+          () => this.textBatch(request.columns, kinds, collector.take(), decoder),
+        );
+      } else {
+        parseRowsWith(query, decoder.textRowParser(read));
+        result = new ResultBatches(
+          core,
+          query,
+          (rows) => rows.length >= batchSize || read.bytes >= maxBytes,
+          (rows) => {
+            read.bytes = 0;
+            return this.batch(request.columns, rows, decoder);
+          },
+        );
+      }
       try {
         for await (const batch of result.batches()) {
           yield batch;
@@ -167,6 +183,12 @@ export class MysqlReader implements Reader {
       [table.schema, table.name],
     );
     return Number(rows[0]?.['table_rows'] ?? 0);
+  }
+
+  /** Rows collected as bytes: lazy, unless a value is not its neutral form (decoded now, with its warnings). */
+  private textBatch(columns: NeutralColumn[], kinds: string[], run: TextRowsRun, decoder: RowDecoder): RowBatch {
+    if (run.canonical) return new MysqlTextBatch(columns, kinds, run, decoder);
+    return this.batch(columns, decodeTextRows(decoder, run), decoder);
   }
 
   private batch(columns: NeutralColumn[], rows: NeutralValue[][], decoder: RowDecoder): RowBatch {

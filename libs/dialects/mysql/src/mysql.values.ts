@@ -1,4 +1,4 @@
-import { type NeutralColumn, type NeutralType, type NeutralValue, TerminalDbError, truncateFraction, type ValueLoss, type ValueLossCounter } from '@dbferry/dialects-core';
+import { type NeutralColumn, NEUTRAL_TEXT_KINDS, type NeutralType, type NeutralValue, TerminalDbError, truncateFraction, type ValueLoss, type ValueLossCounter } from '@dbferry/dialects-core';
 
 /**
  * Value encoding and decoding between MySQL's text protocol and the neutral forms (VALUE_FORMS).
@@ -194,6 +194,11 @@ export interface ResultField {
 /** Node's own slice methods (what buffer.toString calls after its argument checks). */
 type SliceableBuffer = Buffer & { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
 
+/** RowDecoder.neutralTextChecks: what a field's text is checked for. */
+export const TEXT_AS_IS = 0;
+export const TEXT_BOOL = 1;
+export const TEXT_DATE = 2;
+
 const VIA_UTF8 = 0;
 const VIA_LATIN1 = 1;
 const VIA_BYTES = 2;
@@ -360,6 +365,29 @@ export class RowDecoder {
       counter.bytes += bytes;
       return row;
     };
+  }
+
+  /**
+   * Per column, what a field's text must be checked for before the row may travel as
+   * NEUTRAL_TEXT_ROWS (the server's text is then the neutral form itself): TEXT_AS_IS, TEXT_BOOL
+   * (a tinyint(1) bool must print '0' or '1'), TEXT_DATE (a zero date is not one). Undefined when
+   * a column's neutral value is not its text (floats, uuid, binary, bit, set, array, timestamptz
+   * with its '+00:00', a bool stored as BIT).
+   */
+  neutralTextChecks(): Int8Array | undefined {
+    const checks = new Int8Array(this.columns.length);
+    for (let i = 0; i < this.columns.length; i++) {
+      const kind = (this.columns[i] as NeutralColumn).type.kind;
+      const decoder = this.decoders[i] as FieldDecoder;
+      if (!NEUTRAL_TEXT_KINDS.has(kind) || kind === 'timestamptz' || decoder.input === 'bytes') return undefined;
+      checks[i] = kind === 'bool' ? TEXT_BOOL : kind === 'date' || kind === 'timestamp' ? TEXT_DATE : TEXT_AS_IS;
+    }
+    return checks;
+  }
+
+  /** Checks the result's columns against those asked for (by name, in order); throws when they differ. */
+  checkFields(fields: readonly ResultField[]): void {
+    this.parsePlan(fields);
   }
 
   /** How each field of a result is read (VIA_*), decided once per result from its column types. */

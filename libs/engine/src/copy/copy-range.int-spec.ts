@@ -1,5 +1,5 @@
-import type { DataPlane, DialectSession, NeutralColumn, NeutralValue, TableRef } from '@dbferry/dialects-core';
-import { parseConnectionUrl } from '@dbferry/dialects-core';
+import type { DataPlane, DialectSession, NeutralColumn, NeutralValue, RowBatch, TableRef } from '@dbferry/dialects-core';
+import { NEUTRAL_TEXT_ROWS, parseConnectionUrl } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
 import { copyRange, RejectLimitError } from './copy-range';
@@ -160,4 +160,29 @@ describe('copyRange isolates the rows a target rejects', () => {
     expect(target).toHaveLength(ROWS - 4);
     expect(text(target[1499])).toEqual(['1501', 'item 1501', '1', 'n1501']);
   }, 120_000);
+
+  it('MariaDB → PostgreSQL: the reader is asked for the rows as the writer takes them (NEUTRAL_TEXT_ROWS), unless a transform needs them decoded', async () => {
+    await maria.data.execute([
+      'CREATE TABLE plain (id bigint PRIMARY KEY, name text NOT NULL, qty int)',
+      `INSERT INTO plain SELECT seq, CONCAT('p ', seq, ' 🐘'), seq % 7 FROM seq_1_to_3000`,
+    ]);
+    const from = { schema: mariaDb.name, name: 'plain' };
+    const columns = await columnsOf(maria.data, from);
+    const read = jest.spyOn(maria.data.reader, 'read');
+    try {
+      for (const [name, transform] of [['plain_bytes', undefined], ['plain_rows', { columns, keyColumns: ['id'], rows: (b: RowBatch) => b }]] as const) {
+        await pg.data.execute([`CREATE TABLE ${name} (id bigint PRIMARY KEY, name text NOT NULL, qty integer)`]);
+        const to = { schema: 'public', name };
+        const result = await copyRange({
+          source: maria.data, target: pg.data, from, to, columns, keyColumns: ['id'], mode: 'replace-range', batchSize: 1000, verify: 'range',
+          ...(transform && { transform }),
+        });
+        expect(result.rowsWritten).toBe(3000);
+        expect(text((await readAll(pg.data, to, await columnsOf(pg.data, to)))[2999] as NeutralValue[])).toEqual(['3000', 'p 3000 🐘', '4']);
+      }
+      expect(read.mock.calls.map(([request]) => request.nativeFormats?.includes(NEUTRAL_TEXT_ROWS) ?? false)).toEqual([true, false]);
+    } finally {
+      read.mockRestore();
+    }
+  }, 60_000);
 });

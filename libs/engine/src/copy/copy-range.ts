@@ -163,6 +163,8 @@ async function writePass(input: CopyRangeInput, range: KeyRange | undefined, rol
     where: input.where,
     batchSize: input.batchSize,
     ...(input.unordered && { unordered: true }),
+    // Rows the writer loads as the reader's bytes (a filter or a transform needs them decoded).
+    ...(!keep && !mapRows && input.target.writer.nativeFormats && { nativeFormats: input.target.writer.nativeFormats }),
     signal: input.signal,
   });
   async function* counted(): AsyncGenerator<RowBatch> {
