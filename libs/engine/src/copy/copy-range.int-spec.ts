@@ -2,7 +2,7 @@ import type { DataPlane, DialectSession, NeutralColumn, NeutralValue, RowBatch, 
 import { NEUTRAL_TEXT_ROWS, parseConnectionUrl } from '@dbferry/dialects-core';
 import { dialectFor } from '@dbferry/dialects';
 import { createMysqlDatabase, createPostgresDatabase, EphemeralDatabase } from '@dbferry/testing';
-import { copyRange, RejectLimitError } from './copy-range';
+import { copyRange, type CopyRangeInput, RejectLimitError } from './copy-range';
 
 /**
  * Bad rows against real targets: the rows a target refuses are found by bisection in
@@ -170,7 +170,8 @@ describe('copyRange isolates the rows a target rejects', () => {
     const columns = await columnsOf(maria.data, from);
     const read = jest.spyOn(maria.data.reader, 'read');
     try {
-      for (const [name, transform] of [['plain_bytes', undefined], ['plain_rows', { columns, keyColumns: ['id'], rows: (b: RowBatch) => b }]] as const) {
+      const passes: [string, CopyRangeInput['transform']][] = [['plain_bytes', undefined], ['plain_rows', { columns, keyColumns: ['id'], rows: (b: RowBatch) => b }]];
+      for (const [name, transform] of passes) {
         await pg.data.execute([`CREATE TABLE ${name} (id bigint PRIMARY KEY, name text NOT NULL, qty integer)`]);
         const to = { schema: 'public', name };
         const result = await copyRange({
