@@ -153,21 +153,22 @@ reader's bytes as they are (\`NativeRows\`):
 - **PostgreSQL → PostgreSQL**: the source's binary COPY rows go into the target's COPY unchanged
   where each column's source and target types match.
 - **MySQL/MariaDB → PostgreSQL** (2026-12-05): MySQL's text protocol prints most values in their
-  neutral form already, so the reader hands over each row packet's bytes
-  (\`NEUTRAL_TEXT_ROWS\`, \`libs/dialects/core/src/neutral-text-rows.ts\`) and the PostgreSQL writer
-  encodes binary COPY fields from them: text, varchar, char, enum, json and jsonb take the UTF-8
-  bytes themselves, integers and bools are read off their digits, decimals, dates and times go
-  through the same encoders as the row path. The target stores exactly what the row path stores,
-  with the same warnings (a NUL in text is stripped and counted, or fails the write under
-  \`nul: reject\`). The reader does this only when every column read prints its neutral form
-  (integers, bool as \`tinyint(1)\`, decimal, the text kinds, json, date, DATETIME, time); a FLOAT,
-  a uuid, a binary or BIT column, a SET or a TIMESTAMP column (read with its \`+00:00\`) keeps the
-  whole read on neutral values. A batch holding a value whose text is not its neutral form (a
+  neutral form already, so the reader hands over each row packet's bytes (\`NEUTRAL_TEXT_ROWS\`,
+  \`libs/dialects/core/src/neutral-text-rows.ts\`) and the PostgreSQL writer encodes binary COPY
+  fields from them: text, varchar, char, enum, json and jsonb take the UTF-8 bytes themselves,
+  integers and bools are read off their digits, decimals, dates and times go through the same
+  encoders as the row path. The target stores exactly what the row path stores, with the same
+  warnings (a NUL in text is stripped and counted, or fails the write under \`nul: reject\`). The
+  reader does this for every column kind but binary, BLOB, BIT, SET, an array and a bool stored as
+  \`bit(1)\` (a TIMESTAMP's text is its UTC instant without the \`+00:00\`, a FLOAT is selected as
+  a double, a UUID may print in capitals: the format allows each); one such column keeps the whole
+  read on neutral values. A batch holding a value whose text is not its neutral form (a
   \`tinyint(1)\` of 5, a zero date) is decoded as before, with its zero-date warnings. A column
   transform computed in the worker, and the passes that isolate rows a target refused, read
-  decoded rows. One difference: the bytes are not decoded by dbferry, so text that is not valid UTF-8 (which MariaDB only holds
-  when it was stored without a character set check) fails the chunk with PostgreSQL's own
-  \`invalid byte sequence\` error, where the row path replaced it with U+FFFD.
+  decoded rows. One difference: the bytes are not decoded by dbferry, so text that is not valid
+  UTF-8 (which MariaDB only holds when it was stored without a character set check) fails the
+  chunk with PostgreSQL's own \`invalid byte sequence\` error, where the row path replaced it with
+  U+FFFD.
 `;
 
 const VALUE_CASES = `### Value-level cases

@@ -10,8 +10,8 @@ import { type LiveDatabase, openLiveDatabase } from './live-dialects';
  * date) send their batch the row way.
  */
 
-/** The torture columns whose MariaDB text is the neutral form (no float, uuid, blob or TIMESTAMP). */
-const PICKED = TORTURE_COLUMNS.map((column, i) => ({ column, i })).filter(({ column }) => !['float64', 'uuid', 'blob', 'timestamptz'].includes(column.type.kind));
+/** The torture columns NEUTRAL_TEXT_ROWS carries: all but the blob. */
+const PICKED = TORTURE_COLUMNS.map((column, i) => ({ column, i })).filter(({ column }) => column.type.kind !== 'blob');
 const COLUMNS = PICKED.map(({ column }) => column);
 const pick = (row: NeutralValue[]) => PICKED.map(({ i }) => row[i] ?? null);
 const byName = (values: Record<string, NeutralValue>): NeutralValue[] => COLUMNS.map((c) => values[c.name] ?? null);
@@ -19,7 +19,7 @@ const byName = (values: Record<string, NeutralValue>): NeutralValue[] => COLUMNS
 const ROWS: NeutralValue[][] = [
   ...TORTURE_ROWS.map(pick),
   // NULs (PostgreSQL text cannot hold them: stripped, counted), headers of 3 and 4 bytes, a bigint past 2^53.
-  byName({ id: 5n, flag: false, small: -1, medium: 123, big: -9007199254740993n, amount: '-12.5000000000', label: 'nul\u0000inside', body: 'a\u0000b\u0000', code: 'n\u0000', doc: '{"a": 1}', day: '2024-01-02', at_local: '2024-01-02 03:04:05.5', clock: '01:02:03', size: 'small' }),
+  byName({ id: 5n, ratio: -0.000001, ref: 'ABCDEF01-2345-6789-ABCD-EF0123456789', at_utc: '2024-01-02 03:04:05.5+00:00', flag: false, small: -1, medium: 123, big: -9007199254740993n, amount: '-12.5000000000', label: 'nul\u0000inside', body: 'a\u0000b\u0000', code: 'n\u0000', doc: '{"a": 1}', day: '2024-01-02', at_local: '2024-01-02 03:04:05.5', clock: '01:02:03', size: 'small' }),
   byName({ id: 6n, flag: true, small: 1, medium: 1, big: 1234567890123456n, amount: '1.0000000000', label: '🐘'.repeat(100), body: 'x'.repeat(70_000), code: 'é', doc: `{"k": "${'y'.repeat(300)}"}`, day: '2000-02-29', at_local: '2000-02-29 00:00:00.000001', clock: '23:00:00', size: 'large' }),
 ];
 

@@ -12,15 +12,21 @@ import type { NeutralKind } from './types';
  * MySQL's protocol writes one): below 0xfb the byte itself, 0xfc then 2 bytes, 0xfd then 3
  * bytes, 0xfe then 8 bytes, little-endian. The bytes are the value's neutral form (VALUE_FORMS)
  * as UTF-8 text: the string forms exactly as VALUE_FORMS gives them; integer kinds their decimal
- * digits with an optional '-'; bool '0' or '1'. `NativeRows.types` names each column's neutral
+ * digits with an optional '-'; bool '0' or '1'; float kinds a decimal number (digits, '.', an
+ * exponent) whose nearest float64 (float32: nearest float32) is the value; uuid its 8-4-4-4-12
+ * hex digits in either case; timestamptz the instant in UTC, with or without its '+00:00'.
+ * `NativeRows.types` names each column's neutral
  * kind; a reader gives the format only for kinds in NEUTRAL_TEXT_KINDS, and a writer takes a
  * batch only when it has an encoder for every kind named.
  */
 export const NEUTRAL_TEXT_ROWS = 'neutral-text-rows';
 
-/** The kinds NEUTRAL_TEXT_ROWS carries (those whose neutral form is text, integers and bool). */
+/** The kinds NEUTRAL_TEXT_ROWS carries (those whose neutral form is text, numbers and bool). */
 export const NEUTRAL_TEXT_KINDS: ReadonlySet<NeutralKind> = new Set<NeutralKind>([
   'bool',
+  'float32',
+  'float64',
+  'uuid',
   'int8',
   'int16',
   'int32',

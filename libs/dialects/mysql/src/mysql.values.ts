@@ -370,17 +370,18 @@ export class RowDecoder {
   /**
    * Per column, what a field's text must be checked for before the row may travel as
    * NEUTRAL_TEXT_ROWS (the server's text is then the neutral form itself): TEXT_AS_IS, TEXT_BOOL
-   * (a tinyint(1) bool must print '0' or '1'), TEXT_DATE (a zero date is not one). Undefined when
-   * a column's neutral value is not its text (floats, uuid, binary, bit, set, array, timestamptz
-   * with its '+00:00', a bool stored as BIT).
+   * (a tinyint(1) bool must print '0' or '1'), TEXT_DATE (a zero date is not one). A TIMESTAMP
+   * prints its UTC instant without the '+00:00' its neutral form adds, a FLOAT (selected as a
+   * double) its double's digits, a UUID possibly in capitals: each as the format allows. Undefined
+   * when a column is binary, bit, set, array or a bool stored as BIT.
    */
   neutralTextChecks(): Int8Array | undefined {
     const checks = new Int8Array(this.columns.length);
     for (let i = 0; i < this.columns.length; i++) {
       const kind = (this.columns[i] as NeutralColumn).type.kind;
       const decoder = this.decoders[i] as FieldDecoder;
-      if (!NEUTRAL_TEXT_KINDS.has(kind) || kind === 'timestamptz' || decoder.input === 'bytes') return undefined;
-      checks[i] = kind === 'bool' ? TEXT_BOOL : kind === 'date' || kind === 'timestamp' ? TEXT_DATE : TEXT_AS_IS;
+      if (!NEUTRAL_TEXT_KINDS.has(kind) || decoder.input === 'bytes') return undefined;
+      checks[i] = kind === 'bool' ? TEXT_BOOL : kind === 'date' || kind === 'timestamp' || kind === 'timestamptz' ? TEXT_DATE : TEXT_AS_IS;
     }
     return checks;
   }

@@ -50,6 +50,16 @@ const CASES: Case[] = [
   { type: { kind: 'date' }, target: base('date'), values: same('2024-02-29', '1000-01-01', '9999-12-31') },
   { type: { kind: 'timestamp', precision: 6 }, target: base('timestamp'), values: same('9999-12-31 23:59:59.999999', '1970-01-01 00:00:00', '1969-07-20 20:17:40.000001') },
   { type: { kind: 'time', precision: 6 }, target: base('time'), values: same('23:59:59.999999', '12:00:00.5', '00:00:00') },
+  // The forms the format allows beside the neutral one: a zone-less UTC instant, a uuid in capitals, a float's digits.
+  {
+    type: { kind: 'timestamptz', precision: 6 },
+    target: base('timestamptz'),
+    values: [['2024-02-29 12:34:56.123456', '2024-02-29 12:34:56.123456+00:00'], ['1969-07-20 20:17:40.000001', '1969-07-20 20:17:40.000001+00:00'], ['2038-01-19 03:14:07', '2038-01-19 03:14:07+00:00']],
+  },
+  { type: { kind: 'uuid' }, target: base('uuid'), values: [['6F1C5A4E-2B8D-4C3A-9E7F-0123456789AB', '6f1c5a4e-2b8d-4c3a-9e7f-0123456789ab'], ['00000000-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000000']] },
+  { type: { kind: 'float64' }, target: base('float8'), values: [['-1.5e300', -1.5e300], ['5e-324', 5e-324], ['0.1', 0.1], ['-0', -0], ['1.7976931348623157e308', 1.7976931348623157e308]] },
+  // A MySQL FLOAT is selected as a double: its digits, and the shortest float32 the row path makes of them.
+  { type: { kind: 'float32' }, target: base('float4'), values: [['0.10000000149011612', 0.1], ['3.4028234663852886e38', 3.4028235e38], ['-1.401298464324817e-45', -1e-45]] },
 ];
 
 const columns: NeutralColumn[] = CASES.map((c, i) => ({ name: `c${i}`, type: c.type, nativeType: '', nullable: true }));

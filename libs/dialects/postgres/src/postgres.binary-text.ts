@@ -25,7 +25,8 @@ const VIA_UTF8 = 7;
 
 /** Kinds whose neutral text is ASCII only: sliced as latin1, which is cheaper and the same string. */
 const ASCII_KINDS: ReadonlySet<string> = new Set<NeutralKind>([
-  'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'decimal', 'date', 'time', 'timestamp', 'timestamptz', 'interval',
+  'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64', 'decimal', 'uuid',
+  'date', 'time', 'timestamp', 'timestamptz', 'interval',
 ]);
 
 const JSONB_VERSION = 1;
