@@ -48,6 +48,8 @@ describe('mysql toNeutral', () => {
     ['timestamp', 'timestamptz(0)'],
     ['timestamp(3)', 'timestamptz(3)'],
     ['json', 'jsonb'],
+    // MariaDB 10.7+'s own type (it was read as text, with an "unknown type" warning).
+    ['uuid', 'uuid'],
   ])('%s → %s', (native, neutral) => {
     expect(neutralOf(native)).toBe(neutral);
   });

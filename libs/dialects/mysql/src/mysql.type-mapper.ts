@@ -123,6 +123,8 @@ const TO_NEUTRAL: Record<string, ToNeutralRule> = {
   timestamp: fractional('timestamptz'),
   year: () => ({ kind: 'int16' }),
   json: () => ({ kind: 'json', binary: true }),
+  // MariaDB 10.7+: prints the canonical lower-case 8-4-4-4-12 form.
+  uuid: () => ({ kind: 'uuid' }),
   ...Object.fromEntries(SPATIAL.map((name) => [name, spatial])),
 };
 
@@ -267,6 +269,7 @@ export const MYSQL_REPRESENTATIVE_TYPES: readonly RepresentativeType[] = [
   'datetime(6)',
   'timestamp(3)',
   'json',
+  'uuid',
   'geometry',
 ];
 
