@@ -1,4 +1,5 @@
-import { waitFor } from '@dbferry/testing';
+import { Client } from 'pg';
+import { waitFor, waitForLockWaiters } from '@dbferry/testing';
 import { ChunkRow, countBy, expectSameTable, FAST_STALLS, FaultRig, rowsCopied } from './fault-rig';
 
 const BIG = 1_000_000;
@@ -134,8 +135,19 @@ describe('a worker killed mid-run (e2e)', () => {
     await rig.waitForChunks(runId, (c) => c.length >= 15 && countBy(c, 'done') >= 3 && countBy(c, 'running') > 0, 'a few chunks done');
     // While it loads, the table has no primary key.
     expect(await targetKey('events')).toEqual([]);
-    first.child.kill('SIGKILL');
-    await first.exited;
+    // The next chunks' COPY waits at a lock on the table, so the kill meets a chunk in flight
+    // however fast the machine copies (a 50k-row chunk can end between a poll and the kill).
+    const lock = new Client({ connectionString: rig.pgTarget.url });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE public.events IN SHARE MODE');
+      await waitForLockWaiters((sql) => rig.pgTargetQuery<{ n: number }>(sql), 1);
+      first.child.kill('SIGKILL');
+      await first.exited;
+    } finally {
+      await lock.query('ROLLBACK').finally(() => lock.end());
+    }
     const inFlight = (await rig.chunks(runId)).filter((c) => c.status === 'running').map((c) => c.id);
     expect(inFlight.length).toBeGreaterThanOrEqual(1);
 
