@@ -21,7 +21,10 @@ import type { NeutralKind } from './types';
  */
 export const NEUTRAL_TEXT_ROWS = 'neutral-text-rows';
 
-/** The kinds NEUTRAL_TEXT_ROWS carries (those whose neutral form is text, numbers and bool). */
+/**
+ * The kinds NEUTRAL_TEXT_ROWS carries (those whose neutral form is text, numbers and bool). Listed
+ * rather than derived from NEUTRAL_KINDS: a new kind joins only once its text is defined above.
+ */
 export const NEUTRAL_TEXT_KINDS: ReadonlySet<NeutralKind> = new Set<NeutralKind>([
   'bool',
   'float32',

@@ -1,5 +1,5 @@
 import { type NativeRows, type NeutralColumn, NEUTRAL_TEXT_ROWS, NeutralTextCursor, type NeutralValue, READ_BATCH_BYTES, type RowBatch } from '@dbferry/dialects-core';
-import { type ResultField, type RowDecoder, TEXT_AS_IS, TEXT_BOOL, TEXT_DATE, type TextRowPacket } from './mysql.values';
+import { integerFromDigits, type ResultField, type RowDecoder, TEXT_AS_IS, TEXT_BOOL, TEXT_DATE, type TextRowPacket } from './mysql.values';
 
 /**
  * MySQL's text protocol row packet is a row of NEUTRAL_TEXT_ROWS already (length-encoded fields,
@@ -40,15 +40,9 @@ class TextRowsPacket implements TextRowPacket {
   }
 
   parseIntNoBigCheck(length: number): number {
-    const bytes = this.buffer;
-    const end = this.cursor.at + length;
-    let at = this.cursor.at;
-    const negative = bytes[at] === 0x2d;
-    if (negative || bytes[at] === 0x2b) at++;
-    let n = 0;
-    for (; at < end; at++) n = n * 10 + ((bytes[at] as number) - 48);
-    this.cursor.at = end;
-    return negative ? -n : n;
+    const start = this.cursor.at;
+    this.cursor.at = start + length;
+    return integerFromDigits(this.buffer, start, start + length);
   }
 }
 
