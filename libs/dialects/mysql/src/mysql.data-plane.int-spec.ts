@@ -1,4 +1,4 @@
-import { type Connection, createConnection } from 'mysql2/promise';
+import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import {
   ChecksumAccumulator,
   type DataPlane,
@@ -397,6 +397,27 @@ describe('MySQL data plane on a live MariaDB', () => {
     // The session is still usable.
     expect(await data.reader.keyBounds(torture, torture.columns.slice(0, 1))).toEqual({ min: [1], max: [17] });
   });
+
+  it('fails a read whose connection is killed mid-result, with a transient error, instead of waiting for ever', async () => {
+    await admin.query(`CREATE TABLE \`${db.name}\`.killed (id bigint PRIMARY KEY, label varchar(40) NOT NULL)`);
+    await admin.query(`INSERT INTO \`${db.name}\`.killed SELECT seq, CONCAT('row ', seq) FROM \`${db.name}\`.seq_1_to_300000`);
+    const table = (await data.introspector.describeTable(ref('killed'))) as TableSchema;
+    let rows = 0;
+    const reading = (async () => {
+      for await (const batch of data.reader.read({ table, columns: table.columns, keyColumns: ['id'], batchSize: 1000 })) {
+        if (rows === 0) {
+          const [found] = await admin.query<RowDataPacket[]>("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT %killed%' AND INFO NOT LIKE '%PROCESSLIST%'");
+          await admin.query(`KILL CONNECTION ${Number(found[0]?.['id'])}`);
+        }
+        rows += batch.rows.length;
+        // A consumer slower than the socket: batches wait, the connection pauses and resumes.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ transient: true, message: expect.stringMatching(/connection lost/i) });
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThan(300_000);
+  }, 30_000);
 
   it('streams 200 000 rows from reader to writer in batches of at most 5000 rows and about READ_BATCH_BYTES, with equal checksums', async () => {
     await admin.query(`CREATE TABLE \`${db.name}\`.digits (n int PRIMARY KEY)`);

@@ -121,7 +121,7 @@ describe('ResultBatches', () => {
     const query = new EventEmitter();
     const calls: string[] = [];
     let held: (() => void)[] = [];
-    const connection = {
+    const connection = Object.assign(new EventEmitter(), {
       pause: () => calls.push('pause'),
       resume: () => {
         calls.push('resume');
@@ -130,11 +130,11 @@ describe('ResultBatches', () => {
         held = [];
         now.forEach((emit) => emit());
       },
-    };
+    });
     const cut = (rows: NeutralValue[][]): RowBatch => ({ columns: [], rows });
     const result = new ResultBatches(connection, query, (rows) => rows.length >= batchRows, cut);
     const row = (n: number) => query.emit('result', [n]);
-    return { query, calls, result, row, hold: (emit: () => void) => held.push(emit) };
+    return { query, connection, calls, result, row, hold: (emit: () => void) => held.push(emit) };
   };
 
   it('cuts batches as rows arrive, pauses while two wait and resumes as they are taken, ends with the last part', async () => {
@@ -171,5 +171,21 @@ describe('ResultBatches', () => {
     result.fail(new Error('aborted'));
     query.emit('error', new Error('connection lost'));
     await expect(result.batches().next()).rejects.toThrow('aborted');
+  });
+
+  it('throws a connection lost mid-result, which mysql2 emits on the connection only; not one after the end', async () => {
+    const lost = setup(10);
+    lost.row(1);
+    const pending = lost.result.batches().next();
+    lost.connection.emit('error', new Error('Connection lost: The server closed the connection.'));
+    await expect(pending).rejects.toThrow('Connection lost');
+
+    const done = setup(10);
+    done.row(1);
+    done.query.emit('end');
+    done.connection.emit('error', new Error('closed later'));
+    const seen: NeutralValue[][] = [];
+    for await (const batch of done.result.batches()) seen.push(...batch.rows);
+    expect(seen).toEqual([[1]]);
   });
 });

@@ -377,7 +377,7 @@ export class ResultBatches {
   private wake: () => void = () => undefined;
 
   constructor(
-    private readonly connection: Pick<CoreConnection, 'pause' | 'resume'>,
+    private readonly connection: Pick<CoreConnection, 'pause' | 'resume'> & Pick<EventEmitter, 'on'>,
     query: Pick<EventEmitter, 'on'>,
     /** Whether the rows parsed so far make a batch. */
     private readonly full: (rows: NeutralValue[][]) => boolean,
@@ -393,6 +393,11 @@ export class ResultBatches {
       this.wake();
     });
     query.on('error', (error: unknown) => this.fail(error));
+    // A connection lost mid-result (killed, server gone) is emitted on the connection only: mysql2
+    // hands it to a streaming query, which has no callback, never. Unheard, the read waited forever.
+    connection.on('error', (error: unknown) => {
+      if (!this.ended) this.fail(error);
+    });
   }
 
   /** Ends the batches with `error` (the first one given wins). */
